@@ -1,0 +1,164 @@
+// Package access says who may do what. Every service call names one Action
+// and asks Can(role, action) here, so the whole permission model of
+// PRODUCT.md ("Who uses it") is this one file.
+package access
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+)
+
+// Role is what a user does in the clinic.
+type Role string
+
+const (
+	Admin      Role = "admin"
+	Prescriber Role = "prescriber"
+	Nurse      Role = "nurse"
+	Therapist  Role = "therapist"
+	FrontDesk  Role = "frontdesk"
+)
+
+// StaffRoles lists the roles a staff account may have, in display order.
+var StaffRoles = []Role{FrontDesk, Nurse, Prescriber, Therapist, Admin}
+
+// Label is the role's name for people.
+func (r Role) Label() string {
+	switch r {
+	case Admin:
+		return "Clinic admin"
+	case Prescriber:
+		return "Prescriber"
+	case Nurse:
+		return "Nurse"
+	case Therapist:
+		return "Therapist"
+	case FrontDesk:
+		return "Front desk"
+	}
+	return string(r)
+}
+
+// ParseRole turns a role name into a Role, naming the allowed ones on error.
+func ParseRole(field, s string) (Role, error) {
+	r := Role(s)
+	if slices.Contains(StaffRoles, r) {
+		return r, nil
+	}
+	return "", ketaflow.Invalid(field, "role must be one of frontdesk, nurse, prescriber, therapist, admin")
+}
+
+// Action is one thing a user can ask the system to do.
+type Action string
+
+const (
+	PatientList         Action = "patient.list"          // search and list patients (demographics)
+	PatientCreate       Action = "patient.create"        // register a new patient
+	PatientRead         Action = "patient.read"          // read the demographic record
+	PatientReadClinical Action = "patient.read_clinical" // read weight, allergies, contraindications
+	PatientAmend        Action = "patient.amend"         // amend demographic fields
+	PatientAmendClinic  Action = "patient.amend_clinical"
+	WeightRecord        Action = "weight.record"
+
+	UserList   Action = "user.list"
+	UserManage Action = "user.manage" // add users, change roles, deactivate, reset passwords
+	AuditRead  Action = "audit.read"
+	// Every staff member manages their own credentials.
+	TokenCreate    Action = "token.create"
+	TokenRevoke    Action = "token.revoke"
+	TokenList      Action = "token.list"
+	PasswordChange Action = "auth.password_change"
+)
+
+var everyone = []Role{FrontDesk, Nurse, Prescriber, Therapist, Admin}
+
+// matrix is the permission table. A role not listed for an action may not do
+// it. Admins manage the clinic but do not see clinical content (PRODUCT.md:
+// "must not see clinical content without a reason"); front desk sees
+// demographics only.
+var matrix = map[Action][]Role{
+	PatientList:         everyone,
+	PatientCreate:       {FrontDesk, Nurse, Prescriber, Admin},
+	PatientRead:         everyone,
+	PatientReadClinical: {Nurse, Prescriber, Therapist},
+	PatientAmend:        {FrontDesk, Nurse, Prescriber, Admin},
+	PatientAmendClinic:  {Nurse, Prescriber},
+	WeightRecord:        {Nurse, Prescriber},
+	UserList:            {Admin},
+	UserManage:          {Admin},
+	AuditRead:           {Admin},
+	TokenCreate:         everyone,
+	TokenRevoke:         everyone,
+	TokenList:           everyone,
+	PasswordChange:      everyone,
+}
+
+// Can reports whether role may perform action.
+func Can(role Role, action Action) bool {
+	return slices.Contains(matrix[action], role)
+}
+
+// Actions lists every action in the matrix (for the authorization tests).
+func Actions() []Action {
+	out := make([]Action, 0, len(matrix))
+	for a := range matrix {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Actor is who is asking: a logged-in staff user, always scoped to one
+// clinic. Source is the network address the request came from, for the
+// audit log.
+type Actor struct {
+	UserID   string
+	ClinicID string
+	Username string
+	Name     string
+	Role     Role
+	Source   string
+}
+
+// Check returns an EForbidden error when the actor may not perform action.
+func (a Actor) Check(action Action) error {
+	if a.UserID == "" {
+		return ketaflow.Errorf(ketaflow.EUnauthorized, "please log in")
+	}
+	if !Can(a.Role, action) {
+		return &ketaflow.Error{Code: ketaflow.EForbidden,
+			Message: fmt.Sprintf("the %s role may not do this (%s)", a.Role.Label(), action)}
+	}
+	return nil
+}
+
+// Data categories name the kind of data an audit entry is about.
+const (
+	CatDemographics = "demographics"
+	CatClinical     = "clinical"
+	CatAccount      = "account"
+	CatAuth         = "auth"
+	CatAudit        = "audit"
+)
+
+// User is a staff account of one clinic. Accounts are deactivated, never
+// deleted: the audit log and the records point at them.
+type User struct {
+	ID          string     `json:"id"`
+	ClinicID    string     `json:"clinic_id"`
+	Username    string     `json:"username"`
+	Name        string     `json:"name"`
+	Role        Role       `json:"role"`
+	Active      bool       `json:"active"`
+	LockedUntil *time.Time `json:"locked_until,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+// Actor returns the user as the author of a request from source.
+func (u User) Actor(source string) Actor {
+	return Actor{UserID: u.ID, ClinicID: u.ClinicID, Username: u.Username, Name: u.Name, Role: u.Role, Source: source}
+}

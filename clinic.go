@@ -1,0 +1,25 @@
+package ketaflow
+
+import (
+	"time"
+)
+
+// Clinic is one clinic. Every clinical row belongs to exactly one; times are
+// stored in UTC and shown in the clinic's time zone.
+type Clinic struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	TimeZone  string    `json:"time_zone"` // IANA name, e.g. "America/New_York"
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Location returns the clinic's time zone, or UTC if it is unknown.
+func (c Clinic) Location() *time.Location {
+	if loc, err := time.LoadLocation(c.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// Today is the clinic's calendar date at instant now.
+func (c Clinic) Today(now time.Time) Date { return DateOf(now.In(c.Location())) }
