@@ -1,0 +1,146 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ketaflow/ketaflow/audit"
+)
+
+// AppendAudit adds an entry to the end of its clinic's chain. The head row
+// is locked by the UPDATE, so concurrent writers chain one after another.
+// Call it last in a transaction, so that locks are always taken in the same
+// order.
+func (tx *Tx) AppendAudit(e audit.Entry) (audit.Entry, error) {
+	_, err := tx.exec("init audit head", `INSERT INTO audit_heads (clinic_id, seq, hash) VALUES ($1, 0, $2)
+		ON CONFLICT (clinic_id) DO NOTHING`, e.ClinicID, audit.Genesis)
+	if err != nil {
+		return e, err
+	}
+	var seq int64
+	var hash string
+	if err := tx.queryRow("lock audit head", "audit head", `UPDATE audit_heads SET seq = seq WHERE clinic_id = $1 RETURNING seq, hash`,
+		[]any{e.ClinicID}, &seq, &hash); err != nil {
+		return e, err
+	}
+	e.At = e.At.UTC().Truncate(time.Microsecond) // what both databases store exactly
+	e.Seal(seq, hash)
+	if _, err := tx.exec("insert audit entry", `INSERT INTO audit_log (clinic_id, seq, at, user_id, username, role, action,
+		patient_id, category, source, outcome, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+		$11, $12, $13, $14)`, e.ClinicID, e.Seq, e.At, e.UserID, e.Username, e.Role, e.Action, e.PatientID, e.Category,
+		e.Source, e.Outcome, e.Detail, e.PrevHash, e.Hash); err != nil {
+		return e, err
+	}
+	_, err = tx.exec("advance audit head", `UPDATE audit_heads SET seq = $1, hash = $2 WHERE clinic_id = $3`, e.Seq, e.Hash, e.ClinicID)
+	return e, err
+}
+
+// AuditQuery selects audit entries of one clinic.
+type AuditQuery struct {
+	PatientID string
+	UserID    string
+	Action    string // prefix, e.g. "patient."
+	From, To  time.Time
+	Limit     int
+	BeforeSeq int64 // for paging back: entries with seq below this
+}
+
+const auditColumns = `clinic_id, seq, at, user_id, username, role, action, patient_id, category, source, outcome, detail, prev_hash, hash`
+
+func scanAudit(sc interface{ Scan(...any) error }, e *audit.Entry) error {
+	return sc.Scan(&e.ClinicID, &e.Seq, &e.At, &e.UserID, &e.Username, &e.Role, &e.Action, &e.PatientID, &e.Category,
+		&e.Source, &e.Outcome, &e.Detail, &e.PrevHash, &e.Hash)
+}
+
+// AuditEntries lists entries of a clinic, newest first.
+func (tx *Tx) AuditEntries(clinicID string, q AuditQuery) ([]audit.Entry, error) {
+	where := []string{"clinic_id = $1"}
+	args := []any{clinicID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if q.PatientID != "" {
+		add("patient_id = $%d", q.PatientID)
+	}
+	if q.UserID != "" {
+		add("user_id = $%d", q.UserID)
+	}
+	if q.Action != "" {
+		add(`action LIKE $%d ESCAPE '\'`, likeEscaper.Replace(q.Action)+"%")
+	}
+	if !q.From.IsZero() {
+		add("at >= $%d", q.From)
+	}
+	if !q.To.IsZero() {
+		add("at < $%d", q.To)
+	}
+	if q.BeforeSeq > 0 {
+		add("seq < $%d", q.BeforeSeq)
+	}
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 200
+	}
+	args = append(args, q.Limit)
+	rows, err := tx.query("list audit", `SELECT `+auditColumns+` FROM audit_log WHERE `+strings.Join(where, " AND ")+
+		fmt.Sprintf(` ORDER BY seq DESC LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []audit.Entry
+	for rows.Next() {
+		var e audit.Entry
+		if err := scanAudit(rows, &e); err != nil {
+			return nil, tx.db.mapErr("scan audit", err)
+		}
+		out = append(out, e)
+	}
+	return out, tx.db.mapErr("list audit", rows.Err())
+}
+
+// AuditHead is the recorded end of one clinic's chain.
+type AuditHead struct {
+	ClinicID string
+	Seq      int64
+	Hash     string
+}
+
+// AuditHeads lists the end of every chain.
+func (tx *Tx) AuditHeads() ([]AuditHead, error) {
+	rows, err := tx.query("list audit heads", `SELECT clinic_id, seq, hash FROM audit_heads ORDER BY clinic_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditHead
+	for rows.Next() {
+		var h AuditHead
+		if err := rows.Scan(&h.ClinicID, &h.Seq, &h.Hash); err != nil {
+			return nil, tx.db.mapErr("scan audit head", err)
+		}
+		out = append(out, h)
+	}
+	return out, tx.db.mapErr("list audit heads", rows.Err())
+}
+
+// EachAuditEntry calls fn for every entry of a clinic's chain in order,
+// stopping when fn returns false.
+func (tx *Tx) EachAuditEntry(clinicID string, fn func(audit.Entry) bool) error {
+	rows, err := tx.query("scan audit chain", `SELECT `+auditColumns+` FROM audit_log WHERE clinic_id = $1 ORDER BY seq`, clinicID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e audit.Entry
+		if err := scanAudit(rows, &e); err != nil {
+			return tx.db.mapErr("scan audit", err)
+		}
+		if !fn(e) {
+			break
+		}
+	}
+	return tx.db.mapErr("scan audit chain", rows.Err())
+}

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+)
+
+// InsertSession records a new login session.
+func (tx *Tx) InsertSession(s access.Session) error {
+	_, err := tx.exec("insert session", `INSERT INTO sessions (token_hash, user_id, clinic_id, created_at, last_seen_at,
+		expires_at, source) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		s.TokenHash, s.UserID, s.ClinicID, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.Source)
+	return err
+}
+
+// SessionUser returns a session and its user.
+func (tx *Tx) SessionUser(tokenHash string) (access.Session, access.User, error) {
+	var s access.Session
+	var u access.User
+	row := tx.tx.QueryRowContext(tx.ctx, `SELECT s.token_hash, s.user_id, s.clinic_id, s.created_at, s.last_seen_at,
+		s.expires_at, s.ended_at, s.source, u.id, u.clinic_id, u.username, u.display_name, u.role, u.active, u.locked_until,
+		u.created_at, u.updated_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash)
+	err := row.Scan(&s.TokenHash, &s.UserID, &s.ClinicID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, nullTime{&s.EndedAt},
+		&s.Source, &u.ID, &u.ClinicID, &u.Username, &u.Name, &u.Role, &u.Active, nullTime{&u.LockedUntil}, &u.CreatedAt, &u.UpdatedAt)
+	if err != nil {
+		return s, u, tx.notFound(err, "session", "get session")
+	}
+	return s, u, nil
+}
+
+// TouchSession moves a session's idle clock forward.
+func (tx *Tx) TouchSession(tokenHash string, now time.Time) error {
+	_, err := tx.exec("touch session", `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, tokenHash)
+	return err
+}
+
+// EndSession ends one session (logout).
+func (tx *Tx) EndSession(tokenHash string, now time.Time) error {
+	_, err := tx.exec("end session", `UPDATE sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL`, now, tokenHash)
+	return err
+}
+
+// EndUserSessions ends every open session of a user (deactivation, role or
+// password change).
+func (tx *Tx) EndUserSessions(userID string, now time.Time) error {
+	_, err := tx.exec("end user sessions", `UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL`, now, userID)
+	return err
+}
+
+// InsertAPIToken records a new API token.
+func (tx *Tx) InsertAPIToken(t access.APIToken) error {
+	_, err := tx.exec("insert api token", `INSERT INTO api_tokens (id, user_id, clinic_id, name, token_hash, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, t.ID, t.UserID, t.ClinicID, t.Name, t.TokenHash, t.CreatedAt)
+	return err
+}
+
+const tokenColumns = `t.id, t.user_id, t.clinic_id, t.name, t.token_hash, t.created_at, t.last_used_at, t.revoked_at`
+
+func scanToken(sc interface{ Scan(...any) error }, t *access.APIToken, extra ...any) error {
+	return sc.Scan(append([]any{&t.ID, &t.UserID, &t.ClinicID, &t.Name, &t.TokenHash, &t.CreatedAt,
+		nullTime{&t.LastUsedAt}, nullTime{&t.RevokedAt}}, extra...)...)
+}
+
+// APITokenUser returns a token by its hash, with its user.
+func (tx *Tx) APITokenUser(tokenHash string) (access.APIToken, access.User, error) {
+	var t access.APIToken
+	var u access.User
+	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+tokenColumns+`, u.id, u.clinic_id, u.username, u.display_name, u.role,
+		u.active, u.locked_until, u.created_at, u.updated_at FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1`, tokenHash)
+	err := scanToken(row, &t, &u.ID, &u.ClinicID, &u.Username, &u.Name, &u.Role, &u.Active, nullTime{&u.LockedUntil},
+		&u.CreatedAt, &u.UpdatedAt)
+	if err != nil {
+		return t, u, tx.notFound(err, "API token", "get api token")
+	}
+	return t, u, nil
+}
+
+// TouchAPIToken records when a token was last used.
+func (tx *Tx) TouchAPIToken(id string, now time.Time) error {
+	_, err := tx.exec("touch api token", `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, now, id)
+	return err
+}
+
+// APITokens lists a user's tokens, newest first.
+func (tx *Tx) APITokens(userID string) ([]access.APIToken, error) {
+	rows, err := tx.query("list api tokens", `SELECT `+tokenColumns+` FROM api_tokens t WHERE t.user_id = $1 ORDER BY t.created_at DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []access.APIToken
+	for rows.Next() {
+		var t access.APIToken
+		if err := scanToken(rows, &t); err != nil {
+			return nil, tx.db.mapErr("scan api token", err)
+		}
+		out = append(out, t)
+	}
+	return out, tx.db.mapErr("list api tokens", rows.Err())
+}
+
+// RevokeAPIToken revokes one of a user's tokens.
+func (tx *Tx) RevokeAPIToken(userID, id string, now time.Time) error {
+	if !ketaflow.ValidID(id) {
+		return ketaflow.NotFound("API token")
+	}
+	res, err := tx.exec("revoke api token", `UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND id = $3 AND revoked_at IS NULL`,
+		now, userID, id)
+	return tx.one(res, err, "API token")
+}

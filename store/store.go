@@ -1,0 +1,278 @@
+// Package store keeps ketaflow's data in SQLite (the default, embedded, pure
+// Go) or PostgreSQL. One set of SQL serves both; the few places where the
+// dialects differ are named in this package. Driver errors become ketaflow
+// errors here, at the edge.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // the "sqlite" database/sql driver, pure Go
+
+	"github.com/ketaflow/ketaflow"
+)
+
+// Dialect names which database a DB talks to.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DefaultPath is the SQLite file used when no database is named.
+const DefaultPath = "ketaflow.db"
+
+// DB is an open database. For SQLite it holds one writer connection (SQLite
+// allows one writer at a time; queueing in Go is cheaper than busy retries)
+// and a pool of read-only connections. For PostgreSQL both are one pool.
+type DB struct {
+	Dialect Dialect
+	writer  *sql.DB
+	reader  *sql.DB
+	// Location says where the data is, without any password, for logs.
+	Location string
+}
+
+// Open opens the database named by dsn: a postgres:// (or postgresql://)
+// URL, or a SQLite file path (optionally prefixed "sqlite:" or "file:").
+// An empty dsn means DefaultPath. Open does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(ctx, dsn)
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+	if path == "" {
+		path = DefaultPath
+	}
+	return openSQLite(ctx, path)
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: the URL does not parse: %w", err)
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(20)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres at %s: %w", u.Redacted(), err)
+	}
+	return &DB{Dialect: Postgres, writer: db, reader: db, Location: u.Redacted()}, nil
+}
+
+// sqlitePragmas go in the DSN so that every pooled connection gets them:
+// WAL lets readers run beside the writer; synchronous=FULL makes a commit
+// durable before it returns, so an acknowledged write survives power loss;
+// busy_timeout waits for locks instead of failing; foreign keys are off in
+// SQLite unless asked for. _time_format makes times text that sorts.
+const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_time_format=sqlite"
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+	}
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlitePragmas
+	// BEGIN IMMEDIATE takes the write lock at the start of a write
+	// transaction, so two writers never deadlock upgrading read locks.
+	writer, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	if err := writer.PingContext(ctx); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	// The journal mode is set by the writer first, so readers open a WAL file.
+	reader, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	reader.SetMaxOpenConns(8)
+	reader.SetMaxIdleConns(8)
+	return &DB{Dialect: SQLite, writer: writer, reader: reader, Location: path}, nil
+}
+
+// Close closes the database; SQLite checkpoints its WAL on the last close.
+func (db *DB) Close() error {
+	var errs []error
+	if db.reader != db.writer {
+		errs = append(errs, db.reader.Close())
+	}
+	errs = append(errs, db.writer.Close())
+	return errors.Join(errs...)
+}
+
+// Ping checks that the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return &ketaflow.Error{Code: ketaflow.EUnavailable, Message: "the database does not answer", Err: err}
+	}
+	return nil
+}
+
+// Transact runs fn in one write transaction: committed when fn returns nil,
+// rolled back when it returns an error or panics.
+func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.writer, nil, fn)
+}
+
+// View runs fn in a read-only transaction on the reader pool, which for
+// SQLite runs beside the writer.
+func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: db.Dialect == Postgres}
+	return db.run(ctx, db.reader, opts, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) (err error) {
+	sqltx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return db.mapErr("begin transaction", err)
+	}
+	tx := &Tx{tx: sqltx, db: db, ctx: ctx}
+	defer func() {
+		if p := recover(); p != nil {
+			sqltx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			sqltx.Rollback()
+			return
+		}
+		if cerr := sqltx.Commit(); cerr != nil {
+			err = db.mapErr("commit", cerr)
+		}
+	}()
+	return fn(tx)
+}
+
+// Tx is one transaction. Its methods, grouped by subject in the files of
+// this package, are the only SQL in ketaflow.
+type Tx struct {
+	tx  *sql.Tx
+	db  *DB
+	ctx context.Context
+}
+
+// Dialect tells which database the transaction runs on.
+func (tx *Tx) Dialect() Dialect { return tx.db.Dialect }
+
+func (tx *Tx) exec(op, query string, args ...any) (sql.Result, error) {
+	res, err := tx.tx.ExecContext(tx.ctx, query, utcArgs(args)...)
+	if err != nil {
+		return nil, tx.db.mapErr(op, err)
+	}
+	return res, nil
+}
+
+func (tx *Tx) query(op, query string, args ...any) (*sql.Rows, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, query, utcArgs(args)...)
+	if err != nil {
+		return nil, tx.db.mapErr(op, err)
+	}
+	return rows, nil
+}
+
+// queryRow scans one row; no row becomes ketaflow.NotFound(what).
+func (tx *Tx) queryRow(op, what, query string, args []any, dest ...any) error {
+	err := tx.tx.QueryRowContext(tx.ctx, query, utcArgs(args)...).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ketaflow.NotFound(what)
+	}
+	if err != nil {
+		return tx.db.mapErr(op, err)
+	}
+	return nil
+}
+
+// utcArgs stores every time in UTC: SQLite compares times as text, which
+// sorts correctly only when every value has the same zone.
+func utcArgs(args []any) []any {
+	for i, a := range args {
+		switch v := a.(type) {
+		case time.Time:
+			args[i] = v.UTC()
+		case *time.Time:
+			if v == nil {
+				args[i] = nil
+			} else {
+				args[i] = v.UTC()
+			}
+		}
+	}
+	return args
+}
+
+// nullID turns an empty id into NULL (PostgreSQL's UUID type refuses "").
+func nullID(id string) any {
+	if id == "" {
+		return nil
+	}
+	return id
+}
+
+// nullString scans a nullable text or UUID column into a string ("" for NULL).
+type nullString struct{ s *string }
+
+func (n nullString) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*n.s = ""
+	case string:
+		*n.s = v
+	case []byte:
+		*n.s = string(v)
+	case [16]byte:
+		*n.s = fmt.Sprintf("%x-%x-%x-%x-%x", v[0:4], v[4:6], v[6:8], v[8:10], v[10:16])
+	default:
+		return fmt.Errorf("cannot scan %T into string", src)
+	}
+	return nil
+}
+
+// nullTime scans a nullable time into a *time.Time (nil for NULL).
+type nullTime struct{ t **time.Time }
+
+func (n nullTime) Scan(src any) error {
+	var nt sql.NullTime
+	if err := nt.Scan(src); err != nil {
+		return err
+	}
+	if nt.Valid {
+		v := nt.Time.UTC()
+		*n.t = &v
+	} else {
+		*n.t = nil
+	}
+	return nil
+}
+
+func timePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC()
+}

@@ -1,0 +1,140 @@
+package store
+
+import (
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+)
+
+// InsertClinic adds a clinic.
+func (tx *Tx) InsertClinic(c ketaflow.Clinic) error {
+	_, err := tx.exec("insert clinic", `INSERT INTO clinics (id, name, time_zone, created_at) VALUES ($1, $2, $3, $4)`,
+		c.ID, c.Name, c.TimeZone, c.CreatedAt)
+	return err
+}
+
+// Clinic returns one clinic.
+func (tx *Tx) Clinic(id string) (ketaflow.Clinic, error) {
+	var c ketaflow.Clinic
+	err := tx.queryRow("get clinic", "clinic", `SELECT id, name, time_zone, created_at FROM clinics WHERE id = $1`,
+		[]any{id}, &c.ID, &c.Name, &c.TimeZone, &c.CreatedAt)
+	return c, err
+}
+
+// Clinics lists every clinic, oldest first.
+func (tx *Tx) Clinics() ([]ketaflow.Clinic, error) {
+	rows, err := tx.query("list clinics", `SELECT id, name, time_zone, created_at FROM clinics ORDER BY created_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ketaflow.Clinic
+	for rows.Next() {
+		var c ketaflow.Clinic
+		if err := rows.Scan(&c.ID, &c.Name, &c.TimeZone, &c.CreatedAt); err != nil {
+			return nil, tx.db.mapErr("scan clinic", err)
+		}
+		out = append(out, c)
+	}
+	return out, tx.db.mapErr("list clinics", rows.Err())
+}
+
+// NextMRN takes the clinic's next medical record number. The UPDATE locks
+// the clinic row, so two registrations never get the same number.
+func (tx *Tx) NextMRN(clinicID string) (int64, error) {
+	var n int64
+	err := tx.queryRow("next mrn", "clinic", `UPDATE clinics SET mrn_seq = mrn_seq + 1 WHERE id = $1 RETURNING mrn_seq`,
+		[]any{clinicID}, &n)
+	return n, err
+}
+
+const userColumns = `id, clinic_id, username, display_name, role, active, locked_until, created_at, updated_at`
+
+func scanUser(sc interface{ Scan(...any) error }, u *access.User, extra ...any) error {
+	return sc.Scan(append([]any{&u.ID, &u.ClinicID, &u.Username, &u.Name, &u.Role, &u.Active,
+		nullTime{&u.LockedUntil}, &u.CreatedAt, &u.UpdatedAt}, extra...)...)
+}
+
+// InsertUser adds a staff account with its password hash. A username taken
+// in any clinic is an EConflict: usernames are how people log in.
+func (tx *Tx) InsertUser(u access.User, passwordHash string) error {
+	_, err := tx.exec("insert user", `INSERT INTO users (id, clinic_id, username, display_name, role, password_hash, active,
+		created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		u.ID, u.ClinicID, u.Username, u.Name, string(u.Role), passwordHash, u.Active, u.CreatedAt, u.UpdatedAt)
+	if ketaflow.IsCode(err, ketaflow.EConflict) {
+		return &ketaflow.Error{Code: ketaflow.EConflict, Field: "username", Message: "the username " + u.Username + " is taken", Err: err}
+	}
+	return err
+}
+
+// UserLogin is what a login needs to know about an account.
+type UserLogin struct {
+	User         access.User
+	PasswordHash string
+	FailedLogins int
+}
+
+// UserByUsername finds an account by its username, in any clinic.
+func (tx *Tx) UserByUsername(username string) (UserLogin, error) {
+	var l UserLogin
+	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+userColumns+`, password_hash, failed_logins FROM users WHERE username = $1`, username)
+	err := scanUser(row, &l.User, &l.PasswordHash, &l.FailedLogins)
+	if err != nil {
+		return l, tx.notFound(err, "user", "get user by username")
+	}
+	return l, nil
+}
+
+// User returns one account of a clinic.
+func (tx *Tx) User(clinicID, id string) (access.User, error) {
+	var u access.User
+	if !ketaflow.ValidID(id) {
+		return u, ketaflow.NotFound("user")
+	}
+	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+userColumns+` FROM users WHERE clinic_id = $1 AND id = $2`, clinicID, id)
+	if err := scanUser(row, &u); err != nil {
+		return u, tx.notFound(err, "user", "get user")
+	}
+	return u, nil
+}
+
+// Users lists the accounts of a clinic by name.
+func (tx *Tx) Users(clinicID string) ([]access.User, error) {
+	rows, err := tx.query("list users", `SELECT `+userColumns+` FROM users WHERE clinic_id = $1 ORDER BY display_name, username`, clinicID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []access.User
+	for rows.Next() {
+		var u access.User
+		if err := scanUser(rows, &u); err != nil {
+			return nil, tx.db.mapErr("scan user", err)
+		}
+		out = append(out, u)
+	}
+	return out, tx.db.mapErr("list users", rows.Err())
+}
+
+// UpdateUser saves an account's name, role and active flag.
+func (tx *Tx) UpdateUser(u access.User) error {
+	res, err := tx.exec("update user", `UPDATE users SET display_name = $1, role = $2, active = $3, updated_at = $4
+		WHERE clinic_id = $5 AND id = $6`, u.Name, string(u.Role), u.Active, u.UpdatedAt, u.ClinicID, u.ID)
+	return tx.one(res, err, "user")
+}
+
+// SetPassword replaces an account's password hash and clears its lockout.
+func (tx *Tx) SetPassword(clinicID, userID, hash string, now time.Time) error {
+	res, err := tx.exec("set password", `UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2
+		WHERE clinic_id = $3 AND id = $4`, hash, now, clinicID, userID)
+	return tx.one(res, err, "user")
+}
+
+// SetLoginFailures records the count of failed logins in a row and, when the
+// account is locked, until when.
+func (tx *Tx) SetLoginFailures(userID string, failed int, lockedUntil *time.Time) error {
+	_, err := tx.exec("set login failures", `UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3`,
+		failed, timePtr(lockedUntil), userID)
+	return err
+}
