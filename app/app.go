@@ -1,0 +1,175 @@
+// Package app is the clinic's services: each exported method is one thing a
+// user can ask for. A method checks the caller's permission (access), runs
+// the domain rules (patients, audit, ...) in one database transaction
+// (store), and writes its audit entry in that same transaction. The web UI,
+// the JSON API and the command line all call these methods, so every rule
+// and every audit entry holds whichever way a request comes in.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/audit"
+	"github.com/ketaflow/ketaflow/store"
+)
+
+// App holds what every service call needs.
+type App struct {
+	DB    *store.DB
+	Clock ketaflow.Clock
+	Log   *slog.Logger
+
+	// IdleTimeout ends a staff session after this long without a request;
+	// SessionLifetime ends it this long after login whatever happens.
+	IdleTimeout     time.Duration
+	SessionLifetime time.Duration
+
+	logins  *limiter
+	clinics sync.Map // id -> ketaflow.Clinic
+}
+
+// New returns an App with the default security settings.
+func New(db *store.DB, clock ketaflow.Clock, log *slog.Logger) *App {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &App{
+		DB: db, Clock: clock, Log: log,
+		IdleTimeout:     15 * time.Minute,
+		SessionLifetime: 12 * time.Hour,
+		logins:          newLimiter(20, 15*time.Minute),
+	}
+}
+
+// op describes one audited service call.
+type op struct {
+	Action    access.Action
+	Category  string
+	PatientID string
+	Detail    string
+}
+
+// do runs one service call: it checks the actor's permission, runs fn in a
+// write transaction and appends the audit entry in the same transaction, so
+// that the change and its record commit together. fn may fill in the
+// patient and detail of the entry (a new patient's id, say). A refusal, or a
+// failure for bad input or a clinical rule, is audited in a transaction of
+// its own.
+func (a *App) do(ctx context.Context, actor access.Actor, o op, fn func(tx *store.Tx, o *op) error) error {
+	if err := a.allow(ctx, actor, o); err != nil {
+		return err
+	}
+	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
+		if err := fn(tx, &o); err != nil {
+			return err
+		}
+		return a.appendAudit(tx, actor, o, audit.OK)
+	})
+	if err != nil {
+		a.auditFailure(ctx, actor, o, err)
+	}
+	return err
+}
+
+// view runs a read: fn runs on the read pool and the audit entry is written
+// before the data is returned; if the entry cannot be written, the read
+// fails, so nothing is ever shown unaudited.
+func (a *App) view(ctx context.Context, actor access.Actor, o op, fn func(tx *store.Tx, o *op) error) error {
+	if err := a.allow(ctx, actor, o); err != nil {
+		return err
+	}
+	if err := a.DB.View(ctx, func(tx *store.Tx) error { return fn(tx, &o) }); err != nil {
+		a.auditFailure(ctx, actor, o, err)
+		return err
+	}
+	return a.DB.Transact(ctx, func(tx *store.Tx) error { return a.appendAudit(tx, actor, o, audit.OK) })
+}
+
+func (a *App) allow(ctx context.Context, actor access.Actor, o op) error {
+	err := actor.Check(o.Action)
+	if err != nil && actor.UserID != "" {
+		o.Detail = ketaflow.ErrorMessage(err)
+		a.auditAlone(ctx, actor, o, audit.Denied)
+	}
+	return err
+}
+
+// auditFailure records a refused or failed call. Internal errors are logged,
+// not audited: they say nothing about what the user did.
+func (a *App) auditFailure(ctx context.Context, actor access.Actor, o op, err error) {
+	outcome := audit.Failed
+	switch ketaflow.ErrorCode(err) {
+	case ketaflow.EInternal, ketaflow.EUnavailable:
+		a.Log.Error("service call failed", "action", o.Action, "user", actor.Username, "err", err)
+		return
+	case ketaflow.ENotFound:
+		// A probe for another clinic's patient is worth recording too.
+	case ketaflow.EBlocked:
+		outcome = audit.Blocked
+	case ketaflow.EForbidden:
+		outcome = audit.Denied
+	}
+	o.Detail = ketaflow.ErrorMessage(err)
+	a.auditAlone(ctx, actor, o, outcome)
+}
+
+func (a *App) auditAlone(ctx context.Context, actor access.Actor, o op, outcome string) {
+	err := a.DB.Transact(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		return a.appendAudit(tx, actor, o, outcome)
+	})
+	if err != nil {
+		a.Log.Error("audit entry not written", "action", o.Action, "user", actor.Username, "err", err)
+	}
+}
+
+func (a *App) appendAudit(tx *store.Tx, actor access.Actor, o op, outcome string) error {
+	clinic := actor.ClinicID
+	if clinic == "" {
+		clinic = audit.SystemClinic
+	}
+	_, err := tx.AppendAudit(audit.Entry{
+		ClinicID: clinic, At: a.Clock.Now(), UserID: actor.UserID, Username: actor.Username,
+		Role: string(actor.Role), Action: string(o.Action), PatientID: o.PatientID, Category: o.Category,
+		Source: actor.Source, Outcome: outcome, Detail: o.Detail,
+	})
+	return err
+}
+
+// Clinic returns a clinic, cached: its name and time zone are read on
+// almost every request and change rarely.
+func (a *App) Clinic(ctx context.Context, id string) (ketaflow.Clinic, error) {
+	if c, ok := a.clinics.Load(id); ok {
+		return c.(ketaflow.Clinic), nil
+	}
+	var c ketaflow.Clinic
+	err := a.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		c, err = tx.Clinic(id)
+		return err
+	})
+	if err == nil {
+		a.clinics.Store(id, c)
+	}
+	return c, err
+}
+
+// today is the actor's clinic's date now.
+func (a *App) today(ctx context.Context, actor access.Actor) (ketaflow.Date, error) {
+	c, err := a.Clinic(ctx, actor.ClinicID)
+	if err != nil {
+		return ketaflow.Date{}, err
+	}
+	return c.Today(a.Clock.Now()), nil
+}
+
+// Authorize checks, and audits when refused, that the actor may perform
+// action. Handlers call it before reading a request body, so that a refused
+// caller always gets the refusal.
+func (a *App) Authorize(ctx context.Context, actor access.Actor, action access.Action, category string) error {
+	return a.allow(ctx, actor, op{Action: action, Category: category})
+}

@@ -1,0 +1,225 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/audit"
+	"github.com/ketaflow/ketaflow/store"
+)
+
+// Login throttling: an account locks for lockFor after maxFailures wrong
+// passwords in a row; a network address is refused after 20 failures in 15
+// minutes whatever the accounts (see limiter).
+const (
+	maxFailures = 5
+	lockFor     = 15 * time.Minute
+	// touchEvery limits how often a session's idle clock is written: at
+	// most once a minute per session, not on every request.
+	touchEvery = time.Minute
+)
+
+const (
+	sessionPrefix = "kfs_"
+	tokenPrefix   = "kft_"
+)
+
+var errBadLogin = &ketaflow.Error{Code: ketaflow.EUnauthorized, Message: "wrong username or password"}
+
+// Login checks a username and password and opens a session. It returns the
+// session's secret for the cookie. Every attempt, ok or failed, is audited.
+func (a *App) Login(ctx context.Context, username, password, source string) (string, access.User, error) {
+	now := a.Clock.Now()
+	username = access.NormalizeUsername(username)
+	anon := access.Actor{Username: username, Source: source}
+	o := op{Action: "auth.login", Category: access.CatAuth}
+	fail := func(actor access.Actor, detail string, err error) (string, access.User, error) {
+		o.Detail = detail
+		a.auditAlone(ctx, actor, o, audit.Failed)
+		return "", access.User{}, err
+	}
+	if a.logins.Blocked(source, now) {
+		return fail(anon, "too many failed logins from this address", ketaflow.Errorf(ketaflow.ERateLimited,
+			"too many failed logins from this device; try again in %d minutes", int(a.logins.window.Minutes())))
+	}
+	var l store.UserLogin
+	err := a.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		l, err = tx.UserByUsername(username)
+		return err
+	})
+	if ketaflow.IsCode(err, ketaflow.ENotFound) {
+		access.BurnPasswordTime(password)
+		a.logins.Fail(source, now)
+		return fail(anon, "unknown username", errBadLogin)
+	}
+	if err != nil {
+		return "", access.User{}, err
+	}
+	u := l.User
+	actor := u.Actor(source)
+	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
+		a.logins.Fail(source, now)
+		return fail(actor, "account locked", ketaflow.Errorf(ketaflow.ERateLimited,
+			"too many failed logins for this account; try again after %d minutes or ask an admin to reset the password",
+			int(u.LockedUntil.Sub(now).Minutes())+1))
+	}
+	if !access.VerifyPassword(l.PasswordHash, password) {
+		a.logins.Fail(source, now)
+		failed, detail := l.FailedLogins+1, "wrong password"
+		var until *time.Time
+		if failed >= maxFailures {
+			t := now.Add(lockFor)
+			until, failed = &t, 0
+			detail = fmt.Sprintf("wrong password; account locked for %s after %d failures", lockFor, maxFailures)
+		}
+		if err := a.DB.Transact(ctx, func(tx *store.Tx) error { return tx.SetLoginFailures(u.ID, failed, until) }); err != nil {
+			return "", access.User{}, err
+		}
+		return fail(actor, detail, errBadLogin)
+	}
+	if !u.Active {
+		return fail(actor, "account deactivated", errBadLogin)
+	}
+	secret, hash := access.NewToken(sessionPrefix)
+	s := access.Session{TokenHash: hash, UserID: u.ID, ClinicID: u.ClinicID, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(a.SessionLifetime), Source: source}
+	err = a.DB.Transact(ctx, func(tx *store.Tx) error {
+		if err := tx.SetLoginFailures(u.ID, 0, nil); err != nil {
+			return err
+		}
+		if err := tx.InsertSession(s); err != nil {
+			return err
+		}
+		return a.appendAudit(tx, actor, o, audit.OK)
+	})
+	if err != nil {
+		return "", access.User{}, err
+	}
+	return secret, u, nil
+}
+
+var errLoggedOut = &ketaflow.Error{Code: ketaflow.EUnauthorized, Message: "your session has ended; please log in again"}
+
+// Authenticate turns a session secret (from the cookie) or an API token
+// (from an Authorization: Bearer header) into the actor it belongs to.
+func (a *App) Authenticate(ctx context.Context, secret, source string) (access.Actor, error) {
+	now := a.Clock.Now()
+	hash := access.HashToken(secret)
+	if strings.HasPrefix(secret, tokenPrefix) {
+		var t access.APIToken
+		var u access.User
+		err := a.DB.View(ctx, func(tx *store.Tx) error {
+			var err error
+			t, u, err = tx.APITokenUser(hash)
+			return err
+		})
+		if err != nil || t.RevokedAt != nil || !u.Active {
+			return access.Actor{}, &ketaflow.Error{Code: ketaflow.EUnauthorized, Message: "the API token is not valid"}
+		}
+		if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= touchEvery {
+			if err := a.DB.Transact(ctx, func(tx *store.Tx) error { return tx.TouchAPIToken(t.ID, now) }); err != nil {
+				return access.Actor{}, err
+			}
+		}
+		return u.Actor(source), nil
+	}
+	if !strings.HasPrefix(secret, sessionPrefix) {
+		return access.Actor{}, errLoggedOut
+	}
+	var s access.Session
+	var u access.User
+	err := a.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		s, u, err = tx.SessionUser(hash)
+		return err
+	})
+	if err != nil {
+		if ketaflow.IsCode(err, ketaflow.ENotFound) {
+			return access.Actor{}, errLoggedOut
+		}
+		return access.Actor{}, err
+	}
+	if !s.Live(now, a.IdleTimeout) || !u.Active {
+		return access.Actor{}, errLoggedOut
+	}
+	if now.Sub(s.LastSeenAt) >= touchEvery {
+		if err := a.DB.Transact(ctx, func(tx *store.Tx) error { return tx.TouchSession(hash, now) }); err != nil {
+			return access.Actor{}, err
+		}
+	}
+	return u.Actor(source), nil
+}
+
+// Logout ends the session with the given secret.
+func (a *App) Logout(ctx context.Context, actor access.Actor, secret string) error {
+	return a.DB.Transact(ctx, func(tx *store.Tx) error {
+		if err := tx.EndSession(access.HashToken(secret), a.Clock.Now()); err != nil {
+			return err
+		}
+		return a.appendAudit(tx, actor, op{Action: "auth.logout", Category: access.CatAuth}, audit.OK)
+	})
+}
+
+// CreateAPIToken makes a bearer token for the actor's own use. The secret is
+// returned once and never stored.
+func (a *App) CreateAPIToken(ctx context.Context, actor access.Actor, name string) (access.APIToken, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 80 {
+		return access.APIToken{}, "", ketaflow.Invalid("name", "give the token a name of 1 to 80 characters, e.g. the program that will use it")
+	}
+	secret, hash := access.NewToken(tokenPrefix)
+	t := access.APIToken{ID: ketaflow.NewID(), UserID: actor.UserID, ClinicID: actor.ClinicID, Name: name,
+		TokenHash: hash, CreatedAt: a.Clock.Now()}
+	err := a.do(ctx, actor, op{Action: access.TokenCreate, Category: access.CatAuth, Detail: name}, func(tx *store.Tx, o *op) error {
+		return tx.InsertAPIToken(t)
+	})
+	return t, secret, err
+}
+
+// APITokens lists the actor's own tokens.
+func (a *App) APITokens(ctx context.Context, actor access.Actor) ([]access.APIToken, error) {
+	if err := actor.Check(access.TokenList); err != nil {
+		return nil, err
+	}
+	var out []access.APIToken
+	err := a.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.APITokens(actor.UserID)
+		return err
+	})
+	return out, err
+}
+
+// RevokeAPIToken revokes one of the actor's own tokens.
+func (a *App) RevokeAPIToken(ctx context.Context, actor access.Actor, id string) error {
+	return a.do(ctx, actor, op{Action: access.TokenRevoke, Category: access.CatAuth, Detail: id}, func(tx *store.Tx, o *op) error {
+		return tx.RevokeAPIToken(actor.UserID, id, a.Clock.Now())
+	})
+}
+
+// ChangeOwnPassword lets a user replace their password, given the current one.
+// Other sessions of the user end.
+func (a *App) ChangeOwnPassword(ctx context.Context, actor access.Actor, current, next string) error {
+	if err := access.CheckPassword("new_password", next); err != nil {
+		return err
+	}
+	return a.do(ctx, actor, op{Action: access.PasswordChange, Category: access.CatAuth}, func(tx *store.Tx, o *op) error {
+		l, err := tx.UserByUsername(actor.Username)
+		if err != nil {
+			return err
+		}
+		if !access.VerifyPassword(l.PasswordHash, current) {
+			return ketaflow.Invalid("current_password", "the current password is wrong")
+		}
+		now := a.Clock.Now()
+		if err := tx.SetPassword(actor.ClinicID, actor.UserID, access.HashPassword(next), now); err != nil {
+			return err
+		}
+		return tx.EndUserSessions(actor.UserID, now)
+	})
+}

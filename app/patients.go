@@ -1,0 +1,335 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/patients"
+	"github.com/ketaflow/ketaflow/store"
+)
+
+// NewWeight is a weight entered with a new patient or on the chart.
+type NewWeight struct {
+	KG         float64   `json:"kg"`
+	MeasuredAt time.Time `json:"measured_at"`
+}
+
+// CreatePatient registers a patient in the actor's clinic. A blank MRN is
+// assigned the clinic's next number. Clinical fields need the clinical
+// permission, as does a first weight.
+func (a *App) CreatePatient(ctx context.Context, actor access.Actor, rec patients.Record, weight *NewWeight) (patients.Patient, error) {
+	var p patients.Patient
+	rec = rec.Normalize()
+	if err := clinicalAllowed(actor, patients.Diff(patients.Record{}, rec), weight != nil); err != nil {
+		a.auditFailure(ctx, actor, op{Action: access.PatientCreate, Category: access.CatClinical}, err)
+		return p, err
+	}
+	category := access.CatDemographics
+	if hasClinical(patients.Diff(patients.Record{}, rec)) || weight != nil {
+		category = access.CatClinical
+	}
+	err := a.do(ctx, actor, op{Action: access.PatientCreate, Category: category}, func(tx *store.Tx, o *op) error {
+		c, err := tx.Clinic(actor.ClinicID)
+		if err != nil {
+			return err
+		}
+		now := a.Clock.Now()
+		if err := rec.Validate(c.Today(now)); err != nil {
+			return err
+		}
+		if weight != nil {
+			if err := patients.ValidateWeight(weight.KG, weight.MeasuredAt, now); err != nil {
+				return err
+			}
+		}
+		if err := checkCareTeam(tx, actor.ClinicID, rec); err != nil {
+			return err
+		}
+		if rec.MRN == "" {
+			n, err := tx.NextMRN(actor.ClinicID)
+			if err != nil {
+				return err
+			}
+			rec.MRN = fmt.Sprintf("K%06d", n)
+		}
+		p = patients.Patient{ID: ketaflow.NewID(), ClinicID: actor.ClinicID, Record: rec, Version: 1, CreatedAt: now, UpdatedAt: now}
+		if err := tx.InsertPatient(p, actor.UserID, "registered"); err != nil {
+			return err
+		}
+		if weight != nil {
+			w := patients.Weight{ID: ketaflow.NewID(), PatientID: p.ID, KG: weight.KG, MeasuredAt: weight.MeasuredAt.UTC(),
+				RecordedBy: actor.UserID, RecordedAt: now}
+			if err := tx.InsertWeight(actor.ClinicID, w); err != nil {
+				return err
+			}
+			w.RecordedBy = actor.Name
+			p.Weight = &w
+		}
+		o.PatientID = p.ID
+		o.Detail = "registered MRN " + rec.MRN
+		return nil
+	})
+	return p, err
+}
+
+func hasClinical(changes []patients.Change) bool {
+	for _, c := range changes {
+		if c.Clinical {
+			return true
+		}
+	}
+	return false
+}
+
+// clinicalAllowed refuses, naming the field, a change to a clinical field by
+// a role that may not make it.
+func clinicalAllowed(actor access.Actor, changes []patients.Change, weight bool) error {
+	if access.Can(actor.Role, access.PatientAmendClinic) {
+		return nil
+	}
+	for _, c := range changes {
+		if c.Clinical {
+			return &ketaflow.Error{Code: ketaflow.EForbidden, Field: c.Field,
+				Message: fmt.Sprintf("the %s role may not set %s; ask a nurse or prescriber", actor.Role.Label(), strings.ToLower(c.Label))}
+		}
+	}
+	if weight {
+		return &ketaflow.Error{Code: ketaflow.EForbidden, Field: "weight_kg",
+			Message: fmt.Sprintf("the %s role may not record a weight; ask a nurse or prescriber", actor.Role.Label())}
+	}
+	return nil
+}
+
+// checkCareTeam checks that the assigned prescriber and therapist are active
+// staff of the clinic with those roles.
+func checkCareTeam(tx *store.Tx, clinicID string, rec patients.Record) error {
+	for _, f := range []struct {
+		field, id string
+		role      access.Role
+	}{{"prescriber_id", rec.PrescriberID, access.Prescriber}, {"therapist_id", rec.TherapistID, access.Therapist}} {
+		if f.id == "" {
+			continue
+		}
+		u, err := tx.User(clinicID, f.id)
+		if ketaflow.IsCode(err, ketaflow.ENotFound) || (err == nil && (u.Role != f.role || !u.Active)) {
+			return ketaflow.Invalid(f.field, "%s must be an active %s of this clinic", f.field, f.role.Label())
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readable returns the patient as the actor may see it.
+func readable(actor access.Actor, p patients.Patient) patients.Patient {
+	if access.Can(actor.Role, access.PatientReadClinical) {
+		return p
+	}
+	return p.Redacted()
+}
+
+func readCategory(actor access.Actor) string {
+	if access.Can(actor.Role, access.PatientReadClinical) {
+		return access.CatClinical
+	}
+	return access.CatDemographics
+}
+
+// Patient returns one patient of the actor's clinic, with clinical fields
+// only for roles that may see them. A patient of another clinic is not found.
+func (a *App) Patient(ctx context.Context, actor access.Actor, id string) (patients.Patient, error) {
+	var p patients.Patient
+	err := a.view(ctx, actor, op{Action: access.PatientRead, Category: readCategory(actor), PatientID: id},
+		func(tx *store.Tx, o *op) error {
+			var err error
+			p, err = tx.Patient(actor.ClinicID, id)
+			if err != nil && !ketaflow.ValidID(id) {
+				o.PatientID = ""
+			}
+			return err
+		})
+	return readable(actor, p), err
+}
+
+// SearchPatients lists patients of the actor's clinic whose name or MRN
+// contains every word of q, or whose date of birth is q (YYYY-MM-DD).
+func (a *App) SearchPatients(ctx context.Context, actor access.Actor, q string, limit int) ([]patients.Patient, error) {
+	var out []patients.Patient
+	query := store.PatientQuery{Limit: limit}
+	q = strings.TrimSpace(q)
+	if d, err := ketaflow.ParseDate(q); err == nil {
+		query.BirthDate = d
+	} else if d, ok := parseUSDate(q); ok {
+		query.BirthDate = d
+	} else {
+		query.Text = q
+	}
+	err := a.view(ctx, actor, op{Action: access.PatientList, Category: access.CatDemographics}, func(tx *store.Tx, o *op) error {
+		var err error
+		out, err = tx.Patients(actor.ClinicID, query)
+		ids := make([]string, 0, len(out))
+		for _, p := range out {
+			ids = append(ids, p.ID)
+		}
+		o.Detail = fmt.Sprintf("search %q: %d patients: %s", q, len(out), strings.Join(ids, " "))
+		return err
+	})
+	for i := range out {
+		out[i] = out[i].Redacted() // a list shows demographics only
+		out[i].ClinicalHidden = false
+	}
+	return out, err
+}
+
+// parseUSDate accepts MM/DD/YYYY, the way front desks in the US type dates.
+func parseUSDate(s string) (ketaflow.Date, bool) {
+	t, err := time.Parse("1/2/2006", s)
+	if err != nil {
+		return ketaflow.Date{}, false
+	}
+	return ketaflow.DateOf(t), true
+}
+
+// AmendPatient saves a new version of a record. edit changes a copy of the
+// current record; only the fields it changes are amended, so a role that
+// cannot see clinical fields cannot blank them either. version is the
+// version the user saw: if someone saved since, the amendment is refused
+// rather than overwriting their change. A reason is required; the old
+// version stays in the history.
+func (a *App) AmendPatient(ctx context.Context, actor access.Actor, id string, version int, reason string,
+	edit func(*patients.Record) error) (patients.Patient, error) {
+	var p patients.Patient
+	reason = strings.TrimSpace(reason)
+	err := a.do(ctx, actor, op{Action: access.PatientAmend, Category: access.CatDemographics, PatientID: id},
+		func(tx *store.Tx, o *op) error {
+			var err error
+			if p, err = tx.Patient(actor.ClinicID, id); err != nil {
+				return err
+			}
+			if version != p.Version {
+				return &ketaflow.Error{Code: ketaflow.EPrecondition, Field: "version", Message: fmt.Sprintf(
+					"the record is at version %d but you amended version %d: someone saved a change meanwhile; reload and amend again", p.Version, version)}
+			}
+			rec := p.Record
+			rec.Contraindications = append([]patients.Contraindication(nil), p.Contraindications...)
+			if err := edit(&rec); err != nil {
+				return err
+			}
+			rec = rec.Normalize()
+			changes := patients.Diff(p.Record.Normalize(), rec)
+			if len(changes) == 0 {
+				return ketaflow.Invalid("", "nothing was changed")
+			}
+			if err := clinicalAllowed(actor, changes, false); err != nil {
+				return err
+			}
+			if hasClinical(changes) {
+				o.Category = access.CatClinical
+			}
+			if len(reason) < 3 || len(reason) > 500 {
+				return ketaflow.Invalid("reason", "say why the record is amended (3 to 500 characters)")
+			}
+			c, err := tx.Clinic(actor.ClinicID)
+			if err != nil {
+				return err
+			}
+			if err := rec.Validate(c.Today(a.Clock.Now())); err != nil {
+				return err
+			}
+			if rec.MRN == "" {
+				return ketaflow.Invalid("mrn", "MRN cannot be removed")
+			}
+			if err := checkCareTeam(tx, actor.ClinicID, rec); err != nil {
+				return err
+			}
+			p.Record = rec
+			p.Version++
+			p.UpdatedAt = a.Clock.Now()
+			if err := tx.UpdatePatient(p, actor.UserID, reason); err != nil {
+				return err
+			}
+			names := make([]string, len(changes))
+			for i, c := range changes {
+				names[i] = c.Field
+			}
+			o.Detail = fmt.Sprintf("version %d: %s; reason: %s", p.Version, strings.Join(names, ", "), reason)
+			return nil
+		})
+	return readable(actor, p), err
+}
+
+// PatientVersions returns every version of a record with what changed in
+// each, oldest first. Clinical fields are hidden from roles that may not see
+// them.
+func (a *App) PatientVersions(ctx context.Context, actor access.Actor, id string) ([]patients.Version, error) {
+	var vs []patients.Version
+	err := a.view(ctx, actor, op{Action: access.PatientRead, Category: readCategory(actor), PatientID: id, Detail: "history"},
+		func(tx *store.Tx, o *op) error {
+			if _, err := tx.Patient(actor.ClinicID, id); err != nil {
+				return err
+			}
+			var err error
+			vs, err = tx.PatientVersions(actor.ClinicID, id)
+			return err
+		})
+	clinical := access.Can(actor.Role, access.PatientReadClinical)
+	prev := patients.Record{}
+	for i := range vs {
+		cur := vs[i].Record
+		vs[i].Changes = patients.Diff(prev, cur)
+		prev = cur
+		if !clinical {
+			vs[i].Record = patients.Patient{Record: vs[i].Record}.Redacted().Record
+			kept := vs[i].Changes[:0]
+			for _, c := range vs[i].Changes {
+				if !c.Clinical {
+					kept = append(kept, c)
+				}
+			}
+			vs[i].Changes = kept
+		}
+	}
+	return vs, err
+}
+
+// RecordWeight adds a weight measurement to a patient's chart.
+func (a *App) RecordWeight(ctx context.Context, actor access.Actor, patientID string, in NewWeight) (patients.Weight, error) {
+	var w patients.Weight
+	err := a.do(ctx, actor, op{Action: access.WeightRecord, Category: access.CatClinical, PatientID: patientID},
+		func(tx *store.Tx, o *op) error {
+			if _, err := tx.Patient(actor.ClinicID, patientID); err != nil {
+				return err
+			}
+			now := a.Clock.Now()
+			if err := patients.ValidateWeight(in.KG, in.MeasuredAt, now); err != nil {
+				return err
+			}
+			w = patients.Weight{ID: ketaflow.NewID(), PatientID: patientID, KG: in.KG, MeasuredAt: in.MeasuredAt.UTC(),
+				RecordedBy: actor.Name, RecordedAt: now}
+			o.Detail = fmt.Sprintf("weight %g kg", in.KG)
+			stored := w
+			stored.RecordedBy = actor.UserID
+			return tx.InsertWeight(actor.ClinicID, stored)
+		})
+	return w, err
+}
+
+// Weights lists a patient's weights, newest first.
+func (a *App) Weights(ctx context.Context, actor access.Actor, patientID string) ([]patients.Weight, error) {
+	var out []patients.Weight
+	err := a.view(ctx, actor, op{Action: access.PatientReadClinical, Category: access.CatClinical, PatientID: patientID, Detail: "weights"},
+		func(tx *store.Tx, o *op) error {
+			if _, err := tx.Patient(actor.ClinicID, patientID); err != nil {
+				return err
+			}
+			var err error
+			out, err = tx.Weights(actor.ClinicID, patientID, 0)
+			return err
+		})
+	return out, err
+}
