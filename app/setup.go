@@ -32,6 +32,32 @@ func (a *App) Clinics(ctx context.Context) ([]ketaflow.Clinic, error) {
 
 // CreateClinic adds a clinic. tz must be an IANA time zone name.
 func (a *App) CreateClinic(ctx context.Context, name, tz string) (ketaflow.Clinic, error) {
+	var c ketaflow.Clinic
+	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		c, err = a.createClinic(tx, name, tz)
+		return err
+	})
+	return c, err
+}
+
+// CreateClinicWithUser adds a clinic and its first user together: either
+// both are saved or neither.
+func (a *App) CreateClinicWithUser(ctx context.Context, name, tz string, in NewUser) (ketaflow.Clinic, access.User, error) {
+	var c ketaflow.Clinic
+	var u access.User
+	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		if c, err = a.createClinic(tx, name, tz); err != nil {
+			return err
+		}
+		u, err = a.addUser(tx, c.ID, in)
+		return err
+	})
+	return c, u, err
+}
+
+func (a *App) createClinic(tx *store.Tx, name, tz string) (ketaflow.Clinic, error) {
 	name = strings.TrimSpace(name)
 	var p ketaflow.Problems
 	if name == "" || len(name) > 200 {
@@ -44,33 +70,35 @@ func (a *App) CreateClinic(ctx context.Context, name, tz string) (ketaflow.Clini
 		return ketaflow.Clinic{}, err
 	}
 	c := ketaflow.Clinic{ID: ketaflow.NewID(), Name: name, TimeZone: tz, CreatedAt: a.Clock.Now()}
-	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertClinic(c); err != nil {
-			return err
-		}
-		return a.appendAudit(tx, CommandLine(c.ID), op{Action: "clinic.create", Category: access.CatAccount,
-			Detail: fmt.Sprintf("clinic %q in %s", name, tz)}, audit.OK)
-	})
-	return c, err
+	if err := tx.InsertClinic(c); err != nil {
+		return c, err
+	}
+	return c, a.appendAudit(tx, CommandLine(c.ID), op{Action: "clinic.create", Category: access.CatAccount,
+		Detail: fmt.Sprintf("clinic %q in %s", name, tz)}, audit.OK)
 }
 
 // AddUserFromCommandLine adds a staff account without a logged-in admin:
 // how the first admin of a clinic comes to exist.
 func (a *App) AddUserFromCommandLine(ctx context.Context, clinicID string, in NewUser) (access.User, error) {
 	var u access.User
-	actor := CommandLine(clinicID)
 	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Clinic(clinicID); err != nil {
 			return err
 		}
 		var err error
-		if u, err = createUser(tx, a.Clock.Now(), clinicID, in); err != nil {
-			return err
-		}
-		return a.appendAudit(tx, actor, op{Action: access.UserManage, Category: access.CatAccount,
-			Detail: fmt.Sprintf("added user %s with role %s", u.Username, u.Role)}, audit.OK)
+		u, err = a.addUser(tx, clinicID, in)
+		return err
 	})
 	return u, err
+}
+
+func (a *App) addUser(tx *store.Tx, clinicID string, in NewUser) (access.User, error) {
+	u, err := createUser(tx, a.Clock.Now(), clinicID, in)
+	if err != nil {
+		return u, err
+	}
+	return u, a.appendAudit(tx, CommandLine(clinicID), op{Action: access.UserManage, Category: access.CatAccount,
+		Detail: fmt.Sprintf("added user %s with role %s", u.Username, u.Role)}, audit.OK)
 }
 
 // CreateAPITokenFromCommandLine makes an API token for a user by username.

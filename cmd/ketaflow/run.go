@@ -1,0 +1,439 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"strings"
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/demo"
+	"github.com/ketaflow/ketaflow/store"
+	"github.com/ketaflow/ketaflow/web"
+)
+
+const usage = `ketaflow runs the clinical day of a ketamine and esketamine (Spravato) clinic.
+
+Usage:
+  ketaflow serve [--addr :8080] [--db ketaflow.db] [--demo]   run the server
+  ketaflow migrate [--db ...]                                 bring the database schema up to date
+  ketaflow user add --username U --name N --role R [--db ...] add a staff account
+  ketaflow token add --username U --name N [--db ...]         make an API token for a user
+  ketaflow audit verify [--db ...]                            check that no audit entry was altered or removed
+  ketaflow help [COMMAND]                                     explain a command
+
+--db is a SQLite file path (default ketaflow.db) or a postgres:// URL; the
+environment variable KETAFLOW_DB sets it too. Run "ketaflow COMMAND --help"
+for each command's flags.
+`
+
+// cli is one run of the command, with its streams and environment, so that
+// tests can run it in-process.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// Run runs the command line args and returns the exit status.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		err = c.serve(ctx, rest)
+	case "migrate":
+		err = c.migrate(ctx, rest)
+	case "user":
+		err = c.sub(ctx, "user", rest, map[string]func(context.Context, []string) error{"add": c.userAdd})
+	case "token":
+		err = c.sub(ctx, "token", rest, map[string]func(context.Context, []string) error{"add": c.tokenAdd})
+	case "audit":
+		err = c.sub(ctx, "audit", rest, map[string]func(context.Context, []string) error{"verify": c.auditVerify})
+	case "help", "-h", "--help":
+		if len(rest) > 0 {
+			return Run(ctx, append(rest, "--help"), stdin, stdout, stderr, getenv)
+		}
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "ketaflow: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintf(stderr, "ketaflow: %s\n", describe(err))
+	return 1
+}
+
+var errUsage = errors.New("usage")
+
+// describe is an error as a person at a terminal should read it.
+func describe(err error) string {
+	var e *ketaflow.Error
+	if errors.As(err, &e) && e.Code != ketaflow.EInternal {
+		if e.Field != "" && len(e.Fields) > 1 {
+			var b strings.Builder
+			b.WriteString(e.Fields[0].Message)
+			for _, f := range e.Fields[1:] {
+				b.WriteString("; " + f.Message)
+			}
+			return b.String()
+		}
+		return e.Message
+	}
+	return err.Error()
+}
+
+func (c *cli) sub(ctx context.Context, name string, args []string, cmds map[string]func(context.Context, []string) error) error {
+	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprintf(c.stdout, "%s", usage)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	fn, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(c.stderr, "ketaflow %s: unknown subcommand %q\n", name, args[0])
+		return errUsage
+	}
+	return fn(ctx, args[1:])
+}
+
+// flags starts a flag set that prints its own help and adds --db.
+func (c *cli) flags(name, summary string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("ketaflow "+name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	db := fs.String("db", c.env("KETAFLOW_DB", store.DefaultPath), "SQLite file path or postgres:// URL (env KETAFLOW_DB)")
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "Usage: ketaflow %s [flags]\n\n%s\n\nFlags:\n", name, summary)
+		fs.VisitAll(func(f *flag.Flag) {
+			arg, help := flag.UnquoteUsage(f)
+			fmt.Fprintf(out, "  --%s %s\n      %s", f.Name, arg, help)
+			if f.DefValue != "" && f.DefValue != "false" {
+				fmt.Fprintf(out, " (default %q)", f.DefValue)
+			}
+			fmt.Fprintln(out)
+		})
+	}
+	return fs, db
+}
+
+func (c *cli) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(c.stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}
+
+func (c *cli) env(key, def string) string {
+	if v := c.getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// open opens and migrates the database and builds the services over it.
+func (c *cli) open(ctx context.Context, dsn string, log *slog.Logger) (*app.App, func(), error) {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("migrate %s: %w", db.Location, err)
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "db", db.Location, "applied", applied)
+	}
+	return app.New(db, ketaflow.SystemClock{}, log), func() { db.Close() }, nil
+}
+
+func (c *cli) logger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: l}))
+}
+
+func (c *cli) serve(ctx context.Context, args []string) error {
+	fs, dsn := c.flags("serve", "Runs the ketaflow server: the staff pages and the JSON API (/api/v1/, described at /api/openapi.json).\nMigrates the database on start. SIGTERM or SIGINT stops it gracefully.")
+	addr := fs.String("addr", c.env("KETAFLOW_ADDR", ":8080"), "address to listen on (env KETAFLOW_ADDR)")
+	loadDemo := fs.Bool("demo", false, "load the fictional demo clinic into an empty database and print its logins")
+	tlsCert := fs.String("tls-cert", c.env("KETAFLOW_TLS_CERT", ""), "TLS certificate file; with --tls-key serves HTTPS (env KETAFLOW_TLS_CERT)")
+	tlsKey := fs.String("tls-key", c.env("KETAFLOW_TLS_KEY", ""), "TLS private key file (env KETAFLOW_TLS_KEY)")
+	logLevel := fs.String("log-level", c.env("KETAFLOW_LOG_LEVEL", "info"), "debug, info, warn or error (env KETAFLOW_LOG_LEVEL)")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return fmt.Errorf("give both --tls-cert and --tls-key, or neither")
+	}
+	log := c.logger(*logLevel)
+	a, closeDB, err := c.open(ctx, *dsn, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if *loadDemo {
+		if err := c.ensureDemo(ctx, a); err != nil {
+			return err
+		}
+	} else if cs, err := a.Clinics(ctx); err == nil && len(cs) == 0 {
+		fmt.Fprintln(c.stdout, "No clinic yet: start with --demo to try ketaflow, or add the first admin with\n  ketaflow user add --username admin --name 'Your Name' --role admin --clinic 'Clinic name' --time-zone America/New_York")
+	}
+	srv, err := web.New(a, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(c.stdout, "ketaflow listening on %s://%s (database: %s)\n", scheme, displayAddr(ln.Addr()), a.DB.Location)
+	errc := make(chan error, 1)
+	go func() {
+		if *tlsCert != "" {
+			errc <- hs.ServeTLS(ln, *tlsCert, *tlsKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// In-flight requests finish; new ones are refused; then the database
+	// closes (deferred above), which checkpoints SQLite's WAL.
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// displayAddr turns ":8080" or "[::]:8080" into "localhost:8080", which a
+// browser on this machine can open.
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func (c *cli) ensureDemo(ctx context.Context, a *app.App) error {
+	loaded, err := demo.Loaded(ctx, a)
+	if err != nil {
+		return err
+	}
+	if !loaded {
+		if _, err := demo.Load(ctx, a); err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, "Loaded the demo clinic:", demo.ClinicName)
+	}
+	fmt.Fprintln(c.stdout, "Demo logins (fictional clinic; never use these for real patients):")
+	for _, l := range demo.Logins {
+		fmt.Fprintf(c.stdout, "  %-11s %-20s %s, %s\n", l.Username, l.Password, l.Name, l.Role.Label())
+	}
+	return nil
+}
+
+func (c *cli) migrate(ctx context.Context, args []string) error {
+	fs, dsn := c.flags("migrate", "Applies every database migration not applied yet (serve does this on start too).")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(c.stdout, "%s is up to date\n", db.Location)
+	} else {
+		fmt.Fprintf(c.stdout, "%s: applied migrations %v\n", db.Location, applied)
+	}
+	return nil
+}
+
+func (c *cli) userAdd(ctx context.Context, args []string) error {
+	fs, dsn := c.flags("user add", "Adds a staff account. The password is read from the environment variable KETAFLOW_PASSWORD\nor, if that is unset, generated and printed once. Without a clinic in the database,\n--clinic and --time-zone create it.")
+	username := fs.String("username", "", "login name (3-40 lowercase letters, digits, . _ -)")
+	name := fs.String("name", "", "the person's name as staff see it")
+	role := fs.String("role", "", "frontdesk, nurse, prescriber, therapist or admin")
+	clinicName := fs.String("clinic", "", "clinic name, when the database has no clinic yet")
+	tz := fs.String("time-zone", "", "clinic time zone (IANA, e.g. America/New_York), when creating the clinic")
+	clinicID := fs.String("clinic-id", "", "clinic id, when the database holds several clinics")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	log := c.logger("warn")
+	a, closeDB, err := c.open(ctx, *dsn, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	password, generated := c.getenv("KETAFLOW_PASSWORD"), false
+	if password == "" {
+		b := make([]byte, 12)
+		rand.Read(b)
+		password, generated = base64.RawURLEncoding.EncodeToString(b), true
+	}
+	in := app.NewUser{Username: *username, Name: *name, Role: access.Role(strings.ToLower(*role)), Password: password}
+	clinic, err := c.pickClinic(ctx, a, *clinicID, *clinicName, *tz)
+	var u access.User
+	switch {
+	case errors.Is(err, errNoClinic):
+		if *clinicName == "" || *tz == "" {
+			return fmt.Errorf("the database has no clinic yet: give --clinic NAME and --time-zone ZONE to create it")
+		}
+		if clinic, u, err = a.CreateClinicWithUser(ctx, *clinicName, *tz, in); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "created clinic %s (%s)\n", clinic.Name, clinic.TimeZone)
+	case err != nil:
+		return err
+	default:
+		if *clinicName != "" || *tz != "" {
+			fmt.Fprintf(c.stdout, "note: --clinic and --time-zone are ignored: the user joins the existing clinic %s\n", clinic.Name)
+		}
+		if u, err = a.AddUserFromCommandLine(ctx, clinic.ID, in); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(c.stdout, "added %s (%s) to %s\n", u.Username, u.Role.Label(), clinic.Name)
+	if generated {
+		fmt.Fprintf(c.stdout, "password: %s\n(shown once; they can change it under Account)\n", password)
+	}
+	return nil
+}
+
+var errNoClinic = errors.New("no clinic")
+
+// pickClinic finds the clinic a command works on: the one given by id, or
+// the only one.
+func (c *cli) pickClinic(ctx context.Context, a *app.App, id, name, tz string) (ketaflow.Clinic, error) {
+	cs, err := a.Clinics(ctx)
+	if err != nil {
+		return ketaflow.Clinic{}, err
+	}
+	switch {
+	case id != "":
+		for _, cl := range cs {
+			if cl.ID == id {
+				return cl, nil
+			}
+		}
+		return ketaflow.Clinic{}, fmt.Errorf("no clinic with id %s", id)
+	case len(cs) == 0:
+		return ketaflow.Clinic{}, errNoClinic
+	case len(cs) == 1:
+		return cs[0], nil
+	}
+	var names []string
+	for _, cl := range cs {
+		names = append(names, cl.ID+" "+cl.Name)
+	}
+	return ketaflow.Clinic{}, fmt.Errorf("the database holds several clinics; give --clinic-id, one of:\n  %s", strings.Join(names, "\n  "))
+}
+
+func (c *cli) tokenAdd(ctx context.Context, args []string) error {
+	fs, dsn := c.flags("token add", "Makes an API token for a user, for a program that calls the JSON API with\n\"Authorization: Bearer TOKEN\". The token is printed once.")
+	username := fs.String("username", "", "the user the token acts as")
+	name := fs.String("name", "", "what will use the token")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	a, closeDB, err := c.open(ctx, *dsn, c.logger("warn"))
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	secret, err := a.CreateAPITokenFromCommandLine(ctx, *username, *name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, secret)
+	return nil
+}
+
+func (c *cli) auditVerify(ctx context.Context, args []string) error {
+	fs, dsn := c.flags("audit verify", "Recomputes the hash chain of every clinic's audit log and names the first entry that\nwas altered, removed or reordered. Exits 1 if any was.")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	a, closeDB, err := c.open(ctx, *dsn, c.logger("warn"))
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	r, err := a.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if len(r.Problems) == 0 {
+		fmt.Fprintf(c.stdout, "audit log intact: %d entries in %d chains verified\n", r.Entries, r.Chains)
+		return nil
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(c.stdout, "TAMPERED: %s\n", p)
+	}
+	return fmt.Errorf("audit log altered: %d chain(s) broken", len(r.Problems))
+}

@@ -1,0 +1,222 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+)
+
+// statusOf is the one table from error kind to HTTP status.
+var statusOf = map[ketaflow.Code]int{
+	ketaflow.EInvalid:      http.StatusBadRequest,
+	ketaflow.EUnauthorized: http.StatusUnauthorized,
+	ketaflow.EForbidden:    http.StatusForbidden,
+	ketaflow.ENotFound:     http.StatusNotFound,
+	ketaflow.EConflict:     http.StatusConflict,
+	ketaflow.EPrecondition: http.StatusPreconditionFailed,
+	ketaflow.EBlocked:      http.StatusUnprocessableEntity,
+	ketaflow.ERateLimited:  http.StatusTooManyRequests,
+	ketaflow.EUnavailable:  http.StatusServiceUnavailable,
+	ketaflow.EInternal:     http.StatusInternalServerError,
+}
+
+// Status returns the HTTP status for an error.
+func Status(err error) int {
+	if s, ok := statusOf[ketaflow.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// apiError is the JSON body of every API error.
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Code    ketaflow.Code         `json:"code"`
+	Message string                `json:"message"`
+	Field   string                `json:"field,omitempty"`
+	Fields  []ketaflow.FieldError `json:"fields,omitempty"`
+}
+
+// logError logs server-side failures with their full detail, once, here.
+func (s *Server) logError(r *http.Request, err error) {
+	status := Status(err)
+	if status >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	} else {
+		s.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+}
+
+// writeAPIError writes err as a JSON error with its status.
+func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, err error) {
+	s.logError(r, err)
+	e := ketaflow.AsError(err)
+	body := apiError{Error: apiErrorBody{Code: e.Code, Message: e.Message, Field: e.Field, Fields: e.Fields}}
+	if e.Code == ketaflow.EInternal {
+		body.Error.Message = "internal error"
+	}
+	if e.Code == ketaflow.EUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ketaflow"`)
+	}
+	writeJSON(w, Status(err), body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// decodeJSON reads a JSON request body into v, refusing unknown fields and
+// naming the field of a type mismatch.
+func decodeJSON(r *http.Request, v any) error {
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	if err != nil {
+		return ketaflow.Invalid("", "the request body is too large or could not be read")
+	}
+	return decodeStrict(raw, v, "")
+}
+
+// decodeStrict decodes a JSON object onto v (fields absent stay as they
+// are), naming fields with prefix in errors.
+func decodeStrict(raw json.RawMessage, v any, prefix string) error {
+	err := decodeFrom(json.NewDecoder(bytes.NewReader(raw)), v, prefix)
+	if e, ok := err.(*ketaflow.Error); ok && e.Field == prefix {
+		// A value's own parser failed (a date or time); find which field.
+		if f, msg := locateField(raw, reflect.TypeOf(v)); f != "" {
+			return ketaflow.Invalid(prefix+f, "%s %s", prefix+f, msg)
+		}
+	}
+	return err
+}
+
+// locateField finds the field of a JSON object that does not decode into
+// type t, by decoding each member alone, and says what it must look like.
+func locateField(raw json.RawMessage, t reflect.Type) (string, string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var members map[string]json.RawMessage
+	if t.Kind() != reflect.Struct || json.Unmarshal(raw, &members) != nil {
+		return "", ""
+	}
+	for name, val := range members {
+		ft, ok := jsonFieldType(t, name)
+		if !ok {
+			continue
+		}
+		err := json.Unmarshal(val, reflect.New(ft).Interface())
+		if err == nil {
+			continue
+		}
+		if sub, msg := locateField(val, ft); sub != "" {
+			return name + "." + sub, msg
+		}
+		switch ft {
+		case reflect.TypeFor[time.Time]():
+			return name, "must be an RFC 3339 time, like 2026-11-25T09:30:00Z"
+		case reflect.TypeFor[ketaflow.Date]():
+			return name, "must be a date, like 1980-04-30"
+		}
+		return name, "is not valid: " + err.Error()
+	}
+	return "", ""
+}
+
+// jsonFieldType returns the type of the struct field (or embedded struct's
+// field) that a JSON member name decodes into.
+func jsonFieldType(t reflect.Type, name string) (reflect.Type, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && tag == "" {
+			if ft, ok := jsonFieldType(f.Type, name); ok {
+				return ft, true
+			}
+			continue
+		}
+		if tag == name || (tag == "" && strings.EqualFold(f.Name, name)) {
+			return f.Type, true
+		}
+	}
+	return nil, false
+}
+
+func decodeFrom(dec *json.Decoder, v any, prefix string) error {
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te):
+			f := prefix + jsonPath(te.Field)
+			return ketaflow.Invalid(f, "%s must be a %s, not a JSON %s", f, jsonKind(te.Type.Kind().String()), te.Value)
+		case errors.As(err, &se):
+			return ketaflow.Invalid("", "the body is not valid JSON (at byte %d)", se.Offset)
+		case err.Error() == "EOF":
+			return ketaflow.Invalid("", "the request body is empty; send a JSON object")
+		default:
+			if f, ok := unknownField(err); ok {
+				return ketaflow.Invalid(prefix+f, "unknown field %s", prefix+f)
+			}
+			return ketaflow.Invalid(prefix, "the body could not be read: %s", err.Error())
+		}
+	}
+	if dec.More() {
+		return ketaflow.Invalid("", "the body must hold one JSON object")
+	}
+	return nil
+}
+
+// jsonPath drops the names of embedded Go structs ("Record.height_cm")
+// from a field path, leaving the JSON names a client sent.
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	kept := parts[:0]
+	for _, p := range parts {
+		if p != "" && !(p[0] >= 'A' && p[0] <= 'Z') {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, ".")
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "float64", "float32", "int", "int64", "int32":
+		return "number"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "list"
+	case "struct", "map":
+		return "object"
+	}
+	return k
+}
+
+func unknownField(err error) (string, bool) {
+	const prefix = "json: unknown field "
+	msg := err.Error()
+	if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
+		f := msg[len(prefix):]
+		if len(f) >= 2 && f[0] == '"' {
+			f = f[1 : len(f)-1]
+		}
+		return f, true
+	}
+	return "", false
+}

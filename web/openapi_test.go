@@ -1,0 +1,64 @@
+package web_test
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ketaflow/ketaflow/store"
+	"github.com/ketaflow/ketaflow/store/storetest"
+	"github.com/ketaflow/ketaflow/web"
+)
+
+// TestOpenAPIMatchesRoutes checks the served OpenAPI document against the
+// routes the server registers: no API route is missing from it, and it
+// describes none the server lacks.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	f := newFixture(t, db)
+	resp, err := http.Get(f.srv.URL + "/api/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatalf("the document is not JSON: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Errorf("openapi version %q, want 3.x", doc.OpenAPI)
+	}
+	var documented []string
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			if method == "parameters" {
+				continue
+			}
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+		}
+	}
+	s, err := web.New(f.app, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := append(s.APIRoutes(), "GET /healthz")
+	slices.Sort(documented)
+	slices.Sort(served)
+	for _, r := range served {
+		if !slices.Contains(documented, r) {
+			t.Errorf("route %s is served but not in openapi.json", r)
+		}
+	}
+	for _, r := range documented {
+		if !slices.Contains(served, r) {
+			t.Errorf("openapi.json describes %s, which the server does not serve", r)
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// pages holds every page template, each parsed with the shared layout.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+func parsePages(sf *staticFiles) (*pages, error) {
+	funcs := template.FuncMap{
+		"static": sf.URL,
+		"when": func(loc *time.Location, t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(loc).Format("Mon 2 Jan 2006, 15:04")
+		},
+		"clock": func(loc *time.Location, t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(loc).Format("15:04")
+		},
+		"localInput": func(loc *time.Location, t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(loc).Format("2006-01-02T15:04")
+		},
+		"can":  func(a access.Actor, action string) bool { return access.Can(a.Role, access.Action(action)) },
+		"join": strings.Join,
+		"age": func(d ketaflow.Date, now time.Time, loc *time.Location) int {
+			return d.AgeOn(ketaflow.DateOf(now.In(loc)))
+		},
+		"num": func(f float64) string {
+			if f == 0 {
+				return ""
+			}
+			return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.1f", f), "0"), ".")
+		},
+		"query": url.QueryEscape,
+		"contains": func(list any, item any) bool {
+			return strings.Contains(fmt.Sprint(list), fmt.Sprint(item))
+		},
+	}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout: %w", err)
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, n := range names {
+		if n == "templates/layout.html" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", n, err)
+		}
+		p.byName[strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
+	}
+	return p, nil
+}
+
+// view is what every page template receives.
+type view struct {
+	Title  string
+	Nav    string // which tab is current
+	Actor  access.Actor
+	Clinic ketaflow.Clinic
+	Loc    *time.Location
+	Now    time.Time
+	Notice string            // a calm confirmation ("Patient saved")
+	Error  string            // what went wrong with the whole form
+	Errors map[string]string // field -> message, shown beside the field
+	Data   any
+}
+
+// FieldError returns the message for one field, for the templates.
+func (v view) FieldError(field string) string { return v.Errors[field] }
+
+// withError fills in the page's error and field errors from err.
+func (v *view) withError(err error) {
+	e := ketaflow.AsError(err)
+	v.Error = e.Message
+	if e.Code == ketaflow.EInternal {
+		v.Error = "Something went wrong on our side; nothing was saved. Please try again."
+	}
+	v.Errors = map[string]string{}
+	for _, f := range e.Fields {
+		if _, seen := v.Errors[f.Field]; !seen {
+			v.Errors[f.Field] = f.Message
+		}
+	}
+	if e.Field != "" && v.Errors[e.Field] == "" {
+		v.Errors[e.Field] = e.Message
+	}
+}
+
+// newView starts the view of a page for an actor.
+func (s *Server) newView(r *http.Request, actor access.Actor, title, nav string) view {
+	v := view{Title: title, Nav: nav, Actor: actor, Loc: time.UTC, Now: s.app.Clock.Now()}
+	if actor.ClinicID != "" {
+		if c, err := s.app.Clinic(r.Context(), actor.ClinicID); err == nil {
+			v.Clinic, v.Loc = c, c.Location()
+		}
+	}
+	v.Notice = notices[r.URL.Query().Get("done")]
+	return v
+}
+
+// notices are the confirmations a redirect after a save may show.
+var notices = map[string]string{
+	"created":  "Patient registered.",
+	"amended":  "Amendment saved; the previous version is kept in the history.",
+	"weight":   "Weight recorded.",
+	"user":     "User saved.",
+	"password": "Password changed.",
+	"revoked":  "Token revoked.",
+}
+
+// render executes a page into a buffer first, so that a template error
+// becomes a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, status int, name string, v view) error {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		return ketaflow.Internal("render", fmt.Errorf("no page template %q", name))
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		return ketaflow.Internal("render "+name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+	return nil
+}
+
+// renderError shows an error page with the error's status.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, actor access.Actor, err error) {
+	s.logError(r, err)
+	v := s.newView(r, actor, "Something is not right", "")
+	v.withError(err)
+	status := Status(err)
+	v.Title = http.StatusText(status)
+	if rerr := s.render(w, status, "error", v); rerr != nil {
+		s.log.Error("render error page", "err", rerr)
+		http.Error(w, v.Error, status)
+	}
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// redirect answers a form post with a redirect to a page (post, redirect,
+// get), so that reloading the page does not post again.
+func redirect(w http.ResponseWriter, r *http.Request, to string) error {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,148 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/audit"
+	"github.com/ketaflow/ketaflow/store"
+)
+
+type usersData struct {
+	Users []access.User
+	Roles []access.Role
+	Form  url.Values
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.renderUsers(w, r, actor, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values) error {
+	users, err := s.app.Users(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, actor, "Users", "users")
+	if formErr != nil {
+		v.withError(formErr)
+	}
+	v.Data = usersData{Users: users, Roles: access.StaffRoles, Form: form}
+	return s.render(w, status, "users", v)
+}
+
+func (s *Server) createUserSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := r.ParseForm(); err != nil {
+		return ketaflow.Invalid("", "the form could not be read")
+	}
+	f := r.PostForm
+	_, err := s.app.CreateUser(r.Context(), actor, app.NewUser{Username: f.Get("username"), Name: f.Get("name"),
+		Role: access.Role(f.Get("role")), Password: f.Get("password")})
+	if err != nil {
+		if Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.EForbidden) {
+			return err
+		}
+		f.Del("password")
+		return s.renderUsers(w, r, actor, Status(err), err, f)
+	}
+	return redirect(w, r, "/admin/users?done=user")
+}
+
+func (s *Server) updateUserSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := r.ParseForm(); err != nil {
+		return ketaflow.Invalid("", "the form could not be read")
+	}
+	f := r.PostForm
+	var ch app.UserChange
+	if f.Has("role") {
+		role := access.Role(f.Get("role"))
+		ch.Role = &role
+	}
+	if f.Has("active") {
+		active := f.Get("active") == "true"
+		ch.Active = &active
+	}
+	if pw := f.Get("password"); pw != "" {
+		ch.Password = &pw
+	}
+	if _, err := s.app.UpdateUser(r.Context(), actor, r.PathValue("id"), ch); err != nil {
+		if Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.EForbidden) {
+			return err
+		}
+		return s.renderUsers(w, r, actor, Status(err), err, nil)
+	}
+	return redirect(w, r, "/admin/users?done=user")
+}
+
+type auditData struct {
+	Filter  url.Values
+	Entries []audit.Entry
+	Users   map[string]string
+}
+
+// auditQuery reads the audit filters of a request: patient (id), user (id
+// or username), action prefix, from and to (dates in the clinic's zone,
+// to inclusive).
+func auditQuery(q url.Values, loc *time.Location, users []access.User) (store.AuditQuery, error) {
+	var aq store.AuditQuery
+	var p ketaflow.Problems
+	aq.PatientID = strings.TrimSpace(q.Get("patient"))
+	if aq.PatientID != "" && !ketaflow.ValidID(aq.PatientID) {
+		p.Add("patient", "patient must be a patient id (copy it from the patient's page)")
+	}
+	if u := strings.TrimSpace(q.Get("user")); u != "" {
+		aq.UserID = u
+		for _, x := range users {
+			if x.Username == access.NormalizeUsername(u) {
+				aq.UserID = x.ID
+			}
+		}
+	}
+	aq.Action = strings.TrimSpace(q.Get("action"))
+	for _, f := range []struct {
+		name string
+		dst  *time.Time
+		add  int
+	}{{"from", &aq.From, 0}, {"to", &aq.To, 1}} {
+		if v := strings.TrimSpace(q.Get(f.name)); v != "" {
+			d, err := ketaflow.ParseDate(v)
+			if err != nil {
+				p.Add(f.name, "%s must be a date (YYYY-MM-DD)", f.name)
+				continue
+			}
+			*f.dst = d.Time(loc).AddDate(0, 0, f.add)
+		}
+	}
+	return aq, p.Err()
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	users, err := s.app.Users(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, actor, "Audit log", "audit")
+	names := map[string]string{}
+	for _, u := range users {
+		names[u.ID] = u.Name
+	}
+	aq, qerr := auditQuery(r.URL.Query(), v.Loc, users)
+	var entries []audit.Entry
+	status := http.StatusOK
+	if qerr != nil {
+		v.withError(qerr)
+		status = http.StatusBadRequest
+	} else {
+		aq.Limit = 300
+		if entries, err = s.app.SearchAudit(r.Context(), actor, aq); err != nil {
+			return err
+		}
+	}
+	v.Data = auditData{Filter: r.URL.Query(), Entries: entries, Users: names}
+	return s.render(w, status, "audit", v)
+}
