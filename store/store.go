@@ -15,8 +15,10 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // the "sqlite" database/sql driver, pure Go
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"           // the "sqlite" database/sql driver, pure Go
 
 	"github.com/ketaflow/ketaflow"
 )
@@ -62,10 +64,17 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: the URL does not parse: %w", err)
 	}
-	db, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	// pgx reads timestamptz in the server's local zone; read it in UTC, as
+	// the SQLite side does, so a time is the same value on both databases.
+	db := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
+		c.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
+			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
+		return nil
+	}))
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(20)
 	db.SetConnMaxIdleTime(5 * time.Minute)
@@ -80,8 +89,10 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 // WAL lets readers run beside the writer; synchronous=FULL makes a commit
 // durable before it returns, so an acknowledged write survives power loss;
 // busy_timeout waits for locks instead of failing; foreign keys are off in
-// SQLite unless asked for. _time_format makes times text that sorts.
-const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_time_format=sqlite"
+// SQLite unless asked for. _time_format makes times text that sorts;
+// _timezone=UTC reads times back in UTC rather than in a zone made up from
+// the stored offset.
+const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_time_format=sqlite&_timezone=UTC"
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "." {
