@@ -26,6 +26,10 @@ type Argon2Params struct {
 // PasswordParams is used by HashPassword. Tests may lower it.
 var PasswordParams = Argon2Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
 
+// maxMemoryKiB caps the memory a stored hash may ask for (1 GiB), so that a
+// damaged or planted hash cannot make a login exhaust the server's memory.
+const maxMemoryKiB = 1 << 20
+
 const (
 	MinPasswordLen = 10
 	MaxPasswordLen = 128
@@ -66,7 +70,8 @@ func VerifyPassword(hash, pw string) bool {
 	}
 	// argon2.IDKey panics on zero passes or lanes; a damaged hash must
 	// fail the login, not the request.
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil || p.Time < 1 || p.Threads < 1 {
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil || p.Time < 1 || p.Threads < 1 ||
+		p.MemoryKiB > maxMemoryKiB || p.Time > 20 {
 		return false
 	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])

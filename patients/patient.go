@@ -101,23 +101,25 @@ func (p Patient) Redacted() Patient {
 
 // Weight is one measurement of body weight.
 type Weight struct {
-	ID         string    `json:"id"`
-	PatientID  string    `json:"patient_id"`
-	KG         float64   `json:"kg"`
-	MeasuredAt time.Time `json:"measured_at"`
-	RecordedBy string    `json:"recorded_by"`
-	RecordedAt time.Time `json:"recorded_at"`
+	ID             string    `json:"id"`
+	PatientID      string    `json:"patient_id"`
+	KG             float64   `json:"kg"`
+	MeasuredAt     time.Time `json:"measured_at"`
+	RecordedBy     string    `json:"recorded_by"`      // user id
+	RecordedByName string    `json:"recorded_by_name"` // as staff saw it when read
+	RecordedAt     time.Time `json:"recorded_at"`
 }
 
 // Version is one state of the record as it was saved, with who saved it,
 // when and why. Versions are never changed or removed.
 type Version struct {
-	PatientID string    `json:"patient_id"`
-	Version   int       `json:"version"`
-	Record    Record    `json:"record"`
-	ChangedBy string    `json:"changed_by"`
-	ChangedAt time.Time `json:"changed_at"`
-	Reason    string    `json:"reason"`
+	PatientID     string    `json:"patient_id"`
+	Version       int       `json:"version"`
+	Record        Record    `json:"record"`
+	ChangedBy     string    `json:"changed_by"`      // user id
+	ChangedByName string    `json:"changed_by_name"` // as staff saw it when read
+	ChangedAt     time.Time `json:"changed_at"`
+	Reason        string    `json:"reason"`
 	// Changes lists the fields that differ from the version before.
 	Changes []Change `json:"changes,omitempty"`
 }

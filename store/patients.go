@@ -160,7 +160,7 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // PatientVersions lists every saved version of a record, oldest first.
 func (tx *Tx) PatientVersions(clinicID, id string) ([]patients.Version, error) {
-	rows, err := tx.query("list patient versions", `SELECT v.patient_id, v.version, v.record, u.display_name, v.changed_at, v.reason
+	rows, err := tx.query("list patient versions", `SELECT v.patient_id, v.version, v.record, v.changed_by, u.display_name, v.changed_at, v.reason
 		FROM patient_versions v JOIN users u ON u.id = v.changed_by WHERE v.clinic_id = $1 AND v.patient_id = $2
 		ORDER BY v.version`, clinicID, id)
 	if err != nil {
@@ -171,7 +171,7 @@ func (tx *Tx) PatientVersions(clinicID, id string) ([]patients.Version, error) {
 	for rows.Next() {
 		var v patients.Version
 		var rec string
-		if err := rows.Scan(&v.PatientID, &v.Version, &rec, &v.ChangedBy, &v.ChangedAt, &v.Reason); err != nil {
+		if err := rows.Scan(&v.PatientID, &v.Version, &rec, &v.ChangedBy, &v.ChangedByName, &v.ChangedAt, &v.Reason); err != nil {
 			return nil, tx.db.mapErr("scan patient version", err)
 		}
 		if err := json.Unmarshal([]byte(rec), &v.Record); err != nil {
@@ -195,7 +195,7 @@ func (tx *Tx) Weights(clinicID, patientID string, limit int) ([]patients.Weight,
 	if limit <= 0 {
 		limit = 1000
 	}
-	rows, err := tx.query("list weights", `SELECT w.id, w.patient_id, w.kg, w.measured_at, u.display_name, w.recorded_at
+	rows, err := tx.query("list weights", `SELECT w.id, w.patient_id, w.kg, w.measured_at, w.recorded_by, u.display_name, w.recorded_at
 		FROM weights w JOIN users u ON u.id = w.recorded_by WHERE w.clinic_id = $1 AND w.patient_id = $2
 		ORDER BY w.measured_at DESC, w.id DESC LIMIT $3`, clinicID, patientID, limit)
 	if err != nil {
@@ -205,7 +205,7 @@ func (tx *Tx) Weights(clinicID, patientID string, limit int) ([]patients.Weight,
 	var out []patients.Weight
 	for rows.Next() {
 		var w patients.Weight
-		if err := rows.Scan(&w.ID, &w.PatientID, &w.KG, &w.MeasuredAt, &w.RecordedBy, &w.RecordedAt); err != nil {
+		if err := rows.Scan(&w.ID, &w.PatientID, &w.KG, &w.MeasuredAt, &w.RecordedBy, &w.RecordedByName, &w.RecordedAt); err != nil {
 			return nil, tx.db.mapErr("scan weight", err)
 		}
 		out = append(out, w)

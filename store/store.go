@@ -219,18 +219,19 @@ func (tx *Tx) queryRow(op, what, query string, args []any, dest ...any) error {
 	return nil
 }
 
-// utcArgs stores every time in UTC: SQLite compares times as text, which
-// sorts correctly only when every value has the same zone.
+// utcArgs stores every time in UTC, to the microsecond: SQLite compares
+// times as text, which sorts correctly only when every value has the same
+// zone, and PostgreSQL keeps microseconds, so both databases hold the same.
 func utcArgs(args []any) []any {
 	for i, a := range args {
 		switch v := a.(type) {
 		case time.Time:
-			args[i] = v.UTC()
+			args[i] = v.UTC().Truncate(time.Microsecond)
 		case *time.Time:
 			if v == nil {
 				args[i] = nil
 			} else {
-				args[i] = v.UTC()
+				args[i] = v.UTC().Truncate(time.Microsecond)
 			}
 		}
 	}

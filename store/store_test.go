@@ -716,9 +716,9 @@ func TestPatientVersions(t *testing.T) {
 				t.Fatalf("PatientVersions: %v", err)
 			}
 			want := []patients.Version{
-				{PatientID: v1.ID, Version: 1, Record: v1.Record, ChangedBy: "Fran Front", ChangedAt: t0, Reason: "registered"},
-				{PatientID: v1.ID, Version: 2, Record: v2.Record, ChangedBy: "Nina Nurse", ChangedAt: v2.UpdatedAt, Reason: "measured at intake"},
-				{PatientID: v1.ID, Version: 3, Record: v3.Record, ChangedBy: "Fran Front", ChangedAt: v3.UpdatedAt, Reason: "phone number given"},
+				{PatientID: v1.ID, Version: 1, Record: v1.Record, ChangedBy: fd.ID, ChangedByName: "Fran Front", ChangedAt: t0, Reason: "registered"},
+				{PatientID: v1.ID, Version: 2, Record: v2.Record, ChangedBy: nu.ID, ChangedByName: "Nina Nurse", ChangedAt: v2.UpdatedAt, Reason: "measured at intake"},
+				{PatientID: v1.ID, Version: 3, Record: v3.Record, ChangedBy: fd.ID, ChangedByName: "Fran Front", ChangedAt: v3.UpdatedAt, Reason: "phone number given"},
 			}
 			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("PatientVersions mismatch (-want +got):\n%s", diff)
@@ -802,7 +802,7 @@ func TestWeights(t *testing.T) {
 			return nil
 		})
 		// Weights are read with the recorder's display name.
-		named := func(w patients.Weight) patients.Weight { w.RecordedBy = nu.Name; return w }
+		named := func(w patients.Weight) patients.Weight { w.RecordedByName = nu.Name; return w }
 
 		read(t, db, func(tx *store.Tx) error {
 			got, err := tx.Weights(a.ID, p.ID, 0)

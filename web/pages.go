@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
@@ -109,12 +111,27 @@ func (v *view) withError(err error) {
 	v.Errors = map[string]string{}
 	for _, f := range e.Fields {
 		if _, seen := v.Errors[f.Field]; !seen {
-			v.Errors[f.Field] = f.Message
+			v.Errors[f.Field] = sentence(f.Message)
 		}
 	}
 	if e.Field != "" && v.Errors[e.Field] == "" {
-		v.Errors[e.Field] = e.Message
+		v.Errors[e.Field] = sentence(e.Message)
 	}
+	switch n := len(v.Errors); {
+	case n > 1:
+		v.Error = fmt.Sprintf("Please correct the %d fields marked below; nothing was saved.", n)
+	default:
+		v.Error = sentence(v.Error)
+	}
+}
+
+// sentence capitalises a message for display on its own.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // newView starts the view of a page for an actor.

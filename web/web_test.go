@@ -48,7 +48,7 @@ func TestWrongPasswordIsRefusedAndAudited(t *testing.T) {
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("wrong password: got %d, want 401", resp.StatusCode)
 		}
-		if msg := doc.Find(".problem").Text(); !strings.Contains(msg, "wrong username or password") {
+		if msg := doc.Find(".problem").Text(); !strings.Contains(strings.ToLower(msg), "wrong username or password") {
 			t.Errorf("message %q does not say the login failed", msg)
 		}
 		entries, err := f.app.SearchAudit(context.Background(), f.actor("admin"), store.AuditQuery{Action: "auth.login"})

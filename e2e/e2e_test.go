@@ -1,0 +1,212 @@
+// Package e2e drives ketaflow in a real headless Chromium, the way staff
+// use it: these are the journeys a newcomer tries first.
+package e2e
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/demo"
+	"github.com/ketaflow/ketaflow/store"
+	"github.com/ketaflow/ketaflow/store/storetest"
+	"github.com/ketaflow/ketaflow/web"
+)
+
+func TestMain(m *testing.M) {
+	access.PasswordParams = access.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
+	os.Exit(m.Run())
+}
+
+// EnvChromium names the browser binary; CI sets it so that these tests run
+// there and fail rather than skip if the browser is missing.
+const EnvChromium = "KETAFLOW_TEST_CHROMIUM"
+
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv(EnvChromium); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s=%s: %v", EnvChromium, p, err)
+		}
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("Chromium not found: install it (apt-get install -y chromium) or set " + EnvChromium)
+	return ""
+}
+
+// demoServer serves the demo clinic from a fresh database.
+func demoServer(t *testing.T, d store.Dialect) (*httptest.Server, *app.App) {
+	t.Helper()
+	db := storetest.Open(t, d)
+	a := app.New(db, ketaflow.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := demo.Load(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	s, err := web.New(a, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return srv, a
+}
+
+// browser starts a headless Chromium with a window of the given size.
+func browser(t *testing.T, width, height int) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(width, height),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	// Start the browser now, without a deadline (a deadline on the first
+	// run would stop the whole browser), then bound the journey.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+// shot saves a full-page screenshot to KETAFLOW_SCREENSHOTS (or the test's
+// temporary directory), so a person can look at what the test saw.
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("KETAFLOW_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives PNG
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// do runs browser steps, failing the test on error.
+func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// text reads the text of the first element matching a CSS selector.
+func text(t *testing.T, ctx context.Context, css string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", css, err)
+	}
+	return s
+}
+
+func login(url, username, password string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(url+"/login"),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), username),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Submit(chromedp.ID("password")),
+	)
+}
+
+// TestDemoLoginReachesPatientList is the newcomer's first minute: the demo
+// login page, a nurse's login, the patient list, a search, a patient.
+func TestDemoLoginReachesPatientList(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			srv, _ := demoServer(t, d) // skips first if PostgreSQL is not configured
+			ctx := browser(t, 1280, 800)
+			do(t, ctx, chromedp.Navigate(srv.URL+"/patients"), chromedp.WaitVisible(chromedp.ID("username")))
+			shot(t, ctx, "01-login")
+			do(t, ctx, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")))
+			heading, rows, who := text(t, ctx, "h1"), text(t, ctx, "#patient-list tbody"), text(t, ctx, ".who")
+			shot(t, ctx, "02-patient-list")
+			if heading != "Patients" || !strings.Contains(rows, "Maria Elena Alvarez") || !strings.Contains(who, "Sam Okafor") {
+				t.Fatalf("patient list: heading %q, who %q, rows %q", heading, who, rows)
+			}
+			do(t, ctx,
+				chromedp.SendKeys(chromedp.ID("q"), "whitfield"),
+				chromedp.Submit(chromedp.ID("q")),
+				chromedp.WaitVisible(chromedp.Search(`//td/a[contains(., "James Whitfield")]`)),
+				chromedp.Click(chromedp.Search(`//td/a[contains(., "James Whitfield")]`)),
+				chromedp.WaitVisible(chromedp.ID("weight")),
+			)
+			weight := text(t, ctx, "#weight")
+			shot(t, ctx, "03-patient")
+			if !strings.Contains(weight, "92.5 kg") {
+				t.Errorf("weight on the patient page: %q", weight)
+			}
+		})
+	}
+}
+
+// TestRegisterPatientWithInlineErrors registers a patient through the form
+// on a tablet-sized window, first with mistakes the form must point out.
+func TestRegisterPatientWithInlineErrors(t *testing.T) {
+	srv, _ := demoServer(t, store.SQLite)
+	ctx := browser(t, 800, 1280)
+	do(t, ctx,
+		login(srv.URL, "frontdesk", "frontdesk-ketaflow"),
+		chromedp.WaitVisible(chromedp.ID("patient-list")),
+		chromedp.Navigate(srv.URL+"/patients/new"),
+		chromedp.WaitVisible(chromedp.ID("legal_name")),
+		chromedp.SendKeys(chromedp.ID("legal_name"), "Nora Quinn"),
+		chromedp.SetValue(chromedp.ID("birth_date"), "2099-02-03"),
+		chromedp.SendKeys(chromedp.ID("phone"), "555"),
+		chromedp.Click(chromedp.CSS(`main button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(".error-text")),
+	)
+	errs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.error-text')].map(e => e.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "04-new-patient-errors")
+	if len(errs) != 2 || !strings.Contains(errs[0], "future") || !strings.Contains(errs[1], "phone") {
+		t.Errorf("inline errors: %q", errs)
+	}
+	do(t, ctx,
+		chromedp.SetValue(chromedp.ID("birth_date"), "1990-02-03"),
+		chromedp.SetValue(chromedp.ID("phone"), "+1 555 010 0301"),
+		chromedp.Click(chromedp.CSS(`main button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+	sub := text(t, ctx, ".sub")
+	shot(t, ctx, "05-new-patient-saved")
+	if !strings.Contains(sub, "MRN K0000") {
+		t.Errorf("saved patient header: %q", sub)
+	}
+}
