@@ -62,11 +62,10 @@ func (a *App) CreatePatient(ctx context.Context, actor access.Actor, rec patient
 		}
 		if weight != nil {
 			w := patients.Weight{ID: ketaflow.NewID(), PatientID: p.ID, KG: weight.KG, MeasuredAt: weight.MeasuredAt.UTC(),
-				RecordedBy: actor.UserID, RecordedAt: now}
+				RecordedBy: actor.UserID, RecordedByName: actor.Name, RecordedAt: now}
 			if err := tx.InsertWeight(actor.ClinicID, w); err != nil {
 				return err
 			}
-			w.RecordedBy = actor.Name
 			p.Weight = &w
 		}
 		o.PatientID = p.ID
@@ -310,11 +309,9 @@ func (a *App) RecordWeight(ctx context.Context, actor access.Actor, patientID st
 				return err
 			}
 			w = patients.Weight{ID: ketaflow.NewID(), PatientID: patientID, KG: in.KG, MeasuredAt: in.MeasuredAt.UTC(),
-				RecordedBy: actor.Name, RecordedAt: now}
+				RecordedBy: actor.UserID, RecordedByName: actor.Name, RecordedAt: now}
 			o.Detail = fmt.Sprintf("weight %g kg", in.KG)
-			stored := w
-			stored.RecordedBy = actor.UserID
-			return tx.InsertWeight(actor.ClinicID, stored)
+			return tx.InsertWeight(actor.ClinicID, w)
 		})
 	return w, err
 }
