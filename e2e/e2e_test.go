@@ -161,7 +161,9 @@ func TestDemoLoginReachesPatientList(t *testing.T) {
 			do(t, ctx,
 				chromedp.SendKeys(chromedp.ID("q"), "whitfield"),
 				chromedp.Submit(chromedp.ID("q")),
-				chromedp.WaitVisible(chromedp.Search(`//td/a[contains(., "James Whitfield")]`)),
+				// The Clear link shows only on the results page; waiting for
+				// it keeps the click off the list that is being replaced.
+				chromedp.WaitVisible(chromedp.CSS(`a.button.quiet[href="/patients"]`)),
 				chromedp.Click(chromedp.Search(`//td/a[contains(., "James Whitfield")]`)),
 				chromedp.WaitVisible(chromedp.ID("weight")),
 			)
