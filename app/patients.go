@@ -155,6 +155,36 @@ func (a *App) Patient(ctx context.Context, actor access.Actor, id string) (patie
 	return readable(actor, p), err
 }
 
+// Chart is what the patient page shows: the record and, for roles that
+// may see clinical data, the weight history.
+type Chart struct {
+	Patient patients.Patient
+	Weights []patients.Weight
+}
+
+// PatientChart reads a patient's page in one audited read, so that opening
+// the page writes exactly one audit entry naming the patient.
+func (a *App) PatientChart(ctx context.Context, actor access.Actor, id string) (Chart, error) {
+	var c Chart
+	clinical := access.Can(actor.Role, access.PatientReadClinical)
+	err := a.view(ctx, actor, op{Action: access.PatientRead, Category: readCategory(actor), PatientID: id},
+		func(tx *store.Tx, o *op) error {
+			var err error
+			if c.Patient, err = tx.Patient(actor.ClinicID, id); err != nil {
+				if !ketaflow.ValidID(id) {
+					o.PatientID = ""
+				}
+				return err
+			}
+			if clinical {
+				c.Weights, err = tx.Weights(actor.ClinicID, id, 0)
+			}
+			return err
+		})
+	c.Patient = readable(actor, c.Patient)
+	return c, err
+}
+
 // SearchPatients lists patients of the actor's clinic whose name or MRN
 // contains every word of q, or whose date of birth is q (YYYY-MM-DD).
 func (a *App) SearchPatients(ctx context.Context, actor access.Actor, q string, limit int) ([]patients.Patient, error) {

@@ -203,19 +203,3 @@ func (b *browser) postDoc(path string, form url.Values) (*http.Response, *goquer
 	}
 	return resp, doc
 }
-
-// auditCount counts entries of clinic A matching action and patient.
-func (f *fixture) auditCount(action, patientID string) int {
-	f.t.Helper()
-	entries, err := f.app.SearchAudit(context.Background(), f.actor("admin"), store.AuditQuery{Action: action, PatientID: patientID, Limit: 1000})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	n := 0
-	for _, e := range entries {
-		if e.Action == action && e.PatientID == patientID {
-			n++
-		}
-	}
-	return n
-}

@@ -39,21 +39,15 @@ type patientData struct {
 }
 
 func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	p, err := s.app.Patient(r.Context(), actor, r.PathValue("id"))
+	return s.renderPatient(w, r, actor, r.PathValue("id"), http.StatusOK, nil)
+}
+
+func (s *Server) renderPatient(w http.ResponseWriter, r *http.Request, actor access.Actor, id string, status int, formErr error) error {
+	chart, err := s.app.PatientChart(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}
-	return s.renderPatient(w, r, actor, p, http.StatusOK, nil)
-}
-
-func (s *Server) renderPatient(w http.ResponseWriter, r *http.Request, actor access.Actor, p patients.Patient, status int, formErr error) error {
-	var weights []patients.Weight
-	if access.Can(actor.Role, access.PatientReadClinical) {
-		var err error
-		if weights, err = s.app.Weights(r.Context(), actor, p.ID); err != nil {
-			return err
-		}
-	}
+	p := chart.Patient
 	team, err := s.teamNames(r, actor)
 	if err != nil {
 		return err
@@ -62,7 +56,7 @@ func (s *Server) renderPatient(w http.ResponseWriter, r *http.Request, actor acc
 	if formErr != nil {
 		v.withError(formErr)
 	}
-	v.Data = patientData{Patient: p, Weights: weights, Team: team, Contra: p.Contraindications,
+	v.Data = patientData{Patient: p, Weights: chart.Weights, Team: team, Contra: p.Contraindications,
 		WeightAt: v.Now.In(v.Loc).Format("2006-01-02T15:04")}
 	return s.render(w, status, "patient", v)
 }
@@ -379,11 +373,7 @@ func (s *Server) recordWeightSubmit(w http.ResponseWriter, r *http.Request, acto
 		if Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.ENotFound) || ketaflow.IsCode(err, ketaflow.EForbidden) {
 			return err
 		}
-		p, gerr := s.app.Patient(r.Context(), actor, id)
-		if gerr != nil {
-			return gerr
-		}
-		return s.renderPatient(w, r, actor, p, Status(err), err)
+		return s.renderPatient(w, r, actor, id, Status(err), err)
 	}
 	return redirect(w, r, "/patients/"+id+"?done=weight")
 }
