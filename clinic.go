@@ -7,10 +7,14 @@ import (
 // Clinic is one clinic. Every clinical row belongs to exactly one; times are
 // stored in UTC and shown in the clinic's time zone.
 type Clinic struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	TimeZone  string    `json:"time_zone"` // IANA name, e.g. "America/New_York"
-	CreatedAt time.Time `json:"created_at"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	TimeZone string `json:"time_zone"` // IANA name, e.g. "America/New_York"
+	// REMSSettingID is the clinic's Spravato REMS healthcare-setting
+	// certification; empty when the clinic is not certified, which blocks
+	// Spravato visits at the gate.
+	REMSSettingID string    `json:"rems_setting_id"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // Location returns the clinic's time zone, or UTC if it is unknown.
@@ -23,3 +27,13 @@ func (c Clinic) Location() *time.Location {
 
 // Today is the clinic's calendar date at instant now.
 func (c Clinic) Today(now time.Time) Date { return DateOf(now.In(c.Location())) }
+
+// Chair is a treatment chair (a recliner in a quiet room). Visits are booked
+// on a chair for the route's chair time.
+type Chair struct {
+	ID        string    `json:"id"`
+	ClinicID  string    `json:"clinic_id"`
+	Name      string    `json:"name"`
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
+}

@@ -63,6 +63,11 @@ const (
 	PatientAmendClinic  Action = "patient.amend_clinical"
 	WeightRecord        Action = "weight.record"
 
+	ProtocolRead Action = "protocol.read"
+	ProtocolEdit Action = "protocol.edit"
+	ClinicEdit   Action = "clinic.edit" // name, time zone, REMS setting, chairs
+	ChairList    Action = "chair.list"
+
 	UserList   Action = "user.list"
 	UserManage Action = "user.manage" // add users, change roles, deactivate, reset passwords
 	AuditRead  Action = "audit.read"
@@ -87,6 +92,10 @@ var matrix = map[Action][]Role{
 	PatientAmend:        {FrontDesk, Nurse, Prescriber, Admin},
 	PatientAmendClinic:  {Nurse, Prescriber},
 	WeightRecord:        {Nurse, Prescriber},
+	ProtocolRead:        everyone,
+	ProtocolEdit:        {Admin},
+	ClinicEdit:          {Admin},
+	ChairList:           everyone,
 	UserList:            {Admin},
 	UserManage:          {Admin},
 	AuditRead:           {Admin},
@@ -142,6 +151,8 @@ const (
 	CatAccount      = "account"
 	CatAuth         = "auth"
 	CatAudit        = "audit"
+	CatProtocol     = "protocol"
+	CatClinic       = "clinic"
 )
 
 // User is a staff account of one clinic. Accounts are deactivated, never

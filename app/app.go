@@ -15,6 +15,7 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/audit"
+	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/store"
 )
 
@@ -24,13 +25,9 @@ type App struct {
 	Clock ketaflow.Clock
 	Log   *slog.Logger
 
-	// IdleTimeout ends a staff session after this long without a request;
-	// SessionLifetime ends it this long after login whatever happens.
-	IdleTimeout     time.Duration
-	SessionLifetime time.Duration
-
-	logins  *limiter
-	clinics sync.Map // id -> ketaflow.Clinic
+	logins    *limiter
+	clinics   sync.Map // id -> ketaflow.Clinic
+	protocols protocolCache
 }
 
 // New returns an App with the default security settings.
@@ -40,9 +37,7 @@ func New(db *store.DB, clock ketaflow.Clock, log *slog.Logger) *App {
 	}
 	return &App{
 		DB: db, Clock: clock, Log: log,
-		IdleTimeout:     15 * time.Minute,
-		SessionLifetime: 12 * time.Hour,
-		logins:          newLimiter(20, 15*time.Minute),
+		logins: newLimiter(20, 15*time.Minute),
 	}
 }
 
@@ -156,6 +151,15 @@ func (a *App) Clinic(ctx context.Context, id string) (ketaflow.Clinic, error) {
 		a.clinics.Store(id, c)
 	}
 	return c, err
+}
+
+// security returns the staff session limits of a clinic's protocol.
+func (a *App) security(ctx context.Context, clinicID string) (protocol.Security, error) {
+	v, err := a.currentProtocol(ctx, clinicID)
+	if err != nil {
+		return protocol.Security{}, err
+	}
+	return v.Rules.Security, nil
 }
 
 // today is the actor's clinic's date now.

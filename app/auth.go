@@ -85,9 +85,13 @@ func (a *App) Login(ctx context.Context, username, password, source string) (str
 	if !u.Active {
 		return fail(actor, "account deactivated", errBadLogin)
 	}
+	sec, err := a.security(ctx, u.ClinicID)
+	if err != nil {
+		return "", access.User{}, err
+	}
 	secret, hash := access.NewToken(sessionPrefix)
 	s := access.Session{TokenHash: hash, UserID: u.ID, ClinicID: u.ClinicID, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(a.SessionLifetime), Source: source}
+		ExpiresAt: now.Add(sec.SessionMax()), Source: source}
 	err = a.DB.Transact(ctx, func(tx *store.Tx) error {
 		if err := tx.SetLoginFailures(u.ID, 0, nil); err != nil {
 			return err
@@ -144,7 +148,11 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 		}
 		return access.Actor{}, err
 	}
-	if !s.Live(now, a.IdleTimeout) || !u.Active {
+	sec, err := a.security(ctx, u.ClinicID)
+	if err != nil {
+		return access.Actor{}, err
+	}
+	if !s.Live(now, sec.IdleTimeout()) || !u.Active {
 		return access.Actor{}, errLoggedOut
 	}
 	if now.Sub(s.LastSeenAt) >= touchEvery {

@@ -73,6 +73,9 @@ func (a *App) createClinic(tx *store.Tx, name, tz string) (ketaflow.Clinic, erro
 	if err := tx.InsertClinic(c); err != nil {
 		return c, err
 	}
+	if err := a.initialProtocol(tx, c.ID); err != nil {
+		return c, err
+	}
 	return c, a.appendAudit(tx, CommandLine(c.ID), op{Action: "clinic.create", Category: access.CatAccount,
 		Detail: fmt.Sprintf("clinic %q in %s", name, tz)}, audit.OK)
 }

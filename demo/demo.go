@@ -40,6 +40,9 @@ var Logins = []Login{
 	{"frontdesk", "frontdesk-ketaflow", access.FrontDesk, "Chris Diaz"},
 }
 
+// Chairs are the demo clinic's treatment chairs.
+var Chairs = []string{"Chair 1 (window)", "Chair 2", "Chair 3", "Garden room"}
+
 type person struct {
 	legal, preferred, dob string
 	sex                   patients.Sex
@@ -110,6 +113,16 @@ func Load(ctx context.Context, a *app.App) (ketaflow.Clinic, error) {
 		}
 		if _, seen := users[l.Role]; !seen {
 			users[l.Role] = u
+		}
+	}
+	admin := users[access.Admin].Actor("demo")
+	rems := "RS-DEMO-0417"
+	if _, err := a.UpdateClinic(ctx, admin, app.ClinicChange{REMSSettingID: &rems}); err != nil {
+		return c, fmt.Errorf("demo REMS setting: %w", err)
+	}
+	for _, name := range Chairs {
+		if _, err := a.AddChair(ctx, admin, name); err != nil {
+			return c, fmt.Errorf("demo chair %s: %w", name, err)
 		}
 	}
 	nurse := users[access.Nurse].Actor("demo")

@@ -115,6 +115,28 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	t.Logf("screenshot: %s", path)
 }
 
+// view saves a screenshot of the window only (what a person sees without
+// scrolling), after scrolling the element css into view when it is given.
+func view(t *testing.T, ctx context.Context, name, css string) {
+	t.Helper()
+	if css != "" {
+		do(t, ctx, chromedp.ScrollIntoView(chromedp.CSS(css)))
+	}
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	dir := os.Getenv("KETAFLOW_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
 // do runs browser steps, failing the test on error.
 func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
@@ -211,4 +233,26 @@ func TestRegisterPatientWithInlineErrors(t *testing.T) {
 	if !strings.Contains(sub, "MRN K0000") {
 		t.Errorf("saved patient header: %q", sub)
 	}
+}
+
+// TestAdminPages opens each admin page as the demo admin, checks that it
+// answers with its heading, and keeps a screenshot of each to look at.
+func TestAdminPages(t *testing.T) {
+	srv, _ := demoServer(t, store.SQLite)
+	ctx := browser(t, 1280, 900)
+	do(t, ctx, login(srv.URL, "admin", "admin-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")))
+	for _, p := range []struct{ path, heading, shot string }{
+		{"/admin/protocol", "Clinic protocol", "10-protocol"},
+		{"/admin/clinic", "Clinic", "11-clinic"},
+		{"/admin/users", "Users", "12-users"},
+		{"/admin/audit", "Audit log", "13-audit"},
+	} {
+		do(t, ctx, chromedp.Navigate(srv.URL+p.path), chromedp.WaitVisible(chromedp.CSS("h1")))
+		if h := text(t, ctx, "h1"); h != p.heading {
+			t.Errorf("%s: heading %q, want %q", p.path, h, p.heading)
+		}
+		view(t, ctx, p.shot, "")
+	}
+	do(t, ctx, chromedp.Navigate(srv.URL+"/admin/protocol"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	view(t, ctx, "14-protocol-session", `input[name="session.vitals_every_minutes"]`)
 }

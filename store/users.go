@@ -17,14 +17,14 @@ func (tx *Tx) InsertClinic(c ketaflow.Clinic) error {
 // Clinic returns one clinic.
 func (tx *Tx) Clinic(id string) (ketaflow.Clinic, error) {
 	var c ketaflow.Clinic
-	err := tx.queryRow("get clinic", "clinic", `SELECT id, name, time_zone, created_at FROM clinics WHERE id = $1`,
-		[]any{id}, &c.ID, &c.Name, &c.TimeZone, &c.CreatedAt)
+	err := tx.queryRow("get clinic", "clinic", `SELECT id, name, time_zone, rems_setting_id, created_at FROM clinics WHERE id = $1`,
+		[]any{id}, &c.ID, &c.Name, &c.TimeZone, &c.REMSSettingID, &c.CreatedAt)
 	return c, err
 }
 
 // Clinics lists every clinic, oldest first.
 func (tx *Tx) Clinics() ([]ketaflow.Clinic, error) {
-	rows, err := tx.query("list clinics", `SELECT id, name, time_zone, created_at FROM clinics ORDER BY created_at, id`)
+	rows, err := tx.query("list clinics", `SELECT id, name, time_zone, rems_setting_id, created_at FROM clinics ORDER BY created_at, id`)
 	if err != nil {
 		return nil, err
 	}
@@ -32,12 +32,68 @@ func (tx *Tx) Clinics() ([]ketaflow.Clinic, error) {
 	var out []ketaflow.Clinic
 	for rows.Next() {
 		var c ketaflow.Clinic
-		if err := rows.Scan(&c.ID, &c.Name, &c.TimeZone, &c.CreatedAt); err != nil {
+		if err := rows.Scan(&c.ID, &c.Name, &c.TimeZone, &c.REMSSettingID, &c.CreatedAt); err != nil {
 			return nil, tx.db.mapErr("scan clinic", err)
 		}
 		out = append(out, c)
 	}
 	return out, tx.db.mapErr("list clinics", rows.Err())
+}
+
+// UpdateClinic saves a clinic's name, time zone and REMS setting id.
+func (tx *Tx) UpdateClinic(c ketaflow.Clinic) error {
+	res, err := tx.exec("update clinic", `UPDATE clinics SET name = $1, time_zone = $2, rems_setting_id = $3 WHERE id = $4`,
+		c.Name, c.TimeZone, c.REMSSettingID, c.ID)
+	return tx.one(res, err, "clinic")
+}
+
+// InsertChair adds a chair.
+func (tx *Tx) InsertChair(c ketaflow.Chair) error {
+	_, err := tx.exec("insert chair", `INSERT INTO chairs (id, clinic_id, name, active, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		c.ID, c.ClinicID, c.Name, c.Active, c.CreatedAt)
+	if ketaflow.IsCode(err, ketaflow.EConflict) {
+		return &ketaflow.Error{Code: ketaflow.EConflict, Field: "name", Message: "a chair named " + c.Name + " exists already", Err: err}
+	}
+	return err
+}
+
+// UpdateChair saves a chair's name and active flag.
+func (tx *Tx) UpdateChair(c ketaflow.Chair) error {
+	res, err := tx.exec("update chair", `UPDATE chairs SET name = $1, active = $2 WHERE clinic_id = $3 AND id = $4`,
+		c.Name, c.Active, c.ClinicID, c.ID)
+	if ketaflow.IsCode(err, ketaflow.EConflict) {
+		return &ketaflow.Error{Code: ketaflow.EConflict, Field: "name", Message: "a chair named " + c.Name + " exists already", Err: err}
+	}
+	return tx.one(res, err, "chair")
+}
+
+// Chairs lists a clinic's chairs by name.
+func (tx *Tx) Chairs(clinicID string) ([]ketaflow.Chair, error) {
+	rows, err := tx.query("list chairs", `SELECT id, clinic_id, name, active, created_at FROM chairs WHERE clinic_id = $1 ORDER BY name`, clinicID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ketaflow.Chair
+	for rows.Next() {
+		var c ketaflow.Chair
+		if err := rows.Scan(&c.ID, &c.ClinicID, &c.Name, &c.Active, &c.CreatedAt); err != nil {
+			return nil, tx.db.mapErr("scan chair", err)
+		}
+		out = append(out, c)
+	}
+	return out, tx.db.mapErr("list chairs", rows.Err())
+}
+
+// Chair returns one chair of a clinic.
+func (tx *Tx) Chair(clinicID, id string) (ketaflow.Chair, error) {
+	var c ketaflow.Chair
+	if !ketaflow.ValidID(id) {
+		return c, ketaflow.NotFound("chair")
+	}
+	err := tx.queryRow("get chair", "chair", `SELECT id, clinic_id, name, active, created_at FROM chairs WHERE clinic_id = $1 AND id = $2`,
+		[]any{clinicID, id}, &c.ID, &c.ClinicID, &c.Name, &c.Active, &c.CreatedAt)
+	return c, err
 }
 
 // NextMRN takes the clinic's next medical record number. The UPDATE locks

@@ -293,3 +293,6 @@ func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request, actor ac
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// OpenAPIDocument returns the OpenAPI document the server serves.
+func OpenAPIDocument() []byte { return openAPIDoc }

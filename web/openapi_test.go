@@ -62,3 +62,33 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPIRefsResolve checks that every $ref in the document names a
+// schema that exists.
+func TestOpenAPIRefsResolve(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(web.OpenAPIDocument(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if ref, ok := x["$ref"].(string); ok {
+				name := strings.TrimPrefix(ref, "#/components/schemas/")
+				if _, ok := schemas[name]; !ok {
+					t.Errorf("$ref %s names no schema", ref)
+				}
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(doc)
+}

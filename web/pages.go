@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -58,6 +59,8 @@ func parsePages(sf *staticFiles) (*pages, error) {
 			return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.1f", f), "0"), ".")
 		},
 		"query": url.QueryEscape,
+		"num0":  func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
+		"add":   func(a, b int) int { return a + b },
 		"contains": func(list any, item any) bool {
 			return strings.Contains(fmt.Sprint(list), fmt.Sprint(item))
 		},
@@ -154,6 +157,9 @@ var notices = map[string]string{
 	"user":     "User saved.",
 	"password": "Password changed.",
 	"revoked":  "Token revoked.",
+	"protocol": "Protocol saved as a new version. Visits from now on are judged by it; earlier visits keep theirs.",
+	"clinic":   "Clinic settings saved.",
+	"chair":    "Chair saved.",
 }
 
 // render executes a page into a buffer first, so that a template error
