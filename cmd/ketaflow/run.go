@@ -177,7 +177,12 @@ func (c *cli) open(ctx context.Context, dsn string, log *slog.Logger) (*app.App,
 	if len(applied) > 0 {
 		log.Info("database migrated", "db", db.Location, "applied", applied)
 	}
-	return app.New(db, ketaflow.SystemClock{}, log), func() { db.Close() }, nil
+	a := app.New(db, ketaflow.SystemClock{}, log)
+	if err := a.EnsureProtocols(ctx); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return a, func() { db.Close() }, nil
 }
 
 func (c *cli) logger(level string) *slog.Logger {
