@@ -63,6 +63,23 @@ const (
 	PatientAmendClinic  Action = "patient.amend_clinical"
 	WeightRecord        Action = "weight.record"
 
+	// Visits, from booking to cleared for dosing.
+	VisitList          Action = "visit.list"
+	VisitRead          Action = "visit.read"
+	VisitBook          Action = "visit.book"
+	VisitMove          Action = "visit.move" // a state change; visits.Transitions says which role may make which
+	VitalsRecord       Action = "vitals.record"
+	FastingRecord      Action = "fasting.record"
+	RideRecord         Action = "ride.record"
+	ComfortRecord      Action = "comfort.record"
+	QuestionnaireEnter Action = "questionnaire.enter" // hand the clinic tablet to the patient
+	QuestionnaireRead  Action = "questionnaire.read"  // see answers and scores
+	LinkCreate         Action = "questionnaire.link"
+	AlertRead          Action = "alert.read"
+	AlertAssess        Action = "alert.assess" // record a risk assessment on a safety alert
+	GateOverride       Action = "gate.override"
+	RouteAdvice        Action = "route.advice"
+
 	ProtocolRead Action = "protocol.read"
 	ProtocolEdit Action = "protocol.edit"
 	ClinicEdit   Action = "clinic.edit" // name, time zone, REMS setting, chairs
@@ -92,6 +109,21 @@ var matrix = map[Action][]Role{
 	PatientAmend:        {FrontDesk, Nurse, Prescriber, Admin},
 	PatientAmendClinic:  {Nurse, Prescriber},
 	WeightRecord:        {Nurse, Prescriber},
+	VisitList:           everyone,
+	VisitRead:           everyone,
+	VisitBook:           {FrontDesk, Nurse, Prescriber},
+	VisitMove:           {FrontDesk, Nurse, Prescriber},
+	VitalsRecord:        {Nurse, Prescriber},
+	FastingRecord:       {Nurse, Prescriber},
+	RideRecord:          {FrontDesk, Nurse, Prescriber},
+	ComfortRecord:       {FrontDesk, Nurse, Prescriber},
+	QuestionnaireEnter:  {FrontDesk, Nurse, Prescriber},
+	QuestionnaireRead:   {Nurse, Prescriber, Therapist},
+	LinkCreate:          {FrontDesk, Nurse, Prescriber},
+	AlertRead:           {Nurse, Prescriber, Therapist},
+	AlertAssess:         {Prescriber},
+	GateOverride:        {Prescriber},
+	RouteAdvice:         {Nurse, Prescriber},
 	ProtocolRead:        everyone,
 	ProtocolEdit:        {Admin},
 	ClinicEdit:          {Admin},
@@ -146,13 +178,16 @@ func (a Actor) Check(action Action) error {
 
 // Data categories name the kind of data an audit entry is about.
 const (
-	CatDemographics = "demographics"
-	CatClinical     = "clinical"
-	CatAccount      = "account"
-	CatAuth         = "auth"
-	CatAudit        = "audit"
-	CatProtocol     = "protocol"
-	CatClinic       = "clinic"
+	CatDemographics  = "demographics"
+	CatClinical      = "clinical"
+	CatAccount       = "account"
+	CatAuth          = "auth"
+	CatAudit         = "audit"
+	CatProtocol      = "protocol"
+	CatClinic        = "clinic"
+	CatVisit         = "visit"         // schedule and state of a visit
+	CatVitals        = "vitals"        // vital signs and measurements
+	CatQuestionnaire = "questionnaire" // answers and scores
 )
 
 // User is a staff account of one clinic. Accounts are deactivated, never

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -160,6 +161,7 @@ func (a *App) Patient(ctx context.Context, actor access.Actor, id string) (patie
 type Chart struct {
 	Patient patients.Patient
 	Weights []patients.Weight
+	Visits  []store.VisitRow // newest first
 }
 
 // PatientChart reads a patient's page in one audited read, so that opening
@@ -177,8 +179,12 @@ func (a *App) PatientChart(ctx context.Context, actor access.Actor, id string) (
 				return err
 			}
 			if clinical {
-				c.Weights, err = tx.Weights(actor.ClinicID, id, 0)
+				if c.Weights, err = tx.Weights(actor.ClinicID, id, 0); err != nil {
+					return err
+				}
 			}
+			c.Visits, err = tx.Visits(actor.ClinicID, store.VisitQuery{PatientID: id})
+			slices.Reverse(c.Visits)
 			return err
 		})
 	c.Patient = readable(actor, c.Patient)

@@ -120,13 +120,17 @@ func Load(ctx context.Context, a *app.App) (ketaflow.Clinic, error) {
 	if _, err := a.UpdateClinic(ctx, admin, app.ClinicChange{REMSSettingID: &rems}); err != nil {
 		return c, fmt.Errorf("demo REMS setting: %w", err)
 	}
+	var chairs []ketaflow.Chair
 	for _, name := range Chairs {
-		if _, err := a.AddChair(ctx, admin, name); err != nil {
+		ch, err := a.AddChair(ctx, admin, name)
+		if err != nil {
 			return c, fmt.Errorf("demo chair %s: %w", name, err)
 		}
+		chairs = append(chairs, ch)
 	}
 	nurse := users[access.Nurse].Actor("demo")
 	now := a.Clock.Now()
+	var pts []patients.Patient
 	for _, p := range people {
 		dob, err := ketaflow.ParseDate(p.dob)
 		if err != nil {
@@ -136,9 +140,16 @@ func Load(ctx context.Context, a *app.App) (ketaflow.Clinic, error) {
 			Email: p.email, Emergency: p.emergency, REMSPatientID: p.rems, PrescriberID: users[access.Prescriber].ID,
 			TherapistID: users[access.Therapist].ID, HeightCM: p.heightCM, Allergies: p.allergies, Contraindications: p.contra}
 		w := &app.NewWeight{KG: p.kg, MeasuredAt: now.Add(-time.Duration(p.weighedDaysAgo) * 24 * time.Hour)}
-		if _, err := a.CreatePatient(ctx, nurse, rec, w); err != nil {
+		pt, err := a.CreatePatient(ctx, nurse, rec, w)
+		if err != nil {
 			return c, fmt.Errorf("demo patient %s: %w", p.legal, err)
 		}
+		pts = append(pts, pt)
+	}
+	st := staff{admin: admin, prescriber: users[access.Prescriber].Actor("demo"), nurse: nurse,
+		frontdesk: users[access.FrontDesk].Actor("demo")}
+	if err := loadMorning(ctx, a, st, pts, chairs); err != nil {
+		return c, err
 	}
 	return c, nil
 }

@@ -80,6 +80,9 @@ func browser(t *testing.T, width, height int) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(width, height),
+		// The browser lives in the demo clinic's zone, as it would at the
+		// clinic: times typed into forms are the clinic's local times.
+		chromedp.Env("TZ="+demo.TimeZone),
 		chromedp.UserDataDir(t.TempDir()),
 	)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -135,6 +138,11 @@ func view(t *testing.T, ctx context.Context, name, css string) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
+}
+
+// notice waits for the confirmation a saved form shows.
+func notice(text string) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(chromedp.Search(`//p[contains(@class, "notice") and contains(., "` + text + `")]`))
 }
 
 // do runs browser steps, failing the test on error.
@@ -255,4 +263,121 @@ func TestAdminPages(t *testing.T) {
 	}
 	do(t, ctx, chromedp.Navigate(srv.URL+"/admin/protocol"), chromedp.WaitVisible(chromedp.CSS("h1")))
 	view(t, ctx, "14-protocol-session", `input[name="session.vitals_every_minutes"]`)
+}
+
+// TestCheckInJourney is the morning of issue 3 in a browser: front desk
+// checks in a demo patient, records the ride home and makes a link; the
+// patient answers both questionnaires on a phone-sized window; the nurse
+// enters fasting and vitals and watches the gate go from blocked to cleared.
+func TestCheckInJourney(t *testing.T) {
+	srv, _ := demoServer(t, store.SQLite)
+	ctx := browser(t, 1024, 1366) // a 10-inch tablet, upright
+	do(t, ctx, login(srv.URL, "frontdesk", "frontdesk-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),
+		chromedp.Navigate(srv.URL+"/visits"), chromedp.WaitVisible(chromedp.ID("schedule")))
+	view(t, ctx, "20-schedule", "")
+	do(t, ctx,
+		chromedp.Click(chromedp.Search(`//td/a[contains(., "Sofia Rossi")]`)),
+		chromedp.WaitVisible(chromedp.ID("check-in")),
+		chromedp.Click(chromedp.ID("check-in")),
+		notice("Visit updated"),
+	)
+	visitURL, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	visitURL, _, _ = strings.Cut(visitURL, "?")
+	if st := text(t, ctx, "#visit-state"); st != "Checked in" {
+		t.Fatalf("after check-in the visit is %q", st)
+	}
+	do(t, ctx,
+		chromedp.SendKeys(chromedp.ID("driver_name"), "Marco Rossi"),
+		chromedp.SendKeys(chromedp.ID("driver_phone"), "+1 555 010 0142"),
+		chromedp.Submit(chromedp.ID("driver_phone")),
+		notice("Ride home recorded"),
+		chromedp.Click(chromedp.ID("send-link")),
+		chromedp.WaitVisible(chromedp.ID("new-link")),
+	)
+	view(t, ctx, "21-frontdesk-visit", "")
+	link := text(t, ctx, "#new-link code")
+	if !strings.Contains(link, "/q/") {
+		t.Fatalf("link: %q", link)
+	}
+
+	// The patient, on a phone.
+	phone := browser(t, 390, 844)
+	do(t, phone, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("questionnaire-form")))
+	view(t, phone, "22-phone-questionnaire", "")
+	// Leave the last GAD-7 item out first: the page must say which is missing.
+	_, err = chromedp.Run(phone, chromedp.Evaluate[bool](`(() => {
+		for (const fs of document.querySelectorAll('fieldset.questionnaire')) {
+			const items = fs.querySelectorAll('.item');
+			items.forEach((item, i) => {
+				if (fs.id === 'gad7' && i === items.length - 1) return;
+				// Item 9 of the PHQ-9 (thoughts of self-harm) answered "not at all".
+				const v = (fs.id === 'phq9' && i === 8) ? "0" : "1";
+				item.querySelector('input[value="' + v + '"]').checked = true;
+			});
+		}
+		return true;
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, phone, chromedp.Click(chromedp.CSS(`button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".problem")))
+	view(t, phone, "23-phone-incomplete", ".item.missing")
+	if msg := text(t, phone, ".problem"); !strings.Contains(msg, "GAD-7") {
+		t.Errorf("incomplete message %q does not name the GAD-7", msg)
+	}
+	do(t, phone,
+		chromedp.Click(chromedp.CSS(`.item.missing input[value="0"]`)),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Thank you")]`)),
+	)
+	view(t, phone, "24-phone-thanks", "")
+
+	// The nurse at the chair.
+	nurse := browser(t, 1024, 1366)
+	do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),
+		chromedp.Navigate(visitURL), chromedp.WaitVisible(chromedp.ID("checklist")))
+	if v := text(t, nurse, "#gate-verdict"); !strings.Contains(v, "to resolve") {
+		t.Errorf("before vitals the gate says %q", v)
+	}
+	view(t, nurse, "25-gate-blocked", "")
+	disabled, err := chromedp.Run(nurse, chromedp.Evaluate[bool](`document.getElementById('clear').disabled`))
+	if err != nil || !disabled {
+		t.Errorf("Clear for dosing is enabled while the gate blocks (%v)", err)
+	}
+	// The browser and the clinic share this machine's clock but not always
+	// its zone: the fasting times are typed in the browser's local time,
+	// which the test sets to the clinic's below.
+	_, err = chromedp.Run(nurse, chromedp.Evaluate[bool](`(() => {
+		const pad = n => String(n).padStart(2, '0');
+		const ago = h => { const d = new Date(Date.now() - h*3600e3);
+			return d.getFullYear()+'-'+pad(d.getMonth()+1)+'-'+pad(d.getDate())+'T'+pad(d.getHours())+':'+pad(d.getMinutes()); };
+		document.getElementById('last_solid_food').value = ago(10);
+		document.getElementById('last_liquid').value = ago(3);
+		document.getElementById('last_liquid_clear').value = 'yes';
+		return true;
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, nurse, chromedp.Submit(chromedp.ID("last_liquid")), notice("Fasting answers recorded"),
+		chromedp.SendKeys(chromedp.ID("systolic"), "126"),
+		chromedp.SendKeys(chromedp.ID("diastolic"), "80"),
+		chromedp.SendKeys(chromedp.ID("heart_rate"), "72"),
+		chromedp.SendKeys(chromedp.ID("spo2"), "98"),
+		chromedp.SendKeys(chromedp.ID("respiratory_rate"), "14"),
+		chromedp.Submit(chromedp.ID("systolic")),
+		notice("Vital signs recorded"),
+	)
+	view(t, nurse, "26-gate-after-facts", "")
+	if v := text(t, nurse, "#gate-verdict"); v != "dosing may start" {
+		t.Fatalf("after fasting and vitals the gate says %q; checklist: %s", v, text(t, nurse, "#checklist"))
+	}
+	do(t, nurse, chromedp.Click(chromedp.ID("clear")), notice("Cleared for dosing"))
+	if st := text(t, nurse, "#visit-state"); st != "Cleared for dosing" {
+		t.Errorf("after clearing the visit is %q", st)
+	}
+	view(t, nurse, "27-cleared", "")
 }

@@ -697,7 +697,7 @@ func checkRide(f Facts) Check {
 		c.Status = Block
 		c.Reason = "No phone number recorded for the driver, " + clip(name, 60)
 		c.Next = "Record the driver's phone. " + rule
-	case !validPhone(phone):
+	case !patients.ValidPhone(phone):
 		c.Status = Block
 		c.Reason = fmt.Sprintf("The driver's phone %q is not a phone number (7 to 15 digits, optionally starting with +)", clip(phone, 30))
 		c.Next = "Correct the driver's phone. " + rule
@@ -706,25 +706,6 @@ func checkRide(f Facts) Check {
 		c.Reason = "Driver " + clip(name, 60) + ", phone " + phone
 	}
 	return c
-}
-
-// validPhone accepts national and international numbers: digits with
-// optional spaces, dots, hyphens and brackets, 7 to 15 digits (E.164 allows
-// at most 15), and a leading + only. It is the rule of the patient record's
-// phone fields (patients keeps its own copy unexported).
-func validPhone(s string) bool {
-	digits := 0
-	for i, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r == '+' && i == 0:
-		case r == ' ' || r == '(' || r == ')' || r == '.' || r == '-':
-		default:
-			return false
-		}
-	}
-	return digits >= 7 && digits <= 15
 }
 
 func checkContraindications(f Facts) Check {

@@ -112,18 +112,20 @@ func checkName(p *ketaflow.Problems, field, s string, required bool) {
 // optional spaces, dots, hyphens and brackets, 7 to 15 digits (E.164 allows
 // at most 15), and a leading + only.
 func checkPhone(p *ketaflow.Problems, field, s string) {
-	if s == "" {
-		return
+	if s != "" && !ValidPhone(s) {
+		p.Add(field, "phone %q is not a phone number: use 7 to 15 digits, optionally starting with + (e.g. +1 555 010 0199)", s)
 	}
+}
+
+// ValidPhone reports whether s is a phone number as checkPhone accepts it.
+func ValidPhone(s string) bool {
 	digits := 0
 	for _, c := range s {
 		if c >= '0' && c <= '9' {
 			digits++
 		}
 	}
-	if !phoneChars.MatchString(s) || digits < 7 || digits > 15 {
-		p.Add(field, "phone %q is not a phone number: use 7 to 15 digits, optionally starting with + (e.g. +1 555 010 0199)", s)
-	}
+	return phoneChars.MatchString(s) && digits >= 7 && digits <= 15
 }
 
 // ValidateWeight checks a weight measurement: within plausible limits and

@@ -35,6 +35,7 @@ func parsePages(sf *staticFiles) (*pages, error) {
 			}
 			return t.In(loc).Format("Mon 2 Jan 2006, 15:04")
 		},
+		"day": func(loc *time.Location, t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006") },
 		"clock": func(loc *time.Location, t time.Time) string {
 			if t.IsZero() {
 				return ""
@@ -61,11 +62,68 @@ func parsePages(sf *staticFiles) (*pages, error) {
 		"query": url.QueryEscape,
 		"num0":  func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
 		"add":   func(a, b int) int { return a + b },
+		"localInputPtr": func(loc *time.Location, t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.In(loc).Format("2006-01-02T15:04")
+		},
+		"clockPtr": func(loc *time.Location, t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.In(loc).Format("15:04")
+		},
+		"statusClass": func(s string) string {
+			switch s {
+			case "pass":
+				return "ok"
+			case "warn":
+				return "warn"
+			case "block":
+				return "block"
+			}
+			return ""
+		},
+		"stateClass": func(s string) string {
+			switch s {
+			case "cleared", "discharged", "ready_for_discharge":
+				return "ok"
+			case "not_cleared", "cancelled", "stopped_early":
+				return "off"
+			case "checked_in":
+				return "warn"
+			}
+			return ""
+		},
+		"lower":  strings.ToLower,
+		"deref2": func(p *bool) bool { return p != nil && *p },
+		// dict builds the argument of a shared template from name, value pairs.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict needs pairs")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict keys must be strings")
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"deref": func(p *int) int {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
 		"contains": func(list any, item any) bool {
 			return strings.Contains(fmt.Sprint(list), fmt.Sprint(item))
 		},
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}
@@ -99,6 +157,9 @@ type view struct {
 	Error  string            // what went wrong with the whole form
 	Errors map[string]string // field -> message, shown beside the field
 	Data   any
+	// OpenAlerts counts safety alerts waiting for a risk assessment, for
+	// the navigation of roles that answer them.
+	OpenAlerts int
 }
 
 // FieldError returns the message for one field, for the templates.
@@ -146,6 +207,11 @@ func (s *Server) newView(r *http.Request, actor access.Actor, title, nav string)
 		}
 	}
 	v.Notice = notices[r.URL.Query().Get("done")]
+	if actor.UserID != "" {
+		if n, err := s.app.OpenAlertCount(r.Context(), actor); err == nil {
+			v.OpenAlerts = n
+		}
+	}
 	return v
 }
 
@@ -160,6 +226,15 @@ var notices = map[string]string{
 	"protocol": "Protocol saved as a new version. Visits from now on are judged by it; earlier visits keep theirs.",
 	"clinic":   "Clinic settings saved.",
 	"chair":    "Chair saved.",
+	"booked":   "Visit booked.",
+	"moved":    "Visit updated.",
+	"cleared":  "Cleared for dosing.",
+	"vitals":   "Vital signs recorded; the gate was checked again.",
+	"fasting":  "Fasting answers recorded; the gate was checked again.",
+	"ride":     "Ride home recorded.",
+	"comfort":  "Comfort preferences saved.",
+	"gate":     "Override recorded; the gate was checked again.",
+	"assessed": "Risk assessment recorded.",
 }
 
 // render executes a page into a buffer first, so that a template error

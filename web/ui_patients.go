@@ -11,6 +11,7 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/patients"
+	"github.com/ketaflow/ketaflow/store"
 )
 
 type patientsData struct {
@@ -31,6 +32,7 @@ func (s *Server) patientsPage(w http.ResponseWriter, r *http.Request, actor acce
 }
 
 type patientData struct {
+	Visits   []store.VisitRow
 	Patient  patients.Patient
 	Weights  []patients.Weight
 	Team     map[string]string // user id -> name
@@ -56,7 +58,7 @@ func (s *Server) renderPatient(w http.ResponseWriter, r *http.Request, actor acc
 	if formErr != nil {
 		v.withError(formErr)
 	}
-	v.Data = patientData{Patient: p, Weights: chart.Weights, Team: team, Contra: p.Contraindications,
+	v.Data = patientData{Visits: chart.Visits, Patient: p, Weights: chart.Weights, Team: team, Contra: p.Contraindications,
 		WeightAt: v.Now.In(v.Loc).Format("2006-01-02T15:04")}
 	return s.render(w, status, "patient", v)
 }

@@ -1,0 +1,126 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/intake"
+	"github.com/ketaflow/ketaflow/patients"
+	"github.com/ketaflow/ketaflow/visits"
+	"github.com/ketaflow/ketaflow/vitals"
+)
+
+// staff are the demo's actors by role.
+type staff struct {
+	admin, prescriber, nurse, frontdesk access.Actor
+}
+
+// answers for a demo questionnaire: low scores, with item 9 as given.
+func phq9(total [9]int) []int { return total[:] }
+
+// loadMorning books today's visits around the time the server starts, and
+// takes each one as far as a real morning would have: booked, checked in
+// with a block open, an item-9 alert waiting, and cleared for dosing.
+func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patient, chairs []ketaflow.Chair) error {
+	now := a.Clock.Now()
+	// Visits that began earlier are booked by an app whose clock reads two
+	// hours ago, as the front desk would have done.
+	early := app.New(a.DB, ketaflow.NewFakeClock(now.Add(-2*time.Hour)), a.Log)
+	book := func(b *app.App, p patients.Patient, route string, chair ketaflow.Chair, at time.Time, c visits.Comfort) (visits.Visit, error) {
+		v, err := b.BookVisit(ctx, st.frontdesk, visits.Booking{PatientID: p.ID, Route: route, ChairID: chair.ID,
+			ScheduledAt: at.Truncate(5 * time.Minute), Comfort: c})
+		if err != nil {
+			return v, fmt.Errorf("demo visit for %s: %w", p.LegalName, err)
+		}
+		return v, nil
+	}
+	checkIn := func(v visits.Visit) error {
+		_, err := a.MoveVisit(ctx, st.frontdesk, v.ID, visits.CheckedIn, "")
+		return err
+	}
+	ate := func(hours float64) *time.Time { t := now.Add(-time.Duration(hours * float64(time.Hour))); return &t }
+	yes := true
+	readyFacts := func(v visits.Visit, driver, phone string, sys, dia, hr, spo2 int) error {
+		if _, err := a.RecordRide(ctx, st.frontdesk, v.ID, intake.Ride{DriverName: driver, DriverPhone: phone}); err != nil {
+			return err
+		}
+		if _, err := a.RecordFasting(ctx, st.nurse, v.ID, intake.FastingAnswers{LastSolidFood: ate(9), LastLiquid: ate(3),
+			LastLiquidClear: &yes}); err != nil {
+			return err
+		}
+		_, _, err := a.RecordVitals(ctx, st.nurse, v.ID, vitals.Reading{Systolic: sys, Diastolic: dia, HeartRate: hr, SpO2: spo2,
+			RespiratoryRate: 14, TakenAt: now.Add(-5 * time.Minute)})
+		return err
+	}
+	answer := func(v visits.Visit, item9 int) error {
+		_, err := a.SubmitQuestionnaires(ctx, st.frontdesk, v.ID, map[string][]int{
+			intake.PHQ9ID: phq9([9]int{2, 2, 1, 1, 1, 2, 1, 0, item9}),
+			intake.GAD7ID: {1, 1, 2, 1, 0, 1, 1},
+		})
+		return err
+	}
+	cozy := visits.Comfort{EyeMask: true, Blanket: true, Music: visits.ClinicMusic, LightsDimmed: true}
+
+	// Maria (IV): everything in order, cleared for dosing by the nurse.
+	maria, err := book(early, pts[0], "iv", chairs[0], now.Add(-20*time.Minute), cozy)
+	if err != nil {
+		return err
+	}
+	if err := checkIn(maria); err != nil {
+		return err
+	}
+	if err := answer(maria, 0); err != nil {
+		return err
+	}
+	if err := readyFacts(maria, "Luis Alvarez", "+1 555 010 0102", 128, 82, 76, 98); err != nil {
+		return err
+	}
+	if _, _, err := a.ClearVisit(ctx, st.nurse, maria.ID); err != nil {
+		return fmt.Errorf("demo: clear Maria: %w", err)
+	}
+
+	// James (Spravato): blood pressure at the block limit, waiting for a
+	// repeat after rest or a prescriber's override.
+	james, err := book(early, pts[1], "spravato", chairs[1], now.Add(-10*time.Minute), visits.Comfort{Music: visits.Silence, Blanket: true})
+	if err != nil {
+		return err
+	}
+	if err := checkIn(james); err != nil {
+		return err
+	}
+	if err := answer(james, 0); err != nil {
+		return err
+	}
+	if err := readyFacts(james, "Ann Whitfield", "+1 555 010 0112", 164, 98, 88, 97); err != nil {
+		return err
+	}
+
+	// Aisha (IV): PHQ-9 item 9 answered 1; the alert waits for the
+	// prescriber's risk assessment.
+	aisha, err := book(early, pts[2], "iv", chairs[2], now, visits.Comfort{EyeMask: true, Music: visits.OwnMusic})
+	if err != nil {
+		return err
+	}
+	if err := checkIn(aisha); err != nil {
+		return err
+	}
+	if err := answer(aisha, 1); err != nil {
+		return err
+	}
+	if err := readyFacts(aisha, "Tunde Bello", "+1 555 010 0122", 122, 78, 70, 99); err != nil {
+		return err
+	}
+
+	// Later today: booked, not here yet.
+	if _, err := book(a, pts[4], "iv", chairs[0], now.Add(2*time.Hour+30*time.Minute), cozy); err != nil {
+		return err
+	}
+	if _, err := book(a, pts[5], "spravato", chairs[3], now.Add(90*time.Minute), visits.Comfort{Music: visits.ClinicMusic}); err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,511 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/intake"
+	"github.com/ketaflow/ketaflow/visits"
+	"github.com/ketaflow/ketaflow/vitals"
+)
+
+const visitColumns = `v.id, v.clinic_id, v.patient_id, v.route, v.chair_id, v.scheduled_at, v.minutes, v.protocol_version,
+	v.state, v.comfort, v.version, v.created_at, v.updated_at`
+
+func scanVisit(sc interface{ Scan(...any) error }, v *visits.Visit, extra ...any) error {
+	var comfort string
+	if err := sc.Scan(append([]any{&v.ID, &v.ClinicID, &v.PatientID, &v.Route, nullString{&v.ChairID}, &v.ScheduledAt,
+		&v.Minutes, &v.ProtocolVersion, &v.State, &comfort, &v.Version, &v.CreatedAt, &v.UpdatedAt}, extra...)...); err != nil {
+		return err
+	}
+	if err := json.Unmarshal([]byte(comfort), &v.Comfort); err != nil {
+		return fmt.Errorf("decode comfort: %w", err)
+	}
+	return nil
+}
+
+func marshal(op string, v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", ketaflow.Internal(op, err)
+	}
+	return string(b), nil
+}
+
+// InsertVisit books a visit.
+func (tx *Tx) InsertVisit(v visits.Visit) error {
+	comfort, err := marshal("marshal comfort", v.Comfort)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec("insert visit", `INSERT INTO visits (id, clinic_id, patient_id, route, chair_id, scheduled_at, minutes,
+		protocol_version, state, comfort, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		v.ID, v.ClinicID, v.PatientID, string(v.Route), nullID(v.ChairID), v.ScheduledAt, v.Minutes, v.ProtocolVersion,
+		string(v.State), comfort, v.Version, v.CreatedAt, v.UpdatedAt)
+	return err
+}
+
+// Visit returns one visit of a clinic.
+func (tx *Tx) Visit(clinicID, id string) (visits.Visit, error) {
+	var v visits.Visit
+	if !ketaflow.ValidID(id) {
+		return v, ketaflow.NotFound("visit")
+	}
+	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+visitColumns+` FROM visits v WHERE v.clinic_id = $1 AND v.id = $2`, clinicID, id)
+	if err := scanVisit(row, &v); err != nil {
+		return v, tx.notFound(err, "visit", "get visit")
+	}
+	return v, nil
+}
+
+// LockVisit reads a visit for a change, holding its row until the
+// transaction ends: every write that can change the gate's verdict takes
+// this lock first, so a visit is never cleared on facts that another request
+// is changing at the same moment. (An UPDATE locks the row in PostgreSQL;
+// SQLite has one writer at a time anyway.)
+func (tx *Tx) LockVisit(clinicID, id string) (visits.Visit, error) {
+	var v visits.Visit
+	if !ketaflow.ValidID(id) {
+		return v, ketaflow.NotFound("visit")
+	}
+	row := tx.tx.QueryRowContext(tx.ctx, `UPDATE visits SET version = version WHERE clinic_id = $1 AND id = $2
+		RETURNING id, clinic_id, patient_id, route, chair_id, scheduled_at, minutes, protocol_version, state, comfort,
+		version, created_at, updated_at`, clinicID, id)
+	if err := scanVisit(row, &v); err != nil {
+		return v, tx.notFound(err, "visit", "lock visit")
+	}
+	return v, nil
+}
+
+// UpdateVisit saves a visit's state, chair, comfort and protocol version if
+// its version is still v.Version-1.
+func (tx *Tx) UpdateVisit(v visits.Visit) error {
+	comfort, err := marshal("marshal comfort", v.Comfort)
+	if err != nil {
+		return err
+	}
+	res, err := tx.exec("update visit", `UPDATE visits SET state = $1, chair_id = $2, comfort = $3, protocol_version = $4,
+		scheduled_at = $5, minutes = $6, version = $7, updated_at = $8 WHERE clinic_id = $9 AND id = $10 AND version = $11`,
+		string(v.State), nullID(v.ChairID), comfort, v.ProtocolVersion, v.ScheduledAt, v.Minutes, v.Version, v.UpdatedAt,
+		v.ClinicID, v.ID, v.Version-1)
+	if err := tx.one(res, err, "visit"); err != nil {
+		if ketaflow.IsCode(err, ketaflow.ENotFound) {
+			return ketaflow.Errorf(ketaflow.EConflict, "the visit was changed by someone else meanwhile; reload it")
+		}
+		return err
+	}
+	return nil
+}
+
+// VisitRow is a visit with what a schedule shows beside it.
+type VisitRow struct {
+	visits.Visit
+	PatientName string
+	PatientMRN  string
+	ChairName   string
+}
+
+// VisitQuery selects visits of a clinic.
+type VisitQuery struct {
+	From, To  time.Time // scheduled in [From, To)
+	PatientID string
+	States    []visits.State
+	Limit     int
+}
+
+// Visits lists visits by scheduled time.
+func (tx *Tx) Visits(clinicID string, q VisitQuery) ([]VisitRow, error) {
+	where := []string{"v.clinic_id = $1"}
+	args := []any{clinicID}
+	add := func(cond string, val any) {
+		args = append(args, val)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if !q.From.IsZero() {
+		add("v.scheduled_at >= $%d", q.From)
+	}
+	if !q.To.IsZero() {
+		add("v.scheduled_at < $%d", q.To)
+	}
+	if q.PatientID != "" {
+		add("v.patient_id = $%d", q.PatientID)
+	}
+	if len(q.States) > 0 {
+		ph := make([]string, len(q.States))
+		for i, s := range q.States {
+			args = append(args, string(s))
+			ph[i] = fmt.Sprintf("$%d", len(args))
+		}
+		where = append(where, "v.state IN ("+strings.Join(ph, ", ")+")")
+	}
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 500
+	}
+	args = append(args, q.Limit)
+	rows, err := tx.query("list visits", `SELECT `+visitColumns+`, p.legal_name, p.preferred_name, p.mrn, COALESCE(c.name, '')
+		FROM visits v JOIN patients p ON p.id = v.patient_id LEFT JOIN chairs c ON c.id = v.chair_id
+		WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY v.scheduled_at, v.id LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []VisitRow
+	for rows.Next() {
+		var r VisitRow
+		var legal, preferred string
+		if err := scanVisit(rows, &r.Visit, &legal, &preferred, &r.PatientMRN, &r.ChairName); err != nil {
+			return nil, tx.db.mapErr("scan visit", err)
+		}
+		r.PatientName = legal
+		if preferred != "" && preferred != legal {
+			r.PatientName = preferred + " (" + legal + ")"
+		}
+		out = append(out, r)
+	}
+	return out, tx.db.mapErr("list visits", rows.Err())
+}
+
+// InsertTransition records a move of a visit.
+func (tx *Tx) InsertTransition(clinicID string, t visits.Transition) error {
+	_, err := tx.exec("insert transition", `INSERT INTO visit_transitions (id, clinic_id, visit_id, from_state, to_state, at,
+		by_user, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, ketaflow.NewID(), clinicID, t.VisitID, string(t.From),
+		string(t.To), t.At, t.By, t.Reason)
+	return err
+}
+
+// Transitions lists a visit's moves, oldest first.
+func (tx *Tx) Transitions(visitID string) ([]visits.Transition, error) {
+	rows, err := tx.query("list transitions", `SELECT t.visit_id, t.from_state, t.to_state, t.at, t.by_user,
+		COALESCE(u.display_name, t.by_user), t.reason FROM visit_transitions t LEFT JOIN users u ON CAST(u.id AS TEXT) = t.by_user
+		WHERE t.visit_id = $1 ORDER BY t.at, t.id`, visitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []visits.Transition
+	for rows.Next() {
+		var t visits.Transition
+		if err := rows.Scan(&t.VisitID, &t.From, &t.To, &t.At, &t.By, &t.ByName, &t.Reason); err != nil {
+			return nil, tx.db.mapErr("scan transition", err)
+		}
+		out = append(out, t)
+	}
+	return out, tx.db.mapErr("list transitions", rows.Err())
+}
+
+// Response is a stored questionnaire response.
+type Response struct {
+	ID          string
+	VisitID     string
+	PatientID   string
+	Result      intake.Result
+	Source      string // "tablet" or "link"
+	EnteredBy   string // user id, or "" from a link
+	SubmittedAt time.Time
+}
+
+// InsertResponse stores an answered questionnaire.
+func (tx *Tx) InsertResponse(clinicID string, r Response) error {
+	answers, err := marshal("marshal answers", r.Result.Answers)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec("insert response", `INSERT INTO questionnaire_responses (id, clinic_id, visit_id, patient_id, instrument,
+		answers, total, band, item9, source, entered_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		r.ID, clinicID, r.VisitID, r.PatientID, r.Result.Instrument, answers, r.Result.Total, r.Result.Band, r.Result.Item9,
+		r.Source, r.EnteredBy, r.SubmittedAt)
+	return err
+}
+
+// Responses lists a visit's questionnaire responses, oldest first.
+func (tx *Tx) Responses(visitID string) ([]Response, error) {
+	return tx.responses(`visit_id = $1`, visitID)
+}
+
+// PatientResponses lists every questionnaire response of a patient, oldest
+// first: the scores over a course of treatment.
+func (tx *Tx) PatientResponses(clinicID, patientID string) ([]Response, error) {
+	return tx.responses(`clinic_id = $1 AND patient_id = $2`, clinicID, patientID)
+}
+
+func (tx *Tx) responses(where string, args ...any) ([]Response, error) {
+	rows, err := tx.query("list responses", `SELECT id, visit_id, patient_id, instrument, answers, total, band, item9, source,
+		entered_by, submitted_at FROM questionnaire_responses WHERE `+where+` ORDER BY submitted_at, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Response
+	for rows.Next() {
+		var r Response
+		var answers string
+		if err := rows.Scan(&r.ID, &r.VisitID, &r.PatientID, &r.Result.Instrument, &answers, &r.Result.Total, &r.Result.Band,
+			&r.Result.Item9, &r.Source, &r.EnteredBy, &r.SubmittedAt); err != nil {
+			return nil, tx.db.mapErr("scan response", err)
+		}
+		if err := json.Unmarshal([]byte(answers), &r.Result.Answers); err != nil {
+			return nil, ketaflow.Internal("decode answers", err)
+		}
+		out = append(out, r)
+	}
+	return out, tx.db.mapErr("list responses", rows.Err())
+}
+
+// Link is a one-time questionnaire link.
+type Link struct {
+	TokenHash string
+	ClinicID  string
+	VisitID   string
+	CreatedBy string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
+// InsertLink records a questionnaire link.
+func (tx *Tx) InsertLink(l Link) error {
+	_, err := tx.exec("insert link", `INSERT INTO questionnaire_links (token_hash, clinic_id, visit_id, created_by, created_at,
+		expires_at) VALUES ($1, $2, $3, $4, $5, $6)`, l.TokenHash, l.ClinicID, l.VisitID, l.CreatedBy, l.CreatedAt, l.ExpiresAt)
+	return err
+}
+
+// LinkByHash finds a questionnaire link by its token's hash.
+func (tx *Tx) LinkByHash(hash string) (Link, error) {
+	var l Link
+	err := tx.queryRow("get link", "link", `SELECT token_hash, clinic_id, visit_id, created_by, created_at, expires_at, used_at
+		FROM questionnaire_links WHERE token_hash = $1`, []any{hash}, &l.TokenHash, &l.ClinicID, &l.VisitID, &l.CreatedBy,
+		&l.CreatedAt, &l.ExpiresAt, nullTime{&l.UsedAt})
+	return l, err
+}
+
+// UseLink marks a link used; it fails with EConflict if it was used already,
+// so a link works once even when two submissions race.
+func (tx *Tx) UseLink(hash string, at time.Time) error {
+	res, err := tx.exec("use link", `UPDATE questionnaire_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL`, at, hash)
+	if err := tx.one(res, err, "link"); err != nil {
+		if ketaflow.IsCode(err, ketaflow.ENotFound) {
+			return ketaflow.Errorf(ketaflow.EConflict, "this link was used already")
+		}
+		return err
+	}
+	return nil
+}
+
+// InsertVital records a reading.
+func (tx *Tx) InsertVital(clinicID string, r vitals.Reading) error {
+	var sed any
+	if r.Sedation != nil {
+		sed = *r.Sedation
+	}
+	var dis any
+	if r.Dissociation != nil {
+		dis = *r.Dissociation
+	}
+	_, err := tx.exec("insert vital", `INSERT INTO vital_signs (id, clinic_id, visit_id, patient_id, taken_at, taken_by,
+		recorded_at, systolic, diastolic, heart_rate, spo2, respiratory_rate, sedation, dissociation, note, amends, amend_reason,
+		entered_in_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		r.ID, clinicID, r.VisitID, r.PatientID, r.TakenAt, r.TakenBy, r.RecordedAt, r.Systolic, r.Diastolic, r.HeartRate,
+		r.SpO2, r.RespiratoryRate, sed, dis, r.Note, nullID(r.Amends), r.AmendReason, r.EnteredInError)
+	return err
+}
+
+// Vitals lists a visit's readings (amendments included), oldest first.
+func (tx *Tx) Vitals(visitID string) ([]vitals.Reading, error) {
+	rows, err := tx.query("list vitals", `SELECT s.id, s.visit_id, s.patient_id, s.taken_at, s.taken_by, u.display_name,
+		s.recorded_at, s.systolic, s.diastolic, s.heart_rate, s.spo2, s.respiratory_rate, s.sedation, s.dissociation, s.note,
+		s.amends, s.amend_reason, s.entered_in_error FROM vital_signs s JOIN users u ON u.id = s.taken_by
+		WHERE s.visit_id = $1 ORDER BY s.taken_at, s.recorded_at, s.id`, visitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []vitals.Reading
+	for rows.Next() {
+		var r vitals.Reading
+		var sed *int64
+		var dis *bool
+		if err := rows.Scan(&r.ID, &r.VisitID, &r.PatientID, &r.TakenAt, &r.TakenBy, &r.TakenByName, &r.RecordedAt,
+			&r.Systolic, &r.Diastolic, &r.HeartRate, &r.SpO2, &r.RespiratoryRate, &sed, &dis, &r.Note,
+			nullString{&r.Amends}, &r.AmendReason, &r.EnteredInError); err != nil {
+			return nil, tx.db.mapErr("scan vital", err)
+		}
+		if sed != nil {
+			v := int(*sed)
+			r.Sedation = &v
+		}
+		r.Dissociation = dis
+		out = append(out, r)
+	}
+	return out, tx.db.mapErr("list vitals", rows.Err())
+}
+
+// InsertFact records a fact stated at a visit (fasting, ride, ...) as JSON.
+func (tx *Tx) InsertFact(clinicID, visitID, kind string, data any, by string, at time.Time) error {
+	s, err := marshal("marshal fact", data)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec("insert fact", `INSERT INTO visit_facts (id, clinic_id, visit_id, kind, data, recorded_by, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, ketaflow.NewID(), clinicID, visitID, kind, s, by, at)
+	return err
+}
+
+// FactRecord is when and by whom a fact was recorded.
+type FactRecord struct {
+	By, ByName string
+	At         time.Time
+}
+
+// LatestFact decodes the newest fact of a kind into dst; it reports false
+// when there is none.
+func (tx *Tx) LatestFact(visitID, kind string, dst any) (FactRecord, bool, error) {
+	var data string
+	var rec FactRecord
+	err := tx.queryRow("get fact", "fact", `SELECT f.data, f.recorded_by, u.display_name, f.recorded_at FROM visit_facts f
+		JOIN users u ON u.id = f.recorded_by WHERE f.visit_id = $1 AND f.kind = $2 ORDER BY f.recorded_at DESC, f.id DESC LIMIT 1`,
+		[]any{visitID, kind}, &data, &rec.By, &rec.ByName, &rec.At)
+	if ketaflow.IsCode(err, ketaflow.ENotFound) {
+		return rec, false, nil
+	}
+	if err != nil {
+		return rec, false, err
+	}
+	if err := json.Unmarshal([]byte(data), dst); err != nil {
+		return rec, false, ketaflow.Internal("decode fact", err)
+	}
+	return rec, true, nil
+}
+
+// Alert is a PHQ-9 item 9 safety alert with its latest risk assessment.
+type Alert struct {
+	ID          string     `json:"id"`
+	VisitID     string     `json:"visit_id"`
+	PatientID   string     `json:"patient_id"`
+	PatientName string     `json:"patient_name"`
+	ResponseID  string     `json:"response_id"`
+	Item9       int        `json:"item9"`
+	RaisedAt    time.Time  `json:"raised_at"`
+	Assessment  *RiskCheck `json:"assessment,omitempty"`
+}
+
+// RiskCheck is a clinician's risk assessment on an alert.
+type RiskCheck struct {
+	Risk       string    `json:"risk"` // low, moderate, high
+	Plan       string    `json:"plan"`
+	Proceed    bool      `json:"proceed"` // dosing may go ahead today
+	By         string    `json:"by"`
+	ByName     string    `json:"by_name"`
+	AssessedAt time.Time `json:"assessed_at"`
+}
+
+// InsertAlert raises a safety alert.
+func (tx *Tx) InsertAlert(clinicID string, a Alert) error {
+	_, err := tx.exec("insert alert", `INSERT INTO safety_alerts (id, clinic_id, visit_id, patient_id, response_id, item9,
+		raised_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, a.ID, clinicID, a.VisitID, a.PatientID, a.ResponseID, a.Item9, a.RaisedAt)
+	return err
+}
+
+// InsertAssessment records a risk assessment on an alert.
+func (tx *Tx) InsertAssessment(clinicID, alertID string, r RiskCheck) error {
+	_, err := tx.exec("insert assessment", `INSERT INTO risk_assessments (id, clinic_id, alert_id, risk, plan, proceed,
+		assessed_by, assessed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, ketaflow.NewID(), clinicID, alertID, r.Risk, r.Plan,
+		r.Proceed, r.By, r.AssessedAt)
+	return err
+}
+
+// AlertQuery selects alerts of a clinic.
+type AlertQuery struct {
+	ID       string
+	VisitID  string
+	OpenOnly bool
+	Limit    int
+}
+
+// Alerts lists safety alerts, newest first, each with its latest assessment.
+func (tx *Tx) Alerts(clinicID string, q AlertQuery) ([]Alert, error) {
+	where := []string{"a.clinic_id = $1"}
+	args := []any{clinicID}
+	if q.ID != "" {
+		if !ketaflow.ValidID(q.ID) {
+			return nil, nil
+		}
+		args = append(args, q.ID)
+		where = append(where, fmt.Sprintf("a.id = $%d", len(args)))
+	}
+	if q.VisitID != "" {
+		args = append(args, q.VisitID)
+		where = append(where, fmt.Sprintf("a.visit_id = $%d", len(args)))
+	}
+	if q.OpenOnly {
+		where = append(where, "NOT EXISTS (SELECT 1 FROM risk_assessments r WHERE r.alert_id = a.id)")
+	}
+	if q.Limit <= 0 || q.Limit > 500 {
+		q.Limit = 200
+	}
+	args = append(args, q.Limit)
+	rows, err := tx.query("list alerts", `SELECT a.id, a.visit_id, a.patient_id, p.legal_name, a.response_id, a.item9, a.raised_at,
+		r.risk, r.plan, r.proceed, r.assessed_by, u.display_name, r.assessed_at
+		FROM safety_alerts a JOIN patients p ON p.id = a.patient_id
+		LEFT JOIN risk_assessments r ON r.id = (SELECT r2.id FROM risk_assessments r2 WHERE r2.alert_id = a.id
+			ORDER BY r2.assessed_at DESC, r2.id DESC LIMIT 1)
+		LEFT JOIN users u ON u.id = r.assessed_by
+		WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY a.raised_at DESC, a.id DESC LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Alert
+	for rows.Next() {
+		var a Alert
+		var risk, plan, by, byName *string
+		var proceed *bool
+		var at *time.Time
+		if err := rows.Scan(&a.ID, &a.VisitID, &a.PatientID, &a.PatientName, &a.ResponseID, &a.Item9, &a.RaisedAt,
+			&risk, &plan, &proceed, &by, &byName, nullTime{&at}); err != nil {
+			return nil, tx.db.mapErr("scan alert", err)
+		}
+		if risk != nil {
+			a.Assessment = &RiskCheck{Risk: *risk, Plan: deref(plan), Proceed: proceed != nil && *proceed, By: deref(by),
+				ByName: deref(byName), AssessedAt: *at}
+		}
+		out = append(out, a)
+	}
+	return out, tx.db.mapErr("list alerts", rows.Err())
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// InsertOverride records a prescriber's override of a gate block.
+func (tx *Tx) InsertOverride(clinicID, visitID string, o intake.Override) error {
+	_, err := tx.exec("insert override", `INSERT INTO gate_overrides (id, clinic_id, visit_id, check_id, evidence, by_user,
+		reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, ketaflow.NewID(), clinicID, visitID, string(o.Check), o.Evidence,
+		o.By, o.Reason, o.At)
+	return err
+}
+
+// Overrides lists a visit's overrides, oldest first.
+func (tx *Tx) Overrides(visitID string) ([]intake.Override, error) {
+	rows, err := tx.query("list overrides", `SELECT o.check_id, o.evidence, o.by_user, u.display_name, o.reason, o.at
+		FROM gate_overrides o JOIN users u ON u.id = o.by_user WHERE o.visit_id = $1 ORDER BY o.at, o.id`, visitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []intake.Override
+	for rows.Next() {
+		var o intake.Override
+		if err := rows.Scan(&o.Check, &o.Evidence, &o.By, &o.ByName, &o.Reason, &o.At); err != nil {
+			return nil, tx.db.mapErr("scan override", err)
+		}
+		out = append(out, o)
+	}
+	return out, tx.db.mapErr("list overrides", rows.Err())
+}

@@ -1,0 +1,161 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/intake"
+	"github.com/ketaflow/ketaflow/patients"
+	"github.com/ketaflow/ketaflow/protocol"
+	"github.com/ketaflow/ketaflow/store"
+)
+
+type alertsData struct {
+	Alerts   []store.Alert
+	OpenOnly bool
+	Form     url.Values
+	FormFor  string
+}
+
+func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.renderAlerts(w, r, actor, http.StatusOK, nil, nil, "")
+}
+
+func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values, formFor string) error {
+	openOnly := r.URL.Query().Get("all") == ""
+	list, err := s.app.Alerts(r.Context(), actor, openOnly)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, actor, "Safety alerts", "alerts")
+	if formErr != nil {
+		v.withError(formErr)
+	}
+	v.Data = alertsData{Alerts: list, OpenOnly: openOnly, Form: form, FormFor: formFor}
+	return s.render(w, status, "alerts", v)
+}
+
+func (s *Server) assessSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := r.ParseForm(); err != nil {
+		return ketaflow.Invalid("", "the form could not be read")
+	}
+	f := r.PostForm
+	id := r.PathValue("id")
+	al, err := s.app.AssessAlert(r.Context(), actor, id, app.Assessment{Risk: f.Get("risk"), Plan: f.Get("plan"),
+		Proceed: f.Get("proceed") == "yes"})
+	if err != nil {
+		return s.formErr(err, func(status int, err error) error { return s.renderAlerts(w, r, actor, status, err, f, id) })
+	}
+	if next := f.Get("back"); next == "visit" {
+		return redirect(w, r, "/visits/"+al.VisitID+"?done=assessed")
+	}
+	return redirect(w, r, "/alerts?done=assessed")
+}
+
+type routesData struct {
+	Patient patients.Patient
+	Advice  []intake.Advice
+	Factors intake.Factors
+	Routes  []protocol.Route
+	Resp    []intake.Response
+}
+
+// Prior returns the prior response recorded for a route in the factors.
+func (d routesData) Prior(r protocol.Route) intake.Response { return d.Factors.PriorResponse[r] }
+
+func (s *Server) routesPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	q := r.URL.Query()
+	f := intake.Factors{NeedleFear: q.Get("needle_fear") == "yes", WantsInsurance: q.Get("wants_insurance") == "yes",
+		PriorResponse: map[protocol.Route]intake.Response{}}
+	var p ketaflow.Problems
+	f.MinutesAvailable = intField(&p, q, "minutes_available", "time available")
+	if err := p.Err(); err != nil {
+		return err
+	}
+	for _, rt := range protocol.Routes {
+		if v := q.Get("prior." + string(rt)); v != "" {
+			f.PriorResponse[rt] = intake.Response(v)
+		}
+	}
+	if requested := q.Get("route"); requested != "" {
+		// Asked for a route by name: oral ketamine is refused here with the
+		// reasons, as everywhere a route is given.
+		if _, err := intake.CheckRoute(requested); err != nil {
+			return err
+		}
+	}
+	advice, patient, err := s.app.AdviseRoutes(r.Context(), actor, r.PathValue("id"), f)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, actor, "Route advice for "+patient.DisplayName(), "patients")
+	v.Data = routesData{Patient: patient, Advice: advice, Factors: f, Routes: protocol.Routes,
+		Resp: []intake.Response{intake.ResponseUnknown, intake.ResponseGood, intake.ResponsePartial, intake.ResponseNone}}
+	return s.render(w, http.StatusOK, "routes", v)
+}
+
+type linkData struct {
+	Page      app.LinkPage
+	Token     string
+	Form      url.Values
+	Submitted *app.Submitted
+}
+
+// Checked reports whether an answer was ticked on the posted form.
+func (d linkData) Checked(instrument string, item, value int) bool {
+	return tabletData{Form: d.Form}.Checked(instrument, item, value)
+}
+
+// Missing reports whether a posted form left an item unanswered.
+func (d linkData) Missing(instrument string, item int) bool {
+	return tabletData{Form: d.Form}.Missing(instrument, item)
+}
+
+// linkPage is the patient's questionnaire page, reached from a one-time
+// link without logging in, sized for a phone.
+func (s *Server) linkPage(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
+	token := r.PathValue("token")
+	page, err := s.app.QuestionnaireLink(r.Context(), token, clientAddr(r))
+	if err != nil {
+		return s.linkGone(w, r, err)
+	}
+	v := s.newView(r, access.Actor{}, "Before your visit", "")
+	v.Data = linkData{Page: page, Token: token}
+	return s.render(w, http.StatusOK, "link", v)
+}
+
+func (s *Server) linkGone(w http.ResponseWriter, r *http.Request, err error) error {
+	if !ketaflow.IsCode(err, ketaflow.ENotFound) {
+		return err
+	}
+	v := s.newView(r, access.Actor{}, "Link not available", "")
+	v.withError(err)
+	return s.render(w, http.StatusNotFound, "link", v)
+}
+
+func (s *Server) linkSubmitAnswers(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
+	if err := r.ParseForm(); err != nil {
+		return ketaflow.Invalid("", "the form could not be read")
+	}
+	token := r.PathValue("token")
+	sub, err := s.app.SubmitQuestionnaireLink(r.Context(), token, clientAddr(r), answersFrom(r.PostForm))
+	if err != nil {
+		if !ketaflow.IsCode(err, ketaflow.EInvalid) {
+			return s.linkGone(w, r, err)
+		}
+		page, perr := s.app.QuestionnaireLink(r.Context(), token, clientAddr(r))
+		if perr != nil {
+			return s.linkGone(w, r, perr)
+		}
+		v := s.newView(r, access.Actor{}, "Before your visit", "")
+		v.withError(err)
+		v.Data = linkData{Page: page, Token: token, Form: r.PostForm}
+		return s.render(w, http.StatusBadRequest, "link", v)
+	}
+	v := s.newView(r, access.Actor{}, "Thank you", "")
+	v.Data = linkData{Submitted: &sub}
+	return s.render(w, http.StatusOK, "link", v)
+}
