@@ -80,6 +80,23 @@ const (
 	GateOverride       Action = "gate.override"
 	RouteAdvice        Action = "route.advice"
 
+	// The dose, the session and discharge.
+	DoseOrder       Action = "dose.order"   // write and sign a dose order
+	DosePrepare     Action = "dose.prepare" // prepare, verify (a second user) and give
+	SessionRecord   Action = "session.record"
+	DischargeRecord Action = "discharge.record"
+	REMSRead        Action = "rems.read"
+	REMSSubmit      Action = "rems.submit"
+
+	// The controlled-substance ledger (ketamine and esketamine, Schedule III).
+	LedgerRead    Action = "ledger.read"    // lots, entries, discrepancies
+	LedgerReceive Action = "ledger.receive" // stock arrives into the safe
+	LedgerDraw    Action = "ledger.draw"    // stock leaves the safe for a visit
+	LedgerGive    Action = "ledger.give"    // drawn drug goes into the patient
+	LedgerWaste   Action = "ledger.waste"   // witnessed destruction of drug
+	LedgerCount   Action = "ledger.count"   // what is in the safe; a difference raises a discrepancy
+	LedgerAdjust  Action = "ledger.adjust"  // witnessed correction of on-hand, resolving a discrepancy
+
 	ProtocolRead Action = "protocol.read"
 	ProtocolEdit Action = "protocol.edit"
 	ClinicEdit   Action = "clinic.edit" // name, time zone, REMS setting, chairs
@@ -124,6 +141,12 @@ var matrix = map[Action][]Role{
 	AlertAssess:         {Prescriber},
 	GateOverride:        {Prescriber},
 	RouteAdvice:         {Nurse, Prescriber},
+	DoseOrder:           {Prescriber},
+	DosePrepare:         {Nurse, Prescriber},
+	SessionRecord:       {Nurse, Prescriber},
+	DischargeRecord:     {Nurse, Prescriber},
+	REMSRead:            {Nurse, Prescriber},
+	REMSSubmit:          {Nurse, Prescriber},
 	ProtocolRead:        everyone,
 	ProtocolEdit:        {Admin},
 	ClinicEdit:          {Admin},
@@ -135,6 +158,16 @@ var matrix = map[Action][]Role{
 	TokenRevoke:         everyone,
 	TokenList:           everyone,
 	PasswordChange:      everyone,
+	// Admins handle discrepancies [PRODUCT.md]: they see the ledger and
+	// may adjust it, with a nurse or prescriber as witness, but never
+	// handle the drug itself.
+	LedgerRead:    {Nurse, Prescriber, Admin},
+	LedgerReceive: {Nurse, Prescriber},
+	LedgerDraw:    {Nurse, Prescriber},
+	LedgerGive:    {Nurse, Prescriber},
+	LedgerWaste:   {Nurse, Prescriber},
+	LedgerCount:   {Nurse, Prescriber},
+	LedgerAdjust:  {Nurse, Prescriber, Admin},
 }
 
 // Can reports whether role may perform action.
@@ -188,7 +221,12 @@ const (
 	CatVisit         = "visit"         // schedule and state of a visit
 	CatVitals        = "vitals"        // vital signs and measurements
 	CatQuestionnaire = "questionnaire" // answers and scores
+	CatDose          = "dose"          // orders, preparations, administration
 )
+
+// CatControlled is the category of every read and write of the
+// controlled-substance ledger.
+const CatControlled = "controlled_substance"
 
 // User is a staff account of one clinic. Accounts are deactivated, never
 // deleted: the audit log and the records point at them.

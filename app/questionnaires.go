@@ -329,7 +329,9 @@ func (a *App) AssessAlert(ctx context.Context, actor access.Actor, alertID strin
 		}
 		al.Assessment = &rc
 		o.Detail = fmt.Sprintf("risk assessment of alert %s: %s risk; proceed %t; %s", al.ID, as.Risk, as.Proceed, as.Plan)
-		if as.Proceed || !gateLive(vc.visit.State) {
+		// A visit not checked in yet stays booked: it cannot end at a gate it
+		// has not reached, and its gate blocks on the assessment.
+		if as.Proceed || !gateLive(vc.visit.State) || vc.visit.State == visits.Booked {
 			_, err := a.regate(tx, actor, vc, "a risk assessment")
 			return err
 		}

@@ -107,6 +107,10 @@ func (a *App) PatientVisits(ctx context.Context, actor access.Actor, patientID s
 	var out []store.VisitRow
 	err := a.view(ctx, actor, op{Action: access.VisitList, Category: access.CatVisit, PatientID: patientID, Detail: "visits"},
 		func(tx *store.Tx, o *op) error {
+			// Another clinic's patient (or none) is not found, not an empty list.
+			if _, err := tx.Patient(actor.ClinicID, patientID); err != nil {
+				return err
+			}
 			var err error
 			out, err = tx.Visits(actor.ClinicID, store.VisitQuery{PatientID: patientID})
 			return err
@@ -133,6 +137,9 @@ type VisitScreen struct {
 	Transitions []visits.Transition
 	// Next lists the moves the actor may make from the visit's state.
 	Next []visits.State
+	// Session is the dose, the live session and discharge, for roles that
+	// may see clinical content.
+	Session *SessionView
 	// ClinicalHidden is set when the role may not see clinical content:
 	// vitals, scores and clinical reasons are then left out.
 	ClinicalHidden bool
@@ -167,21 +174,32 @@ func (a *App) loadVisit(tx *store.Tx, actor access.Actor, id string, lock bool) 
 	return vc, err
 }
 
-// gather collects the facts the gate judges for a visit.
-func (a *App) gather(tx *store.Tx, vc visitContext) (intake.Facts, *store.FactRecord, *store.FactRecord, []store.Response, []store.Alert, error) {
+// visitFacts is everything recorded on a visit that the gate (and the
+// session) judge, with who recorded the check-in facts.
+type visitFacts struct {
+	intake.Facts
+	FastingBy *store.FactRecord
+	RideBy    *store.FactRecord
+	Responses []store.Response
+	Alerts    []store.Alert
+}
+
+// visitFacts collects the facts the gate judges for a visit.
+func (a *App) visitFacts(tx *store.Tx, vc visitContext) (visitFacts, error) {
 	v := vc.visit
-	f := intake.Facts{Route: v.Route, Contraindications: vc.patient.Contraindications, REMSPatientID: vc.patient.REMSPatientID,
-		SettingREMSCertified: vc.clinic.REMSSettingID != ""}
+	vf := visitFacts{Facts: intake.Facts{Route: v.Route, Contraindications: vc.patient.Contraindications,
+		REMSPatientID: vc.patient.REMSPatientID, SettingREMSCertified: vc.clinic.REMSSettingID != ""}}
+	f := &vf.Facts
 	if vc.patient.Weight != nil {
 		at := vc.patient.Weight.MeasuredAt
 		f.LatestWeightAt = &at
 	}
-	responses, err := tx.Responses(v.ID)
-	if err != nil {
-		return f, nil, nil, nil, nil, err
+	var err error
+	if vf.Responses, err = tx.Responses(v.ID); err != nil {
+		return vf, err
 	}
-	for i := range responses {
-		r := responses[i].Result
+	for i := range vf.Responses {
+		r := vf.Responses[i].Result
 		switch r.Instrument {
 		case intake.PHQ9ID:
 			f.PHQ9 = &r
@@ -189,36 +207,34 @@ func (a *App) gather(tx *store.Tx, vc visitContext) (intake.Facts, *store.FactRe
 			f.GAD7 = &r
 		}
 	}
-	alerts, err := tx.Alerts(vc.clinic.ID, store.AlertQuery{VisitID: v.ID})
-	if err != nil {
-		return f, nil, nil, nil, nil, err
+	if vf.Alerts, err = tx.Alerts(vc.clinic.ID, store.AlertQuery{VisitID: v.ID}); err != nil {
+		return vf, err
 	}
 	f.SafetyAlert = intake.AlertNone
-	for _, al := range alerts {
-		if al.Assessment == nil {
+	for _, al := range vf.Alerts {
+		// An assessment that says "do not dose today" keeps dosing blocked
+		// (on a visit still booked, nothing else would).
+		if al.Assessment == nil || !al.Assessment.Proceed {
 			f.SafetyAlert = intake.AlertOpen
 			break
 		}
 		f.SafetyAlert = intake.AlertAssessed
 	}
 	if f.Vitals, err = tx.Vitals(v.ID); err != nil {
-		return f, nil, nil, nil, nil, err
+		return vf, err
 	}
-	var fastingBy, rideBy *store.FactRecord
 	if rec, ok, err := tx.LatestFact(v.ID, factFasting, &f.Fasting); err != nil {
-		return f, nil, nil, nil, nil, err
+		return vf, err
 	} else if ok {
-		fastingBy = &rec
+		vf.FastingBy = &rec
 	}
 	if rec, ok, err := tx.LatestFact(v.ID, factRide, &f.Ride); err != nil {
-		return f, nil, nil, nil, nil, err
+		return vf, err
 	} else if ok {
-		rideBy = &rec
+		vf.RideBy = &rec
 	}
-	if f.Overrides, err = tx.Overrides(v.ID); err != nil {
-		return f, nil, nil, nil, nil, err
-	}
-	return f, fastingBy, rideBy, responses, alerts, nil
+	f.Overrides, err = tx.Overrides(v.ID)
+	return vf, err
 }
 
 // evaluate runs the gate at now in the clinic's zone, so that the clock
@@ -241,11 +257,11 @@ func (a *App) regate(tx *store.Tx, actor access.Actor, vc visitContext, cause st
 	if vc.patient, err = tx.Patient(vc.clinic.ID, vc.patient.ID); err != nil { // a new weight may have come in
 		return intake.Gate{}, err
 	}
-	f, _, _, _, _, err := a.gather(tx, vc)
+	f, err := a.visitFacts(tx, vc)
 	if err != nil {
 		return intake.Gate{}, err
 	}
-	g := a.evaluate(vc, f)
+	g := a.evaluate(vc, f.Facts)
 	if vc.visit.State != visits.Cleared || g.Cleared {
 		return g, nil
 	}
@@ -279,13 +295,20 @@ func (a *App) Visit(ctx context.Context, actor access.Actor, id string) (VisitSc
 		}
 		o.PatientID = vc.patient.ID
 		o.Detail = "visit " + id
-		f, fastingBy, rideBy, responses, alerts, err := a.gather(tx, vc)
+		f, err := a.visitFacts(tx, vc)
 		if err != nil {
 			return err
 		}
 		s = VisitScreen{Visit: vc.visit, Patient: readable(actor, vc.patient), Clinic: vc.clinic, Protocol: vc.proto,
-			Gate: a.evaluate(vc, f), Facts: f, FastingBy: fastingBy, RideBy: rideBy, Vitals: f.Vitals, Responses: responses,
-			Alerts: alerts}
+			Gate: a.evaluate(vc, f.Facts), Facts: f.Facts, FastingBy: f.FastingBy, RideBy: f.RideBy, Vitals: f.Vitals,
+			Responses: f.Responses, Alerts: f.Alerts}
+		if clinical {
+			sv, err := a.buildSession(tx, vc, f)
+			if err != nil {
+				return err
+			}
+			s.Session = &sv
+		}
 		if vc.visit.ChairID != "" {
 			if c, err := tx.Chair(actor.ClinicID, vc.visit.ChairID); err == nil {
 				s.ChairName = c.Name
@@ -324,10 +347,16 @@ func redactVisit(s VisitScreen) VisitScreen {
 	checks := make([]intake.Check, len(s.Gate.Checks))
 	for i, c := range s.Gate.Checks {
 		if slices.Contains(clinicalChecks, c.ID) {
-			c.Evidence, c.Override = "", nil
-			switch c.Status {
-			case intake.Pass:
-				c.Reason, c.Next = "Done", ""
+			c.Evidence = ""
+			switch {
+			case c.Status == intake.Pass:
+				c.Reason, c.Next, c.Override = "Done", "", nil
+			case c.Override != nil:
+				// Still shown as overridden, so that it does not read as a
+				// block; who and when, not the written reason.
+				o := c.Override
+				c.Reason, c.Next = "Overridden by a prescriber", ""
+				c.Override = &intake.Override{Check: o.Check, By: o.By, ByName: o.ByName, At: o.At, Reason: "Reason for the nurse and prescriber"}
 			default:
 				c.Reason, c.Next = "Needs the nurse", "The nurse or prescriber sees the details"
 			}
@@ -335,6 +364,17 @@ func redactVisit(s VisitScreen) VisitScreen {
 		checks[i] = c
 	}
 	s.Gate.Checks = checks
+	// A move only clinicians make carries a clinical reason (the gate's
+	// summary, the reading that sent the visit back, a risk assessment's
+	// plan); the reasons of front desk's own moves stay.
+	trs := make([]visits.Transition, len(s.Transitions))
+	for i, t := range s.Transitions {
+		if m, ok := visits.LookupMove(t.From, t.To); t.From != "" && (!ok || !slices.Contains(m.Roles, access.FrontDesk)) && t.Reason != "" {
+			t.Reason = "Reason for the nurse and prescriber"
+		}
+		trs[i] = t
+	}
+	s.Transitions = trs
 	return s
 }
 
@@ -381,11 +421,11 @@ func (a *App) ClearVisit(ctx context.Context, actor access.Actor, id string) (vi
 			return err
 		}
 		o.PatientID = vc.patient.ID
-		f, _, _, _, _, err := a.gather(tx, vc)
+		f, err := a.visitFacts(tx, vc)
 		if err != nil {
 			return err
 		}
-		g = a.evaluate(vc, f)
+		g = a.evaluate(vc, f.Facts)
 		var t visits.Transition
 		if v, t, err = visits.ClearForDosing(vc.visit, g, actor, a.Clock.Now()); err != nil {
 			return err
@@ -533,11 +573,11 @@ func (a *App) OverrideCheck(ctx context.Context, actor access.Actor, visitID str
 			if !gateLive(vc.visit.State) {
 				return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; the gate is over", vc.visit.State.Label())
 			}
-			f, _, _, _, _, err := a.gather(tx, vc)
+			f, err := a.visitFacts(tx, vc)
 			if err != nil {
 				return err
 			}
-			g := a.evaluate(vc, f)
+			g := a.evaluate(vc, f.Facts)
 			c, ok := g.Check(check)
 			if !ok {
 				return ketaflow.Invalid("check", "this visit's gate has no check %q", check)

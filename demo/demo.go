@@ -41,7 +41,7 @@ var Logins = []Login{
 }
 
 // Chairs are the demo clinic's treatment chairs.
-var Chairs = []string{"Chair 1 (window)", "Chair 2", "Chair 3", "Garden room"}
+var Chairs = []string{"Chair 1 (window)", "Chair 2", "Chair 3", "Chair 4", "Chair 5", "Garden room"}
 
 type person struct {
 	legal, preferred, dob string
@@ -106,6 +106,7 @@ func Load(ctx context.Context, a *app.App) (ketaflow.Clinic, error) {
 		return c, fmt.Errorf("demo clinic: %w", err)
 	}
 	users := map[access.Role]access.User{}
+	var nurse2 access.User
 	for _, l := range Logins {
 		u, err := a.AddUserFromCommandLine(ctx, c.ID, app.NewUser{Username: l.Username, Name: l.Name, Role: l.Role, Password: l.Password})
 		if err != nil {
@@ -113,6 +114,8 @@ func Load(ctx context.Context, a *app.App) (ketaflow.Clinic, error) {
 		}
 		if _, seen := users[l.Role]; !seen {
 			users[l.Role] = u
+		} else if l.Role == access.Nurse {
+			nurse2 = u
 		}
 	}
 	admin := users[access.Admin].Actor("demo")
@@ -147,7 +150,7 @@ func Load(ctx context.Context, a *app.App) (ketaflow.Clinic, error) {
 		pts = append(pts, pt)
 	}
 	st := staff{admin: admin, prescriber: users[access.Prescriber].Actor("demo"), nurse: nurse,
-		frontdesk: users[access.FrontDesk].Actor("demo")}
+		nurse2: nurse2.Actor("demo"), frontdesk: users[access.FrontDesk].Actor("demo")}
 	if err := loadMorning(ctx, a, st, pts, chairs); err != nil {
 		return c, err
 	}

@@ -57,14 +57,17 @@ func TestDemoLedgerIsStockedAndBalanced(t *testing.T) {
 				t.Errorf("lot %s is not in the ledger", d.in.LotNumber)
 			}
 		}
-		if l := got["K50-2608C"]; l.Flag != app.LotExpiring || l.OnHand != 40 {
-			t.Errorf("older 50 mg/mL lot: flag %q, on hand %v; want expiring, 40", l.Flag, l.OnHand)
+		// The demo's IV sessions draw from the lot that expires first.
+		if l := got["K50-2608C"]; l.Flag != app.LotExpiring || l.OnHand >= 40 || l.OnHand < 35 {
+			t.Errorf("older 50 mg/mL lot: flag %q, on hand %v; want expiring, a few mL under 40 after the demo's doses", l.Flag, l.OnHand)
 		}
 		if l := got["K100-2609B"]; l.OnHand != 20 || l.Entries != 2 {
 			t.Errorf("100 mg/mL lot after the cracked vial: on hand %v, %d entries; want 20, 2", l.OnHand, l.Entries)
 		}
-		if l := got["EK84-25102"]; l.OnHand != 12 || l.Unit() != "devices" {
-			t.Errorf("84 mg kits: %v %s, want 12 devices", l.OnHand, l.Unit())
+		// Two 84 mg sessions (yesterday's, and today's between devices)
+		// drew 3 devices each.
+		if l := got["EK84-25102"]; l.OnHand != 6 || l.Unit() != "devices" {
+			t.Errorf("84 mg kits: %v %s, want 6 devices", l.OnHand, l.Unit())
 		}
 		open, err := a.Discrepancies(ctx, admin, true)
 		if err != nil || len(open) != 0 {

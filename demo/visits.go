@@ -10,13 +10,14 @@ import (
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/patients"
+	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/visits"
 	"github.com/ketaflow/ketaflow/vitals"
 )
 
 // staff are the demo's actors by role.
 type staff struct {
-	admin, prescriber, nurse, frontdesk access.Actor
+	admin, prescriber, nurse, nurse2, frontdesk access.Actor
 }
 
 // answers for a demo questionnaire: low scores, with item 9 as given.
@@ -27,6 +28,36 @@ func phq9(total [9]int) []int { return total[:] }
 // with a block open, an item-9 alert waiting, and cleared for dosing.
 func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patient, chairs []ketaflow.Chair) error {
 	now := a.Clock.Now()
+	// The controlled-substance ledger was stocked three days ago, so that
+	// yesterday's sessions draw from it in order.
+	pl := player{ctx: ctx, real: a, st: st}
+	lots, err := loadLedger(ctx, pl.at(now.Add(-72*time.Hour)), st.nurse, st.nurse2)
+	if err != nil {
+		return fmt.Errorf("demo ledger: %w", err)
+	}
+	pl.lots = lots
+	loc := time.UTC
+	if c, err := a.Clinic(ctx, st.nurse.ClinicID); err == nil {
+		loc = c.Location()
+	}
+	y := now.In(loc).AddDate(0, 0, -1)
+	yesterday := func(h, m int) time.Time { return time.Date(y.Year(), y.Month(), y.Day(), h, m, 0, 0, loc) }
+	ago := func(m int) time.Time { return now.Add(-time.Duration(m) * time.Minute).Truncate(time.Minute) }
+	for _, dv := range []demoVisit{
+		// Yesterday: two Spravato sessions, discharged, their REMS forms
+		// assembled; one submitted, one due.
+		{patient: pts[5], route: protocol.Spravato, chair: chairs[1], start: yesterday(9, 30), upTo: toDischarge, spravatoMg: 56, submitted: true},
+		{patient: pts[3], route: protocol.Spravato, chair: chairs[0], start: yesterday(13, 0), upTo: toDischarge, spravatoMg: 84, override: true},
+		// Today, running now: an IV in monitored rest nearly ready to go,
+		// an IV in its peak, and a Spravato session between devices.
+		{patient: pts[9], route: protocol.IV, chair: chairs[2], start: ago(100), upTo: toRecovery},
+		{patient: pts[8], route: protocol.IV, chair: chairs[0], start: ago(37), upTo: toPeak},
+		{patient: pts[7], route: protocol.Spravato, chair: chairs[1], start: ago(18), upTo: toPeak, spravatoMg: 84, devices: 1},
+	} {
+		if err := pl.play(dv, now); err != nil {
+			return err
+		}
+	}
 	// Visits that began earlier are booked by an app whose clock reads two
 	// hours ago, as the front desk would have done.
 	early := app.New(a.DB, ketaflow.NewFakeClock(now.Add(-2*time.Hour)), a.Log)
@@ -66,7 +97,7 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 	cozy := visits.Comfort{EyeMask: true, Blanket: true, Music: visits.ClinicMusic, LightsDimmed: true}
 
 	// Maria (IV): everything in order, cleared for dosing by the nurse.
-	maria, err := book(early, pts[0], "iv", chairs[0], now.Add(-20*time.Minute), cozy)
+	maria, err := book(early, pts[0], "iv", chairs[3], now.Add(-20*time.Minute), cozy)
 	if err != nil {
 		return err
 	}
@@ -85,7 +116,7 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 
 	// James (Spravato): blood pressure at the block limit, waiting for a
 	// repeat after rest or a prescriber's override.
-	james, err := book(early, pts[1], "spravato", chairs[1], now.Add(-10*time.Minute), visits.Comfort{Music: visits.Silence, Blanket: true})
+	james, err := book(early, pts[1], "spravato", chairs[4], now.Add(-10*time.Minute), visits.Comfort{Music: visits.Silence, Blanket: true})
 	if err != nil {
 		return err
 	}
@@ -101,7 +132,7 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 
 	// Aisha (IV): PHQ-9 item 9 answered 1; the alert waits for the
 	// prescriber's risk assessment.
-	aisha, err := book(early, pts[2], "iv", chairs[2], now, visits.Comfort{EyeMask: true, Music: visits.OwnMusic})
+	aisha, err := book(early, pts[2], "iv", chairs[5], now, visits.Comfort{EyeMask: true, Music: visits.OwnMusic})
 	if err != nil {
 		return err
 	}
@@ -119,7 +150,7 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 	if _, err := book(a, pts[4], "iv", chairs[0], now.Add(2*time.Hour+30*time.Minute), cozy); err != nil {
 		return err
 	}
-	if _, err := book(a, pts[5], "spravato", chairs[3], now.Add(90*time.Minute), visits.Comfort{Music: visits.ClinicMusic}); err != nil {
+	if _, err := book(a, pts[5], "spravato", chairs[2], now.Add(90*time.Minute), visits.Comfort{Music: visits.ClinicMusic}); err != nil {
 		return err
 	}
 	return nil

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/session"
 )
 
 //go:embed templates
@@ -98,6 +99,40 @@ func parsePages(sf *staticFiles) (*pages, error) {
 		},
 		"lower":  strings.ToLower,
 		"deref2": func(p *bool) bool { return p != nil && *p },
+		"derefTime": func(p *time.Time) time.Time {
+			if p == nil {
+				return time.Time{}
+			}
+			return *p
+		},
+		"rfc3339": func(p *time.Time) string {
+			if p == nil {
+				return ""
+			}
+			return p.UTC().Format(time.RFC3339)
+		},
+		"rfc3339t": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// seq counts from 0 to n.
+		"seq": func(n int) []int {
+			out := make([]int, n+1)
+			for i := range out {
+				out[i] = i
+			}
+			return out
+		},
+		// mins shows a duration as a clock reading: "12:05" or "1:02:03".
+		"mins": func(d time.Duration) string {
+			d = d.Round(time.Second)
+			if d < 0 {
+				d = 0
+			}
+			h, m, sec := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+			if h > 0 {
+				return fmt.Sprintf("%d:%02d:%02d", h, m, sec)
+			}
+			return fmt.Sprintf("%d:%02d", m, sec)
+		},
+		"spanMinutes": func(sp session.Span) int { return max(int(sp.End.Sub(sp.Start).Minutes()), 1) },
 		// dict builds the argument of a shared template from name, value pairs.
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
@@ -217,24 +252,36 @@ func (s *Server) newView(r *http.Request, actor access.Actor, title, nav string)
 
 // notices are the confirmations a redirect after a save may show.
 var notices = map[string]string{
-	"created":  "Patient registered.",
-	"amended":  "Amendment saved; the previous version is kept in the history.",
-	"weight":   "Weight recorded.",
-	"user":     "User saved.",
-	"password": "Password changed.",
-	"revoked":  "Token revoked.",
-	"protocol": "Protocol saved as a new version. Visits from now on are judged by it; earlier visits keep theirs.",
-	"clinic":   "Clinic settings saved.",
-	"chair":    "Chair saved.",
-	"booked":   "Visit booked.",
-	"moved":    "Visit updated.",
-	"cleared":  "Cleared for dosing.",
-	"vitals":   "Vital signs recorded; the gate was checked again.",
-	"fasting":  "Fasting answers recorded; the gate was checked again.",
-	"ride":     "Ride home recorded.",
-	"comfort":  "Comfort preferences saved.",
-	"gate":     "Override recorded; the gate was checked again.",
-	"assessed": "Risk assessment recorded.",
+	"created":   "Patient registered.",
+	"amended":   "Amendment saved; the previous version is kept in the history.",
+	"weight":    "Weight recorded.",
+	"user":      "User saved.",
+	"password":  "Password changed.",
+	"revoked":   "Token revoked.",
+	"protocol":  "Protocol saved as a new version. Visits from now on are judged by it; earlier visits keep theirs.",
+	"clinic":    "Clinic settings saved.",
+	"chair":     "Chair saved.",
+	"booked":    "Visit booked.",
+	"moved":     "Visit updated.",
+	"cleared":   "Cleared for dosing.",
+	"vitals":    "Vital signs recorded; the gate was checked again.",
+	"fasting":   "Fasting answers recorded; the gate was checked again.",
+	"ride":      "Ride home recorded.",
+	"comfort":   "Comfort preferences saved.",
+	"gate":      "Override recorded; the gate was checked again.",
+	"assessed":  "Risk assessment recorded.",
+	"dose":      "Dose saved.",
+	"session":   "Session updated.",
+	"events":    "Adverse event recorded.",
+	"discharge": "Discharge record saved.",
+	"rems":      "REMS form saved.",
+	// The controlled-substance ledger.
+	"ledger_received":      "Lot received into the ledger.",
+	"ledger_received_more": "Receipt recorded on this lot.",
+	"ledger_counted":       "Count recorded; it matches the books.",
+	"ledger_count_differs": "Count recorded. It differs from the books, so a discrepancy is open for the clinic admin; on-hand stays as the books say until a witnessed adjustment.",
+	"ledger_wasted":        "Witnessed waste recorded.",
+	"ledger_adjusted":      "Adjustment recorded with its witness.",
 }
 
 // render executes a page into a buffer first, so that a template error

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,9 +11,12 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/discharge"
+	"github.com/ketaflow/ketaflow/dosing"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/protocol"
+	"github.com/ketaflow/ketaflow/session"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/visits"
 	"github.com/ketaflow/ketaflow/vitals"
@@ -151,6 +155,29 @@ type visitData struct {
 	NowInput   string
 	Latest     map[string]string
 	PHQ9, GAD7 *store.Response
+
+	// For the dose, session and discharge cards.
+	SpravatoDoses []int
+	DoseRange     string
+	MinutesRange  string
+	Sites         []protocol.IMSite
+	Vials         []float64
+	Lots          []lotOption
+	CanStart      bool
+	AldreteItems  []discharge.AldreteItem
+	Meds          []medRow
+	AEKinds       []session.AEKind
+	Severities    []session.Severity
+}
+
+// lotOption is a lot the dose may be drawn from.
+type lotOption struct {
+	ID, Label string
+}
+
+// medRow is one concomitant medication question of the REMS form.
+type medRow struct {
+	Field, Label, Answer string
 }
 
 // Allowed reports whether the actor may make a move now.
@@ -190,11 +217,71 @@ func (s *Server) renderVisit(w http.ResponseWriter, r *http.Request, actor acces
 			d.GAD7 = resp
 		}
 	}
+	if x := screen.Session; x != nil {
+		if err := s.sessionData(r, actor, screen, &d); err != nil {
+			return err
+		}
+	}
 	if extra != nil {
 		extra(&d)
 	}
 	v.Data = d
 	return s.render(w, status, "visit", v)
+}
+
+// sessionData fills in what the dose, session and discharge cards offer:
+// the protocol's choices and the lots the dose may be drawn from.
+func (s *Server) sessionData(r *http.Request, actor access.Actor, screen app.VisitScreen, d *visitData) error {
+	p := screen.Protocol.Rules
+	x := screen.Session
+	d.SpravatoDoses = p.Dose.Spravato.AllowedMg(x.PatientAge)
+	d.Sites = protocol.IMSites
+	d.AldreteItems = discharge.AldreteItems
+	d.AEKinds, d.Severities = session.AEKinds, session.Severities
+	switch screen.Visit.Route {
+	case protocol.IV:
+		d.DoseRange = fmt.Sprintf("%g to %g", p.Dose.IV.MgPerKgMin, p.Dose.IV.MgPerKgMax)
+		d.MinutesRange = fmt.Sprintf("%d to %d", p.Dose.IV.MinutesMin, p.Dose.IV.MinutesMax)
+		d.Vials = p.Dose.IV.VialConcentrationsMgPerML
+	case protocol.IM:
+		d.DoseRange = fmt.Sprintf("%g to %g", p.Dose.IM.MgPerKgMin, p.Dose.IM.MgPerKgMax)
+		d.Vials = p.Dose.IM.VialConcentrationsMgPerML
+	}
+	m := x.Medications
+	for _, row := range []struct {
+		field, label string
+		answer       discharge.YesNo
+	}{{"benzodiazepines", "Benzodiazepines", m.Benzodiazepines},
+		{"non_benzodiazepine_sedative_hypnotics", "Non-benzodiazepine sedative hypnotics", m.NonBenzodiazepineSedativeHypnotics},
+		{"psychostimulants", "Psychostimulants", m.Psychostimulants},
+		{"maois", "MAOIs", m.MAOIs}, {"opioids", "Opioids", m.Opioids}} {
+		d.Meds = append(d.Meds, medRow{Field: row.field, Label: row.label, Answer: string(row.answer)})
+	}
+	if x.Order != nil && x.Preparation != nil {
+		d.CanStart = dosing.CanGive(x.Order.Order, x.Preparation.Preparation) == nil && screen.Gate.Cleared
+	}
+	if x.Order != nil && x.Preparation == nil && access.Can(actor.Role, access.DosePrepare) {
+		lots, err := s.app.Lots(r.Context(), actor, false)
+		if err != nil {
+			return err
+		}
+		for _, l := range lots {
+			if !doseFromLot(screen.Visit.Route, l.Lot) || l.Flag == app.LotEmpty || l.Flag == app.LotExpired {
+				continue
+			}
+			d.Lots = append(d.Lots, lotOption{ID: l.ID, Label: fmt.Sprintf("%s · lot %s · expires %s · %s on hand",
+				l.Product(), l.LotNumber, l.Expiry, l.OnHandText())})
+		}
+	}
+	return nil
+}
+
+// doseFromLot reports whether a lot holds the drug of a route.
+func doseFromLot(r protocol.Route, l dosing.Lot) bool {
+	if r == protocol.Spravato {
+		return l.Drug == dosing.Esketamine
+	}
+	return l.Drug == dosing.Ketamine
 }
 
 // visitForm handles the common shape of a visit form post: parse, call, and

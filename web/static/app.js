@@ -1,0 +1,42 @@
+// ketaflow's own script: live clocks on the visit screen and the print
+// button. Everything works without it; it only keeps the times ticking.
+(function () {
+  "use strict";
+  function fmt(ms) {
+    var s = Math.max(0, Math.round(ms / 1000));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return (h > 0 ? h + ":" + pad(m) : m) + ":" + pad(sec);
+  }
+  var dirty = false;
+  document.addEventListener("input", function () { dirty = true; });
+  function typing() {
+    var a = document.activeElement;
+    return dirty || (a && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName));
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      var t = Date.parse(el.getAttribute("data-since"));
+      if (!isNaN(t)) el.textContent = fmt(now - t);
+    });
+    document.querySelectorAll("[data-until]").forEach(function (el) {
+      var t = Date.parse(el.getAttribute("data-until"));
+      if (isNaN(t)) return;
+      el.textContent = fmt(t - now);
+      if (t <= now && !el.dataset.reloaded && !typing()) {
+        // The phase or the device countdown has ended: show the next one,
+        // unless someone is filling in a form (nothing typed is lost).
+        el.dataset.reloaded = "1";
+        setTimeout(function () { if (!typing()) window.location.reload(); }, 1500);
+      }
+    });
+  }
+  if (document.querySelector("[data-since], [data-until]")) {
+    tick();
+    setInterval(tick, 1000);
+  }
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
+})();

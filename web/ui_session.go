@@ -1,0 +1,238 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/discharge"
+	"github.com/ketaflow/ketaflow/protocol"
+	"github.com/ketaflow/ketaflow/session"
+	"github.com/ketaflow/ketaflow/visits"
+)
+
+// floatField reads an optional decimal number from a form.
+func floatField(p *ketaflow.Problems, f url.Values, name, what string) float64 {
+	v := strings.TrimSpace(f.Get(name))
+	if v == "" {
+		return 0
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		p.Add(name, "%s must be a number", what)
+	}
+	return x
+}
+
+func (s *Server) orderSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.visitForm(w, r, actor, "dose", func(f url.Values) error {
+		var p ketaflow.Problems
+		in := app.OrderInput{
+			MgPerKg:         floatField(&p, f, "mg_per_kg", "the dose in mg/kg"),
+			InfusionMinutes: intField(&p, f, "infusion_minutes", "the infusion time"),
+			Site:            protocol.IMSite(f.Get("site")),
+			SpravatoMg:      intField(&p, f, "spravato_mg", "the Spravato dose"),
+			Reason:          f.Get("reason"),
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		_, err := s.app.OrderDose(r.Context(), actor, r.PathValue("id"), in)
+		return err
+	})
+}
+
+func (s *Server) prepareSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.visitForm(w, r, actor, "dose", func(f url.Values) error {
+		var p ketaflow.Problems
+		in := app.PrepareInput{VialMgPerML: floatField(&p, f, "vial_mg_per_ml", "the vial strength"),
+			Site: protocol.IMSite(f.Get("site")), LotID: f.Get("lot_id")}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		_, err := s.app.PrepareDose(r.Context(), actor, r.PathValue("id"), in)
+		return err
+	})
+}
+
+func (s *Server) verifySubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.visitForm(w, r, actor, "dose", func(f url.Values) error {
+		_, err := s.app.VerifyDose(r.Context(), actor, r.PathValue("id"))
+		return err
+	})
+}
+
+func (s *Server) startDosingSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.visitForm(w, r, actor, "dose", func(f url.Values) error {
+		_, err := s.app.StartDosing(r.Context(), actor, r.PathValue("id"))
+		return err
+	})
+}
+
+func (s *Server) administerSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.visitForm(w, r, actor, "session", func(f url.Values) error {
+		return s.app.Administer(r.Context(), actor, r.PathValue("id"), time.Time{})
+	})
+}
+
+func (s *Server) deviceSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.visitForm(w, r, actor, "session", func(f url.Values) error {
+		n, err := strconv.Atoi(f.Get("n"))
+		if err != nil {
+			return ketaflow.Invalid("n", "which device?")
+		}
+		return s.app.GiveDevice(r.Context(), actor, r.PathValue("id"), n, time.Time{})
+	})
+}
+
+func (s *Server) infusionSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.visitForm(w, r, actor, "session", func(f url.Values) error {
+		return s.app.InfusionAction(r.Context(), actor, r.PathValue("id"), f.Get("action"), f.Get("reason"))
+	})
+}
+
+func (s *Server) adverseSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	v := s.newView(r, actor, "", "")
+	return s.visitForm(w, r, actor, "events", func(f url.Values) error {
+		var p ketaflow.Problems
+		e := session.AdverseEvent{Kind: session.AEKind(f.Get("kind")), Severity: session.Severity(f.Get("severity")),
+			Action: f.Get("action"), Note: f.Get("note"), Amends: f.Get("amends"), AmendReason: f.Get("amend_reason")}
+		if t := timeField(&p, f, "at", "the time of the event", v.Loc); t != nil {
+			e.At = *t
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		_, err := s.app.RecordAdverseEvent(r.Context(), actor, r.PathValue("id"), e)
+		return err
+	})
+}
+
+func (s *Server) endSessionSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.visitForm(w, r, actor, "session", func(f url.Values) error {
+		_, err := s.app.EndSession(r.Context(), actor, r.PathValue("id"))
+		return err
+	})
+}
+
+func (s *Server) aldreteSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.visitForm(w, r, actor, "discharge", func(f url.Values) error {
+		var p ketaflow.Problems
+		a := discharge.Aldrete{
+			Activity:         intField(&p, f, "activity", "activity"),
+			Respiration:      intField(&p, f, "respiration", "respiration"),
+			Circulation:      intField(&p, f, "circulation", "circulation"),
+			Consciousness:    intField(&p, f, "consciousness", "consciousness"),
+			OxygenSaturation: intField(&p, f, "oxygen_saturation", "oxygen saturation"),
+		}
+		for _, it := range discharge.AldreteItems {
+			if f.Get(it.Key) == "" {
+				p.Add(it.Key, "score %s", strings.ToLower(it.Title))
+			}
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		return s.app.RecordAldrete(r.Context(), actor, r.PathValue("id"), a)
+	})
+}
+
+func (s *Server) dischargeFactsSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.visitForm(w, r, actor, "discharge", func(f url.Values) error {
+		return s.app.RecordDischargeFacts(r.Context(), actor, r.PathValue("id"), app.DischargeFacts{
+			DriverPresent: f.Get("driver_present") == "yes", Alternative: f.Get("alternative"),
+			AftercareGiven: f.Get("aftercare_given") == "yes", IntegrationBooked: f.Get("integration_booked") == "yes"})
+	})
+}
+
+func (s *Server) medicationsSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.visitForm(w, r, actor, "discharge", func(f url.Values) error {
+		var m discharge.Medications
+		var p ketaflow.Problems
+		for _, x := range []struct {
+			field string
+			dst   *discharge.YesNo
+		}{{"benzodiazepines", &m.Benzodiazepines}, {"non_benzodiazepine_sedative_hypnotics", &m.NonBenzodiazepineSedativeHypnotics},
+			{"psychostimulants", &m.Psychostimulants}, {"maois", &m.MAOIs}, {"opioids", &m.Opioids}} {
+			v, err := discharge.ParseYesNo("medications."+x.field, f.Get(x.field))
+			if err != nil {
+				p.Add(x.field, "%s", ketaflow.ErrorMessage(err))
+			}
+			*x.dst = v
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		return s.app.RecordMedications(r.Context(), actor, r.PathValue("id"), m)
+	})
+}
+
+func (s *Server) dischargeSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.visitForm(w, r, actor, "discharge", func(f url.Values) error {
+		_, err := s.app.Discharge(r.Context(), actor, r.PathValue("id"), visits.State(f.Get("to")))
+		return err
+	})
+}
+
+// aftercarePage is the printable after-care sheet for the patient.
+func (s *Server) aftercarePage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	screen, err := s.app.Visit(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, actor, "After your treatment", "visits")
+	v.Data = screen
+	return s.render(w, http.StatusOK, "aftercare", v)
+}
+
+type remsListData struct {
+	Forms []app.REMSListItem
+}
+
+func (s *Server) remsListPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	forms, err := s.app.REMSForms(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, actor, "REMS forms", "rems")
+	v.Data = remsListData{Forms: forms}
+	return s.render(w, http.StatusOK, "rems", v)
+}
+
+func (s *Server) remsPDF(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	row, err := s.app.REMSForm(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	pdf, err := discharge.RenderPDF(row.Form)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `inline; filename="rems-`+row.Form.TreatmentDate.String()+`.pdf"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(pdf)
+	return nil
+}
+
+func (s *Server) remsAssembleSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return s.visitForm(w, r, actor, "rems", func(f url.Values) error {
+		_, err := s.app.AssembleREMSForm(r.Context(), actor, r.PathValue("id"))
+		return err
+	})
+}
+
+func (s *Server) remsSubmitSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := r.ParseForm(); err != nil {
+		return ketaflow.Invalid("", "the form could not be read")
+	}
+	if err := s.app.SubmitREMSForm(r.Context(), actor, r.PathValue("id"), r.PostForm.Get("confirmation")); err != nil {
+		return err
+	}
+	return redirect(w, r, "/rems?done=rems")
+}
