@@ -125,6 +125,7 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts) (Session
 		loc := vc.clinic.Location()
 		first := s.FirstDoseAt.In(loc)
 		f.Vitals = inZone(f.Vitals, loc)
+		s.Aldrete.AssessedAt = s.Aldrete.AssessedAt.In(loc)
 		if tl, err := session.NewTimeline(first, v.Route, p); err == nil {
 			s.Timeline = &tl
 			s.Phase = tl.PhaseAt(now)

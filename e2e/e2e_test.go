@@ -54,8 +54,15 @@ func chromium(t *testing.T) string {
 // demoServer serves the demo clinic from a fresh database.
 func demoServer(t *testing.T, d store.Dialect) (*httptest.Server, *app.App) {
 	t.Helper()
+	return demoServerClock(t, d, ketaflow.SystemClock{})
+}
+
+// demoServerClock serves the demo clinic with the given clock, so that a
+// journey can move time forward (a two-hour session in seconds).
+func demoServerClock(t *testing.T, d store.Dialect, clock ketaflow.Clock) (*httptest.Server, *app.App) {
+	t.Helper()
 	db := storetest.Open(t, d)
-	a := app.New(db, ketaflow.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := app.New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if _, err := demo.Load(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}

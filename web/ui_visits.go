@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"sort"
 	"net/url"
 	"strconv"
 	"strings"
@@ -158,6 +159,7 @@ type visitData struct {
 
 	// For the dose, session and discharge cards.
 	SpravatoDoses []int
+	MgPerDevice   int
 	DoseRange     string
 	MinutesRange  string
 	Sites         []protocol.IMSite
@@ -234,7 +236,7 @@ func (s *Server) renderVisit(w http.ResponseWriter, r *http.Request, actor acces
 func (s *Server) sessionData(r *http.Request, actor access.Actor, screen app.VisitScreen, d *visitData) error {
 	p := screen.Protocol.Rules
 	x := screen.Session
-	d.SpravatoDoses = p.Dose.Spravato.AllowedMg(x.PatientAge)
+	d.SpravatoDoses, d.MgPerDevice = p.Dose.Spravato.AllowedMg(x.PatientAge), p.Dose.Spravato.MgPerDevice
 	d.Sites = protocol.IMSites
 	d.AldreteItems = discharge.AldreteItems
 	d.AEKinds, d.Severities = session.AEKinds, session.Severities
@@ -265,6 +267,12 @@ func (s *Server) sessionData(r *http.Request, actor access.Actor, screen app.Vis
 		if err != nil {
 			return err
 		}
+		// Kits of the ordered dose first (an 84 mg kit for an 84 mg dose);
+		// the ledger lists lots earliest expiry first within each.
+		sort.SliceStable(lots, func(i, j int) bool {
+			match := func(l app.LotStock) bool { return l.DevicesPerKit*p.Dose.Spravato.MgPerDevice == x.Order.SpravatoMg }
+			return match(lots[i]) && !match(lots[j])
+		})
 		for _, l := range lots {
 			if !doseFromLot(screen.Visit.Route, l.Lot) || l.Flag == app.LotEmpty || l.Flag == app.LotExpired {
 				continue

@@ -14,8 +14,13 @@
     var a = document.activeElement;
     return dirty || (a && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName));
   }
+  // The server's time when it made the page: counting from it keeps the
+  // clocks right on a tablet whose own clock is off.
+  var skew = 0;
+  var served = Date.parse(document.body.getAttribute("data-now"));
+  if (!isNaN(served)) skew = served - Date.now();
   function tick() {
-    var now = Date.now();
+    var now = Date.now() + skew;
     document.querySelectorAll("[data-since]").forEach(function (el) {
       var t = Date.parse(el.getAttribute("data-since"));
       if (!isNaN(t)) el.textContent = fmt(now - t);
