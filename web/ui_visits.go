@@ -3,8 +3,8 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"sort"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
