@@ -276,7 +276,7 @@ func (a *App) OrderDose(ctx context.Context, actor access.Actor, visitID string,
 	var o dosing.Order
 	err := a.sessionCall(ctx, actor, access.DoseOrder, access.CatDose, visitID, func(tx *store.Tx, vc visitContext, s SessionView, op *op) error {
 		switch vc.visit.State {
-		case visits.CheckedIn, visits.Cleared, visits.Dosing:
+		case visits.CheckedIn, visits.Cleared:
 		default:
 			return ketaflow.Errorf(ketaflow.EConflict, "a dose is ordered for a checked-in visit before dosing starts; this visit is %s", vc.visit.State.Label())
 		}
@@ -337,8 +337,12 @@ func (a *App) PrepareDose(ctx context.Context, actor access.Actor, visitID strin
 		if s.FirstDoseAt != nil {
 			return ketaflow.Errorf(ketaflow.EConflict, "the dose was already given")
 		}
-		if s.Preparation != nil && s.Preparation.Verified() {
-			return ketaflow.Errorf(ketaflow.EConflict, "the dose for this order was prepared and verified already")
+		if s.Preparation != nil {
+			// A second preparation would draw the drug twice. A dose prepared
+			// wrongly is wasted in the ledger with a witness, and the
+			// prescriber replaces the order; the new order is prepared afresh.
+			return ketaflow.Errorf(ketaflow.EConflict, "the dose for this order was prepared at %s by %s; if it was prepared wrongly, waste it in the ledger with a witness and ask the prescriber to replace the order",
+				s.Preparation.PreparedAt.In(vc.clinic.Location()).Format("15:04"), s.Preparation.PreparedByName)
 		}
 		p := vc.proto.Rules
 		var c dosing.Calculation
@@ -443,6 +447,9 @@ func (a *App) Administer(ctx context.Context, actor access.Actor, visitID string
 		if err != nil {
 			return err
 		}
+		if s.Order == nil || s.Preparation == nil {
+			return ketaflow.Errorf(ketaflow.EBlocked, "the dose must be ordered, prepared and verified before it is given")
+		}
 		if err := dosing.CanGive(s.Order.Order, s.Preparation.Preparation); err != nil {
 			return err
 		}
@@ -500,7 +507,7 @@ func (a *App) GiveDevice(ctx context.Context, actor access.Actor, visitID string
 		if vc.visit.Route != protocol.Spravato {
 			return ketaflow.Errorf(ketaflow.EConflict, "devices are for Spravato visits")
 		}
-		if vc.visit.State != visits.InSession || s.Devices == nil {
+		if vc.visit.State != visits.InSession || s.Devices == nil || s.Preparation == nil {
 			return ketaflow.Errorf(ketaflow.EConflict, "record device 1 (the first dose) first; this visit is %s", vc.visit.State.Label())
 		}
 		now := a.Clock.Now()
@@ -677,6 +684,13 @@ func (a *App) Discharge(ctx context.Context, actor access.Actor, visitID string,
 		var err error
 		if v, t, err = visits.AdvanceThroughDischarge(vc.visit, to, unmet, actor, now); err != nil {
 			return err
+		}
+		if to == visits.Discharged {
+			// Every controlled substance drawn for the visit is given or
+			// wasted with a witness before the patient leaves.
+			if err := a.ledgerSettled(tx, vc.clinic.ID, vc.visit.ID); err != nil {
+				return err
+			}
 		}
 		op.Detail = fmt.Sprintf("visit %s: %s", visitID, to)
 		if err := a.moveTo(tx, vc, v, t); err != nil {
