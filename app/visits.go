@@ -393,6 +393,15 @@ func (a *App) MoveVisit(ctx context.Context, actor access.Actor, id string, to v
 		if v, t, err = visits.Advance(cur, to, actor, reason, a.Clock.Now()); err != nil {
 			return err
 		}
+		// These two moves rest on what their own services record (the dose
+		// given; every device used, the infusion ended): a plain move would
+		// skip it.
+		switch {
+		case to == visits.InSession:
+			return ketaflow.Errorf(ketaflow.EConflict, "a visit is in session once its first dose is recorded; record the first dose")
+		case to == visits.Recovering && cur.State == visits.InSession:
+			return ketaflow.Errorf(ketaflow.EConflict, "end the session to move to recovery: every Spravato device given, the infusion finished or stopped")
+		}
 		if to == visits.CheckedIn && cur.State == visits.Booked {
 			proto, err := tx.CurrentProtocol(actor.ClinicID)
 			if err != nil {

@@ -271,7 +271,8 @@ func (tx *Tx) REMSForms(clinicID, visitID string) ([]REMSRow, error) {
 		LEFT JOIN rems_submissions s ON s.id = (SELECT s2.id FROM rems_submissions s2 WHERE s2.visit_id = f.visit_id
 			ORDER BY s2.submitted_at DESC, s2.id DESC LIMIT 1)
 		LEFT JOIN users u ON u.id = s.submitted_by
-		WHERE `+where+` AND f.generated_at = (SELECT MAX(f2.generated_at) FROM rems_forms f2 WHERE f2.visit_id = f.visit_id)
+		WHERE `+where+` AND f.id = (SELECT f2.id FROM rems_forms f2 WHERE f2.visit_id = f.visit_id
+			ORDER BY f2.generated_at DESC, f2.id DESC LIMIT 1)
 		ORDER BY f.due_by, f.id`, args...)
 	if err != nil {
 		return nil, err

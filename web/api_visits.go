@@ -244,6 +244,9 @@ type apiVisitScreen struct {
 	// CanClear: the gate clears the visit and the caller may clear it.
 	CanClear       bool `json:"can_clear"`
 	ClinicalHidden bool `json:"clinical_hidden"`
+	// Session is the dose, the live session and discharge (api_session.go);
+	// absent for roles that may not see clinical content.
+	Session *apiSession `json:"session,omitempty"`
 }
 
 func toAPIScreen(s app.VisitScreen) apiVisitScreen {
@@ -360,7 +363,12 @@ func (s *Server) apiGetVisit(w http.ResponseWriter, r *http.Request, actor acces
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toAPIScreen(screen))
+	out := toAPIScreen(screen)
+	if screen.Session != nil {
+		ss := toAPISession(*screen.Session, s.app.Clock.Now())
+		out.Session = &ss
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
