@@ -38,6 +38,7 @@ type SessionView struct {
 	Order       *store.OrderRow // the current (newest) order
 	Draft       dosing.Order    // what a new order form starts from
 	Preparation *store.PreparationRow
+	Lot         string // the preparation's lot, as the second checker must see it
 	PatientAge  int
 
 	Events      []store.SessionEvent
@@ -97,6 +98,11 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts) (Session
 			break
 		}
 	}
+	if s.Preparation != nil {
+		if l, err := tx.Lot(vc.clinic.ID, s.Preparation.LotID); err == nil {
+			s.Lot = fmt.Sprintf("%s, lot %s, expires %s", LotProduct(l.Lot), l.LotNumber, l.Expiry)
+		}
+	}
 	if s.Events, err = tx.SessionEvents(v.ID); err != nil {
 		return s, err
 	}
@@ -126,6 +132,9 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts) (Session
 		first := s.FirstDoseAt.In(loc)
 		f.Vitals = inZone(f.Vitals, loc)
 		s.Aldrete.AssessedAt = s.Aldrete.AssessedAt.In(loc)
+		for i := range s.Events {
+			s.Events[i].At = s.Events[i].At.In(loc)
+		}
 		if tl, err := session.NewTimeline(first, v.Route, p); err == nil {
 			s.Timeline = &tl
 			s.Phase = tl.PhaseAt(now)
@@ -344,9 +353,23 @@ func (a *App) PrepareDose(ctx context.Context, actor access.Actor, visitID strin
 			return ketaflow.Errorf(ketaflow.EConflict, "the dose for this order was prepared at %s by %s; if it was prepared wrongly, waste it in the ledger with a witness and ask the prescriber to replace the order",
 				s.Preparation.PreparedAt.In(vc.clinic.Location()).Format("15:04"), s.Preparation.PreparedByName)
 		}
+		if strings.TrimSpace(in.LotID) == "" {
+			return ketaflow.Invalid("lot_id", "choose the lot the drug is drawn from (the controlled-substance ledger needs it)")
+		}
+		lot, err := tx.Lot(vc.clinic.ID, in.LotID)
+		if ketaflow.IsCode(err, ketaflow.ENotFound) {
+			return ketaflow.Invalid("lot_id", "choose a lot of this clinic's controlled-substance ledger")
+		}
+		if err != nil {
+			return err
+		}
+		// The vial strength is the lot's: the volume to draw is worked out
+		// from the vials actually drawn from.
+		if in.VialMgPerML == 0 {
+			in.VialMgPerML = lot.ConcentrationMgPerML
+		}
 		p := vc.proto.Rules
 		var c dosing.Calculation
-		var err error
 		switch vc.visit.Route {
 		case protocol.IV:
 			c, err = dosing.PrepareIV(s.Order.Order, in.VialMgPerML, p)
@@ -363,8 +386,8 @@ func (a *App) PrepareDose(ctx context.Context, actor access.Actor, visitID strin
 			return err
 		}
 		prep.ID, prep.PreparedByName = ketaflow.NewID(), actor.Name
-		if strings.TrimSpace(in.LotID) == "" {
-			return ketaflow.Invalid("lot_id", "choose the lot the drug is drawn from (the controlled-substance ledger needs it)")
+		if err := lotMatches(lot.Lot, vc.visit.Route, c); err != nil {
+			return err
 		}
 		qty := c.DrawML
 		if vc.visit.Route == protocol.Spravato {
@@ -378,6 +401,22 @@ func (a *App) PrepareDose(ctx context.Context, actor access.Actor, visitID strin
 		return tx.InsertPreparation(vc.clinic.ID, vc.visit.ID, in.LotID, prep)
 	})
 	return prep, err
+}
+
+// lotMatches refuses a lot that does not hold what the calculation draws:
+// the volume is worked out from the vial strength, so drawing it from a lot
+// of another strength would give another dose.
+func lotMatches(l dosing.Lot, r protocol.Route, c dosing.Calculation) error {
+	switch {
+	case r == protocol.Spravato && l.Drug != dosing.Esketamine:
+		return ketaflow.Invalid("lot_id", "lot %s is %s, not Spravato (esketamine)", l.LotNumber, l.Drug)
+	case r != protocol.Spravato && l.Drug != dosing.Ketamine:
+		return ketaflow.Invalid("lot_id", "lot %s is %s, not ketamine", l.LotNumber, l.Drug)
+	case r != protocol.Spravato && l.ConcentrationMgPerML != c.VialMgPerML:
+		return ketaflow.Invalid("lot_id", "lot %s is %g mg/mL but the volume was worked out for %g mg/mL vials; choose a lot of that strength or prepare with %g mg/mL",
+			l.LotNumber, l.ConcentrationMgPerML, c.VialMgPerML, l.ConcentrationMgPerML)
+	}
+	return nil
 }
 
 // VerifyDose records a second user's check of the prepared dose. The user
@@ -515,7 +554,7 @@ func (a *App) GiveDevice(ctx context.Context, actor access.Actor, visitID string
 		if err != nil {
 			return err
 		}
-		if _, err := session.RecordDevice(*s.Devices, n, at); err != nil {
+		if _, err := session.RecordDevice(*s.Devices, n, at.In(vc.clinic.Location())); err != nil {
 			return err
 		}
 		if _, _, err := a.ledgerAppend(tx, actor, vc.clinic, s.Preparation.LotID, dosing.Entry{ID: ketaflow.NewID(),

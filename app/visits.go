@@ -39,7 +39,14 @@ func (a *App) BookVisit(ctx context.Context, actor access.Actor, b visits.Bookin
 			if err != nil {
 				return err
 			}
-			now := a.Clock.Now()
+			c, err := tx.Clinic(actor.ClinicID)
+			if err != nil {
+				return err
+			}
+			// In the clinic's zone, so that the times in messages are the
+			// ones on the schedule.
+			now := a.Clock.Now().In(c.Location())
+			b.ScheduledAt = b.ScheduledAt.In(c.Location())
 			if v, err = visits.ValidateBooking(b, proto.Rules, proto.Number, now); err != nil {
 				return err
 			}
@@ -61,6 +68,11 @@ func (a *App) BookVisit(ctx context.Context, actor access.Actor, b visits.Bookin
 
 // chairFree refuses a booking that overlaps another live visit on its chair.
 func (a *App) chairFree(tx *store.Tx, v visits.Visit) error {
+	clinic, err := tx.Clinic(v.ClinicID)
+	if err != nil {
+		return err
+	}
+	loc := clinic.Location()
 	c, err := tx.Chair(v.ClinicID, v.ChairID)
 	if ketaflow.IsCode(err, ketaflow.ENotFound) || (err == nil && !c.Active) {
 		return ketaflow.Invalid("chair_id", "choose a chair of this clinic that is in service")
@@ -79,7 +91,7 @@ func (a *App) chairFree(tx *store.Tx, v visits.Visit) error {
 		if o.ScheduledAt.Before(v.EndsAt()) && v.ScheduledAt.Before(o.EndsAt()) {
 			return &ketaflow.Error{Code: ketaflow.EConflict, Field: "chair_id", Message: fmt.Sprintf(
 				"%s is booked from %s to %s; choose another chair or time", c.Name,
-				o.ScheduledAt.Format("15:04 MST"), o.EndsAt().Format("15:04 MST"))}
+				o.ScheduledAt.In(loc).Format("15:04"), o.EndsAt().In(loc).Format("15:04"))}
 		}
 	}
 	return nil
@@ -403,6 +415,14 @@ func (a *App) MoveVisit(ctx context.Context, actor access.Actor, id string, to v
 			return ketaflow.Errorf(ketaflow.EConflict, "end the session to move to recovery: every Spravato device given, the infusion finished or stopped")
 		}
 		if to == visits.CheckedIn && cur.State == visits.Booked {
+			c, err := tx.Clinic(actor.ClinicID)
+			if err != nil {
+				return err
+			}
+			if day, today := c.Today(cur.ScheduledAt), c.Today(a.Clock.Now()); day != today {
+				return &ketaflow.Error{Code: ketaflow.EConflict, Field: "to", Message: fmt.Sprintf(
+					"this visit is booked for %s; check it in on that day, or book the patient for today", day)}
+			}
 			proto, err := tx.CurrentProtocol(actor.ClinicID)
 			if err != nil {
 				return err

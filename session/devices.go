@@ -73,7 +73,7 @@ func RecordDevice(pl Plan, n int, at time.Time) (Plan, error) {
 		return Plan{}, ketaflow.Invalid("at", "the time the device was used is required")
 	case at.Before(d.DueAt):
 		return Plan{}, ketaflow.Errorf(ketaflow.EBlocked, "device %d is due at %s; wait %s more (the label asks for %s between devices)",
-			n, d.DueAt.Format("15:04:05"), roundUp(d.DueAt.Sub(at)), pl.Interval)
+			n, d.DueAt.Format("15:04:05"), spoken(roundUp(d.DueAt.Sub(at))), spoken(pl.Interval))
 	}
 	out := pl
 	out.Devices = append([]Device(nil), pl.Devices...)
@@ -124,6 +124,19 @@ func (pl Plan) Done() bool {
 
 // roundUp shows a wait to the next whole second, so that "wait 0s" never
 // appears while a wait remains.
+// spoken says a short duration as a nurse would: "5 min", "1 min 5 s",
+// "45 s".
+func spoken(d time.Duration) string {
+	m, sec := int(d/time.Minute), int(d%time.Minute/time.Second)
+	switch {
+	case m == 0:
+		return fmt.Sprintf("%d s", sec)
+	case sec == 0:
+		return fmt.Sprintf("%d min", m)
+	}
+	return fmt.Sprintf("%d min %d s", m, sec)
+}
+
 func roundUp(d time.Duration) time.Duration {
 	if r := d % time.Second; r != 0 {
 		d += time.Second - r

@@ -50,7 +50,7 @@ func TestRecordDevice(t *testing.T) {
 		code    ketaflow.Code
 		message string
 	}{
-		{"device_given_early_refused", pl, 2, at(5).Add(-time.Second), ketaflow.EBlocked, "wait 1s"},
+		{"device_given_early_refused", pl, 2, at(5).Add(-time.Second), ketaflow.EBlocked, "wait 1 s"},
 		{"device_given_at_due_time_allowed", pl, 2, at(5), "", ""},
 		{"device_given_late_allowed", pl, 2, at(9), "", ""},
 		{"device_out_of_order_refused", pl, 3, at(12), ketaflow.EConflict, "device 2 must be used before device 3"},

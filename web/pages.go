@@ -97,7 +97,20 @@ func parsePages(sf *staticFiles) (*pages, error) {
 			}
 			return ""
 		},
-		"lower":  strings.ToLower,
+		"lower": strings.ToLower,
+		"list":  func(xs ...string) []string { return xs },
+		// posted is what a refused form sent for key, or, when that form did
+		// not carry the key (another form on the page was refused), the
+		// stored value: no form's saved or typed content is lost.
+		"posted": func(form url.Values, key string, stored any) string {
+			if form != nil && form.Has(key) {
+				return form.Get(key)
+			}
+			if stored == nil {
+				return ""
+			}
+			return fmt.Sprint(stored)
+		},
 		"deref2": func(p *bool) bool { return p != nil && *p },
 		"derefTime": func(p *time.Time) time.Time {
 			if p == nil {

@@ -47,6 +47,13 @@ func (s *Server) assessSubmit(w http.ResponseWriter, r *http.Request, actor acce
 	al, err := s.app.AssessAlert(r.Context(), actor, id, app.Assessment{Risk: f.Get("risk"), Plan: f.Get("plan"),
 		Proceed: f.Get("proceed") == "yes"})
 	if err != nil {
+		if f.Get("back") == "visit" && f.Get("visit") != "" {
+			// Refused on the visit screen: show it again there, with what
+			// was typed, rather than on a list of other patients' alerts.
+			return s.formErr(err, func(status int, err error) error {
+				return s.renderVisit(w, r, actor, f.Get("visit"), status, err, f, nil)
+			})
+		}
 		return s.formErr(err, func(status int, err error) error { return s.renderAlerts(w, r, actor, status, err, f, id) })
 	}
 	if next := f.Get("back"); next == "visit" {

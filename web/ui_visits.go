@@ -163,7 +163,6 @@ type visitData struct {
 	DoseRange     string
 	MinutesRange  string
 	Sites         []protocol.IMSite
-	Vials         []float64
 	Lots          []lotOption
 	CanStart      bool
 	AldreteItems  []discharge.AldreteItem
@@ -244,10 +243,8 @@ func (s *Server) sessionData(r *http.Request, actor access.Actor, screen app.Vis
 	case protocol.IV:
 		d.DoseRange = fmt.Sprintf("%g to %g", p.Dose.IV.MgPerKgMin, p.Dose.IV.MgPerKgMax)
 		d.MinutesRange = fmt.Sprintf("%d to %d", p.Dose.IV.MinutesMin, p.Dose.IV.MinutesMax)
-		d.Vials = p.Dose.IV.VialConcentrationsMgPerML
 	case protocol.IM:
 		d.DoseRange = fmt.Sprintf("%g to %g", p.Dose.IM.MgPerKgMin, p.Dose.IM.MgPerKgMax)
-		d.Vials = p.Dose.IM.VialConcentrationsMgPerML
 	}
 	m := x.Medications
 	for _, row := range []struct {
@@ -389,7 +386,29 @@ func (s *Server) vitalsSubmit(w http.ResponseWriter, r *http.Request, actor acce
 			}
 			weight = &app.NewWeight{KG: x, MeasuredAt: v.Now}
 		}
-		if weight != nil && rd.Systolic == 0 && rd.HeartRate == 0 && rd.SpO2 == 0 && rd.RespiratoryRate == 0 && rd.Sedation == nil && rd.Dissociation == nil {
+		onlyWeight := weight != nil && rd.Systolic == 0 && rd.Diastolic == 0 && rd.HeartRate == 0 && rd.SpO2 == 0 &&
+			rd.RespiratoryRate == 0 && rd.Sedation == nil && rd.Dissociation == nil
+		// Both are checked before either is saved, and every problem is
+		// named at once: a refused form saves nothing, so sending it again
+		// after a correction never records a reading twice.
+		if rd.TakenAt.IsZero() {
+			rd.TakenAt = v.Now
+		}
+		var probs ketaflow.Problems
+		if !onlyWeight {
+			if err := rd.Validate(v.Now); err != nil {
+				probs = append(probs, ketaflow.AsError(err).Fields...)
+			}
+		}
+		if weight != nil {
+			if err := patients.ValidateWeight(weight.KG, weight.MeasuredAt, v.Now); err != nil {
+				probs = append(probs, ketaflow.AsError(err).Fields...)
+			}
+		}
+		if err := probs.Err(); err != nil {
+			return err
+		}
+		if onlyWeight {
 			return s.app.RecordVisitWeight(r.Context(), actor, r.PathValue("id"), *weight)
 		}
 		if _, _, err := s.app.RecordVitals(r.Context(), actor, r.PathValue("id"), rd); err != nil {
