@@ -932,7 +932,7 @@ func TestSpravato84mgVisitFromOrderToREMSSubmission(t *testing.T) {
 		// Device 2 one minute early is refused with the wait; at 5 min it
 		// is taken.
 		at(4)
-		e := f.refused(http.StatusUnprocessableEntity, "blocked", "nurse", "POST", path+"/devices", map[string]any{"n": 2}, "device 2 is due", "wait 1m0s")
+		e := f.refused(http.StatusUnprocessableEntity, "blocked", "nurse", "POST", path+"/devices", map[string]any{"n": 2}, "device 2 is due", "wait 1 min more")
 		if e.Error.Field != "" && e.Error.Field != "n" {
 			t.Errorf("field %q", e.Error.Field)
 		}
