@@ -28,6 +28,8 @@ type Submitted struct {
 	// resources must be shown now.
 	Alert           bool
 	CrisisResources string
+	// PatientCrisisResources is the same help in words for the patient.
+	PatientCrisisResources string
 }
 
 // saveResponses scores and stores answered questionnaires for a visit, and
@@ -80,6 +82,7 @@ func (a *App) saveResponses(tx *store.Tx, vc visitContext, answers map[string][]
 	out.Results = results
 	if out.Alert {
 		out.CrisisResources = vc.proto.Rules.Gate.CrisisResources
+		out.PatientCrisisResources = vc.proto.Rules.Gate.PatientCrisisResources
 	}
 	return out, nil
 }

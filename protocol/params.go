@@ -197,6 +197,8 @@ func buildParams() []Param {
 		func(p *Protocol) *int { return &g(p).Item9AlertAbove })
 	b.text("gate.crisis_resources", "Crisis resources shown with a safety alert", "clinic text (988 Suicide & Crisis Lifeline)", 1, 4000, true,
 		func(p *Protocol) *string { return &g(p).CrisisResources })
+	b.text("gate.patient_crisis_resources", "Crisis resources shown to the patient (their phone, the after-care sheet)", "clinic text (988 Suicide & Crisis Lifeline)", 1, 4000, true,
+		func(p *Protocol) *string { return &g(p).PatientCrisisResources })
 	b.integer("gate.vitals_max_age_minutes", "Gate vitals must be taken within", "minutes", "common practice", 5, 720,
 		func(p *Protocol) *int { return &g(p).VitalsMaxAgeMinutes })
 

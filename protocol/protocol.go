@@ -135,6 +135,11 @@ type Gate struct {
 	// the item 9 alert fires. Edit it to carry the clinic's own on-call number
 	// and local crisis services [practice: 988 Lifeline].
 	CrisisResources string `json:"crisis_resources"`
+	// PatientCrisisResources: the same help in words for the patient, shown
+	// on their own phone after a positive item 9 and on the printed
+	// after-care sheet. Edit it to carry the clinic's own numbers [practice:
+	// 988 Lifeline].
+	PatientCrisisResources string `json:"patient_crisis_resources"`
 	// VitalsMaxAgeMinutes: minutes; gate vitals older than this do not count
 	// and must be taken again. 120 [practice].
 	VitalsMaxAgeMinutes int `json:"vitals_max_age_minutes"`
@@ -523,6 +528,12 @@ func (s Security) IdleTimeout() time.Duration { return minutes(s.IdleTimeoutMinu
 // SessionMax is SessionMaxHours as a duration.
 func (s Security) SessionMax() time.Duration { return hours(s.SessionMaxHours) }
 
+// DefaultPatientCrisisResources is the crisis text a new clinic shows to
+// patients. Like DefaultCrisisResources, a starting point for the clinic.
+const DefaultPatientCrisisResources = "If you are in danger now, call 911 or go to the nearest emergency department. " +
+	"You can call or text 988 (Suicide & Crisis Lifeline, US) at any time, or chat at 988lifeline.org. " +
+	"You can also call the clinic and ask for the prescriber on duty."
+
 // DefaultCrisisResources is the crisis text of a new clinic. It is a starting
 // point for the clinic to edit, not advice from ketaflow.
 const DefaultCrisisResources = "If the patient is in immediate danger, call 911. " +
@@ -553,6 +564,7 @@ func Default() Protocol {
 			QuestionnaireLinkHours: 24,
 			Item9AlertAbove:        0,
 			CrisisResources:        DefaultCrisisResources,
+			PatientCrisisResources: DefaultPatientCrisisResources,
 			VitalsMaxAgeMinutes:    120,
 		},
 		Dose: Dose{
