@@ -11,6 +11,7 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/intake"
+	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/visits"
 )
@@ -160,6 +161,23 @@ type LinkPage struct {
 	VisitAt     time.Time
 	Location    *time.Location
 	Instruments []intake.Instrument
+	// Instructions are the clinic's rules for the time before the visit,
+	// from its protocol, for the visit's route.
+	Instructions []string
+}
+
+// beforeVisit words the protocol's rules for the time before a visit the
+// way the patient needs them [patient guide; Spravato label].
+func beforeVisit(p protocol.Protocol, r protocol.Route) []string {
+	f := p.Fasting.Get(r)
+	out := []string{
+		fmt.Sprintf("No solid food, and no milk, juice or drinks with pulp or fat, for %d hours before your visit.", f.SolidFoodHours),
+		fmt.Sprintf("Clear liquids (water, black coffee, tea) are fine until %d minutes before.", f.ClearLiquidMinutes),
+	}
+	if f.NasalMedicationMinutes > 0 {
+		out = append(out, fmt.Sprintf("If you use a nasal corticosteroid or decongestant spray, use it at least %d minutes before your visit.", f.NasalMedicationMinutes))
+	}
+	return append(out, "Arrange for someone to drive you home: you must not drive until the next day, after a night's sleep.")
 }
 
 var errLinkGone = &ketaflow.Error{Code: ketaflow.ENotFound,
@@ -208,7 +226,7 @@ func (a *App) QuestionnaireLink(ctx context.Context, token, source string) (Link
 		name, _, _ = strings.Cut(vc.patient.LegalName, " ")
 	}
 	p = LinkPage{ClinicName: vc.clinic.Name, PatientName: name, VisitAt: vc.visit.ScheduledAt, Location: vc.clinic.Location(),
-		Instruments: intake.Instruments()}
+		Instruments: intake.Instruments(), Instructions: beforeVisit(vc.proto.Rules, vc.visit.Route)}
 	err = a.DB.Transact(ctx, func(tx *store.Tx) error {
 		return a.appendAudit(tx, linkActor(l.ClinicID, source), op{Action: "questionnaire.link_open", Category: access.CatQuestionnaire,
 			PatientID: vc.patient.ID, Detail: "visit " + vc.visit.ID}, audit.OK)

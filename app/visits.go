@@ -333,6 +333,9 @@ func (a *App) Visit(ctx context.Context, actor access.Actor, id string) (VisitSc
 		return s, err
 	}
 	for _, to := range visits.Next(s.Visit.State) {
+		if to == visits.InSession || to == visits.Recovering {
+			continue // recorded by the first dose and by ending the session
+		}
 		if visits.CheckTransition(s.Visit.State, to, actor.Role) == nil {
 			s.Next = append(s.Next, to)
 		}

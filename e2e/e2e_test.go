@@ -286,7 +286,7 @@ func TestCheckInJourney(t *testing.T) {
 		chromedp.Click(chromedp.Search(`//td/a[contains(., "Sofia Rossi")]`)),
 		chromedp.WaitVisible(chromedp.ID("check-in")),
 		chromedp.Click(chromedp.ID("check-in")),
-		notice("Visit updated"),
+		notice("Checked in"),
 	)
 	visitURL, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {

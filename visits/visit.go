@@ -176,7 +176,7 @@ func ValidateBooking(b Booking, p protocol.Protocol, protocolVersion int, now ti
 		case minutes == 0:
 			minutes = least
 		case minutes < least || minutes > MaxMinutes:
-			probs.Add("minutes", "a %s visit needs the chair for %d to %d minutes (the protocol's chair time from the first dose is %d), not %d",
+			probs.Add("minutes", "%s needs the chair for %d to %d minutes (the protocol's chair time from the first dose is %d), not %d",
 				route.Label(), least, MaxMinutes, least, minutes)
 		}
 	}

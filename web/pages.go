@@ -99,6 +99,7 @@ func parsePages(sf *staticFiles) (*pages, error) {
 		},
 		"lower": strings.ToLower,
 		"list":  func(xs ...string) []string { return xs },
+		"fixed": func(places int, v float64) string { return strconv.FormatFloat(v, 'f', places, 64) },
 		// posted is what a refused form sent for key, or, when that form did
 		// not carry the key (another form on the page was refused), the
 		// stored value: no form's saved or typed content is lost.
@@ -205,6 +206,9 @@ type view struct {
 	Error  string            // what went wrong with the whole form
 	Errors map[string]string // field -> message, shown beside the field
 	Data   any
+	// Kiosk hides the staff navigation: the page is in the patient's hands
+	// (the clinic tablet).
+	Kiosk bool
 	// OpenAlerts counts safety alerts waiting for a risk assessment, for
 	// the navigation of roles that answer them.
 	OpenAlerts int
@@ -265,29 +269,42 @@ func (s *Server) newView(r *http.Request, actor access.Actor, title, nav string)
 
 // notices are the confirmations a redirect after a save may show.
 var notices = map[string]string{
-	"created":   "Patient registered.",
-	"amended":   "Amendment saved; the previous version is kept in the history.",
-	"weight":    "Weight recorded.",
-	"user":      "User saved.",
-	"password":  "Password changed.",
-	"revoked":   "Token revoked.",
-	"protocol":  "Protocol saved as a new version. Visits from now on are judged by it; earlier visits keep theirs.",
-	"clinic":    "Clinic settings saved.",
-	"chair":     "Chair saved.",
-	"booked":    "Visit booked.",
-	"moved":     "Visit updated.",
-	"cleared":   "Cleared for dosing.",
-	"vitals":    "Vital signs recorded; the gate was checked again.",
-	"fasting":   "Fasting answers recorded; the gate was checked again.",
-	"ride":      "Ride home recorded.",
-	"comfort":   "Comfort preferences saved.",
-	"gate":      "Override recorded; the gate was checked again.",
-	"assessed":  "Risk assessment recorded.",
-	"dose":      "Dose saved.",
-	"session":   "Session updated.",
-	"events":    "Adverse event recorded.",
-	"discharge": "Discharge record saved.",
-	"rems":      "REMS form saved.",
+	"created":             "Patient registered.",
+	"amended":             "Amendment saved; the previous version is kept in the history.",
+	"weight":              "Weight recorded.",
+	"user":                "User saved.",
+	"password":            "Password changed.",
+	"revoked":             "Token revoked.",
+	"protocol":            "Protocol saved as a new version. Visits from now on are judged by it; earlier visits keep theirs.",
+	"clinic":              "Clinic settings saved.",
+	"chair":               "Chair saved.",
+	"booked":              "Visit booked.",
+	"checked_in":          "Checked in. The gate shows what is still needed before dosing.",
+	"cancelled":           "Visit cancelled.",
+	"not_cleared":         "Visit ended at the gate: not cleared for dosing.",
+	"stopped_early":       "Visit stopped early.",
+	"cleared":             "Cleared for dosing.",
+	"vitals":              "Vital signs recorded.",
+	"fasting":             "Fasting answers recorded; the gate was checked again.",
+	"ride":                "Ride home recorded.",
+	"comfort":             "Comfort preferences saved.",
+	"gate":                "Override recorded; the gate was checked again.",
+	"assessed":            "Risk assessment recorded.",
+	"ordered":             "Order signed.",
+	"prepared":            "Preparation recorded and drawn from the ledger. A second nurse or prescriber must verify it.",
+	"verified":            "Dose verified by a second user.",
+	"dosing":              "Dosing started.",
+	"first_dose":          "First dose recorded: the session clock has started.",
+	"device":              "Device recorded.",
+	"infusion":            "Infusion updated.",
+	"events":              "Adverse event recorded.",
+	"rest":                "Dosing over: monitored rest.",
+	"aldrete":             "Aldrete score recorded.",
+	"discharge":           "Going-home details saved.",
+	"medications":         "Medications saved.",
+	"ready_for_discharge": "Ready for discharge.",
+	"discharged":          "Discharged.",
+	"rems":                "REMS form saved.",
 	// The controlled-substance ledger.
 	"ledger_received":      "Lot received into the ledger.",
 	"ledger_received_more": "Receipt recorded on this lot.",

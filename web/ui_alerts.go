@@ -159,6 +159,9 @@ func (s *Server) linkSubmitAnswers(w http.ResponseWriter, r *http.Request, _ acc
 		}
 		v := s.newView(r, access.Actor{}, "Before your visit", "")
 		v.withError(err)
+		if msg := unansweredMessage(r.PostForm); msg != "" {
+			v.Error = msg
+		}
 		v.Data = linkData{Page: page, Token: token, Form: r.PostForm}
 		return s.render(w, http.StatusBadRequest, "link", v)
 	}

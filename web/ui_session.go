@@ -30,7 +30,7 @@ func floatField(p *ketaflow.Problems, f url.Values, name, what string) float64 {
 }
 
 func (s *Server) orderSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "dose", func(f url.Values) error {
+	return s.visitForm(w, r, actor, "ordered", func(f url.Values) error {
 		var p ketaflow.Problems
 		in := app.OrderInput{
 			MgPerKg:         floatField(&p, f, "mg_per_kg", "the dose in mg/kg"),
@@ -48,7 +48,7 @@ func (s *Server) orderSubmit(w http.ResponseWriter, r *http.Request, actor acces
 }
 
 func (s *Server) prepareSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "dose", func(f url.Values) error {
+	return s.visitForm(w, r, actor, "prepared", func(f url.Values) error {
 		var p ketaflow.Problems
 		in := app.PrepareInput{VialMgPerML: floatField(&p, f, "vial_mg_per_ml", "the vial strength"),
 			Site: protocol.IMSite(f.Get("site")), LotID: f.Get("lot_id")}
@@ -61,27 +61,27 @@ func (s *Server) prepareSubmit(w http.ResponseWriter, r *http.Request, actor acc
 }
 
 func (s *Server) verifySubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "dose", func(f url.Values) error {
+	return s.visitForm(w, r, actor, "verified", func(f url.Values) error {
 		_, err := s.app.VerifyDose(r.Context(), actor, r.PathValue("id"))
 		return err
 	})
 }
 
 func (s *Server) startDosingSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "dose", func(f url.Values) error {
+	return s.visitForm(w, r, actor, "dosing", func(f url.Values) error {
 		_, err := s.app.StartDosing(r.Context(), actor, r.PathValue("id"))
 		return err
 	})
 }
 
 func (s *Server) administerSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "session", func(f url.Values) error {
+	return s.visitForm(w, r, actor, "first_dose", func(f url.Values) error {
 		return s.app.Administer(r.Context(), actor, r.PathValue("id"), time.Time{})
 	})
 }
 
 func (s *Server) deviceSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "session", func(f url.Values) error {
+	return s.visitForm(w, r, actor, "device", func(f url.Values) error {
 		n, err := strconv.Atoi(f.Get("n"))
 		if err != nil {
 			return ketaflow.Invalid("n", "which device?")
@@ -91,7 +91,7 @@ func (s *Server) deviceSubmit(w http.ResponseWriter, r *http.Request, actor acce
 }
 
 func (s *Server) infusionSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "session", func(f url.Values) error {
+	return s.visitForm(w, r, actor, "infusion", func(f url.Values) error {
 		return s.app.InfusionAction(r.Context(), actor, r.PathValue("id"), f.Get("action"), f.Get("reason"))
 	})
 }
@@ -114,14 +114,14 @@ func (s *Server) adverseSubmit(w http.ResponseWriter, r *http.Request, actor acc
 }
 
 func (s *Server) endSessionSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "session", func(f url.Values) error {
+	return s.visitForm(w, r, actor, "rest", func(f url.Values) error {
 		_, err := s.app.EndSession(r.Context(), actor, r.PathValue("id"))
 		return err
 	})
 }
 
 func (s *Server) aldreteSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "discharge", func(f url.Values) error {
+	return s.visitForm(w, r, actor, "aldrete", func(f url.Values) error {
 		var p ketaflow.Problems
 		a := discharge.Aldrete{
 			Activity:         intField(&p, f, "activity", "activity"),
@@ -151,7 +151,7 @@ func (s *Server) dischargeFactsSubmit(w http.ResponseWriter, r *http.Request, ac
 }
 
 func (s *Server) medicationsSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "discharge", func(f url.Values) error {
+	return s.visitForm(w, r, actor, "medications", func(f url.Values) error {
 		var m discharge.Medications
 		var p ketaflow.Problems
 		for _, x := range []struct {
@@ -173,7 +173,8 @@ func (s *Server) medicationsSubmit(w http.ResponseWriter, r *http.Request, actor
 }
 
 func (s *Server) dischargeSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "discharge", func(f url.Values) error {
+	r.ParseForm()
+	return s.visitForm(w, r, actor, r.PostForm.Get("to"), func(f url.Values) error {
 		_, err := s.app.Discharge(r.Context(), actor, r.PathValue("id"), visits.State(f.Get("to")))
 		return err
 	})

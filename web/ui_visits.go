@@ -165,6 +165,9 @@ type visitData struct {
 	Sites         []protocol.IMSite
 	Lots          []lotOption
 	CanStart      bool
+	CanEndSession bool // every device given, the infusion ended
+	DeviceReady   bool // the next Spravato device is due now
+	DosePlaces    int  // decimals of the dose rounding, e.g. 1 for 32.0 mg
 	AldreteItems  []discharge.AldreteItem
 	Meds          []medRow
 	AEKinds       []session.AEKind
@@ -256,6 +259,10 @@ func (s *Server) sessionData(r *http.Request, actor access.Actor, screen app.Vis
 		{"maois", "MAOIs", m.MAOIs}, {"opioids", "Opioids", m.Opioids}} {
 		d.Meds = append(d.Meds, medRow{Field: row.field, Label: row.label, Answer: string(row.answer)})
 	}
+	d.DosePlaces = protocol.Places(p.Dose.Rounding.DoseMg)
+	d.DeviceReady = x.NextDevice != nil && x.NextDevice.Ready
+	d.CanEndSession = (x.Devices == nil || x.Devices.Done()) &&
+		(x.Infusion == nil || (x.InfusionNow.State != session.Running && x.InfusionNow.State != session.Paused))
 	if x.Order != nil && x.Preparation != nil {
 		d.CanStart = dosing.CanGive(x.Order.Order, x.Preparation.Preparation) == nil && screen.Gate.Cleared
 	}
@@ -305,7 +312,8 @@ func (s *Server) visitForm(w http.ResponseWriter, r *http.Request, actor access.
 }
 
 func (s *Server) moveVisitSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "moved", func(f url.Values) error {
+	r.ParseForm()
+	return s.visitForm(w, r, actor, r.PostForm.Get("to"), func(f url.Values) error {
 		_, err := s.app.MoveVisit(r.Context(), actor, r.PathValue("id"), visits.State(f.Get("to")), f.Get("reason"))
 		return err
 	})
@@ -489,6 +497,31 @@ func baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
+// unansweredMessage says how many items a posted questionnaire form left
+// out, and in which questionnaires; "" when none.
+func unansweredMessage(f url.Values) string {
+	n := 0
+	var where []string
+	for _, in := range intake.Instruments() {
+		if f.Get(in.ID+".shown") != "1" {
+			continue
+		}
+		before := n
+		for _, item := range in.Items {
+			if f.Get(in.ID+"."+strconv.Itoa(item.Number)) == "" {
+				n++
+			}
+		}
+		if n > before {
+			where = append(where, in.Title)
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Please answer every question: %d still to answer in the %s, marked below.", n, strings.Join(where, " and the "))
+}
+
 // answersFrom reads questionnaire answers posted as "<instrument>.<item>".
 func answersFrom(f url.Values, only ...string) map[string][]int {
 	out := map[string][]int{}
@@ -544,8 +577,12 @@ func (s *Server) renderTablet(w http.ResponseWriter, r *http.Request, actor acce
 		return err
 	}
 	v := s.newView(r, actor, "Questionnaires", "visits")
+	v.Kiosk = true
 	if formErr != nil {
 		v.withError(formErr)
+		if msg := unansweredMessage(form); msg != "" {
+			v.Error = msg
+		}
 	}
 	v.Data = tabletData{S: screen, Instr: intake.Instruments(), Form: form, Submitted: sub}
 	return s.render(w, status, "tablet", v)
