@@ -41,6 +41,11 @@
     tick();
     setInterval(tick, 1000);
   }
+  // Each phase's share of the bar is its length (set here: the page's
+  // security policy keeps style attributes out of the markup).
+  document.querySelectorAll("[data-flex]").forEach(function (el) {
+    el.style.flex = el.getAttribute("data-flex");
+  });
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
   });
