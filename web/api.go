@@ -189,11 +189,8 @@ func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request, actor acce
 func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	// Checked before the body is read, so that a refused caller gets 403
 	// whatever they sent.
-	if err := s.app.Authorize(r.Context(), actor, access.UserManage, access.CatAccount); err != nil {
-		return err
-	}
-	var in app.NewUser
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[app.NewUser](s, r, actor, access.UserManage, access.CatAccount)
+	if err != nil {
 		return err
 	}
 	u, err := s.app.CreateUser(r.Context(), actor, in)

@@ -120,11 +120,8 @@ func (s *Server) apiClinic(w http.ResponseWriter, r *http.Request, actor access.
 }
 
 func (s *Server) apiUpdateClinic(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.ClinicEdit, access.CatClinic); err != nil {
-		return err
-	}
-	var in app.ClinicChange
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[app.ClinicChange](s, r, actor, access.ClinicEdit, access.CatClinic)
+	if err != nil {
 		return err
 	}
 	c, err := s.app.UpdateClinic(r.Context(), actor, in)
@@ -166,11 +163,8 @@ func (s *Server) apiAddChair(w http.ResponseWriter, r *http.Request, actor acces
 }
 
 func (s *Server) apiUpdateChair(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.ClinicEdit, access.CatClinic); err != nil {
-		return err
-	}
-	var in app.ChairChange
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[app.ChairChange](s, r, actor, access.ClinicEdit, access.CatClinic)
+	if err != nil {
 		return err
 	}
 	c, err := s.app.UpdateChair(r.Context(), actor, r.PathValue("id"), in)

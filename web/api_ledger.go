@@ -124,11 +124,8 @@ func (s *Server) apiLots(w http.ResponseWriter, r *http.Request, actor access.Ac
 }
 
 func (s *Server) apiReceiveLot(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.LedgerReceive, access.CatControlled); err != nil {
-		return err
-	}
-	var in app.NewLot
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[app.NewLot](s, r, actor, access.LedgerReceive, access.CatControlled)
+	if err != nil {
 		return err
 	}
 	l, err := s.app.ReceiveLot(r.Context(), actor, in)

@@ -452,11 +452,8 @@ func (s *Server) sessionView(r *http.Request, actor access.Actor) (*app.SessionV
 
 func (s *Server) apiOrderDose(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	// Only a prescriber orders: refused callers hear so whatever they sent.
-	if err := s.app.Authorize(r.Context(), actor, access.DoseOrder, access.CatDose); err != nil {
-		return err
-	}
-	var in app.OrderInput
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[app.OrderInput](s, r, actor, access.DoseOrder, access.CatDose)
+	if err != nil {
 		return err
 	}
 	o, err := s.app.OrderDose(r.Context(), actor, visitID(r), in)
@@ -468,11 +465,8 @@ func (s *Server) apiOrderDose(w http.ResponseWriter, r *http.Request, actor acce
 }
 
 func (s *Server) apiPrepareDose(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.DosePrepare, access.CatDose); err != nil {
-		return err
-	}
-	var in app.PrepareInput
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[app.PrepareInput](s, r, actor, access.DosePrepare, access.CatDose)
+	if err != nil {
 		return err
 	}
 	p, err := s.app.PrepareDose(r.Context(), actor, visitID(r), in)
@@ -484,11 +478,8 @@ func (s *Server) apiPrepareDose(w http.ResponseWriter, r *http.Request, actor ac
 }
 
 func (s *Server) apiVerifyDose(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.DosePrepare, access.CatDose); err != nil {
-		return err
-	}
-	var in struct{}
-	if err := decodeOptionalJSON(r, &in); err != nil {
+	_, err := authorizedOptionalBody[struct{}](s, r, actor, access.DosePrepare, access.CatDose)
+	if err != nil {
 		return err
 	}
 	p, err := s.app.VerifyDose(r.Context(), actor, visitID(r))
@@ -506,11 +497,8 @@ func (s *Server) apiVerifyDose(w http.ResponseWriter, r *http.Request, actor acc
 }
 
 func (s *Server) apiStartDosing(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.DosePrepare, access.CatDose); err != nil {
-		return err
-	}
-	var in struct{}
-	if err := decodeOptionalJSON(r, &in); err != nil {
+	_, err := authorizedOptionalBody[struct{}](s, r, actor, access.DosePrepare, access.CatDose)
+	if err != nil {
 		return err
 	}
 	v, err := s.app.StartDosing(r.Context(), actor, visitID(r))
@@ -537,11 +525,8 @@ func (s *Server) eventAt(at time.Time) time.Time {
 }
 
 func (s *Server) apiAdminister(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.DosePrepare, access.CatDose); err != nil {
-		return err
-	}
-	var in atInput
-	if err := decodeOptionalJSON(r, &in); err != nil {
+	in, err := authorizedOptionalBody[atInput](s, r, actor, access.DosePrepare, access.CatDose)
+	if err != nil {
 		return err
 	}
 	at := s.eventAt(in.At)
@@ -615,11 +600,8 @@ type adverseInput struct {
 }
 
 func (s *Server) apiRecordAdverseEvent(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.SessionRecord, access.CatClinical); err != nil {
-		return err
-	}
-	var in adverseInput
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[adverseInput](s, r, actor, access.SessionRecord, access.CatClinical)
+	if err != nil {
 		return err
 	}
 	e, err := s.app.RecordAdverseEvent(r.Context(), actor, visitID(r), session.AdverseEvent{Kind: in.Kind, Severity: in.Severity,
@@ -632,11 +614,8 @@ func (s *Server) apiRecordAdverseEvent(w http.ResponseWriter, r *http.Request, a
 }
 
 func (s *Server) apiEndSession(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.SessionRecord, access.CatVisit); err != nil {
-		return err
-	}
-	var in struct{}
-	if err := decodeOptionalJSON(r, &in); err != nil {
+	_, err := authorizedOptionalBody[struct{}](s, r, actor, access.SessionRecord, access.CatVisit)
+	if err != nil {
 		return err
 	}
 	v, err := s.app.EndSession(r.Context(), actor, visitID(r))
@@ -693,11 +672,8 @@ func (s *Server) apiRecordAldrete(w http.ResponseWriter, r *http.Request, actor 
 }
 
 func (s *Server) apiRecordDischargeFacts(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.DischargeRecord, access.CatVisit); err != nil {
-		return err
-	}
-	var in app.DischargeFacts
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[app.DischargeFacts](s, r, actor, access.DischargeRecord, access.CatVisit)
+	if err != nil {
 		return err
 	}
 	if err := s.app.RecordDischargeFacts(r.Context(), actor, visitID(r), in); err != nil {
@@ -708,11 +684,8 @@ func (s *Server) apiRecordDischargeFacts(w http.ResponseWriter, r *http.Request,
 }
 
 func (s *Server) apiRecordMedications(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.DischargeRecord, access.CatClinical); err != nil {
-		return err
-	}
-	var in map[string]any
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[map[string]any](s, r, actor, access.DischargeRecord, access.CatClinical)
+	if err != nil {
 		return err
 	}
 	// Every class is answered yes or no: "no" is said, not assumed.
@@ -930,11 +903,8 @@ func (s *Server) apiREMSFormPDF(w http.ResponseWriter, r *http.Request, actor ac
 }
 
 func (s *Server) apiAssembleREMSForm(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.REMSSubmit, access.CatDose); err != nil {
-		return err
-	}
-	var in struct{}
-	if err := decodeOptionalJSON(r, &in); err != nil {
+	_, err := authorizedOptionalBody[struct{}](s, r, actor, access.REMSSubmit, access.CatDose)
+	if err != nil {
 		return err
 	}
 	if _, err := s.app.AssembleREMSForm(r.Context(), actor, visitID(r)); err != nil {

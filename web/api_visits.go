@@ -441,11 +441,8 @@ type vitalsInput struct {
 }
 
 func (s *Server) apiRecordVitals(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.VitalsRecord, access.CatVitals); err != nil {
-		return err
-	}
-	var in vitalsInput
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[vitalsInput](s, r, actor, access.VitalsRecord, access.CatVitals)
+	if err != nil {
 		return err
 	}
 	rd, g, err := s.app.RecordVitals(r.Context(), actor, r.PathValue("id"), vitals.Reading{TakenAt: in.TakenAt,
@@ -460,11 +457,8 @@ func (s *Server) apiRecordVitals(w http.ResponseWriter, r *http.Request, actor a
 }
 
 func (s *Server) apiRecordVisitWeight(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.WeightRecord, access.CatClinical); err != nil {
-		return err
-	}
-	var in app.NewWeight
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[app.NewWeight](s, r, actor, access.WeightRecord, access.CatClinical)
+	if err != nil {
 		return err
 	}
 	if err := s.app.RecordVisitWeight(r.Context(), actor, r.PathValue("id"), in); err != nil {
@@ -475,11 +469,8 @@ func (s *Server) apiRecordVisitWeight(w http.ResponseWriter, r *http.Request, ac
 }
 
 func (s *Server) apiRecordFasting(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.FastingRecord, access.CatClinical); err != nil {
-		return err
-	}
-	var in intake.FastingAnswers
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[intake.FastingAnswers](s, r, actor, access.FastingRecord, access.CatClinical)
+	if err != nil {
 		return err
 	}
 	g, err := s.app.RecordFasting(r.Context(), actor, r.PathValue("id"), in)
@@ -491,11 +482,8 @@ func (s *Server) apiRecordFasting(w http.ResponseWriter, r *http.Request, actor 
 }
 
 func (s *Server) apiRecordRide(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.RideRecord, access.CatVisit); err != nil {
-		return err
-	}
-	var in intake.Ride
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[intake.Ride](s, r, actor, access.RideRecord, access.CatVisit)
+	if err != nil {
 		return err
 	}
 	g, err := s.app.RecordRide(r.Context(), actor, r.PathValue("id"), in)
@@ -508,11 +496,8 @@ func (s *Server) apiRecordRide(w http.ResponseWriter, r *http.Request, actor acc
 }
 
 func (s *Server) apiRecordComfort(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.ComfortRecord, access.CatVisit); err != nil {
-		return err
-	}
-	var in visits.Comfort
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[visits.Comfort](s, r, actor, access.ComfortRecord, access.CatVisit)
+	if err != nil {
 		return err
 	}
 	v, err := s.app.RecordComfort(r.Context(), actor, r.PathValue("id"), in)

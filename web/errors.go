@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
 )
 
 // statusOf is the one table from error kind to HTTP status.
@@ -219,4 +220,24 @@ func unknownField(err error) (string, bool) {
 		return f, true
 	}
 	return "", false
+}
+
+// authorizedBody checks that the actor may perform action (a refusal is
+// audited) before it reads the request body, so that a refused caller gets
+// 403 whatever it sent, and then decodes the JSON body into a T.
+func authorizedBody[T any](s *Server, r *http.Request, actor access.Actor, action access.Action, category string) (T, error) {
+	var in T
+	if err := s.app.Authorize(r.Context(), actor, action, category); err != nil {
+		return in, err
+	}
+	return in, decodeJSON(r, &in)
+}
+
+// authorizedOptionalBody is authorizedBody for a body that may be empty.
+func authorizedOptionalBody[T any](s *Server, r *http.Request, actor access.Actor, action access.Action, category string) (T, error) {
+	var in T
+	if err := s.app.Authorize(r.Context(), actor, action, category); err != nil {
+		return in, err
+	}
+	return in, decodeOptionalJSON(r, &in)
 }
