@@ -11,6 +11,7 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/dosing"
+	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/store"
 )
 
@@ -107,14 +108,16 @@ func packsText(n float64, what string) string {
 	return strconv.FormatFloat(n, 'f', -1, 64) + " " + what + "s"
 }
 
-// LotProduct describes a lot's product for people. A Spravato device holds
-// 28 mg [product brief: "28 mg per device"].
+// LotProduct describes a lot's product for people. The esketamine in a
+// Spravato device is the protocol's (Dose.Spravato.MgPerDevice, from the
+// label), kept there and nowhere else.
 func LotProduct(l dosing.Lot) string {
 	if l.Form == dosing.SpravatoKit {
+		mg := protocol.Default().Dose.Spravato.MgPerDevice
 		if l.DevicesPerKit == 1 {
-			return "Spravato (esketamine) 28 mg, 1 device"
+			return fmt.Sprintf("Spravato (esketamine) %d mg, 1 device", mg)
 		}
-		return fmt.Sprintf("Spravato (esketamine) %d mg kit, %d devices", 28*l.DevicesPerKit, l.DevicesPerKit)
+		return fmt.Sprintf("Spravato (esketamine) %d mg kit, %d devices", mg*l.DevicesPerKit, l.DevicesPerKit)
 	}
 	return fmt.Sprintf("Ketamine %s mg/mL, %s mL vial", decimalText(l.ConcentrationMgPerML), decimalText(l.MLPerVial))
 }
@@ -214,7 +217,7 @@ func newLot(in NewLot, clinicID string) (dosing.Lot, float64, error) {
 		ConcentrationMgPerML: in.ConcentrationMgPerML, MLPerVial: in.MLPerVial, DevicesPerKit: in.DevicesPerKit,
 		LotNumber: strings.TrimSpace(in.LotNumber), Expiry: in.Expiry, NDC: strings.TrimSpace(in.NDC)}
 	if lot.Form == dosing.SpravatoKit {
-		// A kit's strength is its devices: 28 mg each.
+		// A kit's strength is its devices (the protocol's mg per device).
 		lot.ConcentrationMgPerML, lot.MLPerVial = 0, 0
 	} else {
 		lot.DevicesPerKit = 0
