@@ -134,10 +134,10 @@ func (s *Server) wrap(rt route) http.Handler {
 	})
 }
 
-const sessionCookie = "ketaflow_session"
+const loginCookie = "ketaflow_login"
 
 // authenticate finds the actor of a request: a bearer token (API only) or
-// the session cookie.
+// the login cookie.
 func (s *Server) authenticate(r *http.Request, allowBearer bool) (access.Actor, error) {
 	source := clientAddr(r)
 	if h := r.Header.Get("Authorization"); h != "" {
@@ -147,7 +147,7 @@ func (s *Server) authenticate(r *http.Request, allowBearer bool) (access.Actor, 
 		}
 		return s.app.Authenticate(r.Context(), strings.TrimSpace(token), source)
 	}
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(loginCookie)
 	if err != nil {
 		return access.Actor{}, ketaflow.Errorf(ketaflow.EUnauthorized, "please log in")
 	}

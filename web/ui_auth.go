@@ -36,7 +36,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Ac
 		return s.render(w, Status(err), "login", v)
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Name: loginCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: r.TLS != nil,
 	})
 	return redirect(w, r, next)
@@ -51,12 +51,12 @@ func safeNext(next string) string {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(loginCookie); err == nil {
 		if err := s.app.Logout(r.Context(), actor, c.Value); err != nil {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 	return redirect(w, r, "/login")
 }
@@ -98,8 +98,8 @@ func (s *Server) passwordSubmit(w http.ResponseWriter, r *http.Request, actor ac
 		}
 		return s.renderAccount(w, r, actor, Status(err), err, "")
 	}
-	// Every session of the user ended with the change: log in again.
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	// Every login of the user ended with the change: log in again.
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
 	return redirect(w, r, "/login")
 }
 

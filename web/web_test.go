@@ -31,7 +31,7 @@ func TestLoginAndPatientList(t *testing.T) {
 		if got := doc.Find(".who strong").Text(); got != "Test frontdesk" {
 			t.Errorf("header user: got %q", got)
 		}
-		// Logging out ends the session: the cookie no longer works.
+		// Logging out ends the login: the cookie no longer works.
 		b.post("/logout", nil)
 		resp, _ = b.get("/patients")
 		if resp.Request.URL.Path != "/login" {
@@ -91,7 +91,7 @@ func TestAccountLocksAfterRepeatedFailures(t *testing.T) {
 	})
 }
 
-func TestSessionIdleTimeout(t *testing.T) {
+func TestLoginIdleTimeout(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		b := f.login("nurse")
