@@ -23,6 +23,8 @@ import (
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
 	"github.com/ketaflow/ketaflow/web"
+	"github.com/ketaflow/ketaflow/web/api"
+	"github.com/ketaflow/ketaflow/web/ui"
 )
 
 func TestMain(m *testing.M) {
@@ -66,7 +68,12 @@ func demoServerClock(t *testing.T, d store.Dialect, clock ketaflow.Clock) (*http
 	if _, err := demo.Load(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.New(a, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	pages, err := ui.New(a, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := web.New(a, log, api.New(a, log), pages)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,8 @@ import (
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/web"
+	"github.com/ketaflow/ketaflow/web/api"
+	"github.com/ketaflow/ketaflow/web/ui"
 )
 
 func TestMain(m *testing.M) {
@@ -92,7 +94,12 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	if f.patientB, err = a.CreatePatient(ctx, f.actor("nurse-b"), rec, nil); err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.New(a, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	pages, err := ui.New(a, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := web.New(a, log, api.New(a, log), pages)
 	if err != nil {
 		t.Fatal(err)
 	}

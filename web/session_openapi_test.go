@@ -12,7 +12,7 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
-	"github.com/ketaflow/ketaflow/web"
+	"github.com/ketaflow/ketaflow/web/api"
 )
 
 // schemaChecker checks answers of the API against the schemas of the
@@ -25,7 +25,7 @@ type schemaChecker struct {
 
 func newSchemaChecker(t *testing.T) schemaChecker {
 	var doc map[string]any
-	if err := json.Unmarshal(web.OpenAPIDocument(), &doc); err != nil {
+	if err := json.Unmarshal(api.OpenAPIDocument(), &doc); err != nil {
 		t.Fatal(err)
 	}
 	return schemaChecker{t: t, schemas: doc["components"].(map[string]any)["schemas"].(map[string]any)}
@@ -140,7 +140,7 @@ func TestOpenAPIDescribesTheSessionAnswers(t *testing.T) {
 	f.addStaff("nurse2", access.Nurse)
 	c := newSchemaChecker(t)
 	var doc map[string]any
-	json.Unmarshal(web.OpenAPIDocument(), &doc)
+	json.Unmarshal(api.OpenAPIDocument(), &doc)
 	// Every answer of the session API below, success or refusal, is one
 	// the document lists, shaped as it says.
 	onCall = func(method, path string, status int, header http.Header, body []byte) {

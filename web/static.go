@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -22,7 +23,14 @@ type staticFiles struct {
 	sums  map[string]string // name -> short checksum
 }
 
-func loadStatic() (*staticFiles, error) {
+// static is loaded once, when the program starts: the files are in the
+// binary, so reading them fails only in a broken build.
+var static = mustLoadStatic()
+
+// StaticURL returns the versioned URL of a static file, for the pages.
+func StaticURL(name string) string { return static.URL(name) }
+
+func mustLoadStatic() *staticFiles {
 	sf := &staticFiles{files: map[string][]byte{}, sums: map[string]string{}}
 	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -38,7 +46,10 @@ func loadStatic() (*staticFiles, error) {
 		sf.sums[name] = hex.EncodeToString(sum[:])[:12]
 		return nil
 	})
-	return sf, err
+	if err != nil {
+		panic(fmt.Sprintf("read the embedded static files: %v", err))
+	}
+	return sf
 }
 
 // URL returns the versioned URL of a static file.

@@ -21,6 +21,8 @@ import (
 	"github.com/ketaflow/ketaflow/demo"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/web"
+	"github.com/ketaflow/ketaflow/web/api"
+	"github.com/ketaflow/ketaflow/web/ui"
 )
 
 const usage = `ketaflow runs the clinical day of a ketamine and esketamine (Spravato) clinic.
@@ -219,7 +221,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	} else if cs, err := a.Clinics(ctx); err == nil && len(cs) == 0 {
 		fmt.Fprintln(c.stdout, "No clinic yet: start with --demo to try ketaflow, or add the first admin with\n  ketaflow user add --username admin --name 'Your Name' --role admin --clinic 'Clinic name' --time-zone America/New_York")
 	}
-	srv, err := web.New(a, log)
+	pages, err := ui.New(a, log)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(a, log, api.New(a, log), pages)
 	if err != nil {
 		return err
 	}

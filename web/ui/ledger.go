@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"fmt"
@@ -76,26 +76,26 @@ func lotFlagClass(f app.LotFlag) string {
 	return "ok"
 }
 
-func (s *Server) ledgerPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.renderLedger(w, r, actor, http.StatusOK, nil, nil)
+func (h *UI) ledgerPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.renderLedger(w, r, actor, http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderLedger(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values) error {
+func (h *UI) renderLedger(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values) error {
 	all := r.URL.Query().Get("all") != ""
-	lots, err := s.app.Lots(r.Context(), actor, all)
+	lots, err := h.app.Lots(r.Context(), actor, all)
 	if err != nil {
 		return err
 	}
-	open, err := s.app.Discrepancies(r.Context(), actor, true)
+	open, err := h.app.Discrepancies(r.Context(), actor, true)
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, actor, "Controlled-substance ledger", "ledger")
+	v := h.newView(r, actor, "Controlled-substance ledger", "ledger")
 	if formErr != nil {
 		v.withError(formErr)
 	}
 	v.Data = ledgerData{Lots: lots, Open: open, All: all, Products: ledgerProducts, Form: form}
-	return s.render(w, status, "ledger", v)
+	return h.render(w, status, "ledger", v)
 }
 
 // receiveFields names the receive form's field for each field the service
@@ -105,7 +105,7 @@ var receiveFields = map[string]string{
 	"lot_id": "expiry", // an expired lot cannot be received
 }
 
-func (s *Server) receiveLotSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) receiveLotSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
@@ -143,11 +143,11 @@ func (s *Server) receiveLotSubmit(w http.ResponseWriter, r *http.Request, actor 
 		// form is corrected in one go.
 		err = mergeLedgerProblems(p, renameLedgerFields(in.Check(), "", receiveFields))
 	} else {
-		lot, err = s.app.ReceiveLot(r.Context(), actor, in)
+		lot, err = h.app.ReceiveLot(r.Context(), actor, in)
 	}
 	if err != nil {
-		return s.formErr(renameLedgerFields(err, "", receiveFields), func(status int, err error) error {
-			return s.renderLedger(w, r, actor, status, err, f)
+		return h.formErr(renameLedgerFields(err, "", receiveFields), func(status int, err error) error {
+			return h.renderLedger(w, r, actor, status, err, f)
 		})
 	}
 	return redirect(w, r, "/ledger/lots/"+lot.ID+"?done=ledger_received")
@@ -276,20 +276,20 @@ func (d lotData) Differs(e store.LedgerEntry) *store.DiscrepancyRow {
 	return nil
 }
 
-func (s *Server) lotPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.renderLot(w, r, actor, r.PathValue("id"), http.StatusOK, nil, nil)
+func (h *UI) lotPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.renderLot(w, r, actor, r.PathValue("id"), http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderLot(w http.ResponseWriter, r *http.Request, actor access.Actor, id string, status int, formErr error, form url.Values) error {
-	b, err := s.app.Lot(r.Context(), actor, id)
+func (h *UI) renderLot(w http.ResponseWriter, r *http.Request, actor access.Actor, id string, status int, formErr error, form url.Values) error {
+	b, err := h.app.Lot(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}
-	witnesses, err := s.app.Witnesses(r.Context(), actor)
+	witnesses, err := h.app.Witnesses(r.Context(), actor)
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, actor, "Lot "+b.Lot.LotNumber, "ledger")
+	v := h.newView(r, actor, "Lot "+b.Lot.LotNumber, "ledger")
 	if formErr != nil {
 		v.withError(formErr)
 	}
@@ -309,7 +309,7 @@ func (s *Server) renderLot(w http.ResponseWriter, r *http.Request, actor access.
 		}
 	}
 	v.Data = d
-	return s.render(w, status, "ledger_lot", v)
+	return h.render(w, status, "ledger_lot", v)
 }
 
 // ledgerDone is the notice after each kind of entry from the lot page.
@@ -323,7 +323,7 @@ var ledgerDone = map[dosing.EntryKind]string{
 // ledgerEntrySubmit records a count, a waste from stock, an adjustment or
 // more stock from the lot page. Each form's fields are named after its
 // kind ("waste-quantity"), so that an error shows beside the right form.
-func (s *Server) ledgerEntrySubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) ledgerEntrySubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
@@ -379,11 +379,11 @@ func (s *Server) ledgerEntrySubmit(w http.ResponseWriter, r *http.Request, actor
 	err := p.Err()
 	var res app.Appended
 	if err == nil {
-		res, err = s.app.AppendLedger(r.Context(), actor, id, req)
+		res, err = h.app.AppendLedger(r.Context(), actor, id, req)
 	}
 	if err != nil {
 		err = renameLedgerFields(err, k, map[string]string{"witness_by": k + "witness_username", "lot_id": "", "at": "", "by": ""})
-		return s.formErr(err, func(status int, err error) error { return s.renderLot(w, r, actor, id, status, err, f) })
+		return h.formErr(err, func(status int, err error) error { return h.renderLot(w, r, actor, id, status, err, f) })
 	}
 	done := ledgerDone[kind]
 	if res.Discrepancy != nil {

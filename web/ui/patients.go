@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"net/http"
@@ -12,6 +12,7 @@ import (
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/store"
+	"github.com/ketaflow/ketaflow/web"
 )
 
 type patientsData struct {
@@ -20,15 +21,15 @@ type patientsData struct {
 	Searched bool
 }
 
-func (s *Server) patientsPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) patientsPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	list, err := s.app.SearchPatients(r.Context(), actor, q, 200)
+	list, err := h.app.SearchPatients(r.Context(), actor, q, 200)
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, actor, "Patients", "patients")
+	v := h.newView(r, actor, "Patients", "patients")
 	v.Data = patientsData{Query: q, Patients: list, Searched: q != ""}
-	return s.render(w, http.StatusOK, "patients", v)
+	return h.render(w, http.StatusOK, "patients", v)
 }
 
 type patientData struct {
@@ -40,31 +41,31 @@ type patientData struct {
 	WeightAt string // default for the weight form: now, local
 }
 
-func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.renderPatient(w, r, actor, r.PathValue("id"), http.StatusOK, nil)
+func (h *UI) patientPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.renderPatient(w, r, actor, r.PathValue("id"), http.StatusOK, nil)
 }
 
-func (s *Server) renderPatient(w http.ResponseWriter, r *http.Request, actor access.Actor, id string, status int, formErr error) error {
-	chart, err := s.app.PatientChart(r.Context(), actor, id)
+func (h *UI) renderPatient(w http.ResponseWriter, r *http.Request, actor access.Actor, id string, status int, formErr error) error {
+	chart, err := h.app.PatientChart(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}
 	p := chart.Patient
-	team, err := s.teamNames(r, actor)
+	team, err := h.teamNames(r, actor)
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, actor, p.DisplayName(), "patients")
+	v := h.newView(r, actor, p.DisplayName(), "patients")
 	if formErr != nil {
 		v.withError(formErr)
 	}
 	v.Data = patientData{Visits: chart.Visits, Patient: p, Weights: chart.Weights, Team: team, Contra: p.Contraindications,
 		WeightAt: v.Now.In(v.Loc).Format("2006-01-02T15:04")}
-	return s.render(w, status, "patient", v)
+	return h.render(w, status, "patient", v)
 }
 
-func (s *Server) teamNames(r *http.Request, actor access.Actor) (map[string]string, error) {
-	staff, err := s.app.StaffNames(r.Context(), actor, access.Prescriber, access.Therapist)
+func (h *UI) teamNames(r *http.Request, actor access.Actor) (map[string]string, error) {
+	staff, err := h.app.StaffNames(r.Context(), actor, access.Prescriber, access.Therapist)
 	if err != nil {
 		return nil, err
 	}
@@ -150,12 +151,12 @@ func (d patientFormData) Has(c patients.Contraindication) bool {
 	return false
 }
 
-func (s *Server) patientForm(r *http.Request, actor access.Actor, p patients.Patient, isNew bool, form url.Values) (patientFormData, error) {
-	pres, err := s.app.StaffNames(r.Context(), actor, access.Prescriber)
+func (h *UI) patientForm(r *http.Request, actor access.Actor, p patients.Patient, isNew bool, form url.Values) (patientFormData, error) {
+	pres, err := h.app.StaffNames(r.Context(), actor, access.Prescriber)
 	if err != nil {
 		return patientFormData{}, err
 	}
-	ther, err := s.app.StaffNames(r.Context(), actor, access.Therapist)
+	ther, err := h.app.StaffNames(r.Context(), actor, access.Therapist)
 	if err != nil {
 		return patientFormData{}, err
 	}
@@ -164,17 +165,17 @@ func (s *Server) patientForm(r *http.Request, actor access.Actor, p patients.Pat
 		ShowClinical: access.Can(actor.Role, access.PatientAmendClinic)}, nil
 }
 
-func (s *Server) newPatientPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) newPatientPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := actor.Check(access.PatientCreate); err != nil {
 		return err
 	}
-	d, err := s.patientForm(r, actor, patients.Patient{}, true, nil)
+	d, err := h.patientForm(r, actor, patients.Patient{}, true, nil)
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, actor, "New patient", "patients")
+	v := h.newView(r, actor, "New patient", "patients")
 	v.Data = d
-	return s.render(w, http.StatusOK, "patient_form", v)
+	return h.render(w, http.StatusOK, "patient_form", v)
 }
 
 // applyPatientForm copies the posted fields onto a record. Clinical fields
@@ -251,11 +252,11 @@ func parseWeightForm(form url.Values, loc *time.Location, now time.Time) (*app.N
 	return &app.NewWeight{KG: kg, MeasuredAt: at}, nil
 }
 
-func (s *Server) createPatientSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) createPatientSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
-	v := s.newView(r, actor, "New patient", "patients")
+	v := h.newView(r, actor, "New patient", "patients")
 	var rec patients.Record
 	err := applyPatientForm(r.PostForm, &rec)
 	var weight *app.NewWeight
@@ -264,64 +265,64 @@ func (s *Server) createPatientSubmit(w http.ResponseWriter, r *http.Request, act
 	}
 	var p patients.Patient
 	if err == nil {
-		p, err = s.app.CreatePatient(r.Context(), actor, rec, weight)
+		p, err = h.app.CreatePatient(r.Context(), actor, rec, weight)
 	}
 	if err != nil {
-		if Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.EForbidden) {
+		if web.Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.EForbidden) {
 			return err
 		}
-		d, ferr := s.patientForm(r, actor, patients.Patient{}, true, r.PostForm)
+		d, ferr := h.patientForm(r, actor, patients.Patient{}, true, r.PostForm)
 		if ferr != nil {
 			return ferr
 		}
 		v.withError(err)
 		v.Data = d
-		return s.render(w, Status(err), "patient_form", v)
+		return h.render(w, web.Status(err), "patient_form", v)
 	}
 	return redirect(w, r, "/patients/"+p.ID+"?done=created")
 }
 
-func (s *Server) amendPatientPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) amendPatientPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := actor.Check(access.PatientAmend); err != nil {
 		return err
 	}
-	p, err := s.app.Patient(r.Context(), actor, r.PathValue("id"))
+	p, err := h.app.Patient(r.Context(), actor, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	d, err := s.patientForm(r, actor, p, false, nil)
+	d, err := h.patientForm(r, actor, p, false, nil)
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, actor, "Amend "+p.DisplayName(), "patients")
+	v := h.newView(r, actor, "Amend "+p.DisplayName(), "patients")
 	v.Data = d
-	return s.render(w, http.StatusOK, "patient_form", v)
+	return h.render(w, http.StatusOK, "patient_form", v)
 }
 
-func (s *Server) amendPatientSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) amendPatientSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
 	id := r.PathValue("id")
 	version, _ := strconv.Atoi(r.PostForm.Get("version"))
 	reason := r.PostForm.Get("reason")
-	p, err := s.app.AmendPatient(r.Context(), actor, id, version, reason, func(rec *patients.Record) error {
+	p, err := h.app.AmendPatient(r.Context(), actor, id, version, reason, func(rec *patients.Record) error {
 		return applyPatientForm(r.PostForm, rec)
 	})
 	if err != nil {
-		if Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.ENotFound) || ketaflow.IsCode(err, ketaflow.EForbidden) {
+		if web.Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.ENotFound) || ketaflow.IsCode(err, ketaflow.EForbidden) {
 			return err
 		}
-		cur, gerr := s.app.Patient(r.Context(), actor, id)
+		cur, gerr := h.app.Patient(r.Context(), actor, id)
 		if gerr != nil {
 			return gerr
 		}
 		form := r.PostForm
-		d, ferr := s.patientForm(r, actor, cur, false, form)
+		d, ferr := h.patientForm(r, actor, cur, false, form)
 		if ferr != nil {
 			return ferr
 		}
-		v := s.newView(r, actor, "Amend "+cur.DisplayName(), "patients")
+		v := h.newView(r, actor, "Amend "+cur.DisplayName(), "patients")
 		v.withError(err)
 		if ketaflow.IsCode(err, ketaflow.EPrecondition) {
 			// Show the newer version, keeping the user's text visible in the error.
@@ -329,7 +330,7 @@ func (s *Server) amendPatientSubmit(w http.ResponseWriter, r *http.Request, acto
 		}
 		d.Reason = reason
 		v.Data = d
-		return s.render(w, Status(err), "patient_form", v)
+		return h.render(w, web.Status(err), "patient_form", v)
 	}
 	return redirect(w, r, "/patients/"+p.ID+"?done=amended")
 }
@@ -339,13 +340,13 @@ type historyData struct {
 	Versions []patients.Version
 }
 
-func (s *Server) patientHistoryPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) patientHistoryPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	id := r.PathValue("id")
-	p, err := s.app.Patient(r.Context(), actor, id)
+	p, err := h.app.Patient(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}
-	vs, err := s.app.PatientVersions(r.Context(), actor, id)
+	vs, err := h.app.PatientVersions(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}
@@ -353,29 +354,29 @@ func (s *Server) patientHistoryPage(w http.ResponseWriter, r *http.Request, acto
 	for i, j := 0, len(vs)-1; i < j; i, j = i+1, j-1 {
 		vs[i], vs[j] = vs[j], vs[i]
 	}
-	v := s.newView(r, actor, "History of "+p.DisplayName(), "patients")
+	v := h.newView(r, actor, "History of "+p.DisplayName(), "patients")
 	v.Data = historyData{Patient: p, Versions: vs}
-	return s.render(w, http.StatusOK, "patient_history", v)
+	return h.render(w, http.StatusOK, "patient_history", v)
 }
 
-func (s *Server) recordWeightSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) recordWeightSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
 	id := r.PathValue("id")
-	v := s.newView(r, actor, "", "patients")
+	v := h.newView(r, actor, "", "patients")
 	nw, err := parseWeightForm(r.PostForm, v.Loc, v.Now)
 	if err == nil && nw == nil {
 		err = ketaflow.Invalid("weight_kg", "enter the weight in kilograms, %g to %g", patients.MinWeightKG, patients.MaxWeightKG)
 	}
 	if err == nil {
-		_, err = s.app.RecordWeight(r.Context(), actor, id, *nw)
+		_, err = h.app.RecordWeight(r.Context(), actor, id, *nw)
 	}
 	if err != nil {
-		if Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.ENotFound) || ketaflow.IsCode(err, ketaflow.EForbidden) {
+		if web.Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.ENotFound) || ketaflow.IsCode(err, ketaflow.EForbidden) {
 			return err
 		}
-		return s.renderPatient(w, r, actor, id, Status(err), err)
+		return h.renderPatient(w, r, actor, id, web.Status(err), err)
 	}
 	return redirect(w, r, "/patients/"+id+"?done=weight")
 }

@@ -1,12 +1,8 @@
-package web
+package api
 
 import (
-	"net/http"
-	"strconv"
 	"time"
 
-	"github.com/ketaflow/ketaflow"
-	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/dosing"
 	"github.com/ketaflow/ketaflow/store"
@@ -93,64 +89,6 @@ func toAPIDiscrepancies(ds []store.DiscrepancyRow) []apiDiscrepancy {
 	return out
 }
 
-// ledgerBoolParam reads an optional true/false query parameter.
-func ledgerBoolParam(r *http.Request, name string) (bool, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, ketaflow.Invalid(name, "%s must be true or false", name)
-	}
-	return b, nil
-}
-
-func (s *Server) apiLots(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	all, err := ledgerBoolParam(r, "all")
-	if err != nil {
-		return err
-	}
-	lots, err := s.app.Lots(r.Context(), actor, all)
-	if err != nil {
-		return err
-	}
-	out := make([]apiLot, len(lots))
-	for i, l := range lots {
-		out[i] = toAPILot(l)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"lots": out})
-	return nil
-}
-
-func (s *Server) apiReceiveLot(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[app.NewLot](s, r, actor, access.LedgerReceive, access.CatControlled)
-	if err != nil {
-		return err
-	}
-	l, err := s.app.ReceiveLot(r.Context(), actor, in)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/api/v1/lots/"+l.ID)
-	writeJSON(w, http.StatusCreated, toAPILot(l))
-	return nil
-}
-
-func (s *Server) apiLot(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	b, err := s.app.Lot(r.Context(), actor, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	entries := make([]apiEntry, len(b.Entries))
-	for i, e := range b.Entries {
-		entries[i] = toAPIEntry(e)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"lot": toAPILot(b.Lot), "entries": entries,
-		"open_draws": b.Balance.OpenDraws(), "discrepancies": toAPIDiscrepancies(b.Discrepancies)})
-	return nil
-}
-
 // entryInput is the body of POST /api/v1/lots/{id}/entries.
 type entryInput struct {
 	Kind            dosing.EntryKind `json:"kind"`
@@ -162,45 +100,4 @@ type entryInput struct {
 	Resolves        string           `json:"resolves"`
 	WitnessUsername string           `json:"witness_username"`
 	WitnessPassword string           `json:"witness_password"`
-}
-
-func (s *Server) apiAppendLedger(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	var in entryInput
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	e := dosing.Entry{Kind: in.Kind, Quantity: in.Quantity, VisitID: in.VisitID, Direction: in.Direction, Reason: in.Reason}
-	if in.Kind == dosing.Count {
-		// A count left out must not be stored as a count of 0.
-		if in.Counted == nil {
-			return ketaflow.Invalid("counted", "a count says what was counted, in the lot's unit (0 for an empty safe)")
-		}
-		e.Counted = *in.Counted
-	} else if in.Counted != nil {
-		return ketaflow.Invalid("counted", "only a count records a counted amount")
-	}
-	res, err := s.app.AppendLedger(r.Context(), actor, r.PathValue("id"), app.LedgerRequest{Entry: e, Resolves: in.Resolves,
-		Witness: app.Witness{Username: in.WitnessUsername, Password: in.WitnessPassword}})
-	if err != nil {
-		return err
-	}
-	out := map[string]any{"entry": toAPIEntry(res.Entry), "on_hand": res.Balance.OnHand(), "unit": res.Lot.Unit()}
-	if res.Discrepancy != nil {
-		out["discrepancy"] = res.Discrepancy
-	}
-	writeJSON(w, http.StatusCreated, out)
-	return nil
-}
-
-func (s *Server) apiDiscrepancies(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	all, err := ledgerBoolParam(r, "all")
-	if err != nil {
-		return err
-	}
-	ds, err := s.app.Discrepancies(r.Context(), actor, !all)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"discrepancies": toAPIDiscrepancies(ds)})
-	return nil
 }

@@ -1,31 +1,18 @@
-package web
+package api
 
 import (
-	"bytes"
-	"io"
-	"maps"
 	"math"
-	"net/http"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/ketaflow/ketaflow"
-	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/discharge"
 	"github.com/ketaflow/ketaflow/dosing"
 	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/session"
 	"github.com/ketaflow/ketaflow/store"
-	"github.com/ketaflow/ketaflow/visits"
 )
-
-// The second half of a visit as an API: the dose order, its preparation
-// and second check, the live session, discharge and the Spravato REMS form.
-// Handlers call the same services as the visit screen (app/session.go,
-// app/rems.go) and shape their answers as the visit API does: snake_case
-// names, times in UTC, lists never null, durations in whole seconds.
 
 // seconds is a duration in whole seconds, rounded up so that a countdown
 // never reads 0 while time remains.
@@ -39,19 +26,6 @@ func timePtr(t time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
-}
-
-// decodeOptionalJSON reads a body that may be left out: an empty body
-// leaves v as it is; anything else must decode as decodeJSON asks.
-func decodeOptionalJSON(r *http.Request, v any) error {
-	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
-	if err != nil {
-		return ketaflow.Invalid("", "the request body is too large or could not be read")
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil
-	}
-	return decodeStrict(raw, v, "")
 }
 
 // apiOrder is a signed dose order. Route-specific fields are 0 (or null)
@@ -291,14 +265,6 @@ func toAPIAldrete(a discharge.Aldrete) apiAldrete {
 		OxygenSaturation: a.OxygenSaturation, Total: a.Total(), AssessedAt: utcTime(a.AssessedAt), AssessedBy: a.AssessedBy}
 }
 
-// apiDischarge is every discharge criterion, met or not, now.
-type apiDischarge struct {
-	Ready                 bool                  `json:"ready"`
-	Criteria              []discharge.Criterion `json:"criteria"`
-	EarliestAt            *time.Time            `json:"earliest_at"`
-	ReadyWithoutMinimumAt *time.Time            `json:"ready_without_minimum_at"`
-}
-
 func toAPIDischarge(r discharge.Result) apiDischarge {
 	out := apiDischarge{Ready: r.Ready, Criteria: []discharge.Criterion{}, EarliestAt: timePtr(r.EarliestAt),
 		ReadyWithoutMinimumAt: timePtr(r.ReadyWithoutMinimumAt)}
@@ -433,159 +399,10 @@ func remsState(r store.REMSRow, now time.Time) discharge.FormState {
 	return discharge.FormStatus(r.DueBy, sub, now)
 }
 
-// visitID is the visit a request names in its path.
-func visitID(r *http.Request) string { return r.PathValue("id") }
-
-// sessionView reads the session of the request's visit, for a write to
-// answer with what it recorded (a service that returns nothing). The read
-// is audited as any read of the visit.
-func (s *Server) sessionView(r *http.Request, actor access.Actor) (*app.SessionView, error) {
-	screen, err := s.app.Visit(r.Context(), actor, visitID(r))
-	if err != nil {
-		return nil, err
-	}
-	if screen.Session == nil {
-		return nil, ketaflow.Errorf(ketaflow.EForbidden, "your role may not see the session")
-	}
-	return screen.Session, nil
-}
-
-func (s *Server) apiOrderDose(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	// Only a prescriber orders: refused callers hear so whatever they sent.
-	in, err := authorizedBody[app.OrderInput](s, r, actor, access.DoseOrder, access.CatDose)
-	if err != nil {
-		return err
-	}
-	o, err := s.app.OrderDose(r.Context(), actor, visitID(r), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, toAPIOrder(o))
-	return nil
-}
-
-func (s *Server) apiPrepareDose(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[app.PrepareInput](s, r, actor, access.DosePrepare, access.CatDose)
-	if err != nil {
-		return err
-	}
-	p, err := s.app.PrepareDose(r.Context(), actor, visitID(r), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, toAPIPreparation(p, in.LotID))
-	return nil
-}
-
-func (s *Server) apiVerifyDose(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	_, err := authorizedOptionalBody[struct{}](s, r, actor, access.DosePrepare, access.CatDose)
-	if err != nil {
-		return err
-	}
-	p, err := s.app.VerifyDose(r.Context(), actor, visitID(r))
-	if err != nil {
-		return err
-	}
-	// The check is recorded; the answer names the lot, which the session
-	// holds.
-	out := toAPIPreparation(p, "")
-	if sv, err := s.sessionView(r, actor); err == nil && sv.Preparation != nil {
-		out.LotID = sv.Preparation.LotID
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
-}
-
-func (s *Server) apiStartDosing(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	_, err := authorizedOptionalBody[struct{}](s, r, actor, access.DosePrepare, access.CatDose)
-	if err != nil {
-		return err
-	}
-	v, err := s.app.StartDosing(r.Context(), actor, visitID(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"visit": s.visitOut(r.Context(), actor, v)})
-	return nil
-}
-
 // atInput is the body of a session moment: when it happened, now when left
 // out.
 type atInput struct {
 	At time.Time `json:"at"`
-}
-
-// eventAt is the time a session moment is recorded at: the one given, or
-// the server's now.
-func (s *Server) eventAt(at time.Time) time.Time {
-	if at.IsZero() {
-		return s.app.Clock.Now()
-	}
-	return at
-}
-
-func (s *Server) apiAdminister(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedOptionalBody[atInput](s, r, actor, access.DosePrepare, access.CatDose)
-	if err != nil {
-		return err
-	}
-	at := s.eventAt(in.At)
-	if err := s.app.Administer(r.Context(), actor, visitID(r), at); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"visit_id": visitID(r), "first_dose_at": utcTime(at)})
-	return nil
-}
-
-func (s *Server) apiGiveDevice(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.DosePrepare, access.CatDose); err != nil {
-		return err
-	}
-	var in struct {
-		N  *int      `json:"n"`
-		At time.Time `json:"at"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	if in.N == nil {
-		return ketaflow.Invalid("n", "say which Spravato device was used: n is 2 or 3 (device 1 is the first dose)")
-	}
-	at := s.eventAt(in.At)
-	if err := s.app.GiveDevice(r.Context(), actor, visitID(r), *in.N, at); err != nil {
-		return renameErrField(err, "device", "n")
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"visit_id": visitID(r), "n": *in.N, "at": utcTime(at)})
-	return nil
-}
-
-func (s *Server) apiInfusionAction(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.SessionRecord, access.CatDose); err != nil {
-		return err
-	}
-	var in struct {
-		Action string `json:"action"`
-		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	switch in.Action {
-	case "pause", "resume", "stop":
-	default:
-		return ketaflow.Invalid("action", "action must be pause, resume or stop")
-	}
-	if err := s.app.InfusionAction(r.Context(), actor, visitID(r), in.Action, in.Reason); err != nil {
-		return err
-	}
-	// The answer is the infusion as it now stands.
-	sv, err := s.sessionView(r, actor)
-	if err != nil {
-		return err
-	}
-	out := toAPISession(*sv, s.app.Clock.Now())
-	writeJSON(w, http.StatusCreated, map[string]any{"infusion": out.Infusion})
-	return nil
 }
 
 // adverseInput is the body of POST /api/v1/visits/{id}/adverse-events.
@@ -599,180 +416,11 @@ type adverseInput struct {
 	AmendReason string           `json:"amend_reason"`
 }
 
-func (s *Server) apiRecordAdverseEvent(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[adverseInput](s, r, actor, access.SessionRecord, access.CatClinical)
-	if err != nil {
-		return err
-	}
-	e, err := s.app.RecordAdverseEvent(r.Context(), actor, visitID(r), session.AdverseEvent{Kind: in.Kind, Severity: in.Severity,
-		At: in.At, Action: in.Action, Note: in.Note, Amends: in.Amends, AmendReason: in.AmendReason})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, toAPIAdverse(e))
-	return nil
-}
-
-func (s *Server) apiEndSession(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	_, err := authorizedOptionalBody[struct{}](s, r, actor, access.SessionRecord, access.CatVisit)
-	if err != nil {
-		return err
-	}
-	v, err := s.app.EndSession(r.Context(), actor, visitID(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"visit": s.visitOut(r.Context(), actor, v)})
-	return nil
-}
-
-func (s *Server) apiRecordAldrete(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.DischargeRecord, access.CatClinical); err != nil {
-		return err
-	}
-	// Each item is said outright: an item left out must not score 0.
-	var in struct {
-		Activity         *int `json:"activity"`
-		Respiration      *int `json:"respiration"`
-		Circulation      *int `json:"circulation"`
-		Consciousness    *int `json:"consciousness"`
-		OxygenSaturation *int `json:"oxygen_saturation"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	var p ketaflow.Problems
-	var a discharge.Aldrete
-	for _, it := range []struct {
-		key string
-		src *int
-		dst *int
-	}{{"activity", in.Activity, &a.Activity}, {"respiration", in.Respiration, &a.Respiration},
-		{"circulation", in.Circulation, &a.Circulation}, {"consciousness", in.Consciousness, &a.Consciousness},
-		{"oxygen_saturation", in.OxygenSaturation, &a.OxygenSaturation}} {
-		if it.src == nil {
-			p.Add(it.key, "score %s from 0 to 2", it.key)
-			continue
-		}
-		*it.dst = *it.src
-	}
-	if err := p.Err(); err != nil {
-		return err
-	}
-	if err := s.app.RecordAldrete(r.Context(), actor, visitID(r), a); err != nil {
-		return err
-	}
-	// The answer is the score as recorded: its time and assessor.
-	sv, err := s.sessionView(r, actor)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, toAPIAldrete(sv.Aldrete))
-	return nil
-}
-
-func (s *Server) apiRecordDischargeFacts(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[app.DischargeFacts](s, r, actor, access.DischargeRecord, access.CatVisit)
-	if err != nil {
-		return err
-	}
-	if err := s.app.RecordDischargeFacts(r.Context(), actor, visitID(r), in); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, toAPIDischargeFacts(in))
-	return nil
-}
-
-func (s *Server) apiRecordMedications(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[map[string]any](s, r, actor, access.DischargeRecord, access.CatClinical)
-	if err != nil {
-		return err
-	}
-	// Every class is answered yes or no: "no" is said, not assumed.
-	var m discharge.Medications
-	var p ketaflow.Problems
-	fields := []struct {
-		field string
-		dst   *discharge.YesNo
-	}{{"benzodiazepines", &m.Benzodiazepines}, {"non_benzodiazepine_sedative_hypnotics", &m.NonBenzodiazepineSedativeHypnotics},
-		{"psychostimulants", &m.Psychostimulants}, {"maois", &m.MAOIs}, {"opioids", &m.Opioids}}
-	known := map[string]bool{}
-	for _, x := range fields {
-		known[x.field] = true
-		v, ok := in[x.field]
-		if !ok {
-			p.Add(x.field, "%s: answer yes or no", x.field)
-			continue
-		}
-		var yn discharge.YesNo
-		var err error
-		switch v := v.(type) {
-		case bool:
-			yn = discharge.YesNoOf(v)
-		case string:
-			yn, err = discharge.ParseYesNo(x.field, v)
-		default:
-			err = ketaflow.Invalid(x.field, "not an answer")
-		}
-		if err != nil {
-			p.Add(x.field, "%s: answer yes or no", x.field)
-			continue
-		}
-		*x.dst = yn
-	}
-	for _, k := range slices.Sorted(maps.Keys(in)) {
-		if !known[k] {
-			p.Add(k, "unknown field %s", k)
-		}
-	}
-	if err := p.Err(); err != nil {
-		return err
-	}
-	if err := s.app.RecordMedications(r.Context(), actor, visitID(r), m); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, m)
-	return nil
-}
-
 // apiDischargeBlocked is the 422 answer to a discharge the criteria refuse:
 // the error, and each criterion not met.
 type apiDischargeBlocked struct {
 	Error apiErrorBody          `json:"error"`
 	Unmet []discharge.Criterion `json:"unmet"`
-}
-
-func (s *Server) apiDischarge(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.VisitMove, access.CatVisit); err != nil {
-		return err
-	}
-	var in struct {
-		To string `json:"to"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	to := visits.State(in.To)
-	if to != visits.ReadyForDischarge && to != visits.Discharged {
-		return ketaflow.Invalid("to", "to must be ready_for_discharge or discharged")
-	}
-	v, err := s.app.Discharge(r.Context(), actor, visitID(r), to)
-	if ketaflow.IsCode(err, ketaflow.EBlocked) {
-		s.logError(r, err)
-		e := ketaflow.AsError(err)
-		body := apiDischargeBlocked{Error: apiErrorBody{Code: e.Code, Message: e.Message, Field: e.Field}, Unmet: []discharge.Criterion{}}
-		// The criteria as they stand now, each with what is missing.
-		if sv, verr := s.sessionView(r, actor); verr == nil {
-			body.Unmet = append(body.Unmet, sv.Discharge.Unmet()...)
-		}
-		writeJSON(w, http.StatusUnprocessableEntity, body)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"visit": s.visitOut(r.Context(), actor, v)})
-	return nil
 }
 
 // apiBP is a blood pressure on the REMS form.
@@ -860,81 +508,4 @@ type apiREMSListItem struct {
 	SubmittedAt   *time.Time          `json:"submitted_at"`
 	SubmittedBy   string              `json:"submitted_by"`
 	Confirmation  string              `json:"confirmation"`
-}
-
-func (s *Server) apiREMSForms(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	list, err := s.app.REMSForms(r.Context(), actor)
-	if err != nil {
-		return err
-	}
-	out := make([]apiREMSListItem, len(list))
-	for i, f := range list {
-		out[i] = apiREMSListItem{ID: f.ID, VisitID: f.VisitID, PatientID: f.PatientID, PatientName: f.PatientName,
-			TreatmentDate: f.Form.TreatmentDate, DoseMg: f.Form.DoseMg, State: f.State, GeneratedAt: utcTime(f.GeneratedAt),
-			DueBy: utcTime(f.DueBy), SubmittedAt: utcTimePtr(f.SubmittedAt), SubmittedBy: f.SubmittedBy, Confirmation: f.Confirm}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"forms": out})
-	return nil
-}
-
-func (s *Server) apiREMSForm(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	row, err := s.app.REMSForm(r.Context(), actor, visitID(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, toAPIREMSForm(row, s.app.Clock.Now()))
-	return nil
-}
-
-func (s *Server) apiREMSFormPDF(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	row, err := s.app.REMSForm(r.Context(), actor, visitID(r))
-	if err != nil {
-		return err
-	}
-	pdf, err := discharge.RenderPDF(row.Form)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="rems-`+row.Form.TreatmentDate.String()+`.pdf"`)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(pdf)
-	return nil
-}
-
-func (s *Server) apiAssembleREMSForm(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	_, err := authorizedOptionalBody[struct{}](s, r, actor, access.REMSSubmit, access.CatDose)
-	if err != nil {
-		return err
-	}
-	if _, err := s.app.AssembleREMSForm(r.Context(), actor, visitID(r)); err != nil {
-		return err
-	}
-	row, err := s.app.REMSForm(r.Context(), actor, visitID(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, toAPIREMSForm(row, s.app.Clock.Now()))
-	return nil
-}
-
-func (s *Server) apiSubmitREMSForm(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := s.app.Authorize(r.Context(), actor, access.REMSSubmit, access.CatDose); err != nil {
-		return err
-	}
-	var in struct {
-		Confirmation string `json:"confirmation"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	if err := s.app.SubmitREMSForm(r.Context(), actor, visitID(r), in.Confirmation); err != nil {
-		return err
-	}
-	row, err := s.app.REMSForm(r.Context(), actor, visitID(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, toAPIREMSForm(row, s.app.Clock.Now()))
-	return nil
 }

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"bytes"
@@ -13,73 +13,6 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 )
-
-// statusOf is the one table from error kind to HTTP status.
-var statusOf = map[ketaflow.Code]int{
-	ketaflow.EInvalid:      http.StatusBadRequest,
-	ketaflow.EUnauthorized: http.StatusUnauthorized,
-	ketaflow.EForbidden:    http.StatusForbidden,
-	ketaflow.ENotFound:     http.StatusNotFound,
-	ketaflow.EConflict:     http.StatusConflict,
-	ketaflow.EPrecondition: http.StatusPreconditionFailed,
-	ketaflow.EBlocked:      http.StatusUnprocessableEntity,
-	ketaflow.ERateLimited:  http.StatusTooManyRequests,
-	ketaflow.EUnavailable:  http.StatusServiceUnavailable,
-	ketaflow.EInternal:     http.StatusInternalServerError,
-}
-
-// Status returns the HTTP status for an error.
-func Status(err error) int {
-	if s, ok := statusOf[ketaflow.ErrorCode(err)]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
-
-// apiError is the JSON body of every API error.
-type apiError struct {
-	Error apiErrorBody `json:"error"`
-}
-
-type apiErrorBody struct {
-	Code    ketaflow.Code         `json:"code"`
-	Message string                `json:"message"`
-	Field   string                `json:"field,omitempty"`
-	Fields  []ketaflow.FieldError `json:"fields,omitempty"`
-}
-
-// logError logs server-side failures with their full detail, once, here.
-func (s *Server) logError(r *http.Request, err error) {
-	status := Status(err)
-	if status >= 500 {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
-	} else {
-		s.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
-	}
-}
-
-// writeAPIError writes err as a JSON error with its status.
-func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, err error) {
-	s.logError(r, err)
-	e := ketaflow.AsError(err)
-	body := apiError{Error: apiErrorBody{Code: e.Code, Message: e.Message, Field: e.Field, Fields: e.Fields}}
-	if e.Code == ketaflow.EInternal {
-		body.Error.Message = "internal error"
-	}
-	if e.Code == ketaflow.EUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="ketaflow"`)
-	}
-	writeJSON(w, Status(err), body)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
-}
 
 // decodeJSON reads a JSON request body into v, refusing unknown fields and
 // naming the field of a type mismatch.
@@ -225,19 +158,32 @@ func unknownField(err error) (string, bool) {
 // authorizedBody checks that the actor may perform action (a refusal is
 // audited) before it reads the request body, so that a refused caller gets
 // 403 whatever it sent, and then decodes the JSON body into a T.
-func authorizedBody[T any](s *Server, r *http.Request, actor access.Actor, action access.Action, category string) (T, error) {
+func authorizedBody[T any](h *API, r *http.Request, actor access.Actor, action access.Action, category string) (T, error) {
 	var in T
-	if err := s.app.Authorize(r.Context(), actor, action, category); err != nil {
+	if err := h.app.Authorize(r.Context(), actor, action, category); err != nil {
 		return in, err
 	}
 	return in, decodeJSON(r, &in)
 }
 
 // authorizedOptionalBody is authorizedBody for a body that may be empty.
-func authorizedOptionalBody[T any](s *Server, r *http.Request, actor access.Actor, action access.Action, category string) (T, error) {
+func authorizedOptionalBody[T any](h *API, r *http.Request, actor access.Actor, action access.Action, category string) (T, error) {
 	var in T
-	if err := s.app.Authorize(r.Context(), actor, action, category); err != nil {
+	if err := h.app.Authorize(r.Context(), actor, action, category); err != nil {
 		return in, err
 	}
 	return in, decodeOptionalJSON(r, &in)
+}
+
+// decodeOptionalJSON reads a body that may be left out: an empty body
+// leaves v as it is; anything else must decode as decodeJSON asks.
+func decodeOptionalJSON(r *http.Request, v any) error {
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	if err != nil {
+		return ketaflow.Invalid("", "the request body is too large or could not be read")
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	return decodeStrict(raw, v, "")
 }

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"fmt"
@@ -21,6 +21,7 @@ import (
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/visits"
 	"github.com/ketaflow/ketaflow/vitals"
+	"github.com/ketaflow/ketaflow/web"
 )
 
 type scheduleData struct {
@@ -33,8 +34,8 @@ type scheduleData struct {
 	Alerting int
 }
 
-func (s *Server) schedulePage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	v := s.newView(r, actor, "Today", "visits")
+func (h *UI) schedulePage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	v := h.newView(r, actor, "Today", "visits")
 	today := ketaflow.DateOf(v.Now.In(v.Loc))
 	day := today
 	if q := r.URL.Query().Get("day"); q != "" {
@@ -44,7 +45,7 @@ func (s *Server) schedulePage(w http.ResponseWriter, r *http.Request, actor acce
 		}
 		day = d
 	}
-	list, err := s.app.Schedule(r.Context(), actor, day)
+	list, err := h.app.Schedule(r.Context(), actor, day)
 	if err != nil {
 		return err
 	}
@@ -58,7 +59,7 @@ func (s *Server) schedulePage(w http.ResponseWriter, r *http.Request, actor acce
 		v.Title = "Schedule " + day.String()
 	}
 	v.Data = d
-	return s.render(w, http.StatusOK, "schedule", v)
+	return h.render(w, http.StatusOK, "schedule", v)
 }
 
 type bookData struct {
@@ -70,19 +71,19 @@ type bookData struct {
 	Default string // the date and time the form starts at
 }
 
-func (s *Server) bookPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) bookPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := actor.Check(access.VisitBook); err != nil {
 		return err
 	}
-	return s.renderBook(w, r, actor, r.PathValue("id"), http.StatusOK, nil, nil)
+	return h.renderBook(w, r, actor, r.PathValue("id"), http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderBook(w http.ResponseWriter, r *http.Request, actor access.Actor, patientID string, status int, formErr error, form url.Values) error {
-	p, err := s.app.Patient(r.Context(), actor, patientID)
+func (h *UI) renderBook(w http.ResponseWriter, r *http.Request, actor access.Actor, patientID string, status int, formErr error, form url.Values) error {
+	p, err := h.app.Patient(r.Context(), actor, patientID)
 	if err != nil {
 		return err
 	}
-	chairs, err := s.app.Chairs(r.Context(), actor)
+	chairs, err := h.app.Chairs(r.Context(), actor)
 	if err != nil {
 		return err
 	}
@@ -92,14 +93,14 @@ func (s *Server) renderBook(w http.ResponseWriter, r *http.Request, actor access
 			active = append(active, c)
 		}
 	}
-	v := s.newView(r, actor, "Book a visit for "+p.DisplayName(), "visits")
+	v := h.newView(r, actor, "Book a visit for "+p.DisplayName(), "visits")
 	if formErr != nil {
 		v.withError(formErr)
 	}
 	next := v.Now.In(v.Loc).Truncate(15 * time.Minute).Add(30 * time.Minute)
 	v.Data = bookData{Patient: p, Chairs: active, Routes: protocol.Routes, Musics: visits.Musics, Form: form,
 		Default: next.Format("2006-01-02T15:04")}
-	return s.render(w, status, "book", v)
+	return h.render(w, status, "book", v)
 }
 
 // comfortFrom reads the comfort preferences of a form.
@@ -109,13 +110,13 @@ func comfortFrom(f url.Values) visits.Comfort {
 		Notes: f.Get("comfort.notes")}
 }
 
-func (s *Server) bookSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) bookSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
 	f := r.PostForm
 	patientID := r.PathValue("id")
-	v := s.newView(r, actor, "", "visits")
+	v := h.newView(r, actor, "", "visits")
 	b := visits.Booking{PatientID: patientID, Route: f.Get("route"), ChairID: f.Get("chair_id"), Comfort: comfortFrom(f)}
 	var probs ketaflow.Problems
 	if at := strings.TrimSpace(f.Get("scheduled_at")); at != "" {
@@ -135,10 +136,10 @@ func (s *Server) bookSubmit(w http.ResponseWriter, r *http.Request, actor access
 	err := probs.Err()
 	var visit visits.Visit
 	if err == nil {
-		visit, err = s.app.BookVisit(r.Context(), actor, b)
+		visit, err = h.app.BookVisit(r.Context(), actor, b)
 	}
 	if err != nil {
-		return s.formErr(err, func(status int, err error) error { return s.renderBook(w, r, actor, patientID, status, err, f) })
+		return h.formErr(err, func(status int, err error) error { return h.renderBook(w, r, actor, patientID, status, err, f) })
 	}
 	return redirect(w, r, "/visits/"+visit.ID+"?done=booked")
 }
@@ -194,18 +195,18 @@ func (d visitData) Allowed(to string) bool {
 	return false
 }
 
-func (s *Server) visitPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.renderVisit(w, r, actor, r.PathValue("id"), http.StatusOK, nil, nil, nil)
+func (h *UI) visitPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.renderVisit(w, r, actor, r.PathValue("id"), http.StatusOK, nil, nil, nil)
 }
 
 // renderVisit shows the check-in screen, with a form's error and what it
 // posted when a submission was refused, and a fresh link when one was made.
-func (s *Server) renderVisit(w http.ResponseWriter, r *http.Request, actor access.Actor, id string, status int, formErr error, form url.Values, extra func(*visitData)) error {
-	screen, err := s.app.Visit(r.Context(), actor, id)
+func (h *UI) renderVisit(w http.ResponseWriter, r *http.Request, actor access.Actor, id string, status int, formErr error, form url.Values, extra func(*visitData)) error {
+	screen, err := h.app.Visit(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, actor, screen.Patient.DisplayName(), "visits")
+	v := h.newView(r, actor, screen.Patient.DisplayName(), "visits")
 	if formErr != nil {
 		v.withError(formErr)
 	}
@@ -222,7 +223,7 @@ func (s *Server) renderVisit(w http.ResponseWriter, r *http.Request, actor acces
 		}
 	}
 	if x := screen.Session; x != nil {
-		if err := s.sessionData(r, actor, screen, &d); err != nil {
+		if err := h.sessionData(r, actor, screen, &d); err != nil {
 			return err
 		}
 	}
@@ -230,12 +231,12 @@ func (s *Server) renderVisit(w http.ResponseWriter, r *http.Request, actor acces
 		extra(&d)
 	}
 	v.Data = d
-	return s.render(w, status, "visit", v)
+	return h.render(w, status, "visit", v)
 }
 
 // sessionData fills in what the dose, session and discharge cards offer:
 // the protocol's choices and the lots the dose may be drawn from.
-func (s *Server) sessionData(r *http.Request, actor access.Actor, screen app.VisitScreen, d *visitData) error {
+func (h *UI) sessionData(r *http.Request, actor access.Actor, screen app.VisitScreen, d *visitData) error {
 	p := screen.Protocol.Rules
 	x := screen.Session
 	d.SpravatoDoses, d.MgPerDevice = p.Dose.Spravato.AllowedMg(x.PatientAge), p.Dose.Spravato.MgPerDevice
@@ -267,7 +268,7 @@ func (s *Server) sessionData(r *http.Request, actor access.Actor, screen app.Vis
 		d.CanStart = dosing.CanGive(x.Order.Order, x.Preparation.Preparation) == nil && screen.Gate.Cleared
 	}
 	if x.Order != nil && x.Preparation == nil && access.Can(actor.Role, access.DosePrepare) {
-		lots, err := s.app.Lots(r.Context(), actor, false)
+		lots, err := h.app.Lots(r.Context(), actor, false)
 		if err != nil {
 			return err
 		}
@@ -298,30 +299,30 @@ func doseFromLot(r protocol.Route, l dosing.Lot) bool {
 
 // visitForm handles the common shape of a visit form post: parse, call, and
 // on a refusal show the screen again with the error beside the form.
-func (s *Server) visitForm(w http.ResponseWriter, r *http.Request, actor access.Actor, done string, call func(f url.Values) error) error {
+func (h *UI) visitForm(w http.ResponseWriter, r *http.Request, actor access.Actor, done string, call func(f url.Values) error) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
 	id := r.PathValue("id")
 	if err := call(r.PostForm); err != nil {
-		return s.formErr(err, func(status int, err error) error {
-			return s.renderVisit(w, r, actor, id, status, err, r.PostForm, nil)
+		return h.formErr(err, func(status int, err error) error {
+			return h.renderVisit(w, r, actor, id, status, err, r.PostForm, nil)
 		})
 	}
 	return redirect(w, r, "/visits/"+id+"?done="+done+"#"+done)
 }
 
-func (s *Server) moveVisitSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) moveVisitSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	r.ParseForm()
-	return s.visitForm(w, r, actor, r.PostForm.Get("to"), func(f url.Values) error {
-		_, err := s.app.MoveVisit(r.Context(), actor, r.PathValue("id"), visits.State(f.Get("to")), f.Get("reason"))
+	return h.visitForm(w, r, actor, r.PostForm.Get("to"), func(f url.Values) error {
+		_, err := h.app.MoveVisit(r.Context(), actor, r.PathValue("id"), visits.State(f.Get("to")), f.Get("reason"))
 		return err
 	})
 }
 
-func (s *Server) clearVisitSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "cleared", func(f url.Values) error {
-		_, _, err := s.app.ClearVisit(r.Context(), actor, r.PathValue("id"))
+func (h *UI) clearVisitSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "cleared", func(f url.Values) error {
+		_, _, err := h.app.ClearVisit(r.Context(), actor, r.PathValue("id"))
 		return err
 	})
 }
@@ -353,9 +354,9 @@ func timeField(p *ketaflow.Problems, f url.Values, name, what string, loc *time.
 	return &t
 }
 
-func (s *Server) vitalsSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	v := s.newView(r, actor, "", "")
-	return s.visitForm(w, r, actor, "vitals", func(f url.Values) error {
+func (h *UI) vitalsSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	v := h.newView(r, actor, "", "")
+	return h.visitForm(w, r, actor, "vitals", func(f url.Values) error {
 		var p ketaflow.Problems
 		rd := vitals.Reading{
 			Systolic:        intField(&p, f, "systolic", "systolic"),
@@ -417,21 +418,21 @@ func (s *Server) vitalsSubmit(w http.ResponseWriter, r *http.Request, actor acce
 			return err
 		}
 		if onlyWeight {
-			return s.app.RecordVisitWeight(r.Context(), actor, r.PathValue("id"), *weight)
+			return h.app.RecordVisitWeight(r.Context(), actor, r.PathValue("id"), *weight)
 		}
-		if _, _, err := s.app.RecordVitals(r.Context(), actor, r.PathValue("id"), rd); err != nil {
+		if _, _, err := h.app.RecordVitals(r.Context(), actor, r.PathValue("id"), rd); err != nil {
 			return err
 		}
 		if weight != nil {
-			return s.app.RecordVisitWeight(r.Context(), actor, r.PathValue("id"), *weight)
+			return h.app.RecordVisitWeight(r.Context(), actor, r.PathValue("id"), *weight)
 		}
 		return nil
 	})
 }
 
-func (s *Server) fastingSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	v := s.newView(r, actor, "", "")
-	return s.visitForm(w, r, actor, "fasting", func(f url.Values) error {
+func (h *UI) fastingSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	v := h.newView(r, actor, "", "")
+	return h.visitForm(w, r, actor, "fasting", func(f url.Values) error {
 		var p ketaflow.Problems
 		fa := intake.FastingAnswers{
 			LastSolidFood:     timeField(&p, f, "last_solid_food", "the last solid food", v.Loc),
@@ -449,52 +450,43 @@ func (s *Server) fastingSubmit(w http.ResponseWriter, r *http.Request, actor acc
 		if err := p.Err(); err != nil {
 			return err
 		}
-		_, err := s.app.RecordFasting(r.Context(), actor, r.PathValue("id"), fa)
+		_, err := h.app.RecordFasting(r.Context(), actor, r.PathValue("id"), fa)
 		return err
 	})
 }
 
-func (s *Server) rideSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "ride", func(f url.Values) error {
-		_, err := s.app.RecordRide(r.Context(), actor, r.PathValue("id"), intake.Ride{DriverName: f.Get("driver_name"), DriverPhone: f.Get("driver_phone")})
+func (h *UI) rideSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "ride", func(f url.Values) error {
+		_, err := h.app.RecordRide(r.Context(), actor, r.PathValue("id"), intake.Ride{DriverName: f.Get("driver_name"), DriverPhone: f.Get("driver_phone")})
 		return err
 	})
 }
 
-func (s *Server) comfortSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "comfort", func(f url.Values) error {
-		_, err := s.app.RecordComfort(r.Context(), actor, r.PathValue("id"), comfortFrom(f))
+func (h *UI) comfortSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "comfort", func(f url.Values) error {
+		_, err := h.app.RecordComfort(r.Context(), actor, r.PathValue("id"), comfortFrom(f))
 		return err
 	})
 }
 
-func (s *Server) overrideSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.visitForm(w, r, actor, "gate", func(f url.Values) error {
-		_, err := s.app.OverrideCheck(r.Context(), actor, r.PathValue("id"), intake.CheckID(f.Get("check")), f.Get("reason"))
+func (h *UI) overrideSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "gate", func(f url.Values) error {
+		_, err := h.app.OverrideCheck(r.Context(), actor, r.PathValue("id"), intake.CheckID(f.Get("check")), f.Get("reason"))
 		return err
 	})
 }
 
-func (s *Server) linkSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) linkSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	id := r.PathValue("id")
-	l, err := s.app.CreateQuestionnaireLink(r.Context(), actor, id)
+	l, err := h.app.CreateQuestionnaireLink(r.Context(), actor, id)
 	if err != nil {
-		return s.formErr(err, func(status int, err error) error { return s.renderVisit(w, r, actor, id, status, err, nil, nil) })
+		return h.formErr(err, func(status int, err error) error { return h.renderVisit(w, r, actor, id, status, err, nil, nil) })
 	}
 	// The link is shown once, on this response: only its hash is stored.
-	return s.renderVisit(w, r, actor, id, http.StatusOK, nil, nil, func(d *visitData) {
+	return h.renderVisit(w, r, actor, id, http.StatusOK, nil, nil, func(d *visitData) {
 		d.Link = &l
-		d.LinkURL = baseURL(r) + "/q/" + l.Token
+		d.LinkURL = web.BaseURL(r) + "/q/" + l.Token
 	})
-}
-
-// baseURL is the scheme and host the request came to, for links to send.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }
 
 // unansweredMessage says how many items a posted questionnaire form left
@@ -564,19 +556,19 @@ func (d tabletData) Missing(instrument string, item int) bool {
 	return d.Form != nil && d.Form.Get(instrument+"."+strconv.Itoa(item)) == ""
 }
 
-func (s *Server) tabletPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) tabletPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := actor.Check(access.QuestionnaireEnter); err != nil {
 		return err
 	}
-	return s.renderTablet(w, r, actor, http.StatusOK, nil, nil, nil)
+	return h.renderTablet(w, r, actor, http.StatusOK, nil, nil, nil)
 }
 
-func (s *Server) renderTablet(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values, sub *app.Submitted) error {
-	screen, err := s.app.Visit(r.Context(), actor, r.PathValue("id"))
+func (h *UI) renderTablet(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values, sub *app.Submitted) error {
+	screen, err := h.app.Visit(r.Context(), actor, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, actor, "Questionnaires", "visits")
+	v := h.newView(r, actor, "Questionnaires", "visits")
 	v.Kiosk = true
 	if formErr != nil {
 		v.withError(formErr)
@@ -585,16 +577,16 @@ func (s *Server) renderTablet(w http.ResponseWriter, r *http.Request, actor acce
 		}
 	}
 	v.Data = tabletData{S: screen, Instr: intake.Instruments(), Form: form, Submitted: sub}
-	return s.render(w, status, "tablet", v)
+	return h.render(w, status, "tablet", v)
 }
 
-func (s *Server) tabletSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) tabletSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
-	sub, err := s.app.SubmitQuestionnaires(r.Context(), actor, r.PathValue("id"), answersFrom(r.PostForm))
+	sub, err := h.app.SubmitQuestionnaires(r.Context(), actor, r.PathValue("id"), answersFrom(r.PostForm))
 	if err != nil {
-		return s.formErr(err, func(status int, err error) error { return s.renderTablet(w, r, actor, status, err, r.PostForm, nil) })
+		return h.formErr(err, func(status int, err error) error { return h.renderTablet(w, r, actor, status, err, r.PostForm, nil) })
 	}
-	return s.renderTablet(w, r, actor, http.StatusOK, nil, nil, &sub)
+	return h.renderTablet(w, r, actor, http.StatusOK, nil, nil, &sub)
 }

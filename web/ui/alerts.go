@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"net/http"
@@ -11,6 +11,7 @@ import (
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/store"
+	"github.com/ketaflow/ketaflow/web"
 )
 
 type alertsData struct {
@@ -20,41 +21,41 @@ type alertsData struct {
 	FormFor  string
 }
 
-func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.renderAlerts(w, r, actor, http.StatusOK, nil, nil, "")
+func (h *UI) alertsPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.renderAlerts(w, r, actor, http.StatusOK, nil, nil, "")
 }
 
-func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values, formFor string) error {
+func (h *UI) renderAlerts(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values, formFor string) error {
 	openOnly := r.URL.Query().Get("all") == ""
-	list, err := s.app.Alerts(r.Context(), actor, openOnly)
+	list, err := h.app.Alerts(r.Context(), actor, openOnly)
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, actor, "Safety alerts", "alerts")
+	v := h.newView(r, actor, "Safety alerts", "alerts")
 	if formErr != nil {
 		v.withError(formErr)
 	}
 	v.Data = alertsData{Alerts: list, OpenOnly: openOnly, Form: form, FormFor: formFor}
-	return s.render(w, status, "alerts", v)
+	return h.render(w, status, "alerts", v)
 }
 
-func (s *Server) assessSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) assessSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
 	f := r.PostForm
 	id := r.PathValue("id")
-	al, err := s.app.AssessAlert(r.Context(), actor, id, app.Assessment{Risk: f.Get("risk"), Plan: f.Get("plan"),
+	al, err := h.app.AssessAlert(r.Context(), actor, id, app.Assessment{Risk: f.Get("risk"), Plan: f.Get("plan"),
 		Proceed: f.Get("proceed") == "yes"})
 	if err != nil {
 		if f.Get("back") == "visit" && f.Get("visit") != "" {
 			// Refused on the visit screen: show it again there, with what
 			// was typed, rather than on a list of other patients' alerts.
-			return s.formErr(err, func(status int, err error) error {
-				return s.renderVisit(w, r, actor, f.Get("visit"), status, err, f, nil)
+			return h.formErr(err, func(status int, err error) error {
+				return h.renderVisit(w, r, actor, f.Get("visit"), status, err, f, nil)
 			})
 		}
-		return s.formErr(err, func(status int, err error) error { return s.renderAlerts(w, r, actor, status, err, f, id) })
+		return h.formErr(err, func(status int, err error) error { return h.renderAlerts(w, r, actor, status, err, f, id) })
 	}
 	if next := f.Get("back"); next == "visit" {
 		return redirect(w, r, "/visits/"+al.VisitID+"?done=assessed")
@@ -73,7 +74,7 @@ type routesData struct {
 // Prior returns the prior response recorded for a route in the factors.
 func (d routesData) Prior(r protocol.Route) intake.Response { return d.Factors.PriorResponse[r] }
 
-func (s *Server) routesPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) routesPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	q := r.URL.Query()
 	f := intake.Factors{NeedleFear: q.Get("needle_fear") == "yes", WantsInsurance: q.Get("wants_insurance") == "yes",
 		PriorResponse: map[protocol.Route]intake.Response{}}
@@ -94,14 +95,14 @@ func (s *Server) routesPage(w http.ResponseWriter, r *http.Request, actor access
 			return err
 		}
 	}
-	advice, patient, err := s.app.AdviseRoutes(r.Context(), actor, r.PathValue("id"), f)
+	advice, patient, err := h.app.AdviseRoutes(r.Context(), actor, r.PathValue("id"), f)
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, actor, "Route advice for "+patient.DisplayName(), "patients")
+	v := h.newView(r, actor, "Route advice for "+patient.DisplayName(), "patients")
 	v.Data = routesData{Patient: patient, Advice: advice, Factors: f, Routes: protocol.Routes,
 		Resp: []intake.Response{intake.ResponseUnknown, intake.ResponseGood, intake.ResponsePartial, intake.ResponseNone}}
-	return s.render(w, http.StatusOK, "routes", v)
+	return h.render(w, http.StatusOK, "routes", v)
 }
 
 type linkData struct {
@@ -123,49 +124,49 @@ func (d linkData) Missing(instrument string, item int) bool {
 
 // linkPage is the patient's questionnaire page, reached from a one-time
 // link without logging in, sized for a phone.
-func (s *Server) linkPage(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
+func (h *UI) linkPage(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
 	token := r.PathValue("token")
-	page, err := s.app.QuestionnaireLink(r.Context(), token, clientAddr(r))
+	page, err := h.app.QuestionnaireLink(r.Context(), token, web.ClientAddr(r))
 	if err != nil {
-		return s.linkGone(w, r, err)
+		return h.linkGone(w, r, err)
 	}
-	v := s.newView(r, access.Actor{}, "Before your visit", "")
+	v := h.newView(r, access.Actor{}, "Before your visit", "")
 	v.Data = linkData{Page: page, Token: token}
-	return s.render(w, http.StatusOK, "link", v)
+	return h.render(w, http.StatusOK, "link", v)
 }
 
-func (s *Server) linkGone(w http.ResponseWriter, r *http.Request, err error) error {
+func (h *UI) linkGone(w http.ResponseWriter, r *http.Request, err error) error {
 	if !ketaflow.IsCode(err, ketaflow.ENotFound) {
 		return err
 	}
-	v := s.newView(r, access.Actor{}, "Link not available", "")
+	v := h.newView(r, access.Actor{}, "Link not available", "")
 	v.withError(err)
-	return s.render(w, http.StatusNotFound, "link", v)
+	return h.render(w, http.StatusNotFound, "link", v)
 }
 
-func (s *Server) linkSubmitAnswers(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
+func (h *UI) linkSubmitAnswers(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
 	token := r.PathValue("token")
-	sub, err := s.app.SubmitQuestionnaireLink(r.Context(), token, clientAddr(r), answersFrom(r.PostForm))
+	sub, err := h.app.SubmitQuestionnaireLink(r.Context(), token, web.ClientAddr(r), answersFrom(r.PostForm))
 	if err != nil {
 		if !ketaflow.IsCode(err, ketaflow.EInvalid) {
-			return s.linkGone(w, r, err)
+			return h.linkGone(w, r, err)
 		}
-		page, perr := s.app.QuestionnaireLink(r.Context(), token, clientAddr(r))
+		page, perr := h.app.QuestionnaireLink(r.Context(), token, web.ClientAddr(r))
 		if perr != nil {
-			return s.linkGone(w, r, perr)
+			return h.linkGone(w, r, perr)
 		}
-		v := s.newView(r, access.Actor{}, "Before your visit", "")
+		v := h.newView(r, access.Actor{}, "Before your visit", "")
 		v.withError(err)
 		if msg := unansweredMessage(r.PostForm); msg != "" {
 			v.Error = msg
 		}
 		v.Data = linkData{Page: page, Token: token, Form: r.PostForm}
-		return s.render(w, http.StatusBadRequest, "link", v)
+		return h.render(w, http.StatusBadRequest, "link", v)
 	}
-	v := s.newView(r, access.Actor{}, "Thank you", "")
+	v := h.newView(r, access.Actor{}, "Thank you", "")
 	v.Data = linkData{Submitted: &sub}
-	return s.render(w, http.StatusOK, "link", v)
+	return h.render(w, http.StatusOK, "link", v)
 }

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"net/http"
@@ -9,6 +9,7 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/protocol"
+	"github.com/ketaflow/ketaflow/web"
 )
 
 // paramView is one protocol setting on the admin form or a version page.
@@ -53,29 +54,29 @@ func protocolGroups(rules protocol.Protocol, form url.Values, errs map[string]st
 	return out
 }
 
-func (s *Server) protocolPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.renderProtocol(w, r, actor, http.StatusOK, nil, nil, "")
+func (h *UI) protocolPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.renderProtocol(w, r, actor, http.StatusOK, nil, nil, "")
 }
 
-func (s *Server) renderProtocol(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values, reason string) error {
-	cur, err := s.app.Protocol(r.Context(), actor)
+func (h *UI) renderProtocol(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values, reason string) error {
+	cur, err := h.app.Protocol(r.Context(), actor)
 	if err != nil {
 		return err
 	}
-	versions, err := s.app.ProtocolVersions(r.Context(), actor)
+	versions, err := h.app.ProtocolVersions(r.Context(), actor)
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, actor, "Clinic protocol", "protocol")
+	v := h.newView(r, actor, "Clinic protocol", "protocol")
 	if formErr != nil {
 		v.withError(formErr)
 	}
 	v.Data = protocolData{Current: cur, Groups: protocolGroups(cur.Rules, form, v.Errors, nil), Versions: versions,
 		Reason: reason, CanEdit: access.Can(actor.Role, access.ProtocolEdit)}
-	return s.render(w, status, "protocol", v)
+	return h.render(w, status, "protocol", v)
 }
 
-func (s *Server) saveProtocolSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) saveProtocolSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
@@ -87,16 +88,16 @@ func (s *Server) saveProtocolSubmit(w http.ResponseWriter, r *http.Request, acto
 	}
 	basedOn, _ := strconv.Atoi(r.PostForm.Get("based_on"))
 	reason := r.PostForm.Get("reason")
-	saved, _, err := s.app.SaveProtocol(r.Context(), actor, basedOn, values, reason)
+	saved, _, err := h.app.SaveProtocol(r.Context(), actor, basedOn, values, reason)
 	if err != nil {
-		if Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.EForbidden) {
+		if web.Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.EForbidden) {
 			return err
 		}
 		form := r.PostForm
 		if ketaflow.IsCode(err, ketaflow.EPrecondition) {
 			form = nil // show the newer version; the message says what happened
 		}
-		return s.renderProtocol(w, r, actor, Status(err), err, form, reason)
+		return h.renderProtocol(w, r, actor, web.Status(err), err, form, reason)
 	}
 	return redirect(w, r, "/admin/protocol/versions/"+strconv.Itoa(saved.Number)+"?done=protocol")
 }
@@ -108,19 +109,19 @@ type protocolVersionData struct {
 	Groups   []groupView
 }
 
-func (s *Server) protocolVersionPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) protocolVersionPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	n, err := strconv.Atoi(r.PathValue("number"))
 	if err != nil || n < 1 {
 		return ketaflow.NotFound("protocol version")
 	}
-	ver, err := s.app.ProtocolVersionByNumber(r.Context(), actor, n)
+	ver, err := h.app.ProtocolVersionByNumber(r.Context(), actor, n)
 	if err != nil {
 		return err
 	}
 	d := protocolVersionData{Version: ver}
 	changed := map[string]bool{}
 	if n > 1 {
-		prev, err := s.app.ProtocolVersionByNumber(r.Context(), actor, n-1)
+		prev, err := h.app.ProtocolVersionByNumber(r.Context(), actor, n-1)
 		if err != nil {
 			return err
 		}
@@ -131,7 +132,7 @@ func (s *Server) protocolVersionPage(w http.ResponseWriter, r *http.Request, act
 		}
 	}
 	d.Groups = protocolGroups(ver.Rules, nil, nil, changed)
-	v := s.newView(r, actor, "Protocol version "+strconv.Itoa(n), "protocol")
+	v := h.newView(r, actor, "Protocol version "+strconv.Itoa(n), "protocol")
 	v.Data = d
-	return s.render(w, http.StatusOK, "protocol_version", v)
+	return h.render(w, http.StatusOK, "protocol_version", v)
 }

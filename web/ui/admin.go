@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"net/http"
@@ -11,6 +11,7 @@ import (
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/store"
+	"github.com/ketaflow/ketaflow/web"
 )
 
 type usersData struct {
@@ -19,41 +20,41 @@ type usersData struct {
 	Form  url.Values
 }
 
-func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return s.renderUsers(w, r, actor, http.StatusOK, nil, nil)
+func (h *UI) usersPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.renderUsers(w, r, actor, http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values) error {
-	users, err := s.app.Users(r.Context(), actor)
+func (h *UI) renderUsers(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values) error {
+	users, err := h.app.Users(r.Context(), actor)
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, actor, "Users", "users")
+	v := h.newView(r, actor, "Users", "users")
 	if formErr != nil {
 		v.withError(formErr)
 	}
 	v.Data = usersData{Users: users, Roles: access.StaffRoles, Form: form}
-	return s.render(w, status, "users", v)
+	return h.render(w, status, "users", v)
 }
 
-func (s *Server) createUserSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) createUserSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
 	f := r.PostForm
-	_, err := s.app.CreateUser(r.Context(), actor, app.NewUser{Username: f.Get("username"), Name: f.Get("name"),
+	_, err := h.app.CreateUser(r.Context(), actor, app.NewUser{Username: f.Get("username"), Name: f.Get("name"),
 		Role: access.Role(f.Get("role")), Password: f.Get("password")})
 	if err != nil {
-		if Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.EForbidden) {
+		if web.Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.EForbidden) {
 			return err
 		}
 		f.Del("password")
-		return s.renderUsers(w, r, actor, Status(err), err, f)
+		return h.renderUsers(w, r, actor, web.Status(err), err, f)
 	}
 	return redirect(w, r, "/admin/users?done=user")
 }
 
-func (s *Server) updateUserSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+func (h *UI) updateUserSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
@@ -70,11 +71,11 @@ func (s *Server) updateUserSubmit(w http.ResponseWriter, r *http.Request, actor 
 	if pw := f.Get("password"); pw != "" {
 		ch.Password = &pw
 	}
-	if _, err := s.app.UpdateUser(r.Context(), actor, r.PathValue("id"), ch); err != nil {
-		if Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.EForbidden) {
+	if _, err := h.app.UpdateUser(r.Context(), actor, r.PathValue("id"), ch); err != nil {
+		if web.Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.EForbidden) {
 			return err
 		}
-		return s.renderUsers(w, r, actor, Status(err), err, nil)
+		return h.renderUsers(w, r, actor, web.Status(err), err, nil)
 	}
 	return redirect(w, r, "/admin/users?done=user")
 }
@@ -121,12 +122,12 @@ func auditQuery(q url.Values, loc *time.Location, users []access.User) (store.Au
 	return aq, p.Err()
 }
 
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	users, err := s.app.Users(r.Context(), actor)
+func (h *UI) auditPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	users, err := h.app.Users(r.Context(), actor)
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, actor, "Audit log", "audit")
+	v := h.newView(r, actor, "Audit log", "audit")
 	names := map[string]string{}
 	for _, u := range users {
 		names[u.ID] = u.Name
@@ -139,10 +140,10 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, actor access.
 		status = http.StatusBadRequest
 	} else {
 		aq.Limit = 300
-		if entries, err = s.app.SearchAudit(r.Context(), actor, aq); err != nil {
+		if entries, err = h.app.SearchAudit(r.Context(), actor, aq); err != nil {
 			return err
 		}
 	}
 	v.Data = auditData{Filter: r.URL.Query(), Entries: entries, Users: names}
-	return s.render(w, status, "audit", v)
+	return h.render(w, status, "audit", v)
 }

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/session"
+	"github.com/ketaflow/ketaflow/web"
 )
 
 //go:embed templates
@@ -27,9 +28,9 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
-func parsePages(sf *staticFiles) (*pages, error) {
+func parsePages() (*pages, error) {
 	funcs := template.FuncMap{
-		"static": sf.URL,
+		"static": web.StaticURL,
 		"when": func(loc *time.Location, t time.Time) string {
 			if t.IsZero() {
 				return ""
@@ -251,16 +252,16 @@ func sentence(s string) string {
 }
 
 // newView starts the view of a page for an actor.
-func (s *Server) newView(r *http.Request, actor access.Actor, title, nav string) view {
-	v := view{Title: title, Nav: nav, Actor: actor, Loc: time.UTC, Now: s.app.Clock.Now()}
+func (h *UI) newView(r *http.Request, actor access.Actor, title, nav string) view {
+	v := view{Title: title, Nav: nav, Actor: actor, Loc: time.UTC, Now: h.app.Clock.Now()}
 	if actor.ClinicID != "" {
-		if c, err := s.app.Clinic(r.Context(), actor.ClinicID); err == nil {
+		if c, err := h.app.Clinic(r.Context(), actor.ClinicID); err == nil {
 			v.Clinic, v.Loc = c, c.Location()
 		}
 	}
 	v.Notice = notices[r.URL.Query().Get("done")]
 	if actor.UserID != "" {
-		if n, err := s.app.OpenAlertCount(r.Context(), actor); err == nil {
+		if n, err := h.app.OpenAlertCount(r.Context(), actor); err == nil {
 			v.OpenAlerts = n
 		}
 	}
@@ -316,8 +317,8 @@ var notices = map[string]string{
 
 // render executes a page into a buffer first, so that a template error
 // becomes a clean 500 rather than half a page.
-func (s *Server) render(w http.ResponseWriter, status int, name string, v view) error {
-	t, ok := s.pages.byName[name]
+func (h *UI) render(w http.ResponseWriter, status int, name string, v view) error {
+	t, ok := h.pages.byName[name]
 	if !ok {
 		return ketaflow.Internal("render", fmt.Errorf("no page template %q", name))
 	}
@@ -333,19 +334,17 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, v view) 
 }
 
 // renderError shows an error page with the error's status.
-func (s *Server) renderError(w http.ResponseWriter, r *http.Request, actor access.Actor, err error) {
-	s.logError(r, err)
-	v := s.newView(r, actor, "Something is not right", "")
+func (h *UI) renderError(w http.ResponseWriter, r *http.Request, actor access.Actor, err error) {
+	web.LogError(h.log, r, err)
+	v := h.newView(r, actor, "Something is not right", "")
 	v.withError(err)
-	status := Status(err)
+	status := web.Status(err)
 	v.Title = http.StatusText(status)
-	if rerr := s.render(w, status, "error", v); rerr != nil {
-		s.log.Error("render error page", "err", rerr)
+	if rerr := h.render(w, status, "error", v); rerr != nil {
+		h.log.Error("render error page", "err", rerr)
 		http.Error(w, v.Error, status)
 	}
 }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 // redirect answers a form post with a redirect to a page (post, redirect,
 // get), so that reloading the page does not post again.

@@ -1,0 +1,49 @@
+// Package api is ketaflow's JSON API: every endpoint under /api/v1/ and the
+// OpenAPI document that describes them at /api/openapi.json. Handlers call
+// the services of package app and shape their answers with the wire types of
+// the payload files; errors are JSON. It mounts on the core in package web.
+package api
+
+import (
+	_ "embed"
+	"log/slog"
+	"net/http"
+
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
+)
+
+//go:embed openapi.json
+var openAPIDoc []byte
+
+// OpenAPIDocument returns the OpenAPI document the server serves.
+func OpenAPIDocument() []byte { return openAPIDoc }
+
+// API is the group of the JSON API's endpoints.
+type API struct {
+	app *app.App
+	log *slog.Logger
+}
+
+// New returns the JSON API of an App.
+func New(a *app.App, log *slog.Logger) *API { return &API{app: a, log: log} }
+
+// Prefix is where the API lives.
+func (h *API) Prefix() string { return "/api/" }
+
+// Unauthenticated answers a request without a valid token or login: 401
+// as JSON.
+func (h *API) Unauthenticated(w http.ResponseWriter, r *http.Request, err error) {
+	h.writeError(w, r, err)
+}
+
+// Fail answers every failed request as a JSON error.
+func (h *API) Fail(w http.ResponseWriter, r *http.Request, _ access.Actor, err error) {
+	h.writeError(w, r, err)
+}
+
+func (h *API) openAPI(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(openAPIDoc)
+	return nil
+}

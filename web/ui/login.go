@@ -1,0 +1,124 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/web"
+)
+
+type loginData struct {
+	Username string
+	Next     string
+}
+
+func (h *UI) loginPage(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
+	if actor, err := web.Authenticate(h.app, r, web.Login); err == nil && actor.UserID != "" {
+		return redirect(w, r, safeNext(r.URL.Query().Get("next")))
+	}
+	v := h.newView(r, access.Actor{}, "Log in", "")
+	v.Data = loginData{Next: safeNext(r.URL.Query().Get("next"))}
+	return h.render(w, http.StatusOK, "login", v)
+}
+
+func (h *UI) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
+	username, password := r.PostFormValue("username"), r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
+	secret, _, err := h.app.Login(r.Context(), username, password, web.ClientAddr(r))
+	if err != nil {
+		if ketaflow.ErrorCode(err) == ketaflow.EInternal || ketaflow.ErrorCode(err) == ketaflow.EUnavailable {
+			return err
+		}
+		v := h.newView(r, access.Actor{}, "Log in", "")
+		v.withError(err)
+		v.Data = loginData{Username: username, Next: next}
+		return h.render(w, web.Status(err), "login", v)
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: web.LoginCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: r.TLS != nil,
+	})
+	return redirect(w, r, next)
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
+		return "/patients"
+	}
+	return next
+}
+
+func (h *UI) logout(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if c, err := r.Cookie(web.LoginCookie); err == nil {
+		if err := h.app.Logout(r.Context(), actor, c.Value); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: web.LoginCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	return redirect(w, r, "/login")
+}
+
+func (h *UI) home(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return redirect(w, r, "/patients")
+}
+
+type accountData struct {
+	Tokens   any
+	NewToken string
+}
+
+func (h *UI) accountPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.renderAccount(w, r, actor, http.StatusOK, nil, "")
+}
+
+func (h *UI) renderAccount(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, newToken string) error {
+	tokens, err := h.app.APITokens(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	v := h.newView(r, actor, "Your account", "account")
+	if formErr != nil {
+		v.withError(formErr)
+	}
+	v.Data = accountData{Tokens: tokens, NewToken: newToken}
+	return h.render(w, status, "account", v)
+}
+
+func (h *UI) passwordSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	cur, next, again := r.PostFormValue("current_password"), r.PostFormValue("new_password"), r.PostFormValue("new_password_again")
+	if next != again {
+		return h.renderAccount(w, r, actor, http.StatusBadRequest, ketaflow.Invalid("new_password_again", "the two new passwords differ"), "")
+	}
+	if err := h.app.ChangeOwnPassword(r.Context(), actor, cur, next); err != nil {
+		if web.Status(err) >= 500 {
+			return err
+		}
+		return h.renderAccount(w, r, actor, web.Status(err), err, "")
+	}
+	// Every login of the user ended with the change: log in again.
+	http.SetCookie(w, &http.Cookie{Name: web.LoginCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	return redirect(w, r, "/login")
+}
+
+func (h *UI) createTokenSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	_, secret, err := h.app.CreateAPIToken(r.Context(), actor, r.PostFormValue("name"))
+	if err != nil {
+		if web.Status(err) >= 500 {
+			return err
+		}
+		return h.renderAccount(w, r, actor, web.Status(err), err, "")
+	}
+	// The secret is shown once, on this response, and never stored.
+	return h.renderAccount(w, r, actor, http.StatusOK, nil, secret)
+}
+
+func (h *UI) revokeTokenSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := h.app.RevokeAPIToken(r.Context(), actor, r.PathValue("id")); err != nil {
+		return err
+	}
+	return redirect(w, r, "/account?done=revoked")
+}

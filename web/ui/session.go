@@ -1,0 +1,239 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/discharge"
+	"github.com/ketaflow/ketaflow/protocol"
+	"github.com/ketaflow/ketaflow/session"
+	"github.com/ketaflow/ketaflow/visits"
+)
+
+// floatField reads an optional decimal number from a form.
+func floatField(p *ketaflow.Problems, f url.Values, name, what string) float64 {
+	v := strings.TrimSpace(f.Get(name))
+	if v == "" {
+		return 0
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		p.Add(name, "%s must be a number", what)
+	}
+	return x
+}
+
+func (h *UI) orderSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "ordered", func(f url.Values) error {
+		var p ketaflow.Problems
+		in := app.OrderInput{
+			MgPerKg:         floatField(&p, f, "mg_per_kg", "the dose in mg/kg"),
+			InfusionMinutes: intField(&p, f, "infusion_minutes", "the infusion time"),
+			Site:            protocol.IMSite(f.Get("site")),
+			SpravatoMg:      intField(&p, f, "spravato_mg", "the Spravato dose"),
+			Reason:          f.Get("reason"),
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		_, err := h.app.OrderDose(r.Context(), actor, r.PathValue("id"), in)
+		return err
+	})
+}
+
+func (h *UI) prepareSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "prepared", func(f url.Values) error {
+		var p ketaflow.Problems
+		in := app.PrepareInput{VialMgPerML: floatField(&p, f, "vial_mg_per_ml", "the vial strength"),
+			Site: protocol.IMSite(f.Get("site")), LotID: f.Get("lot_id")}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		_, err := h.app.PrepareDose(r.Context(), actor, r.PathValue("id"), in)
+		return err
+	})
+}
+
+func (h *UI) verifySubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "verified", func(f url.Values) error {
+		_, err := h.app.VerifyDose(r.Context(), actor, r.PathValue("id"))
+		return err
+	})
+}
+
+func (h *UI) startDosingSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "dosing", func(f url.Values) error {
+		_, err := h.app.StartDosing(r.Context(), actor, r.PathValue("id"))
+		return err
+	})
+}
+
+func (h *UI) administerSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "first_dose", func(f url.Values) error {
+		return h.app.Administer(r.Context(), actor, r.PathValue("id"), time.Time{})
+	})
+}
+
+func (h *UI) deviceSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "device", func(f url.Values) error {
+		n, err := strconv.Atoi(f.Get("n"))
+		if err != nil {
+			return ketaflow.Invalid("n", "which device?")
+		}
+		return h.app.GiveDevice(r.Context(), actor, r.PathValue("id"), n, time.Time{})
+	})
+}
+
+func (h *UI) infusionSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "infusion", func(f url.Values) error {
+		return h.app.InfusionAction(r.Context(), actor, r.PathValue("id"), f.Get("action"), f.Get("reason"))
+	})
+}
+
+func (h *UI) adverseSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	v := h.newView(r, actor, "", "")
+	return h.visitForm(w, r, actor, "events", func(f url.Values) error {
+		var p ketaflow.Problems
+		e := session.AdverseEvent{Kind: session.AEKind(f.Get("kind")), Severity: session.Severity(f.Get("severity")),
+			Action: f.Get("action"), Note: f.Get("note"), Amends: f.Get("amends"), AmendReason: f.Get("amend_reason")}
+		if t := timeField(&p, f, "at", "the time of the event", v.Loc); t != nil {
+			e.At = *t
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		_, err := h.app.RecordAdverseEvent(r.Context(), actor, r.PathValue("id"), e)
+		return err
+	})
+}
+
+func (h *UI) endSessionSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "rest", func(f url.Values) error {
+		_, err := h.app.EndSession(r.Context(), actor, r.PathValue("id"))
+		return err
+	})
+}
+
+func (h *UI) aldreteSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "aldrete", func(f url.Values) error {
+		var p ketaflow.Problems
+		a := discharge.Aldrete{
+			Activity:         intField(&p, f, "activity", "activity"),
+			Respiration:      intField(&p, f, "respiration", "respiration"),
+			Circulation:      intField(&p, f, "circulation", "circulation"),
+			Consciousness:    intField(&p, f, "consciousness", "consciousness"),
+			OxygenSaturation: intField(&p, f, "oxygen_saturation", "oxygen saturation"),
+		}
+		for _, it := range discharge.AldreteItems {
+			if f.Get(it.Key) == "" {
+				p.Add(it.Key, "score %s", strings.ToLower(it.Title))
+			}
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		return h.app.RecordAldrete(r.Context(), actor, r.PathValue("id"), a)
+	})
+}
+
+func (h *UI) dischargeFactsSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "discharge", func(f url.Values) error {
+		return h.app.RecordDischargeFacts(r.Context(), actor, r.PathValue("id"), app.DischargeFacts{
+			DriverPresent: f.Get("driver_present") == "yes", Alternative: f.Get("alternative"),
+			AftercareGiven: f.Get("aftercare_given") == "yes", IntegrationBooked: f.Get("integration_booked") == "yes"})
+	})
+}
+
+func (h *UI) medicationsSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "medications", func(f url.Values) error {
+		var m discharge.Medications
+		var p ketaflow.Problems
+		for _, x := range []struct {
+			field string
+			dst   *discharge.YesNo
+		}{{"benzodiazepines", &m.Benzodiazepines}, {"non_benzodiazepine_sedative_hypnotics", &m.NonBenzodiazepineSedativeHypnotics},
+			{"psychostimulants", &m.Psychostimulants}, {"maois", &m.MAOIs}, {"opioids", &m.Opioids}} {
+			v, err := discharge.ParseYesNo("medications."+x.field, f.Get(x.field))
+			if err != nil {
+				p.Add(x.field, "%s", ketaflow.ErrorMessage(err))
+			}
+			*x.dst = v
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		return h.app.RecordMedications(r.Context(), actor, r.PathValue("id"), m)
+	})
+}
+
+func (h *UI) dischargeSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	r.ParseForm()
+	return h.visitForm(w, r, actor, r.PostForm.Get("to"), func(f url.Values) error {
+		_, err := h.app.Discharge(r.Context(), actor, r.PathValue("id"), visits.State(f.Get("to")))
+		return err
+	})
+}
+
+// aftercarePage is the printable after-care sheet for the patient.
+func (h *UI) aftercarePage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	screen, err := h.app.Visit(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := h.newView(r, actor, "After your treatment", "visits")
+	v.Data = screen
+	return h.render(w, http.StatusOK, "aftercare", v)
+}
+
+type remsListData struct {
+	Forms []app.REMSListItem
+}
+
+func (h *UI) remsListPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	forms, err := h.app.REMSForms(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	v := h.newView(r, actor, "REMS forms", "rems")
+	v.Data = remsListData{Forms: forms}
+	return h.render(w, http.StatusOK, "rems", v)
+}
+
+func (h *UI) remsPDF(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	row, err := h.app.REMSForm(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	pdf, err := discharge.RenderPDF(row.Form)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `inline; filename="rems-`+row.Form.TreatmentDate.String()+`.pdf"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(pdf)
+	return nil
+}
+
+func (h *UI) remsAssembleSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "rems", func(f url.Values) error {
+		_, err := h.app.AssembleREMSForm(r.Context(), actor, r.PathValue("id"))
+		return err
+	})
+}
+
+func (h *UI) remsSubmitSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := r.ParseForm(); err != nil {
+		return ketaflow.Invalid("", "the form could not be read")
+	}
+	if err := h.app.SubmitREMSForm(r.Context(), actor, r.PathValue("id"), r.PostForm.Get("confirmation")); err != nil {
+		return err
+	}
+	return redirect(w, r, "/rems?done=rems")
+}
