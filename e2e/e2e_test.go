@@ -22,9 +22,7 @@ import (
 	"github.com/ketaflow/ketaflow/demo"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
-	"github.com/ketaflow/ketaflow/web"
-	"github.com/ketaflow/ketaflow/web/api"
-	"github.com/ketaflow/ketaflow/web/ui"
+	"github.com/ketaflow/ketaflow/web/webtest"
 )
 
 func TestMain(m *testing.M) {
@@ -68,18 +66,7 @@ func demoServerClock(t *testing.T, d store.Dialect, clock ketaflow.Clock) (*http
 	if _, err := demo.Load(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	pages, err := ui.New(a, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := web.New(a, log, api.New(a, log), pages)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	return srv, a
+	return webtest.NewServer(t, a), a
 }
 
 // browser starts a headless Chromium with a window of the given size.

@@ -1,8 +1,7 @@
-package web_test
+package api_test
 
 import (
 	"net/http"
-	"net/url"
 	"testing"
 	"time"
 
@@ -36,35 +35,15 @@ func TestDoseIsNotDrawnFromALotOfAnotherStrength(t *testing.T) {
 	})
 }
 
-func TestRefusedVitalsFormSavesNothing(t *testing.T) {
-	db := storetest.Open(t, store.SQLite)
-	f := newFixture(t, db)
-	p := f.sessionPatient("Half Saved", "")
-	id := f.bookVisit(p.ID)
-	f.moveVisit("frontdesk", id, "checked_in", "")
-	b := f.login("nurse")
-	resp, doc := b.postDoc("/visits/"+id+"/vitals", url.Values{"systolic": {"130"}, "diastolic": {"80"},
-		"heart_rate": {"72"}, "spo2": {"98"}, "weight_kg": {"700"}})
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("got %d, want 400", resp.StatusCode)
-	}
-	if doc.Find("#weight_kg").Parent().Find(".error-text").Text() == "" {
-		t.Error("no error beside the weight")
-	}
-	if doc.Find("#vitals-list tbody tr").Length() != 0 {
-		t.Error("the reading was saved although the form was refused")
-	}
-}
-
 func TestAVisitIsCheckedInOnItsOwnDay(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		p := f.sessionPatient("Tomorrow Patient", "")
+		p := f.SessionPatient("Tomorrow Patient", "")
 		var v struct {
 			ID string `json:"id"`
 		}
 		f.must(http.StatusCreated, "frontdesk", "POST", "/api/v1/visits", map[string]any{"patient_id": p.ID, "route": "iv",
-			"scheduled_at": f.clock.Now().Add(26 * time.Hour).Format(time.RFC3339)}, &v)
+			"scheduled_at": f.Clock.Now().Add(26 * time.Hour).Format(time.RFC3339)}, &v)
 		f.refused(http.StatusConflict, "conflict", "frontdesk", "POST", "/api/v1/visits/"+v.ID+"/transitions",
 			map[string]any{"to": "checked_in"}, "booked for")
 	})

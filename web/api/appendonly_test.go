@@ -1,4 +1,4 @@
-package web_test
+package api_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
+	"github.com/ketaflow/ketaflow/web/webtest"
 )
 
 // appendOnlyTables are the tables of clinical records and their trail:
@@ -64,14 +65,14 @@ func TestNoClinicalEntryCanBeEditedOrDeleted(t *testing.T) {
 				"amends": ae.ID, "amend_reason": "severity entered wrongly"}, nil)
 			f.must(http.StatusCreated, "nurse", "POST", path+"/rems-form/submission", map[string]any{"confirmation": "C-1"}, nil)
 			// A gate override.
-			ov, _ := f.readyVisit()
+			ov, _ := f.ReadyVisit()
 			f.recordBP(ov, 165, 95)
 			f.must(http.StatusCreated, "prescriber", "POST", "/api/v1/visits/"+ov+"/overrides", map[string]any{
 				"check": "blood_pressure", "reason": "repeated after rest; stable hypertension known to the prescriber"}, nil)
 			// A safety alert and its risk assessment.
-			al, _ := f.readyVisit(factQuestionnaires)
-			f.answerTablet("frontdesk", al, []int{2, 2, 1, 1, 0, 1, 0, 0, 1}, calmGAD7)
-			var alerts struct{ Alerts []alertJSON }
+			al, _ := f.ReadyVisit(webtest.FactQuestionnaires)
+			f.AnswerTablet("frontdesk", al, []int{2, 2, 1, 1, 0, 1, 0, 0, 1}, webtest.CalmGAD7)
+			var alerts struct{ Alerts []webtest.AlertJSON }
 			f.must(http.StatusOK, "prescriber", "GET", "/api/v1/alerts?open=true", nil, &alerts)
 			if len(alerts.Alerts) != 1 {
 				t.Fatalf("open alerts: %+v", alerts.Alerts)

@@ -1,10 +1,8 @@
-package web_test
+package api_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
+	"github.com/ketaflow/ketaflow/web/webtest"
 )
 
 // The pre-session gate's rules as the API enforces them: a visit cannot be
@@ -24,67 +23,67 @@ func TestVisitCannotBeClearedWhileACheckBlocks(t *testing.T) {
 		setup func(f *fixture) string // returns a checked-in visit with one fact missing or blocking
 		want  []string
 	}{
-		{"questionnaires_missing_block", func(f *fixture) string { id, _ := f.readyVisit(factQuestionnaires); return id },
+		{"questionnaires_missing_block", func(f *fixture) string { id, _ := f.ReadyVisit(webtest.FactQuestionnaires); return id },
 			[]string{"questionnaires", "safety_alert"}},
 		{"gad7_missing_blocks", func(f *fixture) string {
-			id, _ := f.readyVisit(factQuestionnaires)
-			f.mustStatus(http.StatusCreated, "nurse", "POST", "/api/v1/visits/"+id+"/questionnaires", map[string]any{"phq9": calmPHQ9})
+			id, _ := f.ReadyVisit(webtest.FactQuestionnaires)
+			f.MustStatus(http.StatusCreated, "nurse", "POST", "/api/v1/visits/"+id+"/questionnaires", map[string]any{"phq9": webtest.CalmPHQ9})
 			return id
 		}, []string{"questionnaires"}},
-		{"vitals_missing_block", func(f *fixture) string { id, _ := f.readyVisit(factVitals); return id },
+		{"vitals_missing_block", func(f *fixture) string { id, _ := f.ReadyVisit(webtest.FactVitals); return id },
 			[]string{"blood_pressure", "spo2", "heart_rate"}},
-		{"bp_170_105_blocks", func(f *fixture) string { id, _ := f.readyVisit(); f.recordBP(id, 170, 105); return id },
+		{"bp_170_105_blocks", func(f *fixture) string { id, _ := f.ReadyVisit(); f.recordBP(id, 170, 105); return id },
 			[]string{"blood_pressure"}},
-		{"bp_at_160_100_blocks", func(f *fixture) string { id, _ := f.readyVisit(); f.recordBP(id, 160, 95); return id },
+		{"bp_at_160_100_blocks", func(f *fixture) string { id, _ := f.ReadyVisit(); f.recordBP(id, 160, 95); return id },
 			[]string{"blood_pressure"}},
 		{"spo2_90_blocks", func(f *fixture) string {
-			id, _ := f.readyVisit()
-			f.mustStatus(http.StatusCreated, "nurse", "POST", "/api/v1/visits/"+id+"/vitals", map[string]any{"spo2": 90})
+			id, _ := f.ReadyVisit()
+			f.MustStatus(http.StatusCreated, "nurse", "POST", "/api/v1/visits/"+id+"/vitals", map[string]any{"spo2": 90})
 			return id
 		}, []string{"spo2"}},
 		{"vitals_older_than_the_protocol_allows_block", func(f *fixture) string {
-			id, _ := f.readyVisit()
+			id, _ := f.ReadyVisit()
 			// The protocol counts gate vitals for 120 min.
-			f.clock.Advance(3 * time.Hour)
+			f.Clock.Advance(3 * time.Hour)
 			return id
 		}, []string{"blood_pressure", "spo2", "heart_rate"}},
-		{"fasting_missing_blocks", func(f *fixture) string { id, _ := f.readyVisit(factFasting); return id },
+		{"fasting_missing_blocks", func(f *fixture) string { id, _ := f.ReadyVisit(webtest.FactFasting); return id },
 			[]string{"fasting"}},
 		{"ate_two_hours_ago_blocks", func(f *fixture) string {
-			id, _ := f.readyVisit()
-			f.recordFasting(id, 2*time.Hour, 3*time.Hour, true)
+			id, _ := f.ReadyVisit()
+			f.RecordFasting(id, 2*time.Hour, 3*time.Hour, true)
 			return id
 		}, []string{"fasting"}},
 		{"milk_an_hour_ago_counts_as_food", func(f *fixture) string {
-			id, _ := f.readyVisit()
-			f.recordFasting(id, 8*time.Hour, time.Hour, false)
+			id, _ := f.ReadyVisit()
+			f.RecordFasting(id, 8*time.Hour, time.Hour, false)
 			return id
 		}, []string{"fasting"}},
-		{"no_ride_blocks", func(f *fixture) string { id, _ := f.readyVisit(factRide); return id },
+		{"no_ride_blocks", func(f *fixture) string { id, _ := f.ReadyVisit(webtest.FactRide); return id },
 			[]string{"ride_home"}},
 		{"open_safety_alert_blocks", func(f *fixture) string {
-			id, _ := f.readyVisit(factQuestionnaires)
-			f.answerTablet("nurse", id, []int{1, 1, 1, 1, 1, 1, 1, 1, 1}, calmGAD7)
+			id, _ := f.ReadyVisit(webtest.FactQuestionnaires)
+			f.AnswerTablet("nurse", id, []int{1, 1, 1, 1, 1, 1, 1, 1, 1}, webtest.CalmGAD7)
 			return id
 		}, []string{"safety_alert"}},
 		{"contraindication_blocks", func(f *fixture) string {
-			p := f.gatePatient("Pregnant Patient", true, patients.Pregnancy)
-			id := f.bookVisit(p.ID)
-			f.moveVisit("frontdesk", id, "checked_in", "")
-			f.answerTablet("frontdesk", id, calmPHQ9, calmGAD7)
-			f.recordGoodVitals(id)
-			f.recordFasting(id, 8*time.Hour, 3*time.Hour, true)
-			f.recordRide("frontdesk", id)
+			p := f.GatePatient("Pregnant Patient", true, patients.Pregnancy)
+			id := f.BookVisit(p.ID)
+			f.MoveVisit("frontdesk", id, "checked_in", "")
+			f.AnswerTablet("frontdesk", id, webtest.CalmPHQ9, webtest.CalmGAD7)
+			f.RecordGoodVitals(id)
+			f.RecordFasting(id, 8*time.Hour, 3*time.Hour, true)
+			f.RecordRide("frontdesk", id)
 			return id
 		}, []string{"contraindications"}},
 		{"no_weight_blocks", func(f *fixture) string {
-			p := f.gatePatient("Unweighed Patient", false)
-			id := f.bookVisit(p.ID)
-			f.moveVisit("frontdesk", id, "checked_in", "")
-			f.answerTablet("frontdesk", id, calmPHQ9, calmGAD7)
-			f.recordGoodVitals(id)
-			f.recordFasting(id, 8*time.Hour, 3*time.Hour, true)
-			f.recordRide("frontdesk", id)
+			p := f.GatePatient("Unweighed Patient", false)
+			id := f.BookVisit(p.ID)
+			f.MoveVisit("frontdesk", id, "checked_in", "")
+			f.AnswerTablet("frontdesk", id, webtest.CalmPHQ9, webtest.CalmGAD7)
+			f.RecordGoodVitals(id)
+			f.RecordFasting(id, 8*time.Hour, 3*time.Hour, true)
+			f.RecordRide("frontdesk", id)
 			return id
 		}, []string{"weight"}},
 	}
@@ -101,7 +100,7 @@ func TestVisitCannotBeClearedWhileACheckBlocks(t *testing.T) {
 				if b.Error.Message == "" {
 					t.Error("the refusal gives no reasons")
 				}
-				if s := f.visitScreen("nurse", id); s.Visit.State != "checked_in" {
+				if s := f.VisitScreen("nurse", id); s.Visit.State != "checked_in" {
 					t.Errorf("a refused clear moved the visit to %s", s.Visit.State)
 				}
 			})
@@ -112,16 +111,16 @@ func TestVisitCannotBeClearedWhileACheckBlocks(t *testing.T) {
 func TestOverrides(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		override := func(username, id, check string) (int, apiErr) {
+		override := func(username, id, check string) (int, webtest.APIErr) {
 			t.Helper()
-			var e apiErr
-			resp := f.api(username, "POST", "/api/v1/visits/"+id+"/overrides", map[string]any{"check": check,
+			var e webtest.APIErr
+			resp := f.API(username, "POST", "/api/v1/visits/"+id+"/overrides", map[string]any{"check": check,
 				"reason": "repeated twice after rest; stable hypertension known to the prescriber"}, &e)
 			return resp.StatusCode, e
 		}
 
 		t.Run("prescriber_override_of_a_bp_block_lets_the_visit_clear", func(t *testing.T) {
-			id, _ := f.readyVisit()
+			id, _ := f.ReadyVisit()
 			f.recordBP(id, 165, 95)
 			if status, _ := f.clearVisit("nurse", id); status != http.StatusUnprocessableEntity {
 				t.Fatalf("clear before the override: got %d, want 422", status)
@@ -132,8 +131,8 @@ func TestOverrides(t *testing.T) {
 			if status, e := override("prescriber", id, "blood_pressure"); status != http.StatusCreated {
 				t.Fatalf("prescriber overrides: got %d %+v", status, e)
 			}
-			s := f.visitScreen("nurse", id)
-			if !s.Gate.Cleared || s.Gate.status("blood_pressure") != "block" || len(s.Facts.Overrides) != 1 {
+			s := f.VisitScreen("nurse", id)
+			if !s.Gate.Cleared || s.Gate.Status("blood_pressure") != "block" || len(s.Facts.Overrides) != 1 {
 				t.Fatalf("after the override: %+v", s.Gate)
 			}
 			// A repeat override of the same finding is a conflict.
@@ -146,7 +145,7 @@ func TestOverrides(t *testing.T) {
 		})
 
 		t.Run("a_new_higher_bp_after_an_override_blocks_again", func(t *testing.T) {
-			id, _ := f.readyVisit()
+			id, _ := f.ReadyVisit()
 			f.recordBP(id, 165, 95)
 			if status, e := override("prescriber", id, "blood_pressure"); status != http.StatusCreated {
 				t.Fatalf("override: got %d %+v", status, e)
@@ -154,9 +153,9 @@ func TestOverrides(t *testing.T) {
 			if status, b := f.clearVisit("nurse", id); status != http.StatusOK {
 				t.Fatalf("clear: got %d %+v", status, b)
 			}
-			f.clock.Advance(5 * time.Minute)
+			f.Clock.Advance(5 * time.Minute)
 			f.recordBP(id, 178, 104)
-			s := f.visitScreen("nurse", id)
+			s := f.VisitScreen("nurse", id)
 			if s.Visit.State != "checked_in" || !sameIDs(s.Gate.Blocking, "blood_pressure") {
 				t.Fatalf("after a higher reading: state %s, blocking %v; the override covered the old reading only", s.Visit.State, s.Gate.Blocking)
 			}
@@ -166,23 +165,23 @@ func TestOverrides(t *testing.T) {
 		})
 
 		t.Run("blocks_that_cannot_be_overridden_are_refused", func(t *testing.T) {
-			noRide, _ := f.readyVisit(factRide)
-			alerted, _ := f.readyVisit(factQuestionnaires)
-			f.answerTablet("nurse", alerted, []int{0, 0, 0, 0, 0, 0, 0, 0, 2}, calmGAD7)
-			p := f.gatePatient("Unweighed Patient", false)
-			unweighed := f.bookVisit(p.ID)
-			f.moveVisit("frontdesk", unweighed, "checked_in", "")
+			noRide, _ := f.ReadyVisit(webtest.FactRide)
+			alerted, _ := f.ReadyVisit(webtest.FactQuestionnaires)
+			f.AnswerTablet("nurse", alerted, []int{0, 0, 0, 0, 0, 0, 0, 0, 2}, webtest.CalmGAD7)
+			p := f.GatePatient("Unweighed Patient", false)
+			unweighed := f.BookVisit(p.ID)
+			f.MoveVisit("frontdesk", unweighed, "checked_in", "")
 			for _, c := range []struct{ id, check string }{{noRide, "ride_home"}, {alerted, "safety_alert"}, {unweighed, "weight"}} {
 				status, e := override("prescriber", c.id, c.check)
 				if status != http.StatusUnprocessableEntity || e.Error.Code != "blocked" || e.Error.Field != "check" {
 					t.Errorf("override %s: got %d %+v, want 422 blocked", c.check, status, e)
 				}
-				if s := f.visitScreen("nurse", c.id); len(s.Facts.Overrides) != 0 || !strings.Contains(strings.Join(s.Gate.Blocking, ","), c.check) {
+				if s := f.VisitScreen("nurse", c.id); len(s.Facts.Overrides) != 0 || !strings.Contains(strings.Join(s.Gate.Blocking, ","), c.check) {
 					t.Errorf("%s: after the refused override %+v %v", c.check, s.Facts.Overrides, s.Gate.Blocking)
 				}
 			}
 			// A check that passes has nothing to override.
-			id, _ := f.readyVisit()
+			id, _ := f.ReadyVisit()
 			if status, e := override("prescriber", id, "blood_pressure"); status != http.StatusBadRequest || e.Error.Field != "check" {
 				t.Errorf("override of a passing check: got %d %+v, want 400", status, e)
 			}
@@ -199,10 +198,10 @@ func TestClearRacesBlockingVitals(t *testing.T) {
 		const iterations, clearers, readers = 20, 4, 2
 		clearedFirst := 0
 		for i := range iterations {
-			id, _ := f.readyVisit()
+			id, _ := f.ReadyVisit()
 			// The blocking reading is taken after the good one, so it is the
 			// latest.
-			f.clock.Advance(time.Minute)
+			f.Clock.Advance(time.Minute)
 			var wg sync.WaitGroup
 			start := make(chan struct{})
 			type result struct {
@@ -242,7 +241,7 @@ func TestClearRacesBlockingVitals(t *testing.T) {
 					t.Fatalf("iteration %d: clear got %d %s, want 200, 409 or 422", i, r.status, r.body)
 				}
 			}
-			s := f.visitScreen("nurse", id)
+			s := f.VisitScreen("nurse", id)
 			latest := s.Vitals[len(s.Vitals)-1]
 			if latest.Systolic != 170 {
 				t.Fatalf("iteration %d: latest reading %+v", i, latest)
@@ -271,24 +270,24 @@ func TestClearRacesBlockingVitals(t *testing.T) {
 func TestSafetyAlertFromTheTablet(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		assess := func(username, alertID string, proceed bool) (int, apiErr) {
+		assess := func(username, alertID string, proceed bool) (int, webtest.APIErr) {
 			t.Helper()
-			var e apiErr
-			resp := f.api(username, "POST", "/api/v1/alerts/"+alertID+"/assessments", map[string]any{"risk": "low",
+			var e webtest.APIErr
+			resp := f.API(username, "POST", "/api/v1/alerts/"+alertID+"/assessments", map[string]any{"risk": "low",
 				"plan": "Passive thoughts only, no plan or intent; safety plan reviewed with the patient", "proceed": proceed}, &e)
 			return resp.StatusCode, e
 		}
 		alerted := func() (visitID, alertID string) {
 			t.Helper()
-			id, _ := f.readyVisit(factQuestionnaires)
+			id, _ := f.ReadyVisit(webtest.FactQuestionnaires)
 			var sub struct {
 				Alert           bool   `json:"alert"`
 				CrisisResources string `json:"crisis_resources"`
 				Results         []any  `json:"results"`
 				ResultsHidden   bool   `json:"results_hidden"`
 			}
-			resp := f.api("frontdesk", "POST", "/api/v1/visits/"+id+"/questionnaires", map[string]any{
-				"phq9": []int{2, 2, 1, 1, 0, 1, 0, 0, 1}, "gad7": calmGAD7}, &sub)
+			resp := f.API("frontdesk", "POST", "/api/v1/visits/"+id+"/questionnaires", map[string]any{
+				"phq9": []int{2, 2, 1, 1, 0, 1, 0, 0, 1}, "gad7": webtest.CalmGAD7}, &sub)
 			if resp.StatusCode != http.StatusCreated || !sub.Alert || !strings.Contains(sub.CrisisResources, "988") {
 				t.Fatalf("tablet with item 9 = 1: got %d %+v, want the alert and the crisis resources", resp.StatusCode, sub)
 			}
@@ -296,8 +295,8 @@ func TestSafetyAlertFromTheTablet(t *testing.T) {
 			if len(sub.Results) != 0 || !sub.ResultsHidden {
 				t.Errorf("front desk got scores: %+v", sub)
 			}
-			var list struct{ Alerts []alertJSON }
-			f.api("prescriber", "GET", "/api/v1/alerts?open=true", nil, &list)
+			var list struct{ Alerts []webtest.AlertJSON }
+			f.API("prescriber", "GET", "/api/v1/alerts?open=true", nil, &list)
 			for _, a := range list.Alerts {
 				if a.VisitID == id {
 					if a.Item9 != 1 || a.Assessment != nil {
@@ -312,7 +311,7 @@ func TestSafetyAlertFromTheTablet(t *testing.T) {
 
 		t.Run("proceed_true_lifts_the_block", func(t *testing.T) {
 			id, alertID := alerted()
-			s := f.visitScreen("nurse", id)
+			s := f.VisitScreen("nurse", id)
 			if !sameIDs(s.Gate.Blocking, "safety_alert") || s.Gate.CrisisResources == "" || s.Facts.SafetyAlert != "open" {
 				t.Fatalf("gate with an open alert: %+v %q", s.Gate.Blocking, s.Facts.SafetyAlert)
 			}
@@ -322,20 +321,20 @@ func TestSafetyAlertFromTheTablet(t *testing.T) {
 			if status, e := assess("nurse", alertID, true); status != http.StatusForbidden {
 				t.Errorf("nurse assesses: got %d %+v, want 403", status, e)
 			}
-			var e apiErr
-			if resp := f.api("prescriber", "POST", "/api/v1/alerts/"+alertID+"/assessments", map[string]any{"risk": "low",
+			var e webtest.APIErr
+			if resp := f.API("prescriber", "POST", "/api/v1/alerts/"+alertID+"/assessments", map[string]any{"risk": "low",
 				"plan": "Passive thoughts only; safety plan reviewed"}, &e); resp.StatusCode != http.StatusBadRequest || e.Error.Field != "proceed" {
 				t.Errorf("assessment without proceed: got %d %+v, want 400 naming proceed", resp.StatusCode, e)
 			}
 			if status, e := assess("prescriber", alertID, true); status != http.StatusCreated {
 				t.Fatalf("prescriber assesses: got %d %+v", status, e)
 			}
-			s = f.visitScreen("nurse", id)
-			if !s.Gate.Cleared || s.Gate.status("safety_alert") != "warn" {
+			s = f.VisitScreen("nurse", id)
+			if !s.Gate.Cleared || s.Gate.Status("safety_alert") != "warn" {
 				t.Fatalf("after the assessment: %+v", s.Gate)
 			}
-			var list struct{ Alerts []alertJSON }
-			f.api("nurse", "GET", "/api/v1/alerts?open=true", nil, &list)
+			var list struct{ Alerts []webtest.AlertJSON }
+			f.API("nurse", "GET", "/api/v1/alerts?open=true", nil, &list)
 			for _, a := range list.Alerts {
 				if a.ID == alertID {
 					t.Error("an assessed alert is still listed as open")
@@ -351,7 +350,7 @@ func TestSafetyAlertFromTheTablet(t *testing.T) {
 			if status, e := assess("prescriber", alertID, false); status != http.StatusCreated {
 				t.Fatalf("assess: got %d %+v", status, e)
 			}
-			s := f.visitScreen("nurse", id)
+			s := f.VisitScreen("nurse", id)
 			if s.Visit.State != "not_cleared" {
 				t.Fatalf("state %s, want not_cleared", s.Visit.State)
 			}
@@ -363,11 +362,11 @@ func TestSafetyAlertFromTheTablet(t *testing.T) {
 		t.Run("proceed_false_before_check_in_keeps_dosing_blocked", func(t *testing.T) {
 			// The patient answered from a link the night before, so the
 			// alert is raised on a visit still booked.
-			p := f.gatePatient("Night Before", true)
-			id := f.bookVisit(p.ID)
-			f.answerTablet("nurse", id, []int{1, 1, 1, 1, 1, 1, 1, 1, 1}, calmGAD7)
-			var list struct{ Alerts []alertJSON }
-			f.api("prescriber", "GET", "/api/v1/alerts?open=true", nil, &list)
+			p := f.GatePatient("Night Before", true)
+			id := f.BookVisit(p.ID)
+			f.AnswerTablet("nurse", id, []int{1, 1, 1, 1, 1, 1, 1, 1, 1}, webtest.CalmGAD7)
+			var list struct{ Alerts []webtest.AlertJSON }
+			f.API("prescriber", "GET", "/api/v1/alerts?open=true", nil, &list)
 			alertID := ""
 			for _, a := range list.Alerts {
 				if a.VisitID == id {
@@ -377,10 +376,10 @@ func TestSafetyAlertFromTheTablet(t *testing.T) {
 			if status, e := assess("prescriber", alertID, false); status != http.StatusCreated {
 				t.Fatalf("assess a booked visit's alert: got %d %+v", status, e)
 			}
-			f.moveVisit("frontdesk", id, "checked_in", "")
-			f.recordGoodVitals(id)
-			f.recordFasting(id, 8*time.Hour, 3*time.Hour, true)
-			f.recordRide("frontdesk", id)
+			f.MoveVisit("frontdesk", id, "checked_in", "")
+			f.RecordGoodVitals(id)
+			f.RecordFasting(id, 8*time.Hour, 3*time.Hour, true)
+			f.RecordRide("frontdesk", id)
 			if status, b := f.clearVisit("nurse", id); status != http.StatusUnprocessableEntity || !sameIDs(b.Blocking, "safety_alert") {
 				t.Errorf("clear after a do-not-dose assessment: got %d %+v, want 422 blocked by safety_alert", status, b)
 			}
@@ -388,137 +387,35 @@ func TestSafetyAlertFromTheTablet(t *testing.T) {
 	})
 }
 
-// linkToken returns the token of a link URL.
-func linkToken(t *testing.T, u string) string {
-	t.Helper()
-	_, token, ok := strings.Cut(u, "/q/")
-	if !ok || token == "" {
-		t.Fatalf("link url %q", u)
-	}
-	return token
-}
-
-// linkAnswers is a link form with every item answered (item 9 as given),
-// less the items in skip ("phq9.9").
-func linkAnswers(item9 int, skip ...string) url.Values {
-	v := url.Values{}
-	for i := 1; i <= 9; i++ {
-		v.Set(fmt.Sprintf("phq9.%d", i), "1")
-	}
-	v.Set("phq9.9", fmt.Sprint(item9))
-	for i := 1; i <= 7; i++ {
-		v.Set(fmt.Sprintf("gad7.%d", i), "0")
-	}
-	for _, s := range skip {
-		v.Del(s)
-	}
-	return v
-}
-
-func TestOneTimeQuestionnaireLink(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := newFixture(t, db)
-		p := f.gatePatient("Link Patient", true)
-		id := f.bookVisit(p.ID)
-		var link struct {
-			URL       string    `json:"url"`
-			ExpiresAt time.Time `json:"expires_at"`
-		}
-		if resp := f.api("frontdesk", "POST", "/api/v1/visits/"+id+"/links", nil, &link); resp.StatusCode != http.StatusCreated {
-			t.Fatalf("make link: got %d", resp.StatusCode)
-		}
-		if !link.ExpiresAt.Equal(f.clock.Now().Add(24*time.Hour)) || !strings.HasPrefix(link.URL, f.srv.URL+"/q/") {
-			t.Fatalf("link %+v, want one valid for the protocol's 24 h", link)
-		}
-		path := "/q/" + linkToken(t, link.URL)
-		patient := &browser{f: f, c: &http.Client{}}
-		if resp, doc := patient.get(path); resp.StatusCode != http.StatusOK || doc.Find("#questionnaire-form").Length() != 1 {
-			t.Fatalf("open link: got %d", resp.StatusCode)
-		}
-
-		// Item 9 left out: refused, naming it, and nothing is saved, not
-		// even the complete GAD-7.
-		resp, doc := patient.postDoc(path, linkAnswers(0, "phq9.9"))
-		if msg := doc.Find(".problem").Text(); resp.StatusCode != http.StatusBadRequest || !strings.Contains(msg, "item 9") {
-			t.Errorf("incomplete: got %d %q, want 400 naming item 9", resp.StatusCode, msg)
-		}
-		if s := f.visitScreen("nurse", id); len(s.Questionnaires) != 0 {
-			t.Fatalf("an incomplete submission saved %+v", s.Questionnaires)
-		}
-
-		if resp, _ := patient.postDoc(path, linkAnswers(0)); resp.StatusCode != http.StatusOK {
-			t.Fatalf("complete: got %d", resp.StatusCode)
-		}
-		if s := f.visitScreen("nurse", id); len(s.Questionnaires) != 2 || s.Gate.status("questionnaires") != "pass" {
-			t.Errorf("after the link: %+v %q", s.Questionnaires, s.Gate.status("questionnaires"))
-		}
-		// It works once.
-		if resp, _ := patient.postDoc(path, linkAnswers(3)); resp.StatusCode != http.StatusNotFound {
-			t.Errorf("second submission: got %d, want 404", resp.StatusCode)
-		}
-		if s := f.visitScreen("nurse", id); len(s.Questionnaires) != 2 || len(s.Alerts) != 0 {
-			t.Errorf("the second submission saved something: %+v %+v", s.Questionnaires, s.Alerts)
-		}
-
-		// Every use of the link is audited as the patient's.
-		actions := map[string]int{}
-		for _, e := range f.patientEntries(p.ID) {
-			if strings.HasPrefix(e.Action, "questionnaire.link_") {
-				actions[e.Action+" "+e.Outcome]++
-			}
-		}
-		if actions["questionnaire.link_open ok"] < 1 || actions["questionnaire.link_submit ok"] != 1 || actions["questionnaire.link_submit failed"] != 1 {
-			t.Errorf("audit entries naming the patient: %v", actions)
-		}
-
-		// A second link expires after the protocol's hours.
-		p2 := f.gatePatient("Late Patient", true)
-		id2 := f.bookVisit(p2.ID)
-		f.api("frontdesk", "POST", "/api/v1/visits/"+id2+"/links", nil, &link)
-		path = "/q/" + linkToken(t, link.URL)
-		f.clock.Advance(24*time.Hour - time.Minute)
-		if resp, _ := patient.get(path); resp.StatusCode != http.StatusOK {
-			t.Errorf("a minute before expiry: got %d", resp.StatusCode)
-		}
-		f.clock.Advance(time.Minute)
-		if resp, _ := patient.get(path); resp.StatusCode != http.StatusNotFound {
-			t.Errorf("at expiry: got %d, want 404", resp.StatusCode)
-		}
-		if resp, _ := patient.postDoc(path, linkAnswers(0)); resp.StatusCode != http.StatusNotFound {
-			t.Errorf("submit at expiry: got %d, want 404", resp.StatusCode)
-		}
-	})
-}
-
 func TestVisitKeepsTheProtocolVersionItWasCheckedInUnder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		before, _ := f.readyVisit()
-		p := f.gatePatient("After Change", true)
-		after := f.bookVisit(p.ID)
+		before, _ := f.ReadyVisit()
+		p := f.GatePatient("After Change", true)
+		after := f.BookVisit(p.ID)
 
 		var saved protocolVersion
-		if resp := f.api("admin", "POST", "/api/v1/protocol/versions", map[string]any{"based_on": 1,
+		if resp := f.API("admin", "POST", "/api/v1/protocol/versions", map[string]any{"based_on": 1,
 			"reason": "medical director: stricter blood pressure", "values": map[string]string{"gate.bp_block_systolic": "150"}},
 			&saved); resp.StatusCode != http.StatusCreated || saved.Number != 2 {
 			t.Fatalf("save protocol: got %d %+v", resp.StatusCode, saved)
 		}
-		f.moveVisit("frontdesk", after, "checked_in", "")
-		f.answerTablet("frontdesk", after, calmPHQ9, calmGAD7)
-		f.recordGoodVitals(after)
-		f.recordFasting(after, 8*time.Hour, 3*time.Hour, true)
-		f.recordRide("frontdesk", after)
+		f.MoveVisit("frontdesk", after, "checked_in", "")
+		f.AnswerTablet("frontdesk", after, webtest.CalmPHQ9, webtest.CalmGAD7)
+		f.RecordGoodVitals(after)
+		f.RecordFasting(after, 8*time.Hour, 3*time.Hour, true)
+		f.RecordRide("frontdesk", after)
 
-		f.clock.Advance(5 * time.Minute)
+		f.Clock.Advance(5 * time.Minute)
 		f.recordBP(before, 155, 90)
 		f.recordBP(after, 155, 90)
-		sb, sa := f.visitScreen("nurse", before), f.visitScreen("nurse", after)
-		if sb.ProtocolVersion != 1 || sb.Gate.status("blood_pressure") != "warn" || !sb.Gate.Cleared {
+		sb, sa := f.VisitScreen("nurse", before), f.VisitScreen("nurse", after)
+		if sb.ProtocolVersion != 1 || sb.Gate.Status("blood_pressure") != "warn" || !sb.Gate.Cleared {
 			t.Errorf("checked in under version 1: version %d, BP %s, cleared %t; want 155/90 to warn under 160/100",
-				sb.ProtocolVersion, sb.Gate.status("blood_pressure"), sb.Gate.Cleared)
+				sb.ProtocolVersion, sb.Gate.Status("blood_pressure"), sb.Gate.Cleared)
 		}
-		if sa.ProtocolVersion != 2 || sa.Gate.status("blood_pressure") != "block" {
-			t.Errorf("checked in under version 2: version %d, BP %s; want 155/90 to block at 150", sa.ProtocolVersion, sa.Gate.status("blood_pressure"))
+		if sa.ProtocolVersion != 2 || sa.Gate.Status("blood_pressure") != "block" {
+			t.Errorf("checked in under version 2: version %d, BP %s; want 155/90 to block at 150", sa.ProtocolVersion, sa.Gate.Status("blood_pressure"))
 		}
 		if status, _ := f.clearVisit("nurse", before); status != http.StatusOK {
 			t.Errorf("clear the visit of version 1: got %d", status)
@@ -532,25 +429,25 @@ func TestVisitKeepsTheProtocolVersionItWasCheckedInUnder(t *testing.T) {
 func TestFrontDeskSeesNoClinicalContentButRecordsTheRide(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		p := f.gatePatient("Private Patient", true)
-		id := f.bookVisit(p.ID)
-		f.moveVisit("frontdesk", id, "checked_in", "")
-		f.recordRide("frontdesk", id)
-		f.answerTablet("frontdesk", id, []int{3, 3, 2, 2, 1, 1, 1, 1, 0}, calmGAD7)
-		f.recordGoodVitals(id)
-		f.recordFasting(id, 8*time.Hour, 3*time.Hour, true)
+		p := f.GatePatient("Private Patient", true)
+		id := f.BookVisit(p.ID)
+		f.MoveVisit("frontdesk", id, "checked_in", "")
+		f.RecordRide("frontdesk", id)
+		f.AnswerTablet("frontdesk", id, []int{3, 3, 2, 2, 1, 1, 1, 1, 0}, webtest.CalmGAD7)
+		f.RecordGoodVitals(id)
+		f.RecordFasting(id, 8*time.Hour, 3*time.Hour, true)
 		if status, _ := f.clearVisit("nurse", id); status != http.StatusOK {
 			t.Fatalf("clear: %d", status)
 		}
 		f.recordBP(id, 171, 104) // sends the visit back, with the reading in the reason
-		f.mustStatus(http.StatusCreated, "prescriber", "POST", "/api/v1/visits/"+id+"/overrides",
+		f.MustStatus(http.StatusCreated, "prescriber", "POST", "/api/v1/visits/"+id+"/overrides",
 			map[string]any{"check": "blood_pressure", "reason": "white-coat hypertension, known and documented"})
 
 		status, body, err := f.rawAPI("frontdesk", "GET", "/api/v1/visits/"+id, nil)
 		if err != nil || status != http.StatusOK {
 			t.Fatalf("front desk reads the visit: %d %v", status, err)
 		}
-		var s screenJSON
+		var s webtest.ScreenJSON
 		if err := json.Unmarshal(body, &s); err != nil {
 			t.Fatal(err)
 		}
@@ -585,17 +482,17 @@ func TestFrontDeskSeesNoClinicalContentButRecordsTheRide(t *testing.T) {
 		}
 
 		// Therapists read clinical content but do not record vitals.
-		var e apiErr
-		if resp := f.api("therapist", "POST", "/api/v1/visits/"+id+"/vitals", map[string]any{"systolic": 120, "diastolic": 80}, &e); resp.StatusCode != http.StatusForbidden {
+		var e webtest.APIErr
+		if resp := f.API("therapist", "POST", "/api/v1/visits/"+id+"/vitals", map[string]any{"systolic": 120, "diastolic": 80}, &e); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("therapist records vitals: got %d %+v, want 403", resp.StatusCode, e)
 		}
-		if resp := f.api("frontdesk", "POST", "/api/v1/visits/"+id+"/vitals", map[string]any{"systolic": 120, "diastolic": 80}, &e); resp.StatusCode != http.StatusForbidden {
+		if resp := f.API("frontdesk", "POST", "/api/v1/visits/"+id+"/vitals", map[string]any{"systolic": 120, "diastolic": 80}, &e); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("front desk records vitals: got %d, want 403", resp.StatusCode)
 		}
-		if resp := f.api("frontdesk", "POST", "/api/v1/visits/"+id+"/clear", nil, &e); resp.StatusCode != http.StatusForbidden {
+		if resp := f.API("frontdesk", "POST", "/api/v1/visits/"+id+"/clear", nil, &e); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("front desk clears: got %d, want 403", resp.StatusCode)
 		}
-		if s := f.visitScreen("therapist", id); s.ClinicalHidden || len(s.Vitals) != 2 {
+		if s := f.VisitScreen("therapist", id); s.ClinicalHidden || len(s.Vitals) != 2 {
 			t.Errorf("therapist screen: hidden %t, %d readings", s.ClinicalHidden, len(s.Vitals))
 		}
 	})
@@ -604,12 +501,12 @@ func TestFrontDeskSeesNoClinicalContentButRecordsTheRide(t *testing.T) {
 func TestVisitInputValidationNamesTheField(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		id, patientID := f.readyVisit()
-		at := f.clock.Now().Add(time.Hour).Format(time.RFC3339)
+		id, patientID := f.ReadyVisit()
+		at := f.Clock.Now().Add(time.Hour).Format(time.RFC3339)
 		var chair struct {
 			ID string `json:"id"`
 		}
-		f.api("admin", "POST", "/api/v1/chairs", map[string]any{"name": "Chair 1"}, &chair)
+		f.API("admin", "POST", "/api/v1/chairs", map[string]any{"name": "Chair 1"}, &chair)
 		for _, tt := range []struct {
 			name, path string
 			body       any
@@ -625,12 +522,12 @@ func TestVisitInputValidationNamesTheField(t *testing.T) {
 				[]string{"IV", "IM", "Spravato"}},
 			{"unknown_route_refused", "/visits", map[string]any{"patient_id": patientID, "route": "rectal", "scheduled_at": at}, 400, "route", nil},
 			{"booking_in_the_past_refused", "/visits", map[string]any{"patient_id": patientID, "route": "iv",
-				"scheduled_at": f.clock.Now().Add(-time.Hour).Format(time.RFC3339)}, 400, "scheduled_at", nil},
+				"scheduled_at": f.Clock.Now().Add(-time.Hour).Format(time.RFC3339)}, 400, "scheduled_at", nil},
 			{"booking_time_malformed_refused", "/visits", map[string]any{"patient_id": patientID, "route": "iv", "scheduled_at": "tomorrow"}, 400, "scheduled_at", nil},
 			{"unknown_state_refused", "/visits/" + id + "/transitions", map[string]any{"to": "dosed"}, 400, "to", nil},
 			{"cancel_without_reason_refused", "/visits/" + id + "/transitions", map[string]any{"to": "cancelled"}, 400, "reason", nil},
 			{"driver_phone_refused", "/visits/" + id + "/ride", map[string]any{"driver_name": "A", "driver_phone": "call"}, 400, "driver_phone", nil},
-			{"weight_700_refused", "/visits/" + id + "/weights", map[string]any{"kg": 700, "measured_at": f.clock.Now().Format(time.RFC3339)}, 400, "kg", nil},
+			{"weight_700_refused", "/visits/" + id + "/weights", map[string]any{"kg": 700, "measured_at": f.Clock.Now().Format(time.RFC3339)}, 400, "kg", nil},
 			{"answer_5_refused", "/visits/" + id + "/questionnaires", map[string]any{"gad7": []int{5, 0, 0, 0, 0, 0, 0}}, 400, "gad7.item_1", nil},
 			{"null_answer_is_unanswered_not_zero", "/visits/" + id + "/questionnaires", map[string]any{"phq9": []any{0, 0, 0, 0, 0, 0, 0, 0, nil}}, 400, "phq9.item_9", nil},
 		} {
@@ -639,8 +536,8 @@ func TestVisitInputValidationNamesTheField(t *testing.T) {
 				if strings.HasSuffix(tt.path, "/ride") {
 					method = "PUT"
 				}
-				var e apiErr
-				resp := f.api("nurse", method, "/api/v1"+tt.path, tt.body, &e)
+				var e webtest.APIErr
+				resp := f.API("nurse", method, "/api/v1"+tt.path, tt.body, &e)
 				if resp.StatusCode != tt.status || e.Error.Field != tt.field {
 					t.Fatalf("got %d %+v, want %d naming %s", resp.StatusCode, e, tt.status, tt.field)
 				}
@@ -651,71 +548,37 @@ func TestVisitInputValidationNamesTheField(t *testing.T) {
 				}
 			})
 		}
-		if s := f.visitScreen("nurse", id); len(s.Vitals) != 1 || len(s.Questionnaires) != 2 {
+		if s := f.VisitScreen("nurse", id); len(s.Vitals) != 1 || len(s.Questionnaires) != 2 {
 			t.Errorf("refused input was saved: %d readings, %d questionnaires", len(s.Vitals), len(s.Questionnaires))
 		}
 
 		t.Run("double_booked_chair_refused", func(t *testing.T) {
 			body := map[string]any{"patient_id": patientID, "route": "iv", "chair_id": chair.ID, "scheduled_at": at}
-			f.mustStatus(http.StatusCreated, "frontdesk", "POST", "/api/v1/visits", body)
-			other := f.gatePatient("Other Patient", true)
-			var e apiErr
-			resp := f.api("frontdesk", "POST", "/api/v1/visits", map[string]any{"patient_id": other.ID, "route": "spravato",
-				"chair_id": chair.ID, "scheduled_at": f.clock.Now().Add(90 * time.Minute).Format(time.RFC3339)}, &e)
+			f.MustStatus(http.StatusCreated, "frontdesk", "POST", "/api/v1/visits", body)
+			other := f.GatePatient("Other Patient", true)
+			var e webtest.APIErr
+			resp := f.API("frontdesk", "POST", "/api/v1/visits", map[string]any{"patient_id": other.ID, "route": "spravato",
+				"chair_id": chair.ID, "scheduled_at": f.Clock.Now().Add(90 * time.Minute).Format(time.RFC3339)}, &e)
 			if resp.StatusCode != http.StatusConflict || e.Error.Field != "chair_id" {
 				t.Errorf("double booking: got %d %+v, want 409 naming chair_id", resp.StatusCode, e)
 			}
 		})
 
 		t.Run("repeat_bp_keeps_both_readings_and_the_gate_uses_the_latest", func(t *testing.T) {
-			id, _ := f.readyVisit()
+			id, _ := f.ReadyVisit()
 			f.recordBP(id, 168, 96)
-			if s := f.visitScreen("nurse", id); s.Gate.status("blood_pressure") != "block" {
-				t.Fatalf("after 168/96: %s", s.Gate.status("blood_pressure"))
+			if s := f.VisitScreen("nurse", id); s.Gate.Status("blood_pressure") != "block" {
+				t.Fatalf("after 168/96: %s", s.Gate.Status("blood_pressure"))
 			}
-			f.clock.Advance(5 * time.Minute) // rest, then measure again
+			f.Clock.Advance(5 * time.Minute) // rest, then measure again
 			f.recordBP(id, 138, 86)
-			s := f.visitScreen("nurse", id)
+			s := f.VisitScreen("nurse", id)
 			if len(s.Vitals) != 3 || s.Vitals[1].Systolic != 168 || s.Vitals[2].Systolic != 138 {
 				t.Errorf("readings %+v, want all kept", s.Vitals)
 			}
-			if s.Gate.status("blood_pressure") != "pass" || !s.Gate.Cleared {
+			if s.Gate.Status("blood_pressure") != "pass" || !s.Gate.Cleared {
 				t.Errorf("gate after the repeat: %+v", s.Gate)
 			}
 		})
-	})
-}
-
-func TestCheckInPageListsTheGateAndDisablesClearWhileBlocked(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := newFixture(t, db)
-		id, _ := f.readyVisit(factRide)
-		b := f.login("nurse")
-		resp, doc := b.get("/visits/" + id)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("got %d", resp.StatusCode)
-		}
-		if n := doc.Find("#checklist li.check").Length(); n != 9 {
-			t.Errorf("checklist has %d checks, want 9 for an IV visit", n)
-		}
-		if !doc.Find("#check-ride_home").HasClass("block") || !doc.Find("#check-blood_pressure").HasClass("pass") {
-			t.Errorf("ride %q, BP %q", doc.Find("#check-ride_home").AttrOr("class", ""), doc.Find("#check-blood_pressure").AttrOr("class", ""))
-		}
-		if _, disabled := doc.Find("button#clear").Attr("disabled"); !disabled {
-			t.Error("the Clear button is enabled while the ride home blocks")
-		}
-		f.recordRide("frontdesk", id)
-		_, doc = b.get("/visits/" + id)
-		if doc.Find("button#clear").Length() != 1 {
-			t.Fatal("no Clear button")
-		}
-		if _, disabled := doc.Find("button#clear").Attr("disabled"); disabled {
-			t.Error("the Clear button is disabled when nothing blocks")
-		}
-		// Front desk sees the checks but cannot clear.
-		_, doc = f.login("frontdesk").get("/visits/" + id)
-		if doc.Find("#checklist li.check").Length() != 9 || doc.Find("button#clear").Length() != 0 {
-			t.Errorf("front desk page: %d checks, %d clear buttons", doc.Find("#checklist li.check").Length(), doc.Find("button#clear").Length())
-		}
 	})
 }

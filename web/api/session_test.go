@@ -1,4 +1,4 @@
-package web_test
+package api_test
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
+	"github.com/ketaflow/ketaflow/web/webtest"
 )
 
 // The second half of a visit through the API: dose, live session,
@@ -26,16 +27,16 @@ import (
 // addStaff adds a user of clinic A with an API token: a second nurse
 // verifies what the first prepared.
 func (f *fixture) addStaff(username string, role access.Role) {
-	f.t.Helper()
+	f.T.Helper()
 	ctx := context.Background()
-	u, err := f.app.AddUserFromCommandLine(ctx, f.clinicA.ID, app.NewUser{Username: username, Name: "Test " + username,
-		Role: role, Password: testPassword})
+	u, err := f.App.AddUserFromCommandLine(ctx, f.ClinicA.ID, app.NewUser{Username: username, Name: "Test " + username,
+		Role: role, Password: webtest.Password})
 	if err != nil {
-		f.t.Fatal(err)
+		f.T.Fatal(err)
 	}
-	f.users[username] = u
-	if f.tokens[username], err = f.app.CreateAPITokenFromCommandLine(ctx, username, "tests"); err != nil {
-		f.t.Fatal(err)
+	f.Users[username] = u
+	if f.Tokens[username], err = f.App.CreateAPITokenFromCommandLine(ctx, username, "tests"); err != nil {
+		f.T.Fatal(err)
 	}
 }
 
@@ -46,31 +47,31 @@ var onCall func(method, path string, status int, header http.Header, body []byte
 // call sends a request (no body when body is nil) and returns the status
 // and the raw answer.
 func (f *fixture) call(username, method, path string, body any) (int, []byte) {
-	f.t.Helper()
+	f.T.Helper()
 	var r io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			f.t.Fatal(err)
+			f.T.Fatal(err)
 		}
 		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, f.srv.URL+path, r)
+	req, err := http.NewRequest(method, f.Server.URL+path, r)
 	if err != nil {
-		f.t.Fatal(err)
+		f.T.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+f.tokens[username])
+	req.Header.Set("Authorization", "Bearer "+f.Tokens[username])
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		f.t.Fatal(err)
+		f.T.Fatal(err)
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
 	if err != nil {
-		f.t.Fatal(err)
+		f.T.Fatal(err)
 	}
 	if onCall != nil {
 		onCall(method, path, resp.StatusCode, resp.Header, out)
@@ -81,31 +82,31 @@ func (f *fixture) call(username, method, path string, body any) (int, []byte) {
 // must sends a request, fails the test unless the status is want, and
 // decodes the answer into out (when not nil).
 func (f *fixture) must(want int, username, method, path string, body, out any) {
-	f.t.Helper()
+	f.T.Helper()
 	status, raw := f.call(username, method, path, body)
 	if status != want {
-		f.t.Fatalf("%s %s as %s: got %d %s, want %d", method, path, username, status, raw, want)
+		f.T.Fatalf("%s %s as %s: got %d %s, want %d", method, path, username, status, raw, want)
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {
-			f.t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
+			f.T.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
 		}
 	}
 }
 
 // refused sends a request that must be refused with status and error
 // code, its message naming every one of words.
-func (f *fixture) refused(status int, code, username, method, path string, body any, words ...string) apiErr {
-	f.t.Helper()
+func (f *fixture) refused(status int, code, username, method, path string, body any, words ...string) webtest.APIErr {
+	f.T.Helper()
 	got, raw := f.call(username, method, path, body)
-	var e apiErr
+	var e webtest.APIErr
 	json.Unmarshal(raw, &e)
 	if got != status || e.Error.Code != code {
-		f.t.Fatalf("%s %s as %s: got %d %s, want %d %s", method, path, username, got, raw, status, code)
+		f.T.Fatalf("%s %s as %s: got %d %s, want %d %s", method, path, username, got, raw, status, code)
 	}
 	for _, w := range words {
 		if !strings.Contains(e.Error.Message, w) {
-			f.t.Errorf("%s %s: message %q does not say %q", method, path, e.Error.Message, w)
+			f.T.Errorf("%s %s: message %q does not say %q", method, path, e.Error.Message, w)
 		}
 	}
 	return e
@@ -278,7 +279,7 @@ type visitSessionJSON struct {
 }
 
 func (f *fixture) sessionOf(username, visitID string) visitSessionJSON {
-	f.t.Helper()
+	f.T.Helper()
 	var out visitSessionJSON
 	f.must(http.StatusOK, username, "GET", "/api/v1/visits/"+visitID, nil, &out)
 	return out
@@ -302,7 +303,7 @@ type lotJSON struct {
 // receiveKetamine receives five 10 mL vials of ketamine 50 mg/mL as the
 // nurse, through the ledger API.
 func (f *fixture) receiveKetamine(lotNumber string) string {
-	f.t.Helper()
+	f.T.Helper()
 	var lot struct {
 		ID     string  `json:"id"`
 		OnHand float64 `json:"on_hand"`
@@ -310,14 +311,14 @@ func (f *fixture) receiveKetamine(lotNumber string) string {
 	f.must(http.StatusCreated, "nurse", "POST", "/api/v1/lots", map[string]any{"drug": "ketamine", "concentration_mg_per_ml": 50,
 		"ml_per_vial": 10, "lot_number": lotNumber, "expiry": "2027-03-31", "packs": 5}, &lot)
 	if lot.OnHand != 50 {
-		f.t.Fatalf("received %g mL, want 50", lot.OnHand)
+		f.T.Fatalf("received %g mL, want 50", lot.OnHand)
 	}
 	return lot.ID
 }
 
 // receiveSpravato receives two 84 mg Spravato kits (3 devices each).
 func (f *fixture) receiveSpravato(lotNumber string) string {
-	f.t.Helper()
+	f.T.Helper()
 	var lot struct {
 		ID     string  `json:"id"`
 		OnHand float64 `json:"on_hand"`
@@ -325,57 +326,43 @@ func (f *fixture) receiveSpravato(lotNumber string) string {
 	f.must(http.StatusCreated, "nurse", "POST", "/api/v1/lots", map[string]any{"drug": "esketamine", "devices_per_kit": 3,
 		"lot_number": lotNumber, "expiry": "2027-06-30", "packs": 2}, &lot)
 	if lot.OnHand != 6 {
-		f.t.Fatalf("received %g devices, want 6", lot.OnHand)
+		f.T.Fatalf("received %g devices, want 6", lot.OnHand)
 	}
 	return lot.ID
 }
 
 func (f *fixture) lot(id string) lotJSON {
-	f.t.Helper()
+	f.T.Helper()
 	var l lotJSON
 	f.must(http.StatusOK, "nurse", "GET", "/api/v1/lots/"+id, nil, &l)
 	return l
-}
-
-// sessionPatient registers a patient of clinic A born in 1979, weighed ten
-// days ago at 70 kg; rems is their Spravato REMS enrolment id ("" for none).
-func (f *fixture) sessionPatient(name, rems string) patients.Patient {
-	f.t.Helper()
-	dob, _ := ketaflow.ParseDate("1979-06-02")
-	p, err := f.app.CreatePatient(context.Background(), f.actor("nurse"), patients.Record{LegalName: name, BirthDate: dob,
-		Sex: patients.Female, Phone: "+1 555 010 0188", REMSPatientID: rems},
-		&app.NewWeight{KG: 70, MeasuredAt: f.clock.Now().AddDate(0, 0, -10)})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return p
 }
 
 // checkedInVisit books a visit of route for the patient, checks it in and
 // records every fact the gate needs: questionnaires, vitals, fasting, ride
 // and (IV) a weight of kg taken now.
 func (f *fixture) checkedInVisit(patientID, route string, kg float64) string {
-	f.t.Helper()
+	f.T.Helper()
 	var v struct {
 		ID string `json:"id"`
 	}
 	f.must(http.StatusCreated, "frontdesk", "POST", "/api/v1/visits", map[string]any{"patient_id": patientID, "route": route,
-		"scheduled_at": f.clock.Now().Add(15 * time.Minute).Format(time.RFC3339)}, &v)
-	f.moveVisit("frontdesk", v.ID, "checked_in", "")
-	f.answerTablet("frontdesk", v.ID, calmPHQ9, calmGAD7)
-	f.recordGoodVitals(v.ID)
-	f.recordFasting(v.ID, 8*time.Hour, 3*time.Hour, true)
-	f.recordRide("frontdesk", v.ID)
+		"scheduled_at": f.Clock.Now().Add(15 * time.Minute).Format(time.RFC3339)}, &v)
+	f.MoveVisit("frontdesk", v.ID, "checked_in", "")
+	f.AnswerTablet("frontdesk", v.ID, webtest.CalmPHQ9, webtest.CalmGAD7)
+	f.RecordGoodVitals(v.ID)
+	f.RecordFasting(v.ID, 8*time.Hour, 3*time.Hour, true)
+	f.RecordRide("frontdesk", v.ID)
 	if kg > 0 {
 		f.must(http.StatusCreated, "nurse", "POST", "/api/v1/visits/"+v.ID+"/weights",
-			map[string]any{"kg": kg, "measured_at": f.clock.Now().Format(time.RFC3339)}, nil)
+			map[string]any{"kg": kg, "measured_at": f.Clock.Now().Format(time.RFC3339)}, nil)
 	}
 	return v.ID
 }
 
 // sessionVitals records a reading taken now with MOAA/S and dissociation.
 func (f *fixture) sessionVitals(visitID string, systolic, sedation int, dissociation bool) string {
-	f.t.Helper()
+	f.T.Helper()
 	var out struct {
 		Reading struct {
 			ID string `json:"id"`
@@ -403,9 +390,9 @@ type ivVisit struct {
 // newIVVisit registers a patient, checks in an IV visit with a 64 kg weight,
 // and receives a lot of ketamine 50 mg/mL.
 func (f *fixture) newIVVisit(name string) *ivVisit {
-	f.t.Helper()
-	p := f.sessionPatient(name, "")
-	j := &ivVisit{f: f, patient: p, t0: f.clock.Now()}
+	f.T.Helper()
+	p := f.SessionPatient(name, "")
+	j := &ivVisit{f: f, patient: p, t0: f.Clock.Now()}
 	j.id = f.checkedInVisit(p.ID, "iv", 64)
 	id := ketaflow.NewID()
 	j.lot = f.receiveKetamine("K-" + id[len(id)-8:])
@@ -416,7 +403,7 @@ func (f *fixture) newIVVisit(name string) *ivVisit {
 func (j *ivVisit) path(suffix string) string { return "/api/v1/visits/" + j.id + suffix }
 
 // at moves the clock to m minutes after the planned first dose.
-func (j *ivVisit) at(m int) { j.f.clock.Set(j.first.Add(time.Duration(m) * time.Minute)) }
+func (j *ivVisit) at(m int) { j.f.Clock.Set(j.first.Add(time.Duration(m) * time.Minute)) }
 
 // ivStep is one step of the journey: at minute at of the planned first
 // dose (none when -1, or when run moves the clock itself), run must
@@ -517,7 +504,7 @@ func TestIVVisitFromOrderToDischargeThroughTheAPI(t *testing.T) {
 				var o orderJSON
 				json.Unmarshal(raw, &o)
 				if o.DoseMg != 32 || o.WeightKG != 64 || o.MgPerKg != 0.5 || o.InfusionMinutes != 40 ||
-					o.OrderedBy != f.users["prescriber"].ID || o.SignedAt.IsZero() || o.SignedAt.Location() != time.UTC {
+					o.OrderedBy != f.Users["prescriber"].ID || o.SignedAt.IsZero() || o.SignedAt.Location() != time.UTC {
 					t.Errorf("order: %+v, want 32 mg from 0.5 mg/kg × 64 kg, signed by the prescriber, in UTC", o)
 				}
 			case "prepare":
@@ -551,7 +538,7 @@ func TestIVVisitFromOrderToDischargeThroughTheAPI(t *testing.T) {
 			case "verify":
 				var p prepJSON
 				json.Unmarshal(raw, &p)
-				if !p.Verified || p.VerifiedBy != f.users["nurse2"].ID || p.VerifiedAt == nil || p.LotID != j.lot {
+				if !p.Verified || p.VerifiedBy != f.Users["nurse2"].ID || p.VerifiedAt == nil || p.LotID != j.lot {
 					t.Errorf("verified preparation: %+v", p)
 				}
 			case "start_dosing":
@@ -659,7 +646,7 @@ func TestIVVisitFromOrderToDischargeThroughTheAPI(t *testing.T) {
 // snapshot is what a refused step must leave as it was: the visit as the
 // nurse sees it and the lot's books (the clock does not move between).
 func (j *ivVisit) snapshot() string {
-	j.f.t.Helper()
+	j.f.T.Helper()
 	_, visit := j.f.call("nurse", "GET", j.path(""), nil)
 	_, lot := j.f.call("nurse", "GET", "/api/v1/lots/"+j.lot, nil)
 	return string(visit) + string(lot)
@@ -667,7 +654,7 @@ func (j *ivVisit) snapshot() string {
 
 func TestVisitFailsIfAnyStepCanBeSkipped(t *testing.T) {
 	type dischargeBlocked struct {
-		apiErr
+		webtest.APIErr
 		Unmet []criterionJSON `json:"unmet"`
 	}
 	tests := []struct {
@@ -736,10 +723,10 @@ func TestVisitFailsIfAnyStepCanBeSkipped(t *testing.T) {
 		for i, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				f := *f0
-				f.t = t
+				f.T = t
 				// A day of its own for each case, so that nothing of
 				// another case's visit is current.
-				f.clock.Set(start.AddDate(0, 0, i))
+				f.Clock.Set(webtest.Start.AddDate(0, 0, i))
 				j := f.newIVVisit("Skip " + tt.name)
 				for _, st := range ivJourney() {
 					if r, ok := tt.replace[st.name]; ok {
@@ -794,12 +781,12 @@ func TestVisitFailsIfAnyStepCanBeSkipped(t *testing.T) {
 func TestOrdersOutsideTheProtocolAreRefusedNamingTheLimit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		iv := f.checkedInVisit(f.sessionPatient("Dose Limits", "").ID, "iv", 64)
-		spravato := f.checkedInVisit(f.sessionPatient("Spravato Limits", "REMS-P-1").ID, "spravato", 0)
+		iv := f.checkedInVisit(f.SessionPatient("Dose Limits", "").ID, "iv", 64)
+		spravato := f.checkedInVisit(f.SessionPatient("Spravato Limits", "REMS-P-1").ID, "spravato", 0)
 		// Weighed 31 days ago, not since.
 		dob, _ := ketaflow.ParseDate("1979-06-02")
-		old, err := f.app.CreatePatient(context.Background(), f.actor("nurse"), patients.Record{LegalName: "Old Weight",
-			BirthDate: dob, Sex: patients.Male, Phone: "+1 555 010 0199"}, &app.NewWeight{KG: 80, MeasuredAt: f.clock.Now().AddDate(0, 0, -31)})
+		old, err := f.App.CreatePatient(context.Background(), f.Actor("nurse"), patients.Record{LegalName: "Old Weight",
+			BirthDate: dob, Sex: patients.Male, Phone: "+1 555 010 0199"}, &app.NewWeight{KG: 80, MeasuredAt: f.Clock.Now().AddDate(0, 0, -31)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -823,7 +810,7 @@ func TestOrdersOutsideTheProtocolAreRefusedNamingTheLimit(t *testing.T) {
 				"weight_measured_at", []string{"30 days", "re-measure"}},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				f.t = t
+				f.T = t
 				e := f.refused(http.StatusBadRequest, "invalid", "prescriber", "POST", "/api/v1/visits/"+tt.visitID+"/order", tt.body, tt.words...)
 				if e.Error.Field != tt.field {
 					t.Errorf("field %q, want %q", e.Error.Field, tt.field)
@@ -839,34 +826,34 @@ func TestOrdersOutsideTheProtocolAreRefusedNamingTheLimit(t *testing.T) {
 // spravatoVisit takes an 84 mg Spravato visit to its first device: returns
 // the visit, the lot and the first device's time.
 func (f *fixture) spravatoVisit(name string) (visitID, lotID string, first time.Time) {
-	f.t.Helper()
+	f.T.Helper()
 	admin := "admin"
 	f.must(http.StatusOK, admin, "PATCH", "/api/v1/clinic", map[string]any{"rems_setting_id": "HCS-20931"}, nil)
-	p := f.sessionPatient(name, "REMS-P-84")
+	p := f.SessionPatient(name, "REMS-P-84")
 	visitID = f.checkedInVisit(p.ID, "spravato", 0)
 	lotID = f.receiveSpravato("SPR-" + strings.ReplaceAll(name, " ", ""))
 	path := "/api/v1/visits/" + visitID
 	var o orderJSON
 	f.must(http.StatusCreated, "prescriber", "POST", path+"/order", map[string]any{"spravato_mg": 84}, &o)
 	if o.DoseMg != 84 || o.SpravatoMg != 84 || o.WeightMeasuredAt != nil {
-		f.t.Errorf("Spravato order: %+v", o)
+		f.T.Errorf("Spravato order: %+v", o)
 	}
 	var p1 prepJSON
 	f.must(http.StatusCreated, "nurse", "POST", path+"/preparation", map[string]any{"lot_id": lotID}, &p1)
 	if p1.Devices != 3 || p1.DoseMg != 84 || len(p1.Lines) == 0 {
-		f.t.Errorf("Spravato preparation: %+v", p1)
+		f.T.Errorf("Spravato preparation: %+v", p1)
 	}
 	f.must(http.StatusOK, "nurse2", "POST", path+"/preparation/verify", nil, nil)
 	f.must(http.StatusOK, "nurse", "POST", path+"/clear", nil, nil)
 	f.must(http.StatusOK, "nurse", "POST", path+"/dosing", nil, nil)
-	f.clock.Advance(2 * time.Minute)
-	first = f.clock.Now()
+	f.Clock.Advance(2 * time.Minute)
+	first = f.Clock.Now()
 	var ad struct {
 		FirstDoseAt time.Time `json:"first_dose_at"`
 	}
 	f.must(http.StatusCreated, "nurse", "POST", path+"/administrations", map[string]any{}, &ad)
 	if !ad.FirstDoseAt.Equal(first) {
-		f.t.Errorf("first dose at %s, want %s", ad.FirstDoseAt, first)
+		f.T.Errorf("first dose at %s, want %s", ad.FirstDoseAt, first)
 	}
 	return visitID, lotID, first
 }
@@ -922,7 +909,7 @@ func TestSpravato84mgVisitFromOrderToREMSSubmission(t *testing.T) {
 		f.addStaff("nurse2", access.Nurse)
 		id, lotID, first := f.spravatoVisit("Esme Spray")
 		path := "/api/v1/visits/" + id
-		at := func(m int) { f.clock.Set(first.Add(time.Duration(m) * time.Minute)) }
+		at := func(m int) { f.Clock.Set(first.Add(time.Duration(m) * time.Minute)) }
 
 		ss := f.sessionOf("nurse", id).Session
 		if ss.Devices == nil || ss.Devices.Mg != 84 || len(ss.Devices.Devices) != 3 || ss.Devices.Devices[0].GivenAt == nil ||
@@ -1010,7 +997,7 @@ func TestSpravato84mgVisitFromOrderToREMSSubmission(t *testing.T) {
 		at(118)
 		status, raw := f.call("nurse", "POST", path+"/discharge", map[string]any{"to": "ready_for_discharge"})
 		var blocked struct {
-			apiErr
+			webtest.APIErr
 			Unmet []criterionJSON `json:"unmet"`
 		}
 		json.Unmarshal(raw, &blocked)
@@ -1023,7 +1010,7 @@ func TestSpravato84mgVisitFromOrderToREMSSubmission(t *testing.T) {
 		f.sessionVitals(id, 128, 5, false)
 		f.must(http.StatusOK, "nurse", "POST", path+"/discharge", map[string]any{"to": "ready_for_discharge"}, nil)
 		f.must(http.StatusOK, "nurse", "POST", path+"/discharge", map[string]any{"to": "discharged"}, nil)
-		dischargedAt := f.clock.Now()
+		dischargedAt := f.Clock.Now()
 
 		// Medications are asked for the form; each is answered.
 		e = f.refused(http.StatusBadRequest, "invalid", "nurse", "PUT", path+"/medications", map[string]any{"benzodiazepines": "no"})
@@ -1073,7 +1060,7 @@ func TestSpravato84mgVisitFromOrderToREMSSubmission(t *testing.T) {
 			}
 		}
 		listed("due")
-		f.clock.Set(wantDue.Add(time.Minute))
+		f.Clock.Set(wantDue.Add(time.Minute))
 		listed("overdue")
 		f.must(http.StatusCreated, "nurse", "POST", path+"/rems-form/submission", map[string]any{"confirmation": "REMS-CONF-20931"}, &form)
 		if form.State != "submitted" || form.SubmittedAt == nil || form.Confirmation != "REMS-CONF-20931" || form.SubmittedBy != "Test nurse" {
@@ -1104,11 +1091,11 @@ func TestSpravato84mgVisitFromOrderToREMSSubmission(t *testing.T) {
 
 func authed(t *testing.T, f *fixture, username, path string) *http.Request {
 	t.Helper()
-	req, err := http.NewRequest("GET", f.srv.URL+path, nil)
+	req, err := http.NewRequest("GET", f.Server.URL+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+f.tokens[username])
+	req.Header.Set("Authorization", "Bearer "+f.Tokens[username])
 	return req
 }
 
@@ -1159,9 +1146,9 @@ func TestFrontDeskSeesNoDoseVitalsOrScoresOfAVisitInSession(t *testing.T) {
 // dischargeSpravato takes a Spravato visit from its first device to
 // discharge at 120 minutes, the concomitant medications recorded first.
 func (f *fixture) dischargeSpravato(id string, first time.Time) {
-	f.t.Helper()
+	f.T.Helper()
 	path := "/api/v1/visits/" + id
-	at := func(m int) { f.clock.Set(first.Add(time.Duration(m) * time.Minute)) }
+	at := func(m int) { f.Clock.Set(first.Add(time.Duration(m) * time.Minute)) }
 	at(5)
 	f.must(http.StatusCreated, "nurse", "POST", path+"/devices", map[string]any{"n": 2}, nil)
 	at(10)

@@ -1,4 +1,4 @@
-package web_test
+package api_test
 
 import (
 	"encoding/json"
@@ -22,7 +22,7 @@ import (
 func TestOpenAPIMatchesEndpoints(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	f := newFixture(t, db)
-	resp, err := http.Get(f.srv.URL + "/api/openapi.json")
+	resp, err := http.Get(f.Server.URL + "/api/openapi.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +47,11 @@ func TestOpenAPIMatchesEndpoints(t *testing.T) {
 		}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	pages, err := ui.New(f.app, log)
+	pages, err := ui.New(f.App, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.New(f.app, log, api.New(f.app, log), pages)
+	s, err := web.New(f.App, log, api.New(f.App, log), pages)
 	if err != nil {
 		t.Fatal(err)
 	}

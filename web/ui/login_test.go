@@ -1,0 +1,106 @@
+package ui_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/ketaflow/ketaflow/audit"
+	"github.com/ketaflow/ketaflow/store"
+	"github.com/ketaflow/ketaflow/store/storetest"
+	"github.com/ketaflow/ketaflow/web/webtest"
+)
+
+func TestLoginAndPatientList(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		b := f.Login("frontdesk")
+		resp, doc := b.Get("/patients")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /patients: got %d, want 200", resp.StatusCode)
+		}
+		names := doc.Find("#patient-list tbody tr td a.rowlink").Map(func(_ int, s *goquery.Selection) string { return s.Text() })
+		if want := []string{"Maria Alvarez"}; strings.Join(names, ",") != strings.Join(want, ",") {
+			t.Errorf("patient list: got %v, want %v (clinic B's patient must not show)", names, want)
+		}
+		if got := doc.Find(".who strong").Text(); got != "Test frontdesk" {
+			t.Errorf("header user: got %q", got)
+		}
+		// Logging out ends the login: the cookie no longer works.
+		b.Post("/logout", nil)
+		resp, _ = b.Get("/patients")
+		if resp.Request.URL.Path != "/login" {
+			t.Errorf("after logout, /patients ended at %s, want /login", resp.Request.URL.Path)
+		}
+	})
+}
+
+func TestWrongPasswordIsRefusedAndAudited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		b := f.Login("nurse")
+		resp, doc := b.PostDoc("/login", url.Values{"username": {"nurse"}, "password": {"wrong password!"}})
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("wrong password: got %d, want 401", resp.StatusCode)
+		}
+		if msg := doc.Find(".problem").Text(); !strings.Contains(strings.ToLower(msg), "wrong username or password") {
+			t.Errorf("message %q does not say the login failed", msg)
+		}
+		entries, err := f.App.SearchAudit(context.Background(), f.Actor("admin"), store.AuditQuery{Action: "auth.login"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ok, failed int
+		for _, e := range entries {
+			switch e.Outcome {
+			case audit.OK:
+				ok++
+			case audit.Failed:
+				failed++
+			}
+		}
+		if ok != 1 || failed != 1 {
+			t.Errorf("login audit: got %d ok and %d failed, want 1 and 1", ok, failed)
+		}
+	})
+}
+
+func TestAccountLocksAfterRepeatedFailures(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		for range 5 {
+			if _, _, err := f.App.Login(ctx, "nurse", "not the password", "10.0.0.9"); err == nil {
+				t.Fatal("wrong password accepted")
+			}
+		}
+		// The right password is refused while the account is locked...
+		if _, _, err := f.App.Login(ctx, "nurse", webtest.Password, "10.0.0.9"); err == nil || !strings.Contains(err.Error(), "try again") {
+			t.Fatalf("locked account: got %v, want a rate-limit refusal", err)
+		}
+		// ...and accepted once the lock has passed.
+		f.Clock.Advance(16 * time.Minute)
+		if _, _, err := f.App.Login(ctx, "nurse", webtest.Password, "10.0.0.9"); err != nil {
+			t.Fatalf("after the lock: %v", err)
+		}
+	})
+}
+
+func TestLoginIdleTimeout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		b := f.Login("nurse")
+		f.Clock.Advance(14 * time.Minute)
+		if resp, _ := b.Get("/patients"); resp.Request.URL.Path != "/patients" {
+			t.Fatalf("after 14 idle minutes: ended at %s, want still logged in", resp.Request.URL.Path)
+		}
+		f.Clock.Advance(15 * time.Minute)
+		if resp, _ := b.Get("/patients"); resp.Request.URL.Path != "/login" {
+			t.Fatalf("after 15 idle minutes: ended at %s, want /login", resp.Request.URL.Path)
+		}
+	})
+}

@@ -1,0 +1,234 @@
+// Package webtest boots the whole HTTP server, core, API and pages, for
+// tests: a Fixture is a running server over a fresh database (SQLite or
+// PostgreSQL, from store/storetest) with two clinics, a user of every role
+// with an API token, and a patient in each clinic, plus the requests and
+// visit steps that tests of web, web/api and web/ui share. Only tests import
+// it.
+package webtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/patients"
+	"github.com/ketaflow/ketaflow/store"
+	"github.com/ketaflow/ketaflow/web"
+	"github.com/ketaflow/ketaflow/web/api"
+	"github.com/ketaflow/ketaflow/web/ui"
+)
+
+// Main runs a package's tests with cheap password hashes, which keep them
+// quick; the cost is stored in each hash. Call it from TestMain.
+func Main(m *testing.M) {
+	access.PasswordParams = access.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
+	os.Exit(m.Run())
+}
+
+// NewServer serves an App over HTTP as ketaflow serve does, core, API and
+// pages, until the test ends.
+func NewServer(t testing.TB, a *app.App) *httptest.Server {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	pages, err := ui.New(a, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := web.New(a, log, api.New(a, log), pages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// Fixture is a running server over a fresh database with two clinics: A
+// with one user of every role and a patient, B with a nurse and a patient.
+type Fixture struct {
+	T        *testing.T
+	App      *app.App
+	Clock    *ketaflow.FakeClock
+	Server   *httptest.Server
+	ClinicA  ketaflow.Clinic
+	ClinicB  ketaflow.Clinic
+	Users    map[string]access.User // by username
+	Tokens   map[string]string      // username -> API token
+	PatientA patients.Patient
+	PatientB patients.Patient
+}
+
+// Password is every fixture user's password.
+const Password = "correct horse battery"
+
+// Start is the fixture clock's time when the test begins.
+var Start = time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
+
+// New starts the server over db.
+func New(t *testing.T, db *store.DB) *Fixture {
+	t.Helper()
+	ctx := context.Background()
+	clock := ketaflow.NewFakeClock(Start)
+	a := app.New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f := &Fixture{T: t, App: a, Clock: clock, Users: map[string]access.User{}, Tokens: map[string]string{}}
+	var err error
+	if f.ClinicA, err = a.CreateClinic(ctx, "Clinic A", "America/New_York"); err != nil {
+		t.Fatal(err)
+	}
+	if f.ClinicB, err = a.CreateClinic(ctx, "Clinic B", "Europe/London"); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []struct {
+		clinic   string
+		username string
+		role     access.Role
+	}{
+		{f.ClinicA.ID, "admin", access.Admin}, {f.ClinicA.ID, "prescriber", access.Prescriber},
+		{f.ClinicA.ID, "nurse", access.Nurse}, {f.ClinicA.ID, "therapist", access.Therapist},
+		{f.ClinicA.ID, "frontdesk", access.FrontDesk}, {f.ClinicB.ID, "nurse-b", access.Nurse},
+	} {
+		user, err := a.AddUserFromCommandLine(ctx, u.clinic, app.NewUser{Username: u.username, Name: "Test " + u.username,
+			Role: u.role, Password: Password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Users[u.username] = user
+		if f.Tokens[u.username], err = a.CreateAPITokenFromCommandLine(ctx, u.username, "tests"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dob, _ := ketaflow.ParseDate("1984-03-12")
+	rec := patients.Record{LegalName: "Maria Alvarez", BirthDate: dob, Sex: patients.Female, Phone: "+1 555 010 0101",
+		Allergies: "penicillin", Contraindications: []patients.Contraindication{patients.Pregnancy}}
+	if f.PatientA, err = a.CreatePatient(ctx, f.Actor("nurse"), rec, &app.NewWeight{KG: 64, MeasuredAt: Start.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	rec.LegalName = "Bea Other-Clinic"
+	if f.PatientB, err = a.CreatePatient(ctx, f.Actor("nurse-b"), rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.Server = NewServer(t, a)
+	return f
+}
+
+// Actor is the user as the services see them, for calling app directly.
+func (f *Fixture) Actor(username string) access.Actor { return f.Users[username].Actor("test") }
+
+// API sends a JSON request with the user's API token and decodes the answer
+// into out (when not nil). It returns the response (body already read).
+func (f *Fixture) API(username, method, path string, body any, out any, headers ...string) *http.Response {
+	f.T.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			f.T.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, f.Server.URL+path, r)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	if username != "" {
+		req.Header.Set("Authorization", "Bearer "+f.Tokens[username])
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil && len(b) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			f.T.Fatalf("%s %s: decode %q: %v", method, path, b, err)
+		}
+	}
+	return resp
+}
+
+// APIErr is the error body of the API.
+type APIErr struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field"`
+	} `json:"error"`
+}
+
+// Browser is a cookie-holding client that logs in through the login form.
+type Browser struct {
+	F      *Fixture
+	Client *http.Client
+}
+
+// Login logs the user in through the login form.
+func (f *Fixture) Login(username string) *Browser {
+	f.T.Helper()
+	jar, _ := cookiejar.New(nil)
+	b := &Browser{F: f, Client: &http.Client{Jar: jar}}
+	resp := b.Post("/login", url.Values{"username": {username}, "password": {Password}})
+	if resp.Request.URL.Path != "/patients" {
+		f.T.Fatalf("login as %s ended at %s (status %d)", username, resp.Request.URL, resp.StatusCode)
+	}
+	return b
+}
+
+// Get fetches a page and parses its HTML.
+func (b *Browser) Get(path string) (*http.Response, *goquery.Document) {
+	b.F.T.Helper()
+	resp, err := b.Client.Get(b.F.Server.URL + path)
+	if err != nil {
+		b.F.T.Fatal(err)
+	}
+	defer resp.Body.Close()
+	doc, err := goquery.NewDocumentFromReader(resp.Body)
+	if err != nil {
+		b.F.T.Fatal(err)
+	}
+	return resp, doc
+}
+
+// Post submits a form as a same-origin browser would.
+func (b *Browser) Post(path string, form url.Values) *http.Response {
+	b.F.T.Helper()
+	resp, _ := b.PostDoc(path, form)
+	return resp
+}
+
+// PostDoc is Post that also parses the answer's HTML.
+func (b *Browser) PostDoc(path string, form url.Values) (*http.Response, *goquery.Document) {
+	b.F.T.Helper()
+	req, _ := http.NewRequest("POST", b.F.Server.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := b.Client.Do(req)
+	if err != nil {
+		b.F.T.Fatal(err)
+	}
+	defer resp.Body.Close()
+	doc, err := goquery.NewDocumentFromReader(resp.Body)
+	if err != nil {
+		b.F.T.Fatal(err)
+	}
+	return resp, doc
+}
