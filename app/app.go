@@ -162,18 +162,19 @@ func (a *App) security(ctx context.Context, clinicID string) (protocol.Security,
 	return v.Rules.Security, nil
 }
 
-// today is the actor's clinic's date now.
-func (a *App) today(ctx context.Context, actor access.Actor) (ketaflow.Date, error) {
-	c, err := a.Clinic(ctx, actor.ClinicID)
-	if err != nil {
-		return ketaflow.Date{}, err
-	}
-	return c.Today(a.Clock.Now()), nil
-}
 
 // Authorize checks, and audits when refused, that the actor may perform
 // action. Handlers call it before reading a request body, so that a refused
 // caller always gets the refusal.
 func (a *App) Authorize(ctx context.Context, actor access.Actor, action access.Action, category string) error {
 	return a.allow(ctx, actor, op{Action: action, Category: category})
+}
+
+// Health checks that the database answers, and names it ("sqlite" or
+// "postgres") for the health endpoint.
+func (a *App) Health(ctx context.Context) (string, error) {
+	if err := a.DB.Ping(ctx); err != nil {
+		return "", err
+	}
+	return string(a.DB.Dialect), nil
 }

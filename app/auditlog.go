@@ -3,21 +3,34 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/store"
 )
 
+// AuditQuery selects entries of the audit log: each field set narrows the
+// search.
+type AuditQuery struct {
+	PatientID string
+	UserID    string
+	Action    string // a prefix, e.g. "patient."
+	From, To  time.Time
+	Limit     int   // at most 1000; 200 when 0
+	BeforeSeq int64 // for paging back: entries with seq below this
+}
+
 // SearchAudit lists audit entries of the actor's clinic, newest first.
 // Reading the audit log is itself audited.
-func (a *App) SearchAudit(ctx context.Context, actor access.Actor, q store.AuditQuery) ([]audit.Entry, error) {
+func (a *App) SearchAudit(ctx context.Context, actor access.Actor, q AuditQuery) ([]audit.Entry, error) {
 	var out []audit.Entry
 	detail := fmt.Sprintf("search patient=%s user=%s action=%s from=%s to=%s", q.PatientID, q.UserID, q.Action,
 		fmtTime(q.From), fmtTime(q.To))
 	err := a.view(ctx, actor, op{Action: access.AuditRead, Category: access.CatAudit, Detail: detail}, func(tx *store.Tx, o *op) error {
 		var err error
-		out, err = tx.AuditEntries(actor.ClinicID, q)
+		out, err = tx.AuditEntries(actor.ClinicID, store.AuditQuery{PatientID: q.PatientID, UserID: q.UserID, Action: q.Action,
+			From: q.From, To: q.To, Limit: q.Limit, BeforeSeq: q.BeforeSeq})
 		return err
 	})
 	return out, err

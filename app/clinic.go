@@ -15,9 +15,9 @@ import (
 // ClinicChange is an admin's change to the clinic's settings; nil fields
 // stay as they are.
 type ClinicChange struct {
-	Name          *string `json:"name,omitempty"`
-	TimeZone      *string `json:"time_zone,omitempty"`
-	REMSSettingID *string `json:"rems_setting_id,omitempty"`
+	Name          *string
+	TimeZone      *string
+	REMSSettingID *string
 }
 
 var remsSettingPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,39}$`)
@@ -113,8 +113,8 @@ func (a *App) AddChair(ctx context.Context, actor access.Actor, name string) (ke
 
 // ChairChange renames a chair or takes it out of (or back into) service.
 type ChairChange struct {
-	Name   *string `json:"name,omitempty"`
-	Active *bool   `json:"active,omitempty"`
+	Name   *string
+	Active *bool
 }
 
 // UpdateChair changes a chair. Chairs are never deleted: visits point at them.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,15 +36,15 @@ import (
 // safe: the product, the lot number and expiry from the label, and how many
 // whole vials or kits arrived.
 type NewLot struct {
-	Drug                 dosing.Drug   `json:"drug"`
-	Form                 dosing.Form   `json:"form,omitempty"` // vial for ketamine, spravato_kit for esketamine when left out
-	ConcentrationMgPerML float64       `json:"concentration_mg_per_ml,omitempty"`
-	MLPerVial            float64       `json:"ml_per_vial,omitempty"`
-	DevicesPerKit        int           `json:"devices_per_kit,omitempty"`
-	LotNumber            string        `json:"lot_number"`
-	Expiry               ketaflow.Date `json:"expiry"`
-	NDC                  string        `json:"ndc,omitempty"`
-	Packs                int           `json:"packs"` // whole vials or kits received
+	Drug                 dosing.Drug
+	Form                 dosing.Form // vial for ketamine, spravato_kit for esketamine when left out
+	ConcentrationMgPerML float64
+	MLPerVial            float64
+	DevicesPerKit        int
+	LotNumber            string
+	Expiry               ketaflow.Date
+	NDC                  string
+	Packs                int // whole vials or kits received
 }
 
 // Limits on what is typed for a lot: typing slips, not rules of the books.
@@ -69,8 +70,67 @@ const expiringWithin = 30 * 24 * time.Hour
 
 // LotStock is a lot with its stock now, as the ledger lists it.
 type LotStock struct {
-	store.LotRow
-	Flag LotFlag
+	dosing.Lot
+	// Product is what the lot is, for people: "Ketamine 50 mg/mL, 10 mL
+	// vial", "Spravato (esketamine) 56 mg kit, 2 devices".
+	Product       string
+	CreatedAt     time.Time
+	CreatedBy     string
+	CreatedByName string
+	OnHand        float64 // in the lot's base unit
+	Entries       int     // how many entries the lot has
+	OpenCounts    int     // discrepancies of the lot not yet resolved
+	Flag          LotFlag
+}
+
+// lotStock is a stored lot as the ledger shows it on the clinic's date
+// today, its product named by the clinic's protocol.
+func lotStock(r store.LotRow, today ketaflow.Date, p protocol.Protocol) LotStock {
+	return LotStock{Lot: r.Lot, Product: lotProduct(r.Lot, p), CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy,
+		CreatedByName: r.CreatedByName, OnHand: r.OnHand, Entries: r.Entries, OpenCounts: r.OpenCounts, Flag: lotFlag(r, today)}
+}
+
+// LedgerEntry is an entry of a lot's books with its place in them and the
+// names of the people on it.
+type LedgerEntry struct {
+	dosing.Entry
+	Seq          int
+	BalanceAfter float64 // on-hand after the entry, in the lot's base unit
+	Resolves     string  // the count entry whose discrepancy an adjustment resolves
+	ByName       string
+	WitnessName  string
+}
+
+func ledgerEntry(e store.LedgerEntry) LedgerEntry {
+	return LedgerEntry{Entry: e.Entry, Seq: e.Seq, BalanceAfter: e.BalanceAfter, Resolves: e.Resolves, ByName: e.ByName,
+		WitnessName: e.WitnessName}
+}
+
+// Discrepancy is a count that differed from the books, with its lot, who
+// counted, and the adjustment that resolved it, if one has.
+type Discrepancy struct {
+	dosing.Discrepancy
+	LotNumber     string
+	Drug          dosing.Drug
+	CountedBy     string
+	CountedByName string
+	ResolvedBy    string // the adjustment's entry id; "" while open
+	ResolvedAt    *time.Time
+	ResolverName  string
+	Resolution    string // the adjustment's reason
+}
+
+// Open reports whether no adjustment has resolved the discrepancy yet.
+func (d Discrepancy) Open() bool { return d.ResolvedBy == "" }
+
+func discrepancies(rows []store.DiscrepancyRow) []Discrepancy {
+	out := make([]Discrepancy, len(rows))
+	for i, d := range rows {
+		out[i] = Discrepancy{Discrepancy: d.Discrepancy, LotNumber: d.LotNumber, Drug: d.Drug, CountedBy: d.CountedBy,
+			CountedByName: d.CountedByName, ResolvedBy: d.ResolvedBy, ResolvedAt: d.ResolvedAt, ResolverName: d.ResolverName,
+			Resolution: d.Resolution}
+	}
+	return out
 }
 
 // Unit is the lot's base unit.
@@ -81,10 +141,6 @@ func (l LotStock) PackSize() float64 { return packSize(l.Lot) }
 
 // Qty shows an amount of the lot with its unit: "0.64 mL", "1 device".
 func (l LotStock) Qty(v float64) string { return quantityText(v, l.Lot) }
-
-// Product describes what the lot is: "Ketamine 50 mg/mL, 10 mL vial" or
-// "Spravato (esketamine) 56 mg kit, 2 devices".
-func (l LotStock) Product() string { return LotProduct(l.Lot) }
 
 // OnHandText is the stock with its unit, and in whole packs when it helps:
 // "45 mL (4.5 vials)", "6 devices (3 kits)".
@@ -108,12 +164,12 @@ func packsText(n float64, what string) string {
 	return strconv.FormatFloat(n, 'f', -1, 64) + " " + what + "s"
 }
 
-// LotProduct describes a lot's product for people. The esketamine in a
-// Spravato device is the protocol's (Dose.Spravato.MgPerDevice, from the
-// label), kept there and nowhere else.
-func LotProduct(l dosing.Lot) string {
+// lotProduct describes a lot's product for people. The esketamine in a
+// Spravato device is the clinic protocol's (Dose.Spravato.MgPerDevice, from
+// the label), kept there and nowhere else.
+func lotProduct(l dosing.Lot, p protocol.Protocol) string {
 	if l.Form == dosing.SpravatoKit {
-		mg := protocol.Default().Dose.Spravato.MgPerDevice
+		mg := p.Dose.Spravato.MgPerDevice
 		if l.DevicesPerKit == 1 {
 			return fmt.Sprintf("Spravato (esketamine) %d mg, 1 device", mg)
 		}
@@ -184,10 +240,14 @@ func (a *App) ReceiveLot(ctx context.Context, actor access.Actor, in NewLot) (Lo
 		if lot.Form == dosing.SpravatoKit {
 			pack = "kit"
 		}
-		o.Detail = fmt.Sprintf("new lot %s (%s, expires %s), %s: %s", lot.LotNumber, LotProduct(lot), lot.Expiry,
+		proto, err := tx.CurrentProtocol(c.ID)
+		if err != nil {
+			return err
+		}
+		o.Detail = fmt.Sprintf("new lot %s (%s, expires %s), %s: %s", lot.LotNumber, lotProduct(lot, proto.Rules), lot.Expiry,
 			packsText(float64(in.Packs), pack), r.detail)
 		row, err := tx.Lot(c.ID, lot.ID)
-		out = LotStock{LotRow: row, Flag: lotFlag(row, c.Today(now))}
+		out = lotStock(row, c.Today(now), proto.Rules)
 		return err
 	})
 	return out, err
@@ -253,9 +313,13 @@ func (a *App) Lots(ctx context.Context, actor access.Actor, includeEmpty bool) (
 	var out []LotStock
 	err = a.view(ctx, actor, op{Action: access.LedgerRead, Category: access.CatControlled, Detail: "lots"},
 		func(tx *store.Tx, o *op) error {
+			proto, err := tx.CurrentProtocol(actor.ClinicID)
+			if err != nil {
+				return err
+			}
 			rows, err := tx.Lots(actor.ClinicID, store.LotQuery{IncludeEmpty: includeEmpty})
 			for _, r := range rows {
-				out = append(out, LotStock{LotRow: r, Flag: lotFlag(r, today)})
+				out = append(out, lotStock(r, today, proto.Rules))
 			}
 			return err
 		})
@@ -266,14 +330,14 @@ func (a *App) Lots(ctx context.Context, actor access.Actor, includeEmpty bool) (
 // they add up to, and its discrepancies (open and resolved).
 type LotBook struct {
 	Lot           LotStock
-	Entries       []store.LedgerEntry
+	Entries       []LedgerEntry
 	Balance       dosing.Balance
-	Discrepancies []store.DiscrepancyRow
+	Discrepancies []Discrepancy
 }
 
 // OpenDiscrepancies lists the lot's discrepancies not yet resolved.
-func (b LotBook) OpenDiscrepancies() []store.DiscrepancyRow {
-	var out []store.DiscrepancyRow
+func (b LotBook) OpenDiscrepancies() []Discrepancy {
+	var out []Discrepancy
 	for _, d := range b.Discrepancies {
 		if d.Open() {
 			out = append(out, d)
@@ -299,17 +363,26 @@ func (a *App) Lot(ctx context.Context, actor access.Actor, id string) (LotBook, 
 			if err != nil {
 				return err
 			}
-			b.Lot = LotStock{LotRow: row, Flag: lotFlag(row, c.Today(a.Clock.Now()))}
-			o.Detail = "lot " + row.LotNumber
-			if b.Entries, err = tx.LedgerEntries(actor.ClinicID, id); err != nil {
+			proto, err := tx.CurrentProtocol(actor.ClinicID)
+			if err != nil {
 				return err
 			}
-			books, err := checkedBooks(row.Lot, b.Entries)
+			b.Lot = lotStock(row, c.Today(a.Clock.Now()), proto.Rules)
+			o.Detail = "lot " + row.LotNumber
+			entries, err := tx.LedgerEntries(actor.ClinicID, id)
+			if err != nil {
+				return err
+			}
+			books, err := checkedBooks(row.Lot, entries)
 			if err != nil {
 				return err
 			}
 			b.Balance = books.Balance()
-			b.Discrepancies, err = tx.Discrepancies(actor.ClinicID, store.DiscrepancyQuery{LotID: id})
+			for _, e := range entries {
+				b.Entries = append(b.Entries, ledgerEntry(e))
+			}
+			ds, err := tx.Discrepancies(actor.ClinicID, store.DiscrepancyQuery{LotID: id})
+			b.Discrepancies = discrepancies(ds)
 			return err
 		})
 	return b, err
@@ -317,16 +390,16 @@ func (a *App) Lot(ctx context.Context, actor access.Actor, id string) (LotBook, 
 
 // Discrepancies lists the clinic's discrepancies, newest first: only the
 // open ones when openOnly.
-func (a *App) Discrepancies(ctx context.Context, actor access.Actor, openOnly bool) ([]store.DiscrepancyRow, error) {
-	var out []store.DiscrepancyRow
+func (a *App) Discrepancies(ctx context.Context, actor access.Actor, openOnly bool) ([]Discrepancy, error) {
+	var out []Discrepancy
 	detail := "discrepancies"
 	if openOnly {
 		detail = "open discrepancies"
 	}
 	err := a.view(ctx, actor, op{Action: access.LedgerRead, Category: access.CatControlled, Detail: detail},
 		func(tx *store.Tx, o *op) error {
-			var err error
-			out, err = tx.Discrepancies(actor.ClinicID, store.DiscrepancyQuery{OpenOnly: openOnly})
+			rows, err := tx.Discrepancies(actor.ClinicID, store.DiscrepancyQuery{OpenOnly: openOnly})
+			out = discrepancies(rows)
 			return err
 		})
 	return out, err
@@ -357,8 +430,8 @@ func (a *App) Witnesses(ctx context.Context, actor access.Actor) ([]access.User,
 // Witness is the second user of a waste or an adjustment, confirming with
 // their own password.
 type Witness struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
+	Username string
+	Password string
 }
 
 // LedgerRequest is an entry asked for at the ledger screen or through the
@@ -372,8 +445,8 @@ type LedgerRequest struct {
 
 // Appended is an accepted entry with the books after it.
 type Appended struct {
-	Lot         dosing.Lot
-	Entry       store.LedgerEntry
+	Lot         LotStock
+	Entry       LedgerEntry
 	Balance     dosing.Balance
 	Discrepancy *dosing.Discrepancy // a count that differs from the books
 }
@@ -436,7 +509,17 @@ func (a *App) AppendLedger(ctx context.Context, actor access.Actor, lotID string
 			return err
 		}
 		o.PatientID, o.Detail = r.patientID, r.detail
-		out = Appended{Lot: r.lot, Entry: r.entry, Balance: r.bal, Discrepancy: r.disc}
+		// The answer is the lot as it now stands on record.
+		row, err := tx.Lot(c.ID, lotID)
+		if err != nil {
+			return err
+		}
+		proto, err := tx.CurrentProtocol(c.ID)
+		if err != nil {
+			return err
+		}
+		out = Appended{Lot: lotStock(row, c.Today(a.Clock.Now()), proto.Rules), Entry: ledgerEntry(r.entry), Balance: r.bal,
+			Discrepancy: r.disc}
 		return nil
 	})
 	return out, err
@@ -755,4 +838,51 @@ func (a *App) ledgerSettled(tx *store.Tx, clinicID, visitID string) error {
 		}
 	}
 	return nil
+}
+
+// LotProduct is a product the clinic stocks, as the receive form offers it:
+// what is on the box. Key names it in a form.
+type LotProduct struct {
+	Key   string
+	Label string
+	Lot   NewLot // the product's fields; the lot number, expiry and count are typed
+}
+
+// LotProducts lists what the clinic receives, from its protocol: ketamine
+// vials of each strength stocked for IV or IM, and Spravato devices singly
+// and in the kits of each dose (devices of the protocol's mg each).
+func (a *App) LotProducts(ctx context.Context, actor access.Actor) ([]LotProduct, error) {
+	if err := actor.Check(access.LedgerRead); err != nil {
+		return nil, err
+	}
+	v, err := a.currentProtocol(ctx, actor.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	return lotProducts(v.Rules), nil
+}
+
+func lotProducts(p protocol.Protocol) []LotProduct {
+	var out []LotProduct
+	strengths := append(slices.Clone(p.Dose.IV.VialConcentrationsMgPerML), p.Dose.IM.VialConcentrationsMgPerML...)
+	slices.Sort(strengths)
+	for _, c := range slices.Compact(strengths) {
+		out = append(out, LotProduct{Key: "ketamine-" + decimalText(c), Label: "Ketamine " + decimalText(c) + " mg/mL vial",
+			Lot: NewLot{Drug: dosing.Ketamine, ConcentrationMgPerML: c}})
+	}
+	sp := p.Dose.Spravato
+	devices := []int{1}
+	for _, mg := range sp.DosesMg {
+		devices = append(devices, sp.Devices(mg))
+	}
+	slices.Sort(devices)
+	for _, n := range slices.Compact(devices) {
+		label := fmt.Sprintf("Spravato %d mg kit (%d devices)", n*sp.MgPerDevice, n)
+		if n == 1 {
+			label = fmt.Sprintf("Spravato %d mg (1 device)", sp.MgPerDevice)
+		}
+		out = append(out, LotProduct{Key: "spravato-" + strconv.Itoa(n), Label: label,
+			Lot: NewLot{Drug: dosing.Esketamine, DevicesPerKit: n}})
+	}
+	return out
 }

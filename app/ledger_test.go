@@ -79,10 +79,12 @@ func newLedgerFixture(t *testing.T, db *store.DB) *ledgerFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.visit, err = a.BookVisit(ctx, f.actor("nurse"), visits.Booking{PatientID: p.ID, Route: "iv",
-		ScheduledAt: ledgerNow.Add(time.Hour)}); err != nil {
+	booked, err := a.BookVisit(ctx, f.actor("nurse"), visits.Booking{PatientID: p.ID, Route: "iv",
+		ScheduledAt: ledgerNow.Add(time.Hour)})
+	if err != nil {
 		t.Fatal(err)
 	}
+	f.visit = booked.Visit
 	return f
 }
 
@@ -175,7 +177,7 @@ func TestReceivingALotCreatesItsBalance(t *testing.T) {
 		if s.OnHand != 6 || s.Unit() != "devices" || s.OnHandText() != "6 devices (2 kits)" {
 			t.Errorf("spravato lot: %v %s (%q)", s.OnHand, s.Unit(), s.OnHandText())
 		}
-		entries, err := f.a.SearchAudit(context.Background(), f.actor("admin"), store.AuditQuery{Action: string(access.LedgerReceive)})
+		entries, err := f.a.SearchAudit(context.Background(), f.actor("admin"), AuditQuery{Action: string(access.LedgerReceive)})
 		if err != nil {
 			t.Fatal(err)
 		}

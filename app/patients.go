@@ -15,8 +15,8 @@ import (
 
 // NewWeight is a weight entered with a new patient or on the chart.
 type NewWeight struct {
-	KG         float64   `json:"kg"`
-	MeasuredAt time.Time `json:"measured_at"`
+	KG         float64
+	MeasuredAt time.Time
 }
 
 // CreatePatient registers a patient in the actor's clinic. A blank MRN is
@@ -71,9 +71,11 @@ func (a *App) CreatePatient(ctx context.Context, actor access.Actor, rec patient
 		}
 		o.PatientID = p.ID
 		o.Detail = "registered MRN " + rec.MRN
-		return nil
+		// The answer is the record as stored, as the caller may see it.
+		p, err = tx.Patient(actor.ClinicID, p.ID)
+		return err
 	})
-	return p, err
+	return readable(actor, p), err
 }
 
 func hasClinical(changes []patients.Change) bool {
@@ -127,10 +129,7 @@ func checkCareTeam(tx *store.Tx, clinicID string, rec patients.Record) error {
 
 // readable returns the patient as the actor may see it.
 func readable(actor access.Actor, p patients.Patient) patients.Patient {
-	if access.Can(actor.Role, access.PatientReadClinical) {
-		return p
-	}
-	return p.Redacted()
+	return redactPatient(actor.Role, p)
 }
 
 func readCategory(actor access.Actor) string {
@@ -161,7 +160,7 @@ func (a *App) Patient(ctx context.Context, actor access.Actor, id string) (patie
 type Chart struct {
 	Patient patients.Patient
 	Weights []patients.Weight
-	Visits  []store.VisitRow // newest first
+	Visits  []VisitSummary // newest first
 }
 
 // PatientChart reads a patient's page in one audited read, so that opening
@@ -183,8 +182,13 @@ func (a *App) PatientChart(ctx context.Context, actor access.Actor, id string) (
 					return err
 				}
 			}
-			c.Visits, err = tx.Visits(actor.ClinicID, store.VisitQuery{PatientID: id})
-			slices.Reverse(c.Visits)
+			clinic, err := tx.Clinic(actor.ClinicID)
+			if err != nil {
+				return err
+			}
+			rows, err := tx.Visits(actor.ClinicID, store.VisitQuery{PatientID: id})
+			slices.Reverse(rows)
+			c.Visits = summaries(rows, clinic.Location())
 			return err
 		})
 	c.Patient = readable(actor, c.Patient)

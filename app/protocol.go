@@ -15,7 +15,14 @@ import (
 
 // ProtocolVersion is a saved version of a clinic's protocol with its
 // author's name.
-type ProtocolVersion = store.ProtocolVersionRow
+type ProtocolVersion struct {
+	protocol.Version
+	CreatedByName string
+}
+
+func protocolVersion(r store.ProtocolVersionRow) ProtocolVersion {
+	return ProtocolVersion{Version: r.Version, CreatedByName: r.CreatedByName}
+}
 
 // protocolCache keeps each clinic's current protocol for a short while: it
 // is read on every request (the staff idle timeout lives in it) and changes
@@ -77,8 +84,8 @@ func (a *App) currentProtocol(ctx context.Context, clinicID string) (ProtocolVer
 	}
 	var v ProtocolVersion
 	err := a.DB.View(ctx, func(tx *store.Tx) error {
-		var err error
-		v, err = tx.CurrentProtocol(clinicID)
+		row, err := tx.CurrentProtocol(clinicID)
+		v = protocolVersion(row)
 		return err
 	})
 	if err != nil {
@@ -109,8 +116,10 @@ func (a *App) ProtocolVersions(ctx context.Context, actor access.Actor) ([]Proto
 	}
 	var out []ProtocolVersion
 	err := a.DB.View(ctx, func(tx *store.Tx) error {
-		var err error
-		out, err = tx.ProtocolVersions(actor.ClinicID)
+		rows, err := tx.ProtocolVersions(actor.ClinicID)
+		for _, r := range rows {
+			out = append(out, protocolVersion(r))
+		}
 		return err
 	})
 	return out, err
@@ -124,8 +133,8 @@ func (a *App) ProtocolVersionByNumber(ctx context.Context, actor access.Actor, n
 	}
 	var v ProtocolVersion
 	err := a.DB.View(ctx, func(tx *store.Tx) error {
-		var err error
-		v, err = tx.ProtocolVersion(actor.ClinicID, number)
+		row, err := tx.ProtocolVersion(actor.ClinicID, number)
+		v = protocolVersion(row)
 		return err
 	})
 	return v, err

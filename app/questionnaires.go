@@ -104,24 +104,21 @@ func summarize(s Submitted) string {
 // clinic tablet (instrument id -> answers, item by item, -1 unanswered).
 // The person holding the tablet sees whether a safety alert was raised and
 // the crisis resources, never the scores unless their role may.
-func (a *App) SubmitQuestionnaires(ctx context.Context, actor access.Actor, visitID string, answers map[string][]int) (Submitted, error) {
+func (a *App) SubmitQuestionnaires(ctx context.Context, actor access.Actor, visitID string, answers map[string][]int) (Submitted, VisitView, error) {
 	var out Submitted
-	_, err := a.writeFact(ctx, actor, access.QuestionnaireEnter, access.CatQuestionnaire, visitID, "new questionnaire answers",
-		func(tx *store.Tx, vc visitContext, o *op) error {
-			if !gateLive(vc.visit.State) {
-				return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; questionnaires are answered before dosing", vc.visit.State.Label())
-			}
+	v, err := a.writeFact(ctx, actor, ActAnswerQuestionnaire, access.CatQuestionnaire, visitID, "new questionnaire answers",
+		func(tx *store.Tx, st *visitState, o *op) error {
 			var err error
-			if out, err = a.saveResponses(tx, vc, answers, SourceTablet, actor.UserID); err != nil {
+			if out, err = a.saveResponses(tx, st.visitContext, answers, SourceTablet, actor.UserID); err != nil {
 				return err
 			}
 			o.Detail = "questionnaires on the clinic tablet: " + summarize(out)
 			return nil
 		})
-	if err == nil && !access.Can(actor.Role, access.QuestionnaireRead) {
+	if !Sees(actor.Role, PartScores) {
 		out.Results = nil
 	}
-	return out, err
+	return out, v, err
 }
 
 // Link is a one-time questionnaire link as the person who made it sees it.
@@ -132,25 +129,17 @@ type Link struct {
 
 // CreateQuestionnaireLink makes a one-time link for the patient to answer
 // the PHQ-9 and GAD-7 on their own phone before the visit.
-func (a *App) CreateQuestionnaireLink(ctx context.Context, actor access.Actor, visitID string) (Link, error) {
+func (a *App) CreateQuestionnaireLink(ctx context.Context, actor access.Actor, visitID string) (Link, VisitView, error) {
 	var l Link
-	err := a.do(ctx, actor, op{Action: access.LinkCreate, Category: access.CatQuestionnaire}, func(tx *store.Tx, o *op) error {
-		vc, err := a.loadVisit(tx, actor, visitID, false)
-		if err != nil {
-			return err
-		}
-		o.PatientID = vc.patient.ID
-		if !gateLive(vc.visit.State) {
-			return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; questionnaires are answered before dosing", vc.visit.State.Label())
-		}
+	v, err := a.visitWrite(ctx, actor, ActSendLink, access.CatQuestionnaire, visitID, func(tx *store.Tx, st *visitState, o *op) error {
 		now := a.Clock.Now()
 		secret, hash := access.NewToken("")
-		l = Link{Token: secret, ExpiresAt: now.Add(vc.proto.Rules.Gate.QuestionnaireLink())}
+		l = Link{Token: secret, ExpiresAt: now.Add(st.proto.Rules.Gate.QuestionnaireLink()).In(st.clinic.Location())}
 		o.Detail = "questionnaire link for visit " + visitID + ", expires " + l.ExpiresAt.Format(time.RFC3339)
 		return tx.InsertLink(store.Link{TokenHash: hash, ClinicID: actor.ClinicID, VisitID: visitID, CreatedBy: actor.UserID,
 			CreatedAt: now, ExpiresAt: l.ExpiresAt})
 	})
-	return l, err
+	return l, v, err
 }
 
 // LinkPage is what the patient's link page shows: who it is for, and the
@@ -260,7 +249,7 @@ func (a *App) SubmitQuestionnaireLink(ctx context.Context, token, source string,
 			return err
 		}
 		actor := linkActor(l.ClinicID, source)
-		if _, err := a.regate(tx, actor, vc, "questionnaires from the patient's link"); err != nil {
+		if err := a.regate(tx, actor, vc, "questionnaires from the patient's link"); err != nil {
 			return err
 		}
 		return a.appendAudit(tx, actor, op{Action: "questionnaire.link_submit", Category: access.CatQuestionnaire,
@@ -275,12 +264,18 @@ func (a *App) SubmitQuestionnaireLink(ctx context.Context, token, source string,
 }
 
 // Alerts lists the clinic's safety alerts, open ones only when openOnly.
-func (a *App) Alerts(ctx context.Context, actor access.Actor, openOnly bool) ([]store.Alert, error) {
-	var out []store.Alert
-	err := a.view(ctx, actor, op{Action: access.AlertRead, Category: access.CatQuestionnaire, Detail: "safety alerts"},
+func (a *App) Alerts(ctx context.Context, actor access.Actor, openOnly bool) ([]SafetyAlert, error) {
+	c, err := a.Clinic(ctx, actor.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	var out []SafetyAlert
+	err = a.view(ctx, actor, op{Action: access.AlertRead, Category: access.CatQuestionnaire, Detail: "safety alerts"},
 		func(tx *store.Tx, o *op) error {
-			var err error
-			out, err = tx.Alerts(actor.ClinicID, store.AlertQuery{OpenOnly: openOnly})
+			rows, err := tx.Alerts(actor.ClinicID, store.AlertQuery{OpenOnly: openOnly})
+			for _, r := range rows {
+				out = append(out, safetyAlert(r, c.Location()))
+			}
 			return err
 		})
 	return out, err
@@ -306,17 +301,18 @@ var riskLevels = []string{"low", "moderate", "high"}
 
 // Assessment is a clinician's risk assessment of a safety alert.
 type Assessment struct {
-	Risk    string `json:"risk"`    // low, moderate, high
-	Plan    string `json:"plan"`    // what was discussed and decided
-	Proceed bool   `json:"proceed"` // whether dosing may go ahead today
+	Risk    string // low, moderate, high
+	Plan    string // what was discussed and decided
+	Proceed bool   // whether dosing may go ahead today
 }
 
 // AssessAlert records a risk assessment on a safety alert. It lifts the
 // gate's block when the clinician decides dosing may go ahead; when they
 // decide it may not, the visit ends at the gate (not cleared) with the plan
 // as the reason.
-func (a *App) AssessAlert(ctx context.Context, actor access.Actor, alertID string, as Assessment) (store.Alert, error) {
-	var al store.Alert
+func (a *App) AssessAlert(ctx context.Context, actor access.Actor, alertID string, as Assessment) (SafetyAlert, VisitView, error) {
+	var out SafetyAlert
+	var view VisitView
 	err := a.do(ctx, actor, op{Action: access.AlertAssess, Category: access.CatQuestionnaire}, func(tx *store.Tx, o *op) error {
 		list, err := tx.Alerts(actor.ClinicID, store.AlertQuery{ID: alertID})
 		if err != nil {
@@ -325,12 +321,15 @@ func (a *App) AssessAlert(ctx context.Context, actor access.Actor, alertID strin
 		if len(list) == 0 {
 			return ketaflow.NotFound("safety alert")
 		}
-		al = list[0]
+		al := list[0]
 		o.PatientID = al.PatientID
-		vc, err := a.loadVisit(tx, actor, al.VisitID, true)
+		before, err := a.loadState(tx, actor, al.VisitID, true)
 		if err != nil {
 			return err
 		}
+		vc := before.visitContext
+		// A refusal answers with the visit as it stood.
+		view = before.view(actor)
 		var p ketaflow.Problems
 		as.Risk = strings.ToLower(strings.TrimSpace(as.Risk))
 		as.Plan = strings.TrimSpace(as.Plan)
@@ -348,22 +347,40 @@ func (a *App) AssessAlert(ctx context.Context, actor access.Actor, alertID strin
 		if err := tx.InsertAssessment(actor.ClinicID, al.ID, rc); err != nil {
 			return err
 		}
-		al.Assessment = &rc
-		o.Detail = fmt.Sprintf("risk assessment of alert %s: %s risk; proceed %t; %s", al.ID, as.Risk, as.Proceed, as.Plan)
-		// A visit not checked in yet stays booked: it cannot end at a gate it
-		// has not reached, and its gate blocks on the assessment.
-		if as.Proceed || !gateLive(vc.visit.State) || vc.visit.State == visits.Booked {
-			_, err := a.regate(tx, actor, vc, "a risk assessment")
+		if err := a.afterAssessment(tx, actor, vc, as, now); err != nil {
 			return err
 		}
-		v, t, err := visits.Advance(vc.visit, visits.NotCleared, actor, "risk assessment: do not dose today. "+as.Plan, now)
+		// The answer is the alert as it now stands on record.
+		if list, err = tx.Alerts(actor.ClinicID, store.AlertQuery{ID: alertID}); err != nil {
+			return err
+		}
+		out = safetyAlert(list[0], vc.clinic.Location())
+		after, err := a.loadState(tx, actor, vc.visit.ID, false)
 		if err != nil {
 			return err
 		}
-		if err := tx.UpdateVisit(v); err != nil {
-			return err
-		}
-		return tx.InsertTransition(actor.ClinicID, t)
+		view = after.view(actor)
+		o.Detail = fmt.Sprintf("risk assessment of alert %s: %s risk; proceed %t; %s", al.ID, as.Risk, as.Proceed, as.Plan)
+		return nil
 	})
-	return al, err
+	return out, view, err
+}
+
+// afterAssessment moves the visit on after a risk assessment: the gate is
+// judged again, and a decision not to dose today ends the visit at the
+// gate.
+func (a *App) afterAssessment(tx *store.Tx, actor access.Actor, vc visitContext, as Assessment, now time.Time) error {
+	// A visit not checked in yet stays booked: it cannot end at a gate it
+	// has not reached, and its gate blocks on the assessment.
+	if as.Proceed || !gateLive(vc.visit.State) || vc.visit.State == visits.Booked {
+		return a.regate(tx, actor, vc, "a risk assessment")
+	}
+	v, t, err := visits.Advance(vc.visit, visits.NotCleared, actor, "risk assessment: do not dose today. "+as.Plan, now)
+	if err != nil {
+		return err
+	}
+	if err := tx.UpdateVisit(v); err != nil {
+		return err
+	}
+	return tx.InsertTransition(actor.ClinicID, t)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/ketaflow/ketaflow/discharge"
 	"github.com/ketaflow/ketaflow/session"
 	"github.com/ketaflow/ketaflow/store"
+	"github.com/ketaflow/ketaflow/visits"
 )
 
 // assembleREMS builds the REMS Patient Monitoring Form of a Spravato visit
@@ -49,39 +50,62 @@ func (a *App) assembleREMS(tx *store.Tx, vc visitContext, s SessionView, f visit
 	return form, form.Validate()
 }
 
+// REMSFormView is a visit's stored REMS form: its data, where it stands
+// and its submission.
+type REMSFormView struct {
+	REMSStatus
+	VisitID   string
+	PatientID string
+	Form      discharge.REMSForm
+}
+
+func remsFormView(r store.REMSRow, now time.Time, loc *time.Location) REMSFormView {
+	return REMSFormView{REMSStatus: remsStatus(r, now, loc), VisitID: r.VisitID, PatientID: r.PatientID, Form: r.Form}
+}
+
 // REMSListItem is one form on the list of what is due.
 type REMSListItem struct {
-	store.REMSRow
+	REMSFormView
 	PatientName string
-	State       discharge.FormState
 }
 
 // REMSForms lists the clinic's REMS forms by due date, with each one's state
 // (due, overdue, submitted) now.
 func (a *App) REMSForms(ctx context.Context, actor access.Actor) ([]REMSListItem, error) {
+	c, err := a.Clinic(ctx, actor.ClinicID)
+	if err != nil {
+		return nil, err
+	}
 	var out []REMSListItem
-	err := a.view(ctx, actor, op{Action: access.REMSRead, Category: access.CatDose, Detail: "REMS forms"}, func(tx *store.Tx, o *op) error {
+	err = a.view(ctx, actor, op{Action: access.REMSRead, Category: access.CatDose, Detail: "REMS forms"}, func(tx *store.Tx, o *op) error {
 		rows, err := tx.REMSForms(actor.ClinicID, "")
 		if err != nil {
 			return err
 		}
 		now := a.Clock.Now()
 		for _, r := range rows {
-			var sub time.Time
-			if r.SubmittedAt != nil {
-				sub = *r.SubmittedAt
-			}
-			out = append(out, REMSListItem{REMSRow: r, PatientName: r.Form.PatientName,
-				State: discharge.FormStatus(r.DueBy, sub, now)})
+			out = append(out, REMSListItem{REMSFormView: remsFormView(r, now, c.Location()), PatientName: r.Form.PatientName})
 		}
 		return nil
 	})
 	return out, err
 }
 
+// storedREMSForm reads a visit's stored REMS form.
+func (a *App) storedREMSForm(tx *store.Tx, clinic ketaflow.Clinic, visitID string) (REMSFormView, error) {
+	rows, err := tx.REMSForms(clinic.ID, visitID)
+	if err != nil {
+		return REMSFormView{}, err
+	}
+	if len(rows) == 0 {
+		return REMSFormView{}, ketaflow.NotFound("REMS form")
+	}
+	return remsFormView(rows[0], a.Clock.Now(), clinic.Location()), nil
+}
+
 // REMSForm returns the stored form of a visit, for its page and PDF.
-func (a *App) REMSForm(ctx context.Context, actor access.Actor, visitID string) (store.REMSRow, error) {
-	var r store.REMSRow
+func (a *App) REMSForm(ctx context.Context, actor access.Actor, visitID string) (REMSFormView, error) {
+	var out REMSFormView
 	err := a.view(ctx, actor, op{Action: access.REMSRead, Category: access.CatDose, Detail: "REMS form " + visitID},
 		func(tx *store.Tx, o *op) error {
 			v, err := tx.Visit(actor.ClinicID, visitID)
@@ -89,77 +113,61 @@ func (a *App) REMSForm(ctx context.Context, actor access.Actor, visitID string) 
 				return err
 			}
 			o.PatientID = v.PatientID
-			rows, err := tx.REMSForms(actor.ClinicID, visitID)
+			c, err := tx.Clinic(actor.ClinicID)
 			if err != nil {
 				return err
 			}
-			if len(rows) == 0 {
-				return ketaflow.NotFound("REMS form")
-			}
-			r = rows[0]
-			return nil
+			out, err = a.storedREMSForm(tx, c, visitID)
+			return err
 		})
-	return r, err
+	return out, err
 }
 
 // AssembleREMSForm assembles (or assembles again, after a correction) the
 // REMS form of a discharged Spravato visit. It is refused while a required
-// field is missing, naming each.
-func (a *App) AssembleREMSForm(ctx context.Context, actor access.Actor, visitID string) (discharge.REMSForm, error) {
-	var form discharge.REMSForm
-	err := a.sessionCall(ctx, actor, access.REMSSubmit, access.CatDose, visitID, func(tx *store.Tx, vc visitContext, s SessionView, op *op) error {
-		if vc.visit.State.String() != "discharged" {
-			return ketaflow.Errorf(ketaflow.EConflict, "the REMS form is assembled at discharge; this visit is %s", vc.visit.State.Label())
-		}
-		f, err := a.visitFacts(tx, vc)
-		if err != nil {
-			return err
-		}
-		ts, err := tx.Transitions(vc.visit.ID)
-		if err != nil {
-			return err
-		}
+// field is missing, naming each. It answers with the form as stored.
+func (a *App) AssembleREMSForm(ctx context.Context, actor access.Actor, visitID string) (REMSFormView, VisitView, error) {
+	var out REMSFormView
+	v, err := a.visitWrite(ctx, actor, ActAssembleREMS, access.CatDose, visitID, func(tx *store.Tx, st *visitState, op *op) error {
 		end := a.Clock.Now()
-		for _, t := range ts {
-			if t.To.String() == "discharged" {
+		for _, t := range st.transitions {
+			if t.To == visits.Discharged {
 				end = t.At
 			}
 		}
-		if form, err = a.assembleREMS(tx, vc, s, f, end); err != nil {
+		form, err := a.assembleREMS(tx, st.visitContext, st.sess, st.facts, end)
+		if err != nil {
 			return err
 		}
-		form.DueBy = discharge.DueBy(end, vc.proto.Rules).In(vc.clinic.Location())
-		form.GeneratedAt = a.Clock.Now().In(vc.clinic.Location())
+		form.DueBy = discharge.DueBy(end, st.proto.Rules).In(st.clinic.Location())
+		form.GeneratedAt = a.Clock.Now().In(st.clinic.Location())
 		op.Detail = "REMS form assembled"
-		return tx.InsertREMSForm(vc.clinic.ID, vc.visit.ID, form, form.DueBy)
+		if err := tx.InsertREMSForm(st.clinic.ID, st.visit.ID, form, form.DueBy); err != nil {
+			return err
+		}
+		out, err = a.storedREMSForm(tx, st.clinic, st.visit.ID)
+		return err
 	})
-	return form, err
+	return out, v, err
 }
 
 // SubmitREMSForm records that a visit's REMS form was submitted to the REMS
-// programme, with the confirmation it gave.
-func (a *App) SubmitREMSForm(ctx context.Context, actor access.Actor, visitID, confirmation string) error {
+// programme, with the confirmation it gave. It answers with the form as
+// stored.
+func (a *App) SubmitREMSForm(ctx context.Context, actor access.Actor, visitID, confirmation string) (REMSFormView, VisitView, error) {
 	confirmation = strings.TrimSpace(confirmation)
-	return a.do(ctx, actor, op{Action: access.REMSSubmit, Category: access.CatDose}, func(tx *store.Tx, o *op) error {
-		v, err := tx.Visit(actor.ClinicID, visitID)
-		if err != nil {
-			return err
-		}
-		o.PatientID = v.PatientID
-		rows, err := tx.REMSForms(actor.ClinicID, visitID)
-		if err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			return ketaflow.Errorf(ketaflow.EConflict, "this visit has no REMS form yet")
-		}
-		if rows[0].SubmittedAt != nil {
-			return ketaflow.Errorf(ketaflow.EConflict, "the form was submitted already")
-		}
+	var out REMSFormView
+	v, err := a.visitWrite(ctx, actor, ActSubmitREMS, access.CatDose, visitID, func(tx *store.Tx, st *visitState, o *op) error {
 		if len(confirmation) > 200 {
 			return ketaflow.Invalid("confirmation", "the confirmation must be at most 200 characters")
 		}
 		o.Detail = fmt.Sprintf("REMS form submitted %s", confirmation)
-		return tx.InsertREMSSubmission(actor.ClinicID, visitID, actor.UserID, confirmation, a.Clock.Now())
+		if err := tx.InsertREMSSubmission(actor.ClinicID, visitID, actor.UserID, confirmation, a.Clock.Now()); err != nil {
+			return err
+		}
+		var err error
+		out, err = a.storedREMSForm(tx, st.clinic, st.visit.ID)
+		return err
 	})
+	return out, v, err
 }

@@ -13,10 +13,10 @@ import (
 
 // NewUser is what an admin enters to add a staff account.
 type NewUser struct {
-	Username string      `json:"username"`
-	Name     string      `json:"name"`
-	Role     access.Role `json:"role"`
-	Password string      `json:"password"`
+	Username string
+	Name     string
+	Role     access.Role
+	Password string
 }
 
 // CreateUser adds a staff account to the actor's clinic.
@@ -79,10 +79,10 @@ func (a *App) StaffNames(ctx context.Context, actor access.Actor, roles ...acces
 
 // UserChange is an admin's change to an account; nil fields stay as they are.
 type UserChange struct {
-	Name     *string      `json:"name,omitempty"`
-	Role     *access.Role `json:"role,omitempty"`
-	Active   *bool        `json:"active,omitempty"`
-	Password *string      `json:"password,omitempty"` // a reset by the admin
+	Name     *string
+	Role     *access.Role
+	Active   *bool
+	Password *string // a reset by the admin
 }
 
 // UpdateUser changes an account of the actor's clinic. A role change,

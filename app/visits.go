@@ -16,16 +16,10 @@ import (
 	"github.com/ketaflow/ketaflow/vitals"
 )
 
-// Kinds of facts stated at a visit (store: visit_facts).
-const (
-	factFasting = "fasting"
-	factRide    = "ride"
-)
-
 // BookVisit puts a visit on the schedule under the clinic's current
 // protocol. A chair already booked for an overlapping time is refused.
-func (a *App) BookVisit(ctx context.Context, actor access.Actor, b visits.Booking) (visits.Visit, error) {
-	var v visits.Visit
+func (a *App) BookVisit(ctx context.Context, actor access.Actor, b visits.Booking) (VisitView, error) {
+	var out VisitView
 	err := a.do(ctx, actor, op{Action: access.VisitBook, Category: access.CatVisit, PatientID: b.PatientID},
 		func(tx *store.Tx, o *op) error {
 			b.ClinicID = actor.ClinicID
@@ -47,7 +41,8 @@ func (a *App) BookVisit(ctx context.Context, actor access.Actor, b visits.Bookin
 			// ones on the schedule.
 			now := a.Clock.Now().In(c.Location())
 			b.ScheduledAt = b.ScheduledAt.In(c.Location())
-			if v, err = visits.ValidateBooking(b, proto.Rules, proto.Number, now); err != nil {
+			v, err := visits.ValidateBooking(b, proto.Rules, proto.Number, now)
+			if err != nil {
 				return err
 			}
 			if v.ChairID != "" {
@@ -60,10 +55,18 @@ func (a *App) BookVisit(ctx context.Context, actor access.Actor, b visits.Bookin
 				return err
 			}
 			o.Detail = fmt.Sprintf("booked %s visit %s at %s for %d minutes", v.Route, v.ID, v.ScheduledAt.Format(time.RFC3339), v.Minutes)
-			return tx.InsertTransition(actor.ClinicID, visits.Transition{VisitID: v.ID, From: "", To: visits.Booked, At: now,
-				By: actor.UserID, Reason: "booked"})
+			if err := tx.InsertTransition(actor.ClinicID, visits.Transition{VisitID: v.ID, From: "", To: visits.Booked, At: now,
+				By: actor.UserID, Reason: "booked"}); err != nil {
+				return err
+			}
+			st, err := a.loadState(tx, actor, v.ID, false)
+			if err != nil {
+				return err
+			}
+			out = st.view(actor)
+			return nil
 		})
-	return v, err
+	return out, err
 }
 
 // chairFree refuses a booking that overlaps another live visit on its chair.
@@ -97,64 +100,61 @@ func (a *App) chairFree(tx *store.Tx, v visits.Visit) error {
 	return nil
 }
 
+// VisitSummary is a visit in a list (the day's schedule, a patient's
+// visits), with whom and where.
+type VisitSummary struct {
+	Visit       visits.Visit
+	PatientName string
+	PatientMRN  string
+	ChairName   string
+}
+
+func summaries(rows []store.VisitRow, loc *time.Location) []VisitSummary {
+	out := make([]VisitSummary, len(rows))
+	for i, r := range rows {
+		v := r.Visit
+		v.ScheduledAt, v.CreatedAt, v.UpdatedAt = v.ScheduledAt.In(loc), v.CreatedAt.In(loc), v.UpdatedAt.In(loc)
+		out[i] = VisitSummary{Visit: v, PatientName: r.PatientName, PatientMRN: r.PatientMRN, ChairName: r.ChairName}
+	}
+	return out
+}
+
 // Schedule lists the visits of one day in the clinic, by time.
-func (a *App) Schedule(ctx context.Context, actor access.Actor, day ketaflow.Date) ([]store.VisitRow, error) {
+func (a *App) Schedule(ctx context.Context, actor access.Actor, day ketaflow.Date) ([]VisitSummary, error) {
 	c, err := a.Clinic(ctx, actor.ClinicID)
 	if err != nil {
 		return nil, err
 	}
 	from := day.Time(c.Location())
-	var out []store.VisitRow
+	var out []VisitSummary
 	err = a.view(ctx, actor, op{Action: access.VisitList, Category: access.CatVisit, Detail: "schedule " + day.String()},
 		func(tx *store.Tx, o *op) error {
-			var err error
-			out, err = tx.Visits(actor.ClinicID, store.VisitQuery{From: from, To: from.AddDate(0, 0, 1)})
+			rows, err := tx.Visits(actor.ClinicID, store.VisitQuery{From: from, To: from.AddDate(0, 0, 1)})
+			out = summaries(rows, c.Location())
 			return err
 		})
 	return out, err
 }
 
 // PatientVisits lists a patient's visits, newest first.
-func (a *App) PatientVisits(ctx context.Context, actor access.Actor, patientID string) ([]store.VisitRow, error) {
-	var out []store.VisitRow
-	err := a.view(ctx, actor, op{Action: access.VisitList, Category: access.CatVisit, PatientID: patientID, Detail: "visits"},
+func (a *App) PatientVisits(ctx context.Context, actor access.Actor, patientID string) ([]VisitSummary, error) {
+	c, err := a.Clinic(ctx, actor.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	var out []VisitSummary
+	err = a.view(ctx, actor, op{Action: access.VisitList, Category: access.CatVisit, PatientID: patientID, Detail: "visits"},
 		func(tx *store.Tx, o *op) error {
 			// Another clinic's patient (or none) is not found, not an empty list.
 			if _, err := tx.Patient(actor.ClinicID, patientID); err != nil {
 				return err
 			}
-			var err error
-			out, err = tx.Visits(actor.ClinicID, store.VisitQuery{PatientID: patientID})
+			rows, err := tx.Visits(actor.ClinicID, store.VisitQuery{PatientID: patientID})
+			slices.Reverse(rows)
+			out = summaries(rows, c.Location())
 			return err
 		})
-	slices.Reverse(out)
 	return out, err
-}
-
-// VisitScreen is everything the check-in screen shows for one visit, as
-// the actor's role may see it.
-type VisitScreen struct {
-	Visit       visits.Visit
-	Patient     patients.Patient
-	Clinic      ketaflow.Clinic
-	ChairName   string
-	Protocol    ProtocolVersion // the version the visit runs under
-	Gate        intake.Gate
-	Facts       intake.Facts
-	FastingBy   *store.FactRecord
-	RideBy      *store.FactRecord
-	Vitals      []vitals.Reading // every reading, amendments included
-	Responses   []store.Response
-	Alerts      []store.Alert
-	Transitions []visits.Transition
-	// Next lists the moves the actor may make from the visit's state.
-	Next []visits.State
-	// Session is the dose, the live session and discharge, for roles that
-	// may see clinical content.
-	Session *SessionView
-	// ClinicalHidden is set when the role may not see clinical content:
-	// vitals, scores and clinical reasons are then left out.
-	ClinicalHidden bool
 }
 
 // visitContext is what every visit operation loads inside its transaction.
@@ -182,7 +182,8 @@ func (a *App) loadVisit(tx *store.Tx, actor access.Actor, id string, lock bool) 
 	if vc.clinic, err = tx.Clinic(actor.ClinicID); err != nil {
 		return vc, err
 	}
-	vc.proto, err = tx.ProtocolVersion(actor.ClinicID, vc.visit.ProtocolVersion)
+	row, err := tx.ProtocolVersion(actor.ClinicID, vc.visit.ProtocolVersion)
+	vc.proto = protocolVersion(row)
 	return vc, err
 }
 
@@ -190,8 +191,8 @@ func (a *App) loadVisit(tx *store.Tx, actor access.Actor, id string, lock bool) 
 // session) judge, with who recorded the check-in facts.
 type visitFacts struct {
 	intake.Facts
-	FastingBy *store.FactRecord
-	RideBy    *store.FactRecord
+	FastingBy *Recorded[intake.FastingAnswers]
+	RideBy    *Recorded[intake.Ride]
 	Responses []store.Response
 	Alerts    []store.Alert
 }
@@ -235,28 +236,48 @@ func (a *App) visitFacts(tx *store.Tx, vc visitContext) (visitFacts, error) {
 	if f.Vitals, err = tx.Vitals(v.ID); err != nil {
 		return vf, err
 	}
-	if rec, ok, err := tx.LatestFact(v.ID, factFasting, &f.Fasting); err != nil {
+	loc := vc.clinic.Location()
+	fasting, rec, err := tx.LatestFasting(v.ID)
+	if err != nil {
 		return vf, err
-	} else if ok {
-		vf.FastingBy = &rec
 	}
-	if rec, ok, err := tx.LatestFact(v.ID, factRide, &f.Ride); err != nil {
+	if rec != nil {
+		f.Fasting = fasting
+		vf.FastingBy = recorded(inZoneFasting(fasting, loc), rec, loc)
+	}
+	ride, rec, err := tx.LatestRide(v.ID)
+	if err != nil {
 		return vf, err
-	} else if ok {
-		vf.RideBy = &rec
+	}
+	if rec != nil {
+		f.Ride = ride
+		vf.RideBy = recorded(ride, rec, loc)
 	}
 	f.Overrides, err = tx.Overrides(v.ID)
+	for i := range f.Overrides {
+		f.Overrides[i].At = f.Overrides[i].At.In(loc)
+	}
 	return vf, err
 }
 
-// evaluate runs the gate at now in the clinic's zone, so that the clock
-// times in its messages are the clinic's.
-func (a *App) evaluate(vc visitContext, f intake.Facts) intake.Gate {
-	return intake.Evaluate(f, vc.proto.Rules, a.Clock.Now().In(vc.clinic.Location()))
+func recorded[T any](v T, rec *store.FactRecord, loc *time.Location) *Recorded[T] {
+	return &Recorded[T]{Value: v, By: rec.By, ByName: rec.ByName, At: rec.At.In(loc)}
 }
 
-// gateSteps are the states in which the gate is live: after them it has
-// done its work.
+func inZoneFasting(f intake.FastingAnswers, loc *time.Location) intake.FastingAnswers {
+	in := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		u := t.In(loc)
+		return &u
+	}
+	f.LastSolidFood, f.LastLiquid, f.NasalMedicationAt = in(f.LastSolidFood), in(f.LastLiquid), in(f.NasalMedicationAt)
+	return f
+}
+
+// gateLive: the states in which the gate is live; after them it has done
+// its work.
 func gateLive(s visits.State) bool {
 	return s == visits.CheckedIn || s == visits.Cleared || s == visits.Booked
 }
@@ -264,18 +285,18 @@ func gateLive(s visits.State) bool {
 // regate evaluates the gate after a fact changed. A visit cleared for
 // dosing whose gate now blocks goes back to checked in at once, with the
 // blocks as the reason: clearance always rests on the current facts.
-func (a *App) regate(tx *store.Tx, actor access.Actor, vc visitContext, cause string) (intake.Gate, error) {
+func (a *App) regate(tx *store.Tx, actor access.Actor, vc visitContext, cause string) error {
 	var err error
 	if vc.patient, err = tx.Patient(vc.clinic.ID, vc.patient.ID); err != nil { // a new weight may have come in
-		return intake.Gate{}, err
+		return err
 	}
 	f, err := a.visitFacts(tx, vc)
 	if err != nil {
-		return intake.Gate{}, err
+		return err
 	}
-	g := a.evaluate(vc, f.Facts)
+	g := intake.Evaluate(f.Facts, vc.proto.Rules, a.Clock.Now().In(vc.clinic.Location()))
 	if vc.visit.State != visits.Cleared || g.Cleared {
-		return g, nil
+		return nil
 	}
 	now := a.Clock.Now()
 	var parts []string
@@ -287,127 +308,91 @@ func (a *App) regate(tx *store.Tx, actor access.Actor, vc visitContext, cause st
 		Reason: "cleared no longer holds after " + cause + ": " + strings.Join(parts, "; ")}
 	v.State, v.UpdatedAt, v.Version = visits.CheckedIn, now, v.Version+1
 	if err := tx.UpdateVisit(v); err != nil {
-		return g, err
+		return err
 	}
-	return g, tx.InsertTransition(actor.ClinicID, t)
+	return tx.InsertTransition(actor.ClinicID, t)
 }
 
-// Visit returns the check-in screen of a visit.
-func (a *App) Visit(ctx context.Context, actor access.Actor, id string) (VisitScreen, error) {
-	var s VisitScreen
-	clinical := access.Can(actor.Role, access.PatientReadClinical)
-	cat := access.CatVisit
-	if clinical {
-		cat = access.CatClinical
+// visitCategory is the audit category of reading a visit: clinical for
+// the roles that see clinical content.
+func visitCategory(actor access.Actor) string {
+	if Sees(actor.Role, PartSession) {
+		return access.CatClinical
 	}
-	err := a.view(ctx, actor, op{Action: access.VisitRead, Category: cat}, func(tx *store.Tx, o *op) error {
-		vc, err := a.loadVisit(tx, actor, id, false)
+	return access.CatVisit
+}
+
+// Visit returns a visit as the actor may see it, with the actions they may
+// take now.
+func (a *App) Visit(ctx context.Context, actor access.Actor, id string) (VisitView, error) {
+	var out VisitView
+	err := a.view(ctx, actor, op{Action: access.VisitRead, Category: visitCategory(actor)}, func(tx *store.Tx, o *op) error {
+		st, err := a.loadState(tx, actor, id, false)
 		if err != nil {
 			return err
 		}
-		o.PatientID = vc.patient.ID
-		o.Detail = "visit " + id
-		f, err := a.visitFacts(tx, vc)
+		o.PatientID, o.Detail = st.patient.ID, "visit "+id
+		out = st.view(actor)
+		return nil
+	})
+	return out, err
+}
+
+// visitWrite runs one step of a visit as one audited transaction: it locks
+// the visit, judges it, asks the step's rules (the same the view's actions
+// answer), lets write record the step, and reads the visit again in the
+// same transaction for the answer. When the step is refused, the view is
+// the visit as it stood, so that the caller can show why without reading
+// it again; it is the zero view when even that could not be read.
+func (a *App) visitWrite(ctx context.Context, actor access.Actor, name ActionName, category, visitID string,
+	write func(tx *store.Tx, st *visitState, o *op) error) (VisitView, error) {
+	return a.visitStep(ctx, actor, lookupStep(name).perm, category, visitID, func(*visitState) ActionName { return name }, write)
+}
+
+// visitStep is visitWrite for a call whose step depends on the visit's
+// state (a move of the state machine); stepOf returns "" when no step of
+// the table makes the call, and write then refuses it itself.
+func (a *App) visitStep(ctx context.Context, actor access.Actor, perm access.Action, category, visitID string,
+	stepOf func(*visitState) ActionName, write func(tx *store.Tx, st *visitState, o *op) error) (VisitView, error) {
+	var out VisitView
+	err := a.do(ctx, actor, op{Action: perm, Category: category}, func(tx *store.Tx, o *op) error {
+		st, err := a.loadState(tx, actor, visitID, true)
 		if err != nil {
 			return err
 		}
-		s = VisitScreen{Visit: vc.visit, Patient: readable(actor, vc.patient), Clinic: vc.clinic, Protocol: vc.proto,
-			Gate: a.evaluate(vc, f.Facts), Facts: f.Facts, FastingBy: f.FastingBy, RideBy: f.RideBy, Vitals: f.Vitals,
-			Responses: f.Responses, Alerts: f.Alerts}
-		if clinical {
-			sv, err := a.buildSession(tx, vc, f)
-			if err != nil {
+		o.PatientID = st.patient.ID
+		if name := stepOf(st); name != "" {
+			if err := st.allow(actor, name); err != nil {
+				out = st.view(actor)
 				return err
 			}
-			s.Session = &sv
 		}
-		if vc.visit.ChairID != "" {
-			if c, err := tx.Chair(actor.ClinicID, vc.visit.ChairID); err == nil {
-				s.ChairName = c.Name
-			}
+		if err := write(tx, st, o); err != nil {
+			out = st.view(actor)
+			return err
 		}
-		s.Transitions, err = tx.Transitions(vc.visit.ID)
-		return err
+		after, err := a.loadState(tx, actor, visitID, false)
+		if err != nil {
+			return err
+		}
+		out = after.view(actor)
+		return nil
 	})
-	if err != nil {
-		return s, err
-	}
-	for _, to := range visits.Next(s.Visit.State) {
-		if to == visits.InSession || to == visits.Recovering {
-			continue // recorded by the first dose and by ending the session
-		}
-		if visits.CheckTransition(s.Visit.State, to, actor.Role) == nil {
-			s.Next = append(s.Next, to)
-		}
-	}
-	if !clinical {
-		s = redactVisit(s)
-	}
-	return s, nil
-}
-
-// clinicalChecks are the gate checks whose findings are clinical content.
-var clinicalChecks = []intake.CheckID{intake.CheckQuestionnaires, intake.CheckSafetyAlert, intake.CheckBloodPressure,
-	intake.CheckSpO2, intake.CheckHeartRate, intake.CheckFasting, intake.CheckContraindications, intake.CheckWeight}
-
-// redactVisit keeps what front desk and admins may see: the state of each
-// check and what they can act on (the ride home, REMS), without vitals,
-// scores or clinical reasons.
-func redactVisit(s VisitScreen) VisitScreen {
-	s.ClinicalHidden = true
-	s.Vitals, s.Responses, s.Alerts = nil, nil, nil
-	s.Facts = intake.Facts{Route: s.Facts.Route, Ride: s.Facts.Ride}
-	s.FastingBy = nil
-	s.Gate.CrisisResources = ""
-	checks := make([]intake.Check, len(s.Gate.Checks))
-	for i, c := range s.Gate.Checks {
-		if slices.Contains(clinicalChecks, c.ID) {
-			c.Evidence = ""
-			switch {
-			case c.Status == intake.Pass:
-				c.Reason, c.Next, c.Override = "Done", "", nil
-			case c.Override != nil:
-				// Still shown as overridden, so that it does not read as a
-				// block; who and when, not the written reason.
-				o := c.Override
-				c.Reason, c.Next = "Overridden by a prescriber", ""
-				c.Override = &intake.Override{Check: o.Check, By: o.By, ByName: o.ByName, At: o.At, Reason: "Reason for the nurse and prescriber"}
-			default:
-				c.Reason, c.Next = "Needs the nurse", "The nurse or prescriber sees the details"
-			}
-		}
-		checks[i] = c
-	}
-	s.Gate.Checks = checks
-	// A move only clinicians make carries a clinical reason (the gate's
-	// summary, the reading that sent the visit back, a risk assessment's
-	// plan); the reasons of front desk's own moves stay.
-	trs := make([]visits.Transition, len(s.Transitions))
-	for i, t := range s.Transitions {
-		if m, ok := visits.LookupMove(t.From, t.To); t.From != "" && (!ok || !slices.Contains(m.Roles, access.FrontDesk)) && t.Reason != "" {
-			t.Reason = "Reason for the nurse and prescriber"
-		}
-		trs[i] = t
-	}
-	s.Transitions = trs
-	return s
+	return out, err
 }
 
 // MoveVisit changes a visit's state along an unguarded move: check in,
-// cancel, not cleared, back to the gate. Checking in records the clinic's
-// current protocol version: the gate judges the visit by it.
-func (a *App) MoveVisit(ctx context.Context, actor access.Actor, id string, to visits.State, reason string) (visits.Visit, error) {
-	var v visits.Visit
-	err := a.do(ctx, actor, op{Action: access.VisitMove, Category: access.CatVisit}, func(tx *store.Tx, o *op) error {
-		cur, err := tx.LockVisit(actor.ClinicID, id)
-		if err != nil {
-			return err
-		}
-		o.PatientID = cur.PatientID
-		var t visits.Transition
-		if v, t, err = visits.Advance(cur, to, actor, reason, a.Clock.Now()); err != nil {
-			return err
-		}
+// cancel, not cleared, back to the gate, back to recovery, stop early.
+// Checking in records the clinic's current protocol version: the gate
+// judges the visit by it.
+func (a *App) MoveVisit(ctx context.Context, actor access.Actor, id string, to visits.State, reason string) (VisitView, error) {
+	if !to.Valid() {
+		_, err := visits.ParseState(string(to))
+		return VisitView{}, err
+	}
+	stepOf := func(st *visitState) ActionName { return MoveAction(st.visit.State, to) }
+	return a.visitStep(ctx, actor, access.VisitMove, access.CatVisit, id, stepOf, func(tx *store.Tx, st *visitState, o *op) error {
+		cur := st.visit
 		// These two moves rest on what their own services record (the dose
 		// given; every device used, the infusion ended): a plain move would
 		// skip it.
@@ -417,15 +402,11 @@ func (a *App) MoveVisit(ctx context.Context, actor access.Actor, id string, to v
 		case to == visits.Recovering && cur.State == visits.InSession:
 			return ketaflow.Errorf(ketaflow.EConflict, "end the session to move to recovery: every Spravato device given, the infusion finished or stopped")
 		}
+		v, t, err := visits.Advance(cur, to, actor, reason, a.Clock.Now())
+		if err != nil {
+			return err
+		}
 		if to == visits.CheckedIn && cur.State == visits.Booked {
-			c, err := tx.Clinic(actor.ClinicID)
-			if err != nil {
-				return err
-			}
-			if day, today := c.Today(cur.ScheduledAt), c.Today(a.Clock.Now()); day != today {
-				return &ketaflow.Error{Code: ketaflow.EConflict, Field: "to", Message: fmt.Sprintf(
-					"this visit is booked for %s; check it in on that day, or book the patient for today", day)}
-			}
 			proto, err := tx.CurrentProtocol(actor.ClinicID)
 			if err != nil {
 				return err
@@ -438,28 +419,16 @@ func (a *App) MoveVisit(ctx context.Context, actor access.Actor, id string, to v
 		}
 		return tx.InsertTransition(actor.ClinicID, t)
 	})
-	return v, err
 }
 
 // ClearVisit marks a visit cleared for dosing. The gate is evaluated inside
 // the same transaction, with the visit's row locked, so no block can slip
-// in between the check and the clearance.
-func (a *App) ClearVisit(ctx context.Context, actor access.Actor, id string) (visits.Visit, intake.Gate, error) {
-	var v visits.Visit
-	var g intake.Gate
-	err := a.do(ctx, actor, op{Action: access.VisitMove, Category: access.CatVisit}, func(tx *store.Tx, o *op) error {
-		vc, err := a.loadVisit(tx, actor, id, true)
+// in between the check and the clearance. A refusal comes with the visit
+// as it stood, its gate naming what blocks.
+func (a *App) ClearVisit(ctx context.Context, actor access.Actor, id string) (VisitView, error) {
+	return a.visitWrite(ctx, actor, ActClear, access.CatVisit, id, func(tx *store.Tx, st *visitState, o *op) error {
+		v, t, err := visits.ClearForDosing(st.visit, st.gate, actor, a.Clock.Now())
 		if err != nil {
-			return err
-		}
-		o.PatientID = vc.patient.ID
-		f, err := a.visitFacts(tx, vc)
-		if err != nil {
-			return err
-		}
-		g = a.evaluate(vc, f.Facts)
-		var t visits.Transition
-		if v, t, err = visits.ClearForDosing(vc.visit, g, actor, a.Clock.Now()); err != nil {
 			return err
 		}
 		o.Detail = "visit " + id + ": " + t.Reason
@@ -468,69 +437,119 @@ func (a *App) ClearVisit(ctx context.Context, actor access.Actor, id string) (vi
 		}
 		return tx.InsertTransition(actor.ClinicID, t)
 	})
-	return v, g, err
 }
 
-// writeFact runs one change of a visit's facts: it locks the visit, lets
-// fn write, and re-evaluates the gate.
-func (a *App) writeFact(ctx context.Context, actor access.Actor, action access.Action, category, visitID, cause string,
-	fn func(tx *store.Tx, vc visitContext, o *op) error) (intake.Gate, error) {
-	var g intake.Gate
-	err := a.do(ctx, actor, op{Action: action, Category: category}, func(tx *store.Tx, o *op) error {
-		vc, err := a.loadVisit(tx, actor, visitID, true)
-		if err != nil {
+// writeFact runs one change of a visit's facts: it lets fn write, and
+// judges the gate again (regate).
+func (a *App) writeFact(ctx context.Context, actor access.Actor, name ActionName, category, visitID, cause string,
+	fn func(tx *store.Tx, st *visitState, o *op) error) (VisitView, error) {
+	return a.visitWrite(ctx, actor, name, category, visitID, func(tx *store.Tx, st *visitState, o *op) error {
+		if err := fn(tx, st, o); err != nil {
 			return err
 		}
-		o.PatientID = vc.patient.ID
-		if vc.visit.State.Final() {
-			return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; nothing more can be recorded on it", vc.visit.State.Label())
-		}
-		if err := fn(tx, vc, o); err != nil {
-			return err
-		}
-		g, err = a.regate(tx, actor, vc, cause)
-		return err
+		return a.regate(tx, actor, st.visitContext, cause)
 	})
-	return g, err
 }
 
-// RecordVitals adds a reading to a visit. A repeat is a new reading; a
-// correction names the reading it amends.
-func (a *App) RecordVitals(ctx context.Context, actor access.Actor, visitID string, r vitals.Reading) (vitals.Reading, intake.Gate, error) {
-	g, err := a.writeFact(ctx, actor, access.VitalsRecord, access.CatVitals, visitID, "new vital signs",
-		func(tx *store.Tx, vc visitContext, o *op) error {
-			now := a.Clock.Now()
-			r.ID, r.VisitID, r.PatientID = ketaflow.NewID(), vc.visit.ID, vc.patient.ID
+// VitalsInput is what a nurse records at once: a reading, and the
+// patient's weight taken with it. Either may be left out, not both.
+type VitalsInput struct {
+	Reading *vitals.Reading
+	Weight  *NewWeight
+}
+
+// RecordVitals adds a reading to a visit (a repeat is a new reading; a
+// correction names the reading it amends), with the weight when one was
+// taken: both are checked before either is saved, so a refused form saves
+// nothing, and the request is one transaction. The reading returned is the
+// one saved (zero when only a weight was recorded).
+func (a *App) RecordVitals(ctx context.Context, actor access.Actor, visitID string, in VitalsInput) (vitals.Reading, VisitView, error) {
+	var saved vitals.Reading
+	name := ActRecordVitals
+	cat := access.CatVitals
+	if in.Reading == nil {
+		name, cat = ActRecordWeight, access.CatClinical
+	}
+	if in.Reading == nil && in.Weight == nil {
+		return saved, VisitView{}, ketaflow.Invalid("systolic", "enter a reading or a weight")
+	}
+	if in.Weight != nil && in.Reading != nil {
+		// Recording the weight with the readings needs the weight's
+		// permission too.
+		if err := a.allow(ctx, actor, op{Action: access.WeightRecord, Category: access.CatClinical}); err != nil {
+			return saved, VisitView{}, err
+		}
+	}
+	v, err := a.writeFact(ctx, actor, name, cat, visitID, "new vital signs", func(tx *store.Tx, st *visitState, o *op) error {
+		now := a.Clock.Now()
+		var probs ketaflow.Problems
+		var r vitals.Reading
+		if in.Reading != nil {
+			r = *in.Reading
+			r.ID, r.VisitID, r.PatientID = ketaflow.NewID(), st.visit.ID, st.patient.ID
 			r.TakenBy, r.TakenByName, r.RecordedAt = actor.UserID, actor.Name, now
 			if r.TakenAt.IsZero() {
 				r.TakenAt = now
 			}
 			if err := r.Validate(now); err != nil {
+				probs = append(probs, ketaflow.AsError(err).Fields...)
+			}
+			if r.Amends != "" && !slices.ContainsFunc(st.facts.Vitals, func(x vitals.Reading) bool { return x.ID == r.Amends }) {
+				probs.Add("amends", "the reading to correct is not one of this visit's")
+			}
+		}
+		if w := in.Weight; w != nil {
+			if w.MeasuredAt.IsZero() {
+				w.MeasuredAt = now
+			}
+			if err := patients.ValidateWeight(w.KG, w.MeasuredAt, now); err != nil {
+				probs = append(probs, ketaflow.AsError(err).Fields...)
+			}
+		}
+		if err := probs.Err(); err != nil {
+			return err
+		}
+		var details []string
+		if in.Reading != nil {
+			d := fmt.Sprintf("vitals BP %s HR %d SpO2 %d RR %d", r.BP(), r.HeartRate, r.SpO2, r.RespiratoryRate)
+			if r.Amends != "" {
+				d += " amending " + r.Amends + ": " + r.AmendReason
+			}
+			details = append(details, d)
+			if err := tx.InsertVital(st.clinic.ID, r); err != nil {
 				return err
 			}
-			if r.Amends != "" {
-				all, err := tx.Vitals(vc.visit.ID)
-				if err != nil {
-					return err
-				}
-				if !slices.ContainsFunc(all, func(x vitals.Reading) bool { return x.ID == r.Amends }) {
-					return ketaflow.Invalid("amends", "the reading to correct is not one of this visit's")
-				}
+			saved = r
+		}
+		if w := in.Weight; w != nil {
+			details = append(details, fmt.Sprintf("weight %g kg at visit %s", w.KG, visitID))
+			if err := tx.InsertWeight(st.clinic.ID, patients.Weight{ID: ketaflow.NewID(), PatientID: st.patient.ID, KG: w.KG,
+				MeasuredAt: w.MeasuredAt.UTC(), RecordedBy: actor.UserID, RecordedByName: actor.Name, RecordedAt: now}); err != nil {
+				return err
 			}
-			o.Detail = fmt.Sprintf("vitals BP %s HR %d SpO2 %d RR %d", r.BP(), r.HeartRate, r.SpO2, r.RespiratoryRate)
-			if r.Amends != "" {
-				o.Detail += " amending " + r.Amends + ": " + r.AmendReason
-			}
-			return tx.InsertVital(vc.clinic.ID, r)
-		})
-	return r, g, err
+		}
+		o.Detail = strings.Join(details, "; ")
+		return nil
+	})
+	if saved.ID != "" {
+		saved.TakenAt, saved.RecordedAt = saved.TakenAt.In(v.Clinic.Location()), saved.RecordedAt.In(v.Clinic.Location())
+	}
+	return saved, v, err
+}
+
+// RecordVisitWeight weighs the patient at a visit: the weight goes to the
+// patient's record (the gate and the dose read the latest), and the visit's
+// gate is judged again.
+func (a *App) RecordVisitWeight(ctx context.Context, actor access.Actor, visitID string, in NewWeight) (VisitView, error) {
+	_, v, err := a.RecordVitals(ctx, actor, visitID, VitalsInput{Weight: &in})
+	return v, err
 }
 
 // RecordFasting records what the patient states about their last food and
 // drink. A later statement replaces the earlier one for the gate; both stay.
-func (a *App) RecordFasting(ctx context.Context, actor access.Actor, visitID string, f intake.FastingAnswers) (intake.Gate, error) {
-	return a.writeFact(ctx, actor, access.FastingRecord, access.CatClinical, visitID, "new fasting answers",
-		func(tx *store.Tx, vc visitContext, o *op) error {
+func (a *App) RecordFasting(ctx context.Context, actor access.Actor, visitID string, f intake.FastingAnswers) (VisitView, error) {
+	return a.writeFact(ctx, actor, ActRecordFasting, access.CatClinical, visitID, "new fasting answers",
+		func(tx *store.Tx, st *visitState, o *op) error {
 			now := a.Clock.Now()
 			var p ketaflow.Problems
 			for _, x := range []struct {
@@ -551,14 +570,14 @@ func (a *App) RecordFasting(ctx context.Context, actor access.Actor, visitID str
 				return err
 			}
 			o.Detail = "fasting answers"
-			return tx.InsertFact(vc.clinic.ID, vc.visit.ID, factFasting, f, actor.UserID, now)
+			return tx.InsertFasting(st.clinic.ID, st.visit.ID, f, actor.UserID, now)
 		})
 }
 
 // RecordRide records who drives the patient home.
-func (a *App) RecordRide(ctx context.Context, actor access.Actor, visitID string, r intake.Ride) (intake.Gate, error) {
-	return a.writeFact(ctx, actor, access.RideRecord, access.CatVisit, visitID, "new ride home",
-		func(tx *store.Tx, vc visitContext, o *op) error {
+func (a *App) RecordRide(ctx context.Context, actor access.Actor, visitID string, r intake.Ride) (VisitView, error) {
+	return a.writeFact(ctx, actor, ActRecordRide, access.CatVisit, visitID, "new ride home",
+		func(tx *store.Tx, st *visitState, o *op) error {
 			r.DriverName, r.DriverPhone = strings.TrimSpace(r.DriverName), strings.TrimSpace(r.DriverPhone)
 			var p ketaflow.Problems
 			if r.DriverName == "" || len(r.DriverName) > 200 {
@@ -571,56 +590,51 @@ func (a *App) RecordRide(ctx context.Context, actor access.Actor, visitID string
 				return err
 			}
 			o.Detail = "ride home: " + r.DriverName
-			return tx.InsertFact(vc.clinic.ID, vc.visit.ID, factRide, r, actor.UserID, a.Clock.Now())
+			return tx.InsertRide(st.clinic.ID, st.visit.ID, r, actor.UserID, a.Clock.Now())
 		})
 }
 
 // RecordComfort saves the patient's comfort preferences on the visit.
-func (a *App) RecordComfort(ctx context.Context, actor access.Actor, visitID string, c visits.Comfort) (visits.Visit, error) {
-	var v visits.Visit
-	err := a.do(ctx, actor, op{Action: access.ComfortRecord, Category: access.CatVisit}, func(tx *store.Tx, o *op) error {
-		cur, err := tx.LockVisit(actor.ClinicID, visitID)
-		if err != nil {
-			return err
-		}
-		o.PatientID = cur.PatientID
+func (a *App) RecordComfort(ctx context.Context, actor access.Actor, visitID string, c visits.Comfort) (VisitView, error) {
+	return a.visitWrite(ctx, actor, ActRecordComfort, access.CatVisit, visitID, func(tx *store.Tx, st *visitState, o *op) error {
 		c.Notes = strings.TrimSpace(c.Notes)
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		v = cur
+		v := st.visit
 		v.Comfort, v.Version, v.UpdatedAt = c, v.Version+1, a.Clock.Now()
 		o.Detail = "comfort preferences"
 		return tx.UpdateVisit(v)
 	})
-	return v, err
 }
 
 // OverrideCheck records a prescriber's written override of one overridable
 // block. It covers the finding as it stands now (its evidence), not a later,
 // different one.
-func (a *App) OverrideCheck(ctx context.Context, actor access.Actor, visitID string, check intake.CheckID, reason string) (intake.Gate, error) {
-	return a.writeFact(ctx, actor, access.GateOverride, access.CatClinical, visitID, "an override",
-		func(tx *store.Tx, vc visitContext, o *op) error {
-			if !gateLive(vc.visit.State) {
-				return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; the gate is over", vc.visit.State.Label())
+func (a *App) OverrideCheck(ctx context.Context, actor access.Actor, visitID string, check intake.CheckID, reason string) (VisitView, error) {
+	// The named check decides (intake.ValidateOverride says why it cannot
+	// be overridden); the action's general rule, "some block may be
+	// overridden", is for offering the step.
+	stepOf := func(*visitState) ActionName { return "" }
+	return a.visitStep(ctx, actor, access.GateOverride, access.CatClinical, visitID, stepOf,
+		func(tx *store.Tx, st *visitState, o *op) error {
+			if !gateLive(st.visit.State) {
+				return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; the gate is over", st.visit.State.Label())
 			}
-			f, err := a.visitFacts(tx, vc)
-			if err != nil {
-				return err
-			}
-			g := a.evaluate(vc, f.Facts)
-			c, ok := g.Check(check)
+			c, ok := st.gate.Check(check)
 			if !ok {
 				return ketaflow.Invalid("check", "this visit's gate has no check %q", check)
 			}
 			ov := intake.Override{Check: check, Evidence: c.Evidence, By: actor.UserID, ByName: actor.Name,
 				Reason: strings.TrimSpace(reason), At: a.Clock.Now()}
-			if err := intake.ValidateOverride(g, ov); err != nil {
+			if err := intake.ValidateOverride(st.gate, ov); err != nil {
 				return err
 			}
 			o.Detail = fmt.Sprintf("override %s (%s): %s", check, c.Reason, ov.Reason)
-			return tx.InsertOverride(vc.clinic.ID, vc.visit.ID, ov)
+			if err := tx.InsertOverride(st.clinic.ID, st.visit.ID, ov); err != nil {
+				return err
+			}
+			return a.regate(tx, actor, st.visitContext, "an override")
 		})
 }
 
@@ -650,22 +664,4 @@ func (a *App) AdviseRoutes(ctx context.Context, actor access.Actor, patientID st
 			return nil
 		})
 	return out, p, err
-}
-
-// RecordVisitWeight weighs the patient at a visit: the weight goes to the
-// patient's record (the gate and the dose read the latest), and the visit's
-// gate is judged again.
-func (a *App) RecordVisitWeight(ctx context.Context, actor access.Actor, visitID string, in NewWeight) error {
-	_, err := a.writeFact(ctx, actor, access.WeightRecord, access.CatClinical, visitID, "a new weight",
-		func(tx *store.Tx, vc visitContext, o *op) error {
-			now := a.Clock.Now()
-			if err := patients.ValidateWeight(in.KG, in.MeasuredAt, now); err != nil {
-				return err
-			}
-			w := patients.Weight{ID: ketaflow.NewID(), PatientID: vc.patient.ID, KG: in.KG, MeasuredAt: in.MeasuredAt.UTC(),
-				RecordedBy: actor.UserID, RecordedByName: actor.Name, RecordedAt: now}
-			o.Detail = fmt.Sprintf("weight %g kg at visit %s", in.KG, visitID)
-			return tx.InsertWeight(vc.clinic.ID, w)
-		})
-	return err
 }

@@ -82,16 +82,17 @@ func (p player) play(dv demoVisit, now time.Time) error {
 		}
 		return nil
 	}
-	v, err := p.at(t0.Add(-3*time.Hour)).BookVisit(ctx, st.frontdesk, visits.Booking{PatientID: dv.patient.ID, Route: string(dv.route),
+	booked, err := p.at(t0.Add(-3*time.Hour)).BookVisit(ctx, st.frontdesk, visits.Booking{PatientID: dv.patient.ID, Route: string(dv.route),
 		ChairID: dv.chair.ID, ScheduledAt: t0, Comfort: visits.Comfort{EyeMask: true, Blanket: true, Music: visits.ClinicMusic, LightsDimmed: true}})
 	if err := step("book", err); err != nil {
 		return err
 	}
+	v := booked.Visit
 	if _, err := p.at(t0).MoveVisit(ctx, st.frontdesk, v.ID, visits.CheckedIn, ""); step("check in", err) != nil {
 		return step("check in", err)
 	}
 	a := p.at(t0.Add(2 * time.Minute))
-	if _, err := a.SubmitQuestionnaires(ctx, st.frontdesk, v.ID, map[string][]int{
+	if _, _, err := a.SubmitQuestionnaires(ctx, st.frontdesk, v.ID, map[string][]int{
 		intake.PHQ9ID: {2, 2, 1, 2, 1, 1, 1, 0, 0}, intake.GAD7ID: {1, 2, 1, 1, 0, 1, 1}}); err != nil {
 		return step("questionnaires", err)
 	}
@@ -109,11 +110,11 @@ func (p player) play(dv demoVisit, now time.Time) error {
 	if dv.patient.Weight != nil {
 		kg = dv.patient.Weight.KG
 	}
-	if err := a.RecordVisitWeight(ctx, st.nurse, v.ID, app.NewWeight{KG: kg, MeasuredAt: t0.Add(5 * time.Minute)}); err != nil {
+	if _, err := a.RecordVisitWeight(ctx, st.nurse, v.ID, app.NewWeight{KG: kg, MeasuredAt: t0.Add(5 * time.Minute)}); err != nil {
 		return step("weight", err)
 	}
-	if _, _, err := a.RecordVitals(ctx, st.nurse, v.ID, vitals.Reading{Systolic: 124, Diastolic: 80, HeartRate: 74, SpO2: 98,
-		RespiratoryRate: 14, TakenAt: t0.Add(6 * time.Minute)}); err != nil {
+	if _, _, err := a.RecordVitals(ctx, st.nurse, v.ID, app.VitalsInput{Reading: &vitals.Reading{Systolic: 124, Diastolic: 80,
+		HeartRate: 74, SpO2: 98, RespiratoryRate: 14, TakenAt: t0.Add(6 * time.Minute)}}); err != nil {
 		return step("vitals", err)
 	}
 	if dv.override {
@@ -127,7 +128,7 @@ func (p player) play(dv demoVisit, now time.Time) error {
 	if dv.route != protocol.Spravato {
 		in = app.OrderInput{MgPerKg: 0.5, InfusionMinutes: 40}
 	}
-	if _, err := a.OrderDose(ctx, st.prescriber, v.ID, in); err != nil {
+	if _, _, err := a.OrderDose(ctx, st.prescriber, v.ID, in); err != nil {
 		return step("order", err)
 	}
 	lot, err := p.lotFor(dv.route, 50, dv.spravatoMg)
@@ -140,13 +141,13 @@ func (p player) play(dv demoVisit, now time.Time) error {
 	if _, err := p.at(t0.Add(11*time.Minute)).VerifyDose(ctx, st.nurse2, v.ID); err != nil {
 		return step("verify", err)
 	}
-	if _, _, err := p.at(t0.Add(12*time.Minute)).ClearVisit(ctx, st.nurse, v.ID); err != nil {
+	if _, err := p.at(t0.Add(12*time.Minute)).ClearVisit(ctx, st.nurse, v.ID); err != nil {
 		return step("clear", err)
 	}
 	if _, err := p.at(t0.Add(13*time.Minute)).StartDosing(ctx, st.nurse, v.ID); err != nil {
 		return step("start dosing", err)
 	}
-	if err := p.at(first).Administer(ctx, st.nurse, v.ID, first); err != nil {
+	if _, err := p.at(first).Administer(ctx, st.nurse, v.ID, first); err != nil {
 		return step("first dose", err)
 	}
 	if dv.route == protocol.Spravato {
@@ -156,7 +157,7 @@ func (p player) play(dv demoVisit, now time.Time) error {
 		}
 		for n := 2; n <= devices; n++ {
 			at := first.Add(time.Duration(n-1) * 5 * time.Minute)
-			if err := p.at(at).GiveDevice(ctx, st.nurse, v.ID, n, at); err != nil {
+			if _, err := p.at(at).GiveDevice(ctx, st.nurse, v.ID, n, at); err != nil {
 				return step("device", err)
 			}
 		}
@@ -176,7 +177,7 @@ func (p player) play(dv demoVisit, now time.Time) error {
 		}
 		r := vitals.Reading{Systolic: 132 + (45-min(m, 45))/3, Diastolic: 84, HeartRate: 78, SpO2: 97, RespiratoryRate: 14,
 			Sedation: &sed, Dissociation: &dis, TakenAt: at}
-		if _, _, err := p.at(at).RecordVitals(ctx, st.nurse, v.ID, r); err != nil {
+		if _, _, err := p.at(at).RecordVitals(ctx, st.nurse, v.ID, app.VitalsInput{Reading: &r}); err != nil {
 			return step("session vitals", err)
 		}
 	}
@@ -199,15 +200,15 @@ func (p player) play(dv demoVisit, now time.Time) error {
 	}
 	leave := first.Add(time.Duration(minutes) * time.Minute)
 	a = p.at(leave.Add(-4 * time.Minute))
-	if err := a.RecordAldrete(ctx, st.nurse, v.ID, discharge.Aldrete{Activity: 2, Respiration: 2, Circulation: 2, Consciousness: 2, OxygenSaturation: 2}); err != nil {
+	if _, err := a.RecordAldrete(ctx, st.nurse, v.ID, discharge.Aldrete{Activity: 2, Respiration: 2, Circulation: 2, Consciousness: 2, OxygenSaturation: 2}); err != nil {
 		return step("aldrete", err)
 	}
-	if err := a.RecordDischargeFacts(ctx, st.nurse, v.ID, app.DischargeFacts{DriverPresent: true, AftercareGiven: true, IntegrationBooked: true}); err != nil {
+	if _, err := a.RecordChecklist(ctx, st.nurse, v.ID, discharge.Checklist{DriverPresent: true, AftercareGiven: true, IntegrationBooked: true}); err != nil {
 		return step("discharge facts", err)
 	}
 	if dv.route == protocol.Spravato {
 		no := discharge.YesNoOf(false)
-		if err := a.RecordMedications(ctx, st.nurse, v.ID, discharge.Medications{Benzodiazepines: no, NonBenzodiazepineSedativeHypnotics: no,
+		if _, err := a.RecordMedications(ctx, st.nurse, v.ID, discharge.Medications{Benzodiazepines: no, NonBenzodiazepineSedativeHypnotics: no,
 			Psychostimulants: no, MAOIs: no, Opioids: discharge.YesNoOf(false)}); err != nil {
 			return step("medications", err)
 		}
@@ -219,7 +220,7 @@ func (p player) play(dv demoVisit, now time.Time) error {
 		return step("discharge", err)
 	}
 	if dv.submitted {
-		if err := p.at(leave.Add(3*time.Hour)).SubmitREMSForm(ctx, st.nurse, v.ID, "REMS-CONF-20931"); err != nil {
+		if _, _, err := p.at(leave.Add(3*time.Hour)).SubmitREMSForm(ctx, st.nurse, v.ID, "REMS-CONF-20931"); err != nil {
 			return step("REMS submission", err)
 		}
 	}

@@ -65,9 +65,9 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 		v, err := b.BookVisit(ctx, st.frontdesk, visits.Booking{PatientID: p.ID, Route: route, ChairID: chair.ID,
 			ScheduledAt: at.Truncate(5 * time.Minute), Comfort: c})
 		if err != nil {
-			return v, fmt.Errorf("demo visit for %s: %w", p.LegalName, err)
+			return v.Visit, fmt.Errorf("demo visit for %s: %w", p.LegalName, err)
 		}
-		return v, nil
+		return v.Visit, nil
 	}
 	checkIn := func(v visits.Visit) error {
 		_, err := a.MoveVisit(ctx, st.frontdesk, v.ID, visits.CheckedIn, "")
@@ -83,12 +83,12 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 			LastLiquidClear: &yes}); err != nil {
 			return err
 		}
-		_, _, err := a.RecordVitals(ctx, st.nurse, v.ID, vitals.Reading{Systolic: sys, Diastolic: dia, HeartRate: hr, SpO2: spo2,
-			RespiratoryRate: 14, TakenAt: now.Add(-5 * time.Minute)})
+		_, _, err := a.RecordVitals(ctx, st.nurse, v.ID, app.VitalsInput{Reading: &vitals.Reading{Systolic: sys, Diastolic: dia, HeartRate: hr, SpO2: spo2,
+			RespiratoryRate: 14, TakenAt: now.Add(-5 * time.Minute)}})
 		return err
 	}
 	answer := func(v visits.Visit, item9 int) error {
-		_, err := a.SubmitQuestionnaires(ctx, st.frontdesk, v.ID, map[string][]int{
+		_, _, err := a.SubmitQuestionnaires(ctx, st.frontdesk, v.ID, map[string][]int{
 			intake.PHQ9ID: phq9([9]int{2, 2, 1, 1, 1, 2, 1, 0, item9}),
 			intake.GAD7ID: {1, 1, 2, 1, 0, 1, 1},
 		})
@@ -110,7 +110,7 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 	if err := readyFacts(maria, "Luis Alvarez", "+1 555 010 0102", 128, 82, 76, 98); err != nil {
 		return err
 	}
-	if _, _, err := a.ClearVisit(ctx, st.nurse, maria.ID); err != nil {
+	if _, err := a.ClearVisit(ctx, st.nurse, maria.ID); err != nil {
 		return fmt.Errorf("demo: clear Maria: %w", err)
 	}
 

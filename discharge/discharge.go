@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/protocol"
@@ -32,6 +33,34 @@ type Facts struct {
 	// next day after restful sleep [guide; label].
 	AftercareGiven    bool `json:"aftercare_given"`
 	IntegrationBooked bool `json:"integration_booked"`
+}
+
+// Checklist is what the nurse records towards discharge: how the patient
+// gets home, and the after-care given. It is kept as a history: the latest
+// counts.
+type Checklist struct {
+	DriverPresent     bool
+	Alternative       string // taxi, companion, ...: another way home, recorded instead of the driver
+	AftercareGiven    bool
+	IntegrationBooked bool
+}
+
+// MaxAlternative is the longest "other way home", in characters.
+const MaxAlternative = 200
+
+// Normalize trims what was typed.
+func (c Checklist) Normalize() Checklist {
+	c.Alternative = strings.TrimSpace(c.Alternative)
+	return c
+}
+
+// Validate checks a checklist as recorded; errors are EInvalid on
+// "alternative".
+func (c Checklist) Validate() error {
+	if utf8.RuneCountInString(c.Alternative) > MaxAlternative {
+		return ketaflow.Invalid("alternative", "the other way home must be at most %d characters", MaxAlternative)
+	}
+	return nil
 }
 
 // Criterion IDs, stable for screens and tests.

@@ -60,7 +60,7 @@ func (tx *Tx) InsertPatient(p patients.Patient, by, reason string) error {
 }
 
 func (tx *Tx) insertPatientVersion(p patients.Patient, by, reason string) error {
-	b, err := json.Marshal(p.Record)
+	b, err := json.Marshal(recordToDoc(p.Record))
 	if err != nil {
 		return ketaflow.Internal("marshal patient version", err)
 	}
@@ -174,7 +174,10 @@ func (tx *Tx) PatientVersions(clinicID, id string) ([]patients.Version, error) {
 		if err := rows.Scan(&v.PatientID, &v.Version, &rec, &v.ChangedBy, &v.ChangedByName, &v.ChangedAt, &v.Reason); err != nil {
 			return nil, tx.db.mapErr("scan patient version", err)
 		}
-		if err := json.Unmarshal([]byte(rec), &v.Record); err != nil {
+		var d recordDoc
+		err := json.Unmarshal([]byte(rec), &d)
+		v.Record = d.record()
+		if err != nil {
 			return nil, ketaflow.Internal("decode patient version", err)
 		}
 		out = append(out, v)

@@ -67,7 +67,7 @@ type PreparationRow struct {
 
 // InsertPreparation records a prepared dose.
 func (tx *Tx) InsertPreparation(clinicID, visitID, lotID string, p dosing.Preparation) error {
-	calc, err := marshal("marshal calculation", p.Calculation)
+	calc, err := marshal("marshal calculation", calculationToDoc(p.Calculation))
 	if err != nil {
 		return err
 	}
@@ -109,9 +109,11 @@ func (tx *Tx) Preparations(visitID string) ([]PreparationRow, error) {
 			&vby, &vname, nullTime{&vat}, &p.VisitID); err != nil {
 			return nil, tx.db.mapErr("scan preparation", err)
 		}
-		if err := json.Unmarshal([]byte(calc), &p.Calculation); err != nil {
+		var d calculationDoc
+		if err := json.Unmarshal([]byte(calc), &d); err != nil {
 			return nil, ketaflow.Internal("decode calculation", err)
 		}
+		p.Calculation = d.calculation()
 		p.VerifiedBy, p.VerifiedByName = deref(vby), deref(vname)
 		if vat != nil {
 			p.VerifiedAt = *vat
@@ -121,38 +123,16 @@ func (tx *Tx) Preparations(visitID string) ([]PreparationRow, error) {
 	return out, tx.db.mapErr("list preparations", rows.Err())
 }
 
-// Session event kinds.
-const (
-	EventFirstDose      = "first_dose"      // IV infusion started, IM injection given, or Spravato device 1
-	EventDevice         = "device"          // a Spravato device (n), device 1 included
-	EventInfusionPause  = "infusion_pause"  // with a reason
-	EventInfusionResume = "infusion_resume" //
-	EventInfusionStop   = "infusion_stop"   // ended early, with a reason
-)
-
-// SessionEvent is one recorded moment of a session.
-type SessionEvent struct {
-	ID         string    `json:"id"`
-	VisitID    string    `json:"visit_id"`
-	Kind       string    `json:"kind"`
-	N          int       `json:"n,omitempty"`
-	At         time.Time `json:"at"`
-	Reason     string    `json:"reason,omitempty"`
-	By         string    `json:"by"`
-	ByName     string    `json:"by_name"`
-	RecordedAt time.Time `json:"recorded_at"`
-}
-
 // InsertSessionEvent records a moment of a session.
-func (tx *Tx) InsertSessionEvent(clinicID string, e SessionEvent) error {
+func (tx *Tx) InsertSessionEvent(clinicID string, e session.Event) error {
 	_, err := tx.exec("insert session event", `INSERT INTO session_events (id, clinic_id, visit_id, kind, n, at, reason, by_user,
-		recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, e.ID, clinicID, e.VisitID, e.Kind, e.N, e.At, e.Reason, e.By,
+		recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, e.ID, clinicID, e.VisitID, string(e.Kind), e.N, e.At, e.Reason, e.By,
 		e.RecordedAt)
 	return err
 }
 
 // SessionEvents lists a visit's session events in the order they happened.
-func (tx *Tx) SessionEvents(visitID string) ([]SessionEvent, error) {
+func (tx *Tx) SessionEvents(visitID string) ([]session.Event, error) {
 	rows, err := tx.query("list session events", `SELECT e.id, e.visit_id, e.kind, e.n, e.at, e.reason, e.by_user,
 		u.display_name, e.recorded_at FROM session_events e JOIN users u ON u.id = e.by_user WHERE e.visit_id = $1
 		ORDER BY e.at, e.recorded_at, e.id`, visitID)
@@ -160,9 +140,9 @@ func (tx *Tx) SessionEvents(visitID string) ([]SessionEvent, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []SessionEvent
+	var out []session.Event
 	for rows.Next() {
-		var e SessionEvent
+		var e session.Event
 		if err := rows.Scan(&e.ID, &e.VisitID, &e.Kind, &e.N, &e.At, &e.Reason, &e.By, &e.ByName, &e.RecordedAt); err != nil {
 			return nil, tx.db.mapErr("scan session event", err)
 		}
@@ -240,7 +220,7 @@ type REMSRow struct {
 // InsertREMSForm stores the form assembled for a visit. A later form for
 // the same visit (after a correction) supersedes it; both are kept.
 func (tx *Tx) InsertREMSForm(clinicID, visitID string, f discharge.REMSForm, dueBy time.Time) error {
-	data, err := marshal("marshal rems form", f)
+	data, err := marshal("marshal rems form", remsFormToDoc(f))
 	if err != nil {
 		return err
 	}
@@ -287,7 +267,10 @@ func (tx *Tx) REMSForms(clinicID, visitID string) ([]REMSRow, error) {
 			&by, &confirm); err != nil {
 			return nil, tx.db.mapErr("scan rems form", err)
 		}
-		if err := json.Unmarshal([]byte(data), &r.Form); err != nil {
+		var d remsFormDoc
+		err := json.Unmarshal([]byte(data), &d)
+		r.Form = d.form()
+		if err != nil {
 			return nil, ketaflow.Internal("decode rems form", err)
 		}
 		r.SubmittedBy, r.Confirm = deref(by), deref(confirm)

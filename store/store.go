@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,7 +44,19 @@ type DB struct {
 	reader  *sql.DB
 	// Location says where the data is, without any password, for logs.
 	Location string
+
+	writes, reads atomic.Int64 // transactions committed, for Stats
 }
+
+// Stats counts the transactions a DB has committed since it was opened.
+type Stats struct {
+	Writes int64 // write transactions (Transact)
+	Reads  int64 // read-only transactions (View)
+}
+
+// Stats returns how many transactions have committed. Tests use it to see
+// that one request is one transaction.
+func (db *DB) Stats() Stats { return Stats{Writes: db.writes.Load(), Reads: db.reads.Load()} }
 
 // Open opens the database named by dsn: a postgres:// (or postgresql://)
 // URL, or a SQLite file path (optionally prefixed "sqlite:" or "file:").
@@ -148,17 +161,17 @@ func (db *DB) Ping(ctx context.Context) error {
 // Transact runs fn in one write transaction: committed when fn returns nil,
 // rolled back when it returns an error or panics.
 func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.writer, nil, fn)
+	return db.run(ctx, db.writer, nil, &db.writes, fn)
 }
 
 // View runs fn in a read-only transaction on the reader pool, which for
 // SQLite runs beside the writer.
 func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
 	opts := &sql.TxOptions{ReadOnly: db.Dialect == Postgres}
-	return db.run(ctx, db.reader, opts, fn)
+	return db.run(ctx, db.reader, opts, &db.reads, fn)
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) (err error) {
+func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, count *atomic.Int64, fn func(*Tx) error) (err error) {
 	sqltx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return db.mapErr("begin transaction", err)
@@ -175,7 +188,9 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 		}
 		if cerr := sqltx.Commit(); cerr != nil {
 			err = db.mapErr("commit", cerr)
+			return
 		}
+		count.Add(1)
 	}()
 	return fn(tx)
 }

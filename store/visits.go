@@ -21,9 +21,11 @@ func scanVisit(sc interface{ Scan(...any) error }, v *visits.Visit, extra ...any
 		&v.Minutes, &v.ProtocolVersion, &v.State, &comfort, &v.Version, &v.CreatedAt, &v.UpdatedAt}, extra...)...); err != nil {
 		return err
 	}
-	if err := json.Unmarshal([]byte(comfort), &v.Comfort); err != nil {
+	var d comfortDoc
+	if err := json.Unmarshal([]byte(comfort), &d); err != nil {
 		return fmt.Errorf("decode comfort: %w", err)
 	}
+	v.Comfort = d.comfort()
 	return nil
 }
 
@@ -37,7 +39,7 @@ func marshal(op string, v any) (string, error) {
 
 // InsertVisit books a visit.
 func (tx *Tx) InsertVisit(v visits.Visit) error {
-	comfort, err := marshal("marshal comfort", v.Comfort)
+	comfort, err := marshal("marshal comfort", comfortToDoc(v.Comfort))
 	if err != nil {
 		return err
 	}
@@ -83,7 +85,7 @@ func (tx *Tx) LockVisit(clinicID, id string) (visits.Visit, error) {
 // UpdateVisit saves a visit's state, chair, comfort and protocol version if
 // its version is still v.Version-1.
 func (tx *Tx) UpdateVisit(v visits.Visit) error {
-	comfort, err := marshal("marshal comfort", v.Comfort)
+	comfort, err := marshal("marshal comfort", comfortToDoc(v.Comfort))
 	if err != nil {
 		return err
 	}
@@ -340,43 +342,6 @@ func (tx *Tx) Vitals(visitID string) ([]vitals.Reading, error) {
 		out = append(out, r)
 	}
 	return out, tx.db.mapErr("list vitals", rows.Err())
-}
-
-// InsertFact records a fact stated at a visit (fasting, ride, ...) as JSON.
-func (tx *Tx) InsertFact(clinicID, visitID, kind string, data any, by string, at time.Time) error {
-	s, err := marshal("marshal fact", data)
-	if err != nil {
-		return err
-	}
-	_, err = tx.exec("insert fact", `INSERT INTO visit_facts (id, clinic_id, visit_id, kind, data, recorded_by, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, ketaflow.NewID(), clinicID, visitID, kind, s, by, at)
-	return err
-}
-
-// FactRecord is when and by whom a fact was recorded.
-type FactRecord struct {
-	By, ByName string
-	At         time.Time
-}
-
-// LatestFact decodes the newest fact of a kind into dst; it reports false
-// when there is none.
-func (tx *Tx) LatestFact(visitID, kind string, dst any) (FactRecord, bool, error) {
-	var data string
-	var rec FactRecord
-	err := tx.queryRow("get fact", "fact", `SELECT f.data, f.recorded_by, u.display_name, f.recorded_at FROM visit_facts f
-		JOIN users u ON u.id = f.recorded_by WHERE f.visit_id = $1 AND f.kind = $2 ORDER BY f.recorded_at DESC, f.id DESC LIMIT 1`,
-		[]any{visitID, kind}, &data, &rec.By, &rec.ByName, &rec.At)
-	if ketaflow.IsCode(err, ketaflow.ENotFound) {
-		return rec, false, nil
-	}
-	if err != nil {
-		return rec, false, err
-	}
-	if err := json.Unmarshal([]byte(data), dst); err != nil {
-		return rec, false, ketaflow.Internal("decode fact", err)
-	}
-	return rec, true, nil
 }
 
 // Alert is a PHQ-9 item 9 safety alert with its latest risk assessment.

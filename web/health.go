@@ -8,15 +8,16 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 )
 
-// healthz answers 200 when the database answers.
+// healthz answers 200 when the database answers, naming it.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	if err := s.app.DB.Ping(ctx); err != nil {
+	database, err := s.app.Health(ctx)
+	if err != nil {
 		s.log.Error("health check failed", "err", err)
 		WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "not answering"})
 		return nil
 	}
-	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": string(s.app.DB.Dialect)})
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": database})
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/store"
@@ -71,7 +72,7 @@ func TestNurseCannotAddUsers(t *testing.T) {
 
 func (f *fixture) deniedCount(action, username string) int {
 	f.T.Helper()
-	entries, err := f.App.SearchAudit(context.Background(), f.Actor("admin"), store.AuditQuery{Action: action, UserID: f.Users[username].ID})
+	entries, err := f.App.SearchAudit(context.Background(), f.Actor("admin"), app.AuditQuery{Action: action, UserID: f.Users[username].ID})
 	if err != nil {
 		f.T.Fatal(err)
 	}

@@ -6,9 +6,13 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
-	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/web"
 )
+
+// apiAlerts is the clinic's safety alerts.
+type apiAlerts struct {
+	Alerts []apiAlert `json:"alerts"`
+}
 
 func (h *API) alerts(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	var p ketaflow.Problems
@@ -20,11 +24,7 @@ func (h *API) alerts(w http.ResponseWriter, r *http.Request, actor access.Actor)
 	if err != nil {
 		return err
 	}
-	out := make([]store.Alert, len(list))
-	for i, a := range list {
-		out[i] = utcAlert(a)
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"alerts": out})
+	web.WriteJSON(w, http.StatusOK, apiAlerts{Alerts: toAPIAlerts(list)})
 	return nil
 }
 
@@ -32,11 +32,7 @@ func (h *API) assessAlert(w http.ResponseWriter, r *http.Request, actor access.A
 	if err := h.app.Authorize(r.Context(), actor, access.AlertAssess, access.CatQuestionnaire); err != nil {
 		return err
 	}
-	var in struct {
-		Risk    string `json:"risk"`
-		Plan    string `json:"plan"`
-		Proceed *bool  `json:"proceed"`
-	}
+	var in apiAssessment
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -44,10 +40,10 @@ func (h *API) assessAlert(w http.ResponseWriter, r *http.Request, actor access.A
 	if in.Proceed == nil {
 		return ketaflow.Invalid("proceed", "say whether dosing may go ahead today: proceed true or false")
 	}
-	al, err := h.app.AssessAlert(r.Context(), actor, r.PathValue("id"), app.Assessment{Risk: in.Risk, Plan: in.Plan, Proceed: *in.Proceed})
+	al, _, err := h.app.AssessAlert(r.Context(), actor, r.PathValue("id"), app.Assessment{Risk: in.Risk, Plan: in.Plan, Proceed: *in.Proceed})
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusCreated, utcAlert(al))
+	web.WriteJSON(w, http.StatusCreated, toAPIAlert(al))
 	return nil
 }

@@ -1,7 +1,11 @@
 // Package api is ketaflow's JSON API: every endpoint under /api/v1/ and the
 // OpenAPI document that describes them at /api/openapi.json. Handlers call
-// the services of package app and shape their answers with the wire types of
-// the payload files; errors are JSON. It mounts on the core in package web.
+// the services of package app and answer with the view a service returns,
+// assembled in its own transaction and redacted for the caller's role: no
+// handler reads again after a write, or hides a field. The answers and the
+// request bodies are the API's own wire types (payload*.go), mapped from
+// the views in one place, so that a change of a domain type cannot change
+// the API unseen; errors are JSON. It mounts on the core in package web.
 package api
 
 import (

@@ -7,13 +7,13 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
-	"github.com/ketaflow/ketaflow/store"
+	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/web"
 )
 
 func (h *API) audit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	q := r.URL.Query()
-	aq := store.AuditQuery{PatientID: q.Get("patient_id"), UserID: q.Get("user_id"), Action: q.Get("action")}
+	aq := app.AuditQuery{PatientID: q.Get("patient_id"), UserID: q.Get("user_id"), Action: q.Get("action")}
 	var p ketaflow.Problems
 	for _, f := range []struct {
 		name string
@@ -48,6 +48,10 @@ func (h *API) audit(w http.ResponseWriter, r *http.Request, actor access.Actor) 
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"entries": entries})
+	out := apiAuditEntries{Entries: make([]apiAuditEntry, len(entries))}
+	for i, e := range entries {
+		out.Entries[i] = toAPIAuditEntry(e)
+	}
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -3,9 +3,7 @@ package api
 import (
 	"net/http"
 
-	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
-	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/web"
 )
 
@@ -14,20 +12,20 @@ func (h *API) clinic(w http.ResponseWriter, r *http.Request, actor access.Actor)
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, c)
+	web.WriteJSON(w, http.StatusOK, toAPIClinic(c))
 	return nil
 }
 
 func (h *API) updateClinic(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[app.ClinicChange](h, r, actor, access.ClinicEdit, access.CatClinic)
+	in, err := authorizedBody[apiClinicChange](h, r, actor, access.ClinicEdit, access.CatClinic)
 	if err != nil {
 		return err
 	}
-	c, err := h.app.UpdateClinic(r.Context(), actor, in)
+	c, err := h.app.UpdateClinic(r.Context(), actor, in.change())
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, c)
+	web.WriteJSON(w, http.StatusOK, toAPIClinic(c))
 	return nil
 }
 
@@ -36,10 +34,11 @@ func (h *API) chairs(w http.ResponseWriter, r *http.Request, actor access.Actor)
 	if err != nil {
 		return err
 	}
-	if cs == nil {
-		cs = []ketaflow.Chair{}
+	out := apiChairs{Chairs: make([]apiChair, len(cs))}
+	for i, c := range cs {
+		out.Chairs[i] = toAPIChair(c)
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"chairs": cs})
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -47,9 +46,7 @@ func (h *API) addChair(w http.ResponseWriter, r *http.Request, actor access.Acto
 	if err := h.app.Authorize(r.Context(), actor, access.ClinicEdit, access.CatClinic); err != nil {
 		return err
 	}
-	var in struct {
-		Name string `json:"name"`
-	}
+	var in apiNewChair
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -57,19 +54,19 @@ func (h *API) addChair(w http.ResponseWriter, r *http.Request, actor access.Acto
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusCreated, c)
+	web.WriteJSON(w, http.StatusCreated, toAPIChair(c))
 	return nil
 }
 
 func (h *API) updateChair(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[app.ChairChange](h, r, actor, access.ClinicEdit, access.CatClinic)
+	in, err := authorizedBody[apiChairChange](h, r, actor, access.ClinicEdit, access.CatClinic)
 	if err != nil {
 		return err
 	}
-	c, err := h.app.UpdateChair(r.Context(), actor, r.PathValue("id"), in)
+	c, err := h.app.UpdateChair(r.Context(), actor, r.PathValue("id"), in.change())
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, c)
+	web.WriteJSON(w, http.StatusOK, toAPIChair(c))
 	return nil
 }

@@ -4,36 +4,20 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
-	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/discharge"
 	"github.com/ketaflow/ketaflow/visits"
 	"github.com/ketaflow/ketaflow/web"
 )
-
-// apiDischarge is every discharge criterion, met or not, now.
-type apiDischarge struct {
-	Ready                 bool                  `json:"ready"`
-	Criteria              []discharge.Criterion `json:"criteria"`
-	EarliestAt            *time.Time            `json:"earliest_at"`
-	ReadyWithoutMinimumAt *time.Time            `json:"ready_without_minimum_at"`
-}
 
 func (h *API) recordAldrete(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := h.app.Authorize(r.Context(), actor, access.DischargeRecord, access.CatClinical); err != nil {
 		return err
 	}
 	// Each item is said outright: an item left out must not score 0.
-	var in struct {
-		Activity         *int `json:"activity"`
-		Respiration      *int `json:"respiration"`
-		Circulation      *int `json:"circulation"`
-		Consciousness    *int `json:"consciousness"`
-		OxygenSaturation *int `json:"oxygen_saturation"`
-	}
+	var in apiAldreteInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -55,27 +39,33 @@ func (h *API) recordAldrete(w http.ResponseWriter, r *http.Request, actor access
 	if err := p.Err(); err != nil {
 		return err
 	}
-	if err := h.app.RecordAldrete(r.Context(), actor, visitID(r), a); err != nil {
-		return err
-	}
-	// The answer is the score as recorded: its time and assessor.
-	sv, err := h.sessionView(r, actor)
+	v, err := h.app.RecordAldrete(r.Context(), actor, visitID(r), a)
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusCreated, toAPIAldrete(sv.Aldrete))
+	// The answer is the score as recorded: its time and assessor.
+	s, err := sessionOf(v)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, toAPIAldrete(s.Aldrete))
 	return nil
 }
 
 func (h *API) recordDischargeFacts(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[app.DischargeFacts](h, r, actor, access.DischargeRecord, access.CatVisit)
+	in, err := authorizedBody[apiDischargeFacts](h, r, actor, access.DischargeRecord, access.CatVisit)
 	if err != nil {
 		return err
 	}
-	if err := h.app.RecordDischargeFacts(r.Context(), actor, visitID(r), in); err != nil {
+	v, err := h.app.RecordChecklist(r.Context(), actor, visitID(r), in.checklist())
+	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, toAPIDischargeFacts(in))
+	s, err := sessionOf(v)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, toAPIDischargeFacts(s.Checklist))
 	return nil
 }
 
@@ -124,10 +114,15 @@ func (h *API) recordMedications(w http.ResponseWriter, r *http.Request, actor ac
 	if err := p.Err(); err != nil {
 		return err
 	}
-	if err := h.app.RecordMedications(r.Context(), actor, visitID(r), m); err != nil {
+	v, err := h.app.RecordMedications(r.Context(), actor, visitID(r), m)
+	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, m)
+	s, err := sessionOf(v)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, toAPIMedications(s.Medications))
 	return nil
 }
 
@@ -135,9 +130,7 @@ func (h *API) discharge(w http.ResponseWriter, r *http.Request, actor access.Act
 	if err := h.app.Authorize(r.Context(), actor, access.VisitMove, access.CatVisit); err != nil {
 		return err
 	}
-	var in struct {
-		To string `json:"to"`
-	}
+	var in apiDischargeInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -147,12 +140,13 @@ func (h *API) discharge(w http.ResponseWriter, r *http.Request, actor access.Act
 	}
 	v, err := h.app.Discharge(r.Context(), actor, visitID(r), to)
 	if ketaflow.IsCode(err, ketaflow.EBlocked) {
+		// The refusal comes with the visit as it stood: its criteria, each
+		// with what is missing.
 		web.LogError(h.log, r, err)
 		e := ketaflow.AsError(err)
-		body := apiDischargeBlocked{Error: apiErrorBody{Code: e.Code, Message: e.Message, Field: e.Field}, Unmet: []discharge.Criterion{}}
-		// The criteria as they stand now, each with what is missing.
-		if sv, verr := h.sessionView(r, actor); verr == nil {
-			body.Unmet = append(body.Unmet, sv.Discharge.Unmet()...)
+		body := apiDischargeBlocked{Error: apiErrorBody{Code: e.Code, Message: e.Message, Field: e.Field}, Unmet: []apiCriterion{}}
+		if v.Session != nil {
+			body.Unmet = toAPICriteria(v.Session.Discharge.Unmet())
 		}
 		web.WriteJSON(w, http.StatusUnprocessableEntity, body)
 		return nil
@@ -160,7 +154,7 @@ func (h *API) discharge(w http.ResponseWriter, r *http.Request, actor access.Act
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"visit": h.visitOut(r.Context(), actor, v)})
+	web.WriteJSON(w, http.StatusOK, apiVisitAnswer{Visit: visitOf(v)})
 	return nil
 }
 
@@ -169,36 +163,34 @@ func (h *API) remsForms(w http.ResponseWriter, r *http.Request, actor access.Act
 	if err != nil {
 		return err
 	}
-	out := make([]apiREMSListItem, len(list))
+	out := apiREMSList{Forms: make([]apiREMSListItem, len(list))}
 	for i, f := range list {
-		out[i] = apiREMSListItem{ID: f.ID, VisitID: f.VisitID, PatientID: f.PatientID, PatientName: f.PatientName,
-			TreatmentDate: f.Form.TreatmentDate, DoseMg: f.Form.DoseMg, State: f.State, GeneratedAt: utcTime(f.GeneratedAt),
-			DueBy: utcTime(f.DueBy), SubmittedAt: utcTimePtr(f.SubmittedAt), SubmittedBy: f.SubmittedBy, Confirmation: f.Confirm}
+		out.Forms[i] = toAPIREMSListItem(f)
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"forms": out})
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (h *API) remsForm(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	row, err := h.app.REMSForm(r.Context(), actor, visitID(r))
+	f, err := h.app.REMSForm(r.Context(), actor, visitID(r))
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, toAPIREMSForm(row, h.app.Clock.Now()))
+	web.WriteJSON(w, http.StatusOK, toAPIREMSForm(f))
 	return nil
 }
 
 func (h *API) remsFormPDF(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	row, err := h.app.REMSForm(r.Context(), actor, visitID(r))
+	f, err := h.app.REMSForm(r.Context(), actor, visitID(r))
 	if err != nil {
 		return err
 	}
-	pdf, err := discharge.RenderPDF(row.Form)
+	pdf, err := discharge.RenderPDF(f.Form)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="rems-`+row.Form.TreatmentDate.String()+`.pdf"`)
+	w.Header().Set("Content-Disposition", `inline; filename="rems-`+f.Form.TreatmentDate.String()+`.pdf"`)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(pdf)
 	return nil
@@ -209,14 +201,11 @@ func (h *API) assembleREMSForm(w http.ResponseWriter, r *http.Request, actor acc
 	if err != nil {
 		return err
 	}
-	if _, err := h.app.AssembleREMSForm(r.Context(), actor, visitID(r)); err != nil {
-		return err
-	}
-	row, err := h.app.REMSForm(r.Context(), actor, visitID(r))
+	f, _, err := h.app.AssembleREMSForm(r.Context(), actor, visitID(r))
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusCreated, toAPIREMSForm(row, h.app.Clock.Now()))
+	web.WriteJSON(w, http.StatusCreated, toAPIREMSForm(f))
 	return nil
 }
 
@@ -224,19 +213,14 @@ func (h *API) submitREMSForm(w http.ResponseWriter, r *http.Request, actor acces
 	if err := h.app.Authorize(r.Context(), actor, access.REMSSubmit, access.CatDose); err != nil {
 		return err
 	}
-	var in struct {
-		Confirmation string `json:"confirmation"`
-	}
+	var in apiSubmissionInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := h.app.SubmitREMSForm(r.Context(), actor, visitID(r), in.Confirmation); err != nil {
-		return err
-	}
-	row, err := h.app.REMSForm(r.Context(), actor, visitID(r))
+	f, _, err := h.app.SubmitREMSForm(r.Context(), actor, visitID(r), in.Confirmation)
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusCreated, toAPIREMSForm(row, h.app.Clock.Now()))
+	web.WriteJSON(w, http.StatusCreated, toAPIREMSForm(f))
 	return nil
 }

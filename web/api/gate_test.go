@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
@@ -171,7 +173,13 @@ func TestOverrides(t *testing.T) {
 			p := f.GatePatient("Unweighed Patient", false)
 			unweighed := f.BookVisit(p.ID)
 			f.MoveVisit("frontdesk", unweighed, "checked_in", "")
+			// No block of these gates may be overridden: the override step
+			// is not offered, and the request is refused by the gate's own
+			// rule, naming the check.
 			for _, c := range []struct{ id, check string }{{noRide, "ride_home"}, {alerted, "safety_alert"}, {unweighed, "weight"}} {
+				if _, offered := f.VisitScreen("prescriber", c.id).Action("override"); offered {
+					t.Errorf("%s: the override step is offered", c.check)
+				}
 				status, e := override("prescriber", c.id, c.check)
 				if status != http.StatusUnprocessableEntity || e.Error.Code != "blocked" || e.Error.Field != "check" {
 					t.Errorf("override %s: got %d %+v, want 422 blocked", c.check, status, e)
@@ -180,10 +188,20 @@ func TestOverrides(t *testing.T) {
 					t.Errorf("%s: after the refused override %+v %v", c.check, s.Facts.Overrides, s.Gate.Blocking)
 				}
 			}
-			// A check that passes has nothing to override.
+			// Beside a block that may be overridden, the one that may not
+			// is refused by the gate's own rule, naming the check.
+			f.recordBP(noRide, 165, 95)
+			if status, e := override("prescriber", noRide, "ride_home"); status != http.StatusUnprocessableEntity || e.Error.Code != "blocked" || e.Error.Field != "check" {
+				t.Errorf("override ride_home beside a BP block: got %d %+v, want 422 blocked", status, e)
+			}
+			// A check that passes has nothing to override, whatever else
+			// the gate says.
 			id, _ := f.ReadyVisit()
 			if status, e := override("prescriber", id, "blood_pressure"); status != http.StatusBadRequest || e.Error.Field != "check" {
 				t.Errorf("override of a passing check: got %d %+v, want 400", status, e)
+			}
+			if status, e := override("prescriber", noRide, "spo2"); status != http.StatusBadRequest || e.Error.Field != "check" {
+				t.Errorf("override of a passing check beside a BP block: got %d %+v, want 400", status, e)
 			}
 		})
 	})
@@ -426,6 +444,26 @@ func TestVisitKeepsTheProtocolVersionItWasCheckedInUnder(t *testing.T) {
 	})
 }
 
+// noClinicalChecks checks that a gate given to a role that may not see
+// clinical findings has none of the clinical checks: no status, no
+// blocking, no override, and says that they are left out.
+func noClinicalChecks(t *testing.T, where string, g webtest.GateJSON) {
+	t.Helper()
+	if !g.ClinicalHidden {
+		t.Errorf("%s: the gate does not say that clinical checks are left out", where)
+	}
+	for _, c := range g.Checks {
+		if app.ClinicalCheck(intake.CheckID(c.ID)) {
+			t.Errorf("%s: the gate shows the clinical check %s (status %s)", where, c.ID, c.Status)
+		}
+	}
+	for _, id := range g.Blocking {
+		if app.ClinicalCheck(intake.CheckID(id)) {
+			t.Errorf("%s: the gate blocks on the clinical check %s", where, id)
+		}
+	}
+}
+
 func TestFrontDeskSeesNoClinicalContentButRecordsTheRide(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
@@ -465,21 +503,30 @@ func TestFrontDeskSeesNoClinicalContentButRecordsTheRide(t *testing.T) {
 		if s.Visit.State != "checked_in" || len(s.Gate.Checks) == 0 {
 			t.Errorf("front desk sees state %s and %d checks", s.Visit.State, len(s.Gate.Checks))
 		}
-		// The overridden block reads as overridden, not as a block, without
-		// the prescriber's written reason.
+		// Front desk gets no clinical check at all, not even its status:
+		// the overridden BP block is simply not there, nor is the
+		// prescriber's reason; the gate reads cleared.
+		noClinicalChecks(t, "front desk GET visit", s.Gate)
 		if !s.Gate.Cleared || len(s.Gate.Blocking) != 0 || strings.Contains(string(body), "white-coat") {
 			t.Errorf("front desk gate: cleared %t, blocking %v", s.Gate.Cleared, s.Gate.Blocking)
 		}
-		for _, c := range s.Gate.Checks {
-			if c.ID == "blood_pressure" && c.Override == nil {
-				t.Errorf("front desk does not see that the BP block is overridden: %+v", c)
-			}
+		if s.Gate.Status("ride_home") != "pass" {
+			t.Errorf("front desk does not see the ride home it arranges: %+v", s.Gate.Checks)
 		}
-		// A write answers front desk with each check's verdict only.
+		// Nor does a write's gate carry one.
+		var ride struct {
+			Gate webtest.GateJSON `json:"gate"`
+		}
 		status, body, _ = f.rawAPI("frontdesk", "PUT", "/api/v1/visits/"+id+"/ride", map[string]any{"driver_name": "Ana Alvarez", "driver_phone": "+1 555 010 0143"})
 		if status != http.StatusOK || strings.Contains(string(body), "171/104") || strings.Contains(string(body), "mmHg") {
 			t.Errorf("front desk ride: %d %s", status, body)
 		}
+		if err := json.Unmarshal(body, &ride); err != nil {
+			t.Fatal(err)
+		}
+		noClinicalChecks(t, "front desk PUT ride", ride.Gate)
+		// The admin reads the visit as front desk does.
+		noClinicalChecks(t, "admin GET visit", f.VisitScreen("admin", id).Gate)
 
 		// Therapists read clinical content but do not record vitals.
 		var e webtest.APIErr

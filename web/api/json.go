@@ -115,13 +115,14 @@ func decodeFrom(dec *json.Decoder, v any, prefix string) error {
 	return nil
 }
 
-// jsonPath drops the names of embedded Go structs ("Record.height_cm")
-// from a field path, leaving the JSON names a client sent.
+// jsonPath drops the names of embedded Go structs ("apiRecord.height_cm")
+// from a field path, leaving the JSON names a client sent: those are
+// snake_case, a Go type's name has a capital letter.
 func jsonPath(field string) string {
 	parts := strings.Split(field, ".")
 	kept := parts[:0]
 	for _, p := range parts {
-		if p != "" && !(p[0] >= 'A' && p[0] <= 'Z') {
+		if p != "" && strings.ToLower(p) == p {
 			kept = append(kept, p)
 		}
 	}

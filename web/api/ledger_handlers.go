@@ -33,20 +33,20 @@ func (h *API) lots(w http.ResponseWriter, r *http.Request, actor access.Actor) e
 	if err != nil {
 		return err
 	}
-	out := make([]apiLot, len(lots))
+	out := apiLots{Lots: make([]apiLot, len(lots))}
 	for i, l := range lots {
-		out[i] = toAPILot(l)
+		out.Lots[i] = toAPILot(l)
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"lots": out})
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (h *API) receiveLot(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[app.NewLot](h, r, actor, access.LedgerReceive, access.CatControlled)
+	in, err := authorizedBody[apiNewLot](h, r, actor, access.LedgerReceive, access.CatControlled)
 	if err != nil {
 		return err
 	}
-	l, err := h.app.ReceiveLot(r.Context(), actor, in)
+	l, err := h.app.ReceiveLot(r.Context(), actor, in.newLot())
 	if err != nil {
 		return err
 	}
@@ -60,12 +60,12 @@ func (h *API) lot(w http.ResponseWriter, r *http.Request, actor access.Actor) er
 	if err != nil {
 		return err
 	}
-	entries := make([]apiEntry, len(b.Entries))
+	out := apiLotBook{Lot: toAPILot(b.Lot), Entries: make([]apiEntry, len(b.Entries)), OpenDraws: b.Balance.OpenDraws(),
+		Discrepancies: toAPIDiscrepancies(b.Discrepancies)}
 	for i, e := range b.Entries {
-		entries[i] = toAPIEntry(e)
+		out.Entries[i] = toAPIEntry(e)
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"lot": toAPILot(b.Lot), "entries": entries,
-		"open_draws": b.Balance.OpenDraws(), "discrepancies": toAPIDiscrepancies(b.Discrepancies)})
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -89,11 +89,10 @@ func (h *API) appendLedger(w http.ResponseWriter, r *http.Request, actor access.
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"entry": toAPIEntry(res.Entry), "on_hand": res.Balance.OnHand(), "unit": res.Lot.Unit()}
-	if res.Discrepancy != nil {
-		out["discrepancy"] = res.Discrepancy
-	}
-	web.WriteJSON(w, http.StatusCreated, out)
+	// The lot is as it stands after the entry, from the write's own
+	// transaction.
+	web.WriteJSON(w, http.StatusCreated, apiAppended{Entry: toAPIEntry(res.Entry), OnHand: res.Lot.OnHand, Unit: res.Lot.Unit(),
+		Discrepancy: toAPICountDifference(res.Discrepancy)})
 	return nil
 }
 
@@ -106,6 +105,6 @@ func (h *API) discrepancies(w http.ResponseWriter, r *http.Request, actor access
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"discrepancies": toAPIDiscrepancies(ds)})
+	web.WriteJSON(w, http.StatusOK, apiDiscrepancies{Discrepancies: toAPIDiscrepancies(ds)})
 	return nil
 }

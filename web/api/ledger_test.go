@@ -52,12 +52,12 @@ func TestLedgerAPI(t *testing.T) {
 				Difference float64 `json:"difference"`
 			} `json:"discrepancy"`
 		}
-		resp = f.API("nurse", "POST", entries, map[string]any{"kind": "draw", "quantity": 0.64, "visit_id": visit.ID}, &res)
+		resp = f.API("nurse", "POST", entries, map[string]any{"kind": "draw", "quantity": 0.64, "visit_id": visit.Visit.ID}, &res)
 		if resp.StatusCode != http.StatusCreated || res.OnHand != 9.36 || res.Entry.Seq != 2 {
 			t.Fatalf("draw: %d %+v", resp.StatusCode, res)
 		}
 		e = webtest.APIErr{}
-		resp = f.API("nurse", "POST", entries, map[string]any{"kind": "draw", "quantity": 10, "visit_id": visit.ID}, &e)
+		resp = f.API("nurse", "POST", entries, map[string]any{"kind": "draw", "quantity": 10, "visit_id": visit.Visit.ID}, &e)
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(e.Error.Message, "K100-7") {
 			t.Errorf("overdraw: %d %+v, want 422 naming the lot", resp.StatusCode, e)
 		}
@@ -113,7 +113,7 @@ func TestLedgerAPI(t *testing.T) {
 		}
 		f.API("prescriber", "GET", "/api/v1/lots/"+lot.ID, nil, &book)
 		if book.Lot.OnHand != 9 || len(book.Entries) != 4 || book.Entries[3].Resolves != countID || book.Entries[3].WitnessName != "Test nurse" ||
-			book.OpenDraws[visit.ID] != 0.64 {
+			book.OpenDraws[visit.Visit.ID] != 0.64 {
 			t.Errorf("lot book: %+v", book)
 		}
 		var lots struct {

@@ -1,13 +1,11 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
@@ -50,10 +48,11 @@ func (h *API) listPatients(w http.ResponseWriter, r *http.Request, actor access.
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []patients.Patient{}
+	out := apiPatients{Patients: make([]apiPatient, len(list))}
+	for i, p := range list {
+		out.Patients[i] = toAPIPatient(p)
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"patients": list})
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -62,21 +61,19 @@ func (h *API) createPatient(w http.ResponseWriter, r *http.Request, actor access
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	p, err := h.app.CreatePatient(r.Context(), actor, in.Record, in.Weight)
+	var weight *app.NewWeight
+	if in.Weight != nil {
+		nw := in.Weight.newWeight()
+		weight = &nw
+	}
+	p, err := h.app.CreatePatient(r.Context(), actor, in.record(), weight)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/patients/"+p.ID)
 	w.Header().Set("ETag", etag(p.Version))
-	web.WriteJSON(w, http.StatusCreated, readableForAPI(actor, p))
+	web.WriteJSON(w, http.StatusCreated, toAPIPatient(p))
 	return nil
-}
-
-func readableForAPI(actor access.Actor, p patients.Patient) patients.Patient {
-	if access.Can(actor.Role, access.PatientReadClinical) {
-		return p
-	}
-	return p.Redacted()
 }
 
 func (h *API) getPatient(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -85,18 +82,14 @@ func (h *API) getPatient(w http.ResponseWriter, r *http.Request, actor access.Ac
 		return err
 	}
 	w.Header().Set("ETag", etag(p.Version))
-	web.WriteJSON(w, http.StatusOK, p)
+	web.WriteJSON(w, http.StatusOK, toAPIPatient(p))
 	return nil
 }
 
 func (h *API) amendPatient(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	// The body holds the fields to change (any subset of the record), why,
 	// and optionally the version amended (else If-Match).
-	var in struct {
-		Reason  string          `json:"reason"`
-		Version int             `json:"version"`
-		Record  json.RawMessage `json:"record"`
-	}
+	var in apiAmendment
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -107,14 +100,22 @@ func (h *API) amendPatient(w http.ResponseWriter, r *http.Request, actor access.
 	if len(in.Record) == 0 || in.Record[0] != '{' {
 		return ketaflow.Invalid("record", "record must be an object with the fields to change")
 	}
+	// The fields sent are decoded onto the record as it stands, in the
+	// API's own shape of it, and set back: a field the API does not carry
+	// is left as it is.
 	p, err := h.app.AmendPatient(r.Context(), actor, r.PathValue("id"), version, in.Reason, func(rec *patients.Record) error {
-		return decodeStrict(in.Record, rec, "record.")
+		wire := toAPIRecord(*rec)
+		if err := decodeStrict(in.Record, &wire, "record."); err != nil {
+			return err
+		}
+		wire.applyTo(rec)
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	w.Header().Set("ETag", etag(p.Version))
-	web.WriteJSON(w, http.StatusOK, p)
+	web.WriteJSON(w, http.StatusOK, toAPIPatient(p))
 	return nil
 }
 
@@ -123,7 +124,11 @@ func (h *API) patientVersions(w http.ResponseWriter, r *http.Request, actor acce
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"versions": vs})
+	out := apiPatientVersions{Versions: make([]apiPatientVersion, len(vs))}
+	for i, v := range vs {
+		out.Versions[i] = toAPIPatientVersion(v)
+	}
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -132,23 +137,24 @@ func (h *API) listWeights(w http.ResponseWriter, r *http.Request, actor access.A
 	if err != nil {
 		return err
 	}
-	if ws == nil {
-		ws = []patients.Weight{}
+	out := apiWeights{Weights: make([]apiWeight, len(ws))}
+	for i, wt := range ws {
+		out.Weights[i] = toAPIWeight(wt)
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"weights": ws})
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (h *API) recordWeight(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	var in app.NewWeight
+	var in apiNewWeight
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	wt, err := h.app.RecordWeight(r.Context(), actor, r.PathValue("id"), in)
+	wt, err := h.app.RecordWeight(r.Context(), actor, r.PathValue("id"), in.newWeight())
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusCreated, wt)
+	web.WriteJSON(w, http.StatusCreated, toAPIWeight(wt))
 	return nil
 }
 
@@ -157,7 +163,7 @@ func (h *API) patientVisits(w http.ResponseWriter, r *http.Request, actor access
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"visits": toAPIRows(list)})
+	web.WriteJSON(w, http.StatusOK, apiVisitList{Visits: toAPIRows(list)})
 	return nil
 }
 
@@ -216,14 +222,7 @@ func (h *API) routeAdvice(w http.ResponseWriter, r *http.Request, actor access.A
 	}
 	out := make([]apiAdvice, len(advice))
 	for i, a := range advice {
-		pr := a.Profile
-		out[i] = apiAdvice{Route: a.Route, Rank: a.Rank, Score: a.Score, Reasons: a.Reasons, Profile: apiRouteProfile{
-			Label: pr.Label, How: pr.How, Onset: pr.Onset, DoseControl: pr.DoseControl, Needles: pr.Needles,
-			ChairMinutes: int(pr.ChairTime / time.Minute), MonitoringMinutes: int(pr.Monitoring / time.Minute),
-			Regulation: pr.Regulation, OftenInsured: pr.OftenInsured, NeedsREMS: pr.NeedsREMS}}
-		if out[i].Reasons == nil {
-			out[i].Reasons = []string{}
-		}
+		out[i] = toAPIAdvice(a)
 	}
 	prior := map[protocol.Route]intake.Response{}
 	for rt, resp := range f.PriorResponse {
@@ -231,12 +230,8 @@ func (h *API) routeAdvice(w http.ResponseWriter, r *http.Request, actor access.A
 			prior[rt] = resp
 		}
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{
-		"patient_id": patient.ID,
-		"factors": map[string]any{"needle_fear": f.NeedleFear, "wants_insurance": f.WantsInsurance,
-			"minutes_available": f.MinutesAvailable, "prior_response": prior},
-		"advice": out,
-		"note":   "Advice only: it ranks the routes for discussion; the prescriber decides.",
-	})
+	web.WriteJSON(w, http.StatusOK, apiRouteAdvice{PatientID: patient.ID, Factors: apiFactors{NeedleFear: f.NeedleFear,
+		WantsInsurance: f.WantsInsurance, MinutesAvailable: f.MinutesAvailable, PriorResponse: prior}, Advice: out,
+		Note: "Advice only: it ranks the routes for discussion; the prescriber decides."})
 	return nil
 }

@@ -5,20 +5,42 @@ import (
 	"github.com/ketaflow/ketaflow/protocol"
 )
 
-// apiProtocolVersion is a protocol version as the API shows it.
+// apiProtocolVersion is a protocol version as the API shows it. Its rules
+// are the protocol's own document (protocol.Protocol), served as they are:
+// the document is the protocol's versioned format, saved with every
+// version and read back by programs that compare versions, so it is not
+// mapped field by field here; its changes are.
 type apiProtocolVersion struct {
-	Number        int               `json:"number"`
-	CreatedAt     string            `json:"created_at"`
-	CreatedBy     string            `json:"created_by"`
-	CreatedByName string            `json:"created_by_name"`
-	Reason        string            `json:"reason"`
-	Rules         protocol.Protocol `json:"rules"`
-	Changes       []protocol.Change `json:"changes,omitempty"`
+	Number        int                 `json:"number"`
+	CreatedAt     string              `json:"created_at"`
+	CreatedBy     string              `json:"created_by"`
+	CreatedByName string              `json:"created_by_name"`
+	Reason        string              `json:"reason"`
+	Rules         protocol.Protocol   `json:"rules"`
+	Changes       []apiProtocolChange `json:"changes,omitempty"`
+}
+
+// apiProtocolChange is one setting a version changed.
+type apiProtocolChange struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	Unit  string `json:"unit"`
+	From  string `json:"from"`
+	To    string `json:"to"`
 }
 
 func toAPIProtocol(v app.ProtocolVersion, changes []protocol.Change) apiProtocolVersion {
-	return apiProtocolVersion{Number: v.Number, CreatedAt: v.CreatedAt.UTC().Format("2006-01-02T15:04:05Z07:00"),
-		CreatedBy: v.CreatedBy, CreatedByName: v.CreatedByName, Reason: v.Reason, Rules: v.Rules, Changes: changes}
+	out := apiProtocolVersion{Number: v.Number, CreatedAt: v.CreatedAt.UTC().Format("2006-01-02T15:04:05Z07:00"),
+		CreatedBy: v.CreatedBy, CreatedByName: v.CreatedByName, Reason: v.Reason, Rules: v.Rules}
+	for _, c := range changes {
+		out.Changes = append(out.Changes, apiProtocolChange{Key: c.Key, Label: c.Label, Unit: c.Unit, From: c.From, To: c.To})
+	}
+	return out
+}
+
+// apiProtocolVersions is every version, newest first.
+type apiProtocolVersions struct {
+	Versions []apiProtocolVersion `json:"versions"`
 }
 
 // apiParam describes one protocol setting for programs that build forms.
@@ -32,4 +54,18 @@ type apiParam struct {
 	Min    float64            `json:"min"`
 	Max    float64            `json:"max"`
 	Value  string             `json:"value"`
+}
+
+// apiParams is every setting of the current version.
+type apiParams struct {
+	Version int        `json:"version"`
+	Params  []apiParam `json:"params"`
+}
+
+// apiNewProtocolVersion is the body of POST /api/v1/protocol/versions: the
+// settings to change (key -> text), on which version, and why.
+type apiNewProtocolVersion struct {
+	BasedOn int               `json:"based_on"`
+	Reason  string            `json:"reason"`
+	Values  map[string]string `json:"values"`
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/ketaflow/ketaflow/dosing"
 	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/session"
-	"github.com/ketaflow/ketaflow/store"
 )
 
 // seconds is a duration in whole seconds, rounded up so that a countdown
@@ -70,18 +69,74 @@ type apiOrderDefaults struct {
 	WeightMeasuredAt *time.Time     `json:"weight_measured_at"`
 }
 
-// apiDischargeFacts is the ride home, after-care and integration booking as
-// recorded (all false until recorded).
+// apiDischargeFacts is the discharge checklist: the ride home, after-care
+// and integration booking, as recorded (all false until recorded); also
+// the body of PUT /api/v1/visits/{id}/discharge-facts.
 type apiDischargeFacts struct {
 	DriverPresent     bool   `json:"driver_present"`
-	Alternative       string `json:"alternative"`
+	Alternative       string `json:"alternative"` // taxi, companion, ...: another way home
 	AftercareGiven    bool   `json:"aftercare_given"`
 	IntegrationBooked bool   `json:"integration_booked"`
 }
 
-func toAPIDischargeFacts(f app.DischargeFacts) apiDischargeFacts {
-	return apiDischargeFacts{DriverPresent: f.DriverPresent, Alternative: strings.TrimSpace(f.Alternative),
-		AftercareGiven: f.AftercareGiven, IntegrationBooked: f.IntegrationBooked}
+func toAPIDischargeFacts(c discharge.Checklist) apiDischargeFacts {
+	return apiDischargeFacts{DriverPresent: c.DriverPresent, Alternative: strings.TrimSpace(c.Alternative),
+		AftercareGiven: c.AftercareGiven, IntegrationBooked: c.IntegrationBooked}
+}
+
+func (f apiDischargeFacts) checklist() discharge.Checklist {
+	return discharge.Checklist{DriverPresent: f.DriverPresent, Alternative: f.Alternative, AftercareGiven: f.AftercareGiven,
+		IntegrationBooked: f.IntegrationBooked}
+}
+
+// apiMedications are the concomitant medications the REMS form asks about,
+// each answered yes or no.
+type apiMedications struct {
+	Benzodiazepines                    discharge.YesNo `json:"benzodiazepines"`
+	NonBenzodiazepineSedativeHypnotics discharge.YesNo `json:"non_benzodiazepine_sedative_hypnotics"`
+	Psychostimulants                   discharge.YesNo `json:"psychostimulants"`
+	MAOIs                              discharge.YesNo `json:"maois"`
+	Opioids                            discharge.YesNo `json:"opioids"`
+}
+
+func toAPIMedications(m discharge.Medications) apiMedications {
+	return apiMedications{Benzodiazepines: m.Benzodiazepines, NonBenzodiazepineSedativeHypnotics: m.NonBenzodiazepineSedativeHypnotics,
+		Psychostimulants: m.Psychostimulants, MAOIs: m.MAOIs, Opioids: m.Opioids}
+}
+
+// apiOrderInput is the body of POST /api/v1/visits/{id}/order: the fields
+// of the route ordered.
+type apiOrderInput struct {
+	MgPerKg         float64         `json:"mg_per_kg,omitempty"`
+	InfusionMinutes int             `json:"infusion_minutes,omitempty"`
+	Site            protocol.IMSite `json:"site,omitempty"`
+	SpravatoMg      int             `json:"spravato_mg,omitempty"`
+	Reason          string          `json:"reason,omitempty"` // required when replacing an order
+}
+
+func (in apiOrderInput) order() app.OrderInput {
+	return app.OrderInput{MgPerKg: in.MgPerKg, InfusionMinutes: in.InfusionMinutes, Site: in.Site, SpravatoMg: in.SpravatoMg,
+		Reason: in.Reason}
+}
+
+// apiPrepareInput is the body of POST /api/v1/visits/{id}/preparation.
+type apiPrepareInput struct {
+	VialMgPerML float64         `json:"vial_mg_per_ml,omitempty"` // IV, IM; the lot's strength when left out
+	Site        protocol.IMSite `json:"site,omitempty"`           // IM
+	LotID       string          `json:"lot_id"`
+}
+
+func (in apiPrepareInput) prepare() app.PrepareInput {
+	return app.PrepareInput{VialMgPerML: in.VialMgPerML, Site: in.Site, LotID: in.LotID}
+}
+
+// apiDoseLine is one worked figure of a preparation, with its formula.
+type apiDoseLine struct {
+	Label    string  `json:"label"`
+	Formula  string  `json:"formula"`
+	Value    float64 `json:"value"`
+	Unit     string  `json:"unit"`
+	Rounding string  `json:"rounding"`
 }
 
 // apiPreparation is a prepared dose with every worked figure, who prepared
@@ -94,7 +149,7 @@ type apiPreparation struct {
 	VialMgPerML     float64         `json:"vial_mg_per_ml"`
 	Site            protocol.IMSite `json:"site"`
 	InfusionMinutes int             `json:"infusion_minutes"`
-	Lines           []dosing.Line   `json:"lines"`
+	Lines           []apiDoseLine   `json:"lines"`
 	DoseMg          float64         `json:"dose_mg"`
 	DrawML          float64         `json:"draw_ml"`
 	BagTotalML      float64         `json:"bag_total_ml"`
@@ -113,11 +168,13 @@ type apiPreparation struct {
 func toAPIPreparation(p dosing.Preparation, lotID string) apiPreparation {
 	c := p.Calculation
 	out := apiPreparation{ID: p.ID, OrderID: p.OrderID, LotID: lotID, Route: c.Route, VialMgPerML: c.VialMgPerML, Site: c.Site,
-		InfusionMinutes: c.InfusionMinutes, Lines: []dosing.Line{}, DoseMg: c.DoseMg, DrawML: c.DrawML, BagTotalML: c.BagTotalML,
+		InfusionMinutes: c.InfusionMinutes, Lines: []apiDoseLine{}, DoseMg: c.DoseMg, DrawML: c.DrawML, BagTotalML: c.BagTotalML,
 		RateMLPerHour: c.RateMLPerHour, Devices: c.Devices, Warnings: []string{}, PreparedBy: p.PreparedBy,
 		PreparedByName: p.PreparedByName, PreparedAt: utcTime(p.PreparedAt), Verified: p.Verified(), VerifiedBy: p.VerifiedBy,
 		VerifiedByName: p.VerifiedByName, VerifiedAt: timePtr(p.VerifiedAt)}
-	out.Lines = append(out.Lines, c.Lines...)
+	for _, l := range c.Lines {
+		out.Lines = append(out.Lines, apiDoseLine{Label: l.Label, Formula: l.Formula, Value: l.Value, Unit: l.Unit, Rounding: l.Rounding})
+	}
 	out.Warnings = append(out.Warnings, c.Warnings...)
 	return out
 }
@@ -177,6 +234,24 @@ type apiInfusion struct {
 	ExpectedEnd       time.Time             `json:"expected_end"`
 }
 
+// toAPIInfusion is the session's infusion and its status now; nil when the
+// visit has none.
+func toAPIInfusion(s app.SessionView) *apiInfusion {
+	in := s.Infusion
+	if in == nil {
+		return nil
+	}
+	st := s.InfusionNow
+	ai := &apiInfusion{StartedAt: utcTime(in.StartedAt), Minutes: in.Minutes, Pauses: []apiPause{},
+		StoppedAt: utcTimePtr(in.StoppedAt), StopReason: in.StopReason, State: st.State,
+		DeliveredSeconds: seconds(st.Delivered), RemainingSeconds: seconds(st.Remaining),
+		PausedForSeconds: seconds(st.PausedFor), DeliveredFraction: st.DeliveredFraction, ExpectedEnd: utcTime(st.ExpectedEnd)}
+	for _, p := range in.Pauses {
+		ai.Pauses = append(ai.Pauses, apiPause{At: utcTime(p.At), ResumedAt: utcTimePtr(p.ResumedAt), Reason: p.Reason})
+	}
+	return ai
+}
+
 type apiDevice struct {
 	N       int        `json:"n"`
 	DueAt   time.Time  `json:"due_at"`
@@ -212,7 +287,7 @@ type apiVitalsCheck struct {
 	TakenAt      *time.Time         `json:"taken_at"`
 }
 
-func toAPICheck(d session.DueStatus) apiVitalsCheck {
+func toAPIVitalsCheck(d session.DueStatus) apiVitalsCheck {
 	return apiVitalsCheck{Kind: d.Kind, Label: d.Label, At: utcTime(d.At), AfterMinutes: int(d.After / time.Minute),
 		Opens: utcTime(d.Opens), OverdueAt: utcTime(d.OverdueAt), State: d.State, ReadingID: d.ReadingID, TakenAt: timePtr(d.TakenAt)}
 }
@@ -265,11 +340,33 @@ func toAPIAldrete(a discharge.Aldrete) apiAldrete {
 		OxygenSaturation: a.OxygenSaturation, Total: a.Total(), AssessedAt: utcTime(a.AssessedAt), AssessedBy: a.AssessedBy}
 }
 
-func toAPIDischarge(r discharge.Result) apiDischarge {
-	out := apiDischarge{Ready: r.Ready, Criteria: []discharge.Criterion{}, EarliestAt: timePtr(r.EarliestAt),
-		ReadyWithoutMinimumAt: timePtr(r.ReadyWithoutMinimumAt)}
-	out.Criteria = append(out.Criteria, r.Criteria...)
+// apiCriterion is one discharge criterion, met or not, with what it found.
+type apiCriterion struct {
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Met    bool   `json:"met"`
+	Detail string `json:"detail"`
+}
+
+func toAPICriteria(cs []discharge.Criterion) []apiCriterion {
+	out := []apiCriterion{}
+	for _, c := range cs {
+		out = append(out, apiCriterion{ID: c.ID, Title: c.Title, Met: c.Met, Detail: c.Detail})
+	}
 	return out
+}
+
+// apiDischarge is every discharge criterion, met or not, now.
+type apiDischarge struct {
+	Ready                 bool           `json:"ready"`
+	Criteria              []apiCriterion `json:"criteria"`
+	EarliestAt            *time.Time     `json:"earliest_at"`
+	ReadyWithoutMinimumAt *time.Time     `json:"ready_without_minimum_at"`
+}
+
+func toAPIDischarge(r discharge.Result) apiDischarge {
+	return apiDischarge{Ready: r.Ready, Criteria: toAPICriteria(r.Criteria), EarliestAt: timePtr(r.EarliestAt),
+		ReadyWithoutMinimumAt: timePtr(r.ReadyWithoutMinimumAt)}
 }
 
 // apiREMSStatus is where a visit's REMS form stands.
@@ -285,40 +382,40 @@ type apiREMSStatus struct {
 // the roles that may see clinical content. Objects that do not exist yet
 // (no order, no first dose, not an IV or Spravato visit) are null.
 type apiSession struct {
-	Order          *apiOrder             `json:"order"`
-	Orders         []apiOrderRow         `json:"orders"`
-	OrderDefaults  apiOrderDefaults      `json:"order_defaults"`
-	Preparation    *apiPreparation       `json:"preparation"`
-	PatientAge     int                   `json:"patient_age"`
-	FirstDoseAt    *time.Time            `json:"first_dose_at"`
-	Events         []apiSessionEvent     `json:"events"`
-	Timeline       []apiSpan             `json:"timeline"`
-	Phase          *apiPhase             `json:"phase"`
-	Infusion       *apiInfusion          `json:"infusion"`
-	Devices        *apiDevicePlan        `json:"devices"`
-	NextDevice     *apiNextDevice        `json:"next_device"`
-	VitalsSchedule []apiVitalsCheck      `json:"vitals_schedule"`
-	NextCheck      *apiVitalsCheck       `json:"next_check"`
-	Alerts         []apiSessionAlert     `json:"alerts"`
-	AdverseEvents  []apiAdverseEvent     `json:"adverse_events"`
-	Aldrete        *apiAldrete           `json:"aldrete"`
-	DischargeFacts apiDischargeFacts     `json:"discharge_facts"`
-	Medications    discharge.Medications `json:"medications"`
-	Discharge      apiDischarge          `json:"discharge"`
-	REMSForm       *apiREMSStatus        `json:"rems_form"`
+	Order          *apiOrder         `json:"order"`
+	Orders         []apiOrderRow     `json:"orders"`
+	OrderDefaults  apiOrderDefaults  `json:"order_defaults"`
+	Preparation    *apiPreparation   `json:"preparation"`
+	PatientAge     int               `json:"patient_age"`
+	FirstDoseAt    *time.Time        `json:"first_dose_at"`
+	Events         []apiSessionEvent `json:"events"`
+	Timeline       []apiSpan         `json:"timeline"`
+	Phase          *apiPhase         `json:"phase"`
+	Infusion       *apiInfusion      `json:"infusion"`
+	Devices        *apiDevicePlan    `json:"devices"`
+	NextDevice     *apiNextDevice    `json:"next_device"`
+	VitalsSchedule []apiVitalsCheck  `json:"vitals_schedule"`
+	NextCheck      *apiVitalsCheck   `json:"next_check"`
+	Alerts         []apiSessionAlert `json:"alerts"`
+	AdverseEvents  []apiAdverseEvent `json:"adverse_events"`
+	Aldrete        *apiAldrete       `json:"aldrete"`
+	DischargeFacts apiDischargeFacts `json:"discharge_facts"`
+	Medications    apiMedications    `json:"medications"`
+	Discharge      apiDischarge      `json:"discharge"`
+	REMSForm       *apiREMSStatus    `json:"rems_form"`
 	// REMSDraftError says why the REMS form could not be assembled now
 	// (a Spravato visit after the first device); "" when it could.
 	REMSDraftError string `json:"rems_draft_error"`
 }
 
-func toAPISession(s app.SessionView, now time.Time) apiSession {
+func toAPISession(s app.SessionView) apiSession {
 	d := s.Draft
 	out := apiSession{Orders: []apiOrderRow{}, PatientAge: s.PatientAge,
 		OrderDefaults: apiOrderDefaults{Route: d.Route, MgPerKg: d.MgPerKg, InfusionMinutes: d.InfusionMinutes,
 			SpravatoMg: d.SpravatoMg, WeightKG: d.WeightKG, WeightMeasuredAt: timePtr(d.WeightMeasuredAt)},
 		FirstDoseAt: utcTimePtr(s.FirstDoseAt), Events: []apiSessionEvent{}, Timeline: []apiSpan{},
 		VitalsSchedule: []apiVitalsCheck{}, Alerts: []apiSessionAlert{}, AdverseEvents: []apiAdverseEvent{},
-		DischargeFacts: toAPIDischargeFacts(s.Facts), Medications: s.Medications, Discharge: toAPIDischarge(s.Discharge), REMSDraftError: s.REMSError}
+		DischargeFacts: toAPIDischargeFacts(s.Checklist), Medications: toAPIMedications(s.Medications), Discharge: toAPIDischarge(s.Discharge), REMSDraftError: s.REMSError}
 	for _, o := range s.Orders {
 		out.Orders = append(out.Orders, apiOrderRow{apiOrder: toAPIOrder(o.Order), Replaces: o.Replaces, Reason: o.Reason})
 	}
@@ -331,7 +428,7 @@ func toAPISession(s app.SessionView, now time.Time) apiSession {
 		out.Preparation = &p
 	}
 	for _, e := range s.Events {
-		out.Events = append(out.Events, apiSessionEvent{ID: e.ID, Kind: e.Kind, N: e.N, At: utcTime(e.At), Reason: e.Reason,
+		out.Events = append(out.Events, apiSessionEvent{ID: e.ID, Kind: string(e.Kind), N: e.N, At: utcTime(e.At), Reason: e.Reason,
 			By: e.By, ByName: e.ByName, RecordedAt: utcTime(e.RecordedAt)})
 	}
 	if s.Timeline != nil {
@@ -343,17 +440,7 @@ func toAPISession(s app.SessionView, now time.Time) apiSession {
 			ElapsedSeconds: seconds(ph.Elapsed), RemainingSeconds: seconds(ph.Remaining), TotalSeconds: seconds(ph.Total),
 			Rest: ph.Rest, Over: ph.Over}
 	}
-	if in := s.Infusion; in != nil {
-		st := s.InfusionNow
-		ai := &apiInfusion{StartedAt: utcTime(in.StartedAt), Minutes: in.Minutes, Pauses: []apiPause{},
-			StoppedAt: utcTimePtr(in.StoppedAt), StopReason: in.StopReason, State: st.State,
-			DeliveredSeconds: seconds(st.Delivered), RemainingSeconds: seconds(st.Remaining),
-			PausedForSeconds: seconds(st.PausedFor), DeliveredFraction: st.DeliveredFraction, ExpectedEnd: utcTime(st.ExpectedEnd)}
-		for _, p := range in.Pauses {
-			ai.Pauses = append(ai.Pauses, apiPause{At: utcTime(p.At), ResumedAt: utcTimePtr(p.ResumedAt), Reason: p.Reason})
-		}
-		out.Infusion = ai
-	}
+	out.Infusion = toAPIInfusion(s)
 	if pl := s.Devices; pl != nil {
 		dp := &apiDevicePlan{Mg: pl.Mg, IntervalSeconds: seconds(pl.Interval), Devices: []apiDevice{}}
 		for _, d := range pl.Devices {
@@ -365,10 +452,10 @@ func toAPISession(s app.SessionView, now time.Time) apiSession {
 		out.NextDevice = &apiNextDevice{N: nd.N, DueAt: utcTime(nd.DueAt), WaitSeconds: seconds(nd.Wait), Ready: nd.Ready}
 	}
 	for _, d := range s.Schedule {
-		out.VitalsSchedule = append(out.VitalsSchedule, toAPICheck(d))
+		out.VitalsSchedule = append(out.VitalsSchedule, toAPIVitalsCheck(d))
 	}
 	if s.NextCheck != nil {
-		c := toAPICheck(*s.NextCheck)
+		c := toAPIVitalsCheck(*s.NextCheck)
 		out.NextCheck = &c
 	}
 	for _, a := range s.Alerts {
@@ -385,18 +472,10 @@ func toAPISession(s app.SessionView, now time.Time) apiSession {
 		out.Aldrete = &a
 	}
 	if r := s.REMS; r != nil {
-		out.REMSForm = &apiREMSStatus{ID: r.ID, State: remsState(*r, now), GeneratedAt: utcTime(r.GeneratedAt),
+		out.REMSForm = &apiREMSStatus{ID: r.ID, State: r.State, GeneratedAt: utcTime(r.GeneratedAt),
 			DueBy: utcTime(r.DueBy), SubmittedAt: utcTimePtr(r.SubmittedAt)}
 	}
 	return out
-}
-
-func remsState(r store.REMSRow, now time.Time) discharge.FormState {
-	var sub time.Time
-	if r.SubmittedAt != nil {
-		sub = *r.SubmittedAt
-	}
-	return discharge.FormStatus(r.DueBy, sub, now)
 }
 
 // atInput is the body of a session moment: when it happened, now when left
@@ -419,8 +498,8 @@ type adverseInput struct {
 // apiDischargeBlocked is the 422 answer to a discharge the criteria refuse:
 // the error, and each criterion not met.
 type apiDischargeBlocked struct {
-	Error apiErrorBody          `json:"error"`
-	Unmet []discharge.Criterion `json:"unmet"`
+	Error apiErrorBody   `json:"error"`
+	Unmet []apiCriterion `json:"unmet"`
 }
 
 // apiBP is a blood pressure on the REMS form.
@@ -436,35 +515,35 @@ func toAPIBP(b discharge.BP) apiBP {
 
 // apiREMSFormData is the REMS Patient Monitoring Form's fields.
 type apiREMSFormData struct {
-	PatientName           string                `json:"patient_name"`
-	PatientREMSID         string                `json:"patient_rems_id"`
-	BirthDate             ketaflow.Date         `json:"birth_date"`
-	Sex                   string                `json:"sex"`
-	PrescriberName        string                `json:"prescriber_name"`
-	SettingName           string                `json:"setting_name"`
-	SettingREMSID         string                `json:"setting_rems_id"`
-	TreatmentDate         ketaflow.Date         `json:"treatment_date"`
-	DoseMg                int                   `json:"dose_mg"`
-	LotNumbers            []string              `json:"lot_numbers"`
-	Medications           discharge.Medications `json:"medications"`
-	BPBefore              apiBP                 `json:"bp_before"`
-	BP40Min               apiBP                 `json:"bp_40_min"`
-	BPBeforeDischarge     apiBP                 `json:"bp_before_discharge"`
-	FirstDeviceAt         time.Time             `json:"first_device_at"`
-	MonitoringEndedAt     time.Time             `json:"monitoring_ended_at"`
-	MonitoringMinutes     int                   `json:"monitoring_minutes"`
-	Sedation              discharge.YesNo       `json:"sedation"`
-	Dissociation          discharge.YesNo       `json:"dissociation"`
-	RespiratoryDepression discharge.YesNo       `json:"respiratory_depression"`
-	ReadyToLeaveAt        *time.Time            `json:"ready_to_leave_at"`
-	DueBy                 *time.Time            `json:"due_by"`
-	GeneratedAt           time.Time             `json:"generated_at"`
+	PatientName           string          `json:"patient_name"`
+	PatientREMSID         string          `json:"patient_rems_id"`
+	BirthDate             ketaflow.Date   `json:"birth_date"`
+	Sex                   string          `json:"sex"`
+	PrescriberName        string          `json:"prescriber_name"`
+	SettingName           string          `json:"setting_name"`
+	SettingREMSID         string          `json:"setting_rems_id"`
+	TreatmentDate         ketaflow.Date   `json:"treatment_date"`
+	DoseMg                int             `json:"dose_mg"`
+	LotNumbers            []string        `json:"lot_numbers"`
+	Medications           apiMedications  `json:"medications"`
+	BPBefore              apiBP           `json:"bp_before"`
+	BP40Min               apiBP           `json:"bp_40_min"`
+	BPBeforeDischarge     apiBP           `json:"bp_before_discharge"`
+	FirstDeviceAt         time.Time       `json:"first_device_at"`
+	MonitoringEndedAt     time.Time       `json:"monitoring_ended_at"`
+	MonitoringMinutes     int             `json:"monitoring_minutes"`
+	Sedation              discharge.YesNo `json:"sedation"`
+	Dissociation          discharge.YesNo `json:"dissociation"`
+	RespiratoryDepression discharge.YesNo `json:"respiratory_depression"`
+	ReadyToLeaveAt        *time.Time      `json:"ready_to_leave_at"`
+	DueBy                 *time.Time      `json:"due_by"`
+	GeneratedAt           time.Time       `json:"generated_at"`
 }
 
 func toAPIREMSFormData(f discharge.REMSForm) apiREMSFormData {
 	out := apiREMSFormData{PatientName: f.PatientName, PatientREMSID: f.PatientREMSID, BirthDate: f.BirthDate, Sex: string(f.Sex),
 		PrescriberName: f.PrescriberName, SettingName: f.SettingName, SettingREMSID: f.SettingREMSID,
-		TreatmentDate: f.TreatmentDate, DoseMg: f.DoseMg, LotNumbers: []string{}, Medications: f.Medications,
+		TreatmentDate: f.TreatmentDate, DoseMg: f.DoseMg, LotNumbers: []string{}, Medications: toAPIMedications(f.Medications),
 		BPBefore: toAPIBP(f.BPBefore), BP40Min: toAPIBP(f.BPAt40), BPBeforeDischarge: toAPIBP(f.BPBeforeDischarge),
 		FirstDeviceAt: utcTime(f.FirstDeviceAt), MonitoringEndedAt: utcTime(f.MonitoringEndedAt),
 		MonitoringMinutes: f.MonitoringMinutes, Sedation: f.Sedation, Dissociation: f.Dissociation,
@@ -488,10 +567,10 @@ type apiREMSForm struct {
 	Form         apiREMSFormData     `json:"form"`
 }
 
-func toAPIREMSForm(r store.REMSRow, now time.Time) apiREMSForm {
-	return apiREMSForm{ID: r.ID, VisitID: r.VisitID, PatientID: r.PatientID, State: remsState(r, now),
+func toAPIREMSForm(r app.REMSFormView) apiREMSForm {
+	return apiREMSForm{ID: r.ID, VisitID: r.VisitID, PatientID: r.PatientID, State: r.State,
 		GeneratedAt: utcTime(r.GeneratedAt), DueBy: utcTime(r.DueBy), SubmittedAt: utcTimePtr(r.SubmittedAt),
-		SubmittedBy: r.SubmittedBy, Confirmation: r.Confirm, Form: toAPIREMSFormData(r.Form)}
+		SubmittedBy: r.SubmittedBy, Confirmation: r.Confirmation, Form: toAPIREMSFormData(r.Form)}
 }
 
 // apiREMSListItem is one form on the list of what is due.
@@ -508,4 +587,67 @@ type apiREMSListItem struct {
 	SubmittedAt   *time.Time          `json:"submitted_at"`
 	SubmittedBy   string              `json:"submitted_by"`
 	Confirmation  string              `json:"confirmation"`
+}
+
+func toAPIREMSListItem(f app.REMSListItem) apiREMSListItem {
+	return apiREMSListItem{ID: f.ID, VisitID: f.VisitID, PatientID: f.PatientID, PatientName: f.PatientName,
+		TreatmentDate: f.Form.TreatmentDate, DoseMg: f.Form.DoseMg, State: f.State, GeneratedAt: utcTime(f.GeneratedAt),
+		DueBy: utcTime(f.DueBy), SubmittedAt: utcTimePtr(f.SubmittedAt), SubmittedBy: f.SubmittedBy, Confirmation: f.Confirmation}
+}
+
+// apiREMSList is the list of REMS forms.
+type apiREMSList struct {
+	Forms []apiREMSListItem `json:"forms"`
+}
+
+// apiInfusionAnswer is the answer to a pause, resume or stop: the infusion
+// as it now stands.
+type apiInfusionAnswer struct {
+	Infusion *apiInfusion `json:"infusion"`
+}
+
+// apiFirstDose is the answer to the first administration.
+type apiFirstDose struct {
+	VisitID     string     `json:"visit_id"`
+	FirstDoseAt *time.Time `json:"first_dose_at"`
+}
+
+// apiDeviceGiven is the answer to a Spravato device after the first.
+type apiDeviceGiven struct {
+	VisitID string    `json:"visit_id"`
+	N       int       `json:"n"`
+	At      time.Time `json:"at"`
+}
+
+// apiDeviceInput is the body of POST /api/v1/visits/{id}/devices.
+type apiDeviceInput struct {
+	N  *int      `json:"n"`
+	At time.Time `json:"at"`
+}
+
+// apiInfusionInput is the body of POST /api/v1/visits/{id}/infusion.
+type apiInfusionInput struct {
+	Action string `json:"action"`
+	Reason string `json:"reason"`
+}
+
+// apiAldreteInput is the body of POST /api/v1/visits/{id}/aldrete: each
+// item said outright, since an item left out must not score 0.
+type apiAldreteInput struct {
+	Activity         *int `json:"activity"`
+	Respiration      *int `json:"respiration"`
+	Circulation      *int `json:"circulation"`
+	Consciousness    *int `json:"consciousness"`
+	OxygenSaturation *int `json:"oxygen_saturation"`
+}
+
+// apiDischargeInput is the body of POST /api/v1/visits/{id}/discharge.
+type apiDischargeInput struct {
+	To string `json:"to"`
+}
+
+// apiSubmissionInput is the body of POST
+// /api/v1/visits/{id}/rems-form/submission.
+type apiSubmissionInput struct {
+	Confirmation string `json:"confirmation"`
 }

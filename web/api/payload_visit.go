@@ -5,20 +5,21 @@ import (
 	"time"
 
 	"github.com/ketaflow/ketaflow"
-	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/intake"
-	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/protocol"
-	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/visits"
 	"github.com/ketaflow/ketaflow/vitals"
 )
 
-// The visit API: from booking to cleared for dosing. Handlers call the same
-// services as the check-in screen; what each role may see is decided there
-// (app.Visit redacts the screen), and the API only shapes it for programs:
-// snake_case names, times in UTC, lists never null.
+// The visit API's wire types: from booking to cleared for dosing. Every
+// JSON the API writes or reads is a type of this package, mapped from the
+// app's views by the toAPI functions here, so that a change of a domain
+// type cannot change the API by accident. Scalar vocabularies (a route, a
+// state, a check id) keep their domain types: they have no tags to rename.
+// What each role may see is decided by the app (its views come redacted);
+// the API only shapes them for programs: snake_case names, times in UTC,
+// lists never null.
 
 func utcTime(t time.Time) time.Time {
 	if t.IsZero() {
@@ -35,6 +36,38 @@ func utcTimePtr(t *time.Time) *time.Time {
 	return &u
 }
 
+// apiComfort is what the patient asked for in the chair.
+type apiComfort struct {
+	EyeMask      bool         `json:"eye_mask"`
+	Blanket      bool         `json:"blanket"`
+	Music        visits.Music `json:"music"`
+	LightsDimmed bool         `json:"lights_dimmed"`
+	Notes        string       `json:"notes"`
+}
+
+func toAPIComfort(c visits.Comfort) apiComfort {
+	return apiComfort{EyeMask: c.EyeMask, Blanket: c.Blanket, Music: c.Music, LightsDimmed: c.LightsDimmed, Notes: c.Notes}
+}
+
+func (c apiComfort) comfort() visits.Comfort {
+	return visits.Comfort{EyeMask: c.EyeMask, Blanket: c.Blanket, Music: c.Music, LightsDimmed: c.LightsDimmed, Notes: c.Notes}
+}
+
+// apiBooking is the body of POST /api/v1/visits.
+type apiBooking struct {
+	PatientID   string     `json:"patient_id"`
+	Route       string     `json:"route"` // as typed: "iv", "esketamine", ...
+	ChairID     string     `json:"chair_id"`
+	ScheduledAt time.Time  `json:"scheduled_at"`
+	Minutes     int        `json:"minutes"` // 0 = the route's chair time
+	Comfort     apiComfort `json:"comfort"`
+}
+
+func (b apiBooking) booking() visits.Booking {
+	return visits.Booking{PatientID: b.PatientID, Route: b.Route, ChairID: b.ChairID, ScheduledAt: b.ScheduledAt,
+		Minutes: b.Minutes, Comfort: b.Comfort.comfort()}
+}
+
 // apiVisit is a visit as the API shows it.
 type apiVisit struct {
 	ID              string         `json:"id"`
@@ -49,7 +82,7 @@ type apiVisit struct {
 	ProtocolVersion int            `json:"protocol_version"`
 	State           visits.State   `json:"state"`
 	StateLabel      string         `json:"state_label"`
-	Comfort         visits.Comfort `json:"comfort"`
+	Comfort         apiComfort     `json:"comfort"`
 	Version         int            `json:"version"`
 	CreatedAt       time.Time      `json:"created_at"`
 	UpdatedAt       time.Time      `json:"updated_at"`
@@ -58,9 +91,12 @@ type apiVisit struct {
 func toAPIVisit(v visits.Visit, chairName string) apiVisit {
 	return apiVisit{ID: v.ID, PatientID: v.PatientID, Route: v.Route, RouteLabel: v.Route.Label(), ChairID: v.ChairID,
 		ChairName: chairName, ScheduledAt: utcTime(v.ScheduledAt), EndsAt: utcTime(v.EndsAt()), Minutes: v.Minutes,
-		ProtocolVersion: v.ProtocolVersion, State: v.State, StateLabel: v.State.Label(), Comfort: v.Comfort,
+		ProtocolVersion: v.ProtocolVersion, State: v.State, StateLabel: v.State.Label(), Comfort: toAPIComfort(v.Comfort),
 		Version: v.Version, CreatedAt: utcTime(v.CreatedAt), UpdatedAt: utcTime(v.UpdatedAt)}
 }
+
+// visitOf is the visit of a view, as a write answers with it.
+func visitOf(v app.VisitView) apiVisit { return toAPIVisit(v.Visit, v.ChairName) }
 
 // apiVisitRow is a visit in a list, with whom and where.
 type apiVisitRow struct {
@@ -69,7 +105,7 @@ type apiVisitRow struct {
 	PatientMRN  string `json:"patient_mrn"`
 }
 
-func toAPIRows(rows []store.VisitRow) []apiVisitRow {
+func toAPIRows(rows []app.VisitSummary) []apiVisitRow {
 	out := make([]apiVisitRow, len(rows))
 	for i, r := range rows {
 		out[i] = apiVisitRow{apiVisit: toAPIVisit(r.Visit, r.ChairName), PatientName: r.PatientName, PatientMRN: r.PatientMRN}
@@ -77,44 +113,60 @@ func toAPIRows(rows []store.VisitRow) []apiVisitRow {
 	return out
 }
 
-// apiGate is the pre-session gate's verdict; Blocking lists the checks that
-// stop dosing now (blocks not overridden), in gate order.
-type apiGate struct {
-	Cleared         bool             `json:"cleared"`
-	Blocking        []intake.CheckID `json:"blocking"`
-	Checks          []intake.Check   `json:"checks"`
-	CrisisResources string           `json:"crisis_resources,omitempty"`
+// apiOverride is a prescriber's written override of a block.
+type apiOverride struct {
+	Check    intake.CheckID `json:"check"`
+	Evidence string         `json:"evidence"`
+	By       string         `json:"by"`
+	ByName   string         `json:"by_name"`
+	Reason   string         `json:"reason"`
+	At       time.Time      `json:"at"`
 }
 
-func toAPIGate(g intake.Gate) apiGate {
-	out := apiGate{Cleared: g.Cleared, Blocking: []intake.CheckID{}, Checks: make([]intake.Check, len(g.Checks)),
-		CrisisResources: g.CrisisResources}
-	for i, c := range g.Checks {
-		if c.Override != nil {
-			o := *c.Override
-			o.At = utcTime(o.At)
-			c.Override = &o
-		}
-		if c.Blocking() {
-			out.Blocking = append(out.Blocking, c.ID)
-		}
-		out.Checks[i] = c
+func toAPIOverride(o intake.Override) apiOverride {
+	return apiOverride{Check: o.Check, Evidence: o.Evidence, By: o.By, ByName: o.ByName, Reason: o.Reason, At: utcTime(o.At)}
+}
+
+// apiCheck is one check of the gate and its verdict.
+type apiCheck struct {
+	ID          intake.CheckID `json:"id"`
+	Title       string         `json:"title"`
+	Status      intake.Status  `json:"status"`
+	Reason      string         `json:"reason"`
+	Next        string         `json:"next,omitempty"`
+	Overridable bool           `json:"overridable"`
+	Evidence    string         `json:"evidence,omitempty"`
+	Override    *apiOverride   `json:"override,omitempty"`
+}
+
+func toAPICheck(c intake.Check) apiCheck {
+	out := apiCheck{ID: c.ID, Title: c.Title, Status: c.Status, Reason: c.Reason, Next: c.Next, Overridable: c.Overridable,
+		Evidence: c.Evidence}
+	if c.Override != nil {
+		o := toAPIOverride(*c.Override)
+		out.Override = &o
 	}
 	return out
 }
 
-// gateFor is the gate a write answers with. A role without clinical access
-// gets each check's verdict only: the reasons name readings and scores. (The
-// visit screen, GET /api/v1/visits/{id}, shows that role what app.Visit
-// allows.)
-func gateFor(actor access.Actor, g intake.Gate) apiGate {
-	out := toAPIGate(g)
-	if access.Can(actor.Role, access.PatientReadClinical) {
-		return out
-	}
-	out.CrisisResources = ""
-	for i, c := range out.Checks {
-		out.Checks[i] = intake.Check{ID: c.ID, Title: c.Title, Status: c.Status}
+// apiGate is the pre-session gate's verdict; Blocking lists the checks that
+// stop dosing now (blocks not overridden), in gate order. For a role that
+// may not see clinical findings the clinical checks are left out altogether
+// (ClinicalHidden): only the ride home and REMS are there.
+type apiGate struct {
+	Cleared         bool             `json:"cleared"`
+	Blocking        []intake.CheckID `json:"blocking"`
+	Checks          []apiCheck       `json:"checks"`
+	CrisisResources string           `json:"crisis_resources,omitempty"`
+	ClinicalHidden  bool             `json:"clinical_hidden"`
+}
+
+func toAPIGate(g app.GateView) apiGate {
+	out := apiGate{Cleared: g.Cleared, Blocking: []intake.CheckID{}, Checks: []apiCheck{}, CrisisResources: g.CrisisResources,
+		ClinicalHidden: g.ClinicalHidden}
+	out.Blocking = append(out.Blocking, g.Blocking...)
+	for _, c := range g.Checks {
+		out.Checks = append(out.Checks, toAPICheck(c))
 	}
 	return out
 }
@@ -126,58 +178,72 @@ type apiRecorded struct {
 	At     time.Time `json:"at"`
 }
 
-func toRecorded(r *store.FactRecord) *apiRecorded {
+func toRecorded[T any](r *app.Recorded[T]) *apiRecorded {
 	if r == nil {
 		return nil
 	}
 	return &apiRecorded{By: r.By, ByName: r.ByName, At: utcTime(r.At)}
 }
 
+// apiFasting is what the patient said about their last food and drink: the
+// body of PUT /api/v1/visits/{id}/fasting and the facts as recorded.
+type apiFasting struct {
+	LastSolidFood     *time.Time `json:"last_solid_food,omitempty"`
+	LastLiquid        *time.Time `json:"last_liquid,omitempty"`
+	LastLiquidClear   *bool      `json:"last_liquid_clear,omitempty"`
+	NasalMedicationAt *time.Time `json:"nasal_medication_at,omitempty"`
+}
+
+func toAPIFasting(f intake.FastingAnswers) apiFasting {
+	return apiFasting{LastSolidFood: utcTimePtr(f.LastSolidFood), LastLiquid: utcTimePtr(f.LastLiquid),
+		LastLiquidClear: f.LastLiquidClear, NasalMedicationAt: utcTimePtr(f.NasalMedicationAt)}
+}
+
+func (f apiFasting) answers() intake.FastingAnswers {
+	return intake.FastingAnswers{LastSolidFood: f.LastSolidFood, LastLiquid: f.LastLiquid, LastLiquidClear: f.LastLiquidClear,
+		NasalMedicationAt: f.NasalMedicationAt}
+}
+
+// apiRide is who drives the patient home: the body of PUT
+// /api/v1/visits/{id}/ride and the fact as recorded.
+type apiRide struct {
+	DriverName  string `json:"driver_name"`
+	DriverPhone string `json:"driver_phone"`
+}
+
+func toAPIRide(r intake.Ride) apiRide {
+	return apiRide{DriverName: r.DriverName, DriverPhone: r.DriverPhone}
+}
+
+func (r apiRide) ride() intake.Ride {
+	return intake.Ride{DriverName: r.DriverName, DriverPhone: r.DriverPhone}
+}
+
 // apiFacts are the facts stated at the visit: absent when not recorded (or
 // not for the caller's role).
 type apiFacts struct {
-	Fasting         *intake.FastingAnswers `json:"fasting,omitempty"`
-	FastingRecorded *apiRecorded           `json:"fasting_recorded,omitempty"`
-	Ride            *intake.Ride           `json:"ride,omitempty"`
-	RideRecorded    *apiRecorded           `json:"ride_recorded,omitempty"`
+	Fasting         *apiFasting  `json:"fasting,omitempty"`
+	FastingRecorded *apiRecorded `json:"fasting_recorded,omitempty"`
+	Ride            *apiRide     `json:"ride,omitempty"`
+	RideRecorded    *apiRecorded `json:"ride_recorded,omitempty"`
 	// SafetyAlert is none, open or assessed; "" when hidden.
 	SafetyAlert intake.AlertState `json:"safety_alert"`
-	Overrides   []intake.Override `json:"overrides"`
+	Overrides   []apiOverride     `json:"overrides"`
 }
 
-func utcFasting(f intake.FastingAnswers) intake.FastingAnswers {
-	f.LastSolidFood, f.LastLiquid, f.NasalMedicationAt = utcTimePtr(f.LastSolidFood), utcTimePtr(f.LastLiquid), utcTimePtr(f.NasalMedicationAt)
-	return f
-}
-
-// apiPatientSummary is who the visit is for; clinical fields are empty when
-// the role may not see them.
-type apiPatientSummary struct {
-	ID                string                      `json:"id"`
-	MRN               string                      `json:"mrn"`
-	Name              string                      `json:"name"`
-	LegalName         string                      `json:"legal_name"`
-	PreferredName     string                      `json:"preferred_name"`
-	BirthDate         ketaflow.Date               `json:"birth_date"`
-	Sex               patients.Sex                `json:"sex"`
-	REMSPatientID     string                      `json:"rems_patient_id"`
-	Allergies         string                      `json:"allergies"`
-	Contraindications []patients.Contraindication `json:"contraindications"`
-	Weight            *patients.Weight            `json:"weight,omitempty"`
-	ClinicalHidden    bool                        `json:"clinical_hidden"`
-}
-
-func toPatientSummary(p patients.Patient) apiPatientSummary {
-	out := apiPatientSummary{ID: p.ID, MRN: p.MRN, Name: p.DisplayName(), LegalName: p.LegalName, PreferredName: p.PreferredName,
-		BirthDate: p.BirthDate, Sex: p.Sex, REMSPatientID: p.REMSPatientID, Allergies: p.Allergies,
-		Contraindications: p.Contraindications, ClinicalHidden: p.ClinicalHidden}
-	if out.Contraindications == nil {
-		out.Contraindications = []patients.Contraindication{}
+func toAPIFacts(v app.VisitView) apiFacts {
+	out := apiFacts{FastingRecorded: toRecorded(v.Fasting), RideRecorded: toRecorded(v.Ride), SafetyAlert: v.SafetyAlert,
+		Overrides: []apiOverride{}}
+	if v.Fasting != nil {
+		f := toAPIFasting(v.Fasting.Value)
+		out.Fasting = &f
 	}
-	if p.Weight != nil {
-		w := *p.Weight
-		w.MeasuredAt, w.RecordedAt = utcTime(w.MeasuredAt), utcTime(w.RecordedAt)
-		out.Weight = &w
+	if v.Ride != nil {
+		r := toAPIRide(v.Ride.Value)
+		out.Ride = &r
+	}
+	for _, o := range v.Overrides {
+		out.Overrides = append(out.Overrides, toAPIOverride(o))
 	}
 	return out
 }
@@ -196,97 +262,116 @@ type apiQuestionnaire struct {
 	SubmittedAt time.Time `json:"submitted_at"`
 }
 
-func toAPIQuestionnaire(r store.Response) apiQuestionnaire {
-	q := apiQuestionnaire{ID: r.ID, Instrument: r.Result.Instrument, Summary: r.Result.Summary(), Answers: r.Result.Answers,
-		Total: r.Result.Total, Band: r.Result.Band, Source: r.Source, EnteredBy: r.EnteredBy, SubmittedAt: utcTime(r.SubmittedAt)}
-	if r.Result.Instrument == intake.PHQ9ID {
-		n := r.Result.Item9
-		q.Item9 = &n
+func toAPIQuestionnaire(q app.Questionnaire) apiQuestionnaire {
+	r := q.Result
+	out := apiQuestionnaire{ID: q.ID, Instrument: r.Instrument, Summary: r.Summary(), Answers: r.Answers, Total: r.Total,
+		Band: r.Band, Source: q.Source, EnteredBy: q.EnteredBy, SubmittedAt: utcTime(q.SubmittedAt)}
+	if r.Instrument == intake.PHQ9ID {
+		n := r.Item9
+		out.Item9 = &n
 	}
-	return q
-}
-
-func utcAlert(a store.Alert) store.Alert {
-	a.RaisedAt = utcTime(a.RaisedAt)
-	if a.Assessment != nil {
-		rc := *a.Assessment
-		rc.AssessedAt = utcTime(rc.AssessedAt)
-		a.Assessment = &rc
-	}
-	return a
-}
-
-func utcReading(r vitals.Reading) vitals.Reading {
-	r.TakenAt, r.RecordedAt = utcTime(r.TakenAt), utcTime(r.RecordedAt)
-	return r
-}
-
-// apiVisitScreen is the check-in screen as data.
-type apiVisitScreen struct {
-	Visit   apiVisit          `json:"visit"`
-	Patient apiPatientSummary `json:"patient"`
-	// ProtocolVersion is the number of the protocol version whose rules
-	// judge this visit (recorded at check-in).
-	ProtocolVersion int                 `json:"protocol_version"`
-	Gate            apiGate             `json:"gate"`
-	Facts           apiFacts            `json:"facts"`
-	Vitals          []vitals.Reading    `json:"vitals"`
-	Questionnaires  []apiQuestionnaire  `json:"questionnaires"`
-	Alerts          []store.Alert       `json:"alerts"`
-	Transitions     []visits.Transition `json:"transitions"`
-	// Next lists the states the caller may move the visit to now.
-	Next []visits.State `json:"next"`
-	// CanClear: the gate clears the visit and the caller may clear it.
-	CanClear       bool `json:"can_clear"`
-	ClinicalHidden bool `json:"clinical_hidden"`
-	// Session is the dose, the live session and discharge (api_session.go);
-	// absent for roles that may not see clinical content.
-	Session *apiSession `json:"session,omitempty"`
-}
-
-func toAPIScreen(s app.VisitScreen) apiVisitScreen {
-	out := apiVisitScreen{Visit: toAPIVisit(s.Visit, s.ChairName), Patient: toPatientSummary(s.Patient),
-		ProtocolVersion: s.Visit.ProtocolVersion, Gate: toAPIGate(s.Gate), Vitals: []vitals.Reading{},
-		Questionnaires: []apiQuestionnaire{}, Alerts: []store.Alert{}, Transitions: []visits.Transition{},
-		Next: []visits.State{}, ClinicalHidden: s.ClinicalHidden}
-	out.Facts = apiFacts{FastingRecorded: toRecorded(s.FastingBy), RideRecorded: toRecorded(s.RideBy),
-		SafetyAlert: s.Facts.SafetyAlert, Overrides: []intake.Override{}}
-	if s.FastingBy != nil {
-		f := utcFasting(s.Facts.Fasting)
-		out.Facts.Fasting = &f
-	}
-	if s.RideBy != nil {
-		r := s.Facts.Ride
-		out.Facts.Ride = &r
-	}
-	for _, o := range s.Facts.Overrides {
-		o.At = utcTime(o.At)
-		out.Facts.Overrides = append(out.Facts.Overrides, o)
-	}
-	for _, r := range s.Vitals {
-		out.Vitals = append(out.Vitals, utcReading(r))
-	}
-	for _, r := range s.Responses {
-		out.Questionnaires = append(out.Questionnaires, toAPIQuestionnaire(r))
-	}
-	for _, a := range s.Alerts {
-		out.Alerts = append(out.Alerts, utcAlert(a))
-	}
-	for _, t := range s.Transitions {
-		t.At = utcTime(t.At)
-		out.Transitions = append(out.Transitions, t)
-	}
-	out.Next = append(out.Next, s.Next...)
-	out.CanClear = s.Gate.Cleared && slices.Contains(s.Next, visits.Cleared)
 	return out
 }
 
-// apiBlocked is the 422 answer to a clearance the gate refuses: the error,
-// and the checks that block.
-type apiBlocked struct {
-	Error    apiErrorBody     `json:"error"`
-	Blocking []intake.CheckID `json:"blocking"`
-	Checks   []intake.Check   `json:"checks"`
+// apiResult is a questionnaire scored as it was saved.
+type apiResult struct {
+	Instrument string `json:"instrument"`
+	Answers    []int  `json:"answers"`
+	Total      int    `json:"total"`
+	Band       string `json:"band"`
+	Item9      int    `json:"item9"` // PHQ-9 item 9; 0 for another instrument
+}
+
+func toAPIResult(r intake.Result) apiResult {
+	return apiResult{Instrument: r.Instrument, Answers: r.Answers, Total: r.Total, Band: r.Band, Item9: r.Item9}
+}
+
+// apiSubmitted is the answer to questionnaires answered on the tablet: the
+// person holding it sees whether a safety alert was raised, and the scores
+// only when their role may.
+type apiSubmitted struct {
+	Alert           bool        `json:"alert"`
+	CrisisResources string      `json:"crisis_resources"`
+	Results         []apiResult `json:"results"`
+	ResultsHidden   bool        `json:"results_hidden"`
+}
+
+// apiRiskAssessment is a clinician's assessment of a safety alert.
+type apiRiskAssessment struct {
+	Risk       string    `json:"risk"`
+	Plan       string    `json:"plan"`
+	Proceed    bool      `json:"proceed"`
+	By         string    `json:"by"`
+	ByName     string    `json:"by_name"`
+	AssessedAt time.Time `json:"assessed_at"`
+}
+
+// apiAlert is a PHQ-9 item 9 safety alert with its latest assessment.
+type apiAlert struct {
+	ID          string             `json:"id"`
+	VisitID     string             `json:"visit_id"`
+	PatientID   string             `json:"patient_id"`
+	PatientName string             `json:"patient_name"`
+	ResponseID  string             `json:"response_id"`
+	Item9       int                `json:"item9"`
+	RaisedAt    time.Time          `json:"raised_at"`
+	Assessment  *apiRiskAssessment `json:"assessment,omitempty"`
+}
+
+func toAPIAlert(a app.SafetyAlert) apiAlert {
+	out := apiAlert{ID: a.ID, VisitID: a.VisitID, PatientID: a.PatientID, PatientName: a.PatientName, ResponseID: a.ResponseID,
+		Item9: a.Item9, RaisedAt: utcTime(a.RaisedAt)}
+	if r := a.Assessment; r != nil {
+		out.Assessment = &apiRiskAssessment{Risk: r.Risk, Plan: r.Plan, Proceed: r.Proceed, By: r.By, ByName: r.ByName,
+			AssessedAt: utcTime(r.AssessedAt)}
+	}
+	return out
+}
+
+func toAPIAlerts(list []app.SafetyAlert) []apiAlert {
+	out := make([]apiAlert, len(list))
+	for i, a := range list {
+		out[i] = toAPIAlert(a)
+	}
+	return out
+}
+
+// apiAssessment is the body of POST /api/v1/alerts/{id}/assessments.
+type apiAssessment struct {
+	Risk string `json:"risk"`
+	Plan string `json:"plan"`
+	// Proceed is said outright, never defaulted: false ends the visit at
+	// the gate.
+	Proceed *bool `json:"proceed"`
+}
+
+// apiReading is a vital-sign reading as recorded.
+type apiReading struct {
+	ID              string    `json:"id"`
+	VisitID         string    `json:"visit_id"`
+	PatientID       string    `json:"patient_id"`
+	TakenAt         time.Time `json:"taken_at"`
+	TakenBy         string    `json:"taken_by"`
+	TakenByName     string    `json:"taken_by_name"`
+	RecordedAt      time.Time `json:"recorded_at"`
+	Systolic        int       `json:"systolic,omitempty"`
+	Diastolic       int       `json:"diastolic,omitempty"`
+	HeartRate       int       `json:"heart_rate,omitempty"`
+	SpO2            int       `json:"spo2,omitempty"`
+	RespiratoryRate int       `json:"respiratory_rate,omitempty"`
+	Sedation        *int      `json:"sedation,omitempty"`
+	Dissociation    *bool     `json:"dissociation,omitempty"`
+	Note            string    `json:"note,omitempty"`
+	Amends          string    `json:"amends,omitempty"`
+	AmendReason     string    `json:"amend_reason,omitempty"`
+	EnteredInError  bool      `json:"entered_in_error,omitempty"`
+}
+
+func toAPIReading(r vitals.Reading) apiReading {
+	return apiReading{ID: r.ID, VisitID: r.VisitID, PatientID: r.PatientID, TakenAt: utcTime(r.TakenAt), TakenBy: r.TakenBy,
+		TakenByName: r.TakenByName, RecordedAt: utcTime(r.RecordedAt), Systolic: r.Systolic, Diastolic: r.Diastolic,
+		HeartRate: r.HeartRate, SpO2: r.SpO2, RespiratoryRate: r.RespiratoryRate, Sedation: r.Sedation,
+		Dissociation: r.Dissociation, Note: r.Note, Amends: r.Amends, AmendReason: r.AmendReason, EnteredInError: r.EnteredInError}
 }
 
 // vitalsInput is the body of POST /api/v1/visits/{id}/vitals: the fields of
@@ -304,6 +389,173 @@ type vitalsInput struct {
 	Amends          string    `json:"amends"`
 	AmendReason     string    `json:"amend_reason"`
 	EnteredInError  bool      `json:"entered_in_error"`
+}
+
+func (in vitalsInput) reading() vitals.Reading {
+	return vitals.Reading{TakenAt: in.TakenAt, Systolic: in.Systolic, Diastolic: in.Diastolic, HeartRate: in.HeartRate,
+		SpO2: in.SpO2, RespiratoryRate: in.RespiratoryRate, Sedation: in.Sedation, Dissociation: in.Dissociation, Note: in.Note,
+		Amends: in.Amends, AmendReason: in.AmendReason, EnteredInError: in.EnteredInError}
+}
+
+// apiTransition is one move of the visit's state.
+type apiTransition struct {
+	VisitID string       `json:"visit_id"`
+	From    visits.State `json:"from"`
+	To      visits.State `json:"to"`
+	At      time.Time    `json:"at"`
+	By      string       `json:"by"`
+	ByName  string       `json:"by_name"`
+	Reason  string       `json:"reason,omitempty"`
+}
+
+func toAPITransition(t visits.Transition) apiTransition {
+	return apiTransition{VisitID: t.VisitID, From: t.From, To: t.To, At: utcTime(t.At), By: t.By, ByName: t.ByName, Reason: t.Reason}
+}
+
+// apiAction is a step the caller may take on the visit, allowed now or not;
+// Reason says why not.
+type apiAction struct {
+	Name    app.ActionName `json:"name"`
+	Label   string         `json:"label"`
+	Allowed bool           `json:"allowed"`
+	Reason  string         `json:"reason"`
+}
+
+// recordedNotMoved are the steps whose move is a record of their own (the
+// first dose puts the visit in session; ending the session starts the
+// rest): next, the list of moves, leaves them out.
+var recordedNotMoved = []app.ActionName{app.ActAdminister, app.ActEndSession}
+
+// apiVisitScreen is the visit screen as data: GET /api/v1/visits/{id}.
+type apiVisitScreen struct {
+	Visit   apiVisit          `json:"visit"`
+	Patient apiPatientSummary `json:"patient"`
+	// ProtocolVersion is the number of the protocol version whose rules
+	// judge this visit (recorded at check-in).
+	ProtocolVersion int                `json:"protocol_version"`
+	Gate            apiGate            `json:"gate"`
+	Facts           apiFacts           `json:"facts"`
+	Vitals          []apiReading       `json:"vitals"`
+	Questionnaires  []apiQuestionnaire `json:"questionnaires"`
+	Alerts          []apiAlert         `json:"alerts"`
+	Transitions     []apiTransition    `json:"transitions"`
+	// Actions are the steps the caller may take now, each allowed or not
+	// with the reason: a client follows them rather than re-deriving a
+	// rule.
+	Actions []apiAction `json:"actions"`
+	// Next lists the states the caller's moves lead to (allowed now or
+	// not: see actions).
+	Next []visits.State `json:"next"`
+	// CanClear: the caller may clear the visit for dosing now (the clear
+	// action is allowed).
+	CanClear       bool `json:"can_clear"`
+	ClinicalHidden bool `json:"clinical_hidden"`
+	// Session is the dose, the live session and discharge
+	// (payload_session.go); absent for roles that may not see it.
+	Session *apiSession `json:"session,omitempty"`
+}
+
+func toAPIScreen(v app.VisitView) apiVisitScreen {
+	out := apiVisitScreen{Visit: visitOf(v), Patient: toPatientSummary(v.Patient), ProtocolVersion: v.Visit.ProtocolVersion,
+		Gate: toAPIGate(v.Gate), Facts: toAPIFacts(v), Vitals: []apiReading{}, Questionnaires: []apiQuestionnaire{},
+		Alerts: toAPIAlerts(v.Alerts), Transitions: []apiTransition{}, Actions: []apiAction{}, Next: []visits.State{},
+		CanClear: v.Allowed(app.ActClear), ClinicalHidden: v.ClinicalHidden}
+	for _, r := range v.Vitals {
+		out.Vitals = append(out.Vitals, toAPIReading(r))
+	}
+	for _, q := range v.Questionnaires {
+		out.Questionnaires = append(out.Questionnaires, toAPIQuestionnaire(q))
+	}
+	for _, t := range v.Transitions {
+		out.Transitions = append(out.Transitions, toAPITransition(t))
+	}
+	for _, a := range v.Actions {
+		out.Actions = append(out.Actions, apiAction{Name: a.Name, Label: a.Label, Allowed: a.Allowed, Reason: a.Reason})
+		if to := a.To; to != "" && !slices.Contains(recordedNotMoved, a.Name) && isMove(v.Visit.State, to) && !slices.Contains(out.Next, to) {
+			out.Next = append(out.Next, to)
+		}
+	}
+	if v.Session != nil {
+		s := toAPISession(*v.Session)
+		out.Session = &s
+	}
+	return out
+}
+
+// isMove reports whether the state machine moves a visit from one state to
+// the other (starting dosing is offered before clearance, but is no move
+// from checked in).
+func isMove(from, to visits.State) bool {
+	_, ok := visits.LookupMove(from, to)
+	return ok
+}
+
+// apiBlocked is the 422 answer to a clearance the gate refuses: the error,
+// and the checks that block, from the gate as it stood.
+type apiBlocked struct {
+	Error    apiErrorBody     `json:"error"`
+	Blocking []intake.CheckID `json:"blocking"`
+	Checks   []apiCheck       `json:"checks"`
+}
+
+// apiCleared is the answer to a clearance: the visit and its gate.
+type apiCleared struct {
+	Visit apiVisit `json:"visit"`
+	Gate  apiGate  `json:"gate"`
+}
+
+// apiVisitAnswer is the answer of a step that moves the visit: the visit.
+type apiVisitAnswer struct {
+	Visit apiVisit `json:"visit"`
+}
+
+// apiGateAnswer is the answer of an override: the gate it leaves.
+type apiGateAnswer struct {
+	Gate apiGate `json:"gate"`
+}
+
+// apiVitalsAnswer is the answer to a reading: the reading as saved and the
+// gate it leaves.
+type apiVitalsAnswer struct {
+	Reading apiReading `json:"reading"`
+	Gate    apiGate    `json:"gate"`
+}
+
+// apiVisitWeight is the answer to a weight taken at the visit.
+type apiVisitWeight struct {
+	KG         float64   `json:"kg"`
+	MeasuredAt time.Time `json:"measured_at"`
+}
+
+// apiFastingAnswer is the answer to fasting answers: as recorded, and the
+// gate.
+type apiFastingAnswer struct {
+	Fasting apiFasting `json:"fasting"`
+	Gate    apiGate    `json:"gate"`
+}
+
+// apiRideAnswer is the answer to the ride home: as recorded, and the gate.
+type apiRideAnswer struct {
+	Ride apiRide `json:"ride"`
+	Gate apiGate `json:"gate"`
+}
+
+// apiLink is a one-time questionnaire link; the token in its URL is shown
+// once, here.
+type apiLink struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// apiSchedule is the day's visits.
+type apiSchedule struct {
+	Date   ketaflow.Date `json:"date"`
+	Visits []apiVisitRow `json:"visits"`
+}
+
+// apiVisitList is a patient's visits.
+type apiVisitList struct {
+	Visits []apiVisitRow `json:"visits"`
 }
 
 // apiRouteProfile is a column of the decision table, with times in minutes.
@@ -326,4 +578,100 @@ type apiAdvice struct {
 	Score   int             `json:"score"`
 	Reasons []string        `json:"reasons"`
 	Profile apiRouteProfile `json:"profile"`
+}
+
+func toAPIAdvice(a intake.Advice) apiAdvice {
+	pr := a.Profile
+	out := apiAdvice{Route: a.Route, Rank: a.Rank, Score: a.Score, Reasons: []string{}, Profile: apiRouteProfile{
+		Label: pr.Label, How: pr.How, Onset: pr.Onset, DoseControl: pr.DoseControl, Needles: pr.Needles,
+		ChairMinutes: int(pr.ChairTime / time.Minute), MonitoringMinutes: int(pr.Monitoring / time.Minute),
+		Regulation: pr.Regulation, OftenInsured: pr.OftenInsured, NeedsREMS: pr.NeedsREMS}}
+	out.Reasons = append(out.Reasons, a.Reasons...)
+	return out
+}
+
+// apiFactors are the factors route advice weighed.
+type apiFactors struct {
+	NeedleFear       bool                               `json:"needle_fear"`
+	WantsInsurance   bool                               `json:"wants_insurance"`
+	MinutesAvailable int                                `json:"minutes_available"`
+	PriorResponse    map[protocol.Route]intake.Response `json:"prior_response"`
+}
+
+// apiRouteAdvice is the answer of route advice.
+type apiRouteAdvice struct {
+	PatientID string      `json:"patient_id"`
+	Factors   apiFactors  `json:"factors"`
+	Advice    []apiAdvice `json:"advice"`
+	Note      string      `json:"note"`
+}
+
+// apiInstrument is a questionnaire as a form to fill in.
+type apiInstrument struct {
+	ID         string      `json:"id"`
+	Title      string      `json:"title"`
+	Prompt     string      `json:"prompt"`
+	Items      []apiItem   `json:"items"`
+	Options    []apiOption `json:"options"`
+	Bands      []apiBand   `json:"bands"`
+	SafetyItem int         `json:"safety_item,omitempty"`
+	LOINCTotal string      `json:"loinc_total"`
+	LOINCPanel string      `json:"loinc_panel"`
+}
+
+type apiItem struct {
+	Number int    `json:"number"`
+	Text   string `json:"text"`
+}
+
+type apiOption struct {
+	Value int    `json:"value"`
+	Label string `json:"label"`
+}
+
+type apiBand struct {
+	Min   int    `json:"min"`
+	Max   int    `json:"max"`
+	Label string `json:"label"`
+}
+
+func toAPIInstrument(in intake.Instrument) apiInstrument {
+	out := apiInstrument{ID: in.ID, Title: in.Title, Prompt: in.Prompt, SafetyItem: in.SafetyItem, LOINCTotal: in.LOINCTotal,
+		LOINCPanel: in.LOINCPanel}
+	if in.Items != nil {
+		out.Items = []apiItem{}
+	}
+	for _, it := range in.Items {
+		out.Items = append(out.Items, apiItem{Number: it.Number, Text: it.Text})
+	}
+	if in.Options != nil {
+		out.Options = []apiOption{}
+	}
+	for _, o := range in.Options {
+		out.Options = append(out.Options, apiOption{Value: o.Value, Label: o.Label})
+	}
+	if in.Bands != nil {
+		out.Bands = []apiBand{}
+	}
+	for _, b := range in.Bands {
+		out.Bands = append(out.Bands, apiBand{Min: b.Min, Max: b.Max, Label: b.Label})
+	}
+	return out
+}
+
+// apiMove is the body of POST /api/v1/visits/{id}/transitions.
+type apiMove struct {
+	To     string `json:"to"`
+	Reason string `json:"reason"`
+}
+
+// apiOverrideInput is the body of POST /api/v1/visits/{id}/overrides.
+type apiOverrideInput struct {
+	Check  intake.CheckID `json:"check"`
+	Reason string         `json:"reason"`
+}
+
+// apiInstruments is every questionnaire ketaflow scores.
+type apiInstruments struct {
+	Instruments []apiInstrument `json:"instruments"`
 }

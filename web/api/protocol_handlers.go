@@ -25,12 +25,12 @@ func (h *API) protocolParams(w http.ResponseWriter, r *http.Request, actor acces
 	if err != nil {
 		return err
 	}
-	var out []apiParam
+	out := apiParams{Version: v.Number, Params: []apiParam{}}
 	for _, p := range protocol.Params() {
-		out = append(out, apiParam{Key: p.Key, Group: p.Group, Label: p.Label, Unit: p.Unit, Source: p.Source,
+		out.Params = append(out.Params, apiParam{Key: p.Key, Group: p.Group, Label: p.Label, Unit: p.Unit, Source: p.Source,
 			Kind: p.Kind, Min: p.Min, Max: p.Max, Value: p.Get(&v.Rules)})
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"version": v.Number, "params": out})
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -39,11 +39,11 @@ func (h *API) protocolVersions(w http.ResponseWriter, r *http.Request, actor acc
 	if err != nil {
 		return err
 	}
-	out := make([]apiProtocolVersion, len(vs))
+	out := apiProtocolVersions{Versions: make([]apiProtocolVersion, len(vs))}
 	for i, v := range vs {
-		out[i] = toAPIProtocol(v, nil)
+		out.Versions[i] = toAPIProtocol(v, nil)
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"versions": out})
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -64,11 +64,7 @@ func (h *API) saveProtocol(w http.ResponseWriter, r *http.Request, actor access.
 	if err := h.app.Authorize(r.Context(), actor, access.ProtocolEdit, access.CatProtocol); err != nil {
 		return err
 	}
-	var in struct {
-		BasedOn int               `json:"based_on"`
-		Reason  string            `json:"reason"`
-		Values  map[string]string `json:"values"`
-	}
+	var in apiNewProtocolVersion
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}

@@ -15,49 +15,76 @@ import (
 // and second check, the live session, discharge and the Spravato REMS form.
 // Handlers call the same services as the visit screen (app/session.go,
 // app/rems.go) and shape their answers as the visit API does: snake_case
-// names, times in UTC, lists never null, durations in whole seconds.
+// names, times in UTC, lists never null, durations in whole seconds. Every
+// answer comes from the view the write returned, assembled in the write's
+// own transaction: nothing is read again.
 
 // visitID is the visit a request names in its path.
 func visitID(r *http.Request) string { return r.PathValue("id") }
 
-// sessionView reads the session of the request's visit, for a write to
-// answer with what it recorded (a service that returns nothing). The read
-// is audited as any read of the visit.
-func (h *API) sessionView(r *http.Request, actor access.Actor) (*app.SessionView, error) {
-	screen, err := h.app.Visit(r.Context(), actor, visitID(r))
-	if err != nil {
-		return nil, err
-	}
-	if screen.Session == nil {
+// sessionOf is the session of a view a write returned; a role that may not
+// see it gets none (the app redacts it), which no step of this file's
+// roles meets.
+func sessionOf(v app.VisitView) (*app.SessionView, error) {
+	if v.Session == nil {
 		return nil, ketaflow.Errorf(ketaflow.EForbidden, "your role may not see the session")
 	}
-	return screen.Session, nil
+	return v.Session, nil
+}
+
+// eventAt is the time a session moment is recorded at: the one given, or
+// the server's now. A device is judged by its own time (given now, it is
+// early until its due time, naming the wait).
+func (h *API) eventAt(at time.Time) time.Time {
+	if at.IsZero() {
+		return h.app.Clock.Now()
+	}
+	return at
 }
 
 func (h *API) orderDose(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	// Only a prescriber orders: refused callers hear so whatever they sent.
-	in, err := authorizedBody[app.OrderInput](h, r, actor, access.DoseOrder, access.CatDose)
+	in, err := authorizedBody[apiOrderInput](h, r, actor, access.DoseOrder, access.CatDose)
 	if err != nil {
 		return err
 	}
-	o, err := h.app.OrderDose(r.Context(), actor, visitID(r), in)
+	o, v, err := h.app.OrderDose(r.Context(), actor, visitID(r), in.order())
 	if err != nil {
 		return err
+	}
+	if v.Session != nil && v.Session.Order != nil {
+		o = v.Session.Order.Order
 	}
 	web.WriteJSON(w, http.StatusCreated, toAPIOrder(o))
 	return nil
 }
 
+// preparationOf is the preparation of the current order in a view.
+func preparationOf(v app.VisitView) (apiPreparation, error) {
+	s, err := sessionOf(v)
+	if err != nil {
+		return apiPreparation{}, err
+	}
+	if s.Preparation == nil {
+		return apiPreparation{}, ketaflow.Errorf(ketaflow.EInternal, "visit %s: the preparation recorded is not in its view", v.Visit.ID)
+	}
+	return toAPIPreparation(s.Preparation.Preparation, s.Preparation.LotID), nil
+}
+
 func (h *API) prepareDose(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[app.PrepareInput](h, r, actor, access.DosePrepare, access.CatDose)
+	in, err := authorizedBody[apiPrepareInput](h, r, actor, access.DosePrepare, access.CatDose)
 	if err != nil {
 		return err
 	}
-	p, err := h.app.PrepareDose(r.Context(), actor, visitID(r), in)
+	v, err := h.app.PrepareDose(r.Context(), actor, visitID(r), in.prepare())
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusCreated, toAPIPreparation(p, in.LotID))
+	out, err := preparationOf(v)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -66,15 +93,13 @@ func (h *API) verifyDose(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if err != nil {
 		return err
 	}
-	p, err := h.app.VerifyDose(r.Context(), actor, visitID(r))
+	v, err := h.app.VerifyDose(r.Context(), actor, visitID(r))
 	if err != nil {
 		return err
 	}
-	// The check is recorded; the answer names the lot, which the session
-	// holds.
-	out := toAPIPreparation(p, "")
-	if sv, err := h.sessionView(r, actor); err == nil && sv.Preparation != nil {
-		out.LotID = sv.Preparation.LotID
+	out, err := preparationOf(v)
+	if err != nil {
+		return err
 	}
 	web.WriteJSON(w, http.StatusOK, out)
 	return nil
@@ -89,17 +114,8 @@ func (h *API) startDosing(w http.ResponseWriter, r *http.Request, actor access.A
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"visit": h.visitOut(r.Context(), actor, v)})
+	web.WriteJSON(w, http.StatusOK, apiVisitAnswer{Visit: visitOf(v)})
 	return nil
-}
-
-// eventAt is the time a session moment is recorded at: the one given, or
-// the server's now.
-func (h *API) eventAt(at time.Time) time.Time {
-	if at.IsZero() {
-		return h.app.Clock.Now()
-	}
-	return at
 }
 
 func (h *API) administer(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -107,11 +123,15 @@ func (h *API) administer(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if err != nil {
 		return err
 	}
-	at := h.eventAt(in.At)
-	if err := h.app.Administer(r.Context(), actor, visitID(r), at); err != nil {
+	v, err := h.app.Administer(r.Context(), actor, visitID(r), h.eventAt(in.At))
+	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusCreated, map[string]any{"visit_id": visitID(r), "first_dose_at": utcTime(at)})
+	s, err := sessionOf(v)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, apiFirstDose{VisitID: v.Visit.ID, FirstDoseAt: utcTimePtr(s.FirstDoseAt)})
 	return nil
 }
 
@@ -119,21 +139,29 @@ func (h *API) giveDevice(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if err := h.app.Authorize(r.Context(), actor, access.DosePrepare, access.CatDose); err != nil {
 		return err
 	}
-	var in struct {
-		N  *int      `json:"n"`
-		At time.Time `json:"at"`
-	}
+	var in apiDeviceInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
 	if in.N == nil {
 		return ketaflow.Invalid("n", "say which Spravato device was used: n is 2 or 3 (device 1 is the first dose)")
 	}
-	at := h.eventAt(in.At)
-	if err := h.app.GiveDevice(r.Context(), actor, visitID(r), *in.N, at); err != nil {
+	v, err := h.app.GiveDevice(r.Context(), actor, visitID(r), *in.N, h.eventAt(in.At))
+	if err != nil {
 		return renameErrField(err, "device", "n")
 	}
-	web.WriteJSON(w, http.StatusCreated, map[string]any{"visit_id": visitID(r), "n": *in.N, "at": utcTime(at)})
+	s, err := sessionOf(v)
+	if err != nil {
+		return err
+	}
+	// The device as recorded: its event in the session.
+	out := apiDeviceGiven{VisitID: v.Visit.ID, N: *in.N}
+	for _, e := range s.Events {
+		if e.Kind == session.EventDevice && e.N == *in.N {
+			out.At = utcTime(e.At)
+		}
+	}
+	web.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -141,28 +169,25 @@ func (h *API) infusionAction(w http.ResponseWriter, r *http.Request, actor acces
 	if err := h.app.Authorize(r.Context(), actor, access.SessionRecord, access.CatDose); err != nil {
 		return err
 	}
-	var in struct {
-		Action string `json:"action"`
-		Reason string `json:"reason"`
-	}
+	var in apiInfusionInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
 	switch in.Action {
-	case "pause", "resume", "stop":
+	case app.InfusionPause, app.InfusionResume, app.InfusionStop:
 	default:
 		return ketaflow.Invalid("action", "action must be pause, resume or stop")
 	}
-	if err := h.app.InfusionAction(r.Context(), actor, visitID(r), in.Action, in.Reason); err != nil {
-		return err
-	}
-	// The answer is the infusion as it now stands.
-	sv, err := h.sessionView(r, actor)
+	v, err := h.app.InfusionAction(r.Context(), actor, visitID(r), in.Action, in.Reason)
 	if err != nil {
 		return err
 	}
-	out := toAPISession(*sv, h.app.Clock.Now())
-	web.WriteJSON(w, http.StatusCreated, map[string]any{"infusion": out.Infusion})
+	s, err := sessionOf(v)
+	if err != nil {
+		return err
+	}
+	// The answer is the infusion as it now stands.
+	web.WriteJSON(w, http.StatusCreated, apiInfusionAnswer{Infusion: toAPIInfusion(*s)})
 	return nil
 }
 
@@ -171,7 +196,8 @@ func (h *API) recordAdverseEvent(w http.ResponseWriter, r *http.Request, actor a
 	if err != nil {
 		return err
 	}
-	e, err := h.app.RecordAdverseEvent(r.Context(), actor, visitID(r), session.AdverseEvent{Kind: in.Kind, Severity: in.Severity,
+	// The event returned is the one in the view the write returned.
+	e, _, err := h.app.RecordAdverseEvent(r.Context(), actor, visitID(r), session.AdverseEvent{Kind: in.Kind, Severity: in.Severity,
 		At: in.At, Action: in.Action, Note: in.Note, Amends: in.Amends, AmendReason: in.AmendReason})
 	if err != nil {
 		return err
@@ -189,6 +215,6 @@ func (h *API) endSession(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"visit": h.visitOut(r.Context(), actor, v)})
+	web.WriteJSON(w, http.StatusOK, apiVisitAnswer{Visit: visitOf(v)})
 	return nil
 }

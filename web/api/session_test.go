@@ -242,16 +242,6 @@ type sessionJSON struct {
 	} `json:"rems_form"`
 }
 
-// criterion returns the discharge criterion with id.
-func (s sessionJSON) criterion(id string) criterionJSON {
-	for _, c := range s.Discharge.Criteria {
-		if c.ID == id {
-			return c
-		}
-	}
-	return criterionJSON{}
-}
-
 // checkAt returns the scheduled vitals check at minute m.
 func (s sessionJSON) checkAt(kind string, m int) checkJSON {
 	for _, c := range s.VitalsSchedule {
@@ -483,6 +473,18 @@ func ivJourney() []ivStep {
 	}
 }
 
+// ivStepActions names, for each step of the IV journey, who takes it and
+// the action of the visit screen that offers it.
+var ivStepActions = map[string]struct{ user, action string }{
+	"order": {"prescriber", "order_dose"}, "prepare": {"nurse", "prepare_dose"}, "verify": {"nurse2", "verify_dose"},
+	"clear": {"nurse", "clear"}, "start_dosing": {"nurse", "start_dosing"}, "administer": {"nurse", "administer"},
+	"vitals_15": {"nurse", "record_vitals"}, "pause": {"nurse", "pause_infusion"}, "resume": {"nurse", "resume_infusion"},
+	"vitals_30_40": {"nurse", "record_vitals"}, "end_session": {"nurse", "end_session"},
+	"vitals_45_to_75": {"nurse", "record_vitals"}, "wait_90": {"nurse", "record_vitals"}, "aldrete": {"nurse", "record_aldrete"},
+	"discharge_facts": {"nurse", "record_discharge_checklist"}, "ready": {"nurse", "ready_for_discharge"},
+	"discharged": {"nurse", "discharge"},
+}
+
 func TestIVVisitFromOrderToDischargeThroughTheAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
@@ -494,6 +496,29 @@ func TestIVVisitFromOrderToDischargeThroughTheAPI(t *testing.T) {
 			if st.name == "verify" {
 				// The nurse who prepared the dose cannot check it.
 				f.refused(http.StatusForbidden, "forbidden", "nurse", "POST", j.path("/preparation/verify"), nil, "you prepared this dose")
+			}
+			// A client follows the visit screen's actions: the step is
+			// offered to whoever takes it, and allowed, before it is taken.
+			j.clock(st)
+			sa, ok := ivStepActions[st.name]
+			if !ok {
+				t.Fatalf("step %s has no action", st.name)
+			}
+			screen := f.VisitScreen(sa.user, j.id)
+			if a, ok := screen.Action(sa.action); !ok || !a.Allowed || a.Reason != "" || a.Label == "" {
+				t.Fatalf("before %s: action %s is %+v (offered %t), want it offered and allowed; actions %+v", st.name, sa.action, a, ok, screen.Actions)
+			}
+			switch st.name {
+			case "pause", "resume", "vitals_30_40":
+				// While the infusion runs (or is paused) the session
+				// cannot end, and the screen says why.
+				if a, ok := screen.Action("end_session"); !ok || a.Allowed || !strings.Contains(a.Reason, "infusion") {
+					t.Errorf("before %s: end_session is %+v (offered %t), want it offered, not allowed, naming the infusion", st.name, a, ok)
+				}
+			case "clear":
+				if !screen.CanClear || !slices.Contains(screen.Next, "cleared") {
+					t.Errorf("before clear: can_clear %t, next %v", screen.CanClear, screen.Next)
+				}
 			}
 			status, raw := j.do(st)
 			if status != st.want {

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/ketaflow/ketaflow/access"
-	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/web"
 )
 
@@ -13,9 +12,8 @@ func (h *API) me(w http.ResponseWriter, r *http.Request, actor access.Actor) err
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{
-		"user_id": actor.UserID, "username": actor.Username, "name": actor.Name, "role": actor.Role, "clinic": c,
-	})
+	web.WriteJSON(w, http.StatusOK, apiMe{UserID: actor.UserID, Username: actor.Username, Name: actor.Name, Role: actor.Role,
+		Clinic: toAPIClinic(c)})
 	return nil
 }
 
@@ -24,36 +22,40 @@ func (h *API) listUsers(w http.ResponseWriter, r *http.Request, actor access.Act
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"users": users})
+	out := apiUsers{Users: make([]apiUser, len(users))}
+	for i, u := range users {
+		out.Users[i] = toAPIUser(u)
+	}
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (h *API) createUser(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	// Checked before the body is read, so that a refused caller gets 403
 	// whatever they sent.
-	in, err := authorizedBody[app.NewUser](h, r, actor, access.UserManage, access.CatAccount)
+	in, err := authorizedBody[apiNewUser](h, r, actor, access.UserManage, access.CatAccount)
 	if err != nil {
 		return err
 	}
-	u, err := h.app.CreateUser(r.Context(), actor, in)
+	u, err := h.app.CreateUser(r.Context(), actor, in.newUser())
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/users/"+u.ID)
-	web.WriteJSON(w, http.StatusCreated, u)
+	web.WriteJSON(w, http.StatusCreated, toAPIUser(u))
 	return nil
 }
 
 func (h *API) updateUser(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	var in app.UserChange
+	var in apiUserChange
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	u, err := h.app.UpdateUser(r.Context(), actor, r.PathValue("id"), in)
+	u, err := h.app.UpdateUser(r.Context(), actor, r.PathValue("id"), in.change())
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, u)
+	web.WriteJSON(w, http.StatusOK, toAPIUser(u))
 	return nil
 }
 
@@ -62,17 +64,16 @@ func (h *API) listTokens(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if err != nil {
 		return err
 	}
-	if ts == nil {
-		ts = []access.APIToken{}
+	out := apiTokens{Tokens: make([]apiToken, len(ts))}
+	for i, t := range ts {
+		out.Tokens[i] = toAPIToken(t)
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"tokens": ts})
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (h *API) createToken(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	var in struct {
-		Name string `json:"name"`
-	}
+	var in apiNewToken
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -80,7 +81,7 @@ func (h *API) createToken(w http.ResponseWriter, r *http.Request, actor access.A
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusCreated, map[string]any{"token": t, "secret": secret})
+	web.WriteJSON(w, http.StatusCreated, apiTokenMade{Token: toAPIToken(t), Secret: secret})
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,24 +12,8 @@ import (
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/visits"
-	"github.com/ketaflow/ketaflow/vitals"
 	"github.com/ketaflow/ketaflow/web"
 )
-
-// visitOut is a visit as a write answers with it, its chair named.
-func (h *API) visitOut(ctx context.Context, actor access.Actor, v visits.Visit) apiVisit {
-	name := ""
-	if v.ChairID != "" {
-		if cs, err := h.app.Chairs(ctx, actor); err == nil {
-			for _, c := range cs {
-				if c.ID == v.ChairID {
-					name = c.Name
-				}
-			}
-		}
-	}
-	return toAPIVisit(v, name)
-}
 
 // renameErrField makes an error name the field as this endpoint's body names it.
 func renameErrField(err error, from, to string) error {
@@ -68,7 +51,7 @@ func (h *API) schedule(w http.ResponseWriter, r *http.Request, actor access.Acto
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"date": day, "visits": toAPIRows(list)})
+	web.WriteJSON(w, http.StatusOK, apiSchedule{Date: day, Visits: toAPIRows(list)})
 	return nil
 }
 
@@ -76,38 +59,30 @@ func (h *API) bookVisit(w http.ResponseWriter, r *http.Request, actor access.Act
 	if err := h.app.Authorize(r.Context(), actor, access.VisitBook, access.CatVisit); err != nil {
 		return err
 	}
-	var b visits.Booking
+	var b apiBooking
 	if err := decodeJSON(r, &b); err != nil {
 		return err
 	}
-	v, err := h.app.BookVisit(r.Context(), actor, b)
+	v, err := h.app.BookVisit(r.Context(), actor, b.booking())
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/v1/visits/"+v.ID)
-	web.WriteJSON(w, http.StatusCreated, h.visitOut(r.Context(), actor, v))
+	w.Header().Set("Location", "/api/v1/visits/"+v.Visit.ID)
+	web.WriteJSON(w, http.StatusCreated, visitOf(v))
 	return nil
 }
 
 func (h *API) getVisit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	screen, err := h.app.Visit(r.Context(), actor, r.PathValue("id"))
+	v, err := h.app.Visit(r.Context(), actor, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	out := toAPIScreen(screen)
-	if screen.Session != nil {
-		ss := toAPISession(*screen.Session, h.app.Clock.Now())
-		out.Session = &ss
-	}
-	web.WriteJSON(w, http.StatusOK, out)
+	web.WriteJSON(w, http.StatusOK, toAPIScreen(v))
 	return nil
 }
 
 func (h *API) moveVisit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	var in struct {
-		To     string `json:"to"`
-		Reason string `json:"reason"`
-	}
+	var in apiMove
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -119,21 +94,23 @@ func (h *API) moveVisit(w http.ResponseWriter, r *http.Request, actor access.Act
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, h.visitOut(r.Context(), actor, v))
+	web.WriteJSON(w, http.StatusOK, visitOf(v))
 	return nil
 }
 
 func (h *API) clearVisit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	v, g, err := h.app.ClearVisit(r.Context(), actor, r.PathValue("id"))
-	if ketaflow.IsCode(err, ketaflow.EBlocked) && len(g.Checks) > 0 {
+	v, err := h.app.ClearVisit(r.Context(), actor, r.PathValue("id"))
+	if ketaflow.IsCode(err, ketaflow.EBlocked) && len(v.Gate.Checks) > 0 {
+		// The refusal comes with the visit as it stood: its gate names
+		// what blocks.
 		web.LogError(h.log, r, err)
 		e := ketaflow.AsError(err)
-		gate := gateFor(actor, g)
-		body := apiBlocked{Error: apiErrorBody{Code: e.Code, Message: e.Message, Field: e.Field}, Blocking: gate.Blocking,
-			Checks: []intake.Check{}}
-		for _, c := range gate.Checks {
-			if slices.Contains(gate.Blocking, c.ID) {
-				body.Checks = append(body.Checks, c)
+		body := apiBlocked{Error: apiErrorBody{Code: e.Code, Message: e.Message, Field: e.Field}, Blocking: []intake.CheckID{},
+			Checks: []apiCheck{}}
+		body.Blocking = append(body.Blocking, v.Gate.Blocking...)
+		for _, c := range v.Gate.Checks {
+			if slices.Contains(v.Gate.Blocking, c.ID) {
+				body.Checks = append(body.Checks, toAPICheck(c))
 			}
 		}
 		web.WriteJSON(w, http.StatusUnprocessableEntity, body)
@@ -142,7 +119,7 @@ func (h *API) clearVisit(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"visit": h.visitOut(r.Context(), actor, v), "gate": gateFor(actor, g)})
+	web.WriteJSON(w, http.StatusOK, apiCleared{Visit: visitOf(v), Gate: toAPIGate(v.Gate)})
 	return nil
 }
 
@@ -151,66 +128,78 @@ func (h *API) recordVitals(w http.ResponseWriter, r *http.Request, actor access.
 	if err != nil {
 		return err
 	}
-	rd, g, err := h.app.RecordVitals(r.Context(), actor, r.PathValue("id"), vitals.Reading{TakenAt: in.TakenAt,
-		Systolic: in.Systolic, Diastolic: in.Diastolic, HeartRate: in.HeartRate, SpO2: in.SpO2,
-		RespiratoryRate: in.RespiratoryRate, Sedation: in.Sedation, Dissociation: in.Dissociation, Note: in.Note,
-		Amends: in.Amends, AmendReason: in.AmendReason, EnteredInError: in.EnteredInError})
+	rd := in.reading()
+	saved, v, err := h.app.RecordVitals(r.Context(), actor, r.PathValue("id"), app.VitalsInput{Reading: &rd})
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusCreated, map[string]any{"reading": utcReading(rd), "gate": gateFor(actor, g)})
+	web.WriteJSON(w, http.StatusCreated, apiVitalsAnswer{Reading: toAPIReading(saved), Gate: toAPIGate(v.Gate)})
 	return nil
 }
 
 func (h *API) recordVisitWeight(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[app.NewWeight](h, r, actor, access.WeightRecord, access.CatClinical)
+	in, err := authorizedBody[apiNewWeight](h, r, actor, access.WeightRecord, access.CatClinical)
 	if err != nil {
 		return err
 	}
-	if err := h.app.RecordVisitWeight(r.Context(), actor, r.PathValue("id"), in); err != nil {
+	v, err := h.app.RecordVisitWeight(r.Context(), actor, r.PathValue("id"), in.newWeight())
+	if err != nil {
 		return renameErrField(err, "weight_kg", "kg")
 	}
-	web.WriteJSON(w, http.StatusCreated, map[string]any{"kg": in.KG, "measured_at": utcTime(in.MeasuredAt)})
+	// The weight as recorded: measured now (the moment the visit was
+	// judged) when the body leaves the time out.
+	at := in.MeasuredAt
+	if at.IsZero() {
+		at = v.At
+	}
+	web.WriteJSON(w, http.StatusCreated, apiVisitWeight{KG: in.KG, MeasuredAt: utcTime(at)})
 	return nil
 }
 
 func (h *API) recordFasting(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[intake.FastingAnswers](h, r, actor, access.FastingRecord, access.CatClinical)
+	in, err := authorizedBody[apiFasting](h, r, actor, access.FastingRecord, access.CatClinical)
 	if err != nil {
 		return err
 	}
-	g, err := h.app.RecordFasting(r.Context(), actor, r.PathValue("id"), in)
+	v, err := h.app.RecordFasting(r.Context(), actor, r.PathValue("id"), in.answers())
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"fasting": utcFasting(in), "gate": gateFor(actor, g)})
+	out := apiFastingAnswer{Fasting: in, Gate: toAPIGate(v.Gate)}
+	if v.Fasting != nil {
+		out.Fasting = toAPIFasting(v.Fasting.Value)
+	}
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (h *API) recordRide(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[intake.Ride](h, r, actor, access.RideRecord, access.CatVisit)
+	in, err := authorizedBody[apiRide](h, r, actor, access.RideRecord, access.CatVisit)
 	if err != nil {
 		return err
 	}
-	g, err := h.app.RecordRide(r.Context(), actor, r.PathValue("id"), in)
+	v, err := h.app.RecordRide(r.Context(), actor, r.PathValue("id"), in.ride())
 	if err != nil {
 		return err
 	}
-	in.DriverName, in.DriverPhone = strings.TrimSpace(in.DriverName), strings.TrimSpace(in.DriverPhone)
-	web.WriteJSON(w, http.StatusOK, map[string]any{"ride": in, "gate": gateFor(actor, g)})
+	out := apiRideAnswer{Ride: in, Gate: toAPIGate(v.Gate)}
+	if v.Ride != nil {
+		out.Ride = toAPIRide(v.Ride.Value)
+	}
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (h *API) recordComfort(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[visits.Comfort](h, r, actor, access.ComfortRecord, access.CatVisit)
+	in, err := authorizedBody[apiComfort](h, r, actor, access.ComfortRecord, access.CatVisit)
 	if err != nil {
 		return err
 	}
-	v, err := h.app.RecordComfort(r.Context(), actor, r.PathValue("id"), in)
+	v, err := h.app.RecordComfort(r.Context(), actor, r.PathValue("id"), in.comfort())
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, h.visitOut(r.Context(), actor, v))
+	web.WriteJSON(w, http.StatusOK, visitOf(v))
 	return nil
 }
 
@@ -219,21 +208,18 @@ func (h *API) overrideCheck(w http.ResponseWriter, r *http.Request, actor access
 	if err := h.app.Authorize(r.Context(), actor, access.GateOverride, access.CatClinical); err != nil {
 		return err
 	}
-	var in struct {
-		Check  intake.CheckID `json:"check"`
-		Reason string         `json:"reason"`
-	}
+	var in apiOverrideInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
 	if in.Check == "" {
 		return ketaflow.Invalid("check", "name the check to override, one of: %s", checkIDList())
 	}
-	g, err := h.app.OverrideCheck(r.Context(), actor, r.PathValue("id"), in.Check, in.Reason)
+	v, err := h.app.OverrideCheck(r.Context(), actor, r.PathValue("id"), in.Check, in.Reason)
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusCreated, map[string]any{"gate": gateFor(actor, g)})
+	web.WriteJSON(w, http.StatusCreated, apiGateAnswer{Gate: toAPIGate(v.Gate)})
 	return nil
 }
 
@@ -275,28 +261,28 @@ func (h *API) submitQuestionnaires(w http.ResponseWriter, r *http.Request, actor
 	if err != nil {
 		return err
 	}
-	sub, err := h.app.SubmitQuestionnaires(r.Context(), actor, r.PathValue("id"), answers)
+	sub, _, err := h.app.SubmitQuestionnaires(r.Context(), actor, r.PathValue("id"), answers)
 	if err != nil {
 		return err
 	}
-	results := []intake.Result{}
-	results = append(results, sub.Results...)
-	web.WriteJSON(w, http.StatusCreated, map[string]any{
-		"alert":            sub.Alert,
-		"crisis_resources": sub.CrisisResources,
-		"results":          results,
-		"results_hidden":   !access.Can(actor.Role, access.QuestionnaireRead),
-	})
+	// The app leaves the scores out for a role that may not see them; the
+	// answer says so.
+	out := apiSubmitted{Alert: sub.Alert, CrisisResources: sub.CrisisResources, Results: []apiResult{},
+		ResultsHidden: !app.Sees(actor.Role, app.PartScores)}
+	for _, res := range sub.Results {
+		out.Results = append(out.Results, toAPIResult(res))
+	}
+	web.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
 func (h *API) createLink(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	l, err := h.app.CreateQuestionnaireLink(r.Context(), actor, r.PathValue("id"))
+	l, _, err := h.app.CreateQuestionnaireLink(r.Context(), actor, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	// The token is shown once, here: only its hash is stored.
-	web.WriteJSON(w, http.StatusCreated, map[string]any{"url": web.BaseURL(r) + "/q/" + l.Token, "expires_at": utcTime(l.ExpiresAt)})
+	web.WriteJSON(w, http.StatusCreated, apiLink{URL: web.BaseURL(r) + "/q/" + l.Token, ExpiresAt: utcTime(l.ExpiresAt)})
 	return nil
 }
 
@@ -319,6 +305,10 @@ func queryBool(p *ketaflow.Problems, q url.Values, name string) bool {
 }
 
 func (h *API) questionnaires(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	web.WriteJSON(w, http.StatusOK, map[string]any{"instruments": intake.Instruments()})
+	out := apiInstruments{Instruments: []apiInstrument{}}
+	for _, in := range intake.Instruments() {
+		out.Instruments = append(out.Instruments, toAPIInstrument(in))
+	}
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/audit"
-	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/web"
 )
 
@@ -89,8 +88,8 @@ type auditData struct {
 // auditQuery reads the audit filters of a request: patient (id), user (id
 // or username), action prefix, from and to (dates in the clinic's zone,
 // to inclusive).
-func auditQuery(q url.Values, loc *time.Location, users []access.User) (store.AuditQuery, error) {
-	var aq store.AuditQuery
+func auditQuery(q url.Values, loc *time.Location, users []access.User) (app.AuditQuery, error) {
+	var aq app.AuditQuery
 	var p ketaflow.Problems
 	aq.PatientID = strings.TrimSpace(q.Get("patient"))
 	if aq.PatientID != "" && !ketaflow.ValidID(aq.PatientID) {

@@ -10,12 +10,11 @@ import (
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/protocol"
-	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/web"
 )
 
 type alertsData struct {
-	Alerts   []store.Alert
+	Alerts   []app.SafetyAlert
 	OpenOnly bool
 	Form     url.Values
 	FormFor  string
@@ -45,14 +44,16 @@ func (h *UI) assessSubmit(w http.ResponseWriter, r *http.Request, actor access.A
 	}
 	f := r.PostForm
 	id := r.PathValue("id")
-	al, err := h.app.AssessAlert(r.Context(), actor, id, app.Assessment{Risk: f.Get("risk"), Plan: f.Get("plan"),
+	al, view, err := h.app.AssessAlert(r.Context(), actor, id, app.Assessment{Risk: f.Get("risk"), Plan: f.Get("plan"),
 		Proceed: f.Get("proceed") == "yes"})
 	if err != nil {
 		if f.Get("back") == "visit" && f.Get("visit") != "" {
 			// Refused on the visit screen: show it again there, with what
-			// was typed, rather than on a list of other patients' alerts.
+			// was typed, rather than on a list of other patients' alerts,
+			// from the visit as the service saw it (read afresh only when
+			// the service could not read it).
 			return h.formErr(err, func(status int, err error) error {
-				return h.renderVisit(w, r, actor, f.Get("visit"), status, err, f, nil)
+				return h.showVisit(w, r, actor, f.Get("visit"), view, status, err, f, nil)
 			})
 		}
 		return h.formErr(err, func(status int, err error) error { return h.renderAlerts(w, r, actor, status, err, f, id) })

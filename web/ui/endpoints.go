@@ -50,7 +50,7 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("POST", "/visits/{id}/adverse", h.adverseSubmit),
 		login("POST", "/visits/{id}/end-session", h.endSessionSubmit),
 		login("POST", "/visits/{id}/aldrete", h.aldreteSubmit),
-		login("POST", "/visits/{id}/discharge-facts", h.dischargeFactsSubmit),
+		login("POST", "/visits/{id}/discharge-facts", h.checklistSubmit),
 		login("POST", "/visits/{id}/medications", h.medicationsSubmit),
 		login("POST", "/visits/{id}/discharge", h.dischargeSubmit),
 		login("GET", "/visits/{id}/aftercare", h.aftercarePage),

@@ -12,7 +12,6 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/dosing"
-	"github.com/ketaflow/ketaflow/store"
 )
 
 // The controlled-substance ledger pages: /ledger lists the lots in the safe
@@ -20,28 +19,13 @@ import (
 // differed from the books; /ledger/lots/{id} is one lot's books with the
 // forms to count, waste and adjust it.
 
-// ledgerProduct is one choice of the receive form: what is on the box.
-type ledgerProduct struct {
-	Value, Label string
-	lot          app.NewLot
-}
-
-// ledgerProducts are the strengths the product brief names: ketamine vials of
-// 10, 50 or 100 mg/mL and Spravato kits of 1, 2 or 3 devices (28 mg each).
-var ledgerProducts = []ledgerProduct{
-	{"ketamine-10", "Ketamine 10 mg/mL vial", app.NewLot{Drug: dosing.Ketamine, ConcentrationMgPerML: 10}},
-	{"ketamine-50", "Ketamine 50 mg/mL vial", app.NewLot{Drug: dosing.Ketamine, ConcentrationMgPerML: 50}},
-	{"ketamine-100", "Ketamine 100 mg/mL vial", app.NewLot{Drug: dosing.Ketamine, ConcentrationMgPerML: 100}},
-	{"spravato-2", "Spravato 56 mg kit (2 devices)", app.NewLot{Drug: dosing.Esketamine, DevicesPerKit: 2}},
-	{"spravato-3", "Spravato 84 mg kit (3 devices)", app.NewLot{Drug: dosing.Esketamine, DevicesPerKit: 3}},
-	{"spravato-1", "Spravato 28 mg (1 device)", app.NewLot{Drug: dosing.Esketamine, DevicesPerKit: 1}},
-}
-
 type ledgerData struct {
-	Lots     []app.LotStock
-	Open     []store.DiscrepancyRow
-	All      bool
-	Products []ledgerProduct
+	Lots []app.LotStock
+	Open []app.Discrepancy
+	All  bool
+	// Products are what the receive form offers: the strengths the
+	// clinic's protocol stocks.
+	Products []app.LotProduct
 	Form     url.Values
 }
 
@@ -90,11 +74,15 @@ func (h *UI) renderLedger(w http.ResponseWriter, r *http.Request, actor access.A
 	if err != nil {
 		return err
 	}
+	products, err := h.app.LotProducts(r.Context(), actor)
+	if err != nil {
+		return err
+	}
 	v := h.newView(r, actor, "Controlled-substance ledger", "ledger")
 	if formErr != nil {
 		v.withError(formErr)
 	}
-	v.Data = ledgerData{Lots: lots, Open: open, All: all, Products: ledgerProducts, Form: form}
+	v.Data = ledgerData{Lots: lots, Open: open, All: all, Products: products, Form: form}
 	return h.render(w, status, "ledger", v)
 }
 
@@ -110,11 +98,15 @@ func (h *UI) receiveLotSubmit(w http.ResponseWriter, r *http.Request, actor acce
 		return ketaflow.Invalid("", "the form could not be read")
 	}
 	f := r.PostForm
+	products, err := h.app.LotProducts(r.Context(), actor)
+	if err != nil {
+		return err
+	}
 	var p ketaflow.Problems
 	var in app.NewLot
-	for _, pr := range ledgerProducts {
-		if pr.Value == f.Get("product") {
-			in = pr.lot
+	for _, pr := range products {
+		if pr.Key == f.Get("product") {
+			in = pr.Lot
 		}
 	}
 	if in.Drug == "" {
@@ -137,7 +129,7 @@ func (h *UI) receiveLotSubmit(w http.ResponseWriter, r *http.Request, actor acce
 		in.Expiry = d
 	}
 	var lot app.LotStock
-	err := p.Err()
+	err = p.Err()
 	if err != nil {
 		// Show the service's objections to the other fields too, so the
 		// form is corrected in one go.
@@ -205,7 +197,7 @@ type lotData struct {
 	B         app.LotBook
 	Witnesses []access.User
 	Form      url.Values
-	Open      []store.DiscrepancyRow
+	Open      []app.Discrepancy
 	// The adjust form starts from the first open discrepancy it offers:
 	// the direction and amount that would make the books match that count.
 	AdjustDirection string
@@ -231,7 +223,7 @@ func (lotData) Signed(v float64, unit string) string { return signedQty(v, unit)
 func (lotData) FlagClass(f app.LotFlag) string { return lotFlagClass(f) }
 
 // What says what an entry did, for the ledger's table.
-func (d lotData) What(e store.LedgerEntry) string {
+func (d lotData) What(e app.LedgerEntry) string {
 	switch e.Kind {
 	case dosing.Receive:
 		return "Received"
@@ -256,7 +248,7 @@ func (d lotData) What(e store.LedgerEntry) string {
 }
 
 // Sign is how an entry moves on-hand: "+", "−" or "" (none).
-func (d lotData) Sign(e store.LedgerEntry) string {
+func (d lotData) Sign(e app.LedgerEntry) string {
 	switch {
 	case e.Kind == dosing.Receive, e.Kind == dosing.Adjust && e.Direction == dosing.AdjustAdd:
 		return "+"
@@ -267,7 +259,7 @@ func (d lotData) Sign(e store.LedgerEntry) string {
 }
 
 // Differs returns the discrepancy a count entry raised, if it did.
-func (d lotData) Differs(e store.LedgerEntry) *store.DiscrepancyRow {
+func (d lotData) Differs(e app.LedgerEntry) *app.Discrepancy {
 	for i := range d.B.Discrepancies {
 		if d.B.Discrepancies[i].EntryID == e.ID {
 			return &d.B.Discrepancies[i]

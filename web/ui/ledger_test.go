@@ -1,12 +1,14 @@
 package ui_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/google/go-cmp/cmp"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
 	"github.com/ketaflow/ketaflow/web/webtest"
@@ -40,6 +42,23 @@ func TestLedgerNurseReceivesAndCountsAndTheAdminSeesTheDiscrepancy(t *testing.T)
 		if resp.StatusCode != http.StatusOK || doc.Find("form#receive").Length() != 1 || doc.Find(`nav a[href="/ledger"]`).Length() != 1 {
 			t.Fatalf("nurse's ledger page: %d, receive form %d, nav link %d", resp.StatusCode, doc.Find("form#receive").Length(),
 				doc.Find(`nav a[href="/ledger"]`).Length())
+		}
+		// The receive form offers the products the protocol stocks.
+		products, err := f.App.LotProducts(context.Background(), f.Actor("nurse"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got []string
+		for _, p := range products {
+			want = append(want, p.Key+" "+p.Label)
+		}
+		doc.Find("#product option[value]").Each(func(_ int, o *goquery.Selection) {
+			if v := o.AttrOr("value", ""); v != "" {
+				got = append(got, v+" "+o.Text())
+			}
+		})
+		if diff := cmp.Diff(want, got); diff != "" || len(want) == 0 {
+			t.Errorf("receive form products mismatch (-want +got):\n%s", diff)
 		}
 		lotPath := receiveLedgerLot(nurse, ledgerDelivery("K2611A"))
 		_, doc = nurse.Get(lotPath)

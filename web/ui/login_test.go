@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
@@ -50,7 +51,7 @@ func TestWrongPasswordIsRefusedAndAudited(t *testing.T) {
 		if msg := doc.Find(".problem").Text(); !strings.Contains(strings.ToLower(msg), "wrong username or password") {
 			t.Errorf("message %q does not say the login failed", msg)
 		}
-		entries, err := f.App.SearchAudit(context.Background(), f.Actor("admin"), store.AuditQuery{Action: "auth.login"})
+		entries, err := f.App.SearchAudit(context.Background(), f.Actor("admin"), app.AuditQuery{Action: "auth.login"})
 		if err != nil {
 			t.Fatal(err)
 		}

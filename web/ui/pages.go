@@ -98,9 +98,10 @@ func parsePages() (*pages, error) {
 			}
 			return ""
 		},
-		"lower": strings.ToLower,
-		"list":  func(xs ...string) []string { return xs },
-		"fixed": func(places int, v float64) string { return strconv.FormatFloat(v, 'f', places, 64) },
+		"lower":    strings.ToLower,
+		"sentence": sentence,
+		"list":     func(xs ...string) []string { return xs },
+		"fixed":    func(places int, v float64) string { return strconv.FormatFloat(v, 'f', places, 64) },
 		// posted is what a refused form sent for key, or, when that form did
 		// not carry the key (another form on the page was refused), the
 		// stored value: no form's saved or typed content is lost.
@@ -253,11 +254,19 @@ func sentence(s string) string {
 
 // newView starts the view of a page for an actor.
 func (h *UI) newView(r *http.Request, actor access.Actor, title, nav string) view {
-	v := view{Title: title, Nav: nav, Actor: actor, Loc: time.UTC, Now: h.app.Clock.Now()}
+	var c ketaflow.Clinic
 	if actor.ClinicID != "" {
-		if c, err := h.app.Clinic(r.Context(), actor.ClinicID); err == nil {
-			v.Clinic, v.Loc = c, c.Location()
-		}
+		c, _ = h.app.Clinic(r.Context(), actor.ClinicID)
+	}
+	return h.clinicView(r, actor, c, title, nav)
+}
+
+// clinicView starts the view of a page for an actor of a clinic already
+// read (a visit view carries its clinic).
+func (h *UI) clinicView(r *http.Request, actor access.Actor, c ketaflow.Clinic, title, nav string) view {
+	v := view{Title: title, Nav: nav, Actor: actor, Loc: time.UTC, Now: h.app.Clock.Now()}
+	if c.ID != "" {
+		v.Clinic, v.Loc = c, c.Location()
 	}
 	v.Notice = notices[r.URL.Query().Get("done")]
 	if actor.UserID != "" {
@@ -266,6 +275,16 @@ func (h *UI) newView(r *http.Request, actor access.Actor, title, nav string) vie
 		}
 	}
 	return v
+}
+
+// clinicZone is the actor's clinic's time zone, in which a form's local
+// times are read (UTC when the clinic cannot be read: the service then
+// refuses the request itself).
+func (h *UI) clinicZone(r *http.Request, actor access.Actor) *time.Location {
+	if c, err := h.app.Clinic(r.Context(), actor.ClinicID); err == nil {
+		return c.Location()
+	}
+	return time.UTC
 }
 
 // notices are the confirmations a redirect after a save may show.
@@ -284,6 +303,7 @@ var notices = map[string]string{
 	"cancelled":           "Visit cancelled.",
 	"not_cleared":         "Visit ended at the gate: not cleared for dosing.",
 	"stopped_early":       "Visit stopped early.",
+	"recovering":          "Back in monitored rest: discharge waits for every criterion again.",
 	"cleared":             "Cleared for dosing.",
 	"vitals":              "Vital signs recorded.",
 	"fasting":             "Fasting answers recorded; the gate was checked again.",

@@ -11,7 +11,6 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/patients"
-	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/web"
 )
 
@@ -33,7 +32,7 @@ func (h *UI) patientsPage(w http.ResponseWriter, r *http.Request, actor access.A
 }
 
 type patientData struct {
-	Visits   []store.VisitRow
+	Visits   []app.VisitSummary
 	Patient  patients.Patient
 	Weights  []patients.Weight
 	Team     map[string]string // user id -> name

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/store"
@@ -35,7 +36,7 @@ func TestReadingPatientPageWritesOneAuditEntry(t *testing.T) {
 // patientEntries lists clinic A's audit entries naming a patient, newest first.
 func (f *fixture) patientEntries(patientID string) []audit.Entry {
 	f.T.Helper()
-	entries, err := f.App.SearchAudit(context.Background(), f.Actor("admin"), store.AuditQuery{PatientID: patientID, Limit: 1000})
+	entries, err := f.App.SearchAudit(context.Background(), f.Actor("admin"), app.AuditQuery{PatientID: patientID, Limit: 1000})
 	if err != nil {
 		f.T.Fatal(err)
 	}

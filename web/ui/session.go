@@ -30,7 +30,7 @@ func floatField(p *ketaflow.Problems, f url.Values, name, what string) float64 {
 }
 
 func (h *UI) orderSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "ordered", func(f url.Values) error {
+	return h.visitForm(w, r, actor, "ordered", func(f url.Values) (app.VisitView, error) {
 		var p ketaflow.Problems
 		in := app.OrderInput{
 			MgPerKg:         floatField(&p, f, "mg_per_kg", "the dose in mg/kg"),
@@ -40,88 +40,84 @@ func (h *UI) orderSubmit(w http.ResponseWriter, r *http.Request, actor access.Ac
 			Reason:          f.Get("reason"),
 		}
 		if err := p.Err(); err != nil {
-			return err
+			return app.VisitView{}, err
 		}
-		_, err := h.app.OrderDose(r.Context(), actor, r.PathValue("id"), in)
-		return err
+		_, view, err := h.app.OrderDose(r.Context(), actor, r.PathValue("id"), in)
+		return view, err
 	})
 }
 
 func (h *UI) prepareSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "prepared", func(f url.Values) error {
+	return h.visitForm(w, r, actor, "prepared", func(f url.Values) (app.VisitView, error) {
 		var p ketaflow.Problems
 		in := app.PrepareInput{VialMgPerML: floatField(&p, f, "vial_mg_per_ml", "the vial strength"),
 			Site: protocol.IMSite(f.Get("site")), LotID: f.Get("lot_id")}
 		if err := p.Err(); err != nil {
-			return err
+			return app.VisitView{}, err
 		}
-		_, err := h.app.PrepareDose(r.Context(), actor, r.PathValue("id"), in)
-		return err
+		return h.app.PrepareDose(r.Context(), actor, r.PathValue("id"), in)
 	})
 }
 
 func (h *UI) verifySubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "verified", func(f url.Values) error {
-		_, err := h.app.VerifyDose(r.Context(), actor, r.PathValue("id"))
-		return err
+	return h.visitForm(w, r, actor, "verified", func(f url.Values) (app.VisitView, error) {
+		return h.app.VerifyDose(r.Context(), actor, r.PathValue("id"))
 	})
 }
 
 func (h *UI) startDosingSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "dosing", func(f url.Values) error {
-		_, err := h.app.StartDosing(r.Context(), actor, r.PathValue("id"))
-		return err
+	return h.visitForm(w, r, actor, "dosing", func(f url.Values) (app.VisitView, error) {
+		return h.app.StartDosing(r.Context(), actor, r.PathValue("id"))
 	})
 }
 
 func (h *UI) administerSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "first_dose", func(f url.Values) error {
+	return h.visitForm(w, r, actor, "first_dose", func(f url.Values) (app.VisitView, error) {
 		return h.app.Administer(r.Context(), actor, r.PathValue("id"), time.Time{})
 	})
 }
 
 func (h *UI) deviceSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "device", func(f url.Values) error {
+	return h.visitForm(w, r, actor, "device", func(f url.Values) (app.VisitView, error) {
 		n, err := strconv.Atoi(f.Get("n"))
 		if err != nil {
-			return ketaflow.Invalid("n", "which device?")
+			return app.VisitView{}, ketaflow.Invalid("n", "which device?")
 		}
 		return h.app.GiveDevice(r.Context(), actor, r.PathValue("id"), n, time.Time{})
 	})
 }
 
 func (h *UI) infusionSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "infusion", func(f url.Values) error {
+	return h.visitForm(w, r, actor, "infusion", func(f url.Values) (app.VisitView, error) {
 		return h.app.InfusionAction(r.Context(), actor, r.PathValue("id"), f.Get("action"), f.Get("reason"))
 	})
 }
 
 func (h *UI) adverseSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	v := h.newView(r, actor, "", "")
-	return h.visitForm(w, r, actor, "events", func(f url.Values) error {
+	loc := h.clinicZone(r, actor)
+	return h.visitForm(w, r, actor, "events", func(f url.Values) (app.VisitView, error) {
 		var p ketaflow.Problems
 		e := session.AdverseEvent{Kind: session.AEKind(f.Get("kind")), Severity: session.Severity(f.Get("severity")),
 			Action: f.Get("action"), Note: f.Get("note"), Amends: f.Get("amends"), AmendReason: f.Get("amend_reason")}
-		if t := timeField(&p, f, "at", "the time of the event", v.Loc); t != nil {
+		if t := timeField(&p, f, "at", "the time of the event", loc); t != nil {
 			e.At = *t
 		}
 		if err := p.Err(); err != nil {
-			return err
+			return app.VisitView{}, err
 		}
-		_, err := h.app.RecordAdverseEvent(r.Context(), actor, r.PathValue("id"), e)
-		return err
+		_, view, err := h.app.RecordAdverseEvent(r.Context(), actor, r.PathValue("id"), e)
+		return view, err
 	})
 }
 
 func (h *UI) endSessionSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "rest", func(f url.Values) error {
-		_, err := h.app.EndSession(r.Context(), actor, r.PathValue("id"))
-		return err
+	return h.visitForm(w, r, actor, "rest", func(f url.Values) (app.VisitView, error) {
+		return h.app.EndSession(r.Context(), actor, r.PathValue("id"))
 	})
 }
 
 func (h *UI) aldreteSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "aldrete", func(f url.Values) error {
+	return h.visitForm(w, r, actor, "aldrete", func(f url.Values) (app.VisitView, error) {
 		var p ketaflow.Problems
 		a := discharge.Aldrete{
 			Activity:         intField(&p, f, "activity", "activity"),
@@ -136,22 +132,22 @@ func (h *UI) aldreteSubmit(w http.ResponseWriter, r *http.Request, actor access.
 			}
 		}
 		if err := p.Err(); err != nil {
-			return err
+			return app.VisitView{}, err
 		}
 		return h.app.RecordAldrete(r.Context(), actor, r.PathValue("id"), a)
 	})
 }
 
-func (h *UI) dischargeFactsSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "discharge", func(f url.Values) error {
-		return h.app.RecordDischargeFacts(r.Context(), actor, r.PathValue("id"), app.DischargeFacts{
+func (h *UI) checklistSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "discharge", func(f url.Values) (app.VisitView, error) {
+		return h.app.RecordChecklist(r.Context(), actor, r.PathValue("id"), discharge.Checklist{
 			DriverPresent: f.Get("driver_present") == "yes", Alternative: f.Get("alternative"),
 			AftercareGiven: f.Get("aftercare_given") == "yes", IntegrationBooked: f.Get("integration_booked") == "yes"})
 	})
 }
 
 func (h *UI) medicationsSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "medications", func(f url.Values) error {
+	return h.visitForm(w, r, actor, "medications", func(f url.Values) (app.VisitView, error) {
 		var m discharge.Medications
 		var p ketaflow.Problems
 		for _, x := range []struct {
@@ -166,7 +162,7 @@ func (h *UI) medicationsSubmit(w http.ResponseWriter, r *http.Request, actor acc
 			*x.dst = v
 		}
 		if err := p.Err(); err != nil {
-			return err
+			return app.VisitView{}, err
 		}
 		return h.app.RecordMedications(r.Context(), actor, r.PathValue("id"), m)
 	})
@@ -174,9 +170,8 @@ func (h *UI) medicationsSubmit(w http.ResponseWriter, r *http.Request, actor acc
 
 func (h *UI) dischargeSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	r.ParseForm()
-	return h.visitForm(w, r, actor, r.PostForm.Get("to"), func(f url.Values) error {
-		_, err := h.app.Discharge(r.Context(), actor, r.PathValue("id"), visits.State(f.Get("to")))
-		return err
+	return h.visitForm(w, r, actor, r.PostForm.Get("to"), func(f url.Values) (app.VisitView, error) {
+		return h.app.Discharge(r.Context(), actor, r.PathValue("id"), visits.State(f.Get("to")))
 	})
 }
 
@@ -221,18 +216,27 @@ func (h *UI) remsPDF(w http.ResponseWriter, r *http.Request, actor access.Actor)
 	return nil
 }
 
+// remsAssembleSubmit assembles a discharged Spravato visit's REMS form.
 func (h *UI) remsAssembleSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "rems", func(f url.Values) error {
-		_, err := h.app.AssembleREMSForm(r.Context(), actor, r.PathValue("id"))
-		return err
+	return h.visitForm(w, r, actor, "rems", func(f url.Values) (app.VisitView, error) {
+		_, v, err := h.app.AssembleREMSForm(r.Context(), actor, r.PathValue("id"))
+		return v, err
 	})
 }
 
+// remsSubmitSubmit records that a REMS form was submitted, from the REMS
+// list or, with back=visit, from the visit screen.
 func (h *UI) remsSubmitSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
-	if err := h.app.SubmitREMSForm(r.Context(), actor, r.PathValue("id"), r.PostForm.Get("confirmation")); err != nil {
+	if r.PostForm.Get("back") == "visit" {
+		return h.visitForm(w, r, actor, "rems", func(f url.Values) (app.VisitView, error) {
+			_, v, err := h.app.SubmitREMSForm(r.Context(), actor, r.PathValue("id"), f.Get("confirmation"))
+			return v, err
+		})
+	}
+	if _, _, err := h.app.SubmitREMSForm(r.Context(), actor, r.PathValue("id"), r.PostForm.Get("confirmation")); err != nil {
 		return err
 	}
 	return redirect(w, r, "/rems?done=rems")

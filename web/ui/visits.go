@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,12 +13,10 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/discharge"
-	"github.com/ketaflow/ketaflow/dosing"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/session"
-	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/visits"
 	"github.com/ketaflow/ketaflow/vitals"
 	"github.com/ketaflow/ketaflow/web"
@@ -29,7 +27,7 @@ type scheduleData struct {
 	Prev     ketaflow.Date
 	Next     ketaflow.Date
 	Today    bool
-	Visits   []store.VisitRow
+	Visits   []app.VisitSummary
 	ByState  map[visits.State]int
 	Alerting int
 }
@@ -53,7 +51,7 @@ func (h *UI) schedulePage(w http.ResponseWriter, r *http.Request, actor access.A
 	d.Prev = ketaflow.DateOf(day.Time(time.UTC).AddDate(0, 0, -1))
 	d.Next = ketaflow.DateOf(day.Time(time.UTC).AddDate(0, 0, 1))
 	for _, x := range list {
-		d.ByState[x.State]++
+		d.ByState[x.Visit.State]++
 	}
 	if !d.Today {
 		v.Title = "Schedule " + day.String()
@@ -116,11 +114,11 @@ func (h *UI) bookSubmit(w http.ResponseWriter, r *http.Request, actor access.Act
 	}
 	f := r.PostForm
 	patientID := r.PathValue("id")
-	v := h.newView(r, actor, "", "visits")
+	loc := h.clinicZone(r, actor)
 	b := visits.Booking{PatientID: patientID, Route: f.Get("route"), ChairID: f.Get("chair_id"), Comfort: comfortFrom(f)}
 	var probs ketaflow.Problems
 	if at := strings.TrimSpace(f.Get("scheduled_at")); at != "" {
-		t, err := time.ParseInLocation("2006-01-02T15:04", at, v.Loc)
+		t, err := time.ParseInLocation("2006-01-02T15:04", at, loc)
 		if err != nil {
 			probs.Add("scheduled_at", "the date and time of the visit must look like 2026-11-25 09:30")
 		}
@@ -134,50 +132,41 @@ func (h *UI) bookSubmit(w http.ResponseWriter, r *http.Request, actor access.Act
 		b.Minutes = n
 	}
 	err := probs.Err()
-	var visit visits.Visit
+	var visit app.VisitView
 	if err == nil {
 		visit, err = h.app.BookVisit(r.Context(), actor, b)
 	}
 	if err != nil {
 		return h.formErr(err, func(status int, err error) error { return h.renderBook(w, r, actor, patientID, status, err, f) })
 	}
-	return redirect(w, r, "/visits/"+visit.ID+"?done=booked")
+	return redirect(w, r, "/visits/"+visit.Visit.ID+"?done=booked")
 }
 
 type visitData struct {
-	S          app.VisitScreen
-	Instr      []intake.Instrument
+	V app.VisitView
+	// Live: the visit is past the gate, so the page leads with the dose
+	// and the session, and the gate is history below them.
+	Live       bool
+	Moves      []moveStep
 	Link       *app.Link
 	LinkURL    string
-	Submitted  *app.Submitted
 	Form       url.Values
-	CanClear   bool
 	Musics     []visits.Music
-	WeightAt   string
 	NowInput   string
-	Latest     map[string]string
-	PHQ9, GAD7 *store.Response
+	PHQ9, GAD7 *app.Questionnaire
 
-	// For the dose, session and discharge cards.
-	SpravatoDoses []int
-	MgPerDevice   int
-	DoseRange     string
-	MinutesRange  string
-	Sites         []protocol.IMSite
-	Lots          []lotOption
-	CanStart      bool
-	CanEndSession bool // every device given, the infusion ended
-	DeviceReady   bool // the next Spravato device is due now
-	DosePlaces    int  // decimals of the dose rounding, e.g. 1 for 32.0 mg
-	AldreteItems  []discharge.AldreteItem
-	Meds          []medRow
-	AEKinds       []session.AEKind
-	Severities    []session.Severity
+	AldreteItems []discharge.AldreteItem
+	Meds         []medRow
+	AEKinds      []session.AEKind
+	Severities   []session.Severity
 }
 
-// lotOption is a lot the dose may be drawn from.
-type lotOption struct {
-	ID, Label string
+// moveStep is a plain move of the visit the reader may make, with the
+// state it leads to (the form's "to") and whether it asks why.
+type moveStep struct {
+	app.Action
+	To          visits.State
+	NeedsReason bool
 }
 
 // medRow is one concomitant medication question of the REMS form.
@@ -185,46 +174,89 @@ type medRow struct {
 	Field, Label, Answer string
 }
 
-// Allowed reports whether the actor may make a move now.
-func (d visitData) Allowed(to string) bool {
-	for _, s := range d.S.Next {
-		if string(s) == to {
-			return true
-		}
+// Act returns the reader's step of that name, or nil when the view does
+// not offer it: the page draws a step's button or form only from here.
+func (d visitData) Act(name string) *app.Action {
+	if a, ok := d.V.Action(app.ActionName(name)); ok {
+		return &a
 	}
-	return false
+	return nil
 }
+
+// Fasting is the latest fasting statement (zero when none is recorded or
+// the reader may not see it).
+func (d visitData) Fasting() intake.FastingAnswers {
+	if f := d.V.Fasting; f != nil {
+		return f.Value
+	}
+	return intake.FastingAnswers{}
+}
+
+// Ride is the latest ride home (zero when none is recorded).
+func (d visitData) Ride() intake.Ride {
+	if r := d.V.Ride; r != nil {
+		return r.Value
+	}
+	return intake.Ride{}
+}
+
+// pastGate are the states in which the page leads with the dose and the
+// session: dosing has started, whatever became of it.
+var pastGate = []visits.State{visits.Dosing, visits.InSession, visits.Recovering, visits.ReadyForDischarge,
+	visits.Discharged, visits.StoppedEarly}
 
 func (h *UI) visitPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.renderVisit(w, r, actor, r.PathValue("id"), http.StatusOK, nil, nil, nil)
+	return h.showVisit(w, r, actor, r.PathValue("id"), app.VisitView{}, http.StatusOK, nil, nil, nil)
 }
 
-// renderVisit shows the check-in screen, with a form's error and what it
-// posted when a submission was refused, and a fresh link when one was made.
-func (h *UI) renderVisit(w http.ResponseWriter, r *http.Request, actor access.Actor, id string, status int, formErr error, form url.Values, extra func(*visitData)) error {
-	screen, err := h.app.Visit(r.Context(), actor, id)
-	if err != nil {
-		return err
+// showVisit shows the visit screen from a view: the one a refused step
+// returned, so the request reads the visit once (one transaction, one audit
+// entry), or, when that view is zero (the form was refused before the
+// service read the visit), a fresh read. A refusal's error and what the
+// form posted are shown beside the form; extra adds what only this
+// response carries (a new link).
+func (h *UI) showVisit(w http.ResponseWriter, r *http.Request, actor access.Actor, id string, view app.VisitView, status int,
+	formErr error, form url.Values, extra func(*visitData)) error {
+	if view.Visit.ID == "" {
+		var err error
+		if view, err = h.app.Visit(r.Context(), actor, id); err != nil {
+			return err
+		}
 	}
-	v := h.newView(r, actor, screen.Patient.DisplayName(), "visits")
+	v := h.clinicView(r, actor, view.Clinic, view.Patient.DisplayName(), "visits")
 	if formErr != nil {
 		v.withError(formErr)
 	}
-	d := visitData{S: screen, Instr: intake.Instruments(), Form: form, Musics: visits.Musics,
-		NowInput: v.Now.In(v.Loc).Format("2006-01-02T15:04")}
-	d.CanClear = screen.Gate.Cleared && d.Allowed(string(visits.Cleared))
-	for i := range screen.Responses {
-		resp := &screen.Responses[i]
-		switch resp.Result.Instrument {
+	d := visitData{V: view, Form: form, Musics: visits.Musics, NowInput: v.Now.In(v.Loc).Format("2006-01-02T15:04"),
+		Live:         view.Session != nil && slices.Contains(pastGate, view.Visit.State),
+		AldreteItems: discharge.AldreteItems, AEKinds: session.AEKinds, Severities: session.Severities}
+	for _, to := range visits.Next(view.Visit.State) {
+		a, ok := view.Action(app.MoveAction(view.Visit.State, to))
+		if !ok {
+			continue
+		}
+		m, _ := visits.LookupMove(view.Visit.State, to)
+		d.Moves = append(d.Moves, moveStep{Action: a, To: to, NeedsReason: m.NeedsReason})
+	}
+	for i := range view.Questionnaires {
+		q := &view.Questionnaires[i]
+		switch q.Result.Instrument {
 		case intake.PHQ9ID:
-			d.PHQ9 = resp
+			d.PHQ9 = q
 		case intake.GAD7ID:
-			d.GAD7 = resp
+			d.GAD7 = q
 		}
 	}
-	if x := screen.Session; x != nil {
-		if err := h.sessionData(r, actor, screen, &d); err != nil {
-			return err
+	if x := view.Session; x != nil {
+		m := x.Medications
+		for _, row := range []struct {
+			field, label string
+			answer       discharge.YesNo
+		}{{"benzodiazepines", "Benzodiazepines", m.Benzodiazepines},
+			{"non_benzodiazepine_sedative_hypnotics", "Non-benzodiazepine sedative hypnotics", m.NonBenzodiazepineSedativeHypnotics},
+			{"psychostimulants", "Psychostimulants", m.Psychostimulants},
+			{"maois", "MAOIs", m.MAOIs}, {"opioids", "Opioids", m.Opioids}} {
+			d.Meds = append(d.Meds, medRow{Field: row.field, Label: row.label, Answer: string(row.answer)})
 		}
 	}
 	if extra != nil {
@@ -234,79 +266,18 @@ func (h *UI) renderVisit(w http.ResponseWriter, r *http.Request, actor access.Ac
 	return h.render(w, status, "visit", v)
 }
 
-// sessionData fills in what the dose, session and discharge cards offer:
-// the protocol's choices and the lots the dose may be drawn from.
-func (h *UI) sessionData(r *http.Request, actor access.Actor, screen app.VisitScreen, d *visitData) error {
-	p := screen.Protocol.Rules
-	x := screen.Session
-	d.SpravatoDoses, d.MgPerDevice = p.Dose.Spravato.AllowedMg(x.PatientAge), p.Dose.Spravato.MgPerDevice
-	d.Sites = protocol.IMSites
-	d.AldreteItems = discharge.AldreteItems
-	d.AEKinds, d.Severities = session.AEKinds, session.Severities
-	switch screen.Visit.Route {
-	case protocol.IV:
-		d.DoseRange = fmt.Sprintf("%g to %g", p.Dose.IV.MgPerKgMin, p.Dose.IV.MgPerKgMax)
-		d.MinutesRange = fmt.Sprintf("%d to %d", p.Dose.IV.MinutesMin, p.Dose.IV.MinutesMax)
-	case protocol.IM:
-		d.DoseRange = fmt.Sprintf("%g to %g", p.Dose.IM.MgPerKgMin, p.Dose.IM.MgPerKgMax)
-	}
-	m := x.Medications
-	for _, row := range []struct {
-		field, label string
-		answer       discharge.YesNo
-	}{{"benzodiazepines", "Benzodiazepines", m.Benzodiazepines},
-		{"non_benzodiazepine_sedative_hypnotics", "Non-benzodiazepine sedative hypnotics", m.NonBenzodiazepineSedativeHypnotics},
-		{"psychostimulants", "Psychostimulants", m.Psychostimulants},
-		{"maois", "MAOIs", m.MAOIs}, {"opioids", "Opioids", m.Opioids}} {
-		d.Meds = append(d.Meds, medRow{Field: row.field, Label: row.label, Answer: string(row.answer)})
-	}
-	d.DosePlaces = protocol.Places(p.Dose.Rounding.DoseMg)
-	d.DeviceReady = x.NextDevice != nil && x.NextDevice.Ready
-	d.CanEndSession = (x.Devices == nil || x.Devices.Done()) &&
-		(x.Infusion == nil || (x.InfusionNow.State != session.Running && x.InfusionNow.State != session.Paused))
-	if x.Order != nil && x.Preparation != nil {
-		d.CanStart = dosing.CanGive(x.Order.Order, x.Preparation.Preparation) == nil && screen.Gate.Cleared
-	}
-	if x.Order != nil && x.Preparation == nil && access.Can(actor.Role, access.DosePrepare) {
-		lots, err := h.app.Lots(r.Context(), actor, false)
-		if err != nil {
-			return err
-		}
-		// Kits of the ordered dose first (an 84 mg kit for an 84 mg dose);
-		// the ledger lists lots earliest expiry first within each.
-		sort.SliceStable(lots, func(i, j int) bool {
-			match := func(l app.LotStock) bool { return l.DevicesPerKit*p.Dose.Spravato.MgPerDevice == x.Order.SpravatoMg }
-			return match(lots[i]) && !match(lots[j])
-		})
-		for _, l := range lots {
-			if !doseFromLot(screen.Visit.Route, l.Lot) || l.Flag == app.LotEmpty || l.Flag == app.LotExpired {
-				continue
-			}
-			d.Lots = append(d.Lots, lotOption{ID: l.ID, Label: fmt.Sprintf("%s · lot %s · expires %s · %s on hand",
-				l.Product(), l.LotNumber, l.Expiry, l.OnHandText())})
-		}
-	}
-	return nil
-}
-
-// doseFromLot reports whether a lot holds the drug of a route.
-func doseFromLot(r protocol.Route, l dosing.Lot) bool {
-	if r == protocol.Spravato {
-		return l.Drug == dosing.Esketamine
-	}
-	return l.Drug == dosing.Ketamine
-}
-
-// visitForm handles the common shape of a visit form post: parse, call, and
-// on a refusal show the screen again with the error beside the form.
-func (h *UI) visitForm(w http.ResponseWriter, r *http.Request, actor access.Actor, done string, call func(f url.Values) error) error {
+// visitForm handles the common shape of a visit form post: parse, call one
+// service, and on a refusal show the screen again from the view the service
+// returned, with the error beside the form.
+func (h *UI) visitForm(w http.ResponseWriter, r *http.Request, actor access.Actor, done string, call func(f url.Values) (app.VisitView, error)) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
 	id := r.PathValue("id")
-	if err := call(r.PostForm); err != nil {
+	view, err := call(r.PostForm)
+	if err != nil {
 		return h.formErr(err, func(status int, err error) error {
-			return h.renderVisit(w, r, actor, id, status, err, r.PostForm, nil)
+			return h.showVisit(w, r, actor, id, view, status, err, r.PostForm, nil)
 		})
 	}
 	return redirect(w, r, "/visits/"+id+"?done="+done+"#"+done)
@@ -314,16 +285,14 @@ func (h *UI) visitForm(w http.ResponseWriter, r *http.Request, actor access.Acto
 
 func (h *UI) moveVisitSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	r.ParseForm()
-	return h.visitForm(w, r, actor, r.PostForm.Get("to"), func(f url.Values) error {
-		_, err := h.app.MoveVisit(r.Context(), actor, r.PathValue("id"), visits.State(f.Get("to")), f.Get("reason"))
-		return err
+	return h.visitForm(w, r, actor, r.PostForm.Get("to"), func(f url.Values) (app.VisitView, error) {
+		return h.app.MoveVisit(r.Context(), actor, r.PathValue("id"), visits.State(f.Get("to")), f.Get("reason"))
 	})
 }
 
 func (h *UI) clearVisitSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "cleared", func(f url.Values) error {
-		_, _, err := h.app.ClearVisit(r.Context(), actor, r.PathValue("id"))
-		return err
+	return h.visitForm(w, r, actor, "cleared", func(f url.Values) (app.VisitView, error) {
+		return h.app.ClearVisit(r.Context(), actor, r.PathValue("id"))
 	})
 }
 
@@ -354,10 +323,13 @@ func timeField(p *ketaflow.Problems, f url.Values, name, what string, loc *time.
 	return &t
 }
 
+// vitalsSubmit records a reading, a weight, or both, in one call: the
+// service checks both before it saves either.
 func (h *UI) vitalsSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	v := h.newView(r, actor, "", "")
-	return h.visitForm(w, r, actor, "vitals", func(f url.Values) error {
+	loc := h.clinicZone(r, actor)
+	return h.visitForm(w, r, actor, "vitals", func(f url.Values) (app.VisitView, error) {
 		var p ketaflow.Problems
+		var in app.VitalsInput
 		rd := vitals.Reading{
 			Systolic:        intField(&p, f, "systolic", "systolic"),
 			Diastolic:       intField(&p, f, "diastolic", "diastolic"),
@@ -369,7 +341,7 @@ func (h *UI) vitalsSubmit(w http.ResponseWriter, r *http.Request, actor access.A
 			AmendReason:     f.Get("amend_reason"),
 			EnteredInError:  f.Get("entered_in_error") == "yes",
 		}
-		if t := timeField(&p, f, "taken_at", "the time taken", v.Loc); t != nil {
+		if t := timeField(&p, f, "taken_at", "the time taken", loc); t != nil {
 			rd.TakenAt = *t
 		}
 		if sed := strings.TrimSpace(f.Get("sedation")); sed != "" {
@@ -384,60 +356,34 @@ func (h *UI) vitalsSubmit(w http.ResponseWriter, r *http.Request, actor access.A
 			b := false
 			rd.Dissociation = &b
 		}
-		if err := p.Err(); err != nil {
-			return err
-		}
-		var weight *app.NewWeight
 		if kg := strings.TrimSpace(f.Get("weight_kg")); kg != "" {
 			x, err := strconv.ParseFloat(kg, 64)
 			if err != nil {
-				return ketaflow.Invalid("weight_kg", "weight must be a number of kilograms")
+				p.Add("weight_kg", "weight must be a number of kilograms")
 			}
-			weight = &app.NewWeight{KG: x, MeasuredAt: v.Now}
+			in.Weight = &app.NewWeight{KG: x}
 		}
-		onlyWeight := weight != nil && rd.Systolic == 0 && rd.Diastolic == 0 && rd.HeartRate == 0 && rd.SpO2 == 0 &&
-			rd.RespiratoryRate == 0 && rd.Sedation == nil && rd.Dissociation == nil
-		// Both are checked before either is saved, and every problem is
-		// named at once: a refused form saves nothing, so sending it again
-		// after a correction never records a reading twice.
-		if rd.TakenAt.IsZero() {
-			rd.TakenAt = v.Now
+		if err := p.Err(); err != nil {
+			return app.VisitView{}, err
 		}
-		var probs ketaflow.Problems
-		if !onlyWeight {
-			if err := rd.Validate(v.Now); err != nil {
-				probs = append(probs, ketaflow.AsError(err).Fields...)
-			}
+		// A form with only the weight filled in records no reading.
+		if in.Weight == nil || rd.Systolic != 0 || rd.Diastolic != 0 || rd.HeartRate != 0 || rd.SpO2 != 0 ||
+			rd.RespiratoryRate != 0 || rd.Sedation != nil || rd.Dissociation != nil || rd.Amends != "" {
+			in.Reading = &rd
 		}
-		if weight != nil {
-			if err := patients.ValidateWeight(weight.KG, weight.MeasuredAt, v.Now); err != nil {
-				probs = append(probs, ketaflow.AsError(err).Fields...)
-			}
-		}
-		if err := probs.Err(); err != nil {
-			return err
-		}
-		if onlyWeight {
-			return h.app.RecordVisitWeight(r.Context(), actor, r.PathValue("id"), *weight)
-		}
-		if _, _, err := h.app.RecordVitals(r.Context(), actor, r.PathValue("id"), rd); err != nil {
-			return err
-		}
-		if weight != nil {
-			return h.app.RecordVisitWeight(r.Context(), actor, r.PathValue("id"), *weight)
-		}
-		return nil
+		_, view, err := h.app.RecordVitals(r.Context(), actor, r.PathValue("id"), in)
+		return view, err
 	})
 }
 
 func (h *UI) fastingSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	v := h.newView(r, actor, "", "")
-	return h.visitForm(w, r, actor, "fasting", func(f url.Values) error {
+	loc := h.clinicZone(r, actor)
+	return h.visitForm(w, r, actor, "fasting", func(f url.Values) (app.VisitView, error) {
 		var p ketaflow.Problems
 		fa := intake.FastingAnswers{
-			LastSolidFood:     timeField(&p, f, "last_solid_food", "the last solid food", v.Loc),
-			LastLiquid:        timeField(&p, f, "last_liquid", "the last drink", v.Loc),
-			NasalMedicationAt: timeField(&p, f, "nasal_medication_at", "the nasal medication", v.Loc),
+			LastSolidFood:     timeField(&p, f, "last_solid_food", "the last solid food", loc),
+			LastLiquid:        timeField(&p, f, "last_liquid", "the last drink", loc),
+			NasalMedicationAt: timeField(&p, f, "nasal_medication_at", "the nasal medication", loc),
 		}
 		switch f.Get("last_liquid_clear") {
 		case "yes":
@@ -448,42 +394,40 @@ func (h *UI) fastingSubmit(w http.ResponseWriter, r *http.Request, actor access.
 			fa.LastLiquidClear = &b
 		}
 		if err := p.Err(); err != nil {
-			return err
+			return app.VisitView{}, err
 		}
-		_, err := h.app.RecordFasting(r.Context(), actor, r.PathValue("id"), fa)
-		return err
+		return h.app.RecordFasting(r.Context(), actor, r.PathValue("id"), fa)
 	})
 }
 
 func (h *UI) rideSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "ride", func(f url.Values) error {
-		_, err := h.app.RecordRide(r.Context(), actor, r.PathValue("id"), intake.Ride{DriverName: f.Get("driver_name"), DriverPhone: f.Get("driver_phone")})
-		return err
+	return h.visitForm(w, r, actor, "ride", func(f url.Values) (app.VisitView, error) {
+		return h.app.RecordRide(r.Context(), actor, r.PathValue("id"), intake.Ride{DriverName: f.Get("driver_name"), DriverPhone: f.Get("driver_phone")})
 	})
 }
 
 func (h *UI) comfortSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "comfort", func(f url.Values) error {
-		_, err := h.app.RecordComfort(r.Context(), actor, r.PathValue("id"), comfortFrom(f))
-		return err
+	return h.visitForm(w, r, actor, "comfort", func(f url.Values) (app.VisitView, error) {
+		return h.app.RecordComfort(r.Context(), actor, r.PathValue("id"), comfortFrom(f))
 	})
 }
 
 func (h *UI) overrideSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return h.visitForm(w, r, actor, "gate", func(f url.Values) error {
-		_, err := h.app.OverrideCheck(r.Context(), actor, r.PathValue("id"), intake.CheckID(f.Get("check")), f.Get("reason"))
-		return err
+	return h.visitForm(w, r, actor, "gate", func(f url.Values) (app.VisitView, error) {
+		return h.app.OverrideCheck(r.Context(), actor, r.PathValue("id"), intake.CheckID(f.Get("check")), f.Get("reason"))
 	})
 }
 
 func (h *UI) linkSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	id := r.PathValue("id")
-	l, err := h.app.CreateQuestionnaireLink(r.Context(), actor, id)
+	l, view, err := h.app.CreateQuestionnaireLink(r.Context(), actor, id)
 	if err != nil {
-		return h.formErr(err, func(status int, err error) error { return h.renderVisit(w, r, actor, id, status, err, nil, nil) })
+		return h.formErr(err, func(status int, err error) error {
+			return h.showVisit(w, r, actor, id, view, status, err, nil, nil)
+		})
 	}
 	// The link is shown once, on this response: only its hash is stored.
-	return h.renderVisit(w, r, actor, id, http.StatusOK, nil, nil, func(d *visitData) {
+	return h.showVisit(w, r, actor, id, view, http.StatusOK, nil, nil, func(d *visitData) {
 		d.Link = &l
 		d.LinkURL = web.BaseURL(r) + "/q/" + l.Token
 	})
@@ -540,10 +484,13 @@ func answersFrom(f url.Values, only ...string) map[string][]int {
 }
 
 type tabletData struct {
-	S         app.VisitScreen
+	V         app.VisitView
 	Instr     []intake.Instrument
 	Form      url.Values
 	Submitted *app.Submitted
+	// Answer is the step of answering on the tablet: the form is shown
+	// when it is allowed, else why not.
+	Answer *app.Action
 }
 
 // Checked reports whether an answer was ticked on the posted form.
@@ -560,15 +507,20 @@ func (h *UI) tabletPage(w http.ResponseWriter, r *http.Request, actor access.Act
 	if err := actor.Check(access.QuestionnaireEnter); err != nil {
 		return err
 	}
-	return h.renderTablet(w, r, actor, http.StatusOK, nil, nil, nil)
+	return h.showTablet(w, r, actor, app.VisitView{}, http.StatusOK, nil, nil, nil)
 }
 
-func (h *UI) renderTablet(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values, sub *app.Submitted) error {
-	screen, err := h.app.Visit(r.Context(), actor, r.PathValue("id"))
-	if err != nil {
-		return err
+// showTablet shows the questionnaires in the patient's hands, from the
+// view a submission returned (a fresh read when it is zero).
+func (h *UI) showTablet(w http.ResponseWriter, r *http.Request, actor access.Actor, view app.VisitView, status int, formErr error,
+	form url.Values, sub *app.Submitted) error {
+	if view.Visit.ID == "" {
+		var err error
+		if view, err = h.app.Visit(r.Context(), actor, r.PathValue("id")); err != nil {
+			return err
+		}
 	}
-	v := h.newView(r, actor, "Questionnaires", "visits")
+	v := h.clinicView(r, actor, view.Clinic, "Questionnaires", "visits")
 	v.Kiosk = true
 	if formErr != nil {
 		v.withError(formErr)
@@ -576,7 +528,11 @@ func (h *UI) renderTablet(w http.ResponseWriter, r *http.Request, actor access.A
 			v.Error = msg
 		}
 	}
-	v.Data = tabletData{S: screen, Instr: intake.Instruments(), Form: form, Submitted: sub}
+	d := tabletData{V: view, Instr: intake.Instruments(), Form: form, Submitted: sub}
+	if a, ok := view.Action(app.ActAnswerQuestionnaire); ok {
+		d.Answer = &a
+	}
+	v.Data = d
 	return h.render(w, status, "tablet", v)
 }
 
@@ -584,9 +540,11 @@ func (h *UI) tabletSubmit(w http.ResponseWriter, r *http.Request, actor access.A
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
-	sub, err := h.app.SubmitQuestionnaires(r.Context(), actor, r.PathValue("id"), answersFrom(r.PostForm))
+	sub, view, err := h.app.SubmitQuestionnaires(r.Context(), actor, r.PathValue("id"), answersFrom(r.PostForm))
 	if err != nil {
-		return h.formErr(err, func(status int, err error) error { return h.renderTablet(w, r, actor, status, err, r.PostForm, nil) })
+		return h.formErr(err, func(status int, err error) error {
+			return h.showTablet(w, r, actor, view, status, err, r.PostForm, nil)
+		})
 	}
-	return h.renderTablet(w, r, actor, http.StatusOK, nil, nil, &sub)
+	return h.showTablet(w, r, actor, view, http.StatusOK, nil, nil, &sub)
 }

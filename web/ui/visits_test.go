@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
 	"github.com/ketaflow/ketaflow/web/webtest"
@@ -108,6 +109,11 @@ func TestCheckInPageListsTheGateAndDisablesClearWhileBlocked(t *testing.T) {
 		if _, disabled := doc.Find("button#clear").Attr("disabled"); !disabled {
 			t.Error("the Clear button is enabled while the ride home blocks")
 		}
+		// The reason is the step's, from the view, beside the button.
+		if why := doc.Find("#clear-why").Text(); doc.Find("button#clear").AttrOr("aria-describedby", "") != "clear-why" ||
+			!strings.Contains(why, "Ride home") {
+			t.Errorf("the disabled Clear button says why %q, want the ride home named", why)
+		}
 		f.RecordRide("frontdesk", id)
 		_, doc = b.Get("/visits/" + id)
 		if doc.Find("button#clear").Length() != 1 {
@@ -116,9 +122,10 @@ func TestCheckInPageListsTheGateAndDisablesClearWhileBlocked(t *testing.T) {
 		if _, disabled := doc.Find("button#clear").Attr("disabled"); disabled {
 			t.Error("the Clear button is disabled when nothing blocks")
 		}
-		// Front desk sees the checks but cannot clear.
+		// Front desk sees its own check, the ride home (an IV visit has no
+		// REMS check), and cannot clear.
 		_, doc = f.Login("frontdesk").Get("/visits/" + id)
-		if doc.Find("#checklist li.check").Length() != 9 || doc.Find("button#clear").Length() != 0 {
+		if doc.Find("#checklist li.check").Length() != 1 || doc.Find("#check-ride_home").Length() != 1 || doc.Find("button#clear").Length() != 0 {
 			t.Errorf("front desk page: %d checks, %d clear buttons", doc.Find("#checklist li.check").Length(), doc.Find("button#clear").Length())
 		}
 	})
@@ -142,4 +149,126 @@ func TestRefusedVitalsFormSavesNothing(t *testing.T) {
 	if doc.Find("#vitals-list tbody tr").Length() != 0 {
 		t.Error("the reading was saved although the form was refused")
 	}
+}
+
+// clinicalCheckIDs are the gate's clinical checks, by their ids on the page.
+var clinicalCheckIDs = []string{"questionnaires", "safety_alert", "blood_pressure", "spo2", "heart_rate", "fasting",
+	"contraindications", "weight"}
+
+// TestFrontDeskAndAdminSeeNoClinicalCheck: a visit with an open PHQ-9 item 9
+// alert. The nurse's page shows every check, the alert and the crisis
+// resources; the front desk's and the admin's show the ride home, one line
+// that the clinical checks are the nurse's and prescriber's, and nothing
+// that says a clinical check blocks: no check, no count, no alert.
+func TestFrontDeskAndAdminSeeNoClinicalCheck(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		id, _ := f.ReadyVisit(webtest.FactQuestionnaires)
+		f.AnswerTablet("frontdesk", id, []int{1, 1, 1, 1, 1, 1, 1, 1, 2}, webtest.CalmGAD7)
+		path := "/visits/" + id
+
+		_, doc := f.Login("nurse").Get(path)
+		for _, c := range clinicalCheckIDs {
+			if doc.Find("#check-"+c).Length() != 1 {
+				t.Errorf("nurse: no #check-%s", c)
+			}
+		}
+		if !doc.Find("#check-safety_alert").HasClass("block") || doc.Find("#crisis").Length() != 1 ||
+			!strings.Contains(doc.Find("#alerts").Text(), "item 9") || doc.Find("#gate-verdict").Text() != "1 to resolve" {
+			t.Errorf("nurse: safety alert %q, crisis %d, alerts %q, verdict %q", doc.Find("#check-safety_alert").AttrOr("class", ""),
+				doc.Find("#crisis").Length(), doc.Find("#alerts").Text(), doc.Find("#gate-verdict").Text())
+		}
+
+		for _, who := range []string{"frontdesk", "admin"} {
+			resp, doc := f.Login(who).Get(path)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: got %d", who, resp.StatusCode)
+			}
+			for _, c := range clinicalCheckIDs {
+				if doc.Find("#check-"+c).Length() != 0 {
+					t.Errorf("%s sees #check-%s", who, c)
+				}
+			}
+			main := doc.Find("main").Text()
+			for _, word := range []string{"item 9", "Item 9", "PHQ-9", "safety alert", "Safety alert", "blood pressure", "crisis"} {
+				if strings.Contains(main, word) {
+					t.Errorf("%s's page says %q", who, word)
+				}
+			}
+			if doc.Find("#crisis, #alerts, #vitals, #fasting, #dose, #session").Length() != 0 {
+				t.Errorf("%s sees a clinical card: %d", who, doc.Find("#crisis, #alerts, #vitals, #fasting, #dose, #session").Length())
+			}
+			// The ride home is recorded: nothing of theirs blocks, and the
+			// verdict says so without counting the clinical block.
+			if v := doc.Find("#gate-verdict").Text(); v != "these checks hold" || !doc.Find("#check-ride_home").HasClass("pass") {
+				t.Errorf("%s: verdict %q, ride home %q", who, v, doc.Find("#check-ride_home").AttrOr("class", ""))
+			}
+			if doc.Find("#gate-hidden").Text() != "The clinical checks are for the nurse and prescriber." {
+				t.Errorf("%s: no line saying whose the clinical checks are: %q", who, doc.Find("#gate-hidden").Text())
+			}
+		}
+	})
+}
+
+// TestRefusedStepIsOneTransactionAndOneAuditEntry: a refused form is shown
+// again from the view the refusing service returned, so the request writes
+// one transaction and one audit entry naming the patient (the refusal) and
+// does not read the visit a second time.
+func TestRefusedStepIsOneTransactionAndOneAuditEntry(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		id, patientID := f.ReadyVisit(webtest.FactRide)
+		b := f.Login("nurse")
+		for _, c := range []struct {
+			name, path string
+			form       url.Values
+			status     int
+			problem    string
+		}{
+			{"clear_while_the_ride_blocks", "/clear", url.Values{}, http.StatusUnprocessableEntity, "Ride home"},
+			{"vitals_with_an_impossible_weight", "/vitals", url.Values{"systolic": {"130"}, "diastolic": {"80"},
+				"heart_rate": {"72"}, "spo2": {"98"}, "weight_kg": {"700"}}, http.StatusBadRequest, "weight"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				entries, stats := len(f.patientEntries(patientID)), db.Stats()
+				resp, doc := b.PostDoc("/visits/"+id+c.path, c.form)
+				writes := db.Stats().Writes - stats.Writes
+				after := f.patientEntries(patientID)
+				if resp.StatusCode != c.status || !strings.Contains(strings.ToLower(doc.Text()), strings.ToLower(c.problem)) {
+					t.Errorf("got %d, problem %q; want %d naming %s", resp.StatusCode, doc.Find(".problem").Text(), c.status, c.problem)
+				}
+				if doc.Find("#visit-state").Text() != "Checked in" || doc.Find("#checklist li.check").Length() != 9 {
+					t.Errorf("the refusal did not show the visit: state %q, %d checks", doc.Find("#visit-state").Text(),
+						doc.Find("#checklist li.check").Length())
+				}
+				if writes != 1 || len(after)-entries != 1 || after[0].Outcome == audit.OK {
+					t.Errorf("%d write transactions and %d audit entries (newest %+v), want one of each: the refusal", writes,
+						len(after)-entries, after[0])
+				}
+			})
+		}
+	})
+}
+
+// TestTabletOffersTheQuestionnairesOnlyWhileTheStepIsOpen: the tablet page
+// draws its form from the visit's step, and once the visit is past the gate
+// it says the questionnaires are closed instead.
+func TestTabletOffersTheQuestionnairesOnlyWhileTheStepIsOpen(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		p := f.GatePatient("Tablet Patient", true)
+		id := f.BookVisit(p.ID)
+		b := f.Login("frontdesk")
+		if _, doc := b.Get("/visits/" + id + "/questionnaires"); doc.Find("#questionnaire-form").Length() != 1 {
+			t.Fatal("no questionnaire form on a booked visit")
+		}
+		f.MoveVisit("frontdesk", id, "cancelled", "patient unwell, rebooking")
+		_, doc := b.Get("/visits/" + id + "/questionnaires")
+		if doc.Find("#questionnaire-form").Length() != 0 || !strings.Contains(doc.Find("#closed").Text(), "ancelled") {
+			t.Errorf("cancelled visit: form %d, closed %q", doc.Find("#questionnaire-form").Length(), doc.Find("#closed").Text())
+		}
+		if _, doc := b.Get("/visits/" + id); doc.Find("#tablet, #send-link").Length() != 0 {
+			t.Error("the cancelled visit's page offers the questionnaires")
+		}
+	})
 }

@@ -53,9 +53,28 @@ type ScreenJSON struct {
 		To     string `json:"to"`
 		Reason string `json:"reason"`
 	} `json:"transitions"`
-	Next           []string `json:"next"`
-	CanClear       bool     `json:"can_clear"`
-	ClinicalHidden bool     `json:"clinical_hidden"`
+	Actions        []ActionJSON `json:"actions"`
+	Next           []string     `json:"next"`
+	CanClear       bool         `json:"can_clear"`
+	ClinicalHidden bool         `json:"clinical_hidden"`
+}
+
+// ActionJSON is a step the caller may take on the visit, allowed now or not.
+type ActionJSON struct {
+	Name    string `json:"name"`
+	Label   string `json:"label"`
+	Allowed bool   `json:"allowed"`
+	Reason  string `json:"reason"`
+}
+
+// Action returns the visit's action with the name, if the caller has it.
+func (s ScreenJSON) Action(name string) (ActionJSON, bool) {
+	for _, a := range s.Actions {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return ActionJSON{}, false
 }
 
 // GateJSON is the gate of a visit screen.
@@ -63,6 +82,7 @@ type GateJSON struct {
 	Cleared         bool     `json:"cleared"`
 	Blocking        []string `json:"blocking"`
 	CrisisResources string   `json:"crisis_resources"`
+	ClinicalHidden  bool     `json:"clinical_hidden"`
 	Checks          []struct {
 		ID          string         `json:"id"`
 		Status      string         `json:"status"`

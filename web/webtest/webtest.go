@@ -61,8 +61,11 @@ func NewServer(t testing.TB, a *app.App) *httptest.Server {
 // Fixture is a running server over a fresh database with two clinics: A
 // with one user of every role and a patient, B with a nurse and a patient.
 type Fixture struct {
-	T        *testing.T
-	App      *app.App
+	T   *testing.T
+	App *app.App
+	// DB is the fixture's database, for tests that count what a request
+	// committed (DB.Stats) or read the audit log past the app.
+	DB       *store.DB
 	Clock    *ketaflow.FakeClock
 	Server   *httptest.Server
 	ClinicA  ketaflow.Clinic
@@ -85,7 +88,7 @@ func New(t *testing.T, db *store.DB) *Fixture {
 	ctx := context.Background()
 	clock := ketaflow.NewFakeClock(Start)
 	a := app.New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	f := &Fixture{T: t, App: a, Clock: clock, Users: map[string]access.User{}, Tokens: map[string]string{}}
+	f := &Fixture{T: t, App: a, DB: db, Clock: clock, Users: map[string]access.User{}, Tokens: map[string]string{}}
 	var err error
 	if f.ClinicA, err = a.CreateClinic(ctx, "Clinic A", "America/New_York"); err != nil {
 		t.Fatal(err)

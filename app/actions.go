@@ -1,0 +1,512 @@
+package app
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/dosing"
+	"github.com/ketaflow/ketaflow/intake"
+	"github.com/ketaflow/ketaflow/protocol"
+	"github.com/ketaflow/ketaflow/session"
+	"github.com/ketaflow/ketaflow/store"
+	"github.com/ketaflow/ketaflow/visits"
+)
+
+// What may be done next on a visit. Each step of a visit is a row of
+// visitSteps: the permission it needs, when it applies at all, and the
+// rules that must allow it now. The service that takes the step asks the
+// same row before it writes (visitState.allow), and every view lists the
+// reader's steps with the answer (visitState.actions), so a screen's
+// buttons and the API's "actions" say exactly what the service will do,
+// and no handler re-derives a rule.
+
+// ActionName names a step a person may take.
+type ActionName string
+
+const (
+	ActCheckIn        ActionName = "check_in"
+	ActCancel         ActionName = "cancel"
+	ActNotCleared     ActionName = "not_cleared"
+	ActBackToGate     ActionName = "back_to_gate"
+	ActStopEarly      ActionName = "stop_early"
+	ActBackToRecovery ActionName = "back_to_recovery"
+	ActClear          ActionName = "clear"
+
+	ActRecordVitals        ActionName = "record_vitals"
+	ActRecordWeight        ActionName = "record_weight"
+	ActRecordFasting       ActionName = "record_fasting"
+	ActRecordRide          ActionName = "record_ride"
+	ActRecordComfort       ActionName = "record_comfort"
+	ActOverride            ActionName = "override"
+	ActAnswerQuestionnaire ActionName = "answer_questionnaires"
+	ActSendLink            ActionName = "send_link"
+	ActAssessAlert         ActionName = "assess_alert"
+
+	ActOrderDose      ActionName = "order_dose"
+	ActPrepareDose    ActionName = "prepare_dose"
+	ActVerifyDose     ActionName = "verify_dose"
+	ActStartDosing    ActionName = "start_dosing"
+	ActAdminister     ActionName = "administer"
+	ActGiveDevice     ActionName = "give_device"
+	ActPauseInfusion  ActionName = "pause_infusion"
+	ActResumeInfusion ActionName = "resume_infusion"
+	ActStopInfusion   ActionName = "stop_infusion"
+	ActRecordAdverse  ActionName = "record_adverse_event"
+	ActEndSession     ActionName = "end_session"
+
+	ActRecordAldrete     ActionName = "record_aldrete"
+	ActRecordChecklist   ActionName = "record_discharge_checklist"
+	ActRecordMedications ActionName = "record_medications"
+	ActReadyForDischarge ActionName = "ready_for_discharge"
+	ActDischarge         ActionName = "discharge"
+	ActAssembleREMS      ActionName = "assemble_rems_form"
+	ActSubmitREMS        ActionName = "submit_rems_form"
+)
+
+// Action is a step the reader may take, allowed now or not; Reason says
+// why not. To is the state a move of the visit leads to ("" for a step
+// that records something without moving the visit).
+type Action struct {
+	Name    ActionName
+	Label   string
+	Allowed bool
+	Reason  string
+	To      visits.State
+}
+
+// step is one row of the table.
+type step struct {
+	name  ActionName
+	label string
+	perm  access.Action
+	// applies says whether the step belongs to the visit as it stands (a
+	// device to a Spravato visit in session): a step that does not apply
+	// is not offered at all.
+	applies func(st *visitState, actor access.Actor) bool
+	// check says whether the actor may take the step now; nil allows it.
+	// The service runs it again, under the visit's row lock, before it
+	// writes.
+	check func(st *visitState, actor access.Actor) error
+}
+
+// visitSteps is every step of a visit, in the order of the day.
+var visitSteps = []step{
+	{ActCheckIn, "Check in", access.VisitMove, movable(visits.CheckedIn, visits.Booked), checkIn},
+	{ActRecordComfort, "Save comfort preferences", access.ComfortRecord, notFinal, nil},
+	{ActRecordRide, "Save the ride home", access.RideRecord, notFinal, nil},
+	{ActRecordFasting, "Save fasting answers", access.FastingRecord, gateOpen, nil},
+	{ActRecordVitals, "Record vitals", access.VitalsRecord, notFinal, nil},
+	{ActRecordWeight, "Record the weight", access.WeightRecord, gateOpen, nil},
+	{ActAnswerQuestionnaire, "Answer on this tablet", access.QuestionnaireEnter, gateOpen, nil},
+	{ActSendLink, "Make a link for the patient's phone", access.LinkCreate, gateOpen, nil},
+	{ActAssessAlert, "Record the risk assessment", access.AlertAssess, hasOpenAlert, nil},
+	{ActOverride, "Override a block", access.GateOverride, overridable, nil},
+	{ActClear, "Clear for dosing", access.VisitMove, movable(visits.Cleared), checkClear},
+	{ActOrderDose, "Sign the dose order", access.DoseOrder, orderOpen, nil},
+	{ActPrepareDose, "Prepare the dose", access.DosePrepare, prepareOpen, checkPrepare},
+	{ActVerifyDose, "Verify the prepared dose", access.DosePrepare, verifyOpen, checkVerify},
+	{ActStartDosing, "Start dosing", access.DosePrepare, startOpen, checkStartDosing},
+	{ActAdminister, "Record the first dose", access.DosePrepare, administerOpen, checkAdminister},
+	{ActGiveDevice, "Record the next device", access.DosePrepare, state(devicesLeft).any, checkDevice},
+	{ActPauseInfusion, "Pause the infusion", access.SessionRecord, infusionIs(session.Running), nil},
+	{ActResumeInfusion, "Resume the infusion", access.SessionRecord, infusionIs(session.Paused), nil},
+	{ActStopInfusion, "Stop the infusion", access.SessionRecord, infusionIs(session.Running, session.Paused), nil},
+	{ActRecordAdverse, "Record an adverse event", access.SessionRecord, dosed, nil},
+	{ActEndSession, "End the session: monitored rest", access.SessionRecord, movable(visits.Recovering, visits.InSession), checkEndSession},
+	{ActRecordAldrete, "Record the Aldrete score", access.DischargeRecord, dosed, nil},
+	{ActRecordChecklist, "Save the discharge checklist", access.DischargeRecord, sessionOpen, nil},
+	{ActRecordMedications, "Save the concomitant medications", access.DischargeRecord, spravatoDosed, nil},
+	{ActReadyForDischarge, "Ready for discharge", access.VisitMove, movable(visits.ReadyForDischarge), checkDischarge(visits.ReadyForDischarge)},
+	{ActDischarge, "Discharge", access.VisitMove, movable(visits.Discharged), checkDischarge(visits.Discharged)},
+	{ActAssembleREMS, "Assemble the REMS form", access.REMSSubmit, remsAssemblable, nil},
+	{ActSubmitREMS, "Record the REMS submission", access.REMSSubmit, remsDue, nil},
+	{ActBackToRecovery, "Back to recovery", access.VisitMove, movable(visits.Recovering, visits.ReadyForDischarge), nil},
+	{ActBackToGate, "Back to the gate", access.VisitMove, movable(visits.CheckedIn, visits.Cleared), nil},
+	{ActNotCleared, "Not cleared", access.VisitMove, movable(visits.NotCleared), nil},
+	{ActCancel, "Cancel the visit", access.VisitMove, movable(visits.Cancelled), nil},
+	{ActStopEarly, "Stop early", access.VisitMove, movable(visits.StoppedEarly), nil},
+}
+
+// moveActions are the steps that are plain moves of the state machine, by
+// the state they lead to.
+var moveActions = map[visits.State]ActionName{
+	visits.CheckedIn: ActCheckIn, visits.Cancelled: ActCancel, visits.NotCleared: ActNotCleared,
+	visits.StoppedEarly: ActStopEarly,
+}
+
+// MoveAction names the step that moves a visit from one state to another
+// without a clinical guard ("" when there is none).
+func MoveAction(from, to visits.State) ActionName {
+	switch {
+	case from == visits.Cleared && to == visits.CheckedIn:
+		return ActBackToGate
+	case from == visits.ReadyForDischarge && to == visits.Recovering:
+		return ActBackToRecovery
+	}
+	return moveActions[to]
+}
+
+func lookupStep(name ActionName) step {
+	i := slices.IndexFunc(visitSteps, func(s step) bool { return s.name == name })
+	if i < 0 {
+		panic("app: no visit step " + string(name))
+	}
+	return visitSteps[i]
+}
+
+// actions lists the steps the actor's role may take on the visit as it
+// stands, each allowed now or not with the reason.
+func (st *visitState) actions(actor access.Actor) []Action {
+	var out []Action
+	for _, s := range visitSteps {
+		if !access.Can(actor.Role, s.perm) || !s.applies(st, actor) {
+			continue
+		}
+		a := Action{Name: s.name, Label: s.label, Allowed: true, To: stepTarget[s.name]}
+		if s.check != nil {
+			if err := s.check(st, actor); err != nil {
+				a.Allowed, a.Reason = false, ketaflow.ErrorMessage(err)
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// allow checks that the actor may take the step now: the same answer the
+// view's actions give. The permission itself is checked (and a refusal
+// audited) before the call's transaction.
+func (st *visitState) allow(actor access.Actor, name ActionName) error {
+	s := lookupStep(name)
+	if !s.applies(st, actor) {
+		return notApplicable(st, actor, s)
+	}
+	if s.check != nil {
+		return s.check(st, actor)
+	}
+	return nil
+}
+
+// notApplicable explains a step that does not belong to the visit now.
+func notApplicable(st *visitState, actor access.Actor, s step) error {
+	v := st.visit
+	sess := st.sess
+	switch s.name {
+	case ActGiveDevice:
+		if v.Route != protocol.Spravato {
+			return ketaflow.Errorf(ketaflow.EConflict, "devices are for Spravato visits")
+		}
+		if sess.Devices != nil && sess.Devices.Done() {
+			return ketaflow.Errorf(ketaflow.EConflict, "every device of the Spravato dose is recorded already")
+		}
+		return ketaflow.Errorf(ketaflow.EConflict, "record device 1 (the first dose) first; this visit is %s", v.State.Label())
+	case ActPauseInfusion, ActResumeInfusion, ActStopInfusion:
+		if sess.Infusion == nil {
+			return ketaflow.Errorf(ketaflow.EConflict, "there is no infusion running on this visit")
+		}
+		return ketaflow.Errorf(ketaflow.EConflict, "the infusion is %s", sess.InfusionNow.State)
+	case ActOrderDose:
+		if sess.FirstDoseAt != nil {
+			return ketaflow.Errorf(ketaflow.EConflict, "the dose was already given; a new order cannot replace it")
+		}
+		return ketaflow.Errorf(ketaflow.EConflict, "a dose is ordered for a checked-in visit before dosing starts; this visit is %s", v.State.Label())
+	case ActPrepareDose:
+		if sess.FirstDoseAt != nil {
+			return ketaflow.Errorf(ketaflow.EConflict, "the dose was already given")
+		}
+		return ketaflow.Errorf(ketaflow.EConflict, "the dose is prepared before dosing starts; this visit is %s", v.State.Label())
+	case ActVerifyDose:
+		if sess.Preparation == nil {
+			return ketaflow.Errorf(ketaflow.EBlocked, "the dose has not been prepared yet")
+		}
+		if sess.Preparation.Verified() {
+			return ketaflow.Errorf(ketaflow.EConflict, "the preparation was already verified at %s by %s",
+				sess.Preparation.VerifiedAt.Format("15:04"), sess.Preparation.VerifiedByName)
+		}
+		return ketaflow.Errorf(ketaflow.EConflict, "the dose was already given")
+	case ActStartDosing:
+		if sess.Order == nil {
+			return ketaflow.Errorf(ketaflow.EBlocked, "there is no signed dose order for this visit")
+		}
+		return ketaflow.Errorf(ketaflow.EConflict, "dosing starts from a visit cleared for dosing; this visit is %s", v.State.Label())
+	case ActAdminister:
+		if sess.FirstDoseAt != nil {
+			return ketaflow.Errorf(ketaflow.EConflict, "the first dose was recorded already at %s", sess.FirstDoseAt.Format("15:04"))
+		}
+		return ketaflow.Errorf(ketaflow.EConflict, "the dose is given after dosing starts; this visit is %s", v.State.Label())
+	case ActRecordAdverse:
+		return ketaflow.Errorf(ketaflow.EConflict, "adverse events are recorded after the first dose")
+	case ActRecordAldrete:
+		return ketaflow.Errorf(ketaflow.EConflict, "the Aldrete score is taken after the dose, before discharge")
+	case ActRecordFasting, ActRecordWeight:
+		return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; %s is recorded at the gate, before dosing", v.State.Label(),
+			map[ActionName]string{ActRecordFasting: "fasting", ActRecordWeight: "the visit's weight"}[s.name])
+	case ActRecordChecklist:
+		return ketaflow.Errorf(ketaflow.EConflict, "discharge facts are recorded during the session; this visit is %s", v.State.Label())
+	case ActRecordMedications:
+		if v.Route != protocol.Spravato {
+			return ketaflow.Errorf(ketaflow.EConflict, "concomitant medications are recorded for the Spravato REMS form")
+		}
+		return ketaflow.Errorf(ketaflow.EConflict, "concomitant medications are recorded once the first device is given")
+	case ActAnswerQuestionnaire, ActSendLink:
+		return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; questionnaires are answered before dosing", v.State.Label())
+	case ActOverride:
+		if !gateLive(v.State) {
+			return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; the gate is over", v.State.Label())
+		}
+		return ketaflow.Errorf(ketaflow.EConflict, "no check of this visit's gate blocks with an override allowed")
+	case ActAssessAlert:
+		return ketaflow.Errorf(ketaflow.EConflict, "no safety alert of this visit waits for a risk assessment")
+	case ActAssembleREMS:
+		if v.Route != protocol.Spravato {
+			return ketaflow.Errorf(ketaflow.EConflict, "the REMS form is for Spravato visits")
+		}
+		if sess.REMS != nil && sess.REMS.SubmittedAt != nil {
+			return ketaflow.Errorf(ketaflow.EConflict, "the REMS form was submitted already")
+		}
+		return ketaflow.Errorf(ketaflow.EConflict, "the REMS form is assembled at discharge; this visit is %s", v.State.Label())
+	case ActSubmitREMS:
+		if sess.REMS == nil {
+			return ketaflow.Errorf(ketaflow.EConflict, "this visit has no REMS form yet")
+		}
+		return ketaflow.Errorf(ketaflow.EConflict, "the form was submitted already")
+	case ActEndSession:
+		return ketaflow.Errorf(ketaflow.EConflict, "the session ends from in session; this visit is %s", v.State.Label())
+	case ActDischarge, ActReadyForDischarge:
+		if sess.FirstDoseAt == nil {
+			return ketaflow.Errorf(ketaflow.EConflict, "the visit has no dose recorded")
+		}
+		to := visits.Discharged
+		if s.name == ActReadyForDischarge {
+			to = visits.ReadyForDischarge
+		}
+		return visits.CheckTransition(v.State, to, actor.Role)
+	case ActCheckIn, ActClear, ActCancel, ActNotCleared, ActStopEarly, ActBackToGate, ActBackToRecovery:
+		return visits.CheckTransition(v.State, moveTarget[s.name], actor.Role)
+	}
+	if v.State.Final() {
+		return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; nothing more can be recorded on it", v.State.Label())
+	}
+	return ketaflow.Errorf(ketaflow.EConflict, "%s does not apply to a visit that is %s", strings.ToLower(s.label), v.State.Label())
+}
+
+// When a step applies.
+
+// movable: the visit is in one of the states (any, when none are named)
+// and the state machine lets the actor's role move it to to.
+func movable(to visits.State, from ...visits.State) func(*visitState, access.Actor) bool {
+	return func(st *visitState, actor access.Actor) bool {
+		if len(from) > 0 && !slices.Contains(from, st.visit.State) {
+			return false
+		}
+		m, ok := visits.LookupMove(st.visit.State, to)
+		return ok && slices.Contains(m.Roles, actor.Role)
+	}
+}
+
+// moveTarget is the state each plain move step leads to.
+var moveTarget = map[ActionName]visits.State{
+	ActCheckIn: visits.CheckedIn, ActClear: visits.Cleared, ActCancel: visits.Cancelled, ActNotCleared: visits.NotCleared,
+	ActStopEarly: visits.StoppedEarly, ActBackToGate: visits.CheckedIn, ActBackToRecovery: visits.Recovering,
+}
+
+// stepTarget is the state every step that moves the visit leads to.
+var stepTarget = map[ActionName]visits.State{
+	ActCheckIn: visits.CheckedIn, ActClear: visits.Cleared, ActCancel: visits.Cancelled, ActNotCleared: visits.NotCleared,
+	ActStopEarly: visits.StoppedEarly, ActBackToGate: visits.CheckedIn, ActBackToRecovery: visits.Recovering,
+	ActStartDosing: visits.Dosing, ActAdminister: visits.InSession, ActEndSession: visits.Recovering,
+	ActReadyForDischarge: visits.ReadyForDischarge, ActDischarge: visits.Discharged,
+}
+
+// state is a test of the visit alone, as a step's applies.
+type state func(st *visitState) bool
+
+func (f state) any(st *visitState, _ access.Actor) bool { return f(st) }
+
+
+var notFinal = state(func(st *visitState) bool { return !st.visit.State.Final() }).any
+
+// gateOpen: the gate is live (its facts may still be recorded and judged).
+var gateOpen = state(func(st *visitState) bool { return gateLive(st.visit.State) }).any
+
+var hasOpenAlert = state(func(st *visitState) bool {
+	return slices.ContainsFunc(st.facts.Alerts, func(a store.Alert) bool { return a.Assessment == nil })
+}).any
+
+var overridable = state(func(st *visitState) bool {
+	return gateLive(st.visit.State) && slices.ContainsFunc(st.gate.Checks, func(c intake.Check) bool { return c.Blocking() && c.Overridable })
+}).any
+
+var orderOpen = state(func(st *visitState) bool {
+	s := st.visit.State
+	return (s == visits.CheckedIn || s == visits.Cleared) && st.sess.FirstDoseAt == nil
+}).any
+
+var prepareOpen = state(func(st *visitState) bool {
+	return prepareStates(st.visit.State) && st.sess.FirstDoseAt == nil
+}).any
+
+var verifyOpen = state(func(st *visitState) bool {
+	p := st.sess.Preparation
+	return p != nil && !p.Verified() && st.sess.FirstDoseAt == nil
+}).any
+
+var startOpen = state(func(st *visitState) bool {
+	return st.sess.Order != nil && (st.visit.State == visits.Cleared || st.visit.State == visits.CheckedIn)
+}).any
+
+var administerOpen = state(func(st *visitState) bool {
+	return st.visit.State == visits.Dosing && st.sess.FirstDoseAt == nil
+}).any
+
+// devicesLeft: a Spravato visit in session with devices still to give.
+func devicesLeft(st *visitState) bool {
+	d := st.sess.Devices
+	return st.visit.Route == protocol.Spravato && st.visit.State == visits.InSession && d != nil && !d.Done() &&
+		st.sess.Preparation != nil
+}
+
+func infusionIs(states ...session.InfusionState) func(*visitState, access.Actor) bool {
+	return state(func(st *visitState) bool {
+		return st.sess.Infusion != nil && slices.Contains(states, st.sess.InfusionNow.State)
+	}).any
+}
+
+func dosedState(st *visitState) bool { return st.sess.FirstDoseAt != nil }
+
+// dosed: the dose is given. The session's records (adverse events, the
+// Aldrete score, the REMS form's medications) may still be added after
+// discharge, so that a form found incomplete can be corrected.
+var dosed = state(dosedState).any
+
+var sessionOpen = state(func(st *visitState) bool { return sessionLive(st.visit.State) }).any
+
+var spravatoDosed = state(func(st *visitState) bool { return st.visit.Route == protocol.Spravato && dosedState(st) }).any
+
+// remsAssemblable: a discharged Spravato visit whose form is not submitted.
+var remsAssemblable = state(func(st *visitState) bool {
+	r := st.sess.REMS
+	return st.visit.Route == protocol.Spravato && st.visit.State == visits.Discharged && (r == nil || r.SubmittedAt == nil)
+}).any
+
+var remsDue = state(func(st *visitState) bool { r := st.sess.REMS; return r != nil && r.SubmittedAt == nil }).any
+
+// The rules that must allow a step now.
+
+func checkIn(st *visitState, actor access.Actor) error {
+	if err := visits.CheckTransition(st.visit.State, visits.CheckedIn, actor.Role); err != nil {
+		return err
+	}
+	if day, today := st.clinic.Today(st.visit.ScheduledAt), st.clinic.Today(st.now); day != today {
+		return &ketaflow.Error{Code: ketaflow.EConflict, Field: "to", Message: fmt.Sprintf(
+			"this visit is booked for %s; check it in on that day, or book the patient for today", day)}
+	}
+	return nil
+}
+
+func checkClear(st *visitState, actor access.Actor) error {
+	_, _, err := visits.ClearForDosing(st.visit, st.gate, actor, st.now)
+	return err
+}
+
+func checkPrepare(st *visitState, _ access.Actor) error {
+	s := st.sess
+	if s.Order == nil {
+		return ketaflow.Errorf(ketaflow.EBlocked, "there is no signed dose order for this visit yet: the prescriber signs it first")
+	}
+	if s.Preparation != nil {
+		// A second preparation would draw the drug twice. A dose prepared
+		// wrongly is wasted in the ledger with a witness, and the
+		// prescriber replaces the order; the new order is prepared afresh.
+		return ketaflow.Errorf(ketaflow.EConflict, "the dose for this order was prepared at %s by %s; if it was prepared wrongly, waste it in the ledger with a witness and ask the prescriber to replace the order",
+			s.Preparation.PreparedAt.Format("15:04"), s.Preparation.PreparedByName)
+	}
+	return nil
+}
+
+func checkVerify(st *visitState, actor access.Actor) error {
+	_, err := dosing.Verify(st.sess.Preparation.Preparation, actor.UserID, st.now)
+	return err
+}
+
+// givable checks that the current order has a verified preparation.
+func givable(st *visitState) error {
+	s := st.sess
+	if s.Order == nil {
+		return ketaflow.Errorf(ketaflow.EBlocked, "there is no signed dose order for this visit")
+	}
+	var prep dosing.Preparation
+	if s.Preparation != nil {
+		prep = s.Preparation.Preparation
+	}
+	return dosing.CanGive(s.Order.Order, prep)
+}
+
+func checkStartDosing(st *visitState, actor access.Actor) error {
+	if err := givable(st); err != nil {
+		return err
+	}
+	_, _, err := visits.StartDosing(st.visit, st.gate, actor, st.now)
+	return err
+}
+
+func checkAdminister(st *visitState, _ access.Actor) error {
+	if st.sess.Order == nil || st.sess.Preparation == nil {
+		return ketaflow.Errorf(ketaflow.EBlocked, "the dose must be ordered, prepared and verified before it is given")
+	}
+	return givable(st)
+}
+
+func checkDevice(st *visitState, _ access.Actor) error {
+	nd := st.sess.NextDevice
+	if nd != nil && !nd.Ready {
+		return ketaflow.Errorf(ketaflow.EBlocked, "not yet: %s (the label's %s between devices)", nd, spokenMinutes(st.sess.Devices.Interval))
+	}
+	return nil
+}
+
+func checkEndSession(st *visitState, actor access.Actor) error {
+	s := st.sess
+	if s.Devices != nil && !s.Devices.Done() {
+		if nd := s.NextDevice; nd != nil {
+			return ketaflow.Errorf(ketaflow.EBlocked, "device %d of the Spravato dose has not been given yet", nd.N)
+		}
+	}
+	if s.Infusion != nil {
+		switch s.InfusionNow.State {
+		case session.Running, session.Paused:
+			return ketaflow.Errorf(ketaflow.EBlocked, "the infusion is still %s; stop it (with a reason) or let it finish", s.InfusionNow.State)
+		}
+	}
+	return visits.CheckTransition(st.visit.State, visits.Recovering, actor.Role)
+}
+
+func checkDischarge(to visits.State) func(*visitState, access.Actor) error {
+	return func(st *visitState, actor access.Actor) error {
+		if st.sess.FirstDoseAt == nil {
+			return ketaflow.Errorf(ketaflow.EConflict, "the visit has no dose recorded")
+		}
+		var unmet []string
+		for _, c := range st.sess.Discharge.Unmet() {
+			unmet = append(unmet, c.Title+": "+c.Detail)
+		}
+		if _, _, err := visits.AdvanceThroughDischarge(st.visit, to, unmet, actor, st.now); err != nil {
+			return err
+		}
+		if to == visits.Discharged {
+			// Every controlled substance drawn for the visit is given or
+			// wasted with a witness before the patient leaves.
+			return st.unsettled
+		}
+		return nil
+	}
+}
+
+// spokenMinutes says an interval in minutes: "5 min".
+func spokenMinutes(d time.Duration) string {
+	return fmt.Sprintf("%g min", d.Minutes())
+}

@@ -1,0 +1,147 @@
+package app
+
+import (
+	"slices"
+
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/intake"
+	"github.com/ketaflow/ketaflow/patients"
+	"github.com/ketaflow/ketaflow/visits"
+)
+
+// Who may see what. Every view the services return is redacted here, by
+// this one table, before it leaves the app layer: the pages and the API
+// receive the view already redacted and never hide a field themselves.
+
+// Part is a part of a view that not every role may see.
+type Part string
+
+const (
+	// PartClinicalRecord: the patient's allergies, contraindications,
+	// weight and clinical notes.
+	PartClinicalRecord Part = "clinical_record"
+	// PartGateFindings: the status, reason, evidence and next step of the
+	// gate's clinical checks (questionnaires, the PHQ-9 item 9 safety alert,
+	// blood pressure, SpO2, heart rate, fasting, contraindications, weight),
+	// and the overrides of them.
+	PartGateFindings Part = "gate_findings"
+	// PartCrisisText: the crisis resources shown to staff beside a PHQ-9
+	// item 9 alert (they say an alert is open).
+	PartCrisisText Part = "crisis_text"
+	// PartVitals: vital-sign readings.
+	PartVitals Part = "vitals"
+	// PartScores: questionnaire answers, scores and bands.
+	PartScores Part = "scores"
+	// PartSafetyAlerts: PHQ-9 item 9 alerts and their risk assessments.
+	PartSafetyAlerts Part = "safety_alerts"
+	// PartFasting: what the patient said about food and drink.
+	PartFasting Part = "fasting"
+	// PartClinicalReasons: the reasons of the visit's moves that only
+	// clinicians make (a gate summary, a reading that sent the visit back,
+	// a risk assessment's plan).
+	PartClinicalReasons Part = "clinical_reasons"
+	// PartSession: the dose, the live session and discharge.
+	PartSession Part = "session"
+)
+
+// everything is every part, for the clinical roles.
+var everything = []Part{PartClinicalRecord, PartGateFindings, PartCrisisText, PartVitals, PartScores, PartSafetyAlerts,
+	PartFasting, PartClinicalReasons, PartSession}
+
+// visibility is the table: the parts of a view each role may see. Front
+// desk sees the state of a visit and of the checks it can act on (the ride
+// home, REMS enrolment) and never a clinical status, score, reading or
+// reason [product brief, who uses it]. The admin sees the same (break-glass
+// access to clinical content is a separate, audited step). A role missing
+// from the table sees nothing clinical.
+var visibility = map[access.Role][]Part{
+	access.Nurse:      everything,
+	access.Prescriber: everything,
+	// The therapist reads scores and the session to hold integration
+	// therapy; what they may change is decided by access, not here.
+	access.Therapist: everything,
+	access.FrontDesk: nil,
+	access.Admin:     nil,
+}
+
+// Sees reports whether a role may see a part of a view.
+func Sees(role access.Role, p Part) bool { return slices.Contains(visibility[role], p) }
+
+// clinicalChecks are the gate checks whose findings are clinical content
+// (PartGateFindings). The others, the ride home and Spravato REMS, are
+// what front desk arranges.
+var clinicalChecks = []intake.CheckID{intake.CheckQuestionnaires, intake.CheckSafetyAlert, intake.CheckBloodPressure,
+	intake.CheckSpO2, intake.CheckHeartRate, intake.CheckFasting, intake.CheckContraindications, intake.CheckWeight}
+
+// ClinicalCheck reports whether a gate check's findings are clinical.
+func ClinicalCheck(id intake.CheckID) bool { return slices.Contains(clinicalChecks, id) }
+
+// hiddenReason stands in for a clinical reason a role may not read.
+const hiddenReason = "Reason for the nurse and prescriber"
+
+// redactPatient keeps the clinical record for roles that may see it.
+func redactPatient(role access.Role, p patients.Patient) patients.Patient {
+	if Sees(role, PartClinicalRecord) {
+		return p
+	}
+	return p.Redacted()
+}
+
+// redactVisit removes from a visit view what the role may not see.
+func redactVisit(role access.Role, v VisitView) VisitView {
+	v.Patient = redactPatient(role, v.Patient)
+	if !Sees(role, PartGateFindings) {
+		v.Gate = redactGate(v.Gate)
+		v.SafetyAlert = ""
+		v.Overrides = nil
+	}
+	if !Sees(role, PartCrisisText) {
+		v.Gate.CrisisResources = ""
+	}
+	if !Sees(role, PartVitals) {
+		v.Vitals = nil
+	}
+	if !Sees(role, PartScores) {
+		v.Questionnaires = nil
+	}
+	if !Sees(role, PartSafetyAlerts) {
+		v.Alerts = nil
+	}
+	if !Sees(role, PartFasting) {
+		v.Fasting = nil
+	}
+	if !Sees(role, PartClinicalReasons) {
+		trs := make([]visits.Transition, len(v.Transitions))
+		for i, t := range v.Transitions {
+			if m, ok := visits.LookupMove(t.From, t.To); t.From != "" && (!ok || !slices.Contains(m.Roles, access.FrontDesk)) && t.Reason != "" {
+				t.Reason = hiddenReason
+			}
+			trs[i] = t
+		}
+		v.Transitions = trs
+	}
+	if !Sees(role, PartSession) {
+		v.Session = nil
+	}
+	v.ClinicalHidden = !slices.Equal(visibility[role], everything)
+	return v
+}
+
+// redactGate keeps the checks front desk arranges, whole, and leaves out
+// the clinical checks altogether: not even their status is shown, since a
+// "block" on the safety alert says that the patient answered item 9.
+func redactGate(g GateView) GateView {
+	out := GateView{Cleared: g.Cleared, ClinicalHidden: true, Checks: []intake.Check{}, Blocking: []intake.CheckID{}}
+	for _, c := range g.Checks {
+		if ClinicalCheck(c.ID) {
+			continue
+		}
+		out.Checks = append(out.Checks, c)
+	}
+	for _, id := range g.Blocking {
+		if !ClinicalCheck(id) {
+			out.Blocking = append(out.Blocking, id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,527 @@
+package app
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/discharge"
+	"github.com/ketaflow/ketaflow/dosing"
+	"github.com/ketaflow/ketaflow/intake"
+	"github.com/ketaflow/ketaflow/patients"
+	"github.com/ketaflow/ketaflow/protocol"
+	"github.com/ketaflow/ketaflow/session"
+	"github.com/ketaflow/ketaflow/store"
+	"github.com/ketaflow/ketaflow/visits"
+	"github.com/ketaflow/ketaflow/vitals"
+)
+
+// VisitView is one visit as a person (or program) sees it at one moment:
+// the check-in facts and the gate, the dose, the live session and
+// discharge, and the steps the reader may take next. It is assembled in the
+// transaction of the call that returns it and redacted for the reader's
+// role (visibility.go). Times are in the clinic's zone.
+type VisitView struct {
+	Visit     visits.Visit
+	ChairName string
+	Patient   patients.Patient
+	Clinic    ketaflow.Clinic
+	// Protocol is the version the visit is judged by (recorded at
+	// check-in).
+	Protocol ProtocolVersion
+	// At is the moment the view was judged.
+	At time.Time
+
+	Gate GateView
+	// Fasting and Ride are the latest statements, nil until recorded (or
+	// hidden from the role).
+	Fasting *Recorded[intake.FastingAnswers]
+	Ride    *Recorded[intake.Ride]
+	// SafetyAlert is none, open or assessed; "" when hidden.
+	SafetyAlert    intake.AlertState
+	Overrides      []intake.Override
+	Vitals         []vitals.Reading // every reading, amendments included
+	Questionnaires []Questionnaire
+	Alerts         []SafetyAlert
+	Transitions    []visits.Transition
+	// Session is the dose, the live session and discharge; nil for roles
+	// that may not see it.
+	Session *SessionView
+	// Actions are the steps the reader may take on the visit now, each
+	// allowed or not with the reason (actions.go).
+	Actions []Action
+	// ClinicalHidden is set when the role sees less than everything: the
+	// screen then says that the nurse and prescriber see the rest.
+	ClinicalHidden bool
+}
+
+// Action returns the named action of the view, if the reader has it.
+func (v VisitView) Action(name ActionName) (Action, bool) {
+	i := slices.IndexFunc(v.Actions, func(a Action) bool { return a.Name == name })
+	if i < 0 {
+		return Action{}, false
+	}
+	return v.Actions[i], true
+}
+
+// Allowed reports whether the reader may take the named action now.
+func (v VisitView) Allowed(name ActionName) bool {
+	a, ok := v.Action(name)
+	return ok && a.Allowed
+}
+
+// Recorded is a fact with who recorded it and when.
+type Recorded[T any] struct {
+	Value  T
+	By     string // user id
+	ByName string
+	At     time.Time
+}
+
+// GateView is the pre-session gate as the reader may see it.
+type GateView struct {
+	Cleared bool
+	Checks  []intake.Check
+	// Blocking lists the checks that stop dosing now, in gate order.
+	Blocking        []intake.CheckID
+	CrisisResources string
+	// ClinicalHidden: the clinical checks are left out for this role.
+	ClinicalHidden bool
+}
+
+// Check returns the gate's check with the given id, if shown.
+func (g GateView) Check(id intake.CheckID) (intake.Check, bool) {
+	i := slices.IndexFunc(g.Checks, func(c intake.Check) bool { return c.ID == id })
+	if i < 0 {
+		return intake.Check{}, false
+	}
+	return g.Checks[i], true
+}
+
+func gateView(g intake.Gate) GateView {
+	out := GateView{Cleared: g.Cleared, Checks: slices.Clone(g.Checks), CrisisResources: g.CrisisResources,
+		Blocking: []intake.CheckID{}}
+	for _, c := range g.Blocking() {
+		out.Blocking = append(out.Blocking, c.ID)
+	}
+	return out
+}
+
+// Questionnaire is one scored questionnaire of a visit.
+type Questionnaire struct {
+	ID          string
+	Result      intake.Result
+	Source      string // SourceTablet or SourceLink
+	EnteredBy   string // user id; "" from a link
+	SubmittedAt time.Time
+}
+
+// SafetyAlert is a PHQ-9 item 9 alert with its latest risk assessment.
+type SafetyAlert struct {
+	ID          string
+	VisitID     string
+	PatientID   string
+	PatientName string
+	ResponseID  string
+	Item9       int
+	RaisedAt    time.Time
+	Assessment  *RiskAssessment
+}
+
+// Open reports whether the alert waits for a risk assessment.
+func (a SafetyAlert) Open() bool { return a.Assessment == nil }
+
+// RiskAssessment is a clinician's assessment of a safety alert.
+type RiskAssessment struct {
+	Risk       string // low, moderate, high
+	Plan       string
+	Proceed    bool // dosing may go ahead today
+	By         string
+	ByName     string
+	AssessedAt time.Time
+}
+
+func safetyAlert(a store.Alert, loc *time.Location) SafetyAlert {
+	out := SafetyAlert{ID: a.ID, VisitID: a.VisitID, PatientID: a.PatientID, PatientName: a.PatientName, ResponseID: a.ResponseID,
+		Item9: a.Item9, RaisedAt: a.RaisedAt.In(loc)}
+	if r := a.Assessment; r != nil {
+		out.Assessment = &RiskAssessment{Risk: r.Risk, Plan: r.Plan, Proceed: r.Proceed, By: r.By, ByName: r.ByName,
+			AssessedAt: r.AssessedAt.In(loc)}
+	}
+	return out
+}
+
+// SessionView is the dose, the live session and the discharge of a visit,
+// computed at one moment from what is recorded.
+type SessionView struct {
+	Orders      []OrderView
+	Order       *OrderView   // the current (newest) order
+	Draft       dosing.Order // what a new order form starts from
+	Options     DoseOptions  // the protocol's choices for the order and preparation
+	Preparation *PreparationView
+	// LotChoices are the lots the current order may be drawn from, when it
+	// is still to be prepared: the route's drug, in stock and in date, kits
+	// of the ordered dose first, then the earliest expiry.
+	LotChoices []LotChoice
+	PatientAge int
+
+	Events      []session.Event
+	FirstDoseAt *time.Time
+	Timeline    *session.Timeline
+	Phase       session.PhaseStatus
+	Infusion    *session.Infusion
+	InfusionNow session.InfusionStatus
+	Devices     *session.Plan
+	NextDevice  *session.NextDevice
+	Schedule    []session.DueStatus
+	NextCheck   *session.DueStatus
+	Alerts      []session.Alert
+	Adverse     []session.AdverseEvent
+
+	Aldrete     discharge.Aldrete
+	Checklist   discharge.Checklist
+	Medications discharge.Medications
+	Discharge   discharge.Result
+
+	REMS      *REMSStatus
+	REMSDraft *discharge.REMSForm // the form as it would be assembled now
+	REMSError string              // why the form cannot be assembled yet
+}
+
+// OrderView is a signed dose order and what it replaced.
+type OrderView struct {
+	dosing.Order
+	Replaces string // the order this one replaced; "" for the first
+	Reason   string // why it was written ("ordered" for the first)
+}
+
+// PreparationView is a prepared dose and the lot it was drawn from.
+type PreparationView struct {
+	dosing.Preparation
+	LotID string
+	// Lot is the lot as the second checker must see it: product, number
+	// and expiry.
+	Lot string
+}
+
+// LotChoice is a lot a dose may be drawn from, described for the nurse.
+type LotChoice struct {
+	ID    string
+	Label string
+}
+
+// DoseOptions are the protocol's choices for a visit's order and
+// preparation: the screens offer them, the rules check them.
+type DoseOptions struct {
+	SpravatoMg  []int // the doses allowed for this patient
+	MgPerDevice int
+	// MgPerKgMin and MgPerKgMax bound an IV or IM order.
+	MgPerKgMin, MgPerKgMax float64
+	// MinutesMin and MinutesMax bound an IV infusion.
+	MinutesMin, MinutesMax int
+	Sites                  []protocol.IMSite
+	// VialMgPerML are the vial strengths the clinic stocks for the route.
+	VialMgPerML []float64
+	// DosePlaces is the decimals of the dose rounding (1 for 32.0 mg).
+	DosePlaces int
+}
+
+func doseOptions(r protocol.Route, p protocol.Protocol, age int) DoseOptions {
+	o := DoseOptions{SpravatoMg: p.Dose.Spravato.AllowedMg(age), MgPerDevice: p.Dose.Spravato.MgPerDevice, Sites: protocol.IMSites,
+		DosePlaces: protocol.Places(p.Dose.Rounding.DoseMg)}
+	switch r {
+	case protocol.IV:
+		o.MgPerKgMin, o.MgPerKgMax = p.Dose.IV.MgPerKgMin, p.Dose.IV.MgPerKgMax
+		o.MinutesMin, o.MinutesMax = p.Dose.IV.MinutesMin, p.Dose.IV.MinutesMax
+		o.VialMgPerML = slices.Clone(p.Dose.IV.VialConcentrationsMgPerML)
+	case protocol.IM:
+		o.MgPerKgMin, o.MgPerKgMax = p.Dose.IM.MgPerKgMin, p.Dose.IM.MgPerKgMax
+		o.VialMgPerML = slices.Clone(p.Dose.IM.VialConcentrationsMgPerML)
+	}
+	return o
+}
+
+// REMSStatus is where a visit's REMS form stands.
+type REMSStatus struct {
+	ID           string
+	State        discharge.FormState
+	GeneratedAt  time.Time
+	DueBy        time.Time
+	SubmittedAt  *time.Time
+	SubmittedBy  string // name
+	Confirmation string
+}
+
+func remsStatus(r store.REMSRow, now time.Time, loc *time.Location) REMSStatus {
+	var sub time.Time
+	out := REMSStatus{ID: r.ID, GeneratedAt: r.GeneratedAt.In(loc), DueBy: r.DueBy.In(loc), SubmittedBy: r.SubmittedBy,
+		Confirmation: r.Confirm}
+	if r.SubmittedAt != nil {
+		sub = *r.SubmittedAt
+		s := sub.In(loc)
+		out.SubmittedAt = &s
+	}
+	out.State = discharge.FormStatus(r.DueBy, sub, now)
+	return out
+}
+
+// visitState is everything recorded on a visit, judged at one moment: what
+// every view of the visit reads and what every rule guarding its steps
+// asks (actions.go). It is loaded in the transaction of the call, before
+// and after its write.
+type visitState struct {
+	visitContext
+	now   time.Time // in the clinic's zone
+	facts visitFacts
+	gate  intake.Gate
+	// sess is built for every visit, whoever reads it: the rules of the
+	// session's steps read it; the view shows it to roles that may see it.
+	sess        SessionView
+	transitions []visits.Transition
+	chairName   string
+	// unsettled says what drug drawn for the visit is neither given nor
+	// wasted yet (nil when all is settled); it is judged once the patient
+	// is recovering, where discharge waits on it.
+	unsettled error
+}
+
+// loadState reads and judges a visit at now; lock takes the visit's row
+// lock first, for a call that writes.
+func (a *App) loadState(tx *store.Tx, actor access.Actor, id string, lock bool) (*visitState, error) {
+	vc, err := a.loadVisit(tx, actor, id, lock)
+	if err != nil {
+		return nil, err
+	}
+	st := &visitState{visitContext: vc, now: a.Clock.Now().In(vc.clinic.Location())}
+	if st.facts, err = a.visitFacts(tx, vc); err != nil {
+		return nil, err
+	}
+	st.gate = intake.Evaluate(st.facts.Facts, vc.proto.Rules, st.now)
+	if st.sess, err = a.buildSession(tx, vc, st.facts, st.now); err != nil {
+		return nil, err
+	}
+	if st.transitions, err = tx.Transitions(vc.visit.ID); err != nil {
+		return nil, err
+	}
+	if s := vc.visit.State; s == visits.Recovering || s == visits.ReadyForDischarge {
+		st.unsettled = a.ledgerSettled(tx, vc.clinic.ID, vc.visit.ID)
+		if st.unsettled != nil && !ketaflow.IsCode(st.unsettled, ketaflow.EBlocked) {
+			return nil, st.unsettled
+		}
+	}
+	if vc.visit.ChairID != "" {
+		c, err := tx.Chair(vc.clinic.ID, vc.visit.ChairID)
+		if err != nil {
+			return nil, fmt.Errorf("chair of visit %s: %w", vc.visit.ID, err)
+		}
+		st.chairName = c.Name
+	}
+	return st, nil
+}
+
+// view is the visit as the actor may see it, with the actions they may
+// take now.
+func (st *visitState) view(actor access.Actor) VisitView {
+	loc := st.clinic.Location()
+	f := st.facts
+	v := VisitView{Visit: st.visit, ChairName: st.chairName, Patient: st.patient, Clinic: st.clinic, Protocol: st.proto,
+		At: st.now, Gate: gateView(st.gate), SafetyAlert: f.SafetyAlert, Overrides: slices.Clone(f.Overrides),
+		Vitals: inZone(f.Vitals, loc), Transitions: slices.Clone(st.transitions)}
+	v.Fasting, v.Ride = f.FastingBy, f.RideBy
+	for _, r := range f.Responses {
+		v.Questionnaires = append(v.Questionnaires, Questionnaire{ID: r.ID, Result: r.Result, Source: r.Source,
+			EnteredBy: r.EnteredBy, SubmittedAt: r.SubmittedAt.In(loc)})
+	}
+	for _, al := range f.Alerts {
+		v.Alerts = append(v.Alerts, safetyAlert(al, loc))
+	}
+	for i := range v.Transitions {
+		v.Transitions[i].At = v.Transitions[i].At.In(loc)
+	}
+	sess := st.sess
+	v.Session = &sess
+	v.Actions = st.actions(actor)
+	return redactVisit(actor.Role, v)
+}
+
+// buildSession assembles the session view of a visit at now. A recorded
+// session that cannot be replayed (damaged records) fails the call rather
+// than showing less.
+func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time.Time) (SessionView, error) {
+	var s SessionView
+	p := vc.proto.Rules
+	v := vc.visit
+	loc := vc.clinic.Location()
+	s.PatientAge = vc.patient.BirthDate.AgeOn(vc.clinic.Today(now))
+	s.Options = doseOptions(v.Route, p, s.PatientAge)
+	orders, err := tx.Orders(v.ID)
+	if err != nil {
+		return s, err
+	}
+	for _, o := range orders {
+		o.SignedAt = o.SignedAt.In(loc)
+		s.Orders = append(s.Orders, OrderView{Order: o.Order, Replaces: o.Replaces, Reason: o.Reason})
+	}
+	if n := len(s.Orders); n > 0 {
+		s.Order = &s.Orders[n-1]
+	}
+	s.Draft = dosing.DefaultOrder(v.Route, p)
+	if w := vc.patient.Weight; w != nil {
+		s.Draft.WeightKG, s.Draft.WeightMeasuredAt = w.KG, w.MeasuredAt
+	}
+	preps, err := tx.Preparations(v.ID)
+	if err != nil {
+		return s, err
+	}
+	for i := len(preps) - 1; i >= 0; i-- {
+		if s.Order != nil && preps[i].OrderID == s.Order.ID {
+			pr := preps[i]
+			l, err := tx.Lot(vc.clinic.ID, pr.LotID)
+			if err != nil {
+				return s, fmt.Errorf("lot of preparation %s: %w", pr.ID, err)
+			}
+			pr.PreparedAt = pr.PreparedAt.In(loc)
+			if !pr.VerifiedAt.IsZero() {
+				pr.VerifiedAt = pr.VerifiedAt.In(loc)
+			}
+			s.Preparation = &PreparationView{Preparation: pr.Preparation, LotID: pr.LotID,
+				Lot: fmt.Sprintf("%s, lot %s, expires %s", lotProduct(l.Lot, p), l.LotNumber, l.Expiry)}
+			break
+		}
+	}
+	if s.Order != nil && s.Preparation == nil && prepareStates(v.State) {
+		if s.LotChoices, err = a.lotChoices(tx, vc, *s.Order, now); err != nil {
+			return s, err
+		}
+	}
+	if s.Events, err = tx.SessionEvents(v.ID); err != nil {
+		return s, err
+	}
+	for i := range s.Events {
+		s.Events[i].At, s.Events[i].RecordedAt = s.Events[i].At.In(loc), s.Events[i].RecordedAt.In(loc)
+	}
+	if s.Adverse, err = tx.AdverseEvents(v.ID); err != nil {
+		return s, err
+	}
+	if s.Aldrete, err = tx.LatestAldrete(v.ID); err != nil {
+		return s, err
+	}
+	if s.Aldrete.Assessed() {
+		s.Aldrete.AssessedAt = s.Aldrete.AssessedAt.In(loc)
+	}
+	if s.Checklist, _, err = tx.LatestChecklist(v.ID); err != nil {
+		return s, err
+	}
+	if s.Medications, _, err = tx.LatestMedications(v.ID); err != nil {
+		return s, err
+	}
+	if first, ok := session.FirstDose(s.Events); ok {
+		first = first.In(loc)
+		s.FirstDoseAt = &first
+		readings := inZone(f.Vitals, loc)
+		tl, err := session.NewTimeline(first, v.Route, p)
+		if err != nil {
+			return s, fmt.Errorf("phase clock of visit %s: %w", v.ID, err)
+		}
+		s.Timeline = &tl
+		s.Phase = tl.PhaseAt(now)
+		s.Schedule = session.ScheduleStatus(session.Schedule(first, v.Route, p), readings, now)
+		if next, ok := session.Next(s.Schedule); ok {
+			s.NextCheck = &next
+		}
+		s.Alerts = session.Alerts(readings, v.Route, p)
+		switch v.Route {
+		case protocol.IV:
+			if s.Order == nil {
+				return s, fmt.Errorf("visit %s has a first dose but no order", v.ID)
+			}
+			in, err := session.ReplayInfusion(first, s.Order.InfusionMinutes, s.Events, p)
+			if err != nil {
+				return s, fmt.Errorf("infusion of visit %s: %w", v.ID, err)
+			}
+			s.Infusion = &in
+			s.InfusionNow = in.Status(now)
+		case protocol.Spravato:
+			if s.Order == nil {
+				return s, fmt.Errorf("visit %s has a first dose but no order", v.ID)
+			}
+			pl, err := session.ReplayDevices(first, s.Order.SpravatoMg, s.Events, p)
+			if err != nil {
+				return s, fmt.Errorf("devices of visit %s: %w", v.ID, err)
+			}
+			s.Devices = &pl
+			if nd, ok := pl.NextDevice(now); ok {
+				s.NextDevice = &nd
+			}
+		}
+		c := s.Checklist
+		s.Discharge = discharge.Evaluate(discharge.Facts{Route: v.Route, FirstDoseAt: first, Now: now, Vitals: readings,
+			Aldrete: s.Aldrete, DriverPresent: c.DriverPresent, Alternative: c.Alternative, AftercareGiven: c.AftercareGiven,
+			IntegrationBooked: c.IntegrationBooked}, p)
+	}
+	if v.Route == protocol.Spravato {
+		forms, err := tx.REMSForms(vc.clinic.ID, v.ID)
+		if err != nil {
+			return s, err
+		}
+		if len(forms) > 0 {
+			r := remsStatus(forms[0], now, loc)
+			s.REMS = &r
+		}
+		if s.FirstDoseAt != nil {
+			form, err := a.assembleREMS(tx, vc, s, f, now)
+			switch {
+			case err == nil:
+				s.REMSDraft = &form
+			case ketaflow.IsCode(err, ketaflow.EInvalid) || ketaflow.IsCode(err, ketaflow.EBlocked):
+				s.REMSError = ketaflow.ErrorMessage(err) // a field still missing
+			default:
+				return s, err
+			}
+		}
+	}
+	return s, nil
+}
+
+// prepareStates are the states in which a dose may be prepared.
+func prepareStates(s visits.State) bool {
+	return s == visits.CheckedIn || s == visits.Cleared || s == visits.Dosing
+}
+
+// lotChoices lists the lots an order may be drawn from.
+func (a *App) lotChoices(tx *store.Tx, vc visitContext, o OrderView, now time.Time) ([]LotChoice, error) {
+	p := vc.proto.Rules
+	rows, err := tx.Lots(vc.clinic.ID, store.LotQuery{})
+	if err != nil {
+		return nil, err
+	}
+	today := vc.clinic.Today(now)
+	var lots []LotStock
+	for _, r := range rows {
+		l := lotStock(r, today, p)
+		if lotHolds(l.Lot, vc.visit.Route) && l.Flag != LotEmpty && l.Flag != LotExpired {
+			lots = append(lots, l)
+		}
+	}
+	// Kits of the ordered dose first (an 84 mg kit for an 84 mg dose); the
+	// ledger lists lots earliest expiry first within each product.
+	matches := func(l LotStock) bool { return l.DevicesPerKit*p.Dose.Spravato.MgPerDevice == o.SpravatoMg }
+	sort.SliceStable(lots, func(i, j int) bool { return matches(lots[i]) && !matches(lots[j]) })
+	out := make([]LotChoice, len(lots))
+	for i, l := range lots {
+		out[i] = LotChoice{ID: l.ID, Label: fmt.Sprintf("%s · lot %s · expires %s · %s on hand", l.Product, l.LotNumber,
+			l.Expiry, l.OnHandText())}
+	}
+	return out, nil
+}
+
+// lotHolds reports whether a lot holds the drug a route gives.
+func lotHolds(l dosing.Lot, r protocol.Route) bool {
+	if r == protocol.Spravato {
+		return l.Drug == dosing.Esketamine
+	}
+	return l.Drug == dosing.Ketamine
+}

@@ -1,0 +1,188 @@
+package api
+
+import (
+	"time"
+
+	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/audit"
+)
+
+// The wire types of the clinic's administration: the caller, staff
+// accounts and API tokens, the clinic and its chairs, the audit log.
+
+// apiClinic is a clinic as the API shows it.
+type apiClinic struct {
+	ID            string    `json:"id"`
+	Name          string    `json:"name"`
+	TimeZone      string    `json:"time_zone"`
+	REMSSettingID string    `json:"rems_setting_id"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+func toAPIClinic(c ketaflow.Clinic) apiClinic {
+	return apiClinic{ID: c.ID, Name: c.Name, TimeZone: c.TimeZone, REMSSettingID: c.REMSSettingID, CreatedAt: utcTime(c.CreatedAt)}
+}
+
+// apiClinicChange is the body of PATCH /api/v1/clinic: the settings to
+// change.
+type apiClinicChange struct {
+	Name          *string `json:"name,omitempty"`
+	TimeZone      *string `json:"time_zone,omitempty"`
+	REMSSettingID *string `json:"rems_setting_id,omitempty"`
+}
+
+func (c apiClinicChange) change() app.ClinicChange {
+	return app.ClinicChange{Name: c.Name, TimeZone: c.TimeZone, REMSSettingID: c.REMSSettingID}
+}
+
+// apiChair is a treatment chair.
+type apiChair struct {
+	ID        string    `json:"id"`
+	ClinicID  string    `json:"clinic_id"`
+	Name      string    `json:"name"`
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toAPIChair(c ketaflow.Chair) apiChair {
+	return apiChair{ID: c.ID, ClinicID: c.ClinicID, Name: c.Name, Active: c.Active, CreatedAt: utcTime(c.CreatedAt)}
+}
+
+// apiNewChair is the body of POST /api/v1/chairs.
+type apiNewChair struct {
+	Name string `json:"name"`
+}
+
+// apiChairChange is the body of PATCH /api/v1/chairs/{id}.
+type apiChairChange struct {
+	Name   *string `json:"name,omitempty"`
+	Active *bool   `json:"active,omitempty"`
+}
+
+func (c apiChairChange) change() app.ChairChange {
+	return app.ChairChange{Name: c.Name, Active: c.Active}
+}
+
+// apiChairs is the clinic's chairs.
+type apiChairs struct {
+	Chairs []apiChair `json:"chairs"`
+}
+
+// apiMe is who the caller is.
+type apiMe struct {
+	UserID   string      `json:"user_id"`
+	Username string      `json:"username"`
+	Name     string      `json:"name"`
+	Role     access.Role `json:"role"`
+	Clinic   apiClinic   `json:"clinic"`
+}
+
+// apiUser is a staff account.
+type apiUser struct {
+	ID          string      `json:"id"`
+	ClinicID    string      `json:"clinic_id"`
+	Username    string      `json:"username"`
+	Name        string      `json:"name"`
+	Role        access.Role `json:"role"`
+	Active      bool        `json:"active"`
+	LockedUntil *time.Time  `json:"locked_until,omitempty"`
+	CreatedAt   time.Time   `json:"created_at"`
+	UpdatedAt   time.Time   `json:"updated_at"`
+}
+
+func toAPIUser(u access.User) apiUser {
+	return apiUser{ID: u.ID, ClinicID: u.ClinicID, Username: u.Username, Name: u.Name, Role: u.Role, Active: u.Active,
+		LockedUntil: utcTimePtr(u.LockedUntil), CreatedAt: utcTime(u.CreatedAt), UpdatedAt: utcTime(u.UpdatedAt)}
+}
+
+// apiUsers is the clinic's staff.
+type apiUsers struct {
+	Users []apiUser `json:"users"`
+}
+
+// apiNewUser is the body of POST /api/v1/users.
+type apiNewUser struct {
+	Username string      `json:"username"`
+	Name     string      `json:"name"`
+	Role     access.Role `json:"role"`
+	Password string      `json:"password"`
+}
+
+func (in apiNewUser) newUser() app.NewUser {
+	return app.NewUser{Username: in.Username, Name: in.Name, Role: in.Role, Password: in.Password}
+}
+
+// apiUserChange is the body of PATCH /api/v1/users/{id}: what to change.
+type apiUserChange struct {
+	Name     *string      `json:"name,omitempty"`
+	Role     *access.Role `json:"role,omitempty"`
+	Active   *bool        `json:"active,omitempty"`
+	Password *string      `json:"password,omitempty"` // a reset by the admin
+}
+
+func (c apiUserChange) change() app.UserChange {
+	return app.UserChange{Name: c.Name, Role: c.Role, Active: c.Active, Password: c.Password}
+}
+
+// apiToken is an API token; its secret is never shown again after it is
+// made.
+type apiToken struct {
+	ID         string     `json:"id"`
+	UserID     string     `json:"user_id"`
+	Name       string     `json:"name"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+func toAPIToken(t access.APIToken) apiToken {
+	return apiToken{ID: t.ID, UserID: t.UserID, Name: t.Name, CreatedAt: utcTime(t.CreatedAt), LastUsedAt: utcTimePtr(t.LastUsedAt),
+		RevokedAt: utcTimePtr(t.RevokedAt)}
+}
+
+// apiTokens is the caller's tokens.
+type apiTokens struct {
+	Tokens []apiToken `json:"tokens"`
+}
+
+// apiNewToken is the body of POST /api/v1/tokens.
+type apiNewToken struct {
+	Name string `json:"name"`
+}
+
+// apiTokenMade is a new token with its secret, shown this once.
+type apiTokenMade struct {
+	Token  apiToken `json:"token"`
+	Secret string   `json:"secret"`
+}
+
+// apiAuditEntry is one entry of the hash-chained audit log.
+type apiAuditEntry struct {
+	ClinicID  string    `json:"clinic_id"`
+	Seq       int64     `json:"seq"`
+	At        time.Time `json:"at"`
+	UserID    string    `json:"user_id"`
+	Username  string    `json:"username"`
+	Role      string    `json:"role"`
+	Action    string    `json:"action"`
+	PatientID string    `json:"patient_id"`
+	Category  string    `json:"category"`
+	Source    string    `json:"source"`
+	Outcome   string    `json:"outcome"`
+	Detail    string    `json:"detail"`
+	PrevHash  string    `json:"prev_hash"`
+	Hash      string    `json:"hash"`
+}
+
+func toAPIAuditEntry(e audit.Entry) apiAuditEntry {
+	return apiAuditEntry{ClinicID: e.ClinicID, Seq: e.Seq, At: utcTime(e.At), UserID: e.UserID, Username: e.Username, Role: e.Role,
+		Action: e.Action, PatientID: e.PatientID, Category: e.Category, Source: e.Source, Outcome: e.Outcome, Detail: e.Detail,
+		PrevHash: e.PrevHash, Hash: e.Hash}
+}
+
+// apiAuditEntries is a page of the audit log, newest first.
+type apiAuditEntries struct {
+	Entries []apiAuditEntry `json:"entries"`
+}
