@@ -54,8 +54,6 @@ func clearFacts(t testing.TB) Facts {
 	}
 }
 
-func minutes(n int) time.Duration { return time.Duration(n) * time.Minute }
-
 func TestEvaluate(t *testing.T) {
 	p := protocol.Default()
 	g, iv, sp := p.Gate, p.Fasting.IV, p.Fasting.Spravato
