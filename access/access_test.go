@@ -2,6 +2,7 @@ package access
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -295,15 +296,24 @@ func TestVerifyPasswordRefuses(t *testing.T) {
 }
 
 func TestVerifyPasswordUsesParametersStoredInHash(t *testing.T) {
-	old := PasswordParams
-	PasswordParams = Argon2Params{MemoryKiB: 2048, Time: 2, Threads: 2}
-	h := HashPassword("an older password")
-	PasswordParams = old
+	h := hashPassword("an older password", Argon2Params{MemoryKiB: 2048, Time: 2, Threads: 2})
 	if !strings.Contains(h, "$m=2048,t=2,p=2$") {
 		t.Fatalf("got hash %q, want it to carry m=2048,t=2,p=2", h)
 	}
 	if !VerifyPassword(h, "an older password") {
 		t.Errorf("a hash made with other parameters no longer verifies")
+	}
+}
+
+// A dummy hash that failed to parse would be refused at once, and a wrong
+// username would answer faster than a wrong password.
+func TestDummyHashCostsAFullVerification(t *testing.T) {
+	if !VerifyPassword(dummyHash(), dummyPassword) {
+		t.Errorf("VerifyPassword(dummyHash(), dummyPassword): got false, want true")
+	}
+	p := PasswordParams
+	if want := fmt.Sprintf("$m=%d,t=%d,p=%d$", p.MemoryKiB, p.Time, p.Threads); !strings.Contains(dummyHash(), want) {
+		t.Errorf("got dummy hash %q, want it made with the PasswordParams in force (%s)", dummyHash(), want)
 	}
 }
 
