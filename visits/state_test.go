@@ -11,16 +11,16 @@ import (
 
 func TestTransitionsTable(t *testing.T) {
 	for _, s := range States {
-		if _, ok := Transitions[s]; !ok {
-			t.Errorf("state %s has no row in Transitions", s)
+		if _, ok := transitions[s]; !ok {
+			t.Errorf("state %s has no row in transitions", s)
 		}
 		if s.Label() == string(s) || s.Label() == "" {
 			t.Errorf("state %s has no label", s)
 		}
 	}
-	for from, moves := range Transitions {
+	for from, moves := range transitions {
 		if !from.Valid() {
-			t.Errorf("Transitions has unknown state %q", from)
+			t.Errorf("transitions has unknown state %q", from)
 		}
 		seen := map[State]bool{}
 		for _, m := range moves {
@@ -62,7 +62,7 @@ func TestTransitionsTable(t *testing.T) {
 func TestEveryLegalTransition(t *testing.T) {
 	n := 0
 	for _, from := range States {
-		for _, m := range Transitions[from] {
+		for _, m := range transitions[from] {
 			for _, role := range access.StaffRoles {
 				err := CheckTransition(from, m.To, role)
 				if slices.Contains(m.Roles, role) {
@@ -138,5 +138,20 @@ func TestParseState(t *testing.T) {
 	_, err := ParseState("done")
 	if ketaflow.ErrorCode(err) != ketaflow.EInvalid || ketaflow.AsError(err).Field != "state" {
 		t.Errorf("ParseState(done) = %v, want EInvalid on state", err)
+	}
+}
+
+// TestLookupMoveCannotChangeTheTable: a caller that edits the move it was
+// given must not widen who may make it.
+func TestLookupMoveCannotChangeTheTable(t *testing.T) {
+	m, ok := LookupMove(CheckedIn, Cleared)
+	if !ok {
+		t.Fatal("LookupMove(CheckedIn, Cleared): not found")
+	}
+	for i := range m.Roles {
+		m.Roles[i] = access.FrontDesk
+	}
+	if err := CheckTransition(CheckedIn, Cleared, access.FrontDesk); !ketaflow.IsCode(err, ketaflow.EForbidden) {
+		t.Errorf("after editing a looked-up move, front desk clearing got %v, want forbidden", err)
 	}
 }
