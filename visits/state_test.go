@@ -10,6 +10,7 @@ import (
 )
 
 func TestTransitionsTable(t *testing.T) {
+	t.Parallel()
 	for _, s := range States {
 		if _, ok := transitions[s]; !ok {
 			t.Errorf("state %s has no row in transitions", s)
@@ -60,6 +61,7 @@ func TestTransitionsTable(t *testing.T) {
 // TestEveryLegalTransition walks the whole table: each role listed may make
 // the move, and every other staff role is refused with EForbidden.
 func TestEveryLegalTransition(t *testing.T) {
+	t.Parallel()
 	n := 0
 	for _, from := range States {
 		for _, m := range transitions[from] {
@@ -84,6 +86,7 @@ func TestEveryLegalTransition(t *testing.T) {
 }
 
 func TestCheckTransition(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		from, to State
@@ -117,6 +120,7 @@ func TestCheckTransition(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			err := CheckTransition(tt.from, tt.to, tt.role)
 			if ketaflow.ErrorCode(err) != tt.code {
 				t.Fatalf("got %v, want code %q", err, tt.code)
@@ -129,6 +133,7 @@ func TestCheckTransition(t *testing.T) {
 }
 
 func TestParseState(t *testing.T) {
+	t.Parallel()
 	for _, s := range States {
 		got, err := ParseState(" " + string(s) + " ")
 		if err != nil || got != s {
@@ -144,6 +149,7 @@ func TestParseState(t *testing.T) {
 // TestLookupMoveCannotChangeTheTable: a caller that edits the move it was
 // given must not widen who may make it.
 func TestLookupMoveCannotChangeTheTable(t *testing.T) {
+	t.Parallel()
 	m, ok := LookupMove(CheckedIn, Cleared)
 	if !ok {
 		t.Fatal("LookupMove(CheckedIn, Cleared): not found")
