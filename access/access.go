@@ -67,7 +67,7 @@ const (
 	VisitList          Action = "visit.list"
 	VisitRead          Action = "visit.read"
 	VisitBook          Action = "visit.book"
-	VisitMove          Action = "visit.move" // a state change; visits.Transitions says which role may make which
+	VisitMove          Action = "visit.move" // a state change; visits.CheckTransition says which role may make which
 	VitalsRecord       Action = "vitals.record"
 	FastingRecord      Action = "fasting.record"
 	RideRecord         Action = "ride.record"

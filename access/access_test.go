@@ -2,6 +2,7 @@ package access
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -23,6 +24,7 @@ func TestMain(m *testing.M) {
 // TestMatrix is the whole permission model of PRODUCT.md ("Who uses it"),
 // action by action. Changing who may do what changes this table.
 func TestMatrix(t *testing.T) {
+	t.Parallel()
 	want := map[Action][]Role{
 		PatientList:         {FrontDesk, Nurse, Prescriber, Therapist, Admin},
 		PatientCreate:       {FrontDesk, Nurse, Prescriber, Admin},
@@ -104,6 +106,7 @@ func sorted(as []Action) []Action {
 }
 
 func TestCan(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		role   Role
@@ -147,6 +150,7 @@ func TestCan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := Can(tt.role, tt.action); got != tt.want {
 				t.Errorf("Can(%q, %q): got %v, want %v", tt.role, tt.action, got, tt.want)
 			}
@@ -155,6 +159,7 @@ func TestCan(t *testing.T) {
 }
 
 func TestActorCheck(t *testing.T) {
+	t.Parallel()
 	nurse := Actor{UserID: "0193a0c4-7f3e-7b2a-9c1d-2e4f6a8b0c1d", ClinicID: "c", Username: "nina", Name: "Nina", Role: Nurse}
 	tests := []struct {
 		name   string
@@ -170,6 +175,7 @@ func TestActorCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			err := tt.actor.Check(tt.action)
 			if got := ketaflow.ErrorCode(err); got != tt.want {
 				t.Fatalf("got code %q (%v), want %q", got, err, tt.want)
@@ -183,6 +189,7 @@ func TestActorCheck(t *testing.T) {
 }
 
 func TestActorCheckForbiddenNamesRoleAndAction(t *testing.T) {
+	t.Parallel()
 	err := Actor{UserID: "u", Role: FrontDesk}.Check(PatientReadClinical)
 	msg := ketaflow.ErrorMessage(err)
 	for _, want := range []string{"Front desk", string(PatientReadClinical)} {
@@ -193,6 +200,7 @@ func TestActorCheckForbiddenNamesRoleAndAction(t *testing.T) {
 }
 
 func TestUserActor(t *testing.T) {
+	t.Parallel()
 	u := User{ID: "u1", ClinicID: "c1", Username: "nina", Name: "Nina Nurse", Role: Nurse, Active: true}
 	want := Actor{UserID: "u1", ClinicID: "c1", Username: "nina", Name: "Nina Nurse", Role: Nurse, Source: "192.0.2.1"}
 	if diff := cmp.Diff(want, u.Actor("192.0.2.1")); diff != "" {
@@ -201,6 +209,7 @@ func TestUserActor(t *testing.T) {
 }
 
 func TestParseRole(t *testing.T) {
+	t.Parallel()
 	for _, r := range StaffRoles {
 		got, err := ParseRole("role", string(r))
 		if err != nil || got != r {
@@ -232,6 +241,7 @@ func fieldOf(t *testing.T, err error) string {
 }
 
 func TestPasswordRoundTrip(t *testing.T) {
+	t.Parallel()
 	const pw = "correct horse battery staple"
 	h := HashPassword(pw)
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=1024,t=1,p=1$") {
@@ -246,6 +256,7 @@ func TestPasswordRoundTrip(t *testing.T) {
 }
 
 func TestVerifyPasswordRefuses(t *testing.T) {
+	t.Parallel()
 	const pw = "correct horse battery staple"
 	h := HashPassword(pw)
 	parts := strings.Split(h, "$") // "", argon2id, v=19, m=..,t=..,p=.., salt, key
@@ -287,6 +298,7 @@ func TestVerifyPasswordRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if VerifyPassword(tt.hash, tt.pw) {
 				t.Errorf("VerifyPassword(%q, %q): got true, want false", tt.hash, tt.pw)
 			}
@@ -295,10 +307,8 @@ func TestVerifyPasswordRefuses(t *testing.T) {
 }
 
 func TestVerifyPasswordUsesParametersStoredInHash(t *testing.T) {
-	old := PasswordParams
-	PasswordParams = Argon2Params{MemoryKiB: 2048, Time: 2, Threads: 2}
-	h := HashPassword("an older password")
-	PasswordParams = old
+	t.Parallel()
+	h := hashPassword("an older password", Argon2Params{MemoryKiB: 2048, Time: 2, Threads: 2})
 	if !strings.Contains(h, "$m=2048,t=2,p=2$") {
 		t.Fatalf("got hash %q, want it to carry m=2048,t=2,p=2", h)
 	}
@@ -307,7 +317,21 @@ func TestVerifyPasswordUsesParametersStoredInHash(t *testing.T) {
 	}
 }
 
+// A dummy hash that failed to parse would be refused at once, and a wrong
+// username would answer faster than a wrong password.
+func TestDummyHashCostsAFullVerification(t *testing.T) {
+	t.Parallel()
+	if !VerifyPassword(dummyHash(), dummyPassword) {
+		t.Errorf("VerifyPassword(dummyHash(), dummyPassword): got false, want true")
+	}
+	p := PasswordParams
+	if want := fmt.Sprintf("$m=%d,t=%d,p=%d$", p.MemoryKiB, p.Time, p.Threads); !strings.Contains(dummyHash(), want) {
+		t.Errorf("got dummy hash %q, want it made with the PasswordParams in force (%s)", dummyHash(), want)
+	}
+}
+
 func TestCheckPassword(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		pw   string
@@ -326,6 +350,7 @@ func TestCheckPassword(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			err := CheckPassword("new_password", tt.pw)
 			want := ""
 			if !tt.ok {
@@ -339,6 +364,7 @@ func TestCheckPassword(t *testing.T) {
 }
 
 func TestHashToken(t *testing.T) {
+	t.Parallel()
 	// SHA-256 of "abc" (FIPS 180-2, appendix B.1).
 	if got, want := HashToken("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"; got != want {
 		t.Errorf("HashToken(abc): got %q, want %q", got, want)
@@ -349,6 +375,7 @@ func TestHashToken(t *testing.T) {
 }
 
 func TestNewToken(t *testing.T) {
+	t.Parallel()
 	urlSafe := regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`) // 32 bytes, unpadded base64url
 	seen := map[string]bool{}
 	for range 50 {
@@ -371,6 +398,7 @@ func TestNewToken(t *testing.T) {
 }
 
 func TestSessionLive(t *testing.T) {
+	t.Parallel()
 	login := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
 	const idle = 30 * time.Minute
 	fresh := Session{CreatedAt: login, LastSeenAt: login, ExpiresAt: login.Add(12 * time.Hour)}
@@ -396,6 +424,7 @@ func TestSessionLive(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := tt.s.Live(tt.now, idle); got != tt.want {
 				t.Errorf("Live(%s): got %v, want %v", tt.now.Sub(login), got, tt.want)
 			}
@@ -404,6 +433,7 @@ func TestSessionLive(t *testing.T) {
 }
 
 func TestValidateNewUser(t *testing.T) {
+	t.Parallel()
 	const pw = "a long enough password"
 	tests := []struct {
 		name     string
@@ -433,6 +463,7 @@ func TestValidateNewUser(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			err := ValidateNewUser(tt.username, tt.display, tt.role, tt.password)
 			var got []string
 			if err != nil {
@@ -455,6 +486,7 @@ func TestValidateNewUser(t *testing.T) {
 }
 
 func TestNormalizeUsername(t *testing.T) {
+	t.Parallel()
 	if got, want := NormalizeUsername("  Nina.Nurse\t"), "nina.nurse"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -464,6 +496,7 @@ func TestNormalizeUsername(t *testing.T) {
 }
 
 func TestValidateName(t *testing.T) {
+	t.Parallel()
 	if err := ValidateName("Nina Nurse"); err != nil {
 		t.Errorf("ValidateName(Nina Nurse): got %v, want nil", err)
 	}

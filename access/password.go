@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -47,9 +48,11 @@ func CheckPassword(field, pw string) error {
 	return nil
 }
 
-// HashPassword returns an argon2id hash in the PHC string format.
-func HashPassword(pw string) string {
-	p := PasswordParams
+// HashPassword returns an argon2id hash in the PHC string format, made with
+// PasswordParams.
+func HashPassword(pw string) string { return hashPassword(pw, PasswordParams) }
+
+func hashPassword(pw string, p Argon2Params) string {
 	salt := make([]byte, 16)
 	rand.Read(salt)
 	key := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, 32)
@@ -84,8 +87,12 @@ func VerifyPassword(hash, pw string) bool {
 }
 
 // dummyHash is verified against when a username does not exist, so that a
-// wrong username takes as long as a wrong password.
-var dummyHash = HashPassword("not a real password, only for timing")
+// wrong username takes as long as a wrong password. It is made on first use,
+// not at package load, so that importing access costs no argon2 run; made
+// then, it also carries the PasswordParams in force, like new hashes do.
+var dummyHash = sync.OnceValue(func() string { return HashPassword(dummyPassword) })
+
+const dummyPassword = "not a real password, only for timing"
 
 // BurnPasswordTime spends the time of one verification.
-func BurnPasswordTime(pw string) { VerifyPassword(dummyHash, pw) }
+func BurnPasswordTime(pw string) { VerifyPassword(dummyHash(), pw) }

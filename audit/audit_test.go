@@ -32,6 +32,7 @@ func verify(entries []Entry, headSeq int64, headHash string) *Problem {
 }
 
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		mutate  func([]Entry) []Entry
@@ -52,6 +53,7 @@ func TestVerify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			orig := chain(5)
 			head := orig[len(orig)-1]
 			p := verify(tt.mutate(chain(5)), head.Seq, head.Hash)
@@ -72,6 +74,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestHashSeparatesFields(t *testing.T) {
+	t.Parallel()
 	a := Entry{Action: "ab", Category: "c"}
 	b := Entry{Action: "a", Category: "bc"}
 	if a.ComputeHash() == b.ComputeHash() {

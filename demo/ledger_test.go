@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"testing"
 
 	"github.com/ketaflow/ketaflow"
@@ -13,12 +14,19 @@ import (
 	"github.com/ketaflow/ketaflow/store/storetest"
 )
 
+func TestMain(m *testing.M) {
+	// Set before any test runs, so that tests in parallel only read it.
+	access.PasswordParams = access.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
+	os.Exit(m.Run())
+}
+
 // TestDemoLedgerIsStockedAndBalanced loads the demo clinic and its ledger
 // and checks the safe: every product of the brief, the older 50 mg/mL lot
 // flagged to be used first, no open discrepancy, an audit chain intact.
 func TestDemoLedgerIsStockedAndBalanced(t *testing.T) {
-	access.PasswordParams = access.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel() // each dialect has its own database
 		ctx := context.Background()
 		a := app.New(db, ketaflow.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if _, err := Load(ctx, a); err != nil {

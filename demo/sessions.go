@@ -53,15 +53,17 @@ func (p player) at(t time.Time) *app.App {
 	return app.New(p.real.DB, ketaflow.NewFakeClock(t), p.real.Log)
 }
 
-// mgPerDevice is the esketamine in one Spravato device, from the protocol.
-var mgPerDevice = protocol.Default().Dose.Spravato.MgPerDevice
+// mgPerDevice is the esketamine in one Spravato device, from the default
+// protocol the demo clinic runs on. A function, so that importing demo builds
+// no protocol.
+func mgPerDevice() int { return protocol.Default().Dose.Spravato.MgPerDevice }
 
 // lotFor picks the lot a dose is drawn from: the first (earliest-expiring)
 // ketamine lot of the strength, or the Spravato kit of the dose.
 func (p player) lotFor(route protocol.Route, mgPerML float64, spravatoMg int) (string, error) {
 	for _, l := range p.lots {
 		switch {
-		case route == protocol.Spravato && l.Drug == dosing.Esketamine && l.DevicesPerKit*protocol.Default().Dose.Spravato.MgPerDevice == spravatoMg:
+		case route == protocol.Spravato && l.Drug == dosing.Esketamine && l.DevicesPerKit*mgPerDevice() == spravatoMg:
 			return l.ID, nil
 		case route != protocol.Spravato && l.Drug == dosing.Ketamine && l.ConcentrationMgPerML == mgPerML:
 			return l.ID, nil
@@ -151,7 +153,7 @@ func (p player) play(dv demoVisit, now time.Time) error {
 		return step("first dose", err)
 	}
 	if dv.route == protocol.Spravato {
-		devices := dv.spravatoMg / mgPerDevice
+		devices := dv.spravatoMg / mgPerDevice()
 		if dv.devices > 0 {
 			devices = dv.devices
 		}

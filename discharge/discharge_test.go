@@ -41,6 +41,7 @@ func readyFacts() Facts {
 }
 
 func TestEvaluate(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	tests := []struct {
 		name  string
@@ -93,6 +94,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := readyFacts()
 			f.Vitals = append([]vitals.Reading(nil), f.Vitals...)
 			tt.edit(&f)
@@ -118,6 +120,7 @@ func TestEvaluate(t *testing.T) {
 }
 
 func TestEvaluateDetails(t *testing.T) {
+	t.Parallel()
 	f := readyFacts()
 	f.Now = at(60)
 	f.Vitals[1].Systolic = 162
@@ -150,6 +153,7 @@ func TestEvaluateDetails(t *testing.T) {
 }
 
 func TestReadyWithoutMinimum(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	base := []vitals.Reading{
 		check("c15", 15, 150, 92, 97, 3, true),
@@ -172,6 +176,7 @@ func TestReadyWithoutMinimum(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := Facts{Route: protocol.Spravato, FirstDoseAt: first, Now: at(tt.now), Vitals: tt.readings}
 			got, ok := ReadyWithoutMinimum(f, p)
 			if tt.want < 0 {
@@ -191,6 +196,7 @@ func TestReadyWithoutMinimum(t *testing.T) {
 }
 
 func TestAldrete(t *testing.T) {
+	t.Parallel()
 	a := fullAldrete(0)
 	if a.Total() != AldreteMax || a.Validate() != nil || a.Describe("consciousness") != "Fully awake" {
 		t.Fatalf("full score: total %d, %v, %q", a.Total(), a.Validate(), a.Describe("consciousness"))

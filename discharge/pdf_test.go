@@ -10,6 +10,7 @@ import (
 )
 
 func TestRenderPDF(t *testing.T) {
+	t.Parallel()
 	form := completeForm()
 	out, err := RenderPDF(form)
 	if err != nil {
@@ -39,6 +40,7 @@ func TestRenderPDF(t *testing.T) {
 }
 
 func TestRenderPDFRefusesIncompleteForm(t *testing.T) {
+	t.Parallel()
 	form := completeForm()
 	form.PatientREMSID = ""
 	out, err := RenderPDF(form)
@@ -48,6 +50,7 @@ func TestRenderPDFRefusesIncompleteForm(t *testing.T) {
 }
 
 func TestRenderPDFRefusesTextItCannotPrint(t *testing.T) {
+	t.Parallel()
 	form := completeForm()
 	form.PatientName = "Łukasz Wróbel"
 	_, err := RenderPDF(form)
@@ -57,6 +60,7 @@ func TestRenderPDFRefusesTextItCannotPrint(t *testing.T) {
 }
 
 func TestRenderPDFLongTextStaysOnOnePage(t *testing.T) {
+	t.Parallel()
 	form := completeForm()
 	form.PatientName = strings.Repeat("Bartholomew ", 10)
 	form.SettingName = strings.Repeat("Riverside Ketamine and Integration Clinic ", 2)

@@ -26,6 +26,7 @@ func completeForm() REMSForm {
 }
 
 func TestREMSFormValidate(t *testing.T) {
+	t.Parallel()
 	if err := completeForm().Validate(); err != nil {
 		t.Fatalf("complete form: %v", err)
 	}
@@ -61,6 +62,7 @@ func TestREMSFormValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := completeForm()
 			tt.edit(&f)
 			e := ketaflow.AsError(f.Validate())
@@ -72,6 +74,7 @@ func TestREMSFormValidate(t *testing.T) {
 }
 
 func TestEmptyREMSFormNamesEveryMissingField(t *testing.T) {
+	t.Parallel()
 	e := ketaflow.AsError(REMSForm{}.Validate())
 	var got []string
 	for _, f := range e.Fields {
@@ -87,6 +90,7 @@ func TestEmptyREMSFormNamesEveryMissingField(t *testing.T) {
 }
 
 func TestObserve(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	readings := []vitals.Reading{
 		{ID: "pre1", TakenAt: at(-30), Systolic: 150, Diastolic: 95},
@@ -118,6 +122,7 @@ func TestObserve(t *testing.T) {
 }
 
 func TestDueByAndFormStatus(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	discharged := at(125)
 	due := DueBy(discharged, p)
@@ -138,6 +143,7 @@ func TestDueByAndFormStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := FormStatus(due, tt.submitted, tt.now); got != tt.want {
 				t.Errorf("got %s, want %s", got, tt.want)
 			}
@@ -146,6 +152,7 @@ func TestDueByAndFormStatus(t *testing.T) {
 }
 
 func TestParseYesNo(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]YesNo{"yes": Yes, " Y ": Yes, "true": Yes, "no": No, "N": No, "0": No} {
 		if got, err := ParseYesNo("sedation", in); err != nil || got != want {
 			t.Errorf("ParseYesNo(%q) = %q, %v", in, got, err)

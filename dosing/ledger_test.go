@@ -3,6 +3,7 @@ package dosing
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ var (
 )
 
 func TestLotValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		edit  func(*Lot)
@@ -34,6 +36,7 @@ func TestLotValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			l := vialLot
 			tt.edit(&l)
 			err := l.Validate()
@@ -52,6 +55,7 @@ func TestLotValidate(t *testing.T) {
 }
 
 func TestApply(t *testing.T) {
+	t.Parallel()
 	at := now.Add(-time.Minute)
 	e := func(kind EntryKind, q float64, visit string) Entry {
 		return Entry{Kind: kind, Quantity: q, VisitID: visit, By: "nurse-1", At: at}
@@ -125,6 +129,7 @@ func TestApply(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			lot := tt.lot
 			if lot.ID == "" {
 				lot = vialLot
@@ -168,6 +173,7 @@ func TestApply(t *testing.T) {
 }
 
 func TestLedgerCountReportsDiscrepancyAndAdjustFixesIt(t *testing.T) {
+	t.Parallel()
 	l, err := NewLedger(vialLot)
 	if err != nil {
 		t.Fatal(err)
@@ -219,6 +225,7 @@ func TestLedgerCountReportsDiscrepancyAndAdjustFixesIt(t *testing.T) {
 }
 
 func TestReplayAcceptsEntriesMadeBeforeExpiry(t *testing.T) {
+	t.Parallel()
 	l, _ := NewLedger(vialLot)
 	before := time.Date(2027, time.March, 30, 10, 0, 0, 0, time.UTC)
 	for _, e := range []Entry{
@@ -236,6 +243,7 @@ func TestReplayAcceptsEntriesMadeBeforeExpiry(t *testing.T) {
 }
 
 func TestReplayFindsBooksThatDoNotAddUp(t *testing.T) {
+	t.Parallel()
 	bad := []Entry{{LotID: "lot-v", Kind: Draw, Quantity: 1, VisitID: "v1", By: "n1", At: now}}
 	if _, err := Replay(vialLot, bad); !ketaflow.IsCode(err, ketaflow.EInternal) {
 		t.Fatalf("got %v, want EInternal", err)
@@ -249,10 +257,11 @@ func TestReplayFindsBooksThatDoNotAddUp(t *testing.T) {
 // changes nothing, and that replaying the accepted entries gives the same
 // books.
 func TestLedgerAlwaysBalances(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(2026, 11))
 	users := []string{"", "n1", "n2"}
 	visits := []string{"", "v1", "v2", "v3"}
-	kinds := append(EntryKinds, "return")
+	kinds := slices.Concat(EntryKinds, []EntryKind{"return"}) // a new slice: EntryKinds is shared
 	sequences := 4000
 	if testing.Short() {
 		sequences = 500

@@ -29,6 +29,7 @@ func validOrder(r protocol.Route) Order {
 }
 
 func TestNewOrder(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	with28 := p.Clone()
 	with28.Dose.Spravato.Allow28MgFrom65 = true
@@ -89,6 +90,7 @@ func TestNewOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			o := validOrder(tt.route)
 			if o.OrderedBy == "" {
 				o.OrderedBy = prescriber
@@ -155,6 +157,7 @@ func checkCode(t *testing.T, err error, code ketaflow.Code, field, message strin
 }
 
 func TestValidateRefusesATypedDose(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	o, err := NewOrder(validOrder(protocol.IV), p, 40, now)
 	if err != nil {
@@ -165,6 +168,7 @@ func TestValidateRefusesATypedDose(t *testing.T) {
 }
 
 func TestValidateListsEveryProblem(t *testing.T) {
+	t.Parallel()
 	o := Order{Route: protocol.IV, MgPerKg: 2, InfusionMinutes: 10}
 	e := ketaflow.AsError(o.Validate(protocol.Default(), 40, now))
 	var got []string
@@ -178,6 +182,7 @@ func TestValidateListsEveryProblem(t *testing.T) {
 }
 
 func TestSign(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	o, err := NewOrder(validOrder(protocol.IV), p, 40, now)
 	if err != nil {
@@ -202,6 +207,7 @@ func TestSign(t *testing.T) {
 }
 
 func TestDefaultOrderUsesProtocolDefaults(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	tests := []struct {
 		route protocol.Route

@@ -25,6 +25,7 @@ func mustOrder(t *testing.T, o Order, p protocol.Protocol) Order {
 
 // The product brief's worked example, figure by figure.
 func TestPrepareIVWorkedExample(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	o := mustOrder(t, validOrder(protocol.IV), p)
 	got, err := PrepareIV(o, 50, p)
@@ -50,6 +51,7 @@ func TestPrepareIVWorkedExample(t *testing.T) {
 }
 
 func TestPrepareIV(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	withdraw := p.Clone()
 	withdraw.Dose.IV.WithdrawEqualVolume = true
@@ -75,6 +77,7 @@ func TestPrepareIV(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			pp := p
 			if tt.p != nil {
 				pp = *tt.p
@@ -117,6 +120,7 @@ func checkWarnings(t *testing.T, got, want []string) {
 }
 
 func TestPrepareIVWithdrawnLineSaysSo(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	p.Dose.IV.WithdrawEqualVolume = true
 	c, err := PrepareIV(mustOrder(t, validOrder(protocol.IV), p), 50, p)
@@ -130,6 +134,7 @@ func TestPrepareIVWithdrawnLineSaysSo(t *testing.T) {
 }
 
 func TestPrepareIM(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	tests := []struct {
 		name   string
@@ -155,6 +160,7 @@ func TestPrepareIM(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			o := validOrder(protocol.IM)
 			o.WeightKG, o.Site = tt.weight, tt.site
 			o = mustOrder(t, o, p)
@@ -175,6 +181,7 @@ func TestPrepareIM(t *testing.T) {
 }
 
 func TestIMNoStockedVialFitsSuggestsLargerMuscle(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	p.Dose.IM.VialConcentrationsMgPerML = []float64{10}
 	o := validOrder(protocol.IM)
@@ -187,6 +194,7 @@ func TestIMNoStockedVialFitsSuggestsLargerMuscle(t *testing.T) {
 }
 
 func TestPrepareSpravato(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	tests := []struct {
 		name    string
@@ -201,6 +209,7 @@ func TestPrepareSpravato(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			o := Order{Route: protocol.Spravato, SpravatoMg: tt.mg, DoseMg: float64(tt.mg), OrderedBy: prescriber}
 			c, err := PrepareSpravato(o, p)
 			if tt.field != "" {
@@ -221,6 +230,7 @@ func TestPrepareSpravato(t *testing.T) {
 }
 
 func TestVerifyAndCanGive(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	const nurse, second = "nurse-1", "nurse-2"
 	draft, err := NewOrder(validOrder(protocol.IV), p, 40, now)

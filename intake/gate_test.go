@@ -54,9 +54,8 @@ func clearFacts(t testing.TB) Facts {
 	}
 }
 
-func minutes(n int) time.Duration { return time.Duration(n) * time.Minute }
-
 func TestEvaluate(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	g, iv, sp := p.Gate, p.Fasting.IV, p.Fasting.Spravato
 	bp := func(sys, dia int) func(*Facts) {
@@ -227,6 +226,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := clearFacts(t)
 			if tt.change != nil {
 				tt.change(&f)
@@ -278,6 +278,7 @@ func checkWording(t *testing.T, c Check) {
 }
 
 func TestEvaluateClearVisit(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		route protocol.Route
@@ -289,6 +290,7 @@ func TestEvaluateClearVisit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := clearFacts(t)
 			f.Route = tt.route
 			if tt.route == protocol.Spravato {
@@ -316,6 +318,7 @@ func TestEvaluateClearVisit(t *testing.T) {
 // TestEvaluateMessages pins the exact words of a few checks: they are read
 // by a nurse at the chair.
 func TestEvaluateMessages(t *testing.T) {
+	t.Parallel()
 	f := clearFacts(t)
 	f.Vitals[0].Systolic, f.Vitals[0].Diastolic = 162, 95
 	f.Fasting.LastSolidFood = ago(4*time.Hour + 10*time.Minute)
@@ -354,6 +357,7 @@ func TestEvaluateMessages(t *testing.T) {
 }
 
 func TestEvaluateCrisisResources(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	f := clearFacts(t)
 	f.PHQ9 = score(t, PHQ9ID, 0, 0, 0, 0, 0, 0, 0, 0, 1)
@@ -370,6 +374,7 @@ func TestEvaluateCrisisResources(t *testing.T) {
 }
 
 func TestOverrides(t *testing.T) {
+	t.Parallel()
 	high := func(id string, sys int, taken time.Duration) vitals.Reading {
 		r := reading(id)
 		r.Systolic, r.TakenAt = sys, now.Add(-taken)
@@ -442,6 +447,7 @@ func TestOverrides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := clearFacts(t)
 			tt.change(&f)
 			gate := Evaluate(f, protocol.Default(), now)
@@ -463,6 +469,7 @@ func TestOverrides(t *testing.T) {
 }
 
 func TestValidateOverride(t *testing.T) {
+	t.Parallel()
 	f := clearFacts(t)
 	f.Vitals[0].Systolic = 170
 	f.Ride.DriverPhone = ""
@@ -497,6 +504,7 @@ func TestValidateOverride(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			o := good
 			tt.edit(&o)
 			err := ValidateOverride(tt.gate, o)
@@ -518,6 +526,7 @@ func TestValidateOverride(t *testing.T) {
 }
 
 func TestDuration(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		d    time.Duration
 		want string

@@ -61,6 +61,7 @@ func invalidOn(t *testing.T, err error, field string) string {
 }
 
 func TestInstruments(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		id                string
 		items, maxTotal   int
@@ -75,6 +76,7 @@ func TestInstruments(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
+			t.Parallel()
 			in := mustInstrument(t, tt.id)
 			if len(in.Items) != tt.items || in.MaxTotal() != tt.maxTotal || in.SafetyItem != tt.safetyItem {
 				t.Errorf("got %d items, max %d, safety item %d; want %d, %d, %d",
@@ -120,6 +122,7 @@ func TestInstruments(t *testing.T) {
 }
 
 func TestInstrumentsAreCopies(t *testing.T) {
+	t.Parallel()
 	in := mustInstrument(t, PHQ9ID)
 	in.Items[0].Text = "changed"
 	in.Bands[0].Label = "changed"
@@ -130,6 +133,7 @@ func TestInstrumentsAreCopies(t *testing.T) {
 }
 
 func TestScore(t *testing.T) {
+	t.Parallel()
 	phq, gad := mustInstrument(t, PHQ9ID), mustInstrument(t, GAD7ID)
 	tests := []struct {
 		name      string
@@ -160,6 +164,7 @@ func TestScore(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := Score(tt.in, tt.answers)
 			if err != nil {
 				t.Fatal(err)
@@ -173,6 +178,7 @@ func TestScore(t *testing.T) {
 }
 
 func TestScoreRefuses(t *testing.T) {
+	t.Parallel()
 	phq, gad := mustInstrument(t, PHQ9ID), mustInstrument(t, GAD7ID)
 	tests := []struct {
 		name    string
@@ -194,6 +200,7 @@ func TestScoreRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := Score(tt.in, tt.answers)
 			msg := invalidOn(t, err, tt.field)
 			for _, s := range tt.says {
@@ -206,6 +213,7 @@ func TestScoreRefuses(t *testing.T) {
 }
 
 func TestScoreListsEveryProblem(t *testing.T) {
+	t.Parallel()
 	_, err := Score(mustInstrument(t, PHQ9ID), []int{0, 7, 0, -1, 0, 0, 0, 0})
 	var fields []string
 	for _, f := range ketaflow.AsError(err).Fields {
@@ -217,6 +225,7 @@ func TestScoreListsEveryProblem(t *testing.T) {
 }
 
 func TestScoreKeepsItsOwnAnswers(t *testing.T) {
+	t.Parallel()
 	answers := []int{1, 1, 1, 1, 1, 1, 1, 1, 0}
 	r, err := Score(mustInstrument(t, PHQ9ID), answers)
 	if err != nil {
@@ -229,6 +238,7 @@ func TestScoreKeepsItsOwnAnswers(t *testing.T) {
 }
 
 func TestSafetyAlert(t *testing.T) {
+	t.Parallel()
 	phq, gad := mustInstrument(t, PHQ9ID), mustInstrument(t, GAD7ID)
 	strict := protocol.Default()
 	lenient := protocol.Default()
@@ -249,6 +259,7 @@ func TestSafetyAlert(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r, err := Score(tt.in, tt.answers)
 			if err != nil {
 				t.Fatal(err)
@@ -261,6 +272,7 @@ func TestSafetyAlert(t *testing.T) {
 }
 
 func TestResultSummary(t *testing.T) {
+	t.Parallel()
 	r, err := Score(mustInstrument(t, PHQ9ID), []int{2, 2, 2, 2, 2, 2, 1, 1, 0})
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ func ranking(advice []Advice) []ranked {
 }
 
 func TestAdvise(t *testing.T) {
+	t.Parallel()
 	iv, im, sp := protocol.IV, protocol.IM, protocol.Spravato
 	p65 := protocol.Default()
 	p65.Dose.Spravato.Allow28MgFrom65 = true
@@ -64,6 +65,7 @@ func TestAdvise(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := Advise(tt.f, tt.p)
 			checkRanking(t, got)
 			if diff := cmp.Diff(tt.want, ranking(got)); diff != "" {
@@ -106,6 +108,7 @@ func checkRanking(t *testing.T, advice []Advice) {
 }
 
 func TestProfilesFollowTheProtocol(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	p.Session.ChairMinutes.IV = 120
 	p.Dose.IV.MinutesMax = 50
@@ -127,6 +130,7 @@ func TestProfilesFollowTheProtocol(t *testing.T) {
 }
 
 func TestCheckRoute(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want protocol.Route

@@ -10,6 +10,7 @@ import (
 )
 
 func TestDiff(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		change func(*Record)
@@ -57,6 +58,7 @@ func TestDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			old := validRecord()
 			r := validRecord()
 			tt.change(&r)
@@ -68,6 +70,7 @@ func TestDiff(t *testing.T) {
 }
 
 func TestDiffFromEmptyListsEveryFilledField(t *testing.T) {
+	t.Parallel()
 	got := Diff(Record{}, validRecord())
 	var names []string
 	for _, c := range got {
@@ -82,6 +85,7 @@ func TestDiffFromEmptyListsEveryFilledField(t *testing.T) {
 }
 
 func TestDiffIgnoresOrderAfterNormalize(t *testing.T) {
+	t.Parallel()
 	a := validRecord()
 	a.Contraindications = []Contraindication{Pregnancy, Hypersensitivity}
 	b := validRecord()
@@ -92,6 +96,7 @@ func TestDiffIgnoresOrderAfterNormalize(t *testing.T) {
 }
 
 func TestClinicalFields(t *testing.T) {
+	t.Parallel()
 	want := []string{"height_cm", "allergies", "contraindications"}
 	if diff := cmp.Diff(want, ClinicalFields()); diff != "" {
 		t.Errorf("ClinicalFields mismatch (-want +got):\n%s", diff)
@@ -99,6 +104,7 @@ func TestClinicalFields(t *testing.T) {
 }
 
 func TestRedacted(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	p := Patient{
 		ID: "p1", ClinicID: "c1", Record: validRecord(), Version: 3, CreatedAt: at, UpdatedAt: at,
@@ -128,6 +134,7 @@ func TestRedacted(t *testing.T) {
 }
 
 func TestDisplayName(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name           string
 		legal, prefers string
@@ -139,6 +146,7 @@ func TestDisplayName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			p := Patient{Record: Record{LegalName: tt.legal, PreferredName: tt.prefers}}
 			if got := p.DisplayName(); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)

@@ -68,6 +68,7 @@ func fieldNames(t *testing.T, err error) []string {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		change func(*Record)
@@ -171,6 +172,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r := validRecord()
 			tt.change(&r)
 			got := fieldNames(t, r.Validate(today))
@@ -182,6 +184,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateErrorNamesFirstFieldAndCountsTheRest(t *testing.T) {
+	t.Parallel()
 	r := validRecord()
 	r.LegalName = ""
 	r.Email = "nope"
@@ -199,6 +202,7 @@ func TestValidateErrorNamesFirstFieldAndCountsTheRest(t *testing.T) {
 }
 
 func TestValidateWeight(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
 	tests := []struct {
 		name       string
@@ -228,6 +232,7 @@ func TestValidateWeight(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := fieldNames(t, ValidateWeight(tt.kg, tt.measuredAt, now))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("ValidateWeight fields mismatch (-want +got):\n%s", diff)
@@ -237,6 +242,7 @@ func TestValidateWeight(t *testing.T) {
 }
 
 func TestNormalize(t *testing.T) {
+	t.Parallel()
 	in := Record{
 		MRN:           " K000123 ",
 		LegalName:     "  Ada Lovelace\t",
@@ -288,6 +294,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestNormalizeThenValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		change func(*Record)
@@ -300,6 +307,7 @@ func TestNormalizeThenValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r := validRecord()
 			tt.change(&r)
 			got := fieldNames(t, r.Normalize().Validate(today))
@@ -311,6 +319,7 @@ func TestNormalizeThenValidate(t *testing.T) {
 }
 
 func TestParseContraindications(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		codes []string
@@ -326,6 +335,7 @@ func TestParseContraindications(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := ParseContraindications("contraindications", tt.codes)
 			if err != nil {
 				t.Fatalf("got error %v, want nil", err)
@@ -338,6 +348,7 @@ func TestParseContraindications(t *testing.T) {
 }
 
 func TestParseContraindicationsRefusesUnknown(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		codes []string
@@ -348,6 +359,7 @@ func TestParseContraindicationsRefusesUnknown(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := ParseContraindications("contra", tt.codes)
 			if got != nil {
 				t.Errorf("got %v, want nil", got)
@@ -363,6 +375,7 @@ func TestParseContraindicationsRefusesUnknown(t *testing.T) {
 }
 
 func TestContraindicationLabels(t *testing.T) {
+	t.Parallel()
 	for _, c := range Contraindications {
 		if c.Label() == string(c) || c.Label() == "" {
 			t.Errorf("%s: got label %q, want a label for people", c, c.Label())

@@ -53,6 +53,7 @@ func asError(t *testing.T, err error) *ketaflow.Error {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		change func(*Protocol)
@@ -103,6 +104,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			p := Default()
 			tt.change(&p)
 			got := fieldNames(t, p.Validate())
@@ -114,6 +116,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateMessagesNameWhatIsAllowed(t *testing.T) {
+	t.Parallel()
 	p := Default()
 	p.Gate.BPWarnSystolic = 170
 	e := asError(t, p.Validate())
@@ -125,6 +128,7 @@ func TestValidateMessagesNameWhatIsAllowed(t *testing.T) {
 }
 
 func TestDefaultMatchesProductBrief(t *testing.T) {
+	t.Parallel()
 	p := Default()
 	for _, tt := range []struct {
 		name      string
@@ -151,6 +155,7 @@ func TestDefaultMatchesProductBrief(t *testing.T) {
 }
 
 func TestGateRules(t *testing.T) {
+	t.Parallel()
 	g := Default().Gate
 	tests := []struct {
 		name string
@@ -180,6 +185,7 @@ func TestGateRules(t *testing.T) {
 }
 
 func TestSessionAndDischargeRules(t *testing.T) {
+	t.Parallel()
 	p := Default()
 	s, d := p.Session, p.Discharge
 	tests := []struct {
@@ -207,6 +213,7 @@ func TestSessionAndDischargeRules(t *testing.T) {
 }
 
 func TestRoundTo(t *testing.T) {
+	t.Parallel()
 	r := Default().Dose.Rounding
 	// The product brief's worked example: 64 kg at 0.5 mg/kg from 50 mg/mL
 	// into a 100 mL bag over 40 min.
@@ -244,6 +251,7 @@ func TestRoundTo(t *testing.T) {
 }
 
 func TestSpravatoDevices(t *testing.T) {
+	t.Parallel()
 	s := Default().Dose.Spravato
 	if got, want := s.DeviceOffsets(84), []time.Duration{0, 5 * time.Minute, 10 * time.Minute}; !slices.Equal(got, want) {
 		t.Errorf("DeviceOffsets(84) = %v, want %v", got, want)
@@ -264,6 +272,7 @@ func TestSpravatoDevices(t *testing.T) {
 }
 
 func TestTimes(t *testing.T) {
+	t.Parallel()
 	p := Default()
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
@@ -289,6 +298,7 @@ func TestTimes(t *testing.T) {
 }
 
 func TestByRouteGetPanicsOnUnknownRoute(t *testing.T) {
+	t.Parallel()
 	defer func() {
 		if recover() == nil {
 			t.Error("Get(\"oral\") did not panic; a zero rule must never be returned")
@@ -298,6 +308,7 @@ func TestByRouteGetPanicsOnUnknownRoute(t *testing.T) {
 }
 
 func TestParseRoute(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
@@ -326,6 +337,7 @@ func TestParseRoute(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := ParseRoute(tt.in)
 			if got != tt.want {
 				t.Errorf("ParseRoute(%q) = %q, want %q", tt.in, got, tt.want)
@@ -356,6 +368,7 @@ func TestParseRoute(t *testing.T) {
 }
 
 func TestParseIMSite(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]IMSite{"Deltoid": Deltoid, "thigh": Thigh, "buttock": Gluteal} {
 		if got, err := ParseIMSite(in); got != want || err != nil {
 			t.Errorf("ParseIMSite(%q) = %q, %v; want %q, nil", in, got, err, want)
@@ -370,6 +383,7 @@ func TestParseIMSite(t *testing.T) {
 }
 
 func TestParamsTable(t *testing.T) {
+	t.Parallel()
 	params := Params()
 	seen := map[string]bool{}
 	groupAt := 0
@@ -429,9 +443,11 @@ func TestParamsTable(t *testing.T) {
 }
 
 func TestParamsRoundTrip(t *testing.T) {
+	t.Parallel()
 	want := Default()
 	for _, prm := range Params() {
 		t.Run(prm.Key, func(t *testing.T) {
+			t.Parallel()
 			got := Default()
 			if err := prm.Set(&got, prm.Get(&want)); err != nil {
 				t.Fatalf("Set(Get()) = %v", err)
@@ -464,9 +480,11 @@ func outOfRange(prm Param) []string {
 }
 
 func TestParamSetRefusesOutOfRange(t *testing.T) {
+	t.Parallel()
 	for _, prm := range Params() {
 		for _, text := range outOfRange(prm) {
 			t.Run(prm.Key+"/"+strconv.Quote(text), func(t *testing.T) {
+				t.Parallel()
 				p := Default()
 				err := prm.Set(&p, text)
 				if err == nil {
@@ -492,6 +510,7 @@ func TestParamSetRefusesOutOfRange(t *testing.T) {
 }
 
 func TestParamSetExamples(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, key, text, want string // want is Get after Set
 	}{
@@ -506,6 +525,7 @@ func TestParamSetExamples(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			prm, ok := LookupParam(tt.key)
 			if !ok {
 				t.Fatalf("no param %q", tt.key)
@@ -528,6 +548,7 @@ func TestParamSetExamples(t *testing.T) {
 }
 
 func TestApply(t *testing.T) {
+	t.Parallel()
 	base := Default()
 	got, err := base.Apply(map[string]string{"gate.bp_block_systolic": "150", "session.phases": "onset 5, peak 20, re-entry 30"})
 	if err != nil {
@@ -554,6 +575,7 @@ func TestApply(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := base.Apply(tt.values)
 			if diff := cmp.Diff(tt.want, fieldNames(t, err)); diff != "" {
 				t.Errorf("Apply() fields mismatch (-want +got):\n%s", diff)
@@ -566,6 +588,7 @@ func TestApply(t *testing.T) {
 }
 
 func TestJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	want := Default()
 	data, err := json.Marshal(want)
 	if err != nil {
@@ -588,6 +611,7 @@ func TestJSONRoundTrip(t *testing.T) {
 }
 
 func TestDecode(t *testing.T) {
+	t.Parallel()
 	t.Run("missing_fields_keep_defaults", func(t *testing.T) {
 		got, err := Decode([]byte(`{"gate":{"bp_block_systolic":150}}`))
 		if err != nil {
@@ -617,6 +641,7 @@ func TestDecode(t *testing.T) {
 }
 
 func TestClone(t *testing.T) {
+	t.Parallel()
 	p := Default()
 	q := p.Clone()
 	q.Session.Phases[0].Minutes = 99
@@ -628,6 +653,7 @@ func TestClone(t *testing.T) {
 }
 
 func TestDiff(t *testing.T) {
+	t.Parallel()
 	a := Default()
 	if got := Diff(a, Default()); len(got) != 0 {
 		t.Errorf("Diff of equal protocols = %v, want none", got)

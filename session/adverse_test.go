@@ -10,6 +10,7 @@ import (
 )
 
 func TestAdverseEventValidate(t *testing.T) {
+	t.Parallel()
 	now := at(30)
 	ok := AdverseEvent{Kind: Nausea, At: at(20), Severity: Mild, Action: "ondansetron 4 mg IV"}
 	tests := []struct {
@@ -31,6 +32,7 @@ func TestAdverseEventValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			e := ok
 			tt.edit(&e)
 			err := e.Validate(now)
@@ -48,6 +50,7 @@ func TestAdverseEventValidate(t *testing.T) {
 }
 
 func TestEffectiveEventsAndHadEvent(t *testing.T) {
+	t.Parallel()
 	all := []AdverseEvent{
 		{ID: "1", Kind: RespiratoryDepression, At: at(20), Severity: Mild, Action: "stimulated"},
 		{ID: "2", Kind: Nausea, At: at(10), Severity: Mild, Action: "observed"},
@@ -69,6 +72,7 @@ func TestEffectiveEventsAndHadEvent(t *testing.T) {
 }
 
 func TestParseAEKind(t *testing.T) {
+	t.Parallel()
 	tests := map[string]AEKind{
 		"nausea": Nausea, " Vomiting ": Vomiting, "anxiety_agitation": AnxietyAgitation, "Anxiety or agitation": AnxietyAgitation,
 		"respiratory-depression": RespiratoryDepression, "Emergence reaction": EmergenceReaction, "OTHER": OtherEvent, "hypertension": Hypertension,

@@ -18,6 +18,7 @@ func spo2(id string, minute, pct int) vitals.Reading {
 }
 
 func TestAlerts(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	type alert struct {
 		Kind AlertKind
@@ -68,6 +69,7 @@ func TestAlerts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var got []alert
 			for _, a := range Alerts(tt.readings, protocol.IM, p) {
 				got = append(got, alert{a.Kind, int(a.At.Sub(start).Minutes()), a.ReadingIDs})
@@ -86,6 +88,7 @@ func TestAlerts(t *testing.T) {
 }
 
 func TestIVAlertSuggestsPausingInfusion(t *testing.T) {
+	t.Parallel()
 	got := Alerts([]vitals.Reading{bp("a", 0, 185, 100), bp("b", 5, 190, 104)}, protocol.IV, protocol.Default())
 	if len(got) != 1 || !got[0].SuggestPauseInfusion {
 		t.Fatalf("got %+v, want one alert suggesting a pause", got)
@@ -96,6 +99,7 @@ func TestIVAlertSuggestsPausingInfusion(t *testing.T) {
 }
 
 func TestAlertsFollowProtocol(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	p.Session.SustainedSystolicAbove = 170
 	p.Session.SustainedMinutesApart = 10

@@ -11,6 +11,7 @@ import (
 )
 
 func TestDevicePlan(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	pl, err := DevicePlan(84, start, p)
 	if err != nil {
@@ -32,6 +33,7 @@ func TestDevicePlan(t *testing.T) {
 }
 
 func TestRecordDevice(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	pl, _ := DevicePlan(84, start, p)
 	second, err := RecordDevice(pl, 2, at(5))
@@ -63,6 +65,7 @@ func TestRecordDevice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := RecordDevice(tt.plan, tt.n, tt.at)
 			if code := ketaflow.ErrorCode(err); code != tt.code {
 				t.Fatalf("got %v, want code %q", err, tt.code)
@@ -81,6 +84,7 @@ func TestRecordDevice(t *testing.T) {
 }
 
 func TestNextDevice(t *testing.T) {
+	t.Parallel()
 	pl, _ := DevicePlan(56, start, protocol.Default())
 	tests := []struct {
 		name string
@@ -96,6 +100,7 @@ func TestNextDevice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, more := tt.plan.NextDevice(tt.now)
 			if diff := cmp.Diff(tt.want, got); diff != "" || more != tt.more {
 				t.Errorf("next mismatch (-want +got):\n%s more=%v", diff, more)

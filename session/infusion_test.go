@@ -10,6 +10,7 @@ import (
 )
 
 func TestInfusionStatus(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	in, err := NewInfusion(start, 40, p)
 	if err != nil {
@@ -53,6 +54,7 @@ func TestInfusionStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if diff := cmp.Diff(tt.want, tt.in.Status(tt.now)); diff != "" {
 				t.Errorf("status mismatch (-want +got):\n%s", diff)
 			}
@@ -64,6 +66,7 @@ func TestInfusionStatus(t *testing.T) {
 }
 
 func TestInfusionPauseResumeRules(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	in, _ := NewInfusion(start, 40, p)
 	paused, _ := in.Pause(at(10), "BP high")
@@ -92,6 +95,7 @@ func TestInfusionPauseResumeRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := tt.do()
 			if got := ketaflow.ErrorCode(err); got != tt.code {
 				t.Fatalf("got %v, want code %q", err, tt.code)
@@ -101,6 +105,7 @@ func TestInfusionPauseResumeRules(t *testing.T) {
 }
 
 func TestNewInfusionMinutesWithinProtocol(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	for _, m := range []int{p.Dose.IV.MinutesMin - 1, p.Dose.IV.MinutesMax + 1} {
 		if _, err := NewInfusion(start, m, p); !ketaflow.IsCode(err, ketaflow.EInvalid) {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestSchedule(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	type row struct {
 		after int
@@ -30,6 +31,7 @@ func TestSchedule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			pp := p.Clone()
 			if tt.edit != nil {
 				tt.edit(&pp)
@@ -53,6 +55,7 @@ func bp(id string, minute int, sys, dia int) vitals.Reading {
 }
 
 func TestScheduleStatus(t *testing.T) {
+	t.Parallel()
 	sched := Schedule(start, protocol.IV, protocol.Default()) // 15 30 40 45 60 75 90
 	states := func(st []DueStatus) map[int]CheckState {
 		out := map[int]CheckState{}
@@ -83,6 +86,7 @@ func TestScheduleStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := states(ScheduleStatus(sched, tt.readings, tt.now))
 			for after, want := range tt.want {
 				if got[after] != want {
@@ -94,6 +98,7 @@ func TestScheduleStatus(t *testing.T) {
 }
 
 func TestScheduleStatusNamesTheReading(t *testing.T) {
+	t.Parallel()
 	sched := Schedule(start, protocol.IV, protocol.Default())
 	st := ScheduleStatus(sched, []vitals.Reading{bp("r15", 14, 120, 80)}, at(31))
 	if st[0].ReadingID != "r15" || !st[0].TakenAt.Equal(at(14)) {

@@ -15,6 +15,7 @@ func mins(n int) time.Duration { return time.Duration(n) * time.Minute }
 func at(n int) time.Time       { return start.Add(mins(n)) }
 
 func TestNewTimeline(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	span := func(name string, from, to int) Span {
 		return Span{Name: name, Start: at(from), End: at(to), Rest: name == RestName}
@@ -34,6 +35,7 @@ func TestNewTimeline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			pp := p.Clone()
 			if tt.p != nil {
 				tt.p(&pp)
@@ -56,6 +58,7 @@ func TestNewTimeline(t *testing.T) {
 }
 
 func TestPhaseAt(t *testing.T) {
+	t.Parallel()
 	tl, err := NewTimeline(start, protocol.Spravato, protocol.Default())
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +78,7 @@ func TestPhaseAt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if diff := cmp.Diff(tt.want, tl.PhaseAt(tt.now)); diff != "" {
 				t.Errorf("status mismatch (-want +got):\n%s", diff)
 			}

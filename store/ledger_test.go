@@ -39,6 +39,7 @@ func addLedger(t *testing.T, db *store.DB, clinicID, userID string) (dosing.Lot,
 }
 
 func TestLedgerRoundTrip(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		c := addClinic(t, db, "A")
 		u := addUser(t, db, c.ID, "nina", "Nina Nurse", access.Nurse)
@@ -137,8 +138,10 @@ func TestLedgerRoundTrip(t *testing.T) {
 // TestLedgerIsAppendOnly checks that the database itself refuses to change
 // or remove a ledger entry, a discrepancy or a lot, whoever connects.
 func TestLedgerIsAppendOnly(t *testing.T) {
+	t.Parallel()
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
 			dsn := storetest.DSN(t, d)
 			db, err := store.Open(ctx, dsn)
 			if err != nil {

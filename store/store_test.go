@@ -103,6 +103,7 @@ func record(mrn, legal, preferred, birth string) patients.Record {
 }
 
 func TestMigrate(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		t.Run("second_run_applies_nothing", func(t *testing.T) {
 			applied, err := db.Migrate(ctx)
@@ -146,6 +147,7 @@ func TestMigrate(t *testing.T) {
 }
 
 func TestClinics(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := addClinic(t, db, "Harbour Clinic")
 		b := ketaflow.Clinic{ID: ketaflow.NewID(), Name: "Hill Clinic", TimeZone: "Europe/Dublin", CreatedAt: t0.Add(time.Hour)}
@@ -176,6 +178,7 @@ func TestClinics(t *testing.T) {
 }
 
 func TestNextMRN(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := addClinic(t, db, "A")
 		b := addClinic(t, db, "B")
@@ -199,6 +202,7 @@ func TestNextMRN(t *testing.T) {
 }
 
 func TestUsers(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := addClinic(t, db, "A")
 		b := addClinic(t, db, "B")
@@ -323,6 +327,7 @@ func TestUsers(t *testing.T) {
 }
 
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		c := addClinic(t, db, "A")
 		u := addUser(t, db, c.ID, "nina", "Nina Nurse", access.Nurse)
@@ -415,6 +420,7 @@ func TestSessions(t *testing.T) {
 }
 
 func TestAPITokens(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		c := addClinic(t, db, "A")
 		u := addUser(t, db, c.ID, "nina", "Nina Nurse", access.Nurse)
@@ -501,6 +507,7 @@ func TestAPITokens(t *testing.T) {
 }
 
 func TestPatientRoundTrip(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := addClinic(t, db, "A")
 		b := addClinic(t, db, "B")
@@ -542,6 +549,7 @@ func TestPatientRoundTrip(t *testing.T) {
 }
 
 func TestDateRoundTrip(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		c := addClinic(t, db, "A")
 		u := addUser(t, db, c.ID, "fran", "Fran Front", access.FrontDesk)
@@ -562,6 +570,7 @@ func TestDateRoundTrip(t *testing.T) {
 }
 
 func TestTimesRoundTripInUTC(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		for _, in := range []time.Time{
 			time.Date(2026, 3, 8, 7, 30, 0, 999999000, time.UTC),                         // New York springs forward
@@ -589,6 +598,7 @@ func TestTimesRoundTripInUTC(t *testing.T) {
 }
 
 func TestPatientSearch(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := addClinic(t, db, "A")
 		b := addClinic(t, db, "B")
@@ -658,6 +668,7 @@ func TestPatientSearch(t *testing.T) {
 }
 
 func TestPatientVersions(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := addClinic(t, db, "A")
 		b := addClinic(t, db, "B")
@@ -736,6 +747,7 @@ func TestPatientVersions(t *testing.T) {
 }
 
 func TestPatientMRNUnique(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := addClinic(t, db, "A")
 		b := addClinic(t, db, "B")
@@ -782,6 +794,7 @@ func TestPatientMRNUnique(t *testing.T) {
 }
 
 func TestWeights(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := addClinic(t, db, "A")
 		b := addClinic(t, db, "B")
@@ -880,6 +893,7 @@ func verifyChain(t *testing.T, db *store.DB, clinicID string) []audit.Entry {
 }
 
 func TestAuditChain(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a, b := ketaflow.NewID(), ketaflow.NewID()
 		// Nanoseconds and a zone: AppendAudit must hash what it stores.
@@ -940,6 +954,7 @@ func TestAuditChain(t *testing.T) {
 }
 
 func TestAuditSystemChain(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := appendAudit(t, db, auditEntry(audit.SystemClinic, "auth.login", t0))
 		if e.Seq != 1 || e.PrevHash != audit.Genesis {
@@ -950,6 +965,7 @@ func TestAuditSystemChain(t *testing.T) {
 }
 
 func TestAuditConcurrentAppendsChain(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clinic := ketaflow.NewID()
 		const n = 12
@@ -979,8 +995,10 @@ func TestAuditConcurrentAppendsChain(t *testing.T) {
 // TestAppendOnly checks that the database itself refuses to change or remove
 // audit entries, patient versions and weights, whoever connects to it.
 func TestAppendOnly(t *testing.T) {
+	t.Parallel()
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
 			dsn := storetest.DSN(t, d)
 			db, err := store.Open(ctx, dsn)
 			if err != nil {
@@ -1045,6 +1063,7 @@ func TestAppendOnly(t *testing.T) {
 }
 
 func TestErrorsAreKetaflowErrors(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		// A foreign key to nothing is bad input, not a server fault.
 		u := access.User{ID: ketaflow.NewID(), ClinicID: ketaflow.NewID(), Username: "orphan", Name: "Orphan",

@@ -80,7 +80,7 @@ func (s State) String() string { return string(s) }
 func (s State) Valid() bool { return slices.Contains(States, s) }
 
 // Final reports whether no move leads out of s.
-func (s State) Final() bool { return s.Valid() && len(Transitions[s]) == 0 }
+func (s State) Final() bool { return s.Valid() && len(transitions[s]) == 0 }
 
 // ParseState reads a state name; errors are EInvalid on field "state".
 func ParseState(s string) (State, error) {
@@ -119,11 +119,13 @@ var (
 	clinician = []access.Role{access.Nurse, access.Prescriber}
 )
 
-// Transitions is the state machine: for each state, the moves out of it and
+// transitions is the state machine: for each state, the moves out of it and
 // who may make them. Front desk books, checks in and cancels before the
 // patient is cleared [product brief, who uses it]; clinical steps are the
-// nurse's and the prescriber's. Terminal states have no moves.
-var Transitions = map[State][]Move{
+// nurse's and the prescriber's. Terminal states have no moves. It is read
+// only through Next, LookupMove and CheckTransition, so that no caller or
+// test can change who may move a visit.
+var transitions = map[State][]Move{
 	Booked: {
 		{To: CheckedIn, Roles: desk},
 		{To: Cancelled, Roles: desk, NeedsReason: true},
@@ -167,19 +169,22 @@ var Transitions = map[State][]Move{
 // Next returns the states a visit in from may move to, in table order.
 func Next(from State) []State {
 	var out []State
-	for _, m := range Transitions[from] {
+	for _, m := range transitions[from] {
 		out = append(out, m.To)
 	}
 	return out
 }
 
-// LookupMove returns the move from → to, if the table has it.
+// LookupMove returns the move from → to, if the table has it. The move is a
+// copy: changing its Roles does not change the table.
 func LookupMove(from, to State) (Move, bool) {
-	i := slices.IndexFunc(Transitions[from], func(m Move) bool { return m.To == to })
+	i := slices.IndexFunc(transitions[from], func(m Move) bool { return m.To == to })
 	if i < 0 {
 		return Move{}, false
 	}
-	return Transitions[from][i], true
+	m := transitions[from][i]
+	m.Roles = slices.Clone(m.Roles)
+	return m, true
 }
 
 // CheckTransition says whether role may move a visit from one state to

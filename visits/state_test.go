@@ -10,17 +10,18 @@ import (
 )
 
 func TestTransitionsTable(t *testing.T) {
+	t.Parallel()
 	for _, s := range States {
-		if _, ok := Transitions[s]; !ok {
-			t.Errorf("state %s has no row in Transitions", s)
+		if _, ok := transitions[s]; !ok {
+			t.Errorf("state %s has no row in transitions", s)
 		}
 		if s.Label() == string(s) || s.Label() == "" {
 			t.Errorf("state %s has no label", s)
 		}
 	}
-	for from, moves := range Transitions {
+	for from, moves := range transitions {
 		if !from.Valid() {
-			t.Errorf("Transitions has unknown state %q", from)
+			t.Errorf("transitions has unknown state %q", from)
 		}
 		seen := map[State]bool{}
 		for _, m := range moves {
@@ -60,9 +61,10 @@ func TestTransitionsTable(t *testing.T) {
 // TestEveryLegalTransition walks the whole table: each role listed may make
 // the move, and every other staff role is refused with EForbidden.
 func TestEveryLegalTransition(t *testing.T) {
+	t.Parallel()
 	n := 0
 	for _, from := range States {
-		for _, m := range Transitions[from] {
+		for _, m := range transitions[from] {
 			for _, role := range access.StaffRoles {
 				err := CheckTransition(from, m.To, role)
 				if slices.Contains(m.Roles, role) {
@@ -84,6 +86,7 @@ func TestEveryLegalTransition(t *testing.T) {
 }
 
 func TestCheckTransition(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		from, to State
@@ -117,6 +120,7 @@ func TestCheckTransition(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			err := CheckTransition(tt.from, tt.to, tt.role)
 			if ketaflow.ErrorCode(err) != tt.code {
 				t.Fatalf("got %v, want code %q", err, tt.code)
@@ -129,6 +133,7 @@ func TestCheckTransition(t *testing.T) {
 }
 
 func TestParseState(t *testing.T) {
+	t.Parallel()
 	for _, s := range States {
 		got, err := ParseState(" " + string(s) + " ")
 		if err != nil || got != s {
@@ -138,5 +143,21 @@ func TestParseState(t *testing.T) {
 	_, err := ParseState("done")
 	if ketaflow.ErrorCode(err) != ketaflow.EInvalid || ketaflow.AsError(err).Field != "state" {
 		t.Errorf("ParseState(done) = %v, want EInvalid on state", err)
+	}
+}
+
+// TestLookupMoveCannotChangeTheTable: a caller that edits the move it was
+// given must not widen who may make it.
+func TestLookupMoveCannotChangeTheTable(t *testing.T) {
+	t.Parallel()
+	m, ok := LookupMove(CheckedIn, Cleared)
+	if !ok {
+		t.Fatal("LookupMove(CheckedIn, Cleared): not found")
+	}
+	for i := range m.Roles {
+		m.Roles[i] = access.FrontDesk
+	}
+	if err := CheckTransition(CheckedIn, Cleared, access.FrontDesk); !ketaflow.IsCode(err, ketaflow.EForbidden) {
+		t.Errorf("after editing a looked-up move, front desk clearing got %v, want forbidden", err)
 	}
 }

@@ -74,6 +74,7 @@ func gate(t *testing.T, route protocol.Route, change func(*intake.Facts)) intake
 }
 
 func TestAdvance(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		from   State
@@ -100,6 +101,7 @@ func TestAdvance(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			v := visit(protocol.IV, tt.from)
 			by := actor(tt.role)
 			got, tr, err := Advance(v, tt.to, by, tt.reason, now)
@@ -126,6 +128,7 @@ func TestAdvance(t *testing.T) {
 }
 
 func TestAdvanceChecksTheActor(t *testing.T) {
+	t.Parallel()
 	v := visit(protocol.IV, Booked)
 	if _, _, err := Advance(v, CheckedIn, access.Actor{Role: access.Nurse}, "", now); !ketaflow.IsCode(err, ketaflow.EUnauthorized) {
 		t.Errorf("no user: got %v, want unauthorized", err)
@@ -141,6 +144,7 @@ func TestAdvanceChecksTheActor(t *testing.T) {
 }
 
 func TestClearForDosing(t *testing.T) {
+	t.Parallel()
 	forged := intake.Gate{Cleared: true}
 	tests := []struct {
 		name  string
@@ -174,6 +178,7 @@ func TestClearForDosing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			do, to := ClearForDosing, Cleared
 			if tt.start {
 				do, to = StartDosing, Dosing
@@ -202,6 +207,7 @@ func TestClearForDosing(t *testing.T) {
 }
 
 func TestAdvanceThroughDischarge(t *testing.T) {
+	t.Parallel()
 	nurse := actor(access.Nurse)
 	v, tr, err := AdvanceThroughDischarge(visit(protocol.IV, Recovering), ReadyForDischarge, nil, nurse, now)
 	if err != nil || v.State != ReadyForDischarge || tr.Reason == "" {
@@ -224,6 +230,7 @@ func TestAdvanceThroughDischarge(t *testing.T) {
 
 // TestAWholeVisit walks one visit from booking to discharge.
 func TestAWholeVisit(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	v, err := ValidateBooking(Booking{ClinicID: clinicID, PatientID: patientID, Route: "IV", ScheduledAt: now.Add(time.Hour)}, p, 4, now)
 	if err != nil {
@@ -257,6 +264,7 @@ func TestAWholeVisit(t *testing.T) {
 }
 
 func TestValidateBooking(t *testing.T) {
+	t.Parallel()
 	p := protocol.Default()
 	good := Booking{ClinicID: clinicID, PatientID: patientID, Route: "esketamine", ChairID: chairID, ScheduledAt: now.Add(24 * time.Hour),
 		Comfort: Comfort{EyeMask: true, Blanket: true, Music: Silence, LightsDimmed: true, Notes: "  Likes the window chair  "}}
@@ -298,6 +306,7 @@ func TestValidateBooking(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			b := good
 			tt.change(&b)
 			got, err := ValidateBooking(b, p, 7, now)
@@ -322,6 +331,7 @@ func TestValidateBooking(t *testing.T) {
 }
 
 func TestBookingRefusesOralWithTheProtocolsWords(t *testing.T) {
+	t.Parallel()
 	b := Booking{ClinicID: clinicID, PatientID: patientID, Route: "troches", ScheduledAt: now}
 	_, err := ValidateBooking(b, protocol.Default(), 1, now)
 	_, want := protocol.ParseRoute("troches")
@@ -331,6 +341,7 @@ func TestBookingRefusesOralWithTheProtocolsWords(t *testing.T) {
 }
 
 func TestVisitEndsAt(t *testing.T) {
+	t.Parallel()
 	v := visit(protocol.IV, Booked)
 	if got, want := v.EndsAt(), now.Add(100*time.Minute); !got.Equal(want) {
 		t.Errorf("EndsAt = %v, want %v", got, want)

@@ -12,6 +12,7 @@ var now = time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
 func ptr[T any](v T) *T { return &v }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		r     Reading
@@ -39,6 +40,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r := tt.r
 			if r.TakenAt.IsZero() {
 				r.TakenAt = now.Add(-time.Minute)
@@ -59,6 +61,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestTakenInFutureRefused(t *testing.T) {
+	t.Parallel()
 	r := Reading{HeartRate: 70, TakenAt: now.Add(10 * time.Minute)}
 	if e := ketaflow.AsError(r.Validate(now)); e.Field != "taken_at" {
 		t.Fatalf("got %v, want taken_at", e)
@@ -66,6 +69,7 @@ func TestTakenInFutureRefused(t *testing.T) {
 }
 
 func TestLatestUsesAmendmentsAndKeepsRepeats(t *testing.T) {
+	t.Parallel()
 	at := func(m int) time.Time { return now.Add(time.Duration(m) * time.Minute) }
 	all := []Reading{
 		{ID: "a", TakenAt: at(0), Systolic: 162, Diastolic: 95},

@@ -141,11 +141,13 @@ func request(method, url, token string, body any) (*http.Response, []byte, error
 // while requests are in flight, restarts it, and checks that every patient
 // acknowledged with 201 is there.
 func TestSIGKILLLosesNoAcknowledgedPatient(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts server processes")
 	}
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
 			dsn := storetest.DSN(t, d)
 			token := addNurseAndToken(t, dsn)
 			srv := startServer(t, "serve", "--db", dsn, "--addr", "127.0.0.1:0")
@@ -219,6 +221,7 @@ func TestSIGKILLLosesNoAcknowledgedPatient(t *testing.T) {
 
 // TestGracefulShutdown checks that SIGTERM stops the server cleanly.
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts server processes")
 	}
@@ -245,8 +248,10 @@ func TestGracefulShutdown(t *testing.T) {
 // TestAuditVerifyNamesAlteredEntry alters one audit row behind the
 // application's back and checks that `ketaflow audit verify` fails naming it.
 func TestAuditVerifyNamesAlteredEntry(t *testing.T) {
+	t.Parallel()
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
 			dsn := storetest.DSN(t, d)
 			addNurseAndToken(t, dsn) // writes clinic, user and token entries
 			code, out := run(t, nil, "audit", "verify", "--db", dsn)
@@ -295,6 +300,7 @@ func disableAppendOnly(d store.Dialect) []string {
 }
 
 func TestHelpAndUsage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
@@ -310,6 +316,7 @@ func TestHelpAndUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			code, out := run(t, nil, tt.args...)
 			if code != tt.code || !strings.Contains(out, tt.want) {
 				t.Errorf("ketaflow %v: exit %d, want %d; output lacks %q:\n%s", tt.args, code, tt.code, tt.want, out)
@@ -319,6 +326,7 @@ func TestHelpAndUsage(t *testing.T) {
 }
 
 func TestUserAddRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	dsn := storetest.DSN(t, store.SQLite)
 	env := map[string]string{"KETAFLOW_PASSWORD": "long enough pw"}
 	code, out := run(t, env, "user", "add", "--db", dsn, "--username", "x", "--name", "X", "--role", "wizard",
