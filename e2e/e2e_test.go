@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -27,6 +28,7 @@ import (
 
 func TestMain(m *testing.M) {
 	access.PasswordParams = access.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
+	chromium = findChromium()
 	os.Exit(m.Run())
 }
 
@@ -34,21 +36,45 @@ func TestMain(m *testing.M) {
 // there and fail rather than skip if the browser is missing.
 const EnvChromium = "KETAFLOW_TEST_CHROMIUM"
 
-func chromium(t *testing.T) string {
-	t.Helper()
+// chromium is where the browser is, or why the tests cannot have one; it is
+// decided once, in TestMain.
+var chromium binary
+
+type binary struct {
+	path string
+	skip string // no browser on this machine: the tests skip
+	err  error  // EnvChromium names a missing browser: the tests fail
+}
+
+func findChromium() (c binary) {
 	if p := os.Getenv(EnvChromium); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("%s=%s: %v", EnvChromium, p, err)
+			c.err = fmt.Errorf("%s=%s: %w", EnvChromium, p, err)
 		}
-		return p
+		c.path = p
+		return c
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
-			return p
+			c.path = p
+			return c
 		}
 	}
-	t.Skip("Chromium not found: install it (apt-get install -y chromium) or set " + EnvChromium)
-	return ""
+	c.skip = "Chromium not found: install it (apt-get install -y chromium) or set " + EnvChromium
+	return c
+}
+
+// needChromium skips or fails the test when there is no browser to drive.
+// Each test calls it first, so that a machine without Chromium skips before
+// it builds a database and loads the demo clinic.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if chromium.err != nil {
+		t.Fatal(chromium.err)
+	}
+	if chromium.skip != "" {
+		t.Skip(chromium.skip)
+	}
 }
 
 // demoServer serves the demo clinic from a fresh database.
@@ -79,7 +105,7 @@ func demoServerClock(t *testing.T, d store.Dialect, clock ketaflow.Clock) (*http
 func browser(t *testing.T, width, height int) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)),
+		chromedp.ExecPath(chromium.path),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true),
@@ -183,6 +209,7 @@ func login(url, username, password string) chromedp.Action[chromedp.Void] {
 // TestDemoLoginReachesPatientList is the newcomer's first minute: the demo
 // login page, a nurse's login, the patient list, a search, a patient.
 func TestDemoLoginReachesPatientList(t *testing.T) {
+	needChromium(t)
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
 			srv, _ := demoServer(t, d) // skips first if PostgreSQL is not configured
@@ -216,6 +243,7 @@ func TestDemoLoginReachesPatientList(t *testing.T) {
 // TestRegisterPatientWithInlineErrors registers a patient through the form
 // on a tablet-sized window, first with mistakes the form must point out.
 func TestRegisterPatientWithInlineErrors(t *testing.T) {
+	needChromium(t)
 	srv, _ := demoServer(t, store.SQLite)
 	ctx := browser(t, 800, 1280)
 	do(t, ctx,
@@ -253,6 +281,7 @@ func TestRegisterPatientWithInlineErrors(t *testing.T) {
 // TestAdminPages opens each admin page as the demo admin, checks that it
 // answers with its heading, and keeps a screenshot of each to look at.
 func TestAdminPages(t *testing.T) {
+	needChromium(t)
 	srv, _ := demoServer(t, store.SQLite)
 	ctx := browser(t, 1280, 900)
 	do(t, ctx, login(srv.URL, "admin", "admin-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")))
@@ -277,6 +306,7 @@ func TestAdminPages(t *testing.T) {
 // patient answers both questionnaires on a phone-sized window; the nurse
 // enters fasting and vitals and watches the gate go from blocked to cleared.
 func TestCheckInJourney(t *testing.T) {
+	needChromium(t)
 	srv, _ := demoServer(t, store.SQLite)
 	ctx := browser(t, 1024, 1366) // a 10-inch tablet, upright
 	do(t, ctx, login(srv.URL, "frontdesk", "frontdesk-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),

@@ -14,6 +14,7 @@ import (
 // and tries a waste without a witness; the admin sees the discrepancy on
 // the ledger and resolves it with a witnessed adjustment.
 func TestLedgerJourney(t *testing.T) {
+	needChromium(t)
 	srv, _ := demoServer(t, store.SQLite)
 	nurse := browser(t, 1024, 1366) // a 10-inch tablet, upright
 	do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),

@@ -14,6 +14,7 @@ import (
 // an IV in monitored rest with its discharge checklist, and yesterday's
 // REMS forms with a PDF.
 func TestDemoMorningSessions(t *testing.T) {
+	needChromium(t)
 	srv, _ := demoServer(t, store.SQLite)
 	ctx := browser(t, 1280, 1000)
 	do(t, ctx, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),

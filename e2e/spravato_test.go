@@ -23,6 +23,7 @@ import (
 // (an early device is refused), monitoring, the discharge checklist, and
 // the REMS form's PDF.
 func TestSpravatoVisitFromGateToDischarge(t *testing.T) {
+	needChromium(t)
 	clock := ketaflow.NewFakeClock(time.Now())
 	srv, _ := demoServerClock(t, store.SQLite, clock)
 	ctx := browser(t, 1280, 1000)
