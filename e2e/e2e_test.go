@@ -12,9 +12,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ketaflow/ketaflow"
@@ -29,7 +32,9 @@ import (
 func TestMain(m *testing.M) {
 	access.PasswordParams = access.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
 	chromium = findChromium()
-	os.Exit(m.Run())
+	code := m.Run()
+	stopBrowser()
+	os.Exit(code)
 }
 
 // EnvChromium names the browser binary; CI sets it so that these tests run
@@ -101,34 +106,85 @@ func demoServerClock(t *testing.T, d store.Dialect, clock ketaflow.Clock) (*http
 	return srv, a
 }
 
-// browser starts a headless Chromium with a window of the given size.
+// shared is the one Chromium of the package. Starting a browser costs about
+// a second of a busy machine's time, so the tests share one and each opens
+// its own windows in it (see browser).
+var shared struct {
+	once   sync.Once
+	ctx    context.Context // the browser's first tab; the tests' tabs open beside it
+	cancel func()          // closes the browser
+	err    error
+}
+
+// sharedBrowser starts the package's Chromium the first time a test needs
+// it; TestMain closes it after the last test.
+func sharedBrowser(t *testing.T) context.Context {
+	t.Helper()
+	needChromium(t)
+	shared.once.Do(func() {
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(chromium.path),
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			// The browser lives in the demo clinic's zone, as it would at
+			// the clinic: times typed into forms are the clinic's local times.
+			chromedp.Env("TZ="+demo.TimeZone),
+		)
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelBrowser := chromedp.NewContext(actx)
+		shared.ctx, shared.cancel = ctx, func() { cancelBrowser(); cancelAlloc() }
+		// Start the browser without a deadline: the context of the first
+		// run is the browser's whole life.
+		if err := chromedp.Do(ctx); err != nil {
+			shared.err = fmt.Errorf("start Chromium: %w", err)
+		}
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.ctx
+}
+
+// stopBrowser closes the shared Chromium, if a test started it.
+func stopBrowser() {
+	if shared.cancel != nil {
+		shared.cancel()
+	}
+}
+
+// browser opens a window of the given size in the shared Chromium, in a
+// browser context of its own: its cookies are its own, so each window is a
+// separate login, as a second device would be. The window closes when the
+// test ends.
 func browser(t *testing.T, width, height int) context.Context {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium.path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(width, height),
-		// The browser lives in the demo clinic's zone, as it would at the
-		// clinic: times typed into forms are the clinic's local times.
-		chromedp.Env("TZ="+demo.TimeZone),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(sharedBrowser(t), chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	// Start the browser now, without a deadline (a deadline on the first
-	// run would stop the whole browser), then bound the journey.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
+	// The first run opens the tab; like the browser's, it has no deadline.
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+		c := chromedp.FromContext(ctx)
+		w, err := cdp.Call(ctx, c.Browser, cdpbrowser.GetWindowForTarget, cdpbrowser.GetWindowForTargetParams{TargetID: tab.TargetID})
+		if err != nil {
+			return err
+		}
+		_, err = cdp.Call(ctx, c.Browser, cdpbrowser.SetWindowBounds, cdpbrowser.SetWindowBoundsParams{
+			WindowID: w.WindowID, Bounds: &cdpbrowser.Bounds{Width: int64(width), Height: int64(height)}})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("open a %dx%d window: %v", width, height, err)
 	}
-	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(cancel3)
+	// No deadline of its own, which a busy machine could reach: the steps
+	// stop a little before the test binary's -timeout would, so that a step
+	// that hangs is named in the failure.
+	if deadline, ok := t.Deadline(); ok {
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-time.Until(deadline)/10))
+		t.Cleanup(cancel)
+	}
 	return ctx
 }
 
