@@ -18,6 +18,7 @@ import (
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ketaflow/ketaflow"
@@ -229,6 +230,21 @@ func view(t *testing.T, ctx context.Context, name, css string) {
 	t.Logf("screenshot: %s", path)
 }
 
+// loads runs a step that takes the window to another page (a click on a
+// link or a button, a form's submission) and waits until that page has
+// loaded. Chromium numbers a new page's nodes twice, once when it has read
+// the HTML and again when the page's deferred script has run: a step on an
+// element found in between fails with "Could not find node with given id".
+// After the load event the nodes stay as they are. The step after loads
+// should still wait for something only the new page has.
+func loads(step chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
+	loaded := chromedp.WaitEvent(page.LoadEventFired, nil, step)
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := loaded(ctx, t)
+		return err
+	})
+}
+
 // notice waits for the confirmation a saved form shows.
 func notice(text string) chromedp.Action[chromedp.Void] {
 	return chromedp.WaitVisible(chromedp.Search(`//p[contains(@class, "notice") and contains(., "` + text + `")]`))
@@ -258,7 +274,7 @@ func login(url, username, password string) chromedp.Action[chromedp.Void] {
 		chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.SendKeys(chromedp.ID("username"), username),
 		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.Submit(chromedp.ID("password")),
+		loads(chromedp.Submit(chromedp.ID("password"))),
 	)
 }
 
@@ -280,11 +296,11 @@ func TestDemoLoginReachesPatientList(t *testing.T) {
 			}
 			do(t, ctx,
 				chromedp.SendKeys(chromedp.ID("q"), "whitfield"),
-				chromedp.Submit(chromedp.ID("q")),
+				loads(chromedp.Submit(chromedp.ID("q"))),
 				// The Clear link shows only on the results page; waiting for
 				// it keeps the click off the list that is being replaced.
 				chromedp.WaitVisible(chromedp.CSS(`a.button.quiet[href="/patients"]`)),
-				chromedp.Click(chromedp.Search(`//td/a[contains(., "James Whitfield")]`)),
+				loads(chromedp.Click(chromedp.Search(`//td/a[contains(., "James Whitfield")]`))),
 				chromedp.WaitVisible(chromedp.ID("weight")),
 			)
 			weight := text(t, ctx, "#weight")
@@ -310,7 +326,7 @@ func TestRegisterPatientWithInlineErrors(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("legal_name"), "Nora Quinn"),
 		chromedp.SetValue(chromedp.ID("birth_date"), "2099-02-03"),
 		chromedp.SendKeys(chromedp.ID("phone"), "555"),
-		chromedp.Click(chromedp.CSS(`main button[type=submit]`)),
+		loads(chromedp.Click(chromedp.CSS(`main button[type=submit]`))),
 		chromedp.WaitVisible(chromedp.CSS(".error-text")),
 	)
 	errs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.error-text')].map(e => e.textContent)`))
@@ -324,7 +340,7 @@ func TestRegisterPatientWithInlineErrors(t *testing.T) {
 	do(t, ctx,
 		chromedp.SetValue(chromedp.ID("birth_date"), "1990-02-03"),
 		chromedp.SetValue(chromedp.ID("phone"), "+1 555 010 0301"),
-		chromedp.Click(chromedp.CSS(`main button[type=submit]`)),
+		loads(chromedp.Click(chromedp.CSS(`main button[type=submit]`))),
 		chromedp.WaitVisible(chromedp.CSS(".notice")),
 	)
 	sub := text(t, ctx, ".sub")
@@ -369,9 +385,9 @@ func TestCheckInJourney(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/visits"), chromedp.WaitVisible(chromedp.ID("schedule")))
 	view(t, ctx, "20-schedule", "")
 	do(t, ctx,
-		chromedp.Click(chromedp.Search(`//td/a[contains(., "Sofia Rossi")]`)),
+		loads(chromedp.Click(chromedp.Search(`//td/a[contains(., "Sofia Rossi")]`))),
 		chromedp.WaitVisible(chromedp.ID("check-in")),
-		chromedp.Click(chromedp.ID("check-in")),
+		loads(chromedp.Click(chromedp.ID("check-in"))),
 		notice("Checked in"),
 	)
 	visitURL, err := chromedp.Run(ctx, chromedp.Location())
@@ -385,9 +401,9 @@ func TestCheckInJourney(t *testing.T) {
 	do(t, ctx,
 		chromedp.SendKeys(chromedp.ID("driver_name"), "Marco Rossi"),
 		chromedp.SendKeys(chromedp.ID("driver_phone"), "+1 555 010 0142"),
-		chromedp.Submit(chromedp.ID("driver_phone")),
+		loads(chromedp.Submit(chromedp.ID("driver_phone"))),
 		notice("Ride home recorded"),
-		chromedp.Click(chromedp.ID("send-link")),
+		loads(chromedp.Click(chromedp.ID("send-link"))),
 		chromedp.WaitVisible(chromedp.ID("new-link")),
 	)
 	view(t, ctx, "21-frontdesk-visit", "")
@@ -416,14 +432,14 @@ func TestCheckInJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	do(t, phone, chromedp.Click(chromedp.CSS(`button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".problem")))
+	do(t, phone, loads(chromedp.Click(chromedp.CSS(`button[type=submit]`))), chromedp.WaitVisible(chromedp.CSS(".problem")))
 	view(t, phone, "23-phone-incomplete", ".item.missing")
 	if msg := text(t, phone, ".problem"); !strings.Contains(msg, "GAD-7") {
 		t.Errorf("incomplete message %q does not name the GAD-7", msg)
 	}
 	do(t, phone,
 		chromedp.Click(chromedp.CSS(`.item.missing input[value="0"]`)),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		loads(chromedp.Click(chromedp.CSS(`button[type=submit]`))),
 		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Thank you")]`)),
 	)
 	view(t, phone, "24-phone-thanks", "")
@@ -455,20 +471,20 @@ func TestCheckInJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	do(t, nurse, chromedp.Submit(chromedp.ID("last_liquid")), notice("Fasting answers recorded"),
+	do(t, nurse, loads(chromedp.Submit(chromedp.ID("last_liquid"))), notice("Fasting answers recorded"),
 		chromedp.SendKeys(chromedp.ID("systolic"), "126"),
 		chromedp.SendKeys(chromedp.ID("diastolic"), "80"),
 		chromedp.SendKeys(chromedp.ID("heart_rate"), "72"),
 		chromedp.SendKeys(chromedp.ID("spo2"), "98"),
 		chromedp.SendKeys(chromedp.ID("respiratory_rate"), "14"),
-		chromedp.Submit(chromedp.ID("systolic")),
+		loads(chromedp.Submit(chromedp.ID("systolic"))),
 		notice("Vital signs recorded"),
 	)
 	view(t, nurse, "26-gate-after-facts", "")
 	if v := text(t, nurse, "#gate-verdict"); v != "dosing may start" {
 		t.Fatalf("after fasting and vitals the gate says %q; checklist: %s", v, text(t, nurse, "#checklist"))
 	}
-	do(t, nurse, chromedp.Click(chromedp.ID("clear")), notice("Cleared for dosing"))
+	do(t, nurse, loads(chromedp.Click(chromedp.ID("clear"))), notice("Cleared for dosing"))
 	if st := text(t, nurse, "#visit-state"); st != "Cleared for dosing" {
 		t.Errorf("after clearing the visit is %q", st)
 	}

@@ -23,7 +23,9 @@ func TestDemoMorningSessions(t *testing.T) {
 	open := func(name string) {
 		t.Helper()
 		do(t, ctx, chromedp.Navigate(srv.URL+"/visits"), chromedp.WaitVisible(chromedp.ID("schedule")),
-			chromedp.Click(chromedp.Search(`//td/a[contains(., "`+name+`")]`)), chromedp.WaitVisible(chromedp.CSS("h1")))
+			loads(chromedp.Click(chromedp.Search(`//td/a[contains(., "`+name+`")]`))),
+			// Only the visit has the state badge; the schedule has an h1 too.
+			chromedp.WaitVisible(chromedp.ID("visit-state")))
 	}
 
 	open("Yuki Tanaka")
