@@ -157,10 +157,18 @@ func stopBrowser() {
 	}
 }
 
+// stillClock stops the clock of each page at the moment the page began.
+// app.js counts the live countdowns from the server's time on the page
+// (data-now), so they then show exactly what the server's clock said,
+// the fake clock's included: "Device 2 in 5:00" does not become 4:59 on a
+// slow machine, and a countdown does not run out and reload the page
+// under a step.
+const stillClock = `(() => { const now = Date.now(); Date.now = () => now; })();`
+
 // browser opens a window of the given size in the shared Chromium, in a
 // browser context of its own: its cookies are its own, so each window is a
-// separate login, as a second device would be. The window closes when the
-// test ends.
+// separate login, as a second device would be. Its pages' clocks stand
+// still (see stillClock). The window closes when the test ends.
 func browser(t *testing.T, width, height int) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(sharedBrowser(t), chromedp.WithNewBrowserContext())
@@ -174,6 +182,10 @@ func browser(t *testing.T, width, height int) context.Context {
 		}
 		_, err = cdp.Call(ctx, c.Browser, cdpbrowser.SetWindowBounds, cdpbrowser.SetWindowBoundsParams{
 			WindowID: w.WindowID, Bounds: &cdpbrowser.Bounds{Width: int64(width), Height: int64(height)}})
+		if err != nil {
+			return err
+		}
+		_, err = cdp.Call(ctx, tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: stillClock})
 		return err
 	}))
 	if err != nil {
