@@ -205,19 +205,11 @@ func browser(t *testing.T, width, height int) context.Context {
 // temporary directory), so a person can look at what the test saw.
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	dir := os.Getenv("KETAFLOW_SCREENSHOTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
 	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives PNG
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	path := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(path, buf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", path)
+	save(t, name+".png", buf)
 }
 
 // view saves a screenshot of the window only (what a person sees without
@@ -231,12 +223,36 @@ func view(t *testing.T, ctx context.Context, name, css string) {
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
+	save(t, name+".png", buf)
+}
+
+// save writes a screenshot to KETAFLOW_SCREENSHOTS, or to the test's
+// temporary directory. Tests run in parallel and the two databases' runs of
+// a journey save under the same names, so the file is written beside its
+// place and renamed into it: the last one wins whole.
+func save(t *testing.T, name string, buf []byte) {
+	t.Helper()
 	dir := os.Getenv("KETAFLOW_SCREENSHOTS")
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	path := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(path, buf, 0o644); err != nil {
+	f, err := os.CreateTemp(dir, name+".*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Write(buf)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	path := filepath.Join(dir, name)
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
@@ -294,8 +310,10 @@ func login(url, username, password string) chromedp.Action[chromedp.Void] {
 // login page, a nurse's login, the patient list, a search, a patient.
 func TestDemoLoginReachesPatientList(t *testing.T) {
 	needChromium(t)
+	t.Parallel()
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
 			srv, _ := demoServer(t, d) // skips first if PostgreSQL is not configured
 			ctx := browser(t, 1280, 800)
 			do(t, ctx, chromedp.Navigate(srv.URL+"/patients"), chromedp.WaitVisible(chromedp.ID("username")))
@@ -328,6 +346,7 @@ func TestDemoLoginReachesPatientList(t *testing.T) {
 // on a tablet-sized window, first with mistakes the form must point out.
 func TestRegisterPatientWithInlineErrors(t *testing.T) {
 	needChromium(t)
+	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
 	ctx := browser(t, 800, 1280)
 	do(t, ctx,
@@ -366,6 +385,7 @@ func TestRegisterPatientWithInlineErrors(t *testing.T) {
 // answers with its heading, and keeps a screenshot of each to look at.
 func TestAdminPages(t *testing.T) {
 	needChromium(t)
+	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
 	ctx := browser(t, 1280, 900)
 	do(t, ctx, login(srv.URL, "admin", "admin-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")))
@@ -391,6 +411,7 @@ func TestAdminPages(t *testing.T) {
 // enters fasting and vitals and watches the gate go from blocked to cleared.
 func TestCheckInJourney(t *testing.T) {
 	needChromium(t)
+	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
 	ctx := browser(t, 1024, 1366) // a 10-inch tablet, upright
 	do(t, ctx, login(srv.URL, "frontdesk", "frontdesk-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),

@@ -15,6 +15,7 @@ import (
 // the ledger and resolves it with a witnessed adjustment.
 func TestLedgerJourney(t *testing.T) {
 	needChromium(t)
+	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
 	nurse := browser(t, 1024, 1366) // a 10-inch tablet, upright
 	do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),

@@ -19,6 +19,7 @@ import (
 // busy machine must not get there first.
 func TestDemoMorningSessions(t *testing.T) {
 	needChromium(t)
+	t.Parallel()
 	srv, _ := demoServerClock(t, store.SQLite, ketaflow.NewFakeClock(time.Now()))
 	ctx := browser(t, 1280, 1000)
 	do(t, ctx, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),

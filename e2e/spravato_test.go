@@ -24,6 +24,7 @@ import (
 // the REMS form's PDF.
 func TestSpravatoVisitFromGateToDischarge(t *testing.T) {
 	needChromium(t)
+	t.Parallel()
 	clock := ketaflow.NewFakeClock(time.Now())
 	srv, _ := demoServerClock(t, store.SQLite, clock)
 	ctx := browser(t, 1280, 1000)
