@@ -44,15 +44,15 @@ const EnvChromium = "KETAFLOW_TEST_CHROMIUM"
 
 // chromium is where the browser is, or why the tests cannot have one; it is
 // decided once, in TestMain.
-var chromium binary
+var chromium chromiumBinary
 
-type binary struct {
+type chromiumBinary struct {
 	path string
 	skip string // no browser on this machine: the tests skip
 	err  error  // EnvChromium names a missing browser: the tests fail
 }
 
-func findChromium() (c binary) {
+func findChromium() (c chromiumBinary) {
 	if p := os.Getenv(EnvChromium); p != "" {
 		if _, err := os.Stat(p); err != nil {
 			c.err = fmt.Errorf("%s=%s: %w", EnvChromium, p, err)
@@ -260,11 +260,11 @@ func save(t *testing.T, name string, buf []byte) {
 
 // loads runs a step that takes the window to another page (a click on a
 // link or a button, a form's submission) and waits until that page has
-// loaded. Chromium numbers a new page's nodes twice, once when it has read
-// the HTML and again when the page's deferred script has run: a step on an
-// element found in between fails with "Could not find node with given id".
-// After the load event the nodes stay as they are. The step after loads
-// should still wait for something only the new page has.
+// loaded. Chromium numbers a new page's nodes twice: once it has read the
+// HTML, and again at DOMContentLoaded, after the deferred app.js has run.
+// A step on an element found in between fails with "Could not find node
+// with given id"; after the load event the numbers stay. The step after
+// loads still waits for something only the new page has.
 func loads(step chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
 	loaded := chromedp.WaitEvent(page.LoadEventFired, nil, step)
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
