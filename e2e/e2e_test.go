@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -11,9 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ketaflow/ketaflow"
@@ -27,28 +32,55 @@ import (
 
 func TestMain(m *testing.M) {
 	access.PasswordParams = access.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
-	os.Exit(m.Run())
+	chromium = findChromium()
+	code := m.Run()
+	stopBrowser()
+	os.Exit(code)
 }
 
 // EnvChromium names the browser binary; CI sets it so that these tests run
 // there and fail rather than skip if the browser is missing.
 const EnvChromium = "KETAFLOW_TEST_CHROMIUM"
 
-func chromium(t *testing.T) string {
-	t.Helper()
+// chromium is where the browser is, or why the tests cannot have one; it is
+// decided once, in TestMain.
+var chromium chromiumBinary
+
+type chromiumBinary struct {
+	path string
+	skip string // no browser on this machine: the tests skip
+	err  error  // EnvChromium names a missing browser: the tests fail
+}
+
+func findChromium() (c chromiumBinary) {
 	if p := os.Getenv(EnvChromium); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("%s=%s: %v", EnvChromium, p, err)
+			c.err = fmt.Errorf("%s=%s: %w", EnvChromium, p, err)
 		}
-		return p
+		c.path = p
+		return c
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
-			return p
+			c.path = p
+			return c
 		}
 	}
-	t.Skip("Chromium not found: install it (apt-get install -y chromium) or set " + EnvChromium)
-	return ""
+	c.skip = "Chromium not found: install it (apt-get install -y chromium) or set " + EnvChromium
+	return c
+}
+
+// needChromium skips or fails the test when there is no browser to drive.
+// Each test calls it first, so that a machine without Chromium skips before
+// it builds a database and loads the demo clinic.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if chromium.err != nil {
+		t.Fatal(chromium.err)
+	}
+	if chromium.skip != "" {
+		t.Skip(chromium.skip)
+	}
 }
 
 // demoServer serves the demo clinic from a fresh database.
@@ -69,34 +101,97 @@ func demoServerClock(t *testing.T, d store.Dialect, clock ketaflow.Clock) (*http
 	return webtest.NewServer(t, a), a
 }
 
-// browser starts a headless Chromium with a window of the given size.
+// shared is the one Chromium of the package. Starting a browser costs about
+// a second of a busy machine's time, so the tests share one and each opens
+// its own windows in it (see browser).
+var shared struct {
+	once   sync.Once
+	ctx    context.Context // the browser's first tab; the tests' tabs open beside it
+	cancel func()          // closes the browser
+	err    error
+}
+
+// sharedBrowser starts the package's Chromium the first time a test needs
+// it; TestMain closes it after the last test.
+func sharedBrowser(t *testing.T) context.Context {
+	t.Helper()
+	needChromium(t)
+	shared.once.Do(func() {
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(chromium.path),
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			// The browser lives in the demo clinic's zone, as it would at
+			// the clinic: times typed into forms are the clinic's local times.
+			chromedp.Env("TZ="+demo.TimeZone),
+		)
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelBrowser := chromedp.NewContext(actx)
+		shared.ctx, shared.cancel = ctx, func() { cancelBrowser(); cancelAlloc() }
+		// Start the browser without a deadline: the context of the first
+		// run is the browser's whole life.
+		if err := chromedp.Do(ctx); err != nil {
+			shared.err = fmt.Errorf("start Chromium: %w", err)
+		}
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.ctx
+}
+
+// stopBrowser closes the shared Chromium, if a test started it.
+func stopBrowser() {
+	if shared.cancel != nil {
+		shared.cancel()
+	}
+}
+
+// stillClock stops the clock of each page at the moment the page began.
+// app.js counts the live countdowns from the server's time on the page
+// (data-now), so they then show exactly what the server's clock said,
+// the fake clock's included: "Device 2 in 5:00" does not become 4:59 on a
+// slow machine, and a countdown does not run out and reload the page
+// under a step.
+const stillClock = `(() => { const now = Date.now(); Date.now = () => now; })();`
+
+// browser opens a window of the given size in the shared Chromium, in a
+// browser context of its own: its cookies are its own, so each window is a
+// separate login, as a second device would be. Its pages' clocks stand
+// still (see stillClock). The window closes when the test ends.
 func browser(t *testing.T, width, height int) context.Context {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(width, height),
-		// The browser lives in the demo clinic's zone, as it would at the
-		// clinic: times typed into forms are the clinic's local times.
-		chromedp.Env("TZ="+demo.TimeZone),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(sharedBrowser(t), chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	// Start the browser now, without a deadline (a deadline on the first
-	// run would stop the whole browser), then bound the journey.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
+	// The first run opens the tab; like the browser's, it has no deadline.
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+		c := chromedp.FromContext(ctx)
+		w, err := cdp.Call(ctx, c.Browser, cdpbrowser.GetWindowForTarget, cdpbrowser.GetWindowForTargetParams{TargetID: tab.TargetID})
+		if err != nil {
+			return err
+		}
+		_, err = cdp.Call(ctx, c.Browser, cdpbrowser.SetWindowBounds, cdpbrowser.SetWindowBoundsParams{
+			WindowID: w.WindowID, Bounds: &cdpbrowser.Bounds{Width: int64(width), Height: int64(height)}})
+		if err != nil {
+			return err
+		}
+		_, err = cdp.Call(ctx, tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: stillClock})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("open a %dx%d window: %v", width, height, err)
 	}
-	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(cancel3)
+	// No deadline of its own, which a busy machine could reach: the steps
+	// stop a little before the test binary's -timeout would, so that a step
+	// that hangs is named in the failure.
+	if deadline, ok := t.Deadline(); ok {
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-time.Until(deadline)/10))
+		t.Cleanup(cancel)
+	}
 	return ctx
 }
 
@@ -104,19 +199,11 @@ func browser(t *testing.T, width, height int) context.Context {
 // temporary directory), so a person can look at what the test saw.
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	dir := os.Getenv("KETAFLOW_SCREENSHOTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
 	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives PNG
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	path := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(path, buf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", path)
+	save(t, name+".png", buf)
 }
 
 // view saves a screenshot of the window only (what a person sees without
@@ -130,15 +217,54 @@ func view(t *testing.T, ctx context.Context, name, css string) {
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
+	save(t, name+".png", buf)
+}
+
+// save writes a screenshot to KETAFLOW_SCREENSHOTS, or to the test's
+// temporary directory. Tests run in parallel and the two databases' runs of
+// a journey save under the same names, so the file is written beside its
+// place and renamed into it: the last one wins whole.
+func save(t *testing.T, name string, buf []byte) {
+	t.Helper()
 	dir := os.Getenv("KETAFLOW_SCREENSHOTS")
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	path := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(path, buf, 0o644); err != nil {
+	f, err := os.CreateTemp(dir, name+".*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Write(buf)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	path := filepath.Join(dir, name)
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
+}
+
+// loads runs a step that takes the window to another page (a click on a
+// link or a button, a form's submission) and waits until that page has
+// loaded. Chromium numbers a new page's nodes twice: once it has read the
+// HTML, and again at DOMContentLoaded, after the deferred app.js has run.
+// A step on an element found in between fails with "Could not find node
+// with given id"; after the load event the numbers stay. The step after
+// loads still waits for something only the new page has.
+func loads(step chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
+	loaded := chromedp.WaitEvent(page.LoadEventFired, nil, step)
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := loaded(ctx, t)
+		return err
+	})
 }
 
 // notice waits for the confirmation a saved form shows.
@@ -170,15 +296,18 @@ func login(url, username, password string) chromedp.Action[chromedp.Void] {
 		chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.SendKeys(chromedp.ID("username"), username),
 		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.Submit(chromedp.ID("password")),
+		loads(chromedp.Submit(chromedp.ID("password"))),
 	)
 }
 
 // TestDemoLoginReachesPatientList is the newcomer's first minute: the demo
 // login page, a nurse's login, the patient list, a search, a patient.
 func TestDemoLoginReachesPatientList(t *testing.T) {
+	needChromium(t)
+	t.Parallel()
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
 			srv, _ := demoServer(t, d) // skips first if PostgreSQL is not configured
 			ctx := browser(t, 1280, 800)
 			do(t, ctx, chromedp.Navigate(srv.URL+"/patients"), chromedp.WaitVisible(chromedp.ID("username")))
@@ -191,11 +320,11 @@ func TestDemoLoginReachesPatientList(t *testing.T) {
 			}
 			do(t, ctx,
 				chromedp.SendKeys(chromedp.ID("q"), "whitfield"),
-				chromedp.Submit(chromedp.ID("q")),
+				loads(chromedp.Submit(chromedp.ID("q"))),
 				// The Clear link shows only on the results page; waiting for
 				// it keeps the click off the list that is being replaced.
 				chromedp.WaitVisible(chromedp.CSS(`a.button.quiet[href="/patients"]`)),
-				chromedp.Click(chromedp.Search(`//td/a[contains(., "James Whitfield")]`)),
+				loads(chromedp.Click(chromedp.Search(`//td/a[contains(., "James Whitfield")]`))),
 				chromedp.WaitVisible(chromedp.ID("weight")),
 			)
 			weight := text(t, ctx, "#weight")
@@ -210,6 +339,8 @@ func TestDemoLoginReachesPatientList(t *testing.T) {
 // TestRegisterPatientWithInlineErrors registers a patient through the form
 // on a tablet-sized window, first with mistakes the form must point out.
 func TestRegisterPatientWithInlineErrors(t *testing.T) {
+	needChromium(t)
+	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
 	ctx := browser(t, 800, 1280)
 	do(t, ctx,
@@ -220,7 +351,7 @@ func TestRegisterPatientWithInlineErrors(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("legal_name"), "Nora Quinn"),
 		chromedp.SetValue(chromedp.ID("birth_date"), "2099-02-03"),
 		chromedp.SendKeys(chromedp.ID("phone"), "555"),
-		chromedp.Click(chromedp.CSS(`main button[type=submit]`)),
+		loads(chromedp.Click(chromedp.CSS(`main button[type=submit]`))),
 		chromedp.WaitVisible(chromedp.CSS(".error-text")),
 	)
 	errs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.error-text')].map(e => e.textContent)`))
@@ -234,7 +365,7 @@ func TestRegisterPatientWithInlineErrors(t *testing.T) {
 	do(t, ctx,
 		chromedp.SetValue(chromedp.ID("birth_date"), "1990-02-03"),
 		chromedp.SetValue(chromedp.ID("phone"), "+1 555 010 0301"),
-		chromedp.Click(chromedp.CSS(`main button[type=submit]`)),
+		loads(chromedp.Click(chromedp.CSS(`main button[type=submit]`))),
 		chromedp.WaitVisible(chromedp.CSS(".notice")),
 	)
 	sub := text(t, ctx, ".sub")
@@ -247,6 +378,8 @@ func TestRegisterPatientWithInlineErrors(t *testing.T) {
 // TestAdminPages opens each admin page as the demo admin, checks that it
 // answers with its heading, and keeps a screenshot of each to look at.
 func TestAdminPages(t *testing.T) {
+	needChromium(t)
+	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
 	ctx := browser(t, 1280, 900)
 	do(t, ctx, login(srv.URL, "admin", "admin-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")))
@@ -271,15 +404,17 @@ func TestAdminPages(t *testing.T) {
 // patient answers both questionnaires on a phone-sized window; the nurse
 // enters fasting and vitals and watches the gate go from blocked to cleared.
 func TestCheckInJourney(t *testing.T) {
+	needChromium(t)
+	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
 	ctx := browser(t, 1024, 1366) // a 10-inch tablet, upright
 	do(t, ctx, login(srv.URL, "frontdesk", "frontdesk-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),
 		chromedp.Navigate(srv.URL+"/visits"), chromedp.WaitVisible(chromedp.ID("schedule")))
 	view(t, ctx, "20-schedule", "")
 	do(t, ctx,
-		chromedp.Click(chromedp.Search(`//td/a[contains(., "Sofia Rossi")]`)),
+		loads(chromedp.Click(chromedp.Search(`//td/a[contains(., "Sofia Rossi")]`))),
 		chromedp.WaitVisible(chromedp.ID("check-in")),
-		chromedp.Click(chromedp.ID("check-in")),
+		loads(chromedp.Click(chromedp.ID("check-in"))),
 		notice("Checked in"),
 	)
 	visitURL, err := chromedp.Run(ctx, chromedp.Location())
@@ -293,9 +428,9 @@ func TestCheckInJourney(t *testing.T) {
 	do(t, ctx,
 		chromedp.SendKeys(chromedp.ID("driver_name"), "Marco Rossi"),
 		chromedp.SendKeys(chromedp.ID("driver_phone"), "+1 555 010 0142"),
-		chromedp.Submit(chromedp.ID("driver_phone")),
+		loads(chromedp.Submit(chromedp.ID("driver_phone"))),
 		notice("Ride home recorded"),
-		chromedp.Click(chromedp.ID("send-link")),
+		loads(chromedp.Click(chromedp.ID("send-link"))),
 		chromedp.WaitVisible(chromedp.ID("new-link")),
 	)
 	view(t, ctx, "21-frontdesk-visit", "")
@@ -324,14 +459,14 @@ func TestCheckInJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	do(t, phone, chromedp.Click(chromedp.CSS(`button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".problem")))
+	do(t, phone, loads(chromedp.Click(chromedp.CSS(`button[type=submit]`))), chromedp.WaitVisible(chromedp.CSS(".problem")))
 	view(t, phone, "23-phone-incomplete", ".item.missing")
 	if msg := text(t, phone, ".problem"); !strings.Contains(msg, "GAD-7") {
 		t.Errorf("incomplete message %q does not name the GAD-7", msg)
 	}
 	do(t, phone,
 		chromedp.Click(chromedp.CSS(`.item.missing input[value="0"]`)),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		loads(chromedp.Click(chromedp.CSS(`button[type=submit]`))),
 		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Thank you")]`)),
 	)
 	view(t, phone, "24-phone-thanks", "")
@@ -363,20 +498,20 @@ func TestCheckInJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	do(t, nurse, chromedp.Submit(chromedp.ID("last_liquid")), notice("Fasting answers recorded"),
+	do(t, nurse, loads(chromedp.Submit(chromedp.ID("last_liquid"))), notice("Fasting answers recorded"),
 		chromedp.SendKeys(chromedp.ID("systolic"), "126"),
 		chromedp.SendKeys(chromedp.ID("diastolic"), "80"),
 		chromedp.SendKeys(chromedp.ID("heart_rate"), "72"),
 		chromedp.SendKeys(chromedp.ID("spo2"), "98"),
 		chromedp.SendKeys(chromedp.ID("respiratory_rate"), "14"),
-		chromedp.Submit(chromedp.ID("systolic")),
+		loads(chromedp.Submit(chromedp.ID("systolic"))),
 		notice("Vital signs recorded"),
 	)
 	view(t, nurse, "26-gate-after-facts", "")
 	if v := text(t, nurse, "#gate-verdict"); v != "dosing may start" {
 		t.Fatalf("after fasting and vitals the gate says %q; checklist: %s", v, text(t, nurse, "#checklist"))
 	}
-	do(t, nurse, chromedp.Click(chromedp.ID("clear")), notice("Cleared for dosing"))
+	do(t, nurse, loads(chromedp.Click(chromedp.ID("clear"))), notice("Cleared for dosing"))
 	if st := text(t, nurse, "#visit-state"); st != "Cleared for dosing" {
 		t.Errorf("after clearing the visit is %q", st)
 	}

@@ -14,16 +14,18 @@ import (
 // and tries a waste without a witness; the admin sees the discrepancy on
 // the ledger and resolves it with a witnessed adjustment.
 func TestLedgerJourney(t *testing.T) {
+	needChromium(t)
+	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
 	nurse := browser(t, 1024, 1366) // a 10-inch tablet, upright
 	do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),
-		chromedp.Click(chromedp.CSS(`nav a[href="/ledger"]`)), chromedp.WaitVisible(chromedp.ID("receive")))
+		loads(chromedp.Click(chromedp.CSS(`nav a[href="/ledger"]`))), chromedp.WaitVisible(chromedp.ID("receive")))
 	view(t, nurse, "30-ledger", "")
 	do(t, nurse,
 		chromedp.SetValue(chromedp.ID("product"), "ketamine-50"),
 		chromedp.SendKeys(chromedp.ID("packs"), "5"),
 		chromedp.SetValue(chromedp.ID("expiry"), "2027-10-31"),
-		chromedp.Click(chromedp.ID("receive-submit")),
+		loads(chromedp.Click(chromedp.ID("receive-submit"))),
 		chromedp.WaitVisible(chromedp.CSS(".error-text")),
 	)
 	view(t, nurse, "31-receive-forgot-lot-number", "#receive")
@@ -32,7 +34,7 @@ func TestLedgerJourney(t *testing.T) {
 	}
 	do(t, nurse,
 		chromedp.SendKeys(chromedp.ID("lot_number"), "E2E-K50-7"),
-		chromedp.Click(chromedp.ID("receive-submit")),
+		loads(chromedp.Click(chromedp.ID("receive-submit"))),
 		notice("Lot received"),
 	)
 	view(t, nurse, "32-lot-received", "")
@@ -41,7 +43,7 @@ func TestLedgerJourney(t *testing.T) {
 	}
 	do(t, nurse,
 		chromedp.SendKeys(chromedp.ID("count-counted"), "45"),
-		chromedp.Click(chromedp.ID("count-submit")),
+		loads(chromedp.Click(chromedp.ID("count-submit"))),
 		notice("differs from the books"),
 	)
 	view(t, nurse, "33-count-differs", "")
@@ -50,7 +52,7 @@ func TestLedgerJourney(t *testing.T) {
 	}
 	do(t, nurse,
 		chromedp.SendKeys(chromedp.ID("waste-quantity"), "1"),
-		chromedp.Click(chromedp.ID("waste-submit")),
+		loads(chromedp.Click(chromedp.ID("waste-submit"))),
 		chromedp.WaitVisible(chromedp.CSS("#waste .error-text")),
 	)
 	view(t, nurse, "34-waste-needs-witness", "#waste")
@@ -66,7 +68,7 @@ func TestLedgerJourney(t *testing.T) {
 		t.Fatalf("admin's discrepancies: %q", got)
 	}
 	do(t, admin,
-		chromedp.Click(chromedp.Search(`//section[@id="discrepancies"]//a[contains(., "E2E-K50-7")]`)),
+		loads(chromedp.Click(chromedp.Search(`//section[@id="discrepancies"]//a[contains(., "E2E-K50-7")]`))),
 		chromedp.WaitVisible(chromedp.ID("adjust")),
 	)
 	view(t, admin, "36-admin-adjust", "#adjust")
@@ -74,7 +76,7 @@ func TestLedgerJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("adjust-reason"), "Half a vial broken at Monday's draw and not recorded; confirmed with the nurse."),
 		chromedp.SetValue(chromedp.ID("adjust-witness_username"), "nurse"),
 		chromedp.SendKeys(chromedp.ID("adjust-witness_password"), "nurse-ketaflow"),
-		chromedp.Click(chromedp.ID("adjust-submit")),
+		loads(chromedp.Click(chromedp.ID("adjust-submit"))),
 		notice("Adjustment recorded"),
 	)
 	view(t, admin, "37-adjusted", "")

@@ -23,24 +23,31 @@ import (
 // (an early device is refused), monitoring, the discharge checklist, and
 // the REMS form's PDF.
 func TestSpravatoVisitFromGateToDischarge(t *testing.T) {
+	needChromium(t)
+	t.Parallel()
 	clock := ketaflow.NewFakeClock(time.Now())
 	srv, _ := demoServerClock(t, store.SQLite, clock)
 	ctx := browser(t, 1280, 1000)
 	// as logs in as a demo user, logging the previous one out: the staff
 	// change at the chair, and a session idle for longer than the protocol
 	// allows (the clock jumps here) has ended anyway.
+	// The logout is sent from the page the window is on, which is one of
+	// the clinic's after the first login.
+	loggedIn := false
 	as := func(username string) {
 		t.Helper()
-		do(t, ctx, chromedp.Navigate(srv.URL+"/login"))
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`fetch('/logout', {method: 'POST'}).then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
-			t.Fatal(err)
+		if loggedIn {
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`fetch('/logout', {method: 'POST'}).then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
+				t.Fatal(err)
+			}
 		}
 		do(t, ctx, login(srv.URL, username, username+"-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")))
+		loggedIn = true
 	}
 	var visitURL string
 	open := func() {
 		t.Helper()
-		do(t, ctx, chromedp.Navigate(visitURL), chromedp.WaitVisible(chromedp.CSS("h1")))
+		do(t, ctx, chromedp.Navigate(visitURL), chromedp.WaitVisible(chromedp.ID("visit-state")))
 	}
 	setJS := func(js string) {
 		t.Helper()
@@ -52,7 +59,7 @@ func TestSpravatoVisitFromGateToDischarge(t *testing.T) {
 	// The visit is booked for later today: move the clock to it.
 	as("frontdesk")
 	do(t, ctx, chromedp.Navigate(srv.URL+"/visits"), chromedp.WaitVisible(chromedp.ID("schedule")),
-		chromedp.Click(chromedp.Search(`//td/a[contains(., "Daniel O'Brien")]`)), chromedp.WaitVisible(chromedp.ID("check-in")))
+		loads(chromedp.Click(chromedp.Search(`//td/a[contains(., "Daniel O'Brien")]`))), chromedp.WaitVisible(chromedp.ID("check-in")))
 	loc, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {
 		t.Fatal(err)
@@ -61,14 +68,14 @@ func TestSpravatoVisitFromGateToDischarge(t *testing.T) {
 	clock.Advance(85 * time.Minute)
 	as("frontdesk")
 	open()
-	do(t, ctx, chromedp.Click(chromedp.ID("check-in")), notice("Checked in"),
+	do(t, ctx, loads(chromedp.Click(chromedp.ID("check-in"))), notice("Checked in"),
 		chromedp.SendKeys(chromedp.ID("driver_name"), "Kate O'Brien"),
 		chromedp.SendKeys(chromedp.ID("driver_phone"), "+1 555 010 0152"),
-		chromedp.Submit(chromedp.ID("driver_phone")), notice("Ride home recorded"),
-		chromedp.Click(chromedp.ID("tablet")), chromedp.WaitVisible(chromedp.ID("questionnaire-form")))
+		loads(chromedp.Submit(chromedp.ID("driver_phone"))), notice("Ride home recorded"),
+		loads(chromedp.Click(chromedp.ID("tablet"))), chromedp.WaitVisible(chromedp.ID("questionnaire-form")))
 	setJS(`document.querySelectorAll('fieldset.questionnaire .item').forEach((item, i) => item.querySelector('input[value="1"]').checked = true);
 		document.querySelector('#phq9 .item:nth-of-type(9) input[value="0"]').checked = true`)
-	do(t, ctx, chromedp.Click(chromedp.CSS(`#questionnaire-form button[type=submit]`)), chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Thank you")]`)))
+	do(t, ctx, loads(chromedp.Click(chromedp.CSS(`#questionnaire-form button[type=submit]`))), chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Thank you")]`)))
 
 	as("nurse")
 	open()
@@ -78,33 +85,33 @@ func TestSpravatoVisitFromGateToDischarge(t *testing.T) {
 		document.getElementById('last_solid_food').value = ago(4);
 		document.getElementById('last_liquid').value = ago(1);
 		document.getElementById('last_liquid_clear').value = 'yes'`)
-	do(t, ctx, chromedp.Submit(chromedp.ID("last_liquid")), notice("Fasting answers recorded"),
+	do(t, ctx, loads(chromedp.Submit(chromedp.ID("last_liquid"))), notice("Fasting answers recorded"),
 		chromedp.SendKeys(chromedp.ID("systolic"), "128"), chromedp.SendKeys(chromedp.ID("diastolic"), "82"),
 		chromedp.SendKeys(chromedp.ID("heart_rate"), "76"), chromedp.SendKeys(chromedp.ID("spo2"), "98"),
 		chromedp.SendKeys(chromedp.ID("respiratory_rate"), "14"),
-		chromedp.Submit(chromedp.ID("systolic")), notice("Vital signs recorded"))
+		loads(chromedp.Submit(chromedp.ID("systolic"))), notice("Vital signs recorded"))
 	if v := text(t, ctx, "#gate-verdict"); v != "dosing may start" {
 		t.Fatalf("gate: %q\n%s", v, text(t, ctx, "#checklist"))
 	}
-	do(t, ctx, chromedp.Click(chromedp.ID("clear")), notice("Cleared for dosing"))
+	do(t, ctx, loads(chromedp.Click(chromedp.ID("clear"))), notice("Cleared for dosing"))
 
 	as("prescriber")
 	open()
 	do(t, ctx, chromedp.SetValue(chromedp.ID("spravato_mg"), "84"),
-		chromedp.Submit(chromedp.ID("spravato_mg")), notice("Order signed"))
+		loads(chromedp.Submit(chromedp.ID("spravato_mg"))), notice("Order signed"))
 	view(t, ctx, "40-spravato-ordered", "#dose")
 
 	as("nurse")
 	open()
-	do(t, ctx, chromedp.Click(chromedp.ID("prepare")), notice("Preparation recorded"))
+	do(t, ctx, loads(chromedp.Click(chromedp.ID("prepare"))), notice("Preparation recorded"))
 	view(t, ctx, "41-spravato-prepared", "#dose")
 	as("nurse2")
 	open()
-	do(t, ctx, chromedp.Click(chromedp.ID("verify")), notice("Dose verified"))
+	do(t, ctx, loads(chromedp.Click(chromedp.ID("verify"))), notice("Dose verified"))
 	as("nurse")
 	open()
-	do(t, ctx, chromedp.Click(chromedp.ID("start-dosing")), notice("Dosing started"),
-		chromedp.Click(chromedp.ID("administer")), notice("First dose recorded"))
+	do(t, ctx, loads(chromedp.Click(chromedp.ID("start-dosing"))), notice("Dosing started"),
+		loads(chromedp.Click(chromedp.ID("administer"))), notice("First dose recorded"))
 	first := clock.Now()
 	at := func(m int) time.Time { return first.Add(time.Duration(m) * time.Minute) }
 	if c := text(t, ctx, "#device-countdown"); !strings.Contains(c, "Device 2 in 5:00") {
@@ -120,17 +127,17 @@ func TestSpravatoVisitFromGateToDischarge(t *testing.T) {
 		t.Error("device 2 can be recorded a minute early")
 	}
 	setJS(`document.getElementById('give-device').disabled = false`)
-	do(t, ctx, chromedp.Click(chromedp.ID("give-device")), chromedp.WaitVisible(chromedp.CSS(".problem")))
+	do(t, ctx, loads(chromedp.Click(chromedp.ID("give-device"))), chromedp.WaitVisible(chromedp.CSS(".problem")))
 	if msg := text(t, ctx, ".problem"); !strings.Contains(strings.ToLower(msg), "device 2") {
 		t.Errorf("early device message: %q", msg)
 	}
 	view(t, ctx, "43-spravato-device-early", "")
 	clock.Advance(time.Minute)
 	open()
-	do(t, ctx, chromedp.Click(chromedp.ID("give-device")), notice("Device recorded"))
+	do(t, ctx, loads(chromedp.Click(chromedp.ID("give-device"))), notice("Device recorded"))
 	clock.Advance(5 * time.Minute)
 	open()
-	do(t, ctx, chromedp.Click(chromedp.ID("give-device")), notice("Device recorded"))
+	do(t, ctx, loads(chromedp.Click(chromedp.ID("give-device"))), notice("Device recorded"))
 
 	// Monitoring: vitals with sedation and dissociation on the schedule.
 	for _, m := range []int{15, 30, 40, 45, 60, 75, 90, 105, 118} {
@@ -144,10 +151,10 @@ func TestSpravatoVisitFromGateToDischarge(t *testing.T) {
 		do(t, ctx, chromedp.SendKeys(chromedp.ID("systolic"), "134"), chromedp.SendKeys(chromedp.ID("diastolic"), "84"),
 			chromedp.SendKeys(chromedp.ID("heart_rate"), "80"), chromedp.SendKeys(chromedp.ID("spo2"), "97"),
 			chromedp.SetValue(chromedp.ID("sedation"), sed), chromedp.SetValue(chromedp.ID("dissociation"), dis),
-			chromedp.Submit(chromedp.ID("systolic")), notice("Vital signs recorded"))
+			loads(chromedp.Submit(chromedp.ID("systolic"))), notice("Vital signs recorded"))
 		if m == 40 {
 			view(t, ctx, "44-spravato-at-40-min", "")
-			do(t, ctx, chromedp.Click(chromedp.ID("end-session")), notice("monitored rest"))
+			do(t, ctx, loads(chromedp.Click(chromedp.ID("end-session"))), notice("monitored rest"))
 		}
 	}
 	view(t, ctx, "45-spravato-before-120", "#discharge")
@@ -156,12 +163,12 @@ func TestSpravatoVisitFromGateToDischarge(t *testing.T) {
 	}
 	setJS(`for (const k of ['activity','respiration','circulation','consciousness','oxygen_saturation'])
 		document.querySelector('input[name="'+k+'"][value="2"]').checked = true`)
-	do(t, ctx, chromedp.Submit(chromedp.CSS(`input[name="activity"]`)), notice("Aldrete score recorded"))
+	do(t, ctx, loads(chromedp.Submit(chromedp.CSS(`input[name="activity"]`))), notice("Aldrete score recorded"))
 	setJS(`for (const k of ['driver_present','aftercare_given','integration_booked']) document.querySelector('input[name="'+k+'"]').checked = true`)
-	do(t, ctx, chromedp.Submit(chromedp.CSS(`input[name="driver_present"]`)), notice("Going-home details saved"))
+	do(t, ctx, loads(chromedp.Submit(chromedp.CSS(`input[name="driver_present"]`))), notice("Going-home details saved"))
 	setJS(`for (const k of ['benzodiazepines','non_benzodiazepine_sedative_hypnotics','psychostimulants','maois','opioids'])
 		document.querySelector('input[name="'+k+'"][value="no"]').checked = true`)
-	do(t, ctx, chromedp.Submit(chromedp.CSS(`input[name="opioids"]`)), notice("Medications saved"))
+	do(t, ctx, loads(chromedp.Submit(chromedp.CSS(`input[name="opioids"]`))), notice("Medications saved"))
 	if disabled, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('ready').disabled`)); !disabled {
 		t.Error("Ready for discharge is enabled before 120 minutes")
 	}
@@ -169,8 +176,8 @@ func TestSpravatoVisitFromGateToDischarge(t *testing.T) {
 	as("nurse")
 	open()
 	view(t, ctx, "46-spravato-discharge-met", "#discharge")
-	do(t, ctx, chromedp.Click(chromedp.ID("ready")), notice("Ready for discharge"),
-		chromedp.Click(chromedp.ID("discharge-btn")),
+	do(t, ctx, loads(chromedp.Click(chromedp.ID("ready"))), notice("Ready for discharge"),
+		loads(chromedp.Click(chromedp.ID("discharge-btn"))),
 		chromedp.WaitVisible(chromedp.Search(`//span[@id="visit-state" and contains(., "Discharged")]`)))
 	if st := text(t, ctx, "#visit-state"); st != "Discharged" {
 		t.Fatalf("after discharge the visit is %q", st)
