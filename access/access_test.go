@@ -2,8 +2,6 @@ package access
 
 import (
 	"errors"
-	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,13 +11,6 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 )
-
-func TestMain(m *testing.M) {
-	// The production cost (19 MiB, 2 passes) makes each hash take tens of
-	// milliseconds; the tests check the format and the logic, not the cost.
-	PasswordParams = Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
-	os.Exit(m.Run())
-}
 
 // TestMatrix is the whole permission model of PRODUCT.md ("Who uses it"),
 // action by action. Changing who may do what changes this table.
@@ -243,14 +234,14 @@ func fieldOf(t *testing.T, err error) string {
 func TestPasswordRoundTrip(t *testing.T) {
 	t.Parallel()
 	const pw = "correct horse battery staple"
-	h := HashPassword(pw)
+	h := testPasswords.Hash(pw)
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=1024,t=1,p=1$") {
 		t.Errorf("got hash %q, want the PHC argon2id format with the current parameters", h)
 	}
 	if !VerifyPassword(h, pw) {
 		t.Errorf("VerifyPassword(hash, right password): got false, want true")
 	}
-	if h2 := HashPassword(pw); h2 == h {
+	if h2 := testPasswords.Hash(pw); h2 == h {
 		t.Errorf("two hashes of one password are equal (%q): the salt is not random", h)
 	}
 }
@@ -258,7 +249,7 @@ func TestPasswordRoundTrip(t *testing.T) {
 func TestVerifyPasswordRefuses(t *testing.T) {
 	t.Parallel()
 	const pw = "correct horse battery staple"
-	h := HashPassword(pw)
+	h := testPasswords.Hash(pw)
 	parts := strings.Split(h, "$") // "", argon2id, v=19, m=..,t=..,p=.., salt, key
 	with := func(i int, s string) string {
 		p := append([]string(nil), parts...)
@@ -321,14 +312,17 @@ func TestVerifyPasswordUsesParametersStoredInHash(t *testing.T) {
 // username would answer faster than a wrong password.
 func TestDummyHashCostsAFullVerification(t *testing.T) {
 	t.Parallel()
-	if !VerifyPassword(dummyHash(), dummyPassword) {
-		t.Errorf("VerifyPassword(dummyHash(), dummyPassword): got false, want true")
+	ps := NewPasswords(Argon2Params{MemoryKiB: 2048, Time: 1, Threads: 1})
+	if !VerifyPassword(ps.dummy(), dummyPassword) {
+		t.Errorf("VerifyPassword(dummy, dummyPassword): got false, want true")
 	}
-	p := PasswordParams
-	if want := fmt.Sprintf("$m=%d,t=%d,p=%d$", p.MemoryKiB, p.Time, p.Threads); !strings.Contains(dummyHash(), want) {
-		t.Errorf("got dummy hash %q, want it made with the PasswordParams in force (%s)", dummyHash(), want)
+	if want := "$m=2048,t=1,p=1$"; !strings.Contains(ps.dummy(), want) {
+		t.Errorf("got dummy hash %q, want it made at the cost of new hashes (%s)", ps.dummy(), want)
 	}
 }
+
+// testPasswords hashes cheaply: the cost is stored in each hash.
+var testPasswords = NewPasswords(CheapArgon2())
 
 func TestCheckPassword(t *testing.T) {
 	t.Parallel()

@@ -24,8 +24,13 @@ type Argon2Params struct {
 	Threads   uint8
 }
 
-// PasswordParams is used by HashPassword. Tests may lower it.
-var PasswordParams = Argon2Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
+// DefaultArgon2 is the cost of new hashes in production: OWASP's argon2id
+// recommendation.
+func DefaultArgon2() Argon2Params { return Argon2Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1} }
+
+// CheapArgon2 is a cost for tests only: quick, and still argon2id. Stored
+// hashes carry their cost, so a test's hashes verify like any other.
+func CheapArgon2() Argon2Params { return Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1} }
 
 // maxMemoryKiB caps the memory a stored hash may ask for (1 GiB), so that a
 // damaged or planted hash cannot make a login exhaust the server's memory.
@@ -48,9 +53,30 @@ func CheckPassword(field, pw string) error {
 	return nil
 }
 
-// HashPassword returns an argon2id hash in the PHC string format, made with
-// PasswordParams.
-func HashPassword(pw string) string { return hashPassword(pw, PasswordParams) }
+// Passwords makes password hashes at one cost and spends the time of a
+// verification for a username that does not exist. The zero value is not
+// usable; make one with NewPasswords.
+type Passwords struct {
+	params Argon2Params
+	// dummy is verified against when a username does not exist, so that a
+	// wrong username takes as long as a wrong password. It is made on first
+	// use, not when the Passwords is made, so that starting costs no
+	// argon2 run; it carries the cost of new hashes.
+	dummy func() string
+}
+
+// NewPasswords returns a Passwords that hashes at cost p.
+func NewPasswords(p Argon2Params) *Passwords {
+	return &Passwords{params: p, dummy: sync.OnceValue(func() string { return hashPassword(dummyPassword, p) })}
+}
+
+// Hash returns an argon2id hash of pw in the PHC string format.
+func (ps *Passwords) Hash(pw string) string { return hashPassword(pw, ps.params) }
+
+// Burn spends the time of one verification.
+func (ps *Passwords) Burn(pw string) { VerifyPassword(ps.dummy(), pw) }
+
+const dummyPassword = "not a real password, only for timing"
 
 func hashPassword(pw string, p Argon2Params) string {
 	salt := make([]byte, 16)
@@ -85,14 +111,3 @@ func VerifyPassword(hash, pw string) bool {
 	got := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
-
-// dummyHash is verified against when a username does not exist, so that a
-// wrong username takes as long as a wrong password. It is made on first use,
-// not at package load, so that importing access costs no argon2 run; made
-// then, it also carries the PasswordParams in force, like new hashes do.
-var dummyHash = sync.OnceValue(func() string { return HashPassword(dummyPassword) })
-
-const dummyPassword = "not a real password, only for timing"
-
-// BurnPasswordTime spends the time of one verification.
-func BurnPasswordTime(pw string) { VerifyPassword(dummyHash(), pw) }

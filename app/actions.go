@@ -327,7 +327,6 @@ type state func(st *visitState) bool
 
 func (f state) any(st *visitState, _ access.Actor) bool { return f(st) }
 
-
 var notFinal = state(func(st *visitState) bool { return !st.visit.State.Final() }).any
 
 // gateOpen: the gate is live (its facts may still be recorded and judged).

@@ -26,19 +26,34 @@ type App struct {
 	Log   *slog.Logger
 
 	logins    *limiter
+	passwords *access.Passwords
 	clinics   sync.Map // id -> ketaflow.Clinic
 	protocols protocolCache
 }
 
+// Option changes a setting of New.
+type Option func(*App)
+
+// PasswordCost sets the argon2id cost of new password hashes (default
+// access.DefaultArgon2). Tests lower it; every hash stores its own cost.
+func PasswordCost(p access.Argon2Params) Option {
+	return func(a *App) { a.passwords = access.NewPasswords(p) }
+}
+
 // New returns an App with the default security settings.
-func New(db *store.DB, clock ketaflow.Clock, log *slog.Logger) *App {
+func New(db *store.DB, clock ketaflow.Clock, log *slog.Logger, opts ...Option) *App {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &App{
+	a := &App{
 		DB: db, Clock: clock, Log: log,
-		logins: newLimiter(20, 15*time.Minute),
+		logins:    newLimiter(20, 15*time.Minute),
+		passwords: access.NewPasswords(access.DefaultArgon2()),
 	}
+	for _, o := range opts {
+		o(a)
+	}
+	return a
 }
 
 // op describes one audited service call.
@@ -162,7 +177,6 @@ func (a *App) security(ctx context.Context, clinicID string) (protocol.Security,
 	return v.Rules.Security, nil
 }
 
-
 // Authorize checks, and audits when refused, that the actor may perform
 // action. Handlers call it before reading a request body, so that a refused
 // caller always gets the refusal.
@@ -177,4 +191,11 @@ func (a *App) Health(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return string(a.DB.Dialect), nil
+}
+
+// WithClock returns an App over the same database and settings that reads
+// the time from c: the demo plays a morning's visits at the times they
+// would have happened.
+func (a *App) WithClock(c ketaflow.Clock) *App {
+	return &App{DB: a.DB, Clock: c, Log: a.Log, logins: a.logins, passwords: a.passwords}
 }

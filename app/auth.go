@@ -53,7 +53,7 @@ func (a *App) Login(ctx context.Context, username, password, source string) (str
 		return err
 	})
 	if ketaflow.IsCode(err, ketaflow.ENotFound) {
-		access.BurnPasswordTime(password)
+		a.passwords.Burn(password)
 		a.logins.Fail(source, now)
 		return fail(anon, "unknown username", errBadLogin)
 	}
@@ -225,7 +225,7 @@ func (a *App) ChangeOwnPassword(ctx context.Context, actor access.Actor, current
 			return ketaflow.Invalid("current_password", "the current password is wrong")
 		}
 		now := a.Clock.Now()
-		if err := tx.SetPassword(actor.ClinicID, actor.UserID, access.HashPassword(next), now); err != nil {
+		if err := tx.SetPassword(actor.ClinicID, actor.UserID, a.passwords.Hash(next), now); err != nil {
 			return err
 		}
 		return tx.EndUserSessions(actor.UserID, now)

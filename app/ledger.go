@@ -562,7 +562,7 @@ func (a *App) confirmWitness(ctx context.Context, actor access.Actor, kind dosin
 		return err
 	})
 	if ketaflow.IsCode(err, ketaflow.ENotFound) || (err == nil && l.User.ClinicID != actor.ClinicID) {
-		access.BurnPasswordTime(w.Password)
+		a.passwords.Burn(w.Password)
 		a.logins.Fail(key, now)
 		return access.User{}, ketaflow.Invalid("witness_username", "no user of this clinic has the username %q", clipUsername(username))
 	}

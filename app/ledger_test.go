@@ -39,11 +39,10 @@ type ledgerFixture struct {
 
 func newLedgerFixture(t *testing.T, db *store.DB) *ledgerFixture {
 	t.Helper()
-	// Cheap hashes keep the tests quick; the cost is stored in each hash.
-	access.PasswordParams = access.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
 	ctx := context.Background()
 	clock := ketaflow.NewFakeClock(ledgerNow)
-	a := New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	// Cheap hashes keep the tests quick; the cost is stored in each hash.
+	a := New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), PasswordCost(access.CheapArgon2()))
 	f := &ledgerFixture{t: t, a: a, clock: clock, users: map[string]access.User{}}
 	var err error
 	if f.clinic, err = a.CreateClinic(ctx, "Clinic A", "America/New_York"); err != nil {

@@ -96,7 +96,7 @@ func (a *App) AddUserFromCommandLine(ctx context.Context, clinicID string, in Ne
 }
 
 func (a *App) addUser(tx *store.Tx, clinicID string, in NewUser) (access.User, error) {
-	u, err := createUser(tx, a.Clock.Now(), clinicID, in)
+	u, err := a.createUser(tx, a.Clock.Now(), clinicID, in)
 	if err != nil {
 		return u, err
 	}

@@ -24,14 +24,14 @@ func (a *App) CreateUser(ctx context.Context, actor access.Actor, in NewUser) (a
 	var u access.User
 	err := a.do(ctx, actor, op{Action: access.UserManage, Category: access.CatAccount}, func(tx *store.Tx, o *op) error {
 		var err error
-		u, err = createUser(tx, a.Clock.Now(), actor.ClinicID, in)
+		u, err = a.createUser(tx, a.Clock.Now(), actor.ClinicID, in)
 		o.Detail = fmt.Sprintf("added user %s with role %s", u.Username, u.Role)
 		return err
 	})
 	return u, err
 }
 
-func createUser(tx *store.Tx, now time.Time, clinicID string, in NewUser) (access.User, error) {
+func (a *App) createUser(tx *store.Tx, now time.Time, clinicID string, in NewUser) (access.User, error) {
 	in.Username = access.NormalizeUsername(in.Username)
 	in.Name = strings.TrimSpace(in.Name)
 	if err := access.ValidateNewUser(in.Username, in.Name, in.Role, in.Password); err != nil {
@@ -39,7 +39,7 @@ func createUser(tx *store.Tx, now time.Time, clinicID string, in NewUser) (acces
 	}
 	u := access.User{ID: ketaflow.NewID(), ClinicID: clinicID, Username: in.Username, Name: in.Name, Role: in.Role,
 		Active: true, CreatedAt: now, UpdatedAt: now}
-	return u, tx.InsertUser(u, access.HashPassword(in.Password))
+	return u, tx.InsertUser(u, a.passwords.Hash(in.Password))
 }
 
 // Users lists the staff of the actor's clinic.
@@ -131,7 +131,7 @@ func (a *App) UpdateUser(ctx context.Context, actor access.Actor, id string, ch 
 			if err := access.CheckPassword("password", *ch.Password); err != nil {
 				return err
 			}
-			if err := tx.SetPassword(actor.ClinicID, u.ID, access.HashPassword(*ch.Password), now); err != nil {
+			if err := tx.SetPassword(actor.ClinicID, u.ID, a.passwords.Hash(*ch.Password), now); err != nil {
 				return err
 			}
 			what = append(what, "password reset")

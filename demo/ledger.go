@@ -55,7 +55,7 @@ func loadLedger(ctx context.Context, a *app.App, nurse, nurse2 access.Actor) ([]
 		if t.After(now) {
 			t = now
 		}
-		return app.New(a.DB, ketaflow.NewFakeClock(t), a.Log)
+		return a.WithClock(ketaflow.NewFakeClock(t))
 	}
 	var lots []dosing.Lot
 	stock := map[string]app.LotStock{}

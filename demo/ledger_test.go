@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
 	"testing"
 
 	"github.com/ketaflow/ketaflow"
@@ -14,12 +13,6 @@ import (
 	"github.com/ketaflow/ketaflow/store/storetest"
 )
 
-func TestMain(m *testing.M) {
-	// Set before any test runs, so that tests in parallel only read it.
-	access.PasswordParams = access.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
-	os.Exit(m.Run())
-}
-
 // TestDemoLedgerIsStockedAndBalanced loads the demo clinic and its ledger
 // and checks the safe: every product of the brief, the older 50 mg/mL lot
 // flagged to be used first, no open discrepancy, an audit chain intact.
@@ -28,7 +21,7 @@ func TestDemoLedgerIsStockedAndBalanced(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		t.Parallel() // each dialect has its own database
 		ctx := context.Background()
-		a := app.New(db, ketaflow.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		a := app.New(db, ketaflow.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)), app.PasswordCost(access.CheapArgon2()))
 		if _, err := Load(ctx, a); err != nil {
 			t.Fatal(err)
 		}

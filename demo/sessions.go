@@ -50,7 +50,7 @@ type player struct {
 
 // at is the app as it would have run at instant t.
 func (p player) at(t time.Time) *app.App {
-	return app.New(p.real.DB, ketaflow.NewFakeClock(t), p.real.Log)
+	return p.real.WithClock(ketaflow.NewFakeClock(t))
 }
 
 // mgPerDevice is the esketamine in one Spravato device, from the default

@@ -60,7 +60,7 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 	}
 	// Visits that began earlier are booked by an app whose clock reads two
 	// hours ago, as the front desk would have done.
-	early := app.New(a.DB, ketaflow.NewFakeClock(now.Add(-2*time.Hour)), a.Log)
+	early := a.WithClock(ketaflow.NewFakeClock(now.Add(-2 * time.Hour)))
 	book := func(b *app.App, p patients.Patient, route string, chair ketaflow.Chair, at time.Time, c visits.Comfort) (visits.Visit, error) {
 		v, err := b.BookVisit(ctx, st.frontdesk, visits.Booking{PatientID: p.ID, Route: route, ChairID: chair.ID,
 			ScheduledAt: at.Truncate(5 * time.Minute), Comfort: c})

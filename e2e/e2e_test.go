@@ -31,7 +31,6 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	access.PasswordParams = access.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
 	chromium = findChromium()
 	code := m.Run()
 	stopBrowser()
@@ -94,7 +93,7 @@ func demoServer(t *testing.T, d store.Dialect) (*httptest.Server, *app.App) {
 func demoServerClock(t *testing.T, d store.Dialect, clock ketaflow.Clock) (*httptest.Server, *app.App) {
 	t.Helper()
 	db := storetest.Open(t, d)
-	a := app.New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := app.New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), app.PasswordCost(access.CheapArgon2()))
 	if _, err := demo.Load(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}

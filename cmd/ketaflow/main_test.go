@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
 )
@@ -31,7 +30,6 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	access.PasswordParams = access.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
 	os.Exit(m.Run())
 }
 

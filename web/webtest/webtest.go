@@ -36,7 +36,6 @@ import (
 // Main runs a package's tests with cheap password hashes, which keep them
 // quick; the cost is stored in each hash. Call it from TestMain.
 func Main(m *testing.M) {
-	access.PasswordParams = access.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
 	os.Exit(m.Run())
 }
 
@@ -87,7 +86,7 @@ func New(t *testing.T, db *store.DB) *Fixture {
 	t.Helper()
 	ctx := context.Background()
 	clock := ketaflow.NewFakeClock(Start)
-	a := app.New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := app.New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), app.PasswordCost(access.CheapArgon2()))
 	f := &Fixture{T: t, App: a, DB: db, Clock: clock, Users: map[string]access.User{}, Tokens: map[string]string{}}
 	var err error
 	if f.ClinicA, err = a.CreateClinic(ctx, "Clinic A", "America/New_York"); err != nil {
