@@ -391,15 +391,15 @@ func TestNewToken(t *testing.T) {
 	}
 }
 
-func TestSessionLive(t *testing.T) {
+func TestLoginLive(t *testing.T) {
 	t.Parallel()
 	login := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
 	const idle = 30 * time.Minute
-	fresh := Session{CreatedAt: login, LastSeenAt: login, ExpiresAt: login.Add(12 * time.Hour)}
+	fresh := Login{CreatedAt: login, LastSeenAt: login, ExpiresAt: login.Add(12 * time.Hour)}
 	ended := login.Add(time.Minute)
 	tests := []struct {
 		name string
-		s    Session
+		s    Login
 		now  time.Time
 		want bool
 	}{
@@ -407,14 +407,14 @@ func TestSessionLive(t *testing.T) {
 		{"live_just_before_idle_timeout", fresh, login.Add(idle - time.Nanosecond), true},
 		{"not_live_exactly_at_idle_timeout", fresh, login.Add(idle), false},
 		{"not_live_after_idle_timeout", fresh, login.Add(idle + time.Second), false},
-		{"request_resets_idle_clock", func() Session { s := fresh; s.LastSeenAt = login.Add(time.Hour); return s }(),
+		{"request_resets_idle_clock", func() Login { s := fresh; s.LastSeenAt = login.Add(time.Hour); return s }(),
 			login.Add(time.Hour + idle - time.Second), true},
-		{"live_just_before_absolute_expiry", func() Session { s := fresh; s.LastSeenAt = login.Add(12*time.Hour - time.Minute); return s }(),
+		{"live_just_before_absolute_expiry", func() Login { s := fresh; s.LastSeenAt = login.Add(12*time.Hour - time.Minute); return s }(),
 			login.Add(12*time.Hour - time.Nanosecond), true},
-		{"not_live_at_absolute_expiry_even_if_active", func() Session { s := fresh; s.LastSeenAt = login.Add(12*time.Hour - time.Minute); return s }(),
+		{"not_live_at_absolute_expiry_even_if_active", func() Login { s := fresh; s.LastSeenAt = login.Add(12*time.Hour - time.Minute); return s }(),
 			login.Add(12 * time.Hour), false},
-		{"not_live_once_ended", func() Session { s := fresh; s.EndedAt = &ended; return s }(), login.Add(2 * time.Minute), false},
-		{"not_live_once_ended_even_before_end_time", func() Session { s := fresh; s.EndedAt = &ended; return s }(), login, false},
+		{"not_live_once_ended", func() Login { s := fresh; s.EndedAt = &ended; return s }(), login.Add(2 * time.Minute), false},
+		{"not_live_once_ended_even_before_end_time", func() Login { s := fresh; s.EndedAt = &ended; return s }(), login, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

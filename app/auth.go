@@ -18,20 +18,20 @@ import (
 const (
 	maxFailures = 5
 	lockFor     = 15 * time.Minute
-	// touchEvery limits how often a session's idle clock is written: at
-	// most once a minute per session, not on every request.
+	// touchEvery limits how often a login's idle clock is written: at
+	// most once a minute per login, not on every request.
 	touchEvery = time.Minute
 )
 
 const (
-	sessionPrefix = "kfs_"
-	tokenPrefix   = "kft_"
+	loginPrefix = "kfs_"
+	tokenPrefix = "kft_"
 )
 
 var errBadLogin = &ketaflow.Error{Code: ketaflow.EUnauthorized, Message: "wrong username or password"}
 
-// Login checks a username and password and opens a session. It returns the
-// session's secret for the cookie. Every attempt, ok or failed, is audited.
+// Login checks a username and password and opens a login. It returns the
+// login's secret for the cookie. Every attempt, ok or failed, is audited.
 func (a *App) Login(ctx context.Context, username, password, source string) (string, access.User, error) {
 	now := a.Clock.Now()
 	username = access.NormalizeUsername(username)
@@ -89,14 +89,14 @@ func (a *App) Login(ctx context.Context, username, password, source string) (str
 	if err != nil {
 		return "", access.User{}, err
 	}
-	secret, hash := access.NewToken(sessionPrefix)
-	s := access.Session{TokenHash: hash, UserID: u.ID, ClinicID: u.ClinicID, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(sec.SessionMax()), Source: source}
+	secret, hash := access.NewToken(loginPrefix)
+	s := access.Login{TokenHash: hash, UserID: u.ID, ClinicID: u.ClinicID, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(sec.LoginMax()), Source: source}
 	err = a.DB.Transact(ctx, func(tx *store.Tx) error {
 		if err := tx.SetLoginFailures(u.ID, 0, nil); err != nil {
 			return err
 		}
-		if err := tx.InsertSession(s); err != nil {
+		if err := tx.InsertLogin(s); err != nil {
 			return err
 		}
 		return a.appendAudit(tx, actor, o, audit.OK)
@@ -107,9 +107,9 @@ func (a *App) Login(ctx context.Context, username, password, source string) (str
 	return secret, u, nil
 }
 
-var errLoggedOut = &ketaflow.Error{Code: ketaflow.EUnauthorized, Message: "your session has ended; please log in again"}
+var errLoggedOut = &ketaflow.Error{Code: ketaflow.EUnauthorized, Message: "your login has ended; please log in again"}
 
-// Authenticate turns a session secret (from the cookie) or an API token
+// Authenticate turns a login secret (from the cookie) or an API token
 // (from an Authorization: Bearer header) into the actor it belongs to.
 func (a *App) Authenticate(ctx context.Context, secret, source string) (access.Actor, error) {
 	now := a.Clock.Now()
@@ -132,14 +132,14 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 		}
 		return u.Actor(source), nil
 	}
-	if !strings.HasPrefix(secret, sessionPrefix) {
+	if !strings.HasPrefix(secret, loginPrefix) {
 		return access.Actor{}, errLoggedOut
 	}
-	var s access.Session
+	var s access.Login
 	var u access.User
 	err := a.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		s, u, err = tx.SessionUser(hash)
+		s, u, err = tx.LoginUser(hash)
 		return err
 	})
 	if err != nil {
@@ -156,17 +156,17 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 		return access.Actor{}, errLoggedOut
 	}
 	if now.Sub(s.LastSeenAt) >= touchEvery {
-		if err := a.DB.Transact(ctx, func(tx *store.Tx) error { return tx.TouchSession(hash, now) }); err != nil {
+		if err := a.DB.Transact(ctx, func(tx *store.Tx) error { return tx.TouchLogin(hash, now) }); err != nil {
 			return access.Actor{}, err
 		}
 	}
 	return u.Actor(source), nil
 }
 
-// Logout ends the session with the given secret.
+// Logout ends the login with the given secret.
 func (a *App) Logout(ctx context.Context, actor access.Actor, secret string) error {
 	return a.DB.Transact(ctx, func(tx *store.Tx) error {
-		if err := tx.EndSession(access.HashToken(secret), a.Clock.Now()); err != nil {
+		if err := tx.EndLogin(access.HashToken(secret), a.Clock.Now()); err != nil {
 			return err
 		}
 		return a.appendAudit(tx, actor, op{Action: "auth.logout", Category: access.CatAuth}, audit.OK)
@@ -211,7 +211,7 @@ func (a *App) RevokeAPIToken(ctx context.Context, actor access.Actor, id string)
 }
 
 // ChangeOwnPassword lets a user replace their password, given the current one.
-// Other sessions of the user end.
+// Other logins of the user end.
 func (a *App) ChangeOwnPassword(ctx context.Context, actor access.Actor, current, next string) error {
 	if err := access.CheckPassword("new_password", next); err != nil {
 		return err
@@ -228,6 +228,6 @@ func (a *App) ChangeOwnPassword(ctx context.Context, actor access.Actor, current
 		if err := tx.SetPassword(actor.ClinicID, actor.UserID, a.passwords.Hash(next), now); err != nil {
 			return err
 		}
-		return tx.EndUserSessions(actor.UserID, now)
+		return tx.EndUserLogins(actor.UserID, now)
 	})
 }

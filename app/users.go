@@ -145,7 +145,7 @@ func (a *App) UpdateUser(ctx context.Context, actor access.Actor, id string, ch 
 			return err
 		}
 		if endSessions {
-			if err := tx.EndUserSessions(u.ID, now); err != nil {
+			if err := tx.EndUserLogins(u.ID, now); err != nil {
 				return err
 			}
 		}

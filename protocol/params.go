@@ -38,7 +38,7 @@ const (
 	GroupSession     = "Session and monitoring"
 	GroupDischarge   = "Discharge"
 	GroupIntegration = "Integration and follow-up"
-	GroupSecurity    = "Staff sessions"
+	GroupSecurity    = "Staff logins"
 )
 
 // Groups returns the parameter groups in display order.
@@ -347,7 +347,7 @@ func buildParams() []Param {
 	b.integer("security.idle_timeout_minutes", "Log staff out after inactivity of", "minutes", "common practice; HIPAA automatic logoff", 1, 60,
 		func(p *Protocol) *int { return &p.Security.IdleTimeoutMinutes })
 	b.integer("security.session_max_hours", "Log staff out after a login of", "hours", "common practice (one clinic day)", 1, 24,
-		func(p *Protocol) *int { return &p.Security.SessionMaxHours })
+		func(p *Protocol) *int { return &p.Security.LoginMaxHours })
 
 	return b.params
 }

@@ -512,21 +512,22 @@ func (i Integration) MorningCheckIn(end time.Time, loc *time.Location) time.Time
 	return time.Date(y, m, d+1, i.MorningCheckInHour, 0, 0, 0, loc)
 }
 
-// Security holds the limits of staff login sessions.
+// Security holds the limits of staff logins. (The document key
+// session_max_hours is the stored name of LoginMaxHours.)
 type Security struct {
-	// IdleTimeoutMinutes: minutes without activity before a staff session ends.
+	// IdleTimeoutMinutes: minutes without activity before a staff login ends.
 	// 15 [practice; HIPAA automatic logoff].
 	IdleTimeoutMinutes int `json:"idle_timeout_minutes"`
-	// SessionMaxHours: hours after login when a staff session ends whatever the
+	// LoginMaxHours: hours after login when a staff login ends whatever the
 	// activity: one clinic day. 12 [practice].
-	SessionMaxHours int `json:"session_max_hours"`
+	LoginMaxHours int `json:"session_max_hours"`
 }
 
 // IdleTimeout is IdleTimeoutMinutes as a duration.
 func (s Security) IdleTimeout() time.Duration { return minutes(s.IdleTimeoutMinutes) }
 
-// SessionMax is SessionMaxHours as a duration.
-func (s Security) SessionMax() time.Duration { return hours(s.SessionMaxHours) }
+// LoginMax is LoginMaxHours as a duration.
+func (s Security) LoginMax() time.Duration { return hours(s.LoginMaxHours) }
 
 // DefaultPatientCrisisResources is the crisis text a new clinic shows to
 // patients. Like DefaultCrisisResources, a starting point for the clinic.
@@ -635,7 +636,7 @@ func Default() Protocol {
 			ResponseDropPercent: 50,
 			RemissionPHQ9Below:  5,
 		},
-		Security: Security{IdleTimeoutMinutes: 15, SessionMaxHours: 12},
+		Security: Security{IdleTimeoutMinutes: 15, LoginMaxHours: 12},
 	}
 }
 

@@ -99,7 +99,7 @@ func TestValidate(t *testing.T) {
 		{"every_problem_is_reported", func(p *Protocol) {
 			p.Gate.SpO2WarnBelow = 90
 			p.Dose.IV.MgPerKgDefault = 3
-			p.Security.SessionMaxHours = 0
+			p.Security.LoginMaxHours = 0
 		}, []string{"dose.iv.mg_per_kg_default", "security.session_max_hours", "gate.spo2_warn_below"}},
 	}
 	for _, tt := range tests {

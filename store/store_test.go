@@ -326,28 +326,28 @@ func TestUsers(t *testing.T) {
 	})
 }
 
-func TestSessions(t *testing.T) {
+func TestLogins(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		c := addClinic(t, db, "A")
 		u := addUser(t, db, c.ID, "nina", "Nina Nurse", access.Nurse)
 		v := addUser(t, db, c.ID, "vic", "Vic Nurse", access.Nurse)
-		session := func(secret string, user access.User) access.Session {
-			return access.Session{TokenHash: access.HashToken(secret), UserID: user.ID, ClinicID: c.ID, CreatedAt: t0,
+		login := func(secret string, user access.User) access.Login {
+			return access.Login{TokenHash: access.HashToken(secret), UserID: user.ID, ClinicID: c.ID, CreatedAt: t0,
 				LastSeenAt: t0, ExpiresAt: t0.Add(12 * time.Hour), Source: "192.0.2.7"}
 		}
-		s := session("one", u)
-		write(t, db, func(tx *store.Tx) error { return tx.InsertSession(s) })
+		s := login("one", u)
+		write(t, db, func(tx *store.Tx) error { return tx.InsertLogin(s) })
 
-		get := func(hash string) access.Session {
+		get := func(hash string) access.Login {
 			t.Helper()
-			var got access.Session
+			var got access.Login
 			read(t, db, func(tx *store.Tx) error {
 				var gotUser access.User
 				var err error
-				got, gotUser, err = tx.SessionUser(hash)
+				got, gotUser, err = tx.LoginUser(hash)
 				if err != nil {
-					t.Fatalf("SessionUser: %v", err)
+					t.Fatalf("LoginUser: %v", err)
 				}
 				if gotUser.ID != got.UserID {
 					t.Errorf("got user %s for session of %s", gotUser.ID, got.UserID)
@@ -359,9 +359,9 @@ func TestSessions(t *testing.T) {
 		}
 
 		read(t, db, func(tx *store.Tx) error {
-			gs, gu, err := tx.SessionUser(s.TokenHash)
+			gs, gu, err := tx.LoginUser(s.TokenHash)
 			if err != nil {
-				t.Fatalf("SessionUser: %v", err)
+				t.Fatalf("LoginUser: %v", err)
 			}
 			if diff := cmp.Diff(s, gs); diff != "" {
 				t.Errorf("session mismatch (-want +got):\n%s", diff)
@@ -369,21 +369,21 @@ func TestSessions(t *testing.T) {
 			if diff := cmp.Diff(u, gu); diff != "" {
 				t.Errorf("session user mismatch (-want +got):\n%s", diff)
 			}
-			_, _, err = tx.SessionUser(access.HashToken("unknown"))
+			_, _, err = tx.LoginUser(access.HashToken("unknown"))
 			wantCode(t, err, ketaflow.ENotFound)
 			return nil
 		})
 
 		t.Run("touch_moves_last_seen", func(t *testing.T) {
-			write(t, db, func(tx *store.Tx) error { return tx.TouchSession(s.TokenHash, t0.Add(10*time.Minute)) })
+			write(t, db, func(tx *store.Tx) error { return tx.TouchLogin(s.TokenHash, t0.Add(10*time.Minute)) })
 			if got := get(s.TokenHash).LastSeenAt; !got.Equal(t0.Add(10 * time.Minute)) {
 				t.Errorf("got last seen %v, want %v", got, t0.Add(10*time.Minute))
 			}
 		})
 
 		t.Run("end_is_kept_at_first_logout", func(t *testing.T) {
-			write(t, db, func(tx *store.Tx) error { return tx.EndSession(s.TokenHash, t0.Add(20*time.Minute)) })
-			write(t, db, func(tx *store.Tx) error { return tx.EndSession(s.TokenHash, t0.Add(30*time.Minute)) })
+			write(t, db, func(tx *store.Tx) error { return tx.EndLogin(s.TokenHash, t0.Add(20*time.Minute)) })
+			write(t, db, func(tx *store.Tx) error { return tx.EndLogin(s.TokenHash, t0.Add(30*time.Minute)) })
 			got := get(s.TokenHash)
 			if got.EndedAt == nil || !got.EndedAt.Equal(t0.Add(20*time.Minute)) {
 				t.Fatalf("got ended at %v, want %v", got.EndedAt, t0.Add(20*time.Minute))
@@ -394,17 +394,17 @@ func TestSessions(t *testing.T) {
 			}
 		})
 
-		t.Run("end_all_ends_only_that_users_open_sessions", func(t *testing.T) {
-			s2, s3, other := session("two", u), session("three", u), session("other", v)
+		t.Run("end_all_ends_only_that_users_open_logins", func(t *testing.T) {
+			s2, s3, other := login("two", u), login("three", u), login("other", v)
 			write(t, db, func(tx *store.Tx) error {
-				for _, x := range []access.Session{s2, s3, other} {
-					if err := tx.InsertSession(x); err != nil {
+				for _, x := range []access.Login{s2, s3, other} {
+					if err := tx.InsertLogin(x); err != nil {
 						return err
 					}
 				}
-				return tx.EndUserSessions(u.ID, t0.Add(time.Hour))
+				return tx.EndUserLogins(u.ID, t0.Add(time.Hour))
 			})
-			for _, x := range []access.Session{s2, s3} {
+			for _, x := range []access.Login{s2, s3} {
 				if got := get(x.TokenHash).EndedAt; got == nil || !got.Equal(t0.Add(time.Hour)) {
 					t.Errorf("session of the user: got ended at %v, want %v", got, t0.Add(time.Hour))
 				}

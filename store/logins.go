@@ -7,45 +7,45 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 )
 
-// InsertSession records a new login session.
-func (tx *Tx) InsertSession(s access.Session) error {
-	_, err := tx.exec("insert session", `INSERT INTO sessions (token_hash, user_id, clinic_id, created_at, last_seen_at,
+// InsertLogin records a new login.
+func (tx *Tx) InsertLogin(s access.Login) error {
+	_, err := tx.exec("insert login", `INSERT INTO logins (token_hash, user_id, clinic_id, created_at, last_seen_at,
 		expires_at, source) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		s.TokenHash, s.UserID, s.ClinicID, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.Source)
 	return err
 }
 
-// SessionUser returns a session and its user.
-func (tx *Tx) SessionUser(tokenHash string) (access.Session, access.User, error) {
-	var s access.Session
+// LoginUser returns a login and its user.
+func (tx *Tx) LoginUser(tokenHash string) (access.Login, access.User, error) {
+	var s access.Login
 	var u access.User
 	row := tx.tx.QueryRowContext(tx.ctx, `SELECT s.token_hash, s.user_id, s.clinic_id, s.created_at, s.last_seen_at,
 		s.expires_at, s.ended_at, s.source, u.id, u.clinic_id, u.username, u.display_name, u.role, u.active, u.locked_until,
-		u.created_at, u.updated_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash)
+		u.created_at, u.updated_at FROM logins s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash)
 	err := row.Scan(&s.TokenHash, &s.UserID, &s.ClinicID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, nullTime{&s.EndedAt},
 		&s.Source, &u.ID, &u.ClinicID, &u.Username, &u.Name, &u.Role, &u.Active, nullTime{&u.LockedUntil}, &u.CreatedAt, &u.UpdatedAt)
 	if err != nil {
-		return s, u, tx.notFound(err, "session", "get session")
+		return s, u, tx.notFound(err, "login", "get login")
 	}
 	return s, u, nil
 }
 
-// TouchSession moves a session's idle clock forward.
-func (tx *Tx) TouchSession(tokenHash string, now time.Time) error {
-	_, err := tx.exec("touch session", `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, tokenHash)
+// TouchLogin moves a login's idle clock forward.
+func (tx *Tx) TouchLogin(tokenHash string, now time.Time) error {
+	_, err := tx.exec("touch login", `UPDATE logins SET last_seen_at = $1 WHERE token_hash = $2`, now, tokenHash)
 	return err
 }
 
-// EndSession ends one session (logout).
-func (tx *Tx) EndSession(tokenHash string, now time.Time) error {
-	_, err := tx.exec("end session", `UPDATE sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL`, now, tokenHash)
+// EndLogin ends one login (logout).
+func (tx *Tx) EndLogin(tokenHash string, now time.Time) error {
+	_, err := tx.exec("end login", `UPDATE logins SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL`, now, tokenHash)
 	return err
 }
 
-// EndUserSessions ends every open session of a user (deactivation, role or
+// EndUserLogins ends every open login of a user (deactivation, role or
 // password change).
-func (tx *Tx) EndUserSessions(userID string, now time.Time) error {
-	_, err := tx.exec("end user sessions", `UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL`, now, userID)
+func (tx *Tx) EndUserLogins(userID string, now time.Time) error {
+	_, err := tx.exec("end user logins", `UPDATE logins SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL`, now, userID)
 	return err
 }
 

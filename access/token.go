@@ -8,25 +8,6 @@ import (
 	"time"
 )
 
-// Session is a staff login on one browser. It ends on logout, after an idle
-// period with no request, or at its absolute expiry, whichever comes first.
-type Session struct {
-	TokenHash  string
-	UserID     string
-	ClinicID   string
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	ExpiresAt  time.Time // absolute end, fixed at login
-	EndedAt    *time.Time
-	Source     string
-}
-
-// Live reports whether the session may still be used at now, given the idle
-// timeout.
-func (s Session) Live(now time.Time, idle time.Duration) bool {
-	return s.EndedAt == nil && now.Before(s.ExpiresAt) && now.Before(s.LastSeenAt.Add(idle))
-}
-
 // APIToken is a bearer token a user made for a program.
 type APIToken struct {
 	ID         string     `json:"id"`
