@@ -87,6 +87,9 @@ const (
 	DischargeRecord Action = "discharge.record"
 	REMSRead        Action = "rems.read"
 	REMSSubmit      Action = "rems.submit"
+	// REMSIncomplete: record why a Spravato visit's REMS form cannot be
+	// completed, so that the patient may leave with it listed as due.
+	REMSIncomplete Action = "rems.incomplete"
 
 	// The controlled-substance ledger (ketamine and esketamine, Schedule III).
 	LedgerRead    Action = "ledger.read"    // lots, entries, discrepancies
@@ -147,6 +150,7 @@ var matrix = map[Action][]Role{
 	DischargeRecord:     {Nurse, Prescriber},
 	REMSRead:            {Nurse, Prescriber},
 	REMSSubmit:          {Nurse, Prescriber},
+	REMSIncomplete:      {Prescriber},
 	ProtocolRead:        everyone,
 	ProtocolEdit:        {Admin},
 	ClinicEdit:          {Admin},

@@ -56,6 +56,7 @@ func TestMatrix(t *testing.T) {
 		DischargeRecord:     {Nurse, Prescriber},
 		REMSRead:            {Nurse, Prescriber},
 		REMSSubmit:          {Nurse, Prescriber},
+		REMSIncomplete:      {Prescriber},
 		LedgerRead:          {Nurse, Prescriber, Admin},
 		LedgerReceive:       {Nurse, Prescriber},
 		LedgerDraw:          {Nurse, Prescriber},

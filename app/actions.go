@@ -57,6 +57,7 @@ const (
 	ActStopInfusion   ActionName = "stop_infusion"
 	ActRecordAdverse  ActionName = "record_adverse_event"
 	ActEndSession     ActionName = "end_session"
+	ActWasteRemainder ActionName = "waste_remainder"
 
 	ActRecordAldrete     ActionName = "record_aldrete"
 	ActRecordChecklist   ActionName = "record_discharge_checklist"
@@ -65,6 +66,9 @@ const (
 	ActDischarge         ActionName = "discharge"
 	ActAssembleREMS      ActionName = "assemble_rems_form"
 	ActSubmitREMS        ActionName = "submit_rems_form"
+	// ActRecordREMSIncomplete: a prescriber records why the REMS form
+	// cannot be completed before the patient leaves.
+	ActRecordREMSIncomplete ActionName = "record_rems_incomplete"
 )
 
 // Action is a step the reader may take, allowed now or not; Reason says
@@ -99,7 +103,7 @@ var visitSteps = []step{
 	{ActRecordComfort, "Save comfort preferences", access.ComfortRecord, notFinal, nil},
 	{ActRecordRide, "Save the ride home", access.RideRecord, notFinal, nil},
 	{ActRecordFasting, "Save fasting answers", access.FastingRecord, gateOpen, nil},
-	{ActRecordVitals, "Record vitals", access.VitalsRecord, notFinal, nil},
+	{ActRecordVitals, "Record vitals", access.VitalsRecord, chartable, nil},
 	{ActRecordWeight, "Record the weight", access.WeightRecord, gateOpen, nil},
 	{ActAnswerQuestionnaire, "Answer on this tablet", access.QuestionnaireEnter, gateOpen, nil},
 	{ActSendLink, "Make a link for the patient's phone", access.LinkCreate, gateOpen, nil},
@@ -117,18 +121,20 @@ var visitSteps = []step{
 	{ActStopInfusion, "Stop the infusion", access.SessionRecord, infusionIs(session.Running, session.Paused), nil},
 	{ActRecordAdverse, "Record an adverse event", access.SessionRecord, dosed, nil},
 	{ActEndSession, "End the session: monitored rest", access.SessionRecord, movable(visits.Recovering, visits.InSession), checkEndSession},
+	{ActWasteRemainder, "Waste the rest, with a witness", access.LedgerWaste, remainderOpen, nil},
 	{ActRecordAldrete, "Record the Aldrete score", access.DischargeRecord, dosed, nil},
 	{ActRecordChecklist, "Save the discharge checklist", access.DischargeRecord, sessionOpen, nil},
 	{ActRecordMedications, "Save the concomitant medications", access.DischargeRecord, spravatoDosed, nil},
+	{ActRecordREMSIncomplete, "Record why the REMS form cannot be completed", access.REMSIncomplete, remsDraftMissing, nil},
 	{ActReadyForDischarge, "Ready for discharge", access.VisitMove, movable(visits.ReadyForDischarge), checkDischarge(visits.ReadyForDischarge)},
 	{ActDischarge, "Discharge", access.VisitMove, movable(visits.Discharged), checkDischarge(visits.Discharged)},
 	{ActAssembleREMS, "Assemble the REMS form", access.REMSSubmit, remsAssemblable, nil},
-	{ActSubmitREMS, "Record the REMS submission", access.REMSSubmit, remsDue, nil},
+	{ActSubmitREMS, "Record the REMS submission", access.REMSSubmit, remsDue, checkREMSComplete},
 	{ActBackToRecovery, "Back to recovery", access.VisitMove, movable(visits.Recovering, visits.ReadyForDischarge), nil},
 	{ActBackToGate, "Back to the gate", access.VisitMove, movable(visits.CheckedIn, visits.Cleared), nil},
-	{ActNotCleared, "Not cleared", access.VisitMove, movable(visits.NotCleared), nil},
-	{ActCancel, "Cancel the visit", access.VisitMove, movable(visits.Cancelled), nil},
-	{ActStopEarly, "Stop early", access.VisitMove, movable(visits.StoppedEarly), nil},
+	{ActNotCleared, "Not cleared", access.VisitMove, movable(visits.NotCleared), checkClose},
+	{ActCancel, "Cancel the visit", access.VisitMove, movable(visits.Cancelled), checkClose},
+	{ActStopEarly, "Stop early", access.VisitMove, movable(visits.StoppedEarly), checkClose},
 }
 
 // moveActions are the steps that are plain moves of the state machine, by
@@ -242,6 +248,18 @@ func notApplicable(st *visitState, actor access.Actor, s step) error {
 		return ketaflow.Errorf(ketaflow.EConflict, "adverse events are recorded after the first dose")
 	case ActRecordAldrete:
 		return ketaflow.Errorf(ketaflow.EConflict, "the Aldrete score is taken after the dose, before discharge")
+	case ActWasteRemainder:
+		if st.sess.Remaining() == "" {
+			return ketaflow.Errorf(ketaflow.EConflict, "nothing drawn for this visit is left to waste")
+		}
+		if st.sess.FirstDoseAt == nil {
+			return ketaflow.Errorf(ketaflow.EConflict, "the dose is not given yet: a dose prepared wrongly, or for a visit that ends without it, is wasted on its lot's page in the ledger, with a witness")
+		}
+		return ketaflow.Errorf(ketaflow.EConflict, "the infusion is still running; stop it first, so that the ledger records what it delivered")
+	case ActRecordVitals:
+		if v.State == visits.Booked {
+			return ketaflow.Errorf(ketaflow.EConflict, "check the patient in first: readings are charted from check-in")
+		}
 	case ActRecordFasting, ActRecordWeight:
 		return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; %s is recorded at the gate, before dosing", v.State.Label(),
 			map[ActionName]string{ActRecordFasting: "fasting", ActRecordWeight: "the visit's weight"}[s.name])
@@ -329,6 +347,17 @@ func (f state) any(st *visitState, _ access.Actor) bool { return f(st) }
 
 var notFinal = state(func(st *visitState) bool { return !st.visit.State.Final() }).any
 
+// chartable: readings may be charted: from check-in while the visit is
+// open, and, as late entries with a reason, on a visit that closed after
+// its dose (so that a record such as the REMS form can be completed).
+var chartable = state(func(st *visitState) bool {
+	s := st.visit.State
+	if s == visits.Booked {
+		return false
+	}
+	return !s.Final() || (dosedState(st) && (s == visits.Discharged || s == visits.StoppedEarly))
+}).any
+
 // gateOpen: the gate is live (its facts may still be recorded and judged).
 var gateOpen = state(func(st *visitState) bool { return gateLive(st.visit.State) }).any
 
@@ -394,6 +423,27 @@ var remsAssemblable = state(func(st *visitState) bool {
 
 var remsDue = state(func(st *visitState) bool { r := st.sess.REMS; return r != nil && r.SubmittedAt == nil }).any
 
+// remsDraftMissing: a Spravato visit about to leave whose REMS form cannot
+// be assembled now.
+var remsDraftMissing = state(func(st *visitState) bool {
+	s := st.visit.State
+	return st.visit.Route == protocol.Spravato && dosedState(st) && st.sess.REMSDraft == nil &&
+		(s == visits.Recovering || s == visits.ReadyForDischarge)
+}).any
+
+// remainderOpen: drug drawn for the visit is left to settle, and no
+// infusion is running on it.
+var remainderOpen = state(func(st *visitState) bool {
+	s := st.sess
+	// Before the first dose a prepared dose is still to be given; one
+	// prepared wrongly, or for a visit that ends without it, is wasted on
+	// its lot's page in the ledger.
+	if st.visit.State.Final() || s.Remaining() == "" || s.FirstDoseAt == nil {
+		return false
+	}
+	return s.Infusion == nil || (s.InfusionNow.State != session.Running && s.InfusionNow.State != session.Paused)
+}).any
+
 // The rules that must allow a step now.
 
 func checkIn(st *visitState, actor access.Actor) error {
@@ -405,6 +455,29 @@ func checkIn(st *visitState, actor access.Actor) error {
 			"this visit is booked for %s; check it in on that day, or book the patient for today", day)}
 	}
 	return nil
+}
+
+// checkREMSComplete: a form stored incomplete is submitted only once late
+// entries complete it and it is assembled again.
+func checkREMSComplete(st *visitState, _ access.Actor) error {
+	if r := st.sess.REMS; r != nil && len(r.Missing) > 0 {
+		return ketaflow.Errorf(ketaflow.EBlocked, "the form is incomplete (%s): add what is missing as late entries, assemble the form again, then record its submission",
+			strings.Join(r.Missing, "; "))
+	}
+	return nil
+}
+
+// checkClose: a visit closes (cancelled, not cleared, stopped early) with
+// every drug drawn for it given or wasted, and no infusion running.
+func checkClose(st *visitState, _ access.Actor) error {
+	if in := st.sess.Infusion; in != nil {
+		switch st.sess.InfusionNow.State {
+		case session.Running, session.Paused:
+			return ketaflow.Errorf(ketaflow.EBlocked, "the infusion is still %s; stop it first, so that the ledger records what it delivered",
+				st.sess.InfusionNow.State)
+		}
+	}
+	return st.unsettled
 }
 
 func checkClear(st *visitState, actor access.Actor) error {
@@ -499,7 +572,15 @@ func checkDischarge(to visits.State) func(*visitState, access.Actor) error {
 		if to == visits.Discharged {
 			// Every controlled substance drawn for the visit is given or
 			// wasted with a witness before the patient leaves.
-			return st.unsettled
+			if st.unsettled != nil {
+				return st.unsettled
+			}
+			// A Spravato patient leaves with the REMS form assembled, or a
+			// prescriber's reason why it cannot be [REMS].
+			if st.visit.Route == protocol.Spravato && st.sess.REMSDraft == nil && st.sess.REMSIncomplete == nil {
+				return ketaflow.Errorf(ketaflow.EBlocked, "the REMS Patient Monitoring Form cannot be assembled (%s): record what is missing, or a prescriber records why it cannot be completed",
+					st.sess.REMSError)
+			}
 		}
 		return nil
 	}

@@ -149,7 +149,9 @@ func wantLedgerRefusal(t *testing.T, err error, code ketaflow.Code, field string
 }
 
 func TestReceivingALotCreatesItsBalance(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newLedgerFixture(t, db)
 		l := f.receive("nurse", ketamineVials("K2611A", 5))
 		if l.OnHand != 50 || l.Unit() != "mL" || l.Flag != "" || l.Entries != 1 {
@@ -193,7 +195,9 @@ func TestReceivingALotCreatesItsBalance(t *testing.T) {
 }
 
 func TestReceiveRefusesBadDeliveries(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newLedgerFixture(t, db)
 		tests := []struct {
 			name  string
@@ -226,7 +230,9 @@ func TestReceiveRefusesBadDeliveries(t *testing.T) {
 }
 
 func TestDrawIsRefusedFromAnExpiredLot(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newLedgerFixture(t, db)
 		in := ketamineVials("K-EXP", 2)
 		in.Expiry = ketaflow.Date{Year: 2026, Month: time.November, Day: 26}
@@ -252,7 +258,9 @@ func TestDrawIsRefusedFromAnExpiredLot(t *testing.T) {
 }
 
 func TestDrawIsRefusedFromAnEmptyLot(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newLedgerFixture(t, db)
 		l := f.receive("nurse", ketamineVials("K-ONE", 1))
 		draw := dosing.Entry{Kind: dosing.Draw, Quantity: 10, VisitID: f.visit.ID}
@@ -276,7 +284,9 @@ func TestDrawIsRefusedFromAnEmptyLot(t *testing.T) {
 }
 
 func TestWasteNeedsADifferentActiveClinicalWitnessWhoTypesTheirPassword(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newLedgerFixture(t, db)
 		l := f.receive("nurse", ketamineVials("K-W", 2))
 		waste := dosing.Entry{Kind: dosing.Waste, Quantity: 10, Reason: "vial dropped"}
@@ -319,6 +329,7 @@ func TestWasteNeedsADifferentActiveClinicalWitnessWhoTypesTheirPassword(t *testi
 }
 
 func TestWitnessPasswordGuessesAreLimited(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t, store.SQLite)
 	f := newLedgerFixture(t, db)
 	l := f.receive("nurse", ketamineVials("K-G", 2))
@@ -334,7 +345,9 @@ func TestWitnessPasswordGuessesAreLimited(t *testing.T) {
 }
 
 func TestACountThatDiffersRaisesADiscrepancyThatAnAdjustResolves(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newLedgerFixture(t, db)
 		ctx := context.Background()
 		l := f.receive("nurse", ketamineVials("K-C", 5))
@@ -390,6 +403,7 @@ func TestACountThatDiffersRaisesADiscrepancyThatAnAdjustResolves(t *testing.T) {
 }
 
 func TestLotsAreFlaggedLowExpiringExpiredAndEmpty(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t, store.SQLite)
 	f := newLedgerFixture(t, db)
 	ctx := context.Background()
@@ -426,7 +440,9 @@ func TestLotsAreFlaggedLowExpiringExpiredAndEmpty(t *testing.T) {
 // holding 10 mL: exactly 10 are accepted, and on-hand ends at 0, never
 // below.
 func TestConcurrentDrawsNeverOverdraw(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newLedgerFixture(t, db)
 		l := f.receive("nurse", ketamineVials("K-RACE", 1))
 		var wg sync.WaitGroup
@@ -476,7 +492,9 @@ func TestConcurrentDrawsNeverOverdraw(t *testing.T) {
 // with every accepted entry is what dosing.Replay of the entries up to it
 // adds up to.
 func TestStoredBalanceAfterEveryEntryEqualsReplay(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newLedgerFixture(t, db)
 		rng := rand.New(rand.NewPCG(25, 11))
 		vial := f.receive("nurse", ketamineVials("K-R", 3))
@@ -555,7 +573,9 @@ func TestStoredBalanceAfterEveryEntryEqualsReplay(t *testing.T) {
 // TestLedgerAppendInTheCallersTransaction is how the dose and session
 // services use the ledger: inside their own transaction.
 func TestLedgerAppendInTheCallersTransaction(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newLedgerFixture(t, db)
 		ctx := context.Background()
 		l := f.receive("nurse", ketamineVials("K-TX", 1))

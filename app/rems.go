@@ -67,6 +67,9 @@ func remsFormView(r store.REMSRow, now time.Time, loc *time.Location) REMSFormVi
 type REMSListItem struct {
 	REMSFormView
 	PatientName string
+	// Actions is the submission step for the reader: allowed, or not with
+	// the reason (a form incomplete, or submitted already).
+	Actions []Action
 }
 
 // REMSForms lists the clinic's REMS forms by due date, with each one's state
@@ -84,7 +87,15 @@ func (a *App) REMSForms(ctx context.Context, actor access.Actor) ([]REMSListItem
 		}
 		now := a.Clock.Now()
 		for _, r := range rows {
-			out = append(out, REMSListItem{REMSFormView: remsFormView(r, now, c.Location()), PatientName: r.Form.PatientName})
+			item := REMSListItem{REMSFormView: remsFormView(r, now, c.Location()), PatientName: r.Form.PatientName}
+			if access.Can(actor.Role, access.REMSSubmit) && item.SubmittedAt == nil {
+				a := Action{Name: ActSubmitREMS, Label: "Record the REMS submission", Allowed: len(item.Missing) == 0}
+				if !a.Allowed {
+					a.Reason = "the form is incomplete (" + strings.Join(item.Missing, "; ") + "): complete it on the visit"
+				}
+				item.Actions = []Action{a}
+			}
+			out = append(out, item)
 		}
 		return nil
 	})
@@ -142,7 +153,7 @@ func (a *App) AssembleREMSForm(ctx context.Context, actor access.Actor, visitID 
 		form.DueBy = discharge.DueBy(end, st.proto.Rules).In(st.clinic.Location())
 		form.GeneratedAt = a.Clock.Now().In(st.clinic.Location())
 		op.Detail = "REMS form assembled"
-		if err := tx.InsertREMSForm(st.clinic.ID, st.visit.ID, form, form.DueBy); err != nil {
+		if err := tx.InsertREMSForm(st.clinic.ID, st.visit.ID, form, form.DueBy, nil, ""); err != nil {
 			return err
 		}
 		out, err = a.storedREMSForm(tx, st.clinic, st.visit.ID)
@@ -161,6 +172,7 @@ func (a *App) SubmitREMSForm(ctx context.Context, actor access.Actor, visitID, c
 		if len(confirmation) > 200 {
 			return ketaflow.Invalid("confirmation", "the confirmation must be at most 200 characters")
 		}
+
 		o.Detail = fmt.Sprintf("REMS form submitted %s", confirmation)
 		if err := tx.InsertREMSSubmission(actor.ClinicID, visitID, actor.UserID, confirmation, a.Clock.Now()); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/charting"
 	"github.com/ketaflow/ketaflow/discharge"
 	"github.com/ketaflow/ketaflow/dosing"
 	"github.com/ketaflow/ketaflow/protocol"
@@ -50,6 +51,10 @@ type OrderInput struct {
 	Site            protocol.IMSite
 	SpravatoMg      int
 	Reason          string // required when replacing an order
+	// OverrideReason is the prescriber's written reason for departing from
+	// a course rule (dosing.CheckCourse), such as more than the first
+	// Spravato dose on the first treatment.
+	OverrideReason string
 }
 
 // OrderDose writes and signs a dose order for a visit. A dose outside the
@@ -73,6 +78,15 @@ func (a *App) OrderDose(ctx context.Context, actor access.Actor, visitID string,
 		if o, err = dosing.NewOrder(o, st.proto.Rules, s.PatientAge, now); err != nil {
 			return err
 		}
+		// The rules of the patient's course: refused unless the prescriber
+		// writes why the order departs from them.
+		findings := dosing.CheckCourse(o, s.Course, st.proto.Rules)
+		if o.OverrideReason, err = dosing.OverrideCourse(findings, in.OverrideReason); err != nil {
+			return err
+		}
+		for _, f := range findings {
+			o.Overridden = append(o.Overridden, f.Rule)
+		}
 		if o, err = o.Sign(st.proto.Rules, s.PatientAge, now); err != nil {
 			return err
 		}
@@ -85,6 +99,9 @@ func (a *App) OrderDose(ctx context.Context, actor access.Actor, visitID string,
 			}
 		}
 		op.Detail = fmt.Sprintf("order %s: %s %g mg (%s)", o.ID, o.Route, o.DoseMg, reason)
+		if len(o.Overridden) > 0 {
+			op.Detail += fmt.Sprintf("; overrides %v: %s", o.Overridden, o.OverrideReason)
+		}
 		return tx.InsertOrder(st.clinic.ID, o, replaces, reason)
 	})
 	if v.Session != nil && v.Session.Order != nil && v.Session.Order.ID == o.ID {
@@ -143,9 +160,13 @@ func (a *App) PrepareDose(ctx context.Context, actor access.Actor, visitID strin
 		if err := lotMatches(lot.Lot, st.visit.Route, c); err != nil {
 			return err
 		}
-		qty := c.DrawML
+		qty := dosing.DrawFor(c, lot.Lot, p)
 		if st.visit.Route == protocol.Spravato {
 			qty = float64(c.Devices)
+		}
+		if rest := qty - c.DrawML; st.visit.Route != protocol.Spravato && rest > 0 {
+			prep.Warnings = append(prep.Warnings, fmt.Sprintf("single-dose vials: %g mL opened for %g mL; the %g mL left is wasted with a witness after the dose",
+				qty, c.DrawML, p.Dose.Rounding.Volume(rest)))
 		}
 		if _, _, err := a.ledgerAppend(tx, actor, st.clinic, in.LotID, dosing.Entry{ID: ketaflow.NewID(), LotID: in.LotID,
 			Kind: dosing.Draw, Quantity: qty, VisitID: st.visit.ID, By: actor.UserID, At: now}); err != nil {
@@ -201,32 +222,44 @@ func (a *App) StartDosing(ctx context.Context, actor access.Actor, visitID strin
 
 // Administer records the first administration (the start of the infusion,
 // the injection, or Spravato device 1): the session clock starts, the visit
-// is in session, and the ledger records the drug as given. at is when it
-// happened (zero: now).
-func (a *App) Administer(ctx context.Context, actor access.Actor, visitID string, at time.Time) (VisitView, error) {
+// is in session, and the ledger records the drug as given. The time stated
+// cannot precede the start of dosing through the gate nor the second
+// check of the dose; one written down late needs its reason.
+func (a *App) Administer(ctx context.Context, actor access.Actor, visitID string, ev Event) (VisitView, error) {
 	return a.visitWrite(ctx, actor, ActAdminister, access.CatDose, visitID, func(tx *store.Tx, st *visitState, op *op) error {
 		s := st.sess
 		now := a.Clock.Now()
-		at, err := eventTime(at, now, s)
+		e, err := st.entryRule("at", "the first dose", charting.Bound{At: st.moments.DosingStarted, What: "the start of dosing"},
+			charting.Bound{At: s.Preparation.VerifiedAt, What: "the second check of the prepared dose"}).
+			Check(charting.Entry{At: ev.At, RecordedAt: now, LateReason: ev.LateReason})
 		if err != nil {
 			return err
 		}
-		qty := s.Preparation.DrawML
-		if st.visit.Route == protocol.Spravato {
-			qty = 1 // one device now; each next device is given on its own
+		at := e.At
+		// What is given: the IM injection whole now; one Spravato device
+		// now, each next on its own; an IV infusion when it ends, as much as
+		// it delivered (the ledger must not count a stopped infusion whole).
+		var qty float64
+		switch st.visit.Route {
+		case protocol.IM:
+			qty = s.Preparation.DrawML
+		case protocol.Spravato:
+			qty = 1
 		}
-		if _, _, err := a.ledgerAppend(tx, actor, st.clinic, s.Preparation.LotID, dosing.Entry{ID: ketaflow.NewID(),
-			LotID: s.Preparation.LotID, Kind: dosing.Give, Quantity: qty, VisitID: st.visit.ID, By: actor.UserID, At: at}); err != nil {
+		if qty > 0 {
+			if _, _, err := a.ledgerAppend(tx, actor, st.clinic, s.Preparation.LotID, dosing.Entry{ID: ketaflow.NewID(),
+				LotID: s.Preparation.LotID, Kind: dosing.Give, Quantity: qty, VisitID: st.visit.ID, By: actor.UserID, At: at}); err != nil {
+				return err
+			}
+		}
+		event := session.Event{ID: ketaflow.NewID(), VisitID: st.visit.ID, Kind: session.EventFirstDose, N: 1, At: at,
+			By: actor.UserID, RecordedAt: now, LateReason: e.LateReason}
+		if err := tx.InsertSessionEvent(st.clinic.ID, event); err != nil {
 			return err
 		}
-		ev := session.Event{ID: ketaflow.NewID(), VisitID: st.visit.ID, Kind: session.EventFirstDose, N: 1, At: at,
-			By: actor.UserID, RecordedAt: now}
-		if err := tx.InsertSessionEvent(st.clinic.ID, ev); err != nil {
-			return err
-		}
 		if st.visit.Route == protocol.Spravato {
-			ev.ID, ev.Kind = ketaflow.NewID(), session.EventDevice
-			if err := tx.InsertSessionEvent(st.clinic.ID, ev); err != nil {
+			event.ID, event.Kind = ketaflow.NewID(), session.EventDevice
+			if err := tx.InsertSessionEvent(st.clinic.ID, event); err != nil {
 				return err
 			}
 		}
@@ -235,36 +268,46 @@ func (a *App) Administer(ctx context.Context, actor access.Actor, visitID string
 			return err
 		}
 		op.Detail = fmt.Sprintf("first dose (%s) at %s", st.visit.Route, at.Format(time.RFC3339))
+		if late := st.describeEntry(e); late != "" {
+			op.Detail += "; " + late
+		}
 		return a.moveTo(tx, st, v, t)
 	})
 }
 
-// eventTime checks the time a clinician gives for an event: not in the
-// future, not before the session began, and defaulting to now.
-func eventTime(at, now time.Time, s SessionView) (time.Time, error) {
-	if at.IsZero() {
-		return now, nil
+// entryRule is the charting rule of one kind of entry on the visit: not
+// before the bounds given, not after the visit closed, and with a reason
+// when written down later than the protocol's late-entry minutes.
+func (st *visitState) entryRule(field, what string, notBefore ...charting.Bound) charting.Rule {
+	r := charting.Rule{Field: field, What: what, NotBefore: notBefore, LateAfter: st.proto.Rules.Session.LateEntry(),
+		Location: st.clinic.Location()}
+	if st.visit.State.Final() {
+		r.NotAfter = charting.Bound{At: st.moments.Closed, What: "the end of the visit"}
 	}
-	if at.After(now.Add(2 * time.Minute)) {
-		return at, ketaflow.Invalid("at", "the time cannot be in the future")
-	}
-	if at.Before(now.Add(-6 * time.Hour)) {
-		return at, ketaflow.Invalid("at", "the time is more than 6 hours ago; check it")
-	}
-	if s.FirstDoseAt != nil && at.Before(*s.FirstDoseAt) {
-		return at, ketaflow.Invalid("at", "the time is before the first dose")
-	}
-	return at, nil
+	return r
+}
+
+// describeEntry says, for the audit log, how an entry was charted: "" on
+// time, else when it was entered for when.
+func (st *visitState) describeEntry(e charting.Entry) string {
+	return charting.Describe(e, st.proto.Rules.Session.LateEntry(), st.clinic.Location())
+}
+
+// Event is a moment a clinician states: when it happened (zero: now) and,
+// when written down later than the protocol's late-entry minutes, why.
+type Event struct {
+	At         time.Time
+	LateReason string
 }
 
 // GiveDevice records a Spravato device after the first. A device used
 // before its time (the label's 5 minutes between devices) is refused with
 // how long to wait.
-func (a *App) GiveDevice(ctx context.Context, actor access.Actor, visitID string, n int, at time.Time) (VisitView, error) {
+func (a *App) GiveDevice(ctx context.Context, actor access.Actor, visitID string, n int, ev Event) (VisitView, error) {
 	// The device's own time decides whether it is early: the general
 	// "device due now" rule of the actions is for a device given now.
 	stepOf := func(st *visitState) ActionName {
-		if !at.IsZero() && devicesLeft(st) {
+		if !ev.At.IsZero() && devicesLeft(st) {
 			return ""
 		}
 		return ActGiveDevice
@@ -275,10 +318,12 @@ func (a *App) GiveDevice(ctx context.Context, actor access.Actor, visitID string
 		}
 		s := st.sess
 		now := a.Clock.Now()
-		at, err := eventTime(at, now, s)
+		e, err := st.entryRule("at", fmt.Sprintf("device %d", n), charting.Bound{At: *s.FirstDoseAt, What: "the first dose"}).
+			Check(charting.Entry{At: ev.At, RecordedAt: now, LateReason: ev.LateReason})
 		if err != nil {
 			return err
 		}
+		at := e.At
 		if _, err := session.RecordDevice(*s.Devices, n, at.In(st.clinic.Location())); err != nil {
 			return err
 		}
@@ -287,8 +332,11 @@ func (a *App) GiveDevice(ctx context.Context, actor access.Actor, visitID string
 			return err
 		}
 		op.Detail = fmt.Sprintf("Spravato device %d at %s", n, at.Format(time.RFC3339))
+		if late := st.describeEntry(e); late != "" {
+			op.Detail += "; " + late
+		}
 		return tx.InsertSessionEvent(st.clinic.ID, session.Event{ID: ketaflow.NewID(), VisitID: st.visit.ID,
-			Kind: session.EventDevice, N: n, At: at, By: actor.UserID, RecordedAt: now})
+			Kind: session.EventDevice, N: n, At: at, By: actor.UserID, RecordedAt: now, LateReason: e.LateReason})
 	})
 }
 
@@ -300,8 +348,12 @@ const (
 )
 
 // InfusionAction pauses, resumes or stops an IV infusion (InfusionPause,
-// InfusionResume, InfusionStop); pause and stop need a reason.
-func (a *App) InfusionAction(ctx context.Context, actor access.Actor, visitID, action, reason string) (VisitView, error) {
+// InfusionResume, InfusionStop); pause and stop need a reason. A stop
+// records in the ledger the drug the infusion delivered: the share of its
+// running time, or of the bag when the nurse reads the volume infused off
+// the pump (infusedML, optional); the rest is wasted with a witness before
+// the visit closes.
+func (a *App) InfusionAction(ctx context.Context, actor access.Actor, visitID, action, reason string, infusedML *float64) (VisitView, error) {
 	var name ActionName
 	var kind session.EventKind
 	switch action {
@@ -330,10 +382,35 @@ func (a *App) InfusionAction(ctx context.Context, actor access.Actor, visitID, a
 		if err != nil {
 			return err
 		}
+		if infusedML != nil && action != InfusionStop {
+			return ketaflow.Invalid("infused_ml", "the volume infused is recorded when the infusion is stopped")
+		}
 		op.Detail = "infusion " + action + " " + reason
+		if action == InfusionStop {
+			status := in.Status(now)
+			ml, err := dosing.DeliveredIV(st.sess.Preparation.Calculation, status.DeliveredFraction, infusedML, st.proto.Rules)
+			if err != nil {
+				return err
+			}
+			if err := a.giveDelivered(tx, actor, st, ml, now); err != nil {
+				return err
+			}
+			op.Detail += fmt.Sprintf("; delivered %g mL of %g mL drawn", ml, st.sess.Preparation.DrawML)
+		}
 		return tx.InsertSessionEvent(st.clinic.ID, session.Event{ID: ketaflow.NewID(), VisitID: st.visit.ID,
 			Kind: kind, At: now, Reason: reason, By: actor.UserID, RecordedAt: now})
 	})
+}
+
+// giveDelivered records in the ledger the drug an IV infusion delivered.
+func (a *App) giveDelivered(tx *store.Tx, actor access.Actor, st *visitState, ml float64, at time.Time) error {
+	if ml <= 0 {
+		return nil
+	}
+	lotID := st.sess.Preparation.LotID
+	_, _, err := a.ledgerAppend(tx, actor, st.clinic, lotID, dosing.Entry{ID: ketaflow.NewID(), LotID: lotID, Kind: dosing.Give,
+		Quantity: ml, VisitID: st.visit.ID, By: actor.UserID, At: at})
+	return err
 }
 
 // RecordAdverseEvent records an adverse event (or an amendment of one).
@@ -355,6 +432,16 @@ func (a *App) RecordAdverseEvent(ctx context.Context, actor access.Actor, visitI
 		if err := e.Validate(now); err != nil {
 			return err
 		}
+		late := e.LateReason
+		if late == "" && e.Amends != "" {
+			late = e.AmendReason
+		}
+		entry, err := st.entryRule("at", "the adverse event", charting.Bound{At: st.moments.CheckedIn, What: "check-in"}).
+			Check(charting.Entry{At: e.At, RecordedAt: now, LateReason: late})
+		if err != nil {
+			return err
+		}
+		e.At, e.LateReason = entry.At, entry.LateReason
 		if e.Amends != "" {
 			found := false
 			for _, x := range st.sess.Adverse {
@@ -365,6 +452,9 @@ func (a *App) RecordAdverseEvent(ctx context.Context, actor access.Actor, visitI
 			}
 		}
 		op.Detail = fmt.Sprintf("adverse event %s (%s): %s", e.Kind, e.Severity, e.Action)
+		if late := st.describeEntry(entry); late != "" {
+			op.Detail += "; " + late
+		}
 		return tx.InsertAdverseEvent(st.clinic.ID, e)
 	})
 	if v.Session != nil {
@@ -381,12 +471,66 @@ func (a *App) RecordAdverseEvent(ctx context.Context, actor access.Actor, visitI
 // is over (for Spravato every device is given; an IV infusion has ended).
 func (a *App) EndSession(ctx context.Context, actor access.Actor, visitID string) (VisitView, error) {
 	return a.visitWrite(ctx, actor, ActEndSession, access.CatVisit, visitID, func(tx *store.Tx, st *visitState, op *op) error {
-		v, t, err := visits.Advance(st.visit, visits.Recovering, actor, "monitored rest", a.Clock.Now())
+		now := a.Clock.Now()
+		v, t, err := visits.Advance(st.visit, visits.Recovering, actor, "monitored rest", now)
 		if err != nil {
 			return err
 		}
 		op.Detail = "session over; recovering"
+		// An infusion that ran its minutes delivered the whole draw; one
+		// that was stopped recorded what it delivered at the stop.
+		if in := st.sess.Infusion; in != nil && in.StoppedAt == nil {
+			ml := st.sess.Preparation.DrawML
+			if err := a.giveDelivered(tx, actor, st, ml, st.sess.InfusionNow.ExpectedEnd); err != nil {
+				return err
+			}
+			op.Detail += fmt.Sprintf("; infusion delivered %g mL", ml)
+		}
 		return a.moveTo(tx, st, v, t)
+	})
+}
+
+// WasteRemainder wastes, with a witness who confirms with their own
+// password, what is left of the drug drawn for a visit: the rest of an
+// infusion stopped early, of an opened single-dose vial, of a Spravato kit
+// not all used, or a dose drawn for a visit that ended before it was given.
+// A visit cannot close with drug drawn and unaccounted for.
+func (a *App) WasteRemainder(ctx context.Context, actor access.Actor, visitID string, w Witness, reason string) (VisitView, error) {
+	s := lookupStep(ActWasteRemainder)
+	o := op{Action: s.perm, Category: access.CatControlled}
+	// The permission first, so that a role that may not waste cannot try
+	// a witness's password; the password outside the visit's lock.
+	if err := a.allow(ctx, actor, o); err != nil {
+		return VisitView{}, err
+	}
+	witness, err := a.confirmWitness(ctx, actor, dosing.Waste, w)
+	if err != nil {
+		a.auditFailure(ctx, actor, o, err)
+		return VisitView{}, err
+	}
+	return a.visitWrite(ctx, actor, ActWasteRemainder, access.CatControlled, visitID, func(tx *store.Tx, st *visitState, op *op) error {
+		reason = strings.TrimSpace(reason)
+		if len(reason) > 500 {
+			return ketaflow.Invalid("reason", "the reason must be at most 500 characters")
+		}
+		now := a.Clock.Now()
+		var parts []string
+		for _, acc := range st.sess.Drug {
+			if acc.Remaining <= 0 {
+				continue
+			}
+			if _, _, err := a.ledgerAppend(tx, actor, st.clinic, acc.LotID, dosing.Entry{ID: ketaflow.NewID(), LotID: acc.LotID,
+				Kind: dosing.Waste, Quantity: acc.Remaining, VisitID: st.visit.ID, By: actor.UserID, WitnessBy: witness.ID,
+				Reason: reason, At: now}); err != nil {
+				return err
+			}
+			parts = append(parts, fmt.Sprintf("%g %s of lot %s", acc.Remaining, acc.Unit, acc.LotNumber))
+		}
+		op.Detail = fmt.Sprintf("wasted the rest (%s), witnessed by %s", strings.Join(parts, ", "), witness.Name)
+		if reason != "" {
+			op.Detail += ": " + reason
+		}
+		return nil
 	})
 }
 
@@ -450,17 +594,64 @@ func (a *App) Discharge(ctx context.Context, actor access.Actor, visitID string,
 		if err := a.moveTo(tx, st, v, t); err != nil {
 			return err
 		}
-		if to == visits.Discharged && st.visit.Route == protocol.Spravato && st.sess.REMSDraft != nil {
-			loc := st.clinic.Location()
-			form := *st.sess.REMSDraft
-			form.MonitoringEndedAt = now.In(loc)
-			form.MonitoringMinutes = discharge.MonitoringMinutes(form.FirstDeviceAt, form.MonitoringEndedAt)
-			form.DueBy = discharge.DueBy(now, st.proto.Rules).In(loc)
-			form.GeneratedAt = now.In(loc)
-			if err := form.Validate(); err == nil {
-				return tx.InsertREMSForm(st.clinic.ID, st.visit.ID, form, form.DueBy)
+		if to == visits.Discharged {
+			if err := tx.InsertDischargeRecord(st.clinic.ID, st.visit.ID, st.sess.Discharge, actor.UserID, now); err != nil {
+				return err
 			}
 		}
+		if to == visits.Discharged && st.visit.Route == protocol.Spravato {
+			return a.storeREMSAtDischarge(tx, st, now)
+		}
 		return nil
+	})
+}
+
+// storeREMSAtDischarge stores a Spravato visit's REMS form as the patient
+// leaves: assembled whole, or, when a prescriber recorded why it cannot be
+// completed (the discharge rule allows nothing else), as far as it goes with
+// what is missing, so that it is listed as due until it is completed and
+// submitted.
+func (a *App) storeREMSAtDischarge(tx *store.Tx, st *visitState, now time.Time) error {
+	loc := st.clinic.Location()
+	form, err := a.assembleREMS(tx, st.visitContext, st.sess, st.facts, now)
+	var missing []string
+	switch {
+	case err == nil:
+	case ketaflow.IsCode(err, ketaflow.EInvalid) || ketaflow.IsCode(err, ketaflow.EBlocked):
+		if st.sess.REMSIncomplete == nil {
+			return err
+		}
+		for _, f := range ketaflow.AsError(err).Fields {
+			missing = append(missing, f.Message)
+		}
+		if len(missing) == 0 {
+			missing = []string{ketaflow.ErrorMessage(err)}
+		}
+	default:
+		return err
+	}
+	form.MonitoringEndedAt = now.In(loc)
+	form.MonitoringMinutes = discharge.MonitoringMinutes(form.FirstDeviceAt, form.MonitoringEndedAt)
+	form.DueBy = discharge.DueBy(now, st.proto.Rules).In(loc)
+	form.GeneratedAt = now.In(loc)
+	reason := ""
+	if missing != nil {
+		reason = st.sess.REMSIncomplete.Value
+	}
+	return tx.InsertREMSForm(st.clinic.ID, st.visit.ID, form, form.DueBy, missing, reason)
+}
+
+// RecordREMSIncomplete records a prescriber's reason why a Spravato visit's
+// REMS form cannot be completed before the patient leaves: discharge may
+// then go ahead, and the form is listed as due with what is missing until
+// late entries complete it and it is submitted.
+func (a *App) RecordREMSIncomplete(ctx context.Context, actor access.Actor, visitID, reason string) (VisitView, error) {
+	return a.visitWrite(ctx, actor, ActRecordREMSIncomplete, access.CatDose, visitID, func(tx *store.Tx, st *visitState, op *op) error {
+		reason = strings.TrimSpace(reason)
+		if n := len([]rune(reason)); n < 10 || n > 1000 {
+			return ketaflow.Invalid("reason", "say why the REMS form cannot be completed before the patient leaves (10 to 1000 characters)")
+		}
+		op.Detail = "REMS form cannot be completed: " + reason
+		return tx.InsertREMSIncomplete(st.clinic.ID, st.visit.ID, reason, actor.UserID, a.Clock.Now())
 	})
 }

@@ -101,7 +101,7 @@ func (f *visitFixture) dosed(p patients.Patient) VisitView {
 	f.must(err)
 	_, err = f.a.StartDosing(ctx, f.actor("nurse"), id)
 	f.must(err)
-	v, err := f.a.Administer(ctx, f.actor("nurse"), id, time.Time{})
+	v, err := f.a.Administer(ctx, f.actor("nurse"), id, Event{})
 	f.must(err)
 	return v
 }
@@ -148,7 +148,9 @@ func seenOf(v VisitView) seen {
 // reading or reason; the clinical roles get everything [product brief,
 // who uses it].
 func TestVisitViewByRole(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newVisitFixture(t, db)
 		ctx := context.Background()
 		// A visit at the gate with an open PHQ-9 item 9 alert, and one in
@@ -205,7 +207,9 @@ func TestVisitViewByRole(t *testing.T) {
 // TestOtherViewsByRole is the table of the other views: who may read them
 // at all, and what of them.
 func TestOtherViewsByRole(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newVisitFixture(t, db)
 		ctx := context.Background()
 		alerted := f.checkedIn(f.newPatient("Alert Patient"), "iv", 2)
@@ -283,7 +287,9 @@ func TestOtherViewsByRole(t *testing.T) {
 // service will do: every step offered as allowed succeeds, every step
 // offered as not allowed is refused with the same reason.
 func TestActionsFollowTheRules(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newVisitFixture(t, db)
 		ctx := context.Background()
 		v := f.dosed(f.newPatient("Session Patient"))
@@ -326,7 +332,7 @@ func TestActionsFollowTheRules(t *testing.T) {
 		}
 		// Stop the infusion: now the session may end, and the action says
 		// so before the service does it.
-		v, err = f.a.InfusionAction(ctx, f.actor("nurse"), id, InfusionStop, "patient asked to stop")
+		v, err = f.a.InfusionAction(ctx, f.actor("nurse"), id, InfusionStop, "patient asked to stop", nil)
 		f.must(err)
 		if a := names(v)[ActEndSession]; !a.Allowed {
 			t.Fatalf("end session after the stop: %+v", a)
@@ -361,7 +367,9 @@ func TestActionsFollowTheRules(t *testing.T) {
 // TestWriteAnswersWithWhatItWrote checks that a write's answer is the
 // visit as a fresh read sees it, from one transaction with one audit entry.
 func TestWriteAnswersWithWhatItWrote(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newVisitFixture(t, db)
 		ctx := context.Background()
 		p := f.newPatient("Write Patient")

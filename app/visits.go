@@ -9,6 +9,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/charting"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/store"
@@ -511,9 +512,25 @@ func (a *App) RecordVitals(ctx context.Context, actor access.Actor, visitID stri
 		}
 		var details []string
 		if in.Reading != nil {
+			// A reading is of this visit: not before check-in, nor after a
+			// closed visit ended; one written down late says why (a
+			// correction's reason says it).
+			late := r.LateReason
+			if late == "" && r.Amends != "" {
+				late = r.AmendReason
+			}
+			e, err := st.entryRule("taken_at", "the reading", charting.Bound{At: st.moments.CheckedIn, What: "check-in"}).
+				Check(charting.Entry{At: r.TakenAt, RecordedAt: now, LateReason: late})
+			if err != nil {
+				return err
+			}
+			r.TakenAt, r.LateReason = e.At, e.LateReason
 			d := fmt.Sprintf("vitals BP %s HR %d SpO2 %d RR %d", r.BP(), r.HeartRate, r.SpO2, r.RespiratoryRate)
 			if r.Amends != "" {
 				d += " amending " + r.Amends + ": " + r.AmendReason
+			}
+			if late := st.describeEntry(e); late != "" {
+				d += "; " + late
 			}
 			details = append(details, d)
 			if err := tx.InsertVital(st.clinic.ID, r); err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ketaflow/ketaflow"
@@ -32,8 +33,15 @@ type VisitView struct {
 	// Protocol is the version the visit is judged by (recorded at
 	// check-in).
 	Protocol ProtocolVersion
-	// At is the moment the view was judged.
+	// At is the moment the view was judged: now while the visit is open,
+	// the moment it closed once closed (its record reads as it was then).
 	At time.Time
+	// Moments are when the visit was checked in, dosing started, and it
+	// closed.
+	Moments Moments
+	// Closed is set once the visit is in a final state: its record is read
+	// only, changed only by amendments and late entries with a reason.
+	Closed bool
 
 	Gate GateView
 	// Fasting and Ride are the latest statements, nil until recorded (or
@@ -167,6 +175,11 @@ type SessionView struct {
 	// of the ordered dose first, then the earliest expiry.
 	LotChoices []LotChoice
 	PatientAge int
+	// Course is the patient's course so far, and CourseFindings the course
+	// rules the order form's draft would break (dosing.CheckCourse): "the
+	// first Spravato treatment is 56 mg".
+	Course         dosing.Course
+	CourseFindings []dosing.Finding
 
 	Events      []session.Event
 	FirstDoseAt *time.Time
@@ -181,6 +194,10 @@ type SessionView struct {
 	Alerts      []session.Alert
 	Adverse     []session.AdverseEvent
 
+	// Drug is the controlled drug drawn for the visit, per lot: drawn,
+	// given, wasted, and what is left to give or waste before it closes.
+	Drug []DrugAccount
+
 	Aldrete     discharge.Aldrete
 	Checklist   discharge.Checklist
 	Medications discharge.Medications
@@ -189,6 +206,33 @@ type SessionView struct {
 	REMS      *REMSStatus
 	REMSDraft *discharge.REMSForm // the form as it would be assembled now
 	REMSError string              // why the form cannot be assembled yet
+	// REMSMissing lists every field the form lacks now, in words.
+	REMSMissing []string
+	// REMSIncomplete is a prescriber's reason why the form cannot be
+	// completed before the patient leaves; nil when none was recorded.
+	REMSIncomplete *Recorded[string]
+}
+
+// DrugAccount is a visit's drug from one lot as the ledger has it.
+type DrugAccount struct {
+	dosing.Account
+	LotNumber string
+	Product   string
+	Unit      string // "mL" or "devices"
+	// Wastes are the witnessed wastes of the visit's drug on the lot.
+	Wastes []LedgerEntry
+}
+
+// Remaining is what is left to settle on every lot, in words: "" when all
+// is settled, else "0.54 mL of lot K2611A".
+func (s SessionView) Remaining() string {
+	var parts []string
+	for _, d := range s.Drug {
+		if d.Remaining > 0 {
+			parts = append(parts, fmt.Sprintf("%g %s of lot %s", d.Remaining, d.Unit, d.LotNumber))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // OrderView is a signed dose order and what it replaced.
@@ -253,12 +297,16 @@ type REMSStatus struct {
 	SubmittedAt  *time.Time
 	SubmittedBy  string // name
 	Confirmation string
+	// Missing lists what a form stored incomplete at discharge lacks, with
+	// the prescriber's IncompleteReason; empty for a complete form.
+	Missing          []string
+	IncompleteReason string
 }
 
 func remsStatus(r store.REMSRow, now time.Time, loc *time.Location) REMSStatus {
 	var sub time.Time
 	out := REMSStatus{ID: r.ID, GeneratedAt: r.GeneratedAt.In(loc), DueBy: r.DueBy.In(loc), SubmittedBy: r.SubmittedBy,
-		Confirmation: r.Confirm}
+		Confirmation: r.Confirm, Missing: r.Missing, IncompleteReason: r.IncompleteReason}
 	if r.SubmittedAt != nil {
 		sub = *r.SubmittedAt
 		s := sub.In(loc)
@@ -286,6 +334,35 @@ type visitState struct {
 	// wasted yet (nil when all is settled); it is judged once the patient
 	// is recovering, where discharge waits on it.
 	unsettled error
+	moments   Moments
+	// judgedAt is the moment the visit is judged at: now while it is open,
+	// the moment it closed once closed.
+	judgedAt time.Time
+}
+
+// Moments are the times a visit passed its steps, in the clinic's zone;
+// zero until it has.
+type Moments struct {
+	CheckedIn     time.Time
+	DosingStarted time.Time
+	// Closed is when the visit reached a final state (discharged, stopped
+	// early, not cleared, cancelled).
+	Closed time.Time
+}
+
+func momentsOf(ts []visits.Transition, loc *time.Location) Moments {
+	var m Moments
+	for _, t := range ts {
+		switch {
+		case t.To == visits.CheckedIn && m.CheckedIn.IsZero():
+			m.CheckedIn = t.At.In(loc)
+		case t.To == visits.Dosing:
+			m.DosingStarted = t.At.In(loc)
+		case t.To.Final():
+			m.Closed = t.At.In(loc)
+		}
+	}
+	return m
 }
 
 // loadState reads and judges a visit at now; lock takes the visit's row
@@ -299,18 +376,28 @@ func (a *App) loadState(tx *store.Tx, actor access.Actor, id string, lock bool) 
 	if st.facts, err = a.visitFacts(tx, vc); err != nil {
 		return nil, err
 	}
-	st.gate = intake.Evaluate(st.facts.Facts, vc.proto.Rules, st.now)
-	if st.sess, err = a.buildSession(tx, vc, st.facts, st.now); err != nil {
-		return nil, err
-	}
 	if st.transitions, err = tx.Transitions(vc.visit.ID); err != nil {
 		return nil, err
 	}
-	if s := vc.visit.State; s == visits.Recovering || s == visits.ReadyForDischarge {
-		st.unsettled = a.ledgerSettled(tx, vc.clinic.ID, vc.visit.ID)
-		if st.unsettled != nil && !ketaflow.IsCode(st.unsettled, ketaflow.EBlocked) {
-			return nil, st.unsettled
-		}
+	st.moments = momentsOf(st.transitions, vc.clinic.Location())
+	// A visit is judged at the present while it is open; a closed one at
+	// the moment it closed, so that its record reads as it was then, not
+	// re-judged against a later clock. The gate of a visit past it reads
+	// as it stood when dosing started.
+	st.judgedAt = st.now
+	if m := st.moments; !m.Closed.IsZero() && m.Closed.Before(st.now) {
+		st.judgedAt = m.Closed
+	}
+	gateAt := st.judgedAt
+	if m := st.moments; !m.DosingStarted.IsZero() && m.DosingStarted.Before(gateAt) {
+		gateAt = m.DosingStarted
+	}
+	st.gate = intake.Evaluate(st.facts.Facts, vc.proto.Rules, gateAt)
+	if st.sess, err = a.buildSession(tx, vc, st.facts, st.judgedAt, st.moments); err != nil {
+		return nil, err
+	}
+	if rest := st.sess.Remaining(); rest != "" {
+		st.unsettled = ketaflow.Errorf(ketaflow.EBlocked, "%s drawn for this visit is neither given nor wasted; record the dose given or waste the rest with a witness", rest)
 	}
 	if vc.visit.ChairID != "" {
 		c, err := tx.Chair(vc.clinic.ID, vc.visit.ChairID)
@@ -328,8 +415,8 @@ func (st *visitState) view(actor access.Actor) VisitView {
 	loc := st.clinic.Location()
 	f := st.facts
 	v := VisitView{Visit: st.visit, ChairName: st.chairName, Patient: st.patient, Clinic: st.clinic, Protocol: st.proto,
-		At: st.now, Gate: gateView(st.gate), SafetyAlert: f.SafetyAlert, Overrides: slices.Clone(f.Overrides),
-		Vitals: inZone(f.Vitals, loc), Transitions: slices.Clone(st.transitions)}
+		At: st.judgedAt, Moments: st.moments, Closed: st.visit.State.Final(), Gate: gateView(st.gate), SafetyAlert: f.SafetyAlert,
+		Overrides: slices.Clone(f.Overrides), Vitals: inZone(f.Vitals, loc), Transitions: slices.Clone(st.transitions)}
 	v.Fasting, v.Ride = f.FastingBy, f.RideBy
 	for _, r := range f.Responses {
 		v.Questionnaires = append(v.Questionnaires, Questionnaire{ID: r.ID, Result: r.Result, Source: r.Source,
@@ -350,7 +437,7 @@ func (st *visitState) view(actor access.Actor) VisitView {
 // buildSession assembles the session view of a visit at now. A recorded
 // session that cannot be replayed (damaged records) fails the call rather
 // than showing less.
-func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time.Time) (SessionView, error) {
+func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time.Time, m Moments) (SessionView, error) {
 	var s SessionView
 	p := vc.proto.Rules
 	v := vc.visit
@@ -369,6 +456,18 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time
 		s.Order = &s.Orders[n-1]
 	}
 	s.Draft = dosing.DefaultOrder(v.Route, p)
+	if s.Course.PriorSessions, err = tx.PriorDosedVisits(vc.clinic.ID, vc.patient.ID, string(v.Route), v.ID); err != nil {
+		return s, err
+	}
+	if s.Order != nil {
+		s.CourseFindings = dosing.CheckCourse(s.Order.Order, s.Course, p)
+	} else {
+		for _, mg := range s.Options.SpravatoMg {
+			if v.Route == protocol.Spravato {
+				s.CourseFindings = append(s.CourseFindings, dosing.CheckCourse(dosing.Order{Route: v.Route, SpravatoMg: mg}, s.Course, p)...)
+			}
+		}
+	}
 	if w := vc.patient.Weight; w != nil {
 		s.Draft.WeightKG, s.Draft.WeightMeasuredAt = w.KG, w.MeasuredAt
 	}
@@ -396,6 +495,9 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time
 		if s.LotChoices, err = a.lotChoices(tx, vc, *s.Order, now); err != nil {
 			return s, err
 		}
+	}
+	if s.Drug, err = a.drugAccounts(tx, vc, p); err != nil {
+		return s, err
 	}
 	if s.Events, err = tx.SessionEvents(v.ID); err != nil {
 		return s, err
@@ -427,7 +529,6 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time
 			return s, fmt.Errorf("phase clock of visit %s: %w", v.ID, err)
 		}
 		s.Timeline = &tl
-		s.Phase = tl.PhaseAt(now)
 		s.Schedule = session.ScheduleStatus(session.Schedule(first, v.Route, p), readings, now)
 		if next, ok := session.Next(s.Schedule); ok {
 			s.NextCheck = &next
@@ -444,6 +545,11 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time
 			}
 			s.Infusion = &in
 			s.InfusionNow = in.Status(now)
+			if in.StoppedAt != nil {
+				// The clock follows the stop: monitored rest from then.
+				stopped := tl.Stopped(in.StoppedAt.In(loc), p)
+				s.Timeline = &stopped
+			}
 		case protocol.Spravato:
 			if s.Order == nil {
 				return s, fmt.Errorf("visit %s has a first dose but no order", v.ID)
@@ -457,10 +563,21 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time
 				s.NextDevice = &nd
 			}
 		}
+		s.Phase = s.Timeline.PhaseAt(now)
 		c := s.Checklist
-		s.Discharge = discharge.Evaluate(discharge.Facts{Route: v.Route, FirstDoseAt: first, Now: now, Vitals: readings,
-			Aldrete: s.Aldrete, DriverPresent: c.DriverPresent, Alternative: c.Alternative, AftercareGiven: c.AftercareGiven,
-			IntegrationBooked: c.IntegrationBooked}, p)
+		s.Discharge = discharge.Evaluate(discharge.Facts{Route: v.Route, FirstDoseAt: first, DosingStartedAt: m.DosingStarted,
+			Now: now, Vitals: readings, Aldrete: s.Aldrete, DriverPresent: c.DriverPresent, Alternative: c.Alternative,
+			AftercareGiven: c.AftercareGiven, IntegrationBooked: c.IntegrationBooked}, p)
+		if v.State == visits.Discharged {
+			// The criteria as they were met at discharge, not re-judged.
+			rec, ok, err := tx.DischargeRecord(v.ID)
+			if err != nil {
+				return s, err
+			}
+			if ok {
+				s.Discharge = inZoneResult(rec, loc)
+			}
+		}
 	}
 	if v.Route == protocol.Spravato {
 		forms, err := tx.REMSForms(vc.clinic.ID, v.ID)
@@ -471,6 +588,13 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time
 			r := remsStatus(forms[0], now, loc)
 			s.REMS = &r
 		}
+		reason, rec, err := tx.LatestREMSIncomplete(v.ID)
+		if err != nil {
+			return s, err
+		}
+		if rec != nil {
+			s.REMSIncomplete = recorded(reason, rec, loc)
+		}
 		if s.FirstDoseAt != nil {
 			form, err := a.assembleREMS(tx, vc, s, f, now)
 			switch {
@@ -478,6 +602,12 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time
 				s.REMSDraft = &form
 			case ketaflow.IsCode(err, ketaflow.EInvalid) || ketaflow.IsCode(err, ketaflow.EBlocked):
 				s.REMSError = ketaflow.ErrorMessage(err) // a field still missing
+				for _, f := range ketaflow.AsError(err).Fields {
+					s.REMSMissing = append(s.REMSMissing, f.Message)
+				}
+				if len(s.REMSMissing) == 0 {
+					s.REMSMissing = []string{s.REMSError}
+				}
 			default:
 				return s, err
 			}
@@ -524,4 +654,50 @@ func lotHolds(l dosing.Lot, r protocol.Route) bool {
 		return l.Drug == dosing.Esketamine
 	}
 	return l.Drug == dosing.Ketamine
+}
+
+// inZoneResult is a discharge result with its times in loc.
+func inZoneResult(r discharge.Result, loc *time.Location) discharge.Result {
+	r.Criteria = slices.Clone(r.Criteria)
+	if !r.EarliestAt.IsZero() {
+		r.EarliestAt = r.EarliestAt.In(loc)
+	}
+	if !r.ReadyWithoutMinimumAt.IsZero() {
+		r.ReadyWithoutMinimumAt = r.ReadyWithoutMinimumAt.In(loc)
+	}
+	return r
+}
+
+// drugAccounts adds up the visit's ledger entries per lot.
+func (a *App) drugAccounts(tx *store.Tx, vc visitContext, p protocol.Protocol) ([]DrugAccount, error) {
+	entries, err := tx.VisitLedgerEntries(vc.clinic.ID, vc.visit.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []DrugAccount
+	seen := map[string]bool{}
+	plain := make([]dosing.Entry, len(entries))
+	for i, e := range entries {
+		plain[i] = e.Entry
+	}
+	for _, e := range entries {
+		if seen[e.LotID] {
+			continue
+		}
+		seen[e.LotID] = true
+		l, err := tx.Lot(vc.clinic.ID, e.LotID)
+		if err != nil {
+			return nil, fmt.Errorf("lot of ledger entry %s: %w", e.ID, err)
+		}
+		acc := DrugAccount{Account: dosing.AccountOf(l.Lot, vc.visit.ID, plain), LotNumber: l.LotNumber,
+			Product: lotProduct(l.Lot, p), Unit: l.Unit()}
+		for _, w := range entries {
+			if w.LotID == e.LotID && w.Kind == dosing.Waste {
+				w.At = w.At.In(vc.clinic.Location())
+				acc.Wastes = append(acc.Wastes, ledgerEntry(w))
+			}
+		}
+		out = append(out, acc)
+	}
+	return out, nil
 }

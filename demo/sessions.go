@@ -127,6 +127,11 @@ func (p player) play(dv demoVisit, now time.Time) error {
 	}
 	a = p.at(t0.Add(8 * time.Minute))
 	in := app.OrderInput{SpravatoMg: dv.spravatoMg}
+	if dv.spravatoMg > protocol.Default().Dose.Spravato.FirstDoseMg {
+		// The demo's Spravato patients are new to this clinic, not to
+		// Spravato: the prescriber says so, as the first-dose rule asks.
+		in.OverrideReason = "week 3 of induction, transferred from another clinic on 84 mg; tolerated well"
+	}
 	if dv.route != protocol.Spravato {
 		in = app.OrderInput{MgPerKg: 0.5, InfusionMinutes: 40}
 	}
@@ -149,7 +154,7 @@ func (p player) play(dv demoVisit, now time.Time) error {
 	if _, err := p.at(t0.Add(13*time.Minute)).StartDosing(ctx, st.nurse, v.ID); err != nil {
 		return step("start dosing", err)
 	}
-	if _, err := p.at(first).Administer(ctx, st.nurse, v.ID, first); err != nil {
+	if _, err := p.at(first).Administer(ctx, st.nurse, v.ID, app.Event{At: first}); err != nil {
 		return step("first dose", err)
 	}
 	if dv.route == protocol.Spravato {
@@ -159,7 +164,7 @@ func (p player) play(dv demoVisit, now time.Time) error {
 		}
 		for n := 2; n <= devices; n++ {
 			at := first.Add(time.Duration(n-1) * 5 * time.Minute)
-			if _, err := p.at(at).GiveDevice(ctx, st.nurse, v.ID, n, at); err != nil {
+			if _, err := p.at(at).GiveDevice(ctx, st.nurse, v.ID, n, app.Event{At: at}); err != nil {
 				return step("device", err)
 			}
 		}

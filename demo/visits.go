@@ -84,7 +84,7 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 			return err
 		}
 		_, _, err := a.RecordVitals(ctx, st.nurse, v.ID, app.VitalsInput{Reading: &vitals.Reading{Systolic: sys, Diastolic: dia, HeartRate: hr, SpO2: spo2,
-			RespiratoryRate: 14, TakenAt: now.Add(-5 * time.Minute)}})
+			RespiratoryRate: 14}})
 		return err
 	}
 	answer := func(v visits.Visit, item9 int) error {

@@ -19,11 +19,15 @@ import (
 
 // Facts is what the discharge decision is made from.
 type Facts struct {
-	Route       protocol.Route   `json:"route"`
-	FirstDoseAt time.Time        `json:"first_dose_at"` // IV: start of the infusion; Spravato: first device
-	Now         time.Time        `json:"now"`
-	Vitals      []vitals.Reading `json:"vitals"` // the visit's readings, amendments included
-	Aldrete     Aldrete          `json:"aldrete"`
+	Route       protocol.Route `json:"route"`
+	FirstDoseAt time.Time      `json:"first_dose_at"` // IV: start of the infusion; Spravato: first device
+	// DosingStartedAt is when dosing was started through the gate. The
+	// minimum time counts from the later of it and the stated first dose,
+	// so that a first dose timed too early cannot shorten the stay.
+	DosingStartedAt time.Time        `json:"dosing_started_at,omitzero"`
+	Now             time.Time        `json:"now"`
+	Vitals          []vitals.Reading `json:"vitals"` // the visit's readings, amendments included
+	Aldrete         Aldrete          `json:"aldrete"`
 	// DriverPresent is set when the driver recorded at check-in has come.
 	DriverPresent bool `json:"driver_present"`
 	// Alternative is how the patient gets home without the driver (taxi,
@@ -185,13 +189,17 @@ func minTime(f Facts, p protocol.Protocol, res *Result) Criterion {
 	}
 	need := p.Discharge.MinTime(f.Route)
 	c.Title = fmt.Sprintf("At least %d min since the first dose (%s)", int(need.Minutes()), f.Route.Label())
-	res.EarliestAt = f.FirstDoseAt.Add(need)
-	since := f.Now.Sub(f.FirstDoseAt)
+	from, what := f.FirstDoseAt, "the first dose"
+	if f.DosingStartedAt.After(from) {
+		from, what = f.DosingStartedAt, "the start of dosing"
+	}
+	res.EarliestAt = from.Add(need)
+	since := f.Now.Sub(from)
 	c.Met = since >= need
 	if c.Met {
-		c.Detail = fmt.Sprintf("%s since the first dose at %s", minutes(since), clock(f.FirstDoseAt))
+		c.Detail = fmt.Sprintf("%s since %s at %s", minutes(since), what, clock(from))
 	} else {
-		c.Detail = fmt.Sprintf("%s since the first dose at %s; %s to go (from %s)", minutes(since), clock(f.FirstDoseAt),
+		c.Detail = fmt.Sprintf("%s since %s at %s; %s to go (from %s)", minutes(since), what, clock(from),
 			minutesUp(need-since), clock(res.EarliestAt))
 	}
 	return c

@@ -91,6 +91,10 @@ func TestEvaluate(t *testing.T) {
 		{"integration_not_booked_blocks", func(f *Facts) { f.IntegrationBooked = false }, []string{Integration}},
 		{"unknown_route_blocks", func(f *Facts) { f.Route = "oral" }, []string{MinTime}},
 		{"no_first_dose_blocks", func(f *Facts) { f.FirstDoseAt = time.Time{} }, []string{MinTime}},
+		{"minimum_counts_from_the_start_of_dosing_when_the_first_dose_is_timed_before_it",
+			func(f *Facts) { f.DosingStartedAt = f.FirstDoseAt.Add(time.Minute) }, []string{MinTime}},
+		{"minimum_counts_from_the_first_dose_when_dosing_started_before_it",
+			func(f *Facts) { f.DosingStartedAt = f.FirstDoseAt.Add(-time.Minute) }, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

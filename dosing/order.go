@@ -38,6 +38,11 @@ type Order struct {
 	OrderedBy     string    `json:"ordered_by"`      // user id of the prescriber
 	OrderedByName string    `json:"ordered_by_name"` // as staff saw it when read
 	SignedAt      time.Time `json:"signed_at,omitzero"`
+
+	// Overridden are the course rules (CheckCourse) the prescriber departed
+	// from, with their written reason.
+	Overridden     []CourseRule `json:"overridden,omitempty"`
+	OverrideReason string       `json:"override_reason,omitempty"`
 }
 
 // Signed reports whether a prescriber has signed the order.

@@ -224,6 +224,8 @@ func buildParams() []Param {
 		func(p *Protocol) *string { return &iv(p).BagFluid })
 	b.boolean("dose.iv.withdraw_equal_volume", "IV infusion: withdraw a volume equal to the drug from the bag first", "common practice",
 		func(p *Protocol) *bool { return &iv(p).WithdrawEqualVolume })
+	b.boolean("dose.single_dose_vials", "Ketamine vials are single-dose: the rest of an opened vial is wasted with a witness",
+		"Ketalar label (10, 50 and 100 mg/mL come in multi-dose vials)", func(p *Protocol) *bool { return &p.Dose.SingleDoseVials })
 	im := func(p *Protocol) *IMDose { return &p.Dose.IM }
 	b.number("dose.im.mg_per_kg_default", "IM injection: default dose", "mg/kg", "common practice (0.5 mg/kg)", 0.05, 2,
 		func(p *Protocol) *float64 { return &im(p).MgPerKgDefault })
@@ -299,6 +301,8 @@ func buildParams() []Param {
 		func(p *Protocol) *int { return &s(p).HRSustainedMinutes })
 	b.integer("session.spo2_below", "Alert on oxygen saturation below", "%", "common practice", 70, 100,
 		func(p *Protocol) *int { return &s(p).SpO2Below })
+	b.integer("session.late_entry_minutes", "Entries timed more than this before they are entered need a reason (charted late)", "minutes",
+		"common practice (contemporaneous charting)", 1, 120, func(p *Protocol) *int { return &s(p).LateEntryMinutes })
 
 	b.group = GroupDischarge
 	d := func(p *Protocol) *Discharge { return &p.Discharge }

@@ -189,6 +189,11 @@ type Dose struct {
 	IM       IMDose       `json:"im"`
 	Spravato SpravatoDose `json:"spravato"`
 	Rounding Rounding     `json:"rounding"`
+	// SingleDoseVials: when true, the clinic's ketamine vials are single-dose:
+	// a dose draws whole vials from the ledger and the rest of an opened vial
+	// is wasted with a witness. false [Ketalar label: 10, 50 and 100 mg/mL
+	// come in multi-dose vials].
+	SingleDoseVials bool `json:"single_dose_vials"`
 }
 
 // IVDose is the IV infusion's dose rule: mg/kg × weight, diluted in a bag and
@@ -392,7 +397,15 @@ type Session struct {
 	HRSustainedMinutes int `json:"hr_sustained_minutes"`
 	// SpO2Below: %; one reading below it raises an alert. 92 [practice].
 	SpO2Below int `json:"spo2_below"`
+	// LateEntryMinutes: minutes; a reading, dose or event whose stated time
+	// is more than this before it was entered is charted late: it needs a
+	// reason and is marked "entered late" with both times. 10 [practice:
+	// contemporaneous charting].
+	LateEntryMinutes int `json:"late_entry_minutes"`
 }
+
+// LateEntry is LateEntryMinutes as a duration.
+func (s Session) LateEntry() time.Duration { return minutes(s.LateEntryMinutes) }
 
 // Phase is one stretch of the session timeline.
 type Phase struct {
@@ -619,6 +632,7 @@ func Default() Protocol {
 			HRAbove:                   120,
 			HRSustainedMinutes:        5,
 			SpO2Below:                 92,
+			LateEntryMinutes:          10,
 		},
 		Discharge: Discharge{
 			MinMinutes:      ByRoute[int]{IV: 90, IM: 90, Spravato: 120},

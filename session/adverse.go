@@ -74,6 +74,9 @@ type AdverseEvent struct {
 
 	Amends      string `json:"amends,omitempty"`
 	AmendReason string `json:"amend_reason,omitempty"`
+	// LateReason says why it was entered well after it happened
+	// (charting.Rule); "" when charted on time.
+	LateReason string `json:"late_reason,omitempty"`
 }
 
 // Text limits of an adverse event, long enough for a clinical note, and

@@ -34,6 +34,9 @@ type Event struct {
 	ByName  string // as staff saw it when read
 	// RecordedAt is when the event was entered, which may be after At.
 	RecordedAt time.Time
+	// LateReason says why it was entered well after At (charting.Rule); ""
+	// when charted on time.
+	LateReason string
 }
 
 // FirstDose returns the time of the first administration among events, if

@@ -105,3 +105,30 @@ func (t Timeline) PhaseAt(now time.Time) PhaseStatus {
 	return PhaseStatus{Name: s.Name, Index: last, StartedAt: s.Start, EndsAt: s.End,
 		Elapsed: now.Sub(s.Start), Total: total, Rest: s.Rest, Over: true}
 }
+
+// Stopped is the timeline of a session whose dose was stopped at at (an IV
+// infusion ended early): the phases end there and monitored rest follows
+// from the stop until the protocol's session length on the route, or the
+// route's rest after the stop if that is later. The clock then says
+// "monitored rest", not the phase the full dose would have reached.
+func (t Timeline) Stopped(at time.Time, p protocol.Protocol) Timeline {
+	if at.Before(t.Start) {
+		at = t.Start
+	}
+	out := Timeline{Start: t.Start, Route: t.Route}
+	for _, s := range t.Spans {
+		if s.Rest || !s.Start.Before(at) {
+			break
+		}
+		if s.End.After(at) {
+			s.End = at
+		}
+		out.Spans = append(out.Spans, s)
+	}
+	end := t.Start.Add(p.SessionLength(t.Route))
+	if rest := at.Add(p.Session.Rest(t.Route)); rest.After(end) {
+		end = rest
+	}
+	out.Spans = append(out.Spans, Span{Name: RestName, Start: at, End: end, Rest: true})
+	return out
+}

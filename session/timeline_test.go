@@ -88,3 +88,31 @@ func TestPhaseAt(t *testing.T) {
 		t.Errorf("End = %v", got)
 	}
 }
+
+// TestStoppedTimeline: an infusion stopped at 6 min is in monitored rest from
+// the stop, not "early, 8 min left", and the rest lasts to the discharge
+// minimum [issue 8: the clock follows the visit].
+func TestStoppedTimeline(t *testing.T) {
+	t.Parallel()
+	p := protocol.Default()
+	tl, err := NewTimeline(start, protocol.IV, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start.Add(6*time.Minute + 4*time.Second)
+	st := tl.Stopped(stop, p)
+	ph := st.PhaseAt(stop.Add(2*time.Minute + 32*time.Second))
+	if ph.Name != RestName || !ph.Rest || !ph.StartedAt.Equal(stop) {
+		t.Errorf("after the stop the phase is %+v, want monitored rest from %s", ph, stop)
+	}
+	if got, want := st.End(), start.Add(p.SessionLength(protocol.IV)); !got.Equal(want) {
+		t.Errorf("rest ends %s, want the session length %s", got, want)
+	}
+	if n := len(st.Spans); n != 3 || st.Spans[1].Name != "early" || !st.Spans[1].End.Equal(stop) {
+		t.Errorf("spans %+v, want onset, early cut at the stop, rest", st.Spans)
+	}
+	// Before the stop the clock read as it did.
+	if got := st.PhaseAt(start.Add(2 * time.Minute)); got.Name != "onset" {
+		t.Errorf("before the stop: %+v", got)
+	}
+}

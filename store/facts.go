@@ -23,7 +23,30 @@ const (
 	factRide        = "ride"
 	factChecklist   = "discharge"
 	factMedications = "medications"
+	// factDischarged is the discharge criteria as they were met when the
+	// patient left: the closed visit shows them, not a re-judgement.
+	factDischarged = "discharged"
+	// factREMSIncomplete is a prescriber's reason why a visit's REMS form
+	// cannot be completed before the patient leaves.
+	factREMSIncomplete = "rems_incomplete"
 )
+
+type reasonDoc struct {
+	Reason string `json:"reason"`
+}
+
+// InsertREMSIncomplete records why a visit's REMS form cannot be completed.
+func (tx *Tx) InsertREMSIncomplete(clinicID, visitID, reason, by string, at time.Time) error {
+	return tx.insertFact(clinicID, visitID, factREMSIncomplete, reasonDoc{Reason: reason}, by, at)
+}
+
+// LatestREMSIncomplete returns the newest such reason of a visit; nil when
+// none was recorded.
+func (tx *Tx) LatestREMSIncomplete(visitID string) (string, *FactRecord, error) {
+	var d reasonDoc
+	rec, err := tx.latestFact(visitID, factREMSIncomplete, &d)
+	return d.Reason, rec, err
+}
 
 // FactRecord is when and by whom a fact was recorded.
 type FactRecord struct {
@@ -121,6 +144,47 @@ func (tx *Tx) LatestMedications(visitID string) (discharge.Medications, *FactRec
 	return discharge.Medications{Benzodiazepines: discharge.YesNo(d.Benzodiazepines),
 		NonBenzodiazepineSedativeHypnotics: discharge.YesNo(d.NonBenzodiazepineSedativeHypnotics),
 		Psychostimulants:                   discharge.YesNo(d.Psychostimulants), MAOIs: discharge.YesNo(d.MAOIs), Opioids: discharge.YesNo(d.Opioids)}, rec, err
+}
+
+type criterionDoc struct {
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Met    bool   `json:"met"`
+	Detail string `json:"detail"`
+}
+
+// dischargedDoc is discharge.Result as stored at discharge.
+type dischargedDoc struct {
+	Ready                 bool           `json:"ready"`
+	Criteria              []criterionDoc `json:"criteria"`
+	EarliestAt            time.Time      `json:"earliest_at,omitzero"`
+	ReadyWithoutMinimumAt time.Time      `json:"ready_without_minimum_at,omitzero"`
+}
+
+// InsertDischargeRecord keeps the discharge criteria as they were met when
+// the patient was discharged.
+func (tx *Tx) InsertDischargeRecord(clinicID, visitID string, r discharge.Result, by string, at time.Time) error {
+	d := dischargedDoc{Ready: r.Ready, Criteria: []criterionDoc{}, EarliestAt: r.EarliestAt.UTC(),
+		ReadyWithoutMinimumAt: r.ReadyWithoutMinimumAt.UTC()}
+	for _, c := range r.Criteria {
+		d.Criteria = append(d.Criteria, criterionDoc{ID: c.ID, Title: c.Title, Met: c.Met, Detail: c.Detail})
+	}
+	return tx.insertFact(clinicID, visitID, factDischarged, d, by, at)
+}
+
+// DischargeRecord returns the criteria as they were met at discharge, and
+// false for a visit not discharged (or discharged before they were kept).
+func (tx *Tx) DischargeRecord(visitID string) (discharge.Result, bool, error) {
+	var d dischargedDoc
+	rec, err := tx.latestFact(visitID, factDischarged, &d)
+	if err != nil || rec == nil {
+		return discharge.Result{}, false, err
+	}
+	r := discharge.Result{Ready: d.Ready, EarliestAt: d.EarliestAt, ReadyWithoutMinimumAt: d.ReadyWithoutMinimumAt}
+	for _, c := range d.Criteria {
+		r.Criteria = append(r.Criteria, discharge.Criterion{ID: c.ID, Title: c.Title, Met: c.Met, Detail: c.Detail})
+	}
+	return r, true, nil
 }
 
 func (tx *Tx) insertFact(clinicID, visitID, kind string, doc any, by string, at time.Time) error {

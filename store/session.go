@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/ketaflow/ketaflow"
@@ -17,11 +18,15 @@ func (tx *Tx) InsertOrder(clinicID string, o dosing.Order, replaces, reason stri
 	if !o.WeightMeasuredAt.IsZero() {
 		weighed = o.WeightMeasuredAt
 	}
+	rules := make([]string, len(o.Overridden))
+	for i, r := range o.Overridden {
+		rules[i] = string(r)
+	}
 	_, err := tx.exec("insert order", `INSERT INTO dose_orders (id, clinic_id, visit_id, route, mg_per_kg, weight_kg,
-		weight_measured_at, dose_mg, infusion_minutes, site, spravato_mg, ordered_by, signed_at, replaces, reason)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		weight_measured_at, dose_mg, infusion_minutes, site, spravato_mg, ordered_by, signed_at, replaces, reason, overridden,
+		override_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		o.ID, clinicID, o.VisitID, string(o.Route), o.MgPerKg, o.WeightKG, weighed, o.DoseMg, o.InfusionMinutes,
-		string(o.Site), o.SpravatoMg, o.OrderedBy, o.SignedAt, nullID(replaces), reason)
+		string(o.Site), o.SpravatoMg, o.OrderedBy, o.SignedAt, nullID(replaces), reason, strings.Join(rules, ","), o.OverrideReason)
 	return err
 }
 
@@ -35,8 +40,8 @@ type OrderRow struct {
 // Orders lists a visit's dose orders, oldest first; the newest is current.
 func (tx *Tx) Orders(visitID string) ([]OrderRow, error) {
 	rows, err := tx.query("list orders", `SELECT o.id, o.visit_id, o.route, o.mg_per_kg, o.weight_kg, o.weight_measured_at,
-		o.dose_mg, o.infusion_minutes, o.site, o.spravato_mg, o.ordered_by, u.display_name, o.signed_at, o.replaces, o.reason
-		FROM dose_orders o JOIN users u ON u.id = o.ordered_by WHERE o.visit_id = $1 ORDER BY o.signed_at, o.id`, visitID)
+		o.dose_mg, o.infusion_minutes, o.site, o.spravato_mg, o.ordered_by, u.display_name, o.signed_at, o.replaces, o.reason,
+		o.overridden, o.override_reason FROM dose_orders o JOIN users u ON u.id = o.ordered_by WHERE o.visit_id = $1 ORDER BY o.signed_at, o.id`, visitID)
 	if err != nil {
 		return nil, err
 	}
@@ -45,10 +50,16 @@ func (tx *Tx) Orders(visitID string) ([]OrderRow, error) {
 	for rows.Next() {
 		var o OrderRow
 		var weighed *time.Time
+		var rules string
 		if err := rows.Scan(&o.ID, &o.VisitID, &o.Route, &o.MgPerKg, &o.WeightKG, nullTime{&weighed}, &o.DoseMg,
 			&o.InfusionMinutes, &o.Site, &o.SpravatoMg, &o.OrderedBy, &o.OrderedByName, &o.SignedAt,
-			nullString{&o.Replaces}, &o.Reason); err != nil {
+			nullString{&o.Replaces}, &o.Reason, &rules, &o.OverrideReason); err != nil {
 			return nil, tx.db.mapErr("scan order", err)
+		}
+		for r := range strings.SplitSeq(rules, ",") {
+			if r != "" {
+				o.Overridden = append(o.Overridden, dosing.CourseRule(r))
+			}
 		}
 		if weighed != nil {
 			o.WeightMeasuredAt = *weighed
@@ -126,15 +137,15 @@ func (tx *Tx) Preparations(visitID string) ([]PreparationRow, error) {
 // InsertSessionEvent records a moment of a session.
 func (tx *Tx) InsertSessionEvent(clinicID string, e session.Event) error {
 	_, err := tx.exec("insert session event", `INSERT INTO session_events (id, clinic_id, visit_id, kind, n, at, reason, by_user,
-		recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, e.ID, clinicID, e.VisitID, string(e.Kind), e.N, e.At, e.Reason, e.By,
-		e.RecordedAt)
+		recorded_at, late_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, e.ID, clinicID, e.VisitID, string(e.Kind), e.N,
+		e.At, e.Reason, e.By, e.RecordedAt, e.LateReason)
 	return err
 }
 
 // SessionEvents lists a visit's session events in the order they happened.
 func (tx *Tx) SessionEvents(visitID string) ([]session.Event, error) {
 	rows, err := tx.query("list session events", `SELECT e.id, e.visit_id, e.kind, e.n, e.at, e.reason, e.by_user,
-		u.display_name, e.recorded_at FROM session_events e JOIN users u ON u.id = e.by_user WHERE e.visit_id = $1
+		u.display_name, e.recorded_at, e.late_reason FROM session_events e JOIN users u ON u.id = e.by_user WHERE e.visit_id = $1
 		ORDER BY e.at, e.recorded_at, e.id`, visitID)
 	if err != nil {
 		return nil, err
@@ -143,7 +154,7 @@ func (tx *Tx) SessionEvents(visitID string) ([]session.Event, error) {
 	var out []session.Event
 	for rows.Next() {
 		var e session.Event
-		if err := rows.Scan(&e.ID, &e.VisitID, &e.Kind, &e.N, &e.At, &e.Reason, &e.By, &e.ByName, &e.RecordedAt); err != nil {
+		if err := rows.Scan(&e.ID, &e.VisitID, &e.Kind, &e.N, &e.At, &e.Reason, &e.By, &e.ByName, &e.RecordedAt, &e.LateReason); err != nil {
 			return nil, tx.db.mapErr("scan session event", err)
 		}
 		out = append(out, e)
@@ -154,16 +165,16 @@ func (tx *Tx) SessionEvents(visitID string) ([]session.Event, error) {
 // InsertAdverseEvent records an adverse event (or an amendment of one).
 func (tx *Tx) InsertAdverseEvent(clinicID string, e session.AdverseEvent) error {
 	_, err := tx.exec("insert adverse event", `INSERT INTO adverse_events (id, clinic_id, visit_id, kind, at, severity, action,
-		note, recorded_by, recorded_at, amends, amend_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		note, recorded_by, recorded_at, amends, amend_reason, late_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		e.ID, clinicID, e.VisitID, string(e.Kind), e.At, string(e.Severity), e.Action, e.Note, e.RecordedBy, e.RecordedAt,
-		nullID(e.Amends), e.AmendReason)
+		nullID(e.Amends), e.AmendReason, e.LateReason)
 	return err
 }
 
 // AdverseEvents lists a visit's adverse events (amendments included).
 func (tx *Tx) AdverseEvents(visitID string) ([]session.AdverseEvent, error) {
 	rows, err := tx.query("list adverse events", `SELECT e.id, e.visit_id, e.kind, e.at, e.severity, e.action, e.note,
-		u.display_name, e.recorded_at, e.amends, e.amend_reason FROM adverse_events e JOIN users u ON u.id = e.recorded_by
+		u.display_name, e.recorded_at, e.amends, e.amend_reason, e.late_reason FROM adverse_events e JOIN users u ON u.id = e.recorded_by
 		WHERE e.visit_id = $1 ORDER BY e.at, e.recorded_at, e.id`, visitID)
 	if err != nil {
 		return nil, err
@@ -173,7 +184,7 @@ func (tx *Tx) AdverseEvents(visitID string) ([]session.AdverseEvent, error) {
 	for rows.Next() {
 		var e session.AdverseEvent
 		if err := rows.Scan(&e.ID, &e.VisitID, &e.Kind, &e.At, &e.Severity, &e.Action, &e.Note, &e.RecordedBy,
-			&e.RecordedAt, nullString{&e.Amends}, &e.AmendReason); err != nil {
+			&e.RecordedAt, nullString{&e.Amends}, &e.AmendReason, &e.LateReason); err != nil {
 			return nil, tx.db.mapErr("scan adverse event", err)
 		}
 		out = append(out, e)
@@ -215,17 +226,23 @@ type REMSRow struct {
 	SubmittedAt *time.Time         `json:"submitted_at,omitempty"`
 	SubmittedBy string             `json:"submitted_by,omitempty"`
 	Confirm     string             `json:"confirmation,omitempty"`
+	// Missing lists what the form lacks, for one stored incomplete at
+	// discharge with IncompleteReason; empty for a complete form.
+	Missing          []string `json:"missing,omitempty"`
+	IncompleteReason string   `json:"incomplete_reason,omitempty"`
 }
 
 // InsertREMSForm stores the form assembled for a visit. A later form for
 // the same visit (after a correction) supersedes it; both are kept.
-func (tx *Tx) InsertREMSForm(clinicID, visitID string, f discharge.REMSForm, dueBy time.Time) error {
+// missing and reason are set for a form stored incomplete at discharge.
+func (tx *Tx) InsertREMSForm(clinicID, visitID string, f discharge.REMSForm, dueBy time.Time, missing []string, reason string) error {
 	data, err := marshal("marshal rems form", remsFormToDoc(f))
 	if err != nil {
 		return err
 	}
-	_, err = tx.exec("insert rems form", `INSERT INTO rems_forms (id, clinic_id, visit_id, data, generated_at, due_by)
-		VALUES ($1, $2, $3, $4, $5, $6)`, ketaflow.NewID(), clinicID, visitID, data, f.GeneratedAt, dueBy)
+	_, err = tx.exec("insert rems form", `INSERT INTO rems_forms (id, clinic_id, visit_id, data, generated_at, due_by, missing,
+		incomplete_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, ketaflow.NewID(), clinicID, visitID, data, f.GeneratedAt, dueBy,
+		strings.Join(missing, "\n"), reason)
 	return err
 }
 
@@ -246,7 +263,7 @@ func (tx *Tx) REMSForms(clinicID, visitID string) ([]REMSRow, error) {
 		where += " AND f.visit_id = $2"
 	}
 	rows, err := tx.query("list rems forms", `SELECT f.id, f.visit_id, v.patient_id, f.data, f.generated_at, f.due_by,
-		s.submitted_at, u.display_name, s.confirmation
+		s.submitted_at, u.display_name, s.confirmation, f.missing, f.incomplete_reason
 		FROM rems_forms f JOIN visits v ON v.id = f.visit_id
 		LEFT JOIN rems_submissions s ON s.id = (SELECT s2.id FROM rems_submissions s2 WHERE s2.visit_id = f.visit_id
 			ORDER BY s2.submitted_at DESC, s2.id DESC LIMIT 1)
@@ -263,8 +280,9 @@ func (tx *Tx) REMSForms(clinicID, visitID string) ([]REMSRow, error) {
 		var r REMSRow
 		var data string
 		var by, confirm *string
+		var missing string
 		if err := rows.Scan(&r.ID, &r.VisitID, &r.PatientID, &data, &r.GeneratedAt, &r.DueBy, nullTime{&r.SubmittedAt},
-			&by, &confirm); err != nil {
+			&by, &confirm, &missing, &r.IncompleteReason); err != nil {
 			return nil, tx.db.mapErr("scan rems form", err)
 		}
 		var d remsFormDoc
@@ -274,6 +292,9 @@ func (tx *Tx) REMSForms(clinicID, visitID string) ([]REMSRow, error) {
 			return nil, ketaflow.Internal("decode rems form", err)
 		}
 		r.SubmittedBy, r.Confirm = deref(by), deref(confirm)
+		if missing != "" {
+			r.Missing = strings.Split(missing, "\n")
+		}
 		out = append(out, r)
 	}
 	return out, tx.db.mapErr("list rems forms", rows.Err())

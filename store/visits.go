@@ -308,9 +308,9 @@ func (tx *Tx) InsertVital(clinicID string, r vitals.Reading) error {
 	}
 	_, err := tx.exec("insert vital", `INSERT INTO vital_signs (id, clinic_id, visit_id, patient_id, taken_at, taken_by,
 		recorded_at, systolic, diastolic, heart_rate, spo2, respiratory_rate, sedation, dissociation, note, amends, amend_reason,
-		entered_in_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		entered_in_error, late_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		r.ID, clinicID, r.VisitID, r.PatientID, r.TakenAt, r.TakenBy, r.RecordedAt, r.Systolic, r.Diastolic, r.HeartRate,
-		r.SpO2, r.RespiratoryRate, sed, dis, r.Note, nullID(r.Amends), r.AmendReason, r.EnteredInError)
+		r.SpO2, r.RespiratoryRate, sed, dis, r.Note, nullID(r.Amends), r.AmendReason, r.EnteredInError, r.LateReason)
 	return err
 }
 
@@ -318,7 +318,7 @@ func (tx *Tx) InsertVital(clinicID string, r vitals.Reading) error {
 func (tx *Tx) Vitals(visitID string) ([]vitals.Reading, error) {
 	rows, err := tx.query("list vitals", `SELECT s.id, s.visit_id, s.patient_id, s.taken_at, s.taken_by, u.display_name,
 		s.recorded_at, s.systolic, s.diastolic, s.heart_rate, s.spo2, s.respiratory_rate, s.sedation, s.dissociation, s.note,
-		s.amends, s.amend_reason, s.entered_in_error FROM vital_signs s JOIN users u ON u.id = s.taken_by
+		s.amends, s.amend_reason, s.entered_in_error, s.late_reason FROM vital_signs s JOIN users u ON u.id = s.taken_by
 		WHERE s.visit_id = $1 ORDER BY s.taken_at, s.recorded_at, s.id`, visitID)
 	if err != nil {
 		return nil, err
@@ -331,7 +331,7 @@ func (tx *Tx) Vitals(visitID string) ([]vitals.Reading, error) {
 		var dis *bool
 		if err := rows.Scan(&r.ID, &r.VisitID, &r.PatientID, &r.TakenAt, &r.TakenBy, &r.TakenByName, &r.RecordedAt,
 			&r.Systolic, &r.Diastolic, &r.HeartRate, &r.SpO2, &r.RespiratoryRate, &sed, &dis, &r.Note,
-			nullString{&r.Amends}, &r.AmendReason, &r.EnteredInError); err != nil {
+			nullString{&r.Amends}, &r.AmendReason, &r.EnteredInError, &r.LateReason); err != nil {
 			return nil, tx.db.mapErr("scan vital", err)
 		}
 		if sed != nil {
@@ -473,4 +473,15 @@ func (tx *Tx) Overrides(visitID string) ([]intake.Override, error) {
 		out = append(out, o)
 	}
 	return out, tx.db.mapErr("list overrides", rows.Err())
+}
+
+// PriorDosedVisits counts a patient's other visits of a route that reached
+// a first dose: the course so far, for the dose rules that depend on it.
+func (tx *Tx) PriorDosedVisits(clinicID, patientID, route, exceptVisitID string) (int, error) {
+	var n int
+	err := tx.queryRow("count prior dosed visits", "visit", `SELECT COUNT(DISTINCT v.id) FROM visits v
+		JOIN session_events e ON e.visit_id = v.id AND e.kind = 'first_dose'
+		WHERE v.clinic_id = $1 AND v.patient_id = $2 AND v.route = $3 AND v.id <> $4`,
+		[]any{clinicID, patientID, route, exceptVisitID}, &n)
+	return n, err
 }

@@ -56,6 +56,9 @@ type Reading struct {
 	Amends         string `json:"amends,omitempty"`
 	AmendReason    string `json:"amend_reason,omitempty"`
 	EnteredInError bool   `json:"entered_in_error,omitempty"`
+	// LateReason says why the reading was entered well after it was taken
+	// (charting.Rule); "" when it was charted on time.
+	LateReason string `json:"late_reason,omitempty"`
 }
 
 // HasBP reports whether the reading has a blood pressure.

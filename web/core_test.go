@@ -34,6 +34,7 @@ func get(t *testing.T, url string, header ...string) *http.Response {
 }
 
 func TestStaticFilesAreCachedByTheirChecksum(t *testing.T) {
+	t.Parallel()
 	f := webtest.New(t, storetest.Open(t, store.SQLite))
 	url := web.StaticURL("app.css")
 	if !strings.HasPrefix(url, "/static/app.css?v=") || len(url) == len("/static/app.css?v=") {
@@ -60,6 +61,7 @@ func TestStaticFilesAreCachedByTheirChecksum(t *testing.T) {
 }
 
 func TestEveryAnswerCarriesTheSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	f := webtest.New(t, storetest.Open(t, store.SQLite))
 	for _, path := range []string{"/login", "/api/v1/patients", "/healthz", web.StaticURL("app.js"), "/no-such-page"} {
 		h := get(t, f.Server.URL+path).Header
@@ -78,6 +80,7 @@ func TestEveryAnswerCarriesTheSecurityHeaders(t *testing.T) {
 // TestCrossSiteAPIRequestIsRefusedAsJSON: a refusal before any endpoint is
 // reached is answered by the group of the path, here the API.
 func TestCrossSiteAPIRequestIsRefusedAsJSON(t *testing.T) {
+	t.Parallel()
 	f := webtest.New(t, storetest.Open(t, store.SQLite))
 	req, _ := http.NewRequest("POST", f.Server.URL+"/api/v1/patients", strings.NewReader(`{}`))
 	req.Header.Set("Authorization", "Bearer "+f.Tokens["nurse"])
@@ -112,6 +115,7 @@ func (g group) Fail(w http.ResponseWriter, r *http.Request, _ access.Actor, err 
 }
 
 func TestNewRefusesAnEndpointOutsideItsGroup(t *testing.T) {
+	t.Parallel()
 	f := webtest.New(t, storetest.Open(t, store.SQLite))
 	ok := func(w http.ResponseWriter, r *http.Request, _ access.Actor) error { return nil }
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

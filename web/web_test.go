@@ -12,7 +12,9 @@ import (
 )
 
 func TestCrossSiteFormPostIsRefused(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := webtest.New(t, db)
 		b := f.Login("admin")
 		req, _ := http.NewRequest("POST", f.Server.URL+"/admin/users", strings.NewReader("username=evil&name=Evil&role=admin&password=0123456789ab"))
@@ -33,7 +35,9 @@ func TestCrossSiteFormPostIsRefused(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := webtest.New(t, db)
 		if resp := f.API("", "GET", "/healthz", nil, nil); resp.StatusCode != http.StatusOK {
 			t.Errorf("healthz: got %d", resp.StatusCode)

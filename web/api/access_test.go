@@ -15,7 +15,9 @@ import (
 )
 
 func TestFrontDeskCannotReadClinicalFields(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		var p patients.Patient
 		resp := f.API("frontdesk", "GET", "/api/v1/patients/"+f.PatientA.ID, nil, &p)
@@ -46,7 +48,9 @@ func TestFrontDeskCannotReadClinicalFields(t *testing.T) {
 }
 
 func TestNurseCannotAddUsers(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		var e webtest.APIErr
 		resp := f.API("nurse", "POST", "/api/v1/users", map[string]any{"username": "eve", "name": "Eve", "role": "admin",
@@ -86,7 +90,9 @@ func (f *fixture) deniedCount(action, username string) int {
 }
 
 func TestOtherClinicsPatientIsNotFound(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		var e webtest.APIErr
 		resp := f.API("nurse", "GET", "/api/v1/patients/"+f.PatientB.ID, nil, &e)
@@ -105,7 +111,9 @@ func TestOtherClinicsPatientIsNotFound(t *testing.T) {
 }
 
 func TestAPIWithoutTokenIs401JSON(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		var e webtest.APIErr
 		resp := f.API("", "GET", "/api/v1/patients", nil, &e)

@@ -37,8 +37,10 @@ func sqlDriver(d store.Dialect) string {
 // through the API, then goes behind the application's back with a raw
 // connection: the database itself refuses every UPDATE and DELETE.
 func TestNoClinicalEntryCanBeEditedOrDeleted(t *testing.T) {
+	t.Parallel()
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			dsn := storetest.DSN(t, d)
 			db, err := store.Open(ctx, dsn)
@@ -59,7 +61,8 @@ func TestNoClinicalEntryCanBeEditedOrDeleted(t *testing.T) {
 			path := "/api/v1/visits/" + id
 			var ae adverseJSON
 			f.must(http.StatusCreated, "nurse", "POST", path+"/adverse-events", map[string]any{"kind": "anxiety_agitation",
-				"severity": "mild", "at": first.Add(25 * time.Minute).Format(time.RFC3339), "action": "reassurance"}, &ae)
+				"severity": "mild", "at": first.Add(25 * time.Minute).Format(time.RFC3339), "action": "reassurance",
+				"late_reason": "found on the paper chart after discharge"}, &ae)
 			f.must(http.StatusCreated, "nurse", "POST", path+"/adverse-events", map[string]any{"kind": "anxiety_agitation",
 				"severity": "moderate", "at": first.Add(25 * time.Minute).Format(time.RFC3339), "action": "reassurance",
 				"amends": ae.ID, "amend_reason": "severity entered wrongly"}, nil)

@@ -224,3 +224,16 @@ func (h *API) submitREMSForm(w http.ResponseWriter, r *http.Request, actor acces
 	web.WriteJSON(w, http.StatusCreated, toAPIREMSForm(f))
 	return nil
 }
+
+func (h *API) recordREMSIncomplete(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	in, err := authorizedBody[apiREMSIncompleteInput](h, r, actor, access.REMSIncomplete, access.CatDose)
+	if err != nil {
+		return err
+	}
+	v, err := h.app.RecordREMSIncomplete(r.Context(), actor, visitID(r), in.Reason)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, toAPIScreen(v))
+	return nil
+}

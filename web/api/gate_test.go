@@ -20,6 +20,7 @@ import (
 // marked cleared while any check blocks without an override.
 
 func TestVisitCannotBeClearedWhileACheckBlocks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		setup func(f *fixture) string // returns a checked-in visit with one fact missing or blocking
@@ -90,6 +91,7 @@ func TestVisitCannotBeClearedWhileACheckBlocks(t *testing.T) {
 		}, []string{"weight"}},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -111,7 +113,9 @@ func TestVisitCannotBeClearedWhileACheckBlocks(t *testing.T) {
 }
 
 func TestOverrides(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		override := func(username, id, check string) (int, webtest.APIErr) {
 			t.Helper()
@@ -211,7 +215,9 @@ func TestOverrides(t *testing.T) {
 // pressure arriving at the same moment: whatever the order, a visit is
 // never left cleared on a latest reading that blocks.
 func TestClearRacesBlockingVitals(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		const iterations, clearers, readers = 20, 4, 2
 		clearedFirst := 0
@@ -286,7 +292,9 @@ func TestClearRacesBlockingVitals(t *testing.T) {
 }
 
 func TestSafetyAlertFromTheTablet(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		assess := func(username, alertID string, proceed bool) (int, webtest.APIErr) {
 			t.Helper()
@@ -406,7 +414,9 @@ func TestSafetyAlertFromTheTablet(t *testing.T) {
 }
 
 func TestVisitKeepsTheProtocolVersionItWasCheckedInUnder(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		before, _ := f.ReadyVisit()
 		p := f.GatePatient("After Change", true)
@@ -465,7 +475,9 @@ func noClinicalChecks(t *testing.T, where string, g webtest.GateJSON) {
 }
 
 func TestFrontDeskSeesNoClinicalContentButRecordsTheRide(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		p := f.GatePatient("Private Patient", true)
 		id := f.BookVisit(p.ID)
@@ -546,7 +558,9 @@ func TestFrontDeskSeesNoClinicalContentButRecordsTheRide(t *testing.T) {
 }
 
 func TestVisitInputValidationNamesTheField(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		id, patientID := f.ReadyVisit()
 		at := f.Clock.Now().Add(time.Hour).Format(time.RFC3339)

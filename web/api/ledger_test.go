@@ -14,7 +14,9 @@ import (
 )
 
 func TestLedgerAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		ctx := context.Background()
 		visit, err := f.App.BookVisit(ctx, f.Actor("nurse"), visits.Booking{PatientID: f.PatientA.ID, Route: "im",

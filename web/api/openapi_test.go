@@ -20,6 +20,7 @@ import (
 // the endpoints the server registers: no API endpoint is missing from it,
 // and it describes none the server lacks.
 func TestOpenAPIMatchesEndpoints(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t, store.SQLite)
 	f := newFixture(t, db)
 	resp, err := http.Get(f.Server.URL + "/api/openapi.json")
@@ -78,6 +79,7 @@ func TestOpenAPIMatchesEndpoints(t *testing.T) {
 // TestOpenAPIRefsResolve checks that every $ref in the document names a
 // schema that exists.
 func TestOpenAPIRefsResolve(t *testing.T) {
+	t.Parallel()
 	var doc map[string]any
 	if err := json.Unmarshal(api.OpenAPIDocument(), &doc); err != nil {
 		t.Fatal(err)

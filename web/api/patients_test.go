@@ -13,6 +13,7 @@ import (
 )
 
 func TestCreatePatientValidationNamesTheField(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		body  map[string]any
@@ -32,6 +33,7 @@ func TestCreatePatientValidationNamesTheField(t *testing.T) {
 			"weight": map[string]any{"kg": 70, "measured_at": "yesterday"}}, "weight.measured_at"},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -51,7 +53,9 @@ func TestCreatePatientValidationNamesTheField(t *testing.T) {
 }
 
 func TestRegisterAndAmendKeepsEveryVersion(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		var p patients.Patient
 		resp := f.API("frontdesk", "POST", "/api/v1/patients", map[string]any{"legal_name": "Kwame Mensah",

@@ -43,12 +43,21 @@ type apiOrder struct {
 	OrderedBy        string          `json:"ordered_by"`
 	OrderedByName    string          `json:"ordered_by_name"`
 	SignedAt         time.Time       `json:"signed_at"`
+	// Overridden are the course rules the prescriber departed from, with
+	// OverrideReason; empty for an order within them.
+	Overridden     []string `json:"overridden"`
+	OverrideReason string   `json:"override_reason"`
 }
 
 func toAPIOrder(o dosing.Order) apiOrder {
-	return apiOrder{ID: o.ID, VisitID: o.VisitID, Route: o.Route, MgPerKg: o.MgPerKg, WeightKG: o.WeightKG,
+	out := apiOrder{ID: o.ID, VisitID: o.VisitID, Route: o.Route, MgPerKg: o.MgPerKg, WeightKG: o.WeightKG,
 		WeightMeasuredAt: timePtr(o.WeightMeasuredAt), DoseMg: o.DoseMg, InfusionMinutes: o.InfusionMinutes, Site: o.Site,
-		SpravatoMg: o.SpravatoMg, OrderedBy: o.OrderedBy, OrderedByName: o.OrderedByName, SignedAt: utcTime(o.SignedAt)}
+		SpravatoMg: o.SpravatoMg, OrderedBy: o.OrderedBy, OrderedByName: o.OrderedByName, SignedAt: utcTime(o.SignedAt),
+		Overridden: []string{}, OverrideReason: o.OverrideReason}
+	for _, r := range o.Overridden {
+		out.Overridden = append(out.Overridden, string(r))
+	}
+	return out
 }
 
 // apiOrderRow is an order on record, with the order it replaced and why.
@@ -112,11 +121,14 @@ type apiOrderInput struct {
 	Site            protocol.IMSite `json:"site,omitempty"`
 	SpravatoMg      int             `json:"spravato_mg,omitempty"`
 	Reason          string          `json:"reason,omitempty"` // required when replacing an order
+	// OverrideReason is required to depart from a course rule (the first
+	// Spravato dose).
+	OverrideReason string `json:"override_reason,omitempty"`
 }
 
 func (in apiOrderInput) order() app.OrderInput {
 	return app.OrderInput{MgPerKg: in.MgPerKg, InfusionMinutes: in.InfusionMinutes, Site: in.Site, SpravatoMg: in.SpravatoMg,
-		Reason: in.Reason}
+		Reason: in.Reason, OverrideReason: in.OverrideReason}
 }
 
 // apiPrepareInput is the body of POST /api/v1/visits/{id}/preparation.
@@ -190,6 +202,8 @@ type apiSessionEvent struct {
 	By         string    `json:"by"`
 	ByName     string    `json:"by_name"`
 	RecordedAt time.Time `json:"recorded_at"`
+	// LateReason is why the moment was written down late; "" when on time.
+	LateReason string `json:"late_reason"`
 }
 
 type apiSpan struct {
@@ -315,12 +329,13 @@ type apiAdverseEvent struct {
 	RecordedAt  time.Time        `json:"recorded_at"`
 	Amends      string           `json:"amends"`
 	AmendReason string           `json:"amend_reason"`
+	LateReason  string           `json:"late_reason"`
 }
 
 func toAPIAdverse(e session.AdverseEvent) apiAdverseEvent {
 	return apiAdverseEvent{ID: e.ID, VisitID: e.VisitID, Kind: e.Kind, KindLabel: e.Kind.Label(), At: utcTime(e.At),
 		Severity: e.Severity, Action: e.Action, Note: e.Note, RecordedBy: e.RecordedBy, RecordedAt: utcTime(e.RecordedAt),
-		Amends: e.Amends, AmendReason: e.AmendReason}
+		Amends: e.Amends, AmendReason: e.AmendReason, LateReason: e.LateReason}
 }
 
 // apiAldrete is a modified Aldrete score; assessed_by is the assessor's name.
@@ -376,6 +391,10 @@ type apiREMSStatus struct {
 	GeneratedAt time.Time           `json:"generated_at"`
 	DueBy       time.Time           `json:"due_by"`
 	SubmittedAt *time.Time          `json:"submitted_at"`
+	// Missing is what a form stored incomplete at discharge lacks, with the
+	// prescriber's incomplete_reason; empty for a complete form.
+	Missing          []string `json:"missing"`
+	IncompleteReason string   `json:"incomplete_reason"`
 }
 
 // apiSession is the dose, the live session and discharge of a visit, for
@@ -406,6 +425,9 @@ type apiSession struct {
 	// REMSDraftError says why the REMS form could not be assembled now
 	// (a Spravato visit after the first device); "" when it could.
 	REMSDraftError string `json:"rems_draft_error"`
+	// Drug is the controlled drug drawn for the visit, per lot: drawn,
+	// given, wasted, and what is left to settle before the visit closes.
+	Drug []apiDrugAccount `json:"drug"`
 }
 
 func toAPISession(s app.SessionView) apiSession {
@@ -415,7 +437,12 @@ func toAPISession(s app.SessionView) apiSession {
 			SpravatoMg: d.SpravatoMg, WeightKG: d.WeightKG, WeightMeasuredAt: timePtr(d.WeightMeasuredAt)},
 		FirstDoseAt: utcTimePtr(s.FirstDoseAt), Events: []apiSessionEvent{}, Timeline: []apiSpan{},
 		VitalsSchedule: []apiVitalsCheck{}, Alerts: []apiSessionAlert{}, AdverseEvents: []apiAdverseEvent{},
-		DischargeFacts: toAPIDischargeFacts(s.Checklist), Medications: toAPIMedications(s.Medications), Discharge: toAPIDischarge(s.Discharge), REMSDraftError: s.REMSError}
+		DischargeFacts: toAPIDischargeFacts(s.Checklist), Medications: toAPIMedications(s.Medications), Discharge: toAPIDischarge(s.Discharge), REMSDraftError: s.REMSError,
+		Drug: []apiDrugAccount{}}
+	for _, d := range s.Drug {
+		out.Drug = append(out.Drug, apiDrugAccount{LotID: d.LotID, LotNumber: d.LotNumber, Product: d.Product, Unit: d.Unit,
+			Drawn: d.Drawn, Given: d.Given, Wasted: d.Wasted, Remaining: d.Remaining})
+	}
 	for _, o := range s.Orders {
 		out.Orders = append(out.Orders, apiOrderRow{apiOrder: toAPIOrder(o.Order), Replaces: o.Replaces, Reason: o.Reason})
 	}
@@ -429,7 +456,7 @@ func toAPISession(s app.SessionView) apiSession {
 	}
 	for _, e := range s.Events {
 		out.Events = append(out.Events, apiSessionEvent{ID: e.ID, Kind: string(e.Kind), N: e.N, At: utcTime(e.At), Reason: e.Reason,
-			By: e.By, ByName: e.ByName, RecordedAt: utcTime(e.RecordedAt)})
+			By: e.By, ByName: e.ByName, RecordedAt: utcTime(e.RecordedAt), LateReason: e.LateReason})
 	}
 	if s.Timeline != nil {
 		for _, sp := range s.Timeline.Spans {
@@ -473,15 +500,17 @@ func toAPISession(s app.SessionView) apiSession {
 	}
 	if r := s.REMS; r != nil {
 		out.REMSForm = &apiREMSStatus{ID: r.ID, State: r.State, GeneratedAt: utcTime(r.GeneratedAt),
-			DueBy: utcTime(r.DueBy), SubmittedAt: utcTimePtr(r.SubmittedAt)}
+			DueBy: utcTime(r.DueBy), SubmittedAt: utcTimePtr(r.SubmittedAt), Missing: orEmpty(r.Missing),
+			IncompleteReason: r.IncompleteReason}
 	}
 	return out
 }
 
 // atInput is the body of a session moment: when it happened, now when left
-// out.
+// out, and why it is written down late when it is.
 type atInput struct {
-	At time.Time `json:"at"`
+	At         time.Time `json:"at"`
+	LateReason string    `json:"late_reason"`
 }
 
 // adverseInput is the body of POST /api/v1/visits/{id}/adverse-events.
@@ -493,6 +522,7 @@ type adverseInput struct {
 	Note        string           `json:"note"`
 	Amends      string           `json:"amends"`
 	AmendReason string           `json:"amend_reason"`
+	LateReason  string           `json:"late_reason"`
 }
 
 // apiDischargeBlocked is the 422 answer to a discharge the criteria refuse:
@@ -565,12 +595,26 @@ type apiREMSForm struct {
 	SubmittedBy  string              `json:"submitted_by"` // the name of who submitted it
 	Confirmation string              `json:"confirmation"`
 	Form         apiREMSFormData     `json:"form"`
+	// Missing is what a form stored incomplete at discharge lacks; it
+	// cannot be submitted until late entries complete it and it is
+	// assembled again.
+	Missing          []string `json:"missing"`
+	IncompleteReason string   `json:"incomplete_reason"`
 }
 
 func toAPIREMSForm(r app.REMSFormView) apiREMSForm {
 	return apiREMSForm{ID: r.ID, VisitID: r.VisitID, PatientID: r.PatientID, State: r.State,
 		GeneratedAt: utcTime(r.GeneratedAt), DueBy: utcTime(r.DueBy), SubmittedAt: utcTimePtr(r.SubmittedAt),
-		SubmittedBy: r.SubmittedBy, Confirmation: r.Confirmation, Form: toAPIREMSFormData(r.Form)}
+		SubmittedBy: r.SubmittedBy, Confirmation: r.Confirmation, Form: toAPIREMSFormData(r.Form), Missing: orEmpty(r.Missing),
+		IncompleteReason: r.IncompleteReason}
+}
+
+// orEmpty is a list never null.
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // apiREMSListItem is one form on the list of what is due.
@@ -587,12 +631,20 @@ type apiREMSListItem struct {
 	SubmittedAt   *time.Time          `json:"submitted_at"`
 	SubmittedBy   string              `json:"submitted_by"`
 	Confirmation  string              `json:"confirmation"`
+	Missing       []string            `json:"missing"`
 }
 
 func toAPIREMSListItem(f app.REMSListItem) apiREMSListItem {
 	return apiREMSListItem{ID: f.ID, VisitID: f.VisitID, PatientID: f.PatientID, PatientName: f.PatientName,
 		TreatmentDate: f.Form.TreatmentDate, DoseMg: f.Form.DoseMg, State: f.State, GeneratedAt: utcTime(f.GeneratedAt),
-		DueBy: utcTime(f.DueBy), SubmittedAt: utcTimePtr(f.SubmittedAt), SubmittedBy: f.SubmittedBy, Confirmation: f.Confirmation}
+		DueBy: utcTime(f.DueBy), SubmittedAt: utcTimePtr(f.SubmittedAt), SubmittedBy: f.SubmittedBy, Confirmation: f.Confirmation,
+		Missing: orEmpty(f.Missing)}
+}
+
+// apiREMSIncompleteInput is the body of POST
+// /api/v1/visits/{id}/rems-form/incomplete.
+type apiREMSIncompleteInput struct {
+	Reason string `json:"reason"`
 }
 
 // apiREMSList is the list of REMS forms.
@@ -621,14 +673,38 @@ type apiDeviceGiven struct {
 
 // apiDeviceInput is the body of POST /api/v1/visits/{id}/devices.
 type apiDeviceInput struct {
-	N  *int      `json:"n"`
-	At time.Time `json:"at"`
+	N          *int      `json:"n"`
+	At         time.Time `json:"at"`
+	LateReason string    `json:"late_reason"`
 }
 
 // apiInfusionInput is the body of POST /api/v1/visits/{id}/infusion.
 type apiInfusionInput struct {
 	Action string `json:"action"`
 	Reason string `json:"reason"`
+	// InfusedML is the bag volume infused as the pump shows it, on a stop;
+	// without it the delivered share is the share of running time.
+	InfusedML *float64 `json:"infused_ml"`
+}
+
+// apiWasteInput is the body of POST /api/v1/visits/{id}/waste: the
+// witness, confirming with their own password, and an optional reason.
+type apiWasteInput struct {
+	WitnessUsername string `json:"witness_username"`
+	WitnessPassword string `json:"witness_password"`
+	Reason          string `json:"reason"`
+}
+
+// apiDrugAccount is the visit's drug from one lot as the ledger has it.
+type apiDrugAccount struct {
+	LotID     string  `json:"lot_id"`
+	LotNumber string  `json:"lot_number"`
+	Product   string  `json:"product"`
+	Unit      string  `json:"unit"`
+	Drawn     float64 `json:"drawn"`
+	Given     float64 `json:"given"`
+	Wasted    float64 `json:"wasted"`
+	Remaining float64 `json:"remaining"`
 }
 
 // apiAldreteInput is the body of POST /api/v1/visits/{id}/aldrete: each
@@ -650,4 +726,10 @@ type apiDischargeInput struct {
 // /api/v1/visits/{id}/rems-form/submission.
 type apiSubmissionInput struct {
 	Confirmation string `json:"confirmation"`
+}
+
+// apiWasteAnswer is the visit's drug after the rest was wasted.
+type apiWasteAnswer struct {
+	VisitID string           `json:"visit_id"`
+	Drug    []apiDrugAccount `json:"drug"`
 }

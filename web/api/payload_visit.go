@@ -365,13 +365,17 @@ type apiReading struct {
 	Amends          string    `json:"amends,omitempty"`
 	AmendReason     string    `json:"amend_reason,omitempty"`
 	EnteredInError  bool      `json:"entered_in_error,omitempty"`
+	// LateReason is why the reading was entered late (recorded_at well
+	// after taken_at); absent when charted on time.
+	LateReason string `json:"late_reason,omitempty"`
 }
 
 func toAPIReading(r vitals.Reading) apiReading {
 	return apiReading{ID: r.ID, VisitID: r.VisitID, PatientID: r.PatientID, TakenAt: utcTime(r.TakenAt), TakenBy: r.TakenBy,
 		TakenByName: r.TakenByName, RecordedAt: utcTime(r.RecordedAt), Systolic: r.Systolic, Diastolic: r.Diastolic,
 		HeartRate: r.HeartRate, SpO2: r.SpO2, RespiratoryRate: r.RespiratoryRate, Sedation: r.Sedation,
-		Dissociation: r.Dissociation, Note: r.Note, Amends: r.Amends, AmendReason: r.AmendReason, EnteredInError: r.EnteredInError}
+		Dissociation: r.Dissociation, Note: r.Note, Amends: r.Amends, AmendReason: r.AmendReason, EnteredInError: r.EnteredInError,
+		LateReason: r.LateReason}
 }
 
 // vitalsInput is the body of POST /api/v1/visits/{id}/vitals: the fields of
@@ -389,12 +393,15 @@ type vitalsInput struct {
 	Amends          string    `json:"amends"`
 	AmendReason     string    `json:"amend_reason"`
 	EnteredInError  bool      `json:"entered_in_error"`
+	// LateReason says why a reading is entered more than the protocol's
+	// late-entry minutes after taken_at.
+	LateReason string `json:"late_reason"`
 }
 
 func (in vitalsInput) reading() vitals.Reading {
 	return vitals.Reading{TakenAt: in.TakenAt, Systolic: in.Systolic, Diastolic: in.Diastolic, HeartRate: in.HeartRate,
 		SpO2: in.SpO2, RespiratoryRate: in.RespiratoryRate, Sedation: in.Sedation, Dissociation: in.Dissociation, Note: in.Note,
-		Amends: in.Amends, AmendReason: in.AmendReason, EnteredInError: in.EnteredInError}
+		Amends: in.Amends, AmendReason: in.AmendReason, EnteredInError: in.EnteredInError, LateReason: in.LateReason}
 }
 
 // apiTransition is one move of the visit's state.

@@ -19,7 +19,9 @@ type protocolVersion struct {
 }
 
 func TestProtocolSaveMakesANewVersion(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		var cur protocolVersion
 		f.API("nurse", "GET", "/api/v1/protocol", nil, &cur)
@@ -52,6 +54,7 @@ func TestProtocolSaveMakesANewVersion(t *testing.T) {
 }
 
 func TestProtocolSaveRefusesBadValues(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		values map[string]string
@@ -63,6 +66,7 @@ func TestProtocolSaveRefusesBadValues(t *testing.T) {
 		{"unknown_setting_refused", map[string]string{"gate.vibes": "good"}, "gate.vibes"},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

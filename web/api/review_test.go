@@ -13,7 +13,9 @@ import (
 // a patient or lose what staff typed.
 
 func TestDoseIsNotDrawnFromALotOfAnotherStrength(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		j := f.newIVVisit("Lot Strength")
 		f.must(http.StatusCreated, "prescriber", "POST", j.path("/order"), map[string]any{"mg_per_kg": 0.5, "infusion_minutes": 40}, nil)
@@ -36,7 +38,9 @@ func TestDoseIsNotDrawnFromALotOfAnotherStrength(t *testing.T) {
 }
 
 func TestAVisitIsCheckedInOnItsOwnDay(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		p := f.SessionPatient("Tomorrow Patient", "")
 		var v struct {

@@ -123,7 +123,7 @@ func (h *API) administer(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if err != nil {
 		return err
 	}
-	v, err := h.app.Administer(r.Context(), actor, visitID(r), h.eventAt(in.At))
+	v, err := h.app.Administer(r.Context(), actor, visitID(r), app.Event{At: h.eventAt(in.At), LateReason: in.LateReason})
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (h *API) giveDevice(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if in.N == nil {
 		return ketaflow.Invalid("n", "say which Spravato device was used: n is 2 or 3 (device 1 is the first dose)")
 	}
-	v, err := h.app.GiveDevice(r.Context(), actor, visitID(r), *in.N, h.eventAt(in.At))
+	v, err := h.app.GiveDevice(r.Context(), actor, visitID(r), *in.N, app.Event{At: h.eventAt(in.At), LateReason: in.LateReason})
 	if err != nil {
 		return renameErrField(err, "device", "n")
 	}
@@ -178,7 +178,7 @@ func (h *API) infusionAction(w http.ResponseWriter, r *http.Request, actor acces
 	default:
 		return ketaflow.Invalid("action", "action must be pause, resume or stop")
 	}
-	v, err := h.app.InfusionAction(r.Context(), actor, visitID(r), in.Action, in.Reason)
+	v, err := h.app.InfusionAction(r.Context(), actor, visitID(r), in.Action, in.Reason, in.InfusedML)
 	if err != nil {
 		return err
 	}
@@ -198,7 +198,7 @@ func (h *API) recordAdverseEvent(w http.ResponseWriter, r *http.Request, actor a
 	}
 	// The event returned is the one in the view the write returned.
 	e, _, err := h.app.RecordAdverseEvent(r.Context(), actor, visitID(r), session.AdverseEvent{Kind: in.Kind, Severity: in.Severity,
-		At: in.At, Action: in.Action, Note: in.Note, Amends: in.Amends, AmendReason: in.AmendReason})
+		At: in.At, Action: in.Action, Note: in.Note, Amends: in.Amends, AmendReason: in.AmendReason, LateReason: in.LateReason})
 	if err != nil {
 		return err
 	}
@@ -216,5 +216,28 @@ func (h *API) endSession(w http.ResponseWriter, r *http.Request, actor access.Ac
 		return err
 	}
 	web.WriteJSON(w, http.StatusOK, apiVisitAnswer{Visit: visitOf(v)})
+	return nil
+}
+
+func (h *API) wasteRemainder(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	in, err := authorizedBody[apiWasteInput](h, r, actor, access.LedgerWaste, access.CatControlled)
+	if err != nil {
+		return err
+	}
+	v, err := h.app.WasteRemainder(r.Context(), actor, visitID(r), app.Witness{Username: in.WitnessUsername, Password: in.WitnessPassword},
+		in.Reason)
+	if err != nil {
+		return err
+	}
+	s, err := sessionOf(v)
+	if err != nil {
+		return err
+	}
+	out := apiWasteAnswer{VisitID: v.Visit.ID, Drug: []apiDrugAccount{}}
+	for _, d := range s.Drug {
+		out.Drug = append(out.Drug, apiDrugAccount{LotID: d.LotID, LotNumber: d.LotNumber, Product: d.Product, Unit: d.Unit,
+			Drawn: d.Drawn, Given: d.Given, Wasted: d.Wasted, Remaining: d.Remaining})
+	}
+	web.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }

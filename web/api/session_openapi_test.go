@@ -135,6 +135,7 @@ func documentedAnswer(t *testing.T, doc map[string]any, method, path string, sta
 }
 
 func TestOpenAPIDescribesTheSessionAnswers(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t, store.SQLite)
 	f := newFixture(t, db)
 	f.addStaff("nurse2", access.Nurse)
@@ -143,7 +144,7 @@ func TestOpenAPIDescribesTheSessionAnswers(t *testing.T) {
 	json.Unmarshal(api.OpenAPIDocument(), &doc)
 	// Every answer of the session API below, success or refusal, is one
 	// the document lists, shaped as it says.
-	onCall = func(method, path string, status int, header http.Header, body []byte) {
+	f.onCall = func(method, path string, status int, header http.Header, body []byte) {
 		if !strings.HasPrefix(path, "/api/v1/visits/") && !strings.HasPrefix(path, "/api/v1/rems-forms") {
 			return
 		}
@@ -162,7 +163,6 @@ func TestOpenAPIDescribesTheSessionAnswers(t *testing.T) {
 		}
 		c.check(method+" "+path, v, schema)
 	}
-	defer func() { onCall = nil }()
 
 	// An IV visit mid-infusion, paused: order, preparation, infusion,
 	// schedule and criteria are all there.

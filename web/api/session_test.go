@@ -40,10 +40,6 @@ func (f *fixture) addStaff(username string, role access.Role) {
 	}
 }
 
-// onCall, when set, sees every answer f.call gets: the OpenAPI test checks
-// them against the document.
-var onCall func(method, path string, status int, header http.Header, body []byte)
-
 // call sends a request (no body when body is nil) and returns the status
 // and the raw answer.
 func (f *fixture) call(username, method, path string, body any) (int, []byte) {
@@ -73,8 +69,8 @@ func (f *fixture) call(username, method, path string, body any) (int, []byte) {
 	if err != nil {
 		f.T.Fatal(err)
 	}
-	if onCall != nil {
-		onCall(method, path, resp.StatusCode, resp.Header, out)
+	if f.onCall != nil {
+		f.onCall(method, path, resp.StatusCode, resp.Header, out)
 	}
 	return resp.StatusCode, out
 }
@@ -486,7 +482,9 @@ var ivStepActions = map[string]struct{ user, action string }{
 }
 
 func TestIVVisitFromOrderToDischargeThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		f.addStaff("nurse2", access.Nurse)
 		j := f.newIVVisit("Iva Infusion")
@@ -678,6 +676,7 @@ func (j *ivVisit) snapshot() string {
 }
 
 func TestVisitFailsIfAnyStepCanBeSkipped(t *testing.T) {
+	t.Parallel()
 	type dischargeBlocked struct {
 		webtest.APIErr
 		Unmet []criterionJSON `json:"unmet"`
@@ -743,6 +742,7 @@ func TestVisitFailsIfAnyStepCanBeSkipped(t *testing.T) {
 			status: 409, code: "conflict"},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f0 := newFixture(t, db)
 		f0.addStaff("nurse2", access.Nurse)
 		for i, tt := range tests {
@@ -804,7 +804,9 @@ func TestVisitFailsIfAnyStepCanBeSkipped(t *testing.T) {
 }
 
 func TestOrdersOutsideTheProtocolAreRefusedNamingTheLimit(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		iv := f.checkedInVisit(f.SessionPatient("Dose Limits", "").ID, "iv", 64)
 		spravato := f.checkedInVisit(f.SessionPatient("Spravato Limits", "REMS-P-1").ID, "spravato", 0)
@@ -853,13 +855,22 @@ func TestOrdersOutsideTheProtocolAreRefusedNamingTheLimit(t *testing.T) {
 func (f *fixture) spravatoVisit(name string) (visitID, lotID string, first time.Time) {
 	f.T.Helper()
 	admin := "admin"
-	f.must(http.StatusOK, admin, "PATCH", "/api/v1/clinic", map[string]any{"rems_setting_id": "HCS-20931"}, nil)
+	var clinic struct {
+		REMSSettingID string `json:"rems_setting_id"`
+	}
+	f.must(http.StatusOK, admin, "GET", "/api/v1/clinic", nil, &clinic)
+	if clinic.REMSSettingID != "HCS-20931" {
+		f.must(http.StatusOK, admin, "PATCH", "/api/v1/clinic", map[string]any{"rems_setting_id": "HCS-20931"}, nil)
+	}
 	p := f.SessionPatient(name, "REMS-P-84")
 	visitID = f.checkedInVisit(p.ID, "spravato", 0)
 	lotID = f.receiveSpravato("SPR-" + strings.ReplaceAll(name, " ", ""))
 	path := "/api/v1/visits/" + visitID
 	var o orderJSON
-	f.must(http.StatusCreated, "prescriber", "POST", path+"/order", map[string]any{"spravato_mg": 84}, &o)
+	// 84 mg on a first Spravato treatment departs from the label's first
+	// dose: the prescriber says why.
+	f.must(http.StatusCreated, "prescriber", "POST", path+"/order", map[string]any{"spravato_mg": 84,
+		"override_reason": "week 3 of induction, transferred from another clinic on 84 mg"}, &o)
 	if o.DoseMg != 84 || o.SpravatoMg != 84 || o.WeightMeasuredAt != nil {
 		f.T.Errorf("Spravato order: %+v", o)
 	}
@@ -884,15 +895,17 @@ func (f *fixture) spravatoVisit(name string) (visitID, lotID string, first time.
 }
 
 type remsFormJSON struct {
-	ID           string     `json:"id"`
-	VisitID      string     `json:"visit_id"`
-	PatientID    string     `json:"patient_id"`
-	State        string     `json:"state"`
-	DueBy        time.Time  `json:"due_by"`
-	SubmittedAt  *time.Time `json:"submitted_at"`
-	SubmittedBy  string     `json:"submitted_by"`
-	Confirmation string     `json:"confirmation"`
-	Form         struct {
+	Missing          []string   `json:"missing"`
+	IncompleteReason string     `json:"incomplete_reason"`
+	ID               string     `json:"id"`
+	VisitID          string     `json:"visit_id"`
+	PatientID        string     `json:"patient_id"`
+	State            string     `json:"state"`
+	DueBy            time.Time  `json:"due_by"`
+	SubmittedAt      *time.Time `json:"submitted_at"`
+	SubmittedBy      string     `json:"submitted_by"`
+	Confirmation     string     `json:"confirmation"`
+	Form             struct {
 		PatientName    string            `json:"patient_name"`
 		PatientREMSID  string            `json:"patient_rems_id"`
 		BirthDate      string            `json:"birth_date"`
@@ -929,7 +942,9 @@ type remsFormJSON struct {
 }
 
 func TestSpravato84mgVisitFromOrderToREMSSubmission(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		f.addStaff("nurse2", access.Nurse)
 		id, lotID, first := f.spravatoVisit("Esme Spray")
@@ -988,7 +1003,8 @@ func TestSpravato84mgVisitFromOrderToREMSSubmission(t *testing.T) {
 		// Nausea at 18 min, corrected: the amendment keeps the original.
 		var ae adverseJSON
 		f.must(http.StatusCreated, "nurse", "POST", path+"/adverse-events", map[string]any{"kind": "nausea", "severity": "mild",
-			"at": first.Add(18 * time.Minute).Format(time.RFC3339), "action": "observed"}, &ae)
+			"at": first.Add(18 * time.Minute).Format(time.RFC3339), "action": "observed",
+			"late_reason": "charted at the end of the session"}, &ae)
 		var fixed adverseJSON
 		f.must(http.StatusCreated, "nurse", "POST", path+"/adverse-events", map[string]any{"kind": "nausea", "severity": "moderate",
 			"at": first.Add(18 * time.Minute).Format(time.RFC3339), "action": "ondansetron 4 mg ODT", "amends": ae.ID,
@@ -1034,8 +1050,26 @@ func TestSpravato84mgVisitFromOrderToREMSSubmission(t *testing.T) {
 		at(120)
 		f.sessionVitals(id, 128, 5, false)
 		f.must(http.StatusOK, "nurse", "POST", path+"/discharge", map[string]any{"to": "ready_for_discharge"}, nil)
+		// The medications of the REMS form are not answered yet: the patient
+		// leaves only with the form assembled, or a prescriber's reason why
+		// it cannot be (issue 8).
+		f.refused(http.StatusUnprocessableEntity, "blocked", "nurse", "POST", path+"/discharge", map[string]any{"to": "discharged"},
+			"REMS Patient Monitoring Form cannot be assembled")
+		f.refused(http.StatusForbidden, "forbidden", "nurse", "POST", path+"/rems-form/incomplete",
+			map[string]any{"reason": "the patient could not say which medications she takes"})
+		f.must(http.StatusCreated, "prescriber", "POST", path+"/rems-form/incomplete",
+			map[string]any{"reason": "the patient could not say which medications she takes; her GP will confirm"}, nil)
 		f.must(http.StatusOK, "nurse", "POST", path+"/discharge", map[string]any{"to": "discharged"}, nil)
 		dischargedAt := f.Clock.Now()
+		// Stored incomplete, with what is missing: due, and not submittable.
+		var incomplete remsFormJSON
+		f.must(http.StatusOK, "nurse", "GET", path+"/rems-form", nil, &incomplete)
+		if incomplete.State != "due" || len(incomplete.Missing) == 0 || incomplete.IncompleteReason == "" {
+			t.Errorf("the form stored at discharge: state %s, missing %v, reason %q", incomplete.State, incomplete.Missing,
+				incomplete.IncompleteReason)
+		}
+		f.refused(http.StatusUnprocessableEntity, "blocked", "nurse", "POST", path+"/rems-form/submission",
+			map[string]any{"confirmation": "too early"}, "incomplete")
 
 		// Medications are asked for the form; each is answered.
 		e = f.refused(http.StatusBadRequest, "invalid", "nurse", "PUT", path+"/medications", map[string]any{"benzodiazepines": "no"})
@@ -1125,7 +1159,9 @@ func authed(t *testing.T, f *fixture, username, path string) *http.Request {
 }
 
 func TestFrontDeskSeesNoDoseVitalsOrScoresOfAVisitInSession(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		f.addStaff("nurse2", access.Nurse)
 		j := f.newIVVisit("Private Patient")
@@ -1197,7 +1233,9 @@ func (f *fixture) dischargeSpravato(id string, first time.Time) {
 }
 
 func TestREMSFormWithCompleteDataIsAssembledAtDischargeAndListedOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		f.addStaff("nurse2", access.Nurse)
 		id, _, first := f.spravatoVisit("Ready Form")

@@ -65,7 +65,9 @@ func sameIDs(got []string, want ...string) bool {
 }
 
 func TestGateJourneyThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		p := f.GatePatient("Journey Patient", true)
 		id := f.BookVisit(p.ID)
@@ -154,7 +156,9 @@ func TestGateJourneyThroughTheAPI(t *testing.T) {
 }
 
 func TestClearedVisitGoesBackToCheckedInWhenABlockingFactArrives(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		for _, tt := range []struct {
 			name   string
@@ -184,6 +188,7 @@ func TestClearedVisitGoesBackToCheckedInWhenABlockingFactArrives(t *testing.T) {
 }
 
 func TestQuestionnairesAsData(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t, store.SQLite)
 	f := newFixture(t, db)
 	var out struct {
@@ -203,7 +208,9 @@ func TestQuestionnairesAsData(t *testing.T) {
 }
 
 func TestRouteAdviceRanksRoutesForThePatient(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		p := f.GatePatient("Needle Fear", true)
 		var out struct {

@@ -33,6 +33,7 @@ const apiPkg = "github.com/ketaflow/ketaflow/web/api"
 var wireExceptions = []string{"github.com/ketaflow/ketaflow/protocol.Protocol"}
 
 func TestAnswersAndBodiesAreTheAPIsOwnTypes(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("type-checks the package: not in -short")
 	}

@@ -34,9 +34,9 @@ type writeWorld struct {
 	f  *fixture
 	db *store.DB
 
-	chair, user, token, patient, lot, iv, alert, spravato string
-	first                                                 time.Time // the IV's first dose
-	sprayFirst                                            time.Time // the Spravato visit's first device
+	chair, user, token, patient, lot, iv, alert, spravato, waste, incomplete string
+	first                                                                    time.Time // the IV's first dose
+	sprayFirst                                                               time.Time // the Spravato visit's first device
 }
 
 // writeRequest is what a case sends.
@@ -58,7 +58,9 @@ type writeCase struct {
 }
 
 func TestEveryWriteIsOneTransactionOneAuditEntryAndAnswersWhatAReadShows(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		f.addStaff("nurse2", access.Nurse)
 		w := &writeWorld{t: t, f: f, db: db}
@@ -603,6 +605,40 @@ func writeCases() []writeCase {
 				return writeRequest{w.sprayPath("/rems-form/submission"), map[string]any{"confirmation": "C-7"}}
 			},
 			func(w *writeWorld, a any) { w.same("REMS form", a, w.get("nurse", w.sprayPath("/rems-form"))) }},
+
+		// An IV infusion stopped early: the rest is wasted with a witness.
+		{"POST /api/v1/visits/{id}/waste", "nurse", http.StatusCreated, "the drug = GET /visits/{id}'s session.drug",
+			func(w *writeWorld) writeRequest {
+				j := w.f.dosingStarted("Waste Writes")
+				w.waste = j.id
+				w.f.Clock.Advance(time.Minute)
+				w.f.must(http.StatusCreated, "nurse", "POST", j.path("/administrations"), nil, nil)
+				w.f.Clock.Advance(6 * time.Minute)
+				w.f.must(http.StatusCreated, "nurse", "POST", j.path("/infusion"), map[string]any{"action": "stop",
+					"reason": "patient distressed; prescriber asked to stop"}, nil)
+				return writeRequest{j.path("/waste"), map[string]any{"witness_username": "nurse2", "witness_password": webtest.Password,
+					"reason": "rest of the bag after the stop"}}
+			},
+			func(w *writeWorld, a any) {
+				w.same("drug", at(a, "drug"), at(w.get("nurse", "/api/v1/visits/"+w.waste), "session", "drug"))
+			}},
+		// A Spravato visit whose REMS form cannot be completed before the
+		// patient leaves: the prescriber records why.
+		{"POST /api/v1/visits/{id}/rems-form/incomplete", "prescriber", http.StatusCreated, "the visit = GET /visits/{id}",
+			func(w *writeWorld) writeRequest {
+				id, _, first := w.f.spravatoVisit("Incomplete Writes")
+				w.incomplete = id
+				path := "/api/v1/visits/" + id
+				for _, n := range []int{2, 3} {
+					w.f.Clock.Set(first.Add(time.Duration(n-1) * 5 * time.Minute))
+					w.f.must(http.StatusCreated, "nurse", "POST", path+"/devices", map[string]any{"n": n}, nil)
+				}
+				w.f.Clock.Set(first.Add(20 * time.Minute))
+				w.f.must(http.StatusOK, "nurse", "POST", path+"/session-end", nil, nil)
+				return writeRequest{path + "/rems-form/incomplete", map[string]any{
+					"reason": "the 40-minute blood pressure was not taken: the cuff failed"}}
+			},
+			func(w *writeWorld, a any) { w.same("visit", a, w.get("prescriber", "/api/v1/visits/"+w.incomplete)) }},
 
 		// Last, as it changes the rules of the visits checked in after it.
 		{"POST /api/v1/protocol/versions", "admin", http.StatusCreated,

@@ -35,7 +35,9 @@ func ledgerFieldError(doc *goquery.Document, id string) string {
 }
 
 func TestLedgerNurseReceivesAndCountsAndTheAdminSeesTheDiscrepancy(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		nurse := f.Login("nurse")
 		resp, doc := nurse.Get("/ledger")
@@ -111,7 +113,9 @@ func TestLedgerNurseReceivesAndCountsAndTheAdminSeesTheDiscrepancy(t *testing.T)
 }
 
 func TestLedgerFormsShowErrorsBesideTheirFields(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		nurse := f.Login("nurse")
 		resp, doc := nurse.PostDoc("/ledger/lots", url.Values{"product": {""}, "ml_per_vial": {"10"}, "packs": {""}, "lot_number": {""}, "expiry": {""}})

@@ -17,7 +17,9 @@ import (
 )
 
 func TestLoginAndPatientList(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		b := f.Login("frontdesk")
 		resp, doc := b.Get("/patients")
@@ -41,7 +43,9 @@ func TestLoginAndPatientList(t *testing.T) {
 }
 
 func TestWrongPasswordIsRefusedAndAudited(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		b := f.Login("nurse")
 		resp, doc := b.PostDoc("/login", url.Values{"username": {"nurse"}, "password": {"wrong password!"}})
@@ -71,7 +75,9 @@ func TestWrongPasswordIsRefusedAndAudited(t *testing.T) {
 }
 
 func TestAccountLocksAfterRepeatedFailures(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		ctx := context.Background()
 		for range 5 {
@@ -92,7 +98,9 @@ func TestAccountLocksAfterRepeatedFailures(t *testing.T) {
 }
 
 func TestLoginIdleTimeout(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		b := f.Login("nurse")
 		f.Clock.Advance(14 * time.Minute)

@@ -173,6 +173,31 @@ func parsePages() (*pages, error) {
 		"contains": func(list any, item any) bool {
 			return strings.Contains(fmt.Sprint(list), fmt.Sprint(item))
 		},
+		"qty": qtyText,
+		// stamp is a clock time, with the day when it is not ref's day: a
+		// late entry written the next day says both days.
+		"stamp": func(loc *time.Location, t, ref time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			t, ref = t.In(loc), ref.In(loc)
+			if t.YearDay() != ref.YearDay() || t.Year() != ref.Year() {
+				return t.Format("Mon 2 Jan, 15:04")
+			}
+			return t.Format("15:04")
+		},
+		"sub": func(a, b time.Time) time.Duration { return a.Sub(b) },
+		// spoken says a duration as a nurse would: "95 min", "2 h 5 min".
+		"spoken": func(d time.Duration) string {
+			m := int(d.Round(time.Minute) / time.Minute)
+			switch {
+			case m < 120:
+				return fmt.Sprintf("%d min", m)
+			case m%60 == 0:
+				return fmt.Sprintf("%d h", m/60)
+			}
+			return fmt.Sprintf("%d h %d min", m/60, m%60)
+		},
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
@@ -194,6 +219,19 @@ func parsePages() (*pages, error) {
 		p.byName[strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
 	}
 	return p, nil
+}
+
+// qtyText shows an amount of controlled drug with its unit: millilitres
+// to the places of the protocol's volume rounding ("0.54 mL" for 0.01 mL),
+// devices whole ("1 device", "2 devices").
+func qtyText(places int, v float64, unit string) string {
+	if unit == "devices" {
+		if v == 1 {
+			return "1 device"
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64) + " devices"
+	}
+	return strconv.FormatFloat(v, 'f', places, 64) + " " + unit
 }
 
 // view is what every page template receives.
@@ -326,6 +364,8 @@ var notices = map[string]string{
 	"ready_for_discharge": "Ready for discharge.",
 	"discharged":          "Discharged.",
 	"rems":                "REMS form saved.",
+	"rems_incomplete":     "Reason recorded: the patient may be discharged, and the REMS form is listed as due with what is missing until it is completed and submitted.",
+	"wasted":              "Witnessed waste recorded in the ledger.",
 	// The controlled-substance ledger.
 	"ledger_received":      "Lot received into the ledger.",
 	"ledger_received_more": "Receipt recorded on this lot.",

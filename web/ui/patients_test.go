@@ -15,7 +15,9 @@ import (
 )
 
 func TestReadingPatientPageWritesOneAuditEntry(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		b := f.Login("nurse")
 		before := f.patientEntries(f.PatientA.ID)
@@ -44,7 +46,9 @@ func (f *fixture) patientEntries(patientID string) []audit.Entry {
 }
 
 func TestNewPatientFormShowsInlineErrors(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		b := f.Login("nurse")
 		resp, doc := b.PostDoc("/patients", url.Values{"legal_name": {"Test Person"}, "birth_date": {"2099-01-01"},
@@ -65,7 +69,9 @@ func TestNewPatientFormShowsInlineErrors(t *testing.T) {
 }
 
 func TestFrontDeskAmendFormKeepsClinicalFields(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		b := f.Login("frontdesk")
 		_, doc := b.Get("/patients/" + f.PatientA.ID + "/amend")

@@ -12,6 +12,7 @@ import (
 )
 
 func TestProtocolFormShowsErrorsInline(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t, store.SQLite)
 	f := newFixture(t, db)
 	b := f.Login("admin")

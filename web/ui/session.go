@@ -38,6 +38,7 @@ func (h *UI) orderSubmit(w http.ResponseWriter, r *http.Request, actor access.Ac
 			Site:            protocol.IMSite(f.Get("site")),
 			SpravatoMg:      intField(&p, f, "spravato_mg", "the Spravato dose"),
 			Reason:          f.Get("reason"),
+			OverrideReason:  f.Get("override_reason"),
 		}
 		if err := p.Err(); err != nil {
 			return app.VisitView{}, err
@@ -71,25 +72,55 @@ func (h *UI) startDosingSubmit(w http.ResponseWriter, r *http.Request, actor acc
 	})
 }
 
+// eventFrom reads the moment a form states: its time ("at", left empty for
+// now) and, for a time written down late, the reason.
+func eventFrom(p *ketaflow.Problems, f url.Values, what string, loc *time.Location) app.Event {
+	ev := app.Event{LateReason: f.Get("late_reason")}
+	if t := timeField(p, f, "at", what, loc); t != nil {
+		ev.At = *t
+	}
+	return ev
+}
+
 func (h *UI) administerSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	loc := h.clinicZone(r, actor)
 	return h.visitForm(w, r, actor, "first_dose", func(f url.Values) (app.VisitView, error) {
-		return h.app.Administer(r.Context(), actor, r.PathValue("id"), time.Time{})
+		var p ketaflow.Problems
+		ev := eventFrom(&p, f, "the time of the first dose", loc)
+		if err := p.Err(); err != nil {
+			return app.VisitView{}, err
+		}
+		return h.app.Administer(r.Context(), actor, r.PathValue("id"), ev)
 	})
 }
 
 func (h *UI) deviceSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	loc := h.clinicZone(r, actor)
 	return h.visitForm(w, r, actor, "device", func(f url.Values) (app.VisitView, error) {
 		n, err := strconv.Atoi(f.Get("n"))
 		if err != nil {
 			return app.VisitView{}, ketaflow.Invalid("n", "which device?")
 		}
-		return h.app.GiveDevice(r.Context(), actor, r.PathValue("id"), n, time.Time{})
+		var p ketaflow.Problems
+		ev := eventFrom(&p, f, "the time the device was used", loc)
+		if err := p.Err(); err != nil {
+			return app.VisitView{}, err
+		}
+		return h.app.GiveDevice(r.Context(), actor, r.PathValue("id"), n, ev)
 	})
 }
 
 func (h *UI) infusionSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	return h.visitForm(w, r, actor, "infusion", func(f url.Values) (app.VisitView, error) {
-		return h.app.InfusionAction(r.Context(), actor, r.PathValue("id"), f.Get("action"), f.Get("reason"))
+		var infused *float64
+		if v := strings.TrimSpace(f.Get("infused_ml")); v != "" {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return app.VisitView{}, ketaflow.Invalid("infused_ml", "the volume infused is a number of mL, as the pump shows it")
+			}
+			infused = &x
+		}
+		return h.app.InfusionAction(r.Context(), actor, r.PathValue("id"), f.Get("action"), f.Get("reason"), infused)
 	})
 }
 
@@ -98,7 +129,8 @@ func (h *UI) adverseSubmit(w http.ResponseWriter, r *http.Request, actor access.
 	return h.visitForm(w, r, actor, "events", func(f url.Values) (app.VisitView, error) {
 		var p ketaflow.Problems
 		e := session.AdverseEvent{Kind: session.AEKind(f.Get("kind")), Severity: session.Severity(f.Get("severity")),
-			Action: f.Get("action"), Note: f.Get("note"), Amends: f.Get("amends"), AmendReason: f.Get("amend_reason")}
+			Action: f.Get("action"), Note: f.Get("note"), Amends: f.Get("amends"), AmendReason: f.Get("amend_reason"),
+			LateReason: f.Get("late_reason")}
 		if t := timeField(&p, f, "at", "the time of the event", loc); t != nil {
 			e.At = *t
 		}
@@ -113,6 +145,15 @@ func (h *UI) adverseSubmit(w http.ResponseWriter, r *http.Request, actor access.
 func (h *UI) endSessionSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	return h.visitForm(w, r, actor, "rest", func(f url.Values) (app.VisitView, error) {
 		return h.app.EndSession(r.Context(), actor, r.PathValue("id"))
+	})
+}
+
+// wasteSubmit wastes, with a witness, what is left of the drug drawn for
+// the visit (the rest of an infusion stopped early, of an opened vial).
+func (h *UI) wasteSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "wasted", func(f url.Values) (app.VisitView, error) {
+		return h.app.WasteRemainder(r.Context(), actor, r.PathValue("id"),
+			app.Witness{Username: f.Get("witness_username"), Password: f.Get("witness_password")}, f.Get("reason"))
 	})
 }
 
@@ -221,6 +262,14 @@ func (h *UI) remsAssembleSubmit(w http.ResponseWriter, r *http.Request, actor ac
 	return h.visitForm(w, r, actor, "rems", func(f url.Values) (app.VisitView, error) {
 		_, v, err := h.app.AssembleREMSForm(r.Context(), actor, r.PathValue("id"))
 		return v, err
+	})
+}
+
+// remsIncompleteSubmit records a prescriber's reason why the REMS form
+// cannot be completed before the patient leaves.
+func (h *UI) remsIncompleteSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.visitForm(w, r, actor, "rems_incomplete", func(f url.Values) (app.VisitView, error) {
+		return h.app.RecordREMSIncomplete(r.Context(), actor, r.PathValue("id"), f.Get("reason"))
 	})
 }
 

@@ -159,7 +159,88 @@ type visitData struct {
 	Meds         []medRow
 	AEKinds      []session.AEKind
 	Severities   []session.Severity
+
+	// Witnesses are who may witness the reader's waste of what is left of
+	// the drug drawn for the visit; read only when that step is offered.
+	Witnesses []access.User
+	// LateMinutes is the protocol's late-entry limit: a time stated more
+	// than this before it is entered needs a reason.
+	LateMinutes int
+	// VolumePlaces is the decimals of the protocol's volume rounding, for
+	// the drug account (2: to the 0.01 mL).
+	VolumePlaces int
+	// errors are the refused form's field errors.
+	errors map[string]string
 }
+
+// Mine reports whether the refused form being shown again is the form
+// named (its hidden "form" field): forms that share field names (at,
+// late_reason, reason) show the error and the typed value only beside the
+// form that sent them.
+func (d visitData) Mine(form string) bool { return d.Form != nil && d.Form.Get("form") == form }
+
+// FieldErr is the error of a field of the named form, when that form was
+// the one refused.
+func (d visitData) FieldErr(form, field string) string {
+	if !d.Mine(form) {
+		return ""
+	}
+	return d.errors[field]
+}
+
+// Posted is what the named form sent for a field, when that form was the
+// one refused ("" otherwise).
+func (d visitData) Posted(form, field string) string {
+	if !d.Mine(form) {
+		return ""
+	}
+	return d.Form.Get(field)
+}
+
+// FirstDoseEvent is the recorded first administration, nil before it.
+func (d visitData) FirstDoseEvent() *session.Event {
+	if d.V.Session == nil {
+		return nil
+	}
+	for i, e := range d.V.Session.Events {
+		if e.Kind == session.EventFirstDose {
+			return &d.V.Session.Events[i]
+		}
+	}
+	return nil
+}
+
+// DeviceEvent is the recorded Spravato device n, nil until it is used.
+func (d visitData) DeviceEvent(n int) *session.Event {
+	if d.V.Session == nil {
+		return nil
+	}
+	for i, e := range d.V.Session.Events {
+		if e.Kind == session.EventDevice && e.N == n {
+			return &d.V.Session.Events[i]
+		}
+	}
+	return nil
+}
+
+// Leftover are the lots with drug drawn for the visit and not yet given or
+// wasted, for the words beside the waste form.
+func (d visitData) Leftover() []app.DrugAccount {
+	if d.V.Session == nil {
+		return nil
+	}
+	var out []app.DrugAccount
+	for _, a := range d.V.Session.Drug {
+		if a.Remaining > 0 {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Late lists every entry of the visit charted late, in the order of the
+// times they state.
+func (d visitData) Late() []lateEntry { return lateEntries(d.V) }
 
 // moveStep is a plain move of the visit the reader may make, with the
 // state it leads to (the form's "to") and whether it asks why.
@@ -229,7 +310,17 @@ func (h *UI) showVisit(w http.ResponseWriter, r *http.Request, actor access.Acto
 	}
 	d := visitData{V: view, Form: form, Musics: visits.Musics, NowInput: v.Now.In(v.Loc).Format("2006-01-02T15:04"),
 		Live:         view.Session != nil && slices.Contains(pastGate, view.Visit.State),
-		AldreteItems: discharge.AldreteItems, AEKinds: session.AEKinds, Severities: session.Severities}
+		AldreteItems: discharge.AldreteItems, AEKinds: session.AEKinds, Severities: session.Severities,
+		LateMinutes: view.Protocol.Rules.Session.LateEntryMinutes, VolumePlaces: volumePlaces(view), errors: v.Errors}
+	if _, ok := view.Action(app.ActWasteRemainder); ok {
+		var err error
+		if d.Witnesses, err = h.app.Witnesses(r.Context(), actor); err != nil {
+			return err
+		}
+	}
+	if form != nil {
+		form.Del("witness_password") // a password is never sent back
+	}
 	for _, to := range visits.Next(view.Visit.State) {
 		a, ok := view.Action(app.MoveAction(view.Visit.State, to))
 		if !ok {
@@ -340,6 +431,7 @@ func (h *UI) vitalsSubmit(w http.ResponseWriter, r *http.Request, actor access.A
 			Amends:          f.Get("amends"),
 			AmendReason:     f.Get("amend_reason"),
 			EnteredInError:  f.Get("entered_in_error") == "yes",
+			LateReason:      f.Get("late_reason"),
 		}
 		if t := timeField(&p, f, "taken_at", "the time taken", loc); t != nil {
 			rd.TakenAt = *t

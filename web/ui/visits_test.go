@@ -17,7 +17,9 @@ import (
 // patient's one-time questionnaire link.
 
 func TestOneTimeQuestionnaireLink(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		p := f.GatePatient("Link Patient", true)
 		id := f.BookVisit(p.ID)
@@ -92,7 +94,9 @@ func TestOneTimeQuestionnaireLink(t *testing.T) {
 }
 
 func TestCheckInPageListsTheGateAndDisablesClearWhileBlocked(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		id, _ := f.ReadyVisit(webtest.FactRide)
 		b := f.Login("nurse")
@@ -132,6 +136,7 @@ func TestCheckInPageListsTheGateAndDisablesClearWhileBlocked(t *testing.T) {
 }
 
 func TestRefusedVitalsFormSavesNothing(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t, store.SQLite)
 	f := newFixture(t, db)
 	p := f.SessionPatient("Half Saved", "")
@@ -161,7 +166,9 @@ var clinicalCheckIDs = []string{"questionnaires", "safety_alert", "blood_pressur
 // that the clinical checks are the nurse's and prescriber's, and nothing
 // that says a clinical check blocks: no check, no count, no alert.
 func TestFrontDeskAndAdminSeeNoClinicalCheck(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		id, _ := f.ReadyVisit(webtest.FactQuestionnaires)
 		f.AnswerTablet("frontdesk", id, []int{1, 1, 1, 1, 1, 1, 1, 1, 2}, webtest.CalmGAD7)
@@ -215,7 +222,9 @@ func TestFrontDeskAndAdminSeeNoClinicalCheck(t *testing.T) {
 // one transaction and one audit entry naming the patient (the refusal) and
 // does not read the visit a second time.
 func TestRefusedStepIsOneTransactionAndOneAuditEntry(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		id, patientID := f.ReadyVisit(webtest.FactRide)
 		b := f.Login("nurse")
@@ -254,7 +263,9 @@ func TestRefusedStepIsOneTransactionAndOneAuditEntry(t *testing.T) {
 // draws its form from the visit's step, and once the visit is past the gate
 // it says the questionnaires are closed instead.
 func TestTabletOffersTheQuestionnairesOnlyWhileTheStepIsOpen(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
 		f := newFixture(t, db)
 		p := f.GatePatient("Tablet Patient", true)
 		id := f.BookVisit(p.ID)
