@@ -36,6 +36,7 @@ const (
 	GroupGate        = "Pre-session gate"
 	GroupDose        = "Dose"
 	GroupSession     = "Session and monitoring"
+	GroupAlerts      = "Alerts and escalation"
 	GroupDischarge   = "Discharge"
 	GroupIntegration = "Integration and follow-up"
 	GroupSecurity    = "Staff logins"
@@ -43,7 +44,7 @@ const (
 
 // Groups returns the parameter groups in display order.
 func Groups() []string {
-	return []string{GroupFasting, GroupGate, GroupDose, GroupSession, GroupDischarge, GroupIntegration, GroupSecurity}
+	return []string{GroupFasting, GroupGate, GroupDose, GroupSession, GroupAlerts, GroupDischarge, GroupIntegration, GroupSecurity}
 }
 
 // Param describes one setting of the protocol, so that a generic admin form
@@ -299,6 +300,15 @@ func buildParams() []Param {
 		func(p *Protocol) *int { return &s(p).HRSustainedMinutes })
 	b.integer("session.spo2_below", "Alert on oxygen saturation below", "%", "common practice", 70, 100,
 		func(p *Protocol) *int { return &s(p).SpO2Below })
+
+	b.group = GroupAlerts
+	al := func(p *Protocol) *Alerts { return &p.Alerts }
+	b.integer("alerts.escalate_flag_minutes", "Escalate a flag (one high blood pressure) not acknowledged within", "minutes",
+		"common practice (time to repeat the reading)", 1, 120, func(p *Protocol) *int { return &al(p).EscalateFlagMinutes })
+	b.integer("alerts.escalate_urgent_minutes", "Escalate an urgent alert (heart rate, oxygen, PHQ-9 item 9) not acknowledged within", "minutes",
+		"common practice", 1, 60, func(p *Protocol) *int { return &al(p).EscalateUrgentMinutes })
+	b.integer("alerts.escalate_severe_minutes", "Escalate a severe alert (blood pressure above the limits) not acknowledged within", "minutes",
+		"common practice", 1, 60, func(p *Protocol) *int { return &al(p).EscalateSevereMinutes })
 
 	b.group = GroupDischarge
 	d := func(p *Protocol) *Discharge { return &p.Discharge }

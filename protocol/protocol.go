@@ -42,6 +42,8 @@ type Protocol struct {
 	// Session is the timeline from the first dose, the vitals schedule and
 	// the in-session alerts.
 	Session Session `json:"session"`
+	// Alerts is how long an alert may wait for someone to acknowledge it.
+	Alerts Alerts `json:"alerts"`
 	// Discharge is what must hold before the patient leaves.
 	Discharge Discharge `json:"discharge"`
 	// Integration is the follow-up after a session and the course targets.
@@ -446,6 +448,33 @@ func (s Session) HRHigh(bpm int) bool { return bpm > s.HRAbove }
 // SpO2Alert reports whether an oxygen saturation (%) raises an alert.
 func (s Session) SpO2Alert(percent int) bool { return percent < s.SpO2Below }
 
+// Alerts holds the times within which an alert must be acknowledged, per
+// severity, before it is escalated: its severity goes up a step and the
+// prescriber is called as well. Notices (vitals due, a device due) are not
+// escalated; the escalation of a severe alert keeps it severe and adds the
+// prescriber.
+type Alerts struct {
+	// EscalateFlagMinutes: minutes a flag (one reading above the sustained
+	// blood pressure limits) may wait for acknowledgement. 15 [practice: the
+	// time to repeat the reading and look again].
+	EscalateFlagMinutes int `json:"escalate_flag_minutes"`
+	// EscalateUrgentMinutes: minutes an urgent alert (heart rate, oxygen
+	// saturation, PHQ-9 item 9) may wait. 5 [practice].
+	EscalateUrgentMinutes int `json:"escalate_urgent_minutes"`
+	// EscalateSevereMinutes: minutes a severe alert (blood pressure
+	// sustained above 180/110 or above 200/120 once) may wait. 5 [practice].
+	EscalateSevereMinutes int `json:"escalate_severe_minutes"`
+}
+
+// EscalateFlag is EscalateFlagMinutes as a duration.
+func (a Alerts) EscalateFlag() time.Duration { return minutes(a.EscalateFlagMinutes) }
+
+// EscalateUrgent is EscalateUrgentMinutes as a duration.
+func (a Alerts) EscalateUrgent() time.Duration { return minutes(a.EscalateUrgentMinutes) }
+
+// EscalateSevere is EscalateSevereMinutes as a duration.
+func (a Alerts) EscalateSevere() time.Duration { return minutes(a.EscalateSevereMinutes) }
+
 // Discharge holds the criteria that must all hold before a patient leaves.
 type Discharge struct {
 	// MinMinutes: minutes from the first dose before discharge. IV 90, IM 90
@@ -620,6 +649,7 @@ func Default() Protocol {
 			HRSustainedMinutes:        5,
 			SpO2Below:                 92,
 		},
+		Alerts: Alerts{EscalateFlagMinutes: 15, EscalateUrgentMinutes: 5, EscalateSevereMinutes: 5},
 		Discharge: Discharge{
 			MinMinutes:      ByRoute[int]{IV: 90, IM: 90, Spravato: 120},
 			SystolicBelow:   160,
