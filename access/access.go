@@ -76,7 +76,9 @@ const (
 	QuestionnaireRead  Action = "questionnaire.read"  // see answers and scores
 	LinkCreate         Action = "questionnaire.link"
 	AlertRead          Action = "alert.read"
-	AlertAssess        Action = "alert.assess" // record a risk assessment on a safety alert
+	AlertAssess        Action = "alert.assess"      // record a risk assessment on a safety alert
+	AlertAcknowledge   Action = "alert.acknowledge" // take an in-session alert, with the action taken
+	AlertResolve       Action = "alert.resolve"     // close an alert with a reason
 	GateOverride       Action = "gate.override"
 	RouteAdvice        Action = "route.advice"
 
@@ -139,25 +141,29 @@ var matrix = map[Action][]Role{
 	LinkCreate:          {FrontDesk, Nurse, Prescriber},
 	AlertRead:           {Nurse, Prescriber, Therapist},
 	AlertAssess:         {Prescriber},
-	GateOverride:        {Prescriber},
-	RouteAdvice:         {Nurse, Prescriber},
-	DoseOrder:           {Prescriber},
-	DosePrepare:         {Nurse, Prescriber},
-	SessionRecord:       {Nurse, Prescriber},
-	DischargeRecord:     {Nurse, Prescriber},
-	REMSRead:            {Nurse, Prescriber},
-	REMSSubmit:          {Nurse, Prescriber},
-	ProtocolRead:        everyone,
-	ProtocolEdit:        {Admin},
-	ClinicEdit:          {Admin},
-	ChairList:           everyone,
-	UserList:            {Admin},
-	UserManage:          {Admin},
-	AuditRead:           {Admin},
-	TokenCreate:         everyone,
-	TokenRevoke:         everyone,
-	TokenList:           everyone,
-	PasswordChange:      everyone,
+	// The nurse at the chair and the prescriber act on alerts; the
+	// therapist reads them.
+	AlertAcknowledge: {Nurse, Prescriber},
+	AlertResolve:     {Nurse, Prescriber},
+	GateOverride:     {Prescriber},
+	RouteAdvice:      {Nurse, Prescriber},
+	DoseOrder:        {Prescriber},
+	DosePrepare:      {Nurse, Prescriber},
+	SessionRecord:    {Nurse, Prescriber},
+	DischargeRecord:  {Nurse, Prescriber},
+	REMSRead:         {Nurse, Prescriber},
+	REMSSubmit:       {Nurse, Prescriber},
+	ProtocolRead:     everyone,
+	ProtocolEdit:     {Admin},
+	ClinicEdit:       {Admin},
+	ChairList:        everyone,
+	UserList:         {Admin},
+	UserManage:       {Admin},
+	AuditRead:        {Admin},
+	TokenCreate:      everyone,
+	TokenRevoke:      everyone,
+	TokenList:        everyone,
+	PasswordChange:   everyone,
 	// Admins handle discrepancies [PRODUCT.md]: they see the ledger and
 	// may adjust it, with a nurse or prescriber as witness, but never
 	// handle the drug itself.

@@ -48,6 +48,8 @@ func TestMatrix(t *testing.T) {
 		LinkCreate:          {FrontDesk, Nurse, Prescriber},
 		AlertRead:           {Nurse, Prescriber, Therapist},
 		AlertAssess:         {Prescriber},
+		AlertAcknowledge:    {Nurse, Prescriber},
+		AlertResolve:        {Nurse, Prescriber},
 		GateOverride:        {Prescriber},
 		RouteAdvice:         {Nurse, Prescriber},
 		DoseOrder:           {Prescriber},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/alerts"
 	"github.com/ketaflow/ketaflow/dosing"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/protocol"
@@ -45,6 +46,8 @@ const (
 	ActAnswerQuestionnaire ActionName = "answer_questionnaires"
 	ActSendLink            ActionName = "send_link"
 	ActAssessAlert         ActionName = "assess_alert"
+	ActAcknowledgeAlert    ActionName = "acknowledge_alert"
+	ActResolveAlert        ActionName = "resolve_alert"
 
 	ActOrderDose      ActionName = "order_dose"
 	ActPrepareDose    ActionName = "prepare_dose"
@@ -104,6 +107,8 @@ var visitSteps = []step{
 	{ActAnswerQuestionnaire, "Answer on this tablet", access.QuestionnaireEnter, gateOpen, nil},
 	{ActSendLink, "Make a link for the patient's phone", access.LinkCreate, gateOpen, nil},
 	{ActAssessAlert, "Record the risk assessment", access.AlertAssess, hasOpenAlert, nil},
+	{ActAcknowledgeAlert, "Acknowledge an alert", access.AlertAcknowledge, alertTo(canAcknowledge), nil},
+	{ActResolveAlert, "Resolve an alert", access.AlertResolve, alertTo(canResolve), nil},
 	{ActOverride, "Override a block", access.GateOverride, overridable, nil},
 	{ActClear, "Clear for dosing", access.VisitMove, movable(visits.Cleared), checkClear},
 	{ActOrderDose, "Sign the dose order", access.DoseOrder, orderOpen, nil},
@@ -261,6 +266,10 @@ func notApplicable(st *visitState, actor access.Actor, s step) error {
 		return ketaflow.Errorf(ketaflow.EConflict, "no check of this visit's gate blocks with an override allowed")
 	case ActAssessAlert:
 		return ketaflow.Errorf(ketaflow.EConflict, "no safety alert of this visit waits for a risk assessment")
+	case ActAcknowledgeAlert:
+		return ketaflow.Errorf(ketaflow.EConflict, "no alert of this visit waits for acknowledgement")
+	case ActResolveAlert:
+		return ketaflow.Errorf(ketaflow.EConflict, "no alert of this visit is left to resolve")
 	case ActAssembleREMS:
 		if v.Route != protocol.Spravato {
 			return ketaflow.Errorf(ketaflow.EConflict, "the REMS form is for Spravato visits")
@@ -333,8 +342,32 @@ var notFinal = state(func(st *visitState) bool { return !st.visit.State.Final() 
 var gateOpen = state(func(st *visitState) bool { return gateLive(st.visit.State) }).any
 
 var hasOpenAlert = state(func(st *visitState) bool {
-	return slices.ContainsFunc(st.facts.Alerts, func(a store.Alert) bool { return a.Assessment == nil })
+	return slices.ContainsFunc(st.facts.Alerts, func(a store.AlertRow) bool {
+		return a.Kind == alerts.Item9 && a.StatusAt(st.now, st.proto.Rules.Alerts).Assessment == nil
+	})
 }).any
+
+// alertTo: one of the visit's alerts allows the step now (the rules of
+// package alerts: the service asks them of the alert named).
+func alertTo(ok func(alerts.Alert, alerts.Status) bool) func(*visitState, access.Actor) bool {
+	return state(func(st *visitState) bool {
+		return slices.ContainsFunc(st.facts.Alerts, func(a store.AlertRow) bool {
+			return ok(a.Alert, a.StatusAt(st.now, st.proto.Rules.Alerts))
+		})
+	}).any
+}
+
+// canAcknowledge: an open alert that is not acknowledged by a risk
+// assessment.
+func canAcknowledge(a alerts.Alert, s alerts.Status) bool {
+	return !a.Kind.RiskAssessment() && s.State == alerts.Open
+}
+
+// canResolve: an alert not resolved, past its risk assessment if it needs
+// one.
+func canResolve(a alerts.Alert, s alerts.Status) bool {
+	return s.State != alerts.ResolvedSt && (!a.Kind.RiskAssessment() || s.Assessment != nil)
+}
 
 var overridable = state(func(st *visitState) bool {
 	return gateLive(st.visit.State) && slices.ContainsFunc(st.gate.Checks, func(c intake.Check) bool { return c.Blocking() && c.Overridable })

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/alerts"
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/protocol"
@@ -73,8 +74,7 @@ func (a *App) saveResponses(tx *store.Tx, vc visitContext, answers map[string][]
 			return out, err
 		}
 		if r.SafetyAlert(vc.proto.Rules) {
-			if err := tx.InsertAlert(vc.clinic.ID, store.Alert{ID: ketaflow.NewID(), VisitID: vc.visit.ID,
-				PatientID: vc.patient.ID, ResponseID: resp.ID, Item9: r.Item9, RaisedAt: now}); err != nil {
+			if err := raiseItem9(tx, vc, r, resp.ID, now); err != nil {
 				return out, err
 			}
 			out.Alert = true
@@ -113,6 +113,9 @@ func (a *App) SubmitQuestionnaires(ctx context.Context, actor access.Actor, visi
 				return err
 			}
 			o.Detail = "questionnaires on the clinic tablet: " + summarize(out)
+			if out.Alert {
+				o.changed(st.clinic.ID, TopicAlerts, st.visit.ID)
+			}
 			return nil
 		})
 	if !Sees(actor.Role, PartScores) {
@@ -255,45 +258,15 @@ func (a *App) SubmitQuestionnaireLink(ctx context.Context, token, source string,
 		return a.appendAudit(tx, actor, op{Action: "questionnaire.link_submit", Category: access.CatQuestionnaire,
 			PatientID: vc.patient.ID, Detail: summarize(out)}, audit.OK)
 	})
+	if err == nil && out.Alert {
+		a.publish([]Event{{ClinicID: clinicID, Topic: TopicAlerts}})
+	}
 	if err != nil && clinicID != "" && ketaflow.IsCode(err, ketaflow.EInvalid) {
 		a.auditAlone(ctx, linkActor(clinicID, source), op{Action: "questionnaire.link_submit", Category: access.CatQuestionnaire,
 			PatientID: patientID, Detail: ketaflow.ErrorMessage(err)}, audit.Failed)
 	}
 	out.Results = nil // the patient sees no scores on the link page
 	return out, err
-}
-
-// Alerts lists the clinic's safety alerts, open ones only when openOnly.
-func (a *App) Alerts(ctx context.Context, actor access.Actor, openOnly bool) ([]SafetyAlert, error) {
-	c, err := a.Clinic(ctx, actor.ClinicID)
-	if err != nil {
-		return nil, err
-	}
-	var out []SafetyAlert
-	err = a.view(ctx, actor, op{Action: access.AlertRead, Category: access.CatQuestionnaire, Detail: "safety alerts"},
-		func(tx *store.Tx, o *op) error {
-			rows, err := tx.Alerts(actor.ClinicID, store.AlertQuery{OpenOnly: openOnly})
-			for _, r := range rows {
-				out = append(out, safetyAlert(r, c.Location()))
-			}
-			return err
-		})
-	return out, err
-}
-
-// OpenAlertCount is how many safety alerts wait for a risk assessment, for
-// the badge in the navigation. It reveals no patient, so it is not audited.
-func (a *App) OpenAlertCount(ctx context.Context, actor access.Actor) (int, error) {
-	if !access.Can(actor.Role, access.AlertRead) {
-		return 0, nil
-	}
-	var n int
-	err := a.DB.View(ctx, func(tx *store.Tx) error {
-		as, err := tx.Alerts(actor.ClinicID, store.AlertQuery{OpenOnly: true})
-		n = len(as)
-		return err
-	})
-	return n, err
 }
 
 // Risk levels of an assessment.
@@ -306,30 +279,20 @@ type Assessment struct {
 	Proceed bool   // whether dosing may go ahead today
 }
 
-// AssessAlert records a risk assessment on a safety alert. It lifts the
-// gate's block when the clinician decides dosing may go ahead; when they
-// decide it may not, the visit ends at the gate (not cleared) with the plan
-// as the reason.
-func (a *App) AssessAlert(ctx context.Context, actor access.Actor, alertID string, as Assessment) (SafetyAlert, VisitView, error) {
-	var out SafetyAlert
-	var view VisitView
-	err := a.do(ctx, actor, op{Action: access.AlertAssess, Category: access.CatQuestionnaire}, func(tx *store.Tx, o *op) error {
-		list, err := tx.Alerts(actor.ClinicID, store.AlertQuery{ID: alertID})
-		if err != nil {
-			return err
+// AssessAlert records a risk assessment on a PHQ-9 item 9 alert: the
+// alert's acknowledgement. It lifts the gate's block when the clinician
+// decides dosing may go ahead; when they decide it may not, the visit ends
+// at the gate (not cleared) with the plan as the reason.
+func (a *App) AssessAlert(ctx context.Context, actor access.Actor, alertID string, as Assessment) (AlertView, VisitView, error) {
+	return a.alertStepWrite(ctx, actor, access.AlertAssess, "", alertID, func(tx *store.Tx, st *visitState, al store.AlertRow, o *op) error {
+		if al.Kind != alerts.Item9 {
+			return ketaflow.Errorf(ketaflow.EConflict, "a risk assessment is for a PHQ-9 item 9 alert; acknowledge this alert with the action taken")
 		}
-		if len(list) == 0 {
-			return ketaflow.NotFound("safety alert")
+		now := a.Clock.Now()
+		if r := al.StatusAt(now, st.proto.Rules.Alerts).Resolved; r != nil {
+			return ketaflow.Errorf(ketaflow.EConflict, "this alert was resolved at %s: %s", r.At.In(st.clinic.Location()).Format("15:04"),
+				r.Action)
 		}
-		al := list[0]
-		o.PatientID = al.PatientID
-		before, err := a.loadState(tx, actor, al.VisitID, true)
-		if err != nil {
-			return err
-		}
-		vc := before.visitContext
-		// A refusal answers with the visit as it stood.
-		view = before.view(actor)
 		var p ketaflow.Problems
 		as.Risk = strings.ToLower(strings.TrimSpace(as.Risk))
 		as.Plan = strings.TrimSpace(as.Plan)
@@ -342,28 +305,18 @@ func (a *App) AssessAlert(ctx context.Context, actor access.Actor, alertID strin
 		if err := p.Err(); err != nil {
 			return err
 		}
-		now := a.Clock.Now()
-		rc := store.RiskCheck{Risk: as.Risk, Plan: as.Plan, Proceed: as.Proceed, By: actor.UserID, ByName: actor.Name, AssessedAt: now}
-		if err := tx.InsertAssessment(actor.ClinicID, al.ID, rc); err != nil {
+		proceed := as.Proceed
+		e := alerts.Event{Kind: alerts.Acknowledged, At: now, By: actor.UserID, ByName: actor.Name, Action: as.Plan, Risk: as.Risk,
+			Proceed: &proceed}
+		if err := tx.InsertAlertEvent(actor.ClinicID, al.ID, e, now); err != nil {
 			return err
 		}
-		if err := a.afterAssessment(tx, actor, vc, as, now); err != nil {
+		if err := a.afterAssessment(tx, actor, st.visitContext, as, now); err != nil {
 			return err
 		}
-		// The answer is the alert as it now stands on record.
-		if list, err = tx.Alerts(actor.ClinicID, store.AlertQuery{ID: alertID}); err != nil {
-			return err
-		}
-		out = safetyAlert(list[0], vc.clinic.Location())
-		after, err := a.loadState(tx, actor, vc.visit.ID, false)
-		if err != nil {
-			return err
-		}
-		view = after.view(actor)
 		o.Detail = fmt.Sprintf("risk assessment of alert %s: %s risk; proceed %t; %s", al.ID, as.Risk, as.Proceed, as.Plan)
 		return nil
 	})
-	return out, view, err
 }
 
 // afterAssessment moves the visit on after a risk assessment: the gate is

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/alerts"
 	"github.com/ketaflow/ketaflow/discharge"
 	"github.com/ketaflow/ketaflow/dosing"
 	"github.com/ketaflow/ketaflow/intake"
@@ -226,7 +227,7 @@ func TestOtherViewsByRole(t *testing.T) {
 				return "demographics", err
 			},
 			"alerts": func(actor access.Actor) (string, error) {
-				as, err := f.a.Alerts(ctx, actor, true)
+				as, err := f.a.Alerts(ctx, actor, AlertFilter{State: alerts.Open})
 				if len(as) == 1 && as[0].Item9 == 2 {
 					return "item 9", err
 				}

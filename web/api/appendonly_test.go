@@ -21,7 +21,7 @@ var appendOnlyTables = []string{
 	"dose_orders", "preparations", "preparation_checks", "session_events", "adverse_events", "aldrete_scores",
 	"rems_forms", "rems_submissions", "vital_signs", "visit_facts", "gate_overrides", "questionnaire_responses",
 	"ledger_entries", "audit_log", "patient_versions", "weights", "protocol_versions", "visit_transitions",
-	"safety_alerts", "risk_assessments",
+	"alerts", "alert_events",
 }
 
 // sqlDriver is the database/sql driver of a dialect (both registered by

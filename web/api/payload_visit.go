@@ -296,46 +296,6 @@ type apiSubmitted struct {
 	ResultsHidden   bool        `json:"results_hidden"`
 }
 
-// apiRiskAssessment is a clinician's assessment of a safety alert.
-type apiRiskAssessment struct {
-	Risk       string    `json:"risk"`
-	Plan       string    `json:"plan"`
-	Proceed    bool      `json:"proceed"`
-	By         string    `json:"by"`
-	ByName     string    `json:"by_name"`
-	AssessedAt time.Time `json:"assessed_at"`
-}
-
-// apiAlert is a PHQ-9 item 9 safety alert with its latest assessment.
-type apiAlert struct {
-	ID          string             `json:"id"`
-	VisitID     string             `json:"visit_id"`
-	PatientID   string             `json:"patient_id"`
-	PatientName string             `json:"patient_name"`
-	ResponseID  string             `json:"response_id"`
-	Item9       int                `json:"item9"`
-	RaisedAt    time.Time          `json:"raised_at"`
-	Assessment  *apiRiskAssessment `json:"assessment,omitempty"`
-}
-
-func toAPIAlert(a app.SafetyAlert) apiAlert {
-	out := apiAlert{ID: a.ID, VisitID: a.VisitID, PatientID: a.PatientID, PatientName: a.PatientName, ResponseID: a.ResponseID,
-		Item9: a.Item9, RaisedAt: utcTime(a.RaisedAt)}
-	if r := a.Assessment; r != nil {
-		out.Assessment = &apiRiskAssessment{Risk: r.Risk, Plan: r.Plan, Proceed: r.Proceed, By: r.By, ByName: r.ByName,
-			AssessedAt: utcTime(r.AssessedAt)}
-	}
-	return out
-}
-
-func toAPIAlerts(list []app.SafetyAlert) []apiAlert {
-	out := make([]apiAlert, len(list))
-	for i, a := range list {
-		out[i] = toAPIAlert(a)
-	}
-	return out
-}
-
 // apiAssessment is the body of POST /api/v1/alerts/{id}/assessments.
 type apiAssessment struct {
 	Risk string `json:"risk"`

@@ -35,6 +35,7 @@ type writeWorld struct {
 	db *store.DB
 
 	chair, user, token, patient, lot, iv, alert, spravato string
+	sessionAlerts                                         string    // an IV visit whose readings raise alerts
 	first                                                 time.Time // the IV's first dose
 	sprayFirst                                            time.Time // the Spravato visit's first device
 }
@@ -554,6 +555,48 @@ func writeCases() []writeCase {
 			},
 			func(w *writeWorld, a any) {
 				w.same("alert", a, byID(at(w.get("prescriber", "/api/v1/alerts"), "alerts"), w.alert))
+			}},
+
+		// In-session alerts: a sustained blood pressure acknowledged by the
+		// nurse, a low oxygen saturation resolved with a reason.
+		{"POST /api/v1/alerts/{id}/acknowledgement", "nurse", http.StatusCreated,
+			"the alert = its entry in GET /alerts?visit_id, acknowledged by the nurse",
+			func(w *writeWorld) writeRequest {
+				j := w.f.ivInSession("Alert Writes")
+				w.sessionAlerts = j.id
+				for _, m := range []int{1, 6} {
+					j.at(m)
+					w.f.recordBP(j.id, 188, 112)
+				}
+				w.alert = ""
+				for _, al := range at(w.get("nurse", "/api/v1/alerts?state=open&visit_id="+w.sessionAlerts), "alerts").([]any) {
+					if at(al, "kind") == "bp_sustained" {
+						w.alert = str(at(al, "id"))
+					}
+				}
+				return writeRequest{"/api/v1/alerts/" + w.alert + "/acknowledgement", map[string]any{
+					"action": "repeated after 5 minutes' rest; prescriber told"}}
+			},
+			func(w *writeWorld, a any) {
+				w.same("alert", a, byID(at(w.get("nurse", "/api/v1/alerts?visit_id="+w.sessionAlerts), "alerts"), w.alert))
+				if at(a, "state") != "acknowledged" || at(a, "acknowledged", "by_name") != "Test nurse" {
+					w.t.Errorf("acknowledged alert %v", a)
+				}
+			}},
+		{"POST /api/v1/alerts/{id}/resolution", "nurse", http.StatusCreated, "the alert = its entry in GET /alerts?state=resolved",
+			func(w *writeWorld) writeRequest {
+				w.f.Clock.Advance(time.Minute)
+				w.f.must(http.StatusCreated, "nurse", "POST", "/api/v1/visits/"+w.sessionAlerts+"/vitals", map[string]any{"spo2": 89}, nil)
+				for _, al := range at(w.get("nurse", "/api/v1/alerts?state=open&visit_id="+w.sessionAlerts), "alerts").([]any) {
+					if at(al, "kind") == "spo2" {
+						w.alert = str(at(al, "id"))
+					}
+				}
+				return writeRequest{"/api/v1/alerts/" + w.alert + "/resolution", map[string]any{
+					"reason": "the probe had slipped; 98% with it refitted"}}
+			},
+			func(w *writeWorld, a any) {
+				w.same("alert", a, byID(at(w.get("nurse", "/api/v1/alerts?state=resolved"), "alerts"), w.alert))
 			}},
 
 		// A Spravato visit from its second device to the REMS submission.

@@ -60,6 +60,8 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("GET", "/rems", h.remsListPage),
 		login("GET", "/alerts", h.alertsPage),
 		login("POST", "/alerts/{id}/assess", h.assessSubmit),
+		login("POST", "/alerts/{id}/acknowledge", h.acknowledgeSubmit),
+		login("POST", "/alerts/{id}/resolve", h.resolveSubmit),
 		login("GET", "/ledger", h.ledgerPage),
 		login("POST", "/ledger/lots", h.receiveLotSubmit),
 		login("GET", "/ledger/lots/{id}", h.lotPage),

@@ -211,8 +211,8 @@ type view struct {
 	// Kiosk hides the staff navigation: the page is in the patient's hands
 	// (the clinic tablet).
 	Kiosk bool
-	// OpenAlerts counts safety alerts waiting for a risk assessment, for
-	// the navigation of roles that answer them.
+	// OpenAlerts counts the open alerts addressed to the reader's role,
+	// for the navigation.
 	OpenAlerts int
 }
 
@@ -311,6 +311,8 @@ var notices = map[string]string{
 	"comfort":             "Comfort preferences saved.",
 	"gate":                "Override recorded; the gate was checked again.",
 	"assessed":            "Risk assessment recorded.",
+	"acknowledged":        "Alert acknowledged, with the action taken.",
+	"resolved":            "Alert resolved.",
 	"ordered":             "Order signed.",
 	"prepared":            "Preparation recorded and drawn from the ledger. A second nurse or prescriber must verify it.",
 	"verified":            "Dose verified by a second user.",
