@@ -62,6 +62,7 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("POST", "/alerts/{id}/assess", h.assessSubmit),
 		login("POST", "/alerts/{id}/acknowledge", h.acknowledgeSubmit),
 		login("POST", "/alerts/{id}/resolve", h.resolveSubmit),
+		login("GET", "/events", h.events),
 		login("GET", "/ledger", h.ledgerPage),
 		login("POST", "/ledger/lots", h.receiveLotSubmit),
 		login("GET", "/ledger/lots/{id}", h.lotPage),

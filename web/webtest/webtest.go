@@ -54,6 +54,10 @@ func NewServer(t testing.TB, a *app.App) *httptest.Server {
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
+	// First (cleanups run last in, first out): the live pages' event
+	// streams end, as they do when ketaflow serve stops, so that Close
+	// does not wait for them.
+	t.Cleanup(a.Events.Close)
 	return srv
 }
 
