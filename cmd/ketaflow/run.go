@@ -245,6 +245,10 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// The live pages' streams end when the server stops, so that the
+	// requests in flight can finish.
+	hs.RegisterOnShutdown(a.Events.Close)
+	go escalationClock(ctx, a, log)
 	fmt.Fprintf(c.stdout, "ketaflow listening on %s://%s (database: %s)\n", scheme, displayAddr(ln.Addr()), a.DB.Location)
 	errc := make(chan error, 1)
 	go func() {
@@ -269,6 +273,32 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// escalationEvery is how often the server looks for alerts whose time to
+// be acknowledged has passed.
+const escalationEvery = 10 * time.Second
+
+// escalationClock records the escalations that come due while nobody reads
+// the alerts, so that they reach the prescriber's screen and the
+// navigation count within seconds (reads record the ones they notice
+// themselves). The ticker only wakes it; the time that counts is the
+// app's clock.
+func escalationClock(ctx context.Context, a *app.App, log *slog.Logger) {
+	t := time.NewTicker(escalationEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.RecordEscalations(ctx); err != nil {
+				log.Error("record alert escalations", "err", err)
+			} else if n > 0 {
+				log.Info("alert escalations recorded", "count", n)
+			}
+		}
+	}
 }
 
 // displayAddr turns ":8080" or "[::]:8080" into "localhost:8080", which a
