@@ -79,7 +79,7 @@ func (s Severity) Label() string {
 func (s Severity) Icon() string {
 	switch s {
 	case Notice:
-		return "ⓘ"
+		return "ℹ"
 	case Flag:
 		return "⚑"
 	case Urgent:

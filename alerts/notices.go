@@ -27,13 +27,20 @@ type Note struct {
 func Notices(schedule []session.DueStatus, next *session.NextDevice) []Note {
 	var out []Note
 	for _, d := range schedule {
+		check := fmt.Sprintf("the %d min vitals check", int(d.After.Minutes()))
+		switch d.Kind {
+		case session.Extra:
+			check += " (blood pressure peak; REMS form)"
+		case session.BeforeDischarge:
+			check = fmt.Sprintf("the vitals check before discharge (%d min)", int(d.After.Minutes()))
+		}
 		switch d.State {
 		case session.DueNow:
 			out = append(out, Note{Kind: VitalsDue, Severity: Notice, Title: VitalsDue.Title(), At: d.Opens,
-				Message: fmt.Sprintf("the %s vitals check is due at %s", d.Label, d.At.Format("15:04"))})
+				Message: fmt.Sprintf("%s is due at %s", check, d.At.Format("15:04"))})
 		case session.Overdue:
 			out = append(out, Note{Kind: VitalsOverdue, Severity: Notice, Title: VitalsOverdue.Title(), At: d.OverdueAt,
-				Message: fmt.Sprintf("the %s vitals check was due at %s", d.Label, d.At.Format("15:04"))})
+				Message: fmt.Sprintf("%s was due at %s", check, d.At.Format("15:04"))})
 		}
 	}
 	if next != nil && next.Ready {

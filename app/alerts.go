@@ -353,14 +353,32 @@ type AlertFilter struct {
 // read (so the record has them even if nobody else looked), in the
 // transaction of the read's audit entry.
 func (a *App) Alerts(ctx context.Context, actor access.Actor, f AlertFilter) ([]AlertView, error) {
+	b, err := a.alertBoard(ctx, actor, f, false)
+	return b.Alerts, err
+}
+
+// AlertBoard is the Alerts page: the alerts, and what is due now at the
+// clinic's running sessions.
+type AlertBoard struct {
+	Alerts  []AlertView
+	Notices []AlertView
+}
+
+// AlertsAndNotices reads the alerts as Alerts does and the notices as
+// Notices does, in one audited read.
+func (a *App) AlertsAndNotices(ctx context.Context, actor access.Actor, f AlertFilter) (AlertBoard, error) {
+	return a.alertBoard(ctx, actor, f, true)
+}
+
+func (a *App) alertBoard(ctx context.Context, actor access.Actor, f AlertFilter, notices bool) (AlertBoard, error) {
+	var out AlertBoard
 	if f.State != "" && !slices.Contains([]alerts.State{alerts.Open, alerts.AcknowledgedSt, alerts.ResolvedSt}, f.State) {
-		return nil, ketaflow.Invalid("state", "state must be open, acknowledged or resolved")
+		return out, ketaflow.Invalid("state", "state must be open, acknowledged or resolved")
 	}
 	c, err := a.Clinic(ctx, actor.ClinicID)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	var out []AlertView
 	err = a.view(ctx, actor, op{Action: access.AlertRead, Category: access.CatClinical, Detail: "alerts"}, func(tx *store.Tx, o *op) error {
 		q := store.AlertQuery{VisitID: f.VisitID, Unresolved: f.State != alerts.ResolvedSt, Open: f.State == alerts.Open}
 		rows, err := tx.Alerts(actor.ClinicID, q)
@@ -390,10 +408,16 @@ func (a *App) Alerts(ctx context.Context, actor access.Actor, f AlertFilter) ([]
 			}
 			v := alertView(r, now, p, inf, c.Location(), actor.Role)
 			if f.State == "" || v.State == f.State {
-				out = append(out, v)
+				out.Alerts = append(out.Alerts, v)
 			}
 		}
-		sortAlerts(out)
+		sortAlerts(out.Alerts)
+		if notices {
+			if out.Notices, err = a.notices(tx, actor, c); err != nil {
+				return err
+			}
+			o.Detail = "alerts and notices"
+		}
 		es, err := dueEscalations(rows, now, func(r store.AlertRow) (protocol.Protocol, error) { return ps.of(r.ClinicID, r.ProtocolVersion) })
 		o.record = a.recordEscalations(es)
 		if f.VisitID != "" && len(rows) > 0 {
@@ -538,23 +562,30 @@ func (a *App) Notices(ctx context.Context, actor access.Actor) ([]AlertView, err
 	}
 	var out []AlertView
 	err = a.view(ctx, actor, op{Action: access.AlertRead, Category: access.CatClinical, Detail: "notices"}, func(tx *store.Tx, o *op) error {
-		now := a.Clock.Now().In(c.Location())
-		day := c.Today(now).Time(c.Location())
-		rows, err := tx.Visits(actor.ClinicID, store.VisitQuery{From: day, To: day.AddDate(0, 0, 1),
-			States: []visits.State{visits.InSession, visits.Recovering, visits.ReadyForDischarge}})
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			st, err := a.loadState(tx, actor, r.ID, false)
-			if err != nil {
-				return err
-			}
-			out = append(out, st.notices()...)
-		}
-		return nil
+		out, err = a.notices(tx, actor, c)
+		return err
 	})
 	return out, err
+}
+
+// notices are what is due now at the clinic's running sessions of today.
+func (a *App) notices(tx *store.Tx, actor access.Actor, c ketaflow.Clinic) ([]AlertView, error) {
+	now := a.Clock.Now().In(c.Location())
+	day := c.Today(now).Time(c.Location())
+	rows, err := tx.Visits(actor.ClinicID, store.VisitQuery{From: day, To: day.AddDate(0, 0, 1),
+		States: []visits.State{visits.InSession, visits.Recovering, visits.ReadyForDischarge}})
+	if err != nil {
+		return nil, err
+	}
+	var out []AlertView
+	for _, r := range rows {
+		st, err := a.loadState(tx, actor, r.ID, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st.notices()...)
+	}
+	return out, nil
 }
 
 // systemActor is ketaflow itself in the audit log, recording what time

@@ -29,21 +29,16 @@ func (h *UI) alertsPage(w http.ResponseWriter, r *http.Request, actor access.Act
 
 func (h *UI) renderAlerts(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values, formFor string) error {
 	state := alerts.State(r.URL.Query().Get("state"))
-	list, err := h.app.Alerts(r.Context(), actor, app.AlertFilter{State: state})
+	// One audited read: the alerts, and what is due now.
+	b, err := h.app.AlertsAndNotices(r.Context(), actor, app.AlertFilter{State: state})
 	if err != nil {
 		return err
-	}
-	var notices []app.AlertView
-	if state == "" {
-		if notices, err = h.app.Notices(r.Context(), actor); err != nil {
-			return err
-		}
 	}
 	v := h.newView(r, actor, "Alerts", "alerts")
 	if formErr != nil {
 		v.withError(formErr)
 	}
-	v.Data = alertsData{Alerts: list, Notices: notices, State: string(state), Form: form, FormFor: formFor}
+	v.Data = alertsData{Alerts: b.Alerts, Notices: b.Notices, State: string(state), Form: form, FormFor: formFor}
 	return h.render(w, status, "alerts", v)
 }
 

@@ -63,7 +63,12 @@ func TestAlertsPageSaysSeverityInWordsAndTakesTheSteps(t *testing.T) {
 		f.at(first, 6)
 		vitalsForm(t, nurse, id, "systolic", "188", "diastolic", "114", "spo2", "89")
 
+		rx.Get("/alerts") // the login's idle clock is written at most once a minute: now
+		writes := db.Stats().Writes
 		_, doc := rx.Get("/alerts")
+		if n := db.Stats().Writes - writes; n != 1 {
+			t.Errorf("the Alerts page wrote %d transactions, want 1 (its audit entry)", n)
+		}
 		cards := doc.Find("#alert-list article.alert-card")
 		if cards.Length() != 2 {
 			t.Fatalf("%d alert cards, want 2: %s", cards.Length(), doc.Find("#alert-list").Text())
