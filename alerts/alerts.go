@@ -389,6 +389,29 @@ func (a Alert) Acknowledge(by, byName, action string, now time.Time, p protocol.
 	return out, nil
 }
 
+// Assess is the prescriber's risk assessment of a PHQ-9 item 9 alert: its
+// acknowledgement, with the risk and the plan as the action taken. It
+// answers the alert, which is then resolved with it, when dosing may go
+// ahead or when it ends the visit at its gate; a "do not dose" on a visit
+// not checked in yet (booked) leaves it acknowledged, the gate blocking,
+// for another assessment when the patient comes.
+func (a Alert) Assess(by, byName, risk, plan string, proceed, booked bool, now time.Time, p protocol.Alerts) ([]Event, error) {
+	if !a.Kind.RiskAssessment() {
+		return nil, ketaflow.Errorf(ketaflow.EConflict, "a risk assessment is for a PHQ-9 item 9 alert; acknowledge this alert with the action taken")
+	}
+	if err := a.StatusAt(now, p).closed(); err != nil {
+		return nil, err
+	}
+	out := []Event{{Kind: Acknowledged, At: now, By: by, ByName: byName, Action: plan, Risk: risk, Proceed: &proceed}}
+	switch {
+	case proceed:
+		out = append(out, Event{Kind: Resolved, At: now, By: by, ByName: byName, Action: "answered by the risk assessment: dosing may go ahead"})
+	case !booked:
+		out = append(out, Event{Kind: Resolved, At: now, By: by, ByName: byName, Action: "answered by the risk assessment: no dosing today"})
+	}
+	return out, nil
+}
+
 // Resolve is a clinician closing an alert with a reason. A PHQ-9 item 9
 // alert needs its risk assessment first: closing it must not stand in for
 // the assessment the gate waits for.

@@ -425,3 +425,36 @@ func TestNoticesFromTheScheduleAndDevices(t *testing.T) {
 		t.Errorf("overdue check, device not due: %+v", n)
 	}
 }
+
+func TestRiskAssessmentAcknowledgesAndAnswersItem9(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		proceed bool
+		booked  bool
+		kinds   []EventKind
+	}{
+		{"dosing_may_go_ahead_resolves_it", true, false, []EventKind{Acknowledged, Resolved}},
+		{"do_not_dose_at_the_gate_resolves_it_the_visit_ends", false, false, []EventKind{Acknowledged, Resolved}},
+		{"do_not_dose_before_check_in_stays_acknowledged", false, true, []EventKind{Acknowledged}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			evs, err := raised(Item9, 0).Assess("p1", "Dr Pat", "low", "safety plan reviewed", tt.proceed, tt.booked, at(2), rules.Alerts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []EventKind
+			for _, e := range evs {
+				got = append(got, e.Kind)
+			}
+			if !slices.Equal(got, tt.kinds) || evs[0].Risk != "low" || *evs[0].Proceed != tt.proceed {
+				t.Errorf("events %+v, want %v", evs, tt.kinds)
+			}
+		})
+	}
+	if _, err := raised(BPSevere, 0).Assess("p1", "Dr Pat", "low", "plan", true, false, at(2), rules.Alerts); !ketaflow.IsCode(err, ketaflow.EConflict) {
+		t.Errorf("a risk assessment of a blood pressure alert: %v", err)
+	}
+}

@@ -22,7 +22,8 @@ import (
 // on another, written as that release wrote them (safety_alerts,
 // risk_assessments). After migration 7 the open one still blocks the gate
 // and is listed open for the prescriber, under the same id; the assessed
-// one shows who assessed it and lets dosing go ahead.
+// one shows who assessed it, lets dosing go ahead, and is resolved (its
+// assessment answered it).
 func TestItem9AlertsOfAnOldDatabaseCarryOver(t *testing.T) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
@@ -117,7 +118,7 @@ func TestItem9AlertsOfAnOldDatabaseCarryOver(t *testing.T) {
 			if c, _ := v.Gate.Check(intake.CheckSafetyAlert); c.Blocking() || v.SafetyAlert != intake.AlertAssessed {
 				t.Errorf("the assessed alert's gate: %+v, %s", c, v.SafetyAlert)
 			}
-			if len(v.Alerts) != 1 || v.Alerts[0].State != alerts.AcknowledgedSt || v.Alerts[0].Assessment == nil ||
+			if len(v.Alerts) != 1 || v.Alerts[0].State != alerts.ResolvedSt || v.Alerts[0].Assessment == nil ||
 				v.Alerts[0].Assessment.ByName != "Dr Old" || !v.Alerts[0].Assessment.Proceed || v.Alerts[0].Escalated {
 				t.Errorf("the assessed alert: %+v", v.Alerts)
 			}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
-	"github.com/ketaflow/ketaflow/alerts"
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/protocol"
@@ -230,13 +229,13 @@ func (a *App) QuestionnaireLink(ctx context.Context, token, source string) (Link
 // The link then stops working. Both questionnaires must be complete.
 func (a *App) SubmitQuestionnaireLink(ctx context.Context, token, source string, answers map[string][]int) (Submitted, error) {
 	var out Submitted
-	var clinicID, patientID string
+	var clinicID, patientID, visitID string
 	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
 		l, vc, err := a.openLink(tx, token)
 		if err != nil {
 			return err
 		}
-		clinicID, patientID = l.ClinicID, vc.patient.ID
+		clinicID, patientID, visitID = l.ClinicID, vc.patient.ID, vc.visit.ID
 		if _, err := tx.LockVisit(l.ClinicID, l.VisitID); err != nil {
 			return err
 		}
@@ -259,7 +258,7 @@ func (a *App) SubmitQuestionnaireLink(ctx context.Context, token, source string,
 			PatientID: vc.patient.ID, Detail: summarize(out)}, audit.OK)
 	})
 	if err == nil && out.Alert {
-		a.publish([]Event{{ClinicID: clinicID, Topic: TopicAlerts}})
+		a.publish([]Event{{ClinicID: clinicID, Topic: TopicAlerts, VisitID: visitID}})
 	}
 	if err != nil && clinicID != "" && ketaflow.IsCode(err, ketaflow.EInvalid) {
 		a.auditAlone(ctx, linkActor(clinicID, source), op{Action: "questionnaire.link_submit", Category: access.CatQuestionnaire,
@@ -285,14 +284,7 @@ type Assessment struct {
 // at the gate (not cleared) with the plan as the reason.
 func (a *App) AssessAlert(ctx context.Context, actor access.Actor, alertID string, as Assessment) (AlertView, VisitView, error) {
 	return a.alertStepWrite(ctx, actor, access.AlertAssess, "", alertID, func(tx *store.Tx, st *visitState, al store.AlertRow, o *op) error {
-		if al.Kind != alerts.Item9 {
-			return ketaflow.Errorf(ketaflow.EConflict, "a risk assessment is for a PHQ-9 item 9 alert; acknowledge this alert with the action taken")
-		}
 		now := a.Clock.Now()
-		if r := al.StatusAt(now, st.proto.Rules.Alerts).Resolved; r != nil {
-			return ketaflow.Errorf(ketaflow.EConflict, "this alert was resolved at %s: %s", r.At.In(st.clinic.Location()).Format("15:04"),
-				r.Action)
-		}
 		var p ketaflow.Problems
 		as.Risk = strings.ToLower(strings.TrimSpace(as.Risk))
 		as.Plan = strings.TrimSpace(as.Plan)
@@ -305,11 +297,15 @@ func (a *App) AssessAlert(ctx context.Context, actor access.Actor, alertID strin
 		if err := p.Err(); err != nil {
 			return err
 		}
-		proceed := as.Proceed
-		e := alerts.Event{Kind: alerts.Acknowledged, At: now, By: actor.UserID, ByName: actor.Name, Action: as.Plan, Risk: as.Risk,
-			Proceed: &proceed}
-		if err := tx.InsertAlertEvent(actor.ClinicID, al.ID, e, now); err != nil {
+		evs, err := al.Assess(actor.UserID, actor.Name, as.Risk, as.Plan, as.Proceed, st.visit.State == visits.Booked, now,
+			st.proto.Rules.Alerts)
+		if err != nil {
 			return err
+		}
+		for _, e := range evs {
+			if err := tx.InsertAlertEvent(actor.ClinicID, al.ID, e, now); err != nil {
+				return err
+			}
 		}
 		if err := a.afterAssessment(tx, actor, st.visitContext, as, now); err != nil {
 			return err

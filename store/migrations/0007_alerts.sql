@@ -56,6 +56,17 @@ FROM safety_alerts;
 INSERT INTO alert_events (id, clinic_id, alert_id, kind, at, recorded_at, by_user, action, risk, proceed, severity, addressed_to)
 SELECT id, clinic_id, alert_id, 'acknowledged', assessed_at, assessed_at, assessed_by, plan, risk, proceed, '', ''
 FROM risk_assessments;
+-- An alert whose latest assessment let dosing go ahead, or whose visit has
+-- left its gate, was answered by it: resolved then, as the app does now.
+-- The event takes the alert's id, which no other event has.
+INSERT INTO alert_events (id, clinic_id, alert_id, kind, at, recorded_at, by_user, action, risk, proceed, severity, addressed_to)
+SELECT s.id, s.clinic_id, s.id, 'resolved', r.assessed_at, r.assessed_at, r.assessed_by,
+    CASE WHEN r.proceed THEN 'answered by the risk assessment: dosing may go ahead'
+        ELSE 'answered by the risk assessment: no dosing today' END, '', NULL, '', ''
+FROM safety_alerts s JOIN risk_assessments r ON r.alert_id = s.id JOIN visits v ON v.id = s.visit_id
+WHERE NOT EXISTS (SELECT 1 FROM risk_assessments r2 WHERE r2.alert_id = s.id
+        AND (r2.assessed_at > r.assessed_at OR (r2.assessed_at = r.assessed_at AND r2.id > r.id)))
+    AND (r.proceed OR v.state NOT IN ('booked', 'checked_in', 'cleared'));
 
 -- +postgres
 CREATE TRIGGER alerts_append_only BEFORE UPDATE OR DELETE ON alerts

@@ -329,8 +329,8 @@ func TestSevereAlertThatClearsWaitsForSomeone(t *testing.T) {
 
 // TestItem9AlertIsOneOfTheAlerts: the PHQ-9 item 9 alert lives the same
 // life: urgent, for the prescriber, in words; its acknowledgement is the
-// risk assessment (a plain acknowledgement is refused), and it cannot be
-// resolved before it.
+// risk assessment (a plain acknowledgement is refused), which answers it
+// when dosing may go ahead; it cannot be resolved before it.
 func TestItem9AlertIsOneOfTheAlerts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
@@ -348,16 +348,31 @@ func TestItem9AlertIsOneOfTheAlerts(t *testing.T) {
 			map[string]any{"action": "talked with the patient"}, "risk assessment")
 		f.refused(http.StatusUnprocessableEntity, "blocked", "prescriber", "POST", "/api/v1/alerts/"+a.ID+"/resolution",
 			map[string]any{"reason": "the patient went home"}, "risk assessment first")
+		var as alertJSON
 		f.must(http.StatusCreated, "prescriber", "POST", "/api/v1/alerts/"+a.ID+"/assessments", map[string]any{"risk": "low",
-			"plan": "Passive thoughts only, no plan or intent; safety plan reviewed", "proceed": true}, nil)
-		if got := f.alertOf("nurse", id, "acknowledged", "phq9_item9"); got.Acknowledged == nil || got.Acknowledged.ByName != "Test prescriber" {
-			t.Errorf("assessed alert: %+v", got)
+			"plan": "Passive thoughts only, no plan or intent; safety plan reviewed", "proceed": true}, &as)
+		if as.State != "resolved" || as.Acknowledged == nil || as.Acknowledged.ByName != "Test prescriber" ||
+			!strings.Contains(as.Resolved.Text, "dosing may go ahead") {
+			t.Errorf("assessed alert: %+v", as)
 		}
-		var res alertJSON
-		f.must(http.StatusCreated, "prescriber", "POST", "/api/v1/alerts/"+a.ID+"/resolution",
-			map[string]any{"reason": "discussed again at the end of the visit"}, &res)
-		if res.State != "resolved" {
-			t.Errorf("resolved: %+v", res)
+		f.refused(http.StatusConflict, "conflict", "prescriber", "POST", "/api/v1/alerts/"+a.ID+"/resolution",
+			map[string]any{"reason": "discussed again at the end of the visit"}, "resolved")
+
+		// "Do not dose" the night before: acknowledged, still blocking,
+		// and a clinician may close it with a reason.
+		p := f.GatePatient("Night Before", true)
+		booked := f.BookVisit(p.ID)
+		f.AnswerTablet("nurse", booked, []int{1, 1, 1, 1, 1, 1, 1, 1, 1}, webtest.CalmGAD7)
+		b := f.alertOf("prescriber", booked, "open", "phq9_item9")
+		f.must(http.StatusCreated, "prescriber", "POST", "/api/v1/alerts/"+b.ID+"/assessments", map[string]any{"risk": "moderate",
+			"plan": "Seen by phone; not today, review at the visit", "proceed": false}, &as)
+		if as.State != "acknowledged" || as.Resolved != nil {
+			t.Errorf("do not dose before check-in: %+v", as)
+		}
+		f.must(http.StatusCreated, "prescriber", "POST", "/api/v1/alerts/"+b.ID+"/resolution",
+			map[string]any{"reason": "visit cancelled; follow-up call booked"}, &as)
+		if as.State != "resolved" {
+			t.Errorf("resolved by the prescriber: %+v", as)
 		}
 		if s := f.VisitScreen("nurse", id); s.Facts.SafetyAlert != "assessed" || !s.Gate.Cleared {
 			t.Errorf("after the resolution the gate reads %q, cleared %t", s.Facts.SafetyAlert, s.Gate.Cleared)

@@ -539,7 +539,7 @@ func writeCases() []writeCase {
 			sameVisit("nurse", member("visit"))},
 
 		// A PHQ-9 item 9 alert and its risk assessment.
-		{"POST /api/v1/alerts/{id}/assessments", "prescriber", http.StatusCreated, "the alert = its entry in GET /alerts",
+		{"POST /api/v1/alerts/{id}/assessments", "prescriber", http.StatusCreated, "the alert = its entry in GET /alerts?state=resolved",
 			func(w *writeWorld) writeRequest {
 				p := w.f.GatePatient("Alert Writes", true)
 				id := w.f.BookVisit(p.ID)
@@ -554,7 +554,7 @@ func writeCases() []writeCase {
 					"plan": "Passive thoughts only, no plan or intent; safety plan reviewed", "proceed": true}}
 			},
 			func(w *writeWorld, a any) {
-				w.same("alert", a, byID(at(w.get("prescriber", "/api/v1/alerts"), "alerts"), w.alert))
+				w.same("alert", a, byID(at(w.get("prescriber", "/api/v1/alerts?state=resolved"), "alerts"), w.alert))
 			}},
 
 		// In-session alerts: a sustained blood pressure acknowledged by the
