@@ -25,6 +25,25 @@ func within(t *testing.T, ctx context.Context, d time.Duration, what string, ste
 	t.Logf("%s after %s", what, time.Since(start).Round(time.Millisecond))
 }
 
+// mark marks the page a window shows, and unmarked reports whether it has
+// been replaced since (a reload or a navigation clears the mark): what
+// changes on a marked page came without a reload.
+func mark(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.kfStill = true`)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func reloaded(t *testing.T, ctx context.Context) bool {
+	t.Helper()
+	still, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.kfStill === true`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return !still
+}
+
 // TestSustainedBloodPressureReachesTheAlertsPageOfAnotherUser is issue 8's
 // journey: the nurse at chair 2 (the demo's Spravato session) enters two
 // high blood pressures 5 minutes apart on the visit page; the prescriber,
@@ -45,6 +64,7 @@ func TestSustainedBloodPressureReachesTheAlertsPageOfAnotherUser(t *testing.T) {
 			do(t, rx, login(srv.URL, "prescriber", "prescriber-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),
 				chromedp.Navigate(srv.URL+"/alerts"), chromedp.WaitVisible(chromedp.ID("alert-list")))
 			view(t, rx, "50-alerts-before", "")
+			mark(t, rx)
 
 			nurse := browser(t, 1280, 800)
 			do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),
@@ -70,6 +90,9 @@ func TestSustainedBloodPressureReachesTheAlertsPageOfAnotherUser(t *testing.T) {
 			within(t, rx, time.Second, "the sustained alert on the prescriber's Alerts page",
 				chromedp.WaitVisible(chromedp.Search(severe+`//h3[contains(., "Blood pressure high, sustained")]`)))
 			within(t, rx, time.Second, "the prescriber's count", chromedp.WaitVisible(chromedp.Search(`//span[@id="alert-count" and not(@hidden)]`)))
+			if reloaded(t, rx) {
+				t.Error("the prescriber's Alerts page was reloaded")
+			}
 			card := text(t, rx, "#alert-list article.sev-severe")
 			if !strings.Contains(card, "‼ Severe") || !strings.Contains(card, "Chair 2") || !strings.Contains(card, "188/114") ||
 				!strings.Contains(card, "for the prescriber") || strings.Contains(card, "bp_sustained") {
@@ -81,6 +104,7 @@ func TestSustainedBloodPressureReachesTheAlertsPageOfAnotherUser(t *testing.T) {
 			}
 
 			// The prescriber acknowledges it there.
+			mark(t, nurse)
 			do(t, rx, chromedp.SendKeys(chromedp.Search(severe+`//textarea[@name="action"]`), "Called to chair 2: repeat in 5 min, labetalol ready"),
 				loads(chromedp.Click(chromedp.Search(severe+`//button[contains(., "Acknowledge")]`))), notice("Alert acknowledged"))
 			if ack := text(t, rx, "#alert-list article.sev-severe .alert-ack"); !strings.Contains(ack, "Dr Priya Raman") {
@@ -91,6 +115,9 @@ func TestSustainedBloodPressureReachesTheAlertsPageOfAnotherUser(t *testing.T) {
 			// The nurse's visit page says who, without a reload.
 			within(t, nurse, time.Second, "who acknowledged, on the nurse's visit page",
 				chromedp.WaitVisible(chromedp.Search(`//section[@id="alerts"]//p[contains(@class, "alert-ack") and contains(., "Dr Priya Raman")]`)))
+			if reloaded(t, nurse) {
+				t.Error("the nurse's visit page was reloaded")
+			}
 			if ack := text(t, nurse, "#alerts .sev-severe .alert-ack"); !strings.Contains(ack, "Called to chair 2") {
 				t.Errorf("the visit's acknowledgement: %q", ack)
 			}
