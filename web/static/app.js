@@ -1,5 +1,6 @@
-// ketaflow's own script: live clocks on the visit screen and the print
-// button. Everything works without it; it only keeps the times ticking.
+// ketaflow's own script: live clocks on the visit screen, the print button,
+// and filling in again a form kept when the login ended. Everything works
+// without it: the page says what was typed either way.
 (function () {
   "use strict";
   function fmt(ms) {
@@ -49,4 +50,45 @@
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
   });
+  // A form kept when the login ended, given back to the page: fill the
+  // form it came from with what was typed, mark it "not saved yet", and
+  // leave the saving to the person. It is never submitted from here.
+  var kept = document.getElementById("draft-notice");
+  if (kept) {
+    var draft;
+    try { draft = JSON.parse(kept.getAttribute("data-draft")); } catch (e) { draft = null; }
+    if (draft && draft.fields) restore(draft);
+  }
+  function restore(draft) {
+    var forms = Array.prototype.filter.call(document.forms, function (f) {
+      return new URL(f.action, location.href).pathname === draft.action;
+    });
+    // Several forms post to one address (the moves of a visit): the one
+    // whose hidden fields say what the kept form said.
+    var form = forms.filter(function (f) {
+      return Array.prototype.every.call(f.querySelectorAll("input[type=hidden]"), function (i) {
+        var vals = draft.fields[i.name];
+        return !vals || vals.indexOf(i.value) >= 0;
+      });
+    })[0] || forms[0];
+    if (!form) return;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "submit" || el.type === "button" || el.type === "password") return;
+      var vals = draft.fields[el.name];
+      if (el.type === "checkbox") { el.checked = !!vals && vals.indexOf(el.value) >= 0; return; }
+      if (!vals) return;
+      if (el.type === "radio") el.checked = vals.indexOf(el.value) >= 0;
+      else el.value = vals[0];
+    });
+    for (var p = form.parentElement; p; p = p.parentElement) {
+      if (p.tagName === "DETAILS") p.open = true;
+    }
+    var mark = document.createElement("p");
+    mark.className = "draft-mark";
+    mark.textContent = "Not saved yet: check and save.";
+    form.insertBefore(mark, form.firstChild);
+    form.classList.add("restored");
+    dirty = true; // the page must not reload itself under the form
+    form.scrollIntoView({ block: "center" });
+  }
 })();
