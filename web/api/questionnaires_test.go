@@ -1,11 +1,14 @@
 package api_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
+	"github.com/ketaflow/ketaflow/web/api"
 	"github.com/ketaflow/ketaflow/web/webtest"
 )
 
@@ -82,6 +85,28 @@ func TestAnswersCannotBeReplaced(t *testing.T) {
 		}
 		if len(versions) != 2 || s.Facts.SafetyAlert != "open" || s.Gate.Status("safety_alert") != "block" {
 			t.Errorf("after the amendment: versions %v, alert %s, safety check %s", versions, s.Facts.SafetyAlert, s.Gate.Status("safety_alert"))
+		}
+		// The steps of the questionnaires are named in openapi.json.
+		var doc struct {
+			Components struct {
+				Schemas struct {
+					Action struct {
+						Properties struct {
+							Name struct {
+								Enum []string `json:"enum"`
+							} `json:"name"`
+						} `json:"properties"`
+					} `json:"Action"`
+				} `json:"schemas"`
+			} `json:"components"`
+		}
+		if err := json.Unmarshal(api.OpenAPIDocument(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range s.Actions {
+			if !slices.Contains(doc.Components.Schemas.Action.Properties.Name.Enum, a.Name) {
+				t.Errorf("action %s is not in openapi.json's Action names", a.Name)
+			}
 		}
 	})
 }
