@@ -53,6 +53,7 @@ func TestTabletHandOffAnswersAndAKeptForm(t *testing.T) {
 	// The hand-over: the patient's page, with no staff navigation.
 	do(t, ctx, loads(chromedp.Click(chromedp.ID("tablet"))), chromedp.WaitVisible(chromedp.ID("questionnaire-form")))
 	sizes(t, ctx, "61-tablet-questionnaire", "")
+	view(t, ctx, "61-tablet-questionnaire-end", "#staff-return")
 	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('header.top, nav').length`)); n != 0 {
 		t.Errorf("the patient's page has %d staff navigation elements", n)
 	}
