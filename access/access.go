@@ -72,8 +72,10 @@ const (
 	FastingRecord      Action = "fasting.record"
 	RideRecord         Action = "ride.record"
 	ComfortRecord      Action = "comfort.record"
-	QuestionnaireEnter Action = "questionnaire.enter" // hand the clinic tablet to the patient
-	QuestionnaireRead  Action = "questionnaire.read"  // see answers and scores
+	QuestionnaireEnter Action = "questionnaire.enter"  // enter the answers a patient gave on paper or aloud (a clinician)
+	QuestionnaireAmend Action = "questionnaire.amend"  // correct answers on record, with a reason (a clinician)
+	QuestionnaireRead  Action = "questionnaire.read"   // see answers and scores
+	TabletHandOff      Action = "questionnaire.tablet" // hand the clinic tablet to the patient to answer
 	LinkCreate         Action = "questionnaire.link"
 	AlertRead          Action = "alert.read"
 	AlertAssess        Action = "alert.assess"      // record a risk assessment on a safety alert
@@ -136,11 +138,16 @@ var matrix = map[Action][]Role{
 	FastingRecord:       {Nurse, Prescriber},
 	RideRecord:          {FrontDesk, Nurse, Prescriber},
 	ComfortRecord:       {FrontDesk, Nurse, Prescriber},
-	QuestionnaireEnter:  {FrontDesk, Nurse, Prescriber},
-	QuestionnaireRead:   {Nurse, Prescriber, Therapist},
-	LinkCreate:          {FrontDesk, Nurse, Prescriber},
-	AlertRead:           {Nurse, Prescriber, Therapist},
-	AlertAssess:         {Prescriber},
+	// Answers are the patient's: front desk hands the tablet over or
+	// sends a link, and the patient answers; only a clinician enters or
+	// corrects answers in their name.
+	QuestionnaireEnter: {Nurse, Prescriber},
+	QuestionnaireAmend: {Nurse, Prescriber},
+	QuestionnaireRead:  {Nurse, Prescriber, Therapist},
+	TabletHandOff:      {FrontDesk, Nurse, Prescriber},
+	LinkCreate:         {FrontDesk, Nurse, Prescriber},
+	AlertRead:          {Nurse, Prescriber, Therapist},
+	AlertAssess:        {Prescriber},
 	// The nurse at the chair and the prescriber act on alerts; the
 	// therapist reads them.
 	AlertAcknowledge: {Nurse, Prescriber},
@@ -228,6 +235,7 @@ const (
 	CatVitals        = "vitals"        // vital signs and measurements
 	CatQuestionnaire = "questionnaire" // answers and scores
 	CatDose          = "dose"          // orders, preparations, administration
+	CatUnsavedForm   = "unsaved_form"  // a form kept when its login ended before it was saved
 )
 
 // CatControlled is the category of every read and write of the

@@ -43,7 +43,9 @@ const (
 	ActRecordRide          ActionName = "record_ride"
 	ActRecordComfort       ActionName = "record_comfort"
 	ActOverride            ActionName = "override"
-	ActAnswerQuestionnaire ActionName = "answer_questionnaires"
+	ActAnswerQuestionnaire ActionName = "answer_questionnaires" // hand the tablet to the patient
+	ActEnterQuestionnaire  ActionName = "enter_questionnaires"  // a clinician enters the patient's answers
+	ActAmendQuestionnaire  ActionName = "amend_questionnaire"
 	ActSendLink            ActionName = "send_link"
 	ActAssessAlert         ActionName = "assess_alert"
 	ActAcknowledgeAlert    ActionName = "acknowledge_alert"
@@ -104,8 +106,10 @@ var visitSteps = []step{
 	{ActRecordFasting, "Save fasting answers", access.FastingRecord, gateOpen, nil},
 	{ActRecordVitals, "Record vitals", access.VitalsRecord, notFinal, nil},
 	{ActRecordWeight, "Record the weight", access.WeightRecord, gateOpen, nil},
-	{ActAnswerQuestionnaire, "Answer on this tablet", access.QuestionnaireEnter, gateOpen, nil},
-	{ActSendLink, "Make a link for the patient's phone", access.LinkCreate, gateOpen, nil},
+	{ActAnswerQuestionnaire, "Hand the tablet to the patient", access.TabletHandOff, gateOpen, answersOutstanding},
+	{ActEnterQuestionnaire, "Enter the patient's answers", access.QuestionnaireEnter, gateOpen, answersOutstanding},
+	{ActSendLink, "Make a link for the patient's phone", access.LinkCreate, gateOpen, answersOutstanding},
+	{ActAmendQuestionnaire, "Amend the answers", access.QuestionnaireAmend, hasAnswers, nil},
 	{ActAssessAlert, "Record the risk assessment", access.AlertAssess, hasOpenAlert, nil},
 	{ActAcknowledgeAlert, "Acknowledge an alert", access.AlertAcknowledge, alertTo(canAcknowledge), nil},
 	{ActResolveAlert, "Resolve an alert", access.AlertResolve, alertTo(canResolve), nil},
@@ -257,8 +261,11 @@ func notApplicable(st *visitState, actor access.Actor, s step) error {
 			return ketaflow.Errorf(ketaflow.EConflict, "concomitant medications are recorded for the Spravato REMS form")
 		}
 		return ketaflow.Errorf(ketaflow.EConflict, "concomitant medications are recorded once the first device is given")
-	case ActAnswerQuestionnaire, ActSendLink:
+	case ActAnswerQuestionnaire, ActEnterQuestionnaire, ActSendLink:
 		return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; questionnaires are answered before dosing", v.State.Label())
+	case ActAmendQuestionnaire:
+		return &ketaflow.Error{Code: ketaflow.EConflict, Field: "instrument",
+			Message: "no questionnaire of this visit is answered yet, so there is nothing to amend"}
 	case ActOverride:
 		if !gateLive(v.State) {
 			return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; the gate is over", v.State.Label())
@@ -340,6 +347,10 @@ var notFinal = state(func(st *visitState) bool { return !st.visit.State.Final() 
 
 // gateOpen: the gate is live (its facts may still be recorded and judged).
 var gateOpen = state(func(st *visitState) bool { return gateLive(st.visit.State) }).any
+
+// hasAnswers: the visit has answered questionnaires, which a clinician
+// may amend (after the gate too: a record is corrected, never replaced).
+var hasAnswers = state(func(st *visitState) bool { return len(st.facts.Responses) > 0 }).any
 
 var hasOpenAlert = state(func(st *visitState) bool {
 	return slices.ContainsFunc(st.facts.Alerts, func(a store.AlertRow) bool {
@@ -436,6 +447,18 @@ func checkIn(st *visitState, actor access.Actor) error {
 	if day, today := st.clinic.Today(st.visit.ScheduledAt), st.clinic.Today(st.now); day != today {
 		return &ketaflow.Error{Code: ketaflow.EConflict, Field: "to", Message: fmt.Sprintf(
 			"this visit is booked for %s; check it in on that day, or book the patient for today", day)}
+	}
+	return nil
+}
+
+// answersOutstanding: a questionnaire of the visit is still to answer. One
+// set of answers is kept per visit and instrument, so once both are
+// answered the tablet, a link and entry are closed; a correction is an
+// amendment.
+func answersOutstanding(st *visitState, _ access.Actor) error {
+	if len(intake.Outstanding(answeredOf(st.facts.Responses))) == 0 {
+		return ketaflow.Errorf(ketaflow.EConflict,
+			"the questionnaires of this visit are answered; answers are not replaced, but a nurse or prescriber may amend them with a reason")
 	}
 	return nil
 }

@@ -218,9 +218,10 @@ func (a *App) visitFacts(tx *store.Tx, vc visitContext) (visitFacts, error) {
 	if vf.Responses, err = tx.Responses(v.ID); err != nil {
 		return vf, err
 	}
-	for i := range vf.Responses {
-		r := vf.Responses[i].Result
-		switch r.Instrument {
+	// The gate reads the newest version of each: an amendment's.
+	for id, cur := range intake.Current(answeredOf(vf.Responses)) {
+		r := cur.Result
+		switch id {
 		case intake.PHQ9ID:
 			f.PHQ9 = &r
 		case intake.GAD7ID:

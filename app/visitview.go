@@ -110,13 +110,20 @@ func gateView(g intake.Gate) GateView {
 	return out
 }
 
-// Questionnaire is one scored questionnaire of a visit.
+// Questionnaire is one version of a visit's answers to one questionnaire.
 type Questionnaire struct {
-	ID          string
-	Result      intake.Result
-	Source      string // SourceTablet or SourceLink
-	EnteredBy   string // user id; "" from a link
-	SubmittedAt time.Time
+	ID            string
+	Result        intake.Result
+	Source        string // SourceTablet, SourceLink or SourceStaff
+	EnteredBy     string // the clinician's user id; "" when the patient answered
+	EnteredByName string
+	SubmittedAt   time.Time
+	// Version is 1 for the patient's answers, one more for each
+	// amendment; Reason says why it replaced the version before. Current
+	// marks the newest version, the one the gate reads.
+	Version int
+	Reason  string
+	Current bool
 }
 
 // SessionView is the dose, the live session and the discharge of a visit,
@@ -297,9 +304,11 @@ func (st *visitState) view(actor access.Actor) VisitView {
 		At: st.now, Gate: gateView(st.gate), SafetyAlert: f.SafetyAlert, Overrides: slices.Clone(f.Overrides),
 		Vitals: inZone(f.Vitals, loc), Transitions: slices.Clone(st.transitions)}
 	v.Fasting, v.Ride = f.FastingBy, f.RideBy
+	cur := intake.Current(answeredOf(f.Responses))
 	for _, r := range f.Responses {
 		v.Questionnaires = append(v.Questionnaires, Questionnaire{ID: r.ID, Result: r.Result, Source: r.Source,
-			EnteredBy: r.EnteredBy, SubmittedAt: r.SubmittedAt.In(loc)})
+			EnteredBy: r.EnteredBy, EnteredByName: r.EnteredByName, SubmittedAt: r.SubmittedAt.In(loc), Version: r.Version,
+			Reason: r.Reason, Current: cur[r.Result.Instrument].ResponseID == r.ID})
 	}
 	v.Alerts = st.alertViews(actor.Role)
 	for i := range v.Transitions {

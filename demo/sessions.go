@@ -94,7 +94,7 @@ func (p player) play(dv demoVisit, now time.Time) error {
 		return step("check in", err)
 	}
 	a := p.at(t0.Add(2 * time.Minute))
-	if _, _, err := a.SubmitQuestionnaires(ctx, st.frontdesk, v.ID, map[string][]int{
+	if err := answerFromLink(ctx, a, st.frontdesk, v.ID, map[string][]int{
 		intake.PHQ9ID: {2, 2, 1, 2, 1, 1, 1, 0, 0}, intake.GAD7ID: {1, 2, 1, 1, 0, 1, 1}}); err != nil {
 		return step("questionnaires", err)
 	}

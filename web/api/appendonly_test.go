@@ -20,7 +20,7 @@ import (
 var appendOnlyTables = []string{
 	"dose_orders", "preparations", "preparation_checks", "session_events", "adverse_events", "aldrete_scores",
 	"rems_forms", "rems_submissions", "vital_signs", "visit_facts", "gate_overrides", "questionnaire_responses",
-	"ledger_entries", "audit_log", "patient_versions", "weights", "protocol_versions", "visit_transitions",
+	"questionnaire_versions", "ledger_entries", "audit_log", "patient_versions", "weights", "protocol_versions", "visit_transitions",
 	"alerts", "alert_events",
 }
 
@@ -71,7 +71,7 @@ func TestNoClinicalEntryCanBeEditedOrDeleted(t *testing.T) {
 				"check": "blood_pressure", "reason": "repeated after rest; stable hypertension known to the prescriber"}, nil)
 			// A safety alert and its risk assessment.
 			al, _ := f.ReadyVisit(webtest.FactQuestionnaires)
-			f.AnswerTablet("frontdesk", al, []int{2, 2, 1, 1, 0, 1, 0, 0, 1}, webtest.CalmGAD7)
+			f.AnswerTablet("nurse", al, []int{2, 2, 1, 1, 0, 1, 0, 0, 1}, webtest.CalmGAD7)
 			var alerts struct{ Alerts []webtest.AlertJSON }
 			f.must(http.StatusOK, "prescriber", "GET", "/api/v1/alerts?open=true", nil, &alerts)
 			if len(alerts.Alerts) != 1 {

@@ -56,6 +56,7 @@ func (h *API) Endpoints() []web.Endpoint {
 		loginOrToken("PUT", "/api/v1/visits/{id}/comfort", h.recordComfort),
 		loginOrToken("POST", "/api/v1/visits/{id}/overrides", h.overrideCheck),
 		loginOrToken("POST", "/api/v1/visits/{id}/questionnaires", h.submitQuestionnaires),
+		loginOrToken("POST", "/api/v1/visits/{id}/questionnaires/{instrument}/amendments", h.amendQuestionnaire),
 		loginOrToken("POST", "/api/v1/visits/{id}/links", h.createLink),
 		loginOrToken("POST", "/api/v1/visits/{id}/order", h.orderDose),
 		loginOrToken("POST", "/api/v1/visits/{id}/preparation", h.prepareDose),

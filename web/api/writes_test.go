@@ -409,6 +409,28 @@ func writeCases() []writeCase {
 					w.t.Errorf("alert %v, safety alert %v", at(a, "alert"), at(screen, "facts", "safety_alert"))
 				}
 			}},
+		{"POST /api/v1/visits/{id}/questionnaires/{instrument}/amendments", "nurse", http.StatusCreated,
+			"the questionnaire = the current PHQ-9 of GET /visits/{id}, version 2 with its reason; version 1 stays",
+			func(w *writeWorld) writeRequest {
+				var current string
+				for _, q := range at(w.get("nurse", ivPath(w)), "questionnaires").([]any) {
+					if at(q, "instrument") == "phq9" && at(q, "current") == true {
+						current = str(at(q, "id"))
+					}
+				}
+				return writeRequest{w.visitPath("/questionnaires/phq9/amendments"), map[string]any{"amends": current,
+					"reason": "Patient meant 'several days' for item 1, told the nurse", "answers": []int{1, 0, 0, 0, 0, 0, 0, 0, 0}}}
+			},
+			func(w *writeWorld, a any) {
+				list := at(w.get("nurse", ivPath(w)), "questionnaires")
+				w.same("questionnaire", at(a, "questionnaire"), byID(list, str(at(a, "questionnaire", "id"))))
+				if at(a, "questionnaire", "version") != 2.0 || at(a, "questionnaire", "current") != true || at(a, "alert") != false {
+					w.t.Errorf("amended: %v", a)
+				}
+				if n := len(list.([]any)); n != 3 {
+					w.t.Errorf("%d versions on the visit, want the 2 first answers and the amendment", n)
+				}
+			}},
 		{"POST /api/v1/visits/{id}/vitals", "nurse", http.StatusCreated,
 			"the reading = its entry in GET /visits/{id}'s vitals; the gate = its gate",
 			func(w *writeWorld) writeRequest {

@@ -1,6 +1,8 @@
 // ketaflow's own script: live clocks on the visit screen, the print
-// button, and pages that follow what others change (alerts). Everything
-// works without it; it only keeps the times ticking and the pages fresh.
+// button, pages that follow what others change (alerts), and filling in
+// again a form kept when the login ended. Everything works without it: it
+// only keeps the times ticking and the pages fresh, and the page says what
+// was typed either way.
 (function () {
   "use strict";
   function fmt(ms) {
@@ -97,11 +99,13 @@
       .catch(function () {})
       .then(function () { fetching = false; if (again) { again = false; refresh(); } });
   }
-  // editing is the child of a region that has the focus or typed text.
+  // editing is the child of a region that has the focus, typed text, or
+  // a form given back from a login that ended (not saved yet).
   function editing(region) {
     var a = document.activeElement;
     return Array.prototype.find.call(region.children, function (k) {
       return (k.contains(a) && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName)) ||
+        (k.matches("form.restored") || k.querySelector("form.restored")) ||
         Array.prototype.some.call(k.querySelectorAll("textarea, input[type=text]"), function (f) { return f.value !== f.defaultValue; });
     });
   }
@@ -115,5 +119,47 @@
       if (k.id && k.id === keep.id) { after = true; return; }
       if (after) old.appendChild(k); else old.insertBefore(k, keep);
     });
+  }
+
+  // A form kept when the login ended, given back to the page: fill the
+  // form it came from with what was typed, mark it "not saved yet", and
+  // leave the saving to the person. It is never submitted from here.
+  var kept = document.getElementById("draft-notice");
+  if (kept) {
+    var draft;
+    try { draft = JSON.parse(kept.getAttribute("data-draft")); } catch (e) { draft = null; }
+    if (draft && draft.fields) restore(draft);
+  }
+  function restore(draft) {
+    var forms = Array.prototype.filter.call(document.forms, function (f) {
+      return new URL(f.action, location.href).pathname === draft.action;
+    });
+    // Several forms post to one address (the moves of a visit): the one
+    // whose hidden fields say what the kept form said.
+    var form = forms.filter(function (f) {
+      return Array.prototype.every.call(f.querySelectorAll("input[type=hidden]"), function (i) {
+        var vals = draft.fields[i.name];
+        return !vals || vals.indexOf(i.value) >= 0;
+      });
+    })[0] || forms[0];
+    if (!form) return;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "submit" || el.type === "button" || el.type === "password") return;
+      var vals = draft.fields[el.name];
+      if (el.type === "checkbox") { el.checked = !!vals && vals.indexOf(el.value) >= 0; return; }
+      if (!vals) return;
+      if (el.type === "radio") el.checked = vals.indexOf(el.value) >= 0;
+      else el.value = vals[0];
+    });
+    for (var p = form.parentElement; p; p = p.parentElement) {
+      if (p.tagName === "DETAILS") p.open = true;
+    }
+    var mark = document.createElement("p");
+    mark.className = "draft-mark";
+    mark.textContent = "Not saved yet: check and save.";
+    form.insertBefore(mark, form.firstChild);
+    form.classList.add("restored");
+    dirty = true; // the page must not reload itself under the form
+    form.scrollIntoView({ block: "center" });
   }
 })();

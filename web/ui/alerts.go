@@ -140,12 +140,12 @@ type linkData struct {
 
 // Checked reports whether an answer was ticked on the posted form.
 func (d linkData) Checked(instrument string, item, value int) bool {
-	return tabletData{Form: d.Form}.Checked(instrument, item, value)
+	return answerForm{Form: d.Form}.Checked(instrument, item, value)
 }
 
 // Missing reports whether a posted form left an item unanswered.
 func (d linkData) Missing(instrument string, item int) bool {
-	return tabletData{Form: d.Form}.Missing(instrument, item)
+	return answerForm{Form: d.Form}.Missing(instrument, item)
 }
 
 // linkPage is the patient's questionnaire page, reached from a one-time
@@ -161,13 +161,15 @@ func (h *UI) linkPage(w http.ResponseWriter, r *http.Request, _ access.Actor) er
 	return h.render(w, http.StatusOK, "link", v)
 }
 
+// linkGone answers a link that no longer opens: used, replaced by a newer
+// one, expired, or its visit answered already.
 func (h *UI) linkGone(w http.ResponseWriter, r *http.Request, err error) error {
-	if !ketaflow.IsCode(err, ketaflow.ENotFound) {
+	if !ketaflow.IsCode(err, ketaflow.ENotFound) && !ketaflow.IsCode(err, ketaflow.EConflict) {
 		return err
 	}
 	v := h.newView(r, access.Actor{}, "Link not available", "")
 	v.withError(err)
-	return h.render(w, http.StatusNotFound, "link", v)
+	return h.render(w, web.Status(err), "link", v)
 }
 
 func (h *UI) linkSubmitAnswers(w http.ResponseWriter, r *http.Request, _ access.Actor) error {

@@ -214,6 +214,11 @@ type view struct {
 	// OpenAlerts counts the open alerts addressed to the reader's role,
 	// for the navigation.
 	OpenAlerts int
+	// Draft is the reader's form kept when their login ended before it
+	// was saved, given back to this page: not saved yet.
+	Draft *draftView
+	// clearDraft: the browser's draft cookie names no form any more.
+	clearDraft bool
 }
 
 // FieldError returns the message for one field, for the templates.
@@ -269,6 +274,7 @@ func (h *UI) clinicView(r *http.Request, actor access.Actor, c ketaflow.Clinic, 
 		v.Clinic, v.Loc = c, c.Location()
 	}
 	v.Notice = notices[r.URL.Query().Get("done")]
+	h.restoreDraft(r, actor, &v)
 	if actor.UserID != "" {
 		if n, err := h.app.OpenAlertCount(r.Context(), actor); err == nil {
 			v.OpenAlerts = n
@@ -313,6 +319,10 @@ var notices = map[string]string{
 	"assessed":            "Risk assessment recorded.",
 	"acknowledged":        "Alert acknowledged, with the action taken.",
 	"resolved":            "Alert resolved.",
+	"amended_answers":     "Answers amended. The gate reads the amended answers; the earlier ones are kept in the history with who entered them and why.",
+	"amended_alert":       "Answers amended. PHQ-9 item 9 is now above the limit, so a safety alert went to the prescriber: stay with the patient and show the crisis resources.",
+	"amended_alert_open":  "Answers amended. The safety alert raised on the earlier answers stays open until the prescriber records a risk assessment.",
+	"tablet_back":         "The tablet is back with you. What the patient answered is on the visit.",
 	"ordered":             "Order signed.",
 	"prepared":            "Preparation recorded and drawn from the ledger. A second nurse or prescriber must verify it.",
 	"verified":            "Dose verified by a second user.",
@@ -347,6 +357,9 @@ func (h *UI) render(w http.ResponseWriter, status int, name string, v view) erro
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		return ketaflow.Internal("render "+name, err)
+	}
+	if v.clearDraft {
+		http.SetCookie(w, &http.Cookie{Name: draftCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

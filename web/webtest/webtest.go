@@ -224,9 +224,19 @@ func (b *Browser) Post(path string, form url.Values) *http.Response {
 // PostDoc is Post that also parses the answer's HTML.
 func (b *Browser) PostDoc(path string, form url.Values) (*http.Response, *goquery.Document) {
 	b.F.T.Helper()
+	return b.PostFrom("", path, form)
+}
+
+// PostFrom submits a form from a page of the site (the Referer a browser
+// sends), and parses the answer's HTML.
+func (b *Browser) PostFrom(page, path string, form url.Values) (*http.Response, *goquery.Document) {
+	b.F.T.Helper()
 	req, _ := http.NewRequest("POST", b.F.Server.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if page != "" {
+		req.Header.Set("Referer", b.F.Server.URL+page)
+	}
 	resp, err := b.Client.Do(req)
 	if err != nil {
 		b.F.T.Fatal(err)
