@@ -62,20 +62,34 @@ type proc struct {
 	cmd  *exec.Cmd
 	url  string
 	logs *bytes.Buffer
+	out  *lockedWriter // what it printed on stdout
 	done chan error
+}
+
+// stdout is what the server has printed on stdout.
+func (p *proc) stdout() string {
+	p.out.mu.Lock()
+	defer p.out.mu.Unlock()
+	return p.out.w.(*bytes.Buffer).String()
 }
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
 func startServer(t *testing.T, args ...string) *proc {
 	t.Helper()
+	return startServerEnv(t, nil, args...)
+}
+
+// startServerEnv starts a server with env added to the test's environment.
+func startServerEnv(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "KETAFLOW_TEST_MAIN=1")
+	cmd.Env = append(append(os.Environ(), "KETAFLOW_TEST_MAIN=1"), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &proc{cmd: cmd, logs: &bytes.Buffer{}, out: &lockedWriter{w: &bytes.Buffer{}}, done: make(chan error, 1)}
 	cmd.Stderr = &lockedWriter{w: p.logs}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -85,6 +99,7 @@ func startServer(t *testing.T, args ...string) *proc {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			fmt.Fprintln(p.out, sc.Text())
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
 				urlc <- m[1]
 			}
@@ -336,5 +351,60 @@ func TestUserAddRefusesBadInput(t *testing.T) {
 		"--clinic", "C", "--time-zone", "Mars/Olympus")
 	if code != 1 || !strings.Contains(out, "time zone") {
 		t.Errorf("bad zone: exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestLocalZone(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                  string
+		tz, link, local, want string
+	}{
+		{"tz_variable_names_the_zone", "Europe/Paris", "/usr/share/zoneinfo/Asia/Tokyo", "Local", "Europe/Paris"},
+		{"tz_variable_with_colon", ":Asia/Kolkata", "", "Local", "Asia/Kolkata"},
+		{"tz_variable_as_zoneinfo_path", "/usr/share/zoneinfo/America/Chicago", "", "Local", "America/Chicago"},
+		{"localtime_link_when_no_tz", "", "/usr/share/zoneinfo/Australia/Sydney", "Local", "Australia/Sydney"},
+		{"macos_localtime_link", "", "/var/db/timezone/zoneinfo/Europe/Berlin", "Local", "Europe/Berlin"},
+		{"local_name_when_no_link", "", "", "America/Denver", "America/Denver"},
+		{"unknown_tz_falls_through", "Mars/Olympus", "/usr/share/zoneinfo/Europe/Rome", "Local", "Europe/Rome"},
+		{"local_is_not_a_zone_name", "", "", "Local", "UTC"},
+		{"nothing_known_is_utc", "Nowhere/Else", "/etc/localtime.orig", "", "UTC"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := localZone(tt.tz, tt.link, tt.local); got != tt.want {
+				t.Errorf("localZone(%q, %q, %q) = %q, want %q", tt.tz, tt.link, tt.local, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDemoTakesTheMachinesTimeZone starts `serve --demo` with TZ set, as a
+// newcomer's machine has it, and checks that the demo clinic is in that
+// zone, so that its morning is the newcomer's morning.
+func TestDemoTakesTheMachinesTimeZone(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts a server process")
+	}
+	dsn := storetest.DSN(t, store.SQLite)
+	srv := startServerEnv(t, []string{"TZ=Asia/Tokyo"}, "serve", "--demo", "--db", dsn, "--addr", "127.0.0.1:0")
+	code, out := run(t, nil, "token", "add", "--db", dsn, "--username", "admin", "--name", "tests")
+	if code != 0 {
+		t.Fatalf("token add: exit %d: %s", code, out)
+	}
+	resp, body, err := request("GET", srv.url+"/api/v1/clinic", strings.TrimSpace(out), nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /clinic: %v %v %s", resp, err, body)
+	}
+	var c struct {
+		TimeZone string `json:"time_zone"`
+	}
+	json.Unmarshal(body, &c)
+	if c.TimeZone != "Asia/Tokyo" {
+		t.Errorf("demo clinic time zone %q, want the machine's Asia/Tokyo", c.TimeZone)
+	}
+	if !strings.Contains(srv.stdout(), "time zone Asia/Tokyo") {
+		t.Errorf("serve --demo does not say the zone:\n%s", srv.stdout())
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-
+	"os"
 	"strings"
 	"time"
 
@@ -290,16 +290,38 @@ func (c *cli) ensureDemo(ctx context.Context, a *app.App) error {
 		return err
 	}
 	if !loaded {
-		if _, err := demo.Load(ctx, a); err != nil {
+		link, _ := os.Readlink("/etc/localtime")
+		tz := localZone(c.getenv("TZ"), link, time.Local.String())
+		if _, err := demo.Load(ctx, a, tz); err != nil {
 			return err
 		}
-		fmt.Fprintln(c.stdout, "Loaded the demo clinic:", demo.ClinicName)
+		fmt.Fprintf(c.stdout, "Loaded the demo clinic: %s, in this machine's time zone %s\n", demo.ClinicName, tz)
 	}
 	fmt.Fprintln(c.stdout, "Demo logins (fictional clinic; never use these for real patients):")
 	for _, l := range demo.Logins {
 		fmt.Fprintf(c.stdout, "  %-11s %-20s %s, %s\n", l.Username, l.Password, l.Name, l.Role.Label())
 	}
 	return nil
+}
+
+// localZone is this machine's IANA time zone, for the demo clinic: the
+// zone $TZ names (a name, or a path into a zoneinfo folder), else the one
+// /etc/localtime links to, else time.Local's name; UTC when none of them
+// is a zone name ("Local" is not: it is Go's name for an unnamed zone).
+func localZone(tzEnv, localtimeLink, localName string) string {
+	for _, z := range []string{tzEnv, localtimeLink, localName} {
+		z = strings.TrimPrefix(z, ":")
+		if _, name, ok := strings.Cut(z, "zoneinfo/"); ok {
+			z = name
+		}
+		if z == "" || z == "Local" || strings.HasPrefix(z, "/") {
+			continue
+		}
+		if _, err := time.LoadLocation(z); err == nil {
+			return z
+		}
+	}
+	return "UTC"
 }
 
 func (c *cli) migrate(ctx context.Context, args []string) error {
