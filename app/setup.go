@@ -63,11 +63,24 @@ func (a *App) createClinic(tx *store.Tx, name, tz string) (ketaflow.Clinic, erro
 	if name == "" || len(name) > 200 {
 		p.Add("name", "clinic name is required, at most 200 characters")
 	}
-	if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
+	if tz = strings.TrimSpace(tz); tz == "" {
+		p.Add("time_zone", "time zone is required: an IANA time zone name such as America/New_York or Europe/London")
+	} else if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
 		p.Add("time_zone", "time zone %q is not an IANA time zone name such as America/New_York or Europe/London", tz)
 	}
 	if err := p.Err(); err != nil {
 		return ketaflow.Clinic{}, err
+	}
+	// Staff are added to a clinic by its name, too (ketaflow user add
+	// --clinic): two of one name would be a guess.
+	cs, err := tx.Clinics()
+	if err != nil {
+		return ketaflow.Clinic{}, err
+	}
+	for _, other := range cs {
+		if strings.EqualFold(other.Name, name) {
+			return ketaflow.Clinic{}, ketaflow.Invalid("name", "a clinic named %q exists already (id %s); choose another name", other.Name, other.ID)
+		}
 	}
 	c := ketaflow.Clinic{ID: ketaflow.NewID(), Name: name, TimeZone: tz, CreatedAt: a.Clock.Now()}
 	if err := tx.InsertClinic(c); err != nil {

@@ -408,3 +408,99 @@ func TestDemoTakesTheMachinesTimeZone(t *testing.T) {
 		t.Errorf("serve --demo does not say the zone:\n%s", srv.stdout())
 	}
 }
+
+// TestSecondClinic makes two clinics in one database with the command
+// line, staffs each, and checks through a running server that each
+// clinic's users see only its own patients.
+func TestSecondClinic(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			dsn := storetest.DSN(t, d)
+			addClinic := func(name, tz string) string {
+				t.Helper()
+				code, out := run(t, nil, "clinic", "add", "--db", dsn, "--name", name, "--time-zone", tz)
+				id, _, _ := strings.Cut(out, "\n")
+				if code != 0 || !regexp.MustCompile(`^[0-9a-f-]{36}$`).MatchString(id) {
+					t.Fatalf("clinic add %s: exit %d, output:\n%s", name, code, out)
+				}
+				return id
+			}
+			north, south := addClinic("North Clinic", "America/Chicago"), addClinic("South Clinic", "Europe/London")
+
+			refused := []struct {
+				name string
+				args []string
+				want string
+			}{
+				{"clinic_without_name", []string{"clinic", "add", "--name", " ", "--time-zone", "UTC"}, "clinic name is required"},
+				{"clinic_in_unknown_zone", []string{"clinic", "add", "--name", "West", "--time-zone", "Mars/Olympus"}, `time zone "Mars/Olympus" is not an IANA time zone`},
+				{"clinic_without_zone", []string{"clinic", "add", "--name", "West"}, "time zone is required"},
+				{"clinic_of_a_taken_name", []string{"clinic", "add", "--name", "north clinic", "--time-zone", "UTC"}, `a clinic named "North Clinic" exists already`},
+				{"user_of_unknown_clinic_id", []string{"user", "add", "--username", "eve", "--name", "Eve", "--role", "nurse", "--clinic-id", "7c0ffee0-0000-4000-8000-000000000000"}, "no clinic has the id"},
+				{"user_without_clinic_among_several", []string{"user", "add", "--username", "eve", "--name", "Eve", "--role", "nurse"}, "several clinics; give --clinic-id"},
+				{"user_of_unknown_clinic_name", []string{"user", "add", "--username", "eve", "--name", "Eve", "--role", "nurse", "--clinic", "East Clinic", "--time-zone", "UTC"}, "ketaflow clinic add"},
+			}
+			for _, r := range refused {
+				code, out := run(t, map[string]string{"KETAFLOW_PASSWORD": "long enough pw"}, append(r.args, "--db", dsn)...)
+				if code != 1 || !strings.Contains(out, r.want) {
+					t.Errorf("%s: exit %d, want 1 with %q:\n%s", r.name, code, r.want, out)
+				}
+			}
+
+			env := map[string]string{"KETAFLOW_PASSWORD": "nurse password 1"}
+			for _, u := range []struct{ username, how, clinic string }{
+				{"nurse-north", "--clinic-id", north}, {"nurse-south", "--clinic-id", south}, {"nurse2-north", "--clinic", "North Clinic"},
+			} {
+				if code, out := run(t, env, "user", "add", "--db", dsn, "--username", u.username, "--name", u.username,
+					"--role", "nurse", u.how, u.clinic); code != 0 {
+					t.Fatalf("user add %s: exit %d: %s", u.username, code, out)
+				}
+			}
+			code, out := run(t, nil, "clinic", "list", "--db", dsn)
+			if code != 0 || !strings.Contains(out, north+"  North Clinic") || !strings.Contains(out, south+"  South Clinic") {
+				t.Errorf("clinic list: exit %d:\n%s", code, out)
+			}
+			token := func(username string) string {
+				t.Helper()
+				code, out := run(t, nil, "token", "add", "--db", dsn, "--username", username, "--name", "tests")
+				if code != 0 {
+					t.Fatalf("token add %s: exit %d: %s", username, code, out)
+				}
+				return strings.TrimSpace(out)
+			}
+			tokens := map[string]string{"north": token("nurse-north"), "south": token("nurse-south"), "north2": token("nurse2-north")}
+
+			srv := startServer(t, "serve", "--db", dsn, "--addr", "127.0.0.1:0")
+			ids := map[string]string{}
+			for _, who := range []string{"north", "south"} {
+				resp, body, err := request("POST", srv.url+"/api/v1/patients", tokens[who], map[string]any{
+					"legal_name": "Patient of " + who, "birth_date": "1980-01-01", "sex": "female"})
+				if err != nil || resp.StatusCode != http.StatusCreated {
+					t.Fatalf("%s registers a patient: %v %v %s", who, resp, err, body)
+				}
+				var p struct{ ID string }
+				json.Unmarshal(body, &p)
+				ids[who] = p.ID
+			}
+			for who, own := range map[string]string{"north": "north", "north2": "north", "south": "south"} {
+				other := map[string]string{"north": "south", "south": "north"}[own]
+				_, body, err := request("GET", srv.url+"/api/v1/patients", tokens[who], nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(string(body), ids[own]) || strings.Contains(string(body), ids[other]) {
+					t.Errorf("%s lists %s", who, body)
+				}
+				resp, _, err := request("GET", srv.url+"/api/v1/patients/"+ids[other], tokens[who], nil)
+				if err != nil || resp.StatusCode != http.StatusNotFound {
+					t.Errorf("%s reads the other clinic's patient: %v %v, want 404", who, resp, err)
+				}
+			}
+		})
+	}
+}

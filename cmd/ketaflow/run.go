@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/ketaflow/ketaflow"
@@ -30,6 +31,8 @@ const usage = `ketaflow runs the clinical day of a ketamine and esketamine (Spra
 Usage:
   ketaflow serve [--addr :8080] [--db ketaflow.db] [--demo]   run the server
   ketaflow migrate [--db ...]                                 bring the database schema up to date
+  ketaflow clinic add --name N --time-zone Z [--db ...]       add a clinic; prints its id
+  ketaflow clinic list [--db ...]                             list the clinics with their ids
   ketaflow user add --username U --name N --role R [--db ...] add a staff account
   ketaflow token add --username U --name N [--db ...]         make an API token for a user
   ketaflow audit verify [--db ...]                            check that no audit entry was altered or removed
@@ -61,6 +64,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = c.serve(ctx, rest)
 	case "migrate":
 		err = c.migrate(ctx, rest)
+	case "clinic":
+		err = c.sub(ctx, "clinic", rest, map[string]func(context.Context, []string) error{"add": c.clinicAdd, "list": c.clinicList})
 	case "user":
 		err = c.sub(ctx, "user", rest, map[string]func(context.Context, []string) error{"add": c.userAdd})
 	case "token":
@@ -346,14 +351,62 @@ func (c *cli) migrate(ctx context.Context, args []string) error {
 	return nil
 }
 
+func (c *cli) clinicAdd(ctx context.Context, args []string) error {
+	fs, dsn := c.flags("clinic add", "Adds a clinic to the database (one PostgreSQL database can hold many) and prints its id.\nStaff it with \"ketaflow user add --clinic-id ID\"; its users see only its patients.")
+	name := fs.String("name", "", "the clinic's name as staff see it")
+	tz := fs.String("time-zone", "", "the clinic's IANA time zone, e.g. America/New_York; times are shown in it")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	a, closeDB, err := c.open(ctx, *dsn, c.logger("warn"))
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	cl, err := a.CreateClinic(ctx, *name, *tz)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, cl.ID)
+	fmt.Fprintf(c.stderr, "added clinic %s (%s); add its first admin with\n  ketaflow user add --clinic-id %s --username admin --name 'Your Name' --role admin\n",
+		cl.Name, cl.TimeZone, cl.ID)
+	return nil
+}
+
+func (c *cli) clinicList(ctx context.Context, args []string) error {
+	fs, dsn := c.flags("clinic list", "Lists the clinics of the database with their ids (for user add --clinic-id) and time zones.")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	a, closeDB, err := c.open(ctx, *dsn, c.logger("warn"))
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	cs, err := a.Clinics(ctx)
+	if err != nil {
+		return err
+	}
+	if len(cs) == 0 {
+		fmt.Fprintln(c.stdout, "no clinic yet: add one with ketaflow clinic add --name NAME --time-zone ZONE")
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tTIME ZONE")
+	for _, cl := range cs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", cl.ID, cl.Name, cl.TimeZone)
+	}
+	return tw.Flush()
+}
+
 func (c *cli) userAdd(ctx context.Context, args []string) error {
-	fs, dsn := c.flags("user add", "Adds a staff account. The password is read from the environment variable KETAFLOW_PASSWORD\nor, if that is unset, generated and printed once. Without a clinic in the database,\n--clinic and --time-zone create it.")
+	fs, dsn := c.flags("user add", "Adds a staff account. The password is read from the environment variable KETAFLOW_PASSWORD\nor, if that is unset, generated and printed once. Without a clinic in the database,\n--clinic and --time-zone create it; with several, --clinic-id (see \"ketaflow clinic list\")\nor --clinic NAME says which one the user joins.")
 	username := fs.String("username", "", "login name (3-40 lowercase letters, digits, . _ -)")
 	name := fs.String("name", "", "the person's name as staff see it")
 	role := fs.String("role", "", "frontdesk, nurse, prescriber, therapist or admin")
-	clinicName := fs.String("clinic", "", "clinic name, when the database has no clinic yet")
-	tz := fs.String("time-zone", "", "clinic time zone (IANA, e.g. America/New_York), when creating the clinic")
-	clinicID := fs.String("clinic-id", "", "clinic id, when the database holds several clinics")
+	clinicName := fs.String("clinic", "", "the clinic to join by name, or to create when the database has none")
+	tz := fs.String("time-zone", "", "clinic time zone (IANA, e.g. America/New_York), when creating the first clinic")
+	clinicID := fs.String("clinic-id", "", "the id of the clinic to join (ketaflow clinic list shows them)")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -370,7 +423,7 @@ func (c *cli) userAdd(ctx context.Context, args []string) error {
 		password, generated = base64.RawURLEncoding.EncodeToString(b), true
 	}
 	in := app.NewUser{Username: *username, Name: *name, Role: access.Role(strings.ToLower(*role)), Password: password}
-	clinic, err := c.pickClinic(ctx, a, *clinicID, *clinicName, *tz)
+	clinic, err := c.pickClinic(ctx, a, *clinicID, *clinicName)
 	var u access.User
 	switch {
 	case errors.Is(err, errNoClinic):
@@ -384,8 +437,8 @@ func (c *cli) userAdd(ctx context.Context, args []string) error {
 	case err != nil:
 		return err
 	default:
-		if *clinicName != "" || *tz != "" {
-			fmt.Fprintf(c.stdout, "note: --clinic and --time-zone are ignored: the user joins the existing clinic %s\n", clinic.Name)
+		if *tz != "" && *tz != clinic.TimeZone {
+			return fmt.Errorf("clinic %s is in time zone %s: --time-zone only creates the first clinic (an admin changes the zone under Clinic)", clinic.Name, clinic.TimeZone)
 		}
 		if u, err = a.AddUserFromCommandLine(ctx, clinic.ID, in); err != nil {
 			return err
@@ -400,13 +453,16 @@ func (c *cli) userAdd(ctx context.Context, args []string) error {
 
 var errNoClinic = errors.New("no clinic")
 
-// pickClinic finds the clinic a command works on: the one given by id, or
-// the only one.
-func (c *cli) pickClinic(ctx context.Context, a *app.App, id, name, tz string) (ketaflow.Clinic, error) {
+// pickClinic finds the clinic a command works on: the one given by id, the
+// one of that name, or the only one. A name that no clinic has is refused
+// rather than joined to another clinic: a second clinic is made with
+// "clinic add".
+func (c *cli) pickClinic(ctx context.Context, a *app.App, id, name string) (ketaflow.Clinic, error) {
 	cs, err := a.Clinics(ctx)
 	if err != nil {
 		return ketaflow.Clinic{}, err
 	}
+	name = strings.TrimSpace(name)
 	switch {
 	case id != "":
 		for _, cl := range cs {
@@ -414,9 +470,23 @@ func (c *cli) pickClinic(ctx context.Context, a *app.App, id, name, tz string) (
 				return cl, nil
 			}
 		}
-		return ketaflow.Clinic{}, fmt.Errorf("no clinic with id %s", id)
+		return ketaflow.Clinic{}, fmt.Errorf("no clinic has the id %q; ketaflow clinic list shows the clinics and their ids", id)
 	case len(cs) == 0:
 		return ketaflow.Clinic{}, errNoClinic
+	case name != "":
+		var named []ketaflow.Clinic
+		for _, cl := range cs {
+			if strings.EqualFold(cl.Name, name) {
+				named = append(named, cl)
+			}
+		}
+		switch len(named) {
+		case 1:
+			return named[0], nil
+		case 0:
+			return ketaflow.Clinic{}, fmt.Errorf("no clinic is named %q; to add one, run\n  ketaflow clinic add --name %q --time-zone ZONE\nthen give its id to user add --clinic-id", name, name)
+		}
+		cs = named
 	case len(cs) == 1:
 		return cs[0], nil
 	}
