@@ -13,8 +13,9 @@ type Clinic struct {
 	// REMSSettingID is the clinic's Spravato REMS healthcare-setting
 	// certification; empty when the clinic is not certified, which blocks
 	// Spravato visits at the gate.
-	REMSSettingID string    `json:"rems_setting_id"`
-	CreatedAt     time.Time `json:"created_at"`
+	REMSSettingID string `json:"rems_setting_id"`
+	Contacts
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Location returns the clinic's time zone, or UTC if it is unknown.

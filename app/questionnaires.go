@@ -82,8 +82,8 @@ func (a *App) saveResponses(tx *store.Tx, vc visitContext, answers map[string][]
 	}
 	out.Results = results
 	if out.Alert {
-		out.CrisisResources = vc.proto.Rules.Gate.CrisisResources
-		out.PatientCrisisResources = vc.proto.Rules.Gate.PatientCrisisResources
+		out.CrisisResources = vc.clinic.StaffCrisisText()
+		out.PatientCrisisResources = vc.clinic.PatientCrisisText()
 	}
 	return out, nil
 }

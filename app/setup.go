@@ -82,7 +82,8 @@ func (a *App) createClinic(tx *store.Tx, name, tz string) (ketaflow.Clinic, erro
 			return ketaflow.Clinic{}, ketaflow.Invalid("name", "a clinic named %q exists already (id %s); choose another name", other.Name, other.ID)
 		}
 	}
-	c := ketaflow.Clinic{ID: ketaflow.NewID(), Name: name, TimeZone: tz, CreatedAt: a.Clock.Now()}
+	c := ketaflow.Clinic{ID: ketaflow.NewID(), Name: name, TimeZone: tz, CreatedAt: a.Clock.Now(),
+		Contacts: ketaflow.Contacts{CrisisLine: ketaflow.NationalCrisisLine}}
 	if err := tx.InsertClinic(c); err != nil {
 		return c, err
 	}

@@ -119,9 +119,10 @@ func Load(ctx context.Context, a *app.App, tz string) (ketaflow.Clinic, error) {
 		}
 	}
 	admin := users[access.Admin].Actor("demo")
-	rems := "RS-DEMO-0417"
-	if _, err := a.UpdateClinic(ctx, admin, app.ClinicChange{REMSSettingID: &rems}); err != nil {
-		return c, fmt.Errorf("demo REMS setting: %w", err)
+	// The numbers are of the 555-01xx range, kept for fiction.
+	rems, phone, onCall := "RS-DEMO-0417", "+1 555 010 0300", "+1 555 010 0301"
+	if _, err := a.UpdateClinic(ctx, admin, app.ClinicChange{REMSSettingID: &rems, Phone: &phone, OnCallPhone: &onCall}); err != nil {
+		return c, fmt.Errorf("demo clinic settings: %w", err)
 	}
 	var chairs []ketaflow.Chair
 	for _, name := range Chairs {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/session"
 	"github.com/ketaflow/ketaflow/web"
 )
@@ -214,7 +215,13 @@ type view struct {
 	// OpenAlerts counts safety alerts waiting for a risk assessment, for
 	// the navigation of roles that answer them.
 	OpenAlerts int
+	// Setup lists the clinic settings the admin has still to enter, on
+	// the pages that show them: the home page (Patients) and Clinic.
+	Setup []ketaflow.SetupTask
 }
+
+// withSetup shows the clinic's setup tasks for the actor on the page.
+func (v *view) withSetup() { v.Setup = app.SetupTasks(v.Actor, v.Clinic) }
 
 // FieldError returns the message for one field, for the templates.
 func (v view) FieldError(field string) string { return v.Errors[field] }
