@@ -15,6 +15,9 @@ type Clinic struct {
 	// Spravato visits at the gate.
 	REMSSettingID string `json:"rems_setting_id"`
 	Contacts
+	// Demo marks the fictional clinic made by `serve --demo`: a database
+	// runs on the training clock only when every clinic in it is one.
+	Demo      bool      `json:"demo"`
 	CreatedAt time.Time `json:"created_at"`
 }
 

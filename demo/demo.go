@@ -101,7 +101,7 @@ func Load(ctx context.Context, a *app.App, tz string) (ketaflow.Clinic, error) {
 	if len(cs) > 0 {
 		return ketaflow.Clinic{}, ketaflow.Errorf(ketaflow.EConflict, "the database already holds a clinic (%s); the demo loads only into an empty database", cs[0].Name)
 	}
-	c, err := a.CreateClinic(ctx, ClinicName, tz)
+	c, err := a.CreateDemoClinic(ctx, ClinicName, tz)
 	if err != nil {
 		return c, fmt.Errorf("demo clinic: %w", err)
 	}

@@ -150,7 +150,7 @@ func TestClinics(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := addClinic(t, db, "Harbour Clinic")
-		b := ketaflow.Clinic{ID: ketaflow.NewID(), Name: "Hill Clinic", TimeZone: "Europe/Dublin", CreatedAt: t0.Add(time.Hour)}
+		b := ketaflow.Clinic{ID: ketaflow.NewID(), Name: "Hill Clinic", TimeZone: "Europe/Dublin", Demo: true, CreatedAt: t0.Add(time.Hour)}
 		write(t, db, func(tx *store.Tx) error { return tx.InsertClinic(b) })
 		read(t, db, func(tx *store.Tx) error {
 			got, err := tx.Clinic(a.ID)

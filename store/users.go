@@ -9,16 +9,16 @@ import (
 
 // InsertClinic adds a clinic.
 func (tx *Tx) InsertClinic(c ketaflow.Clinic) error {
-	_, err := tx.exec("insert clinic", `INSERT INTO clinics (id, name, time_zone, phone, on_call_phone, crisis_line, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		c.ID, c.Name, c.TimeZone, c.Phone, c.OnCallPhone, c.CrisisLine, c.CreatedAt)
+	_, err := tx.exec("insert clinic", `INSERT INTO clinics (id, name, time_zone, phone, on_call_phone, crisis_line, demo, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		c.ID, c.Name, c.TimeZone, c.Phone, c.OnCallPhone, c.CrisisLine, c.Demo, c.CreatedAt)
 	return err
 }
 
-const clinicColumns = `id, name, time_zone, rems_setting_id, phone, on_call_phone, crisis_line, created_at`
+const clinicColumns = `id, name, time_zone, rems_setting_id, phone, on_call_phone, crisis_line, demo, created_at`
 
 func clinicDest(c *ketaflow.Clinic) []any {
-	return []any{&c.ID, &c.Name, &c.TimeZone, &c.REMSSettingID, &c.Phone, &c.OnCallPhone, &c.CrisisLine, &c.CreatedAt}
+	return []any{&c.ID, &c.Name, &c.TimeZone, &c.REMSSettingID, &c.Phone, &c.OnCallPhone, &c.CrisisLine, &c.Demo, &c.CreatedAt}
 }
 
 // Clinic returns one clinic.
