@@ -504,3 +504,64 @@ func TestSecondClinic(t *testing.T) {
 		})
 	}
 }
+
+// TestServeTrainingClock: --clock manual runs only with --demo and only on
+// a database that holds nothing but the demo clinic; on one it serves the
+// training clock's route, which a server on real time does not have.
+func TestServeTrainingClock(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			real := storetest.DSN(t, d)
+			addNurseAndToken(t, real) // a real clinic
+			for _, tt := range []struct {
+				name string
+				args []string
+				want string
+			}{
+				{"manual_clock_without_demo", []string{"serve", "--clock", "manual", "--db", real}, "--clock manual runs only with --demo"},
+				{"unknown_clock", []string{"serve", "--demo", "--clock", "sundial", "--db", real}, `--clock must be system or manual, not "sundial"`},
+				{"database_with_a_real_clinic", []string{"serve", "--demo", "--clock", "manual", "--db", real, "--addr", "127.0.0.1:0"},
+					`holds "Test clinic"`},
+			} {
+				code, out := run(t, nil, tt.args...)
+				if code != 1 || !strings.Contains(out, tt.want) || strings.Contains(out, "listening") {
+					t.Errorf("%s: exit %d, want 1 saying %q:\n%s", tt.name, code, tt.want, out)
+				}
+			}
+
+			dsn := storetest.DSN(t, d)
+			srv := startServer(t, "serve", "--demo", "--clock", "manual", "--db", dsn, "--addr", "127.0.0.1:0")
+			if !strings.Contains(srv.stdout(), "Training clock:") {
+				t.Errorf("serve does not say it runs on a training clock:\n%s", srv.stdout())
+			}
+			token := func(username string) string {
+				t.Helper()
+				code, out := run(t, nil, "token", "add", "--db", dsn, "--username", username, "--name", "tests")
+				if code != 0 {
+					t.Fatalf("token add %s: exit %d: %s", username, code, out)
+				}
+				return strings.TrimSpace(out)
+			}
+			admin, nurse := token("admin"), token("nurse")
+			resp, body, err := request("POST", srv.url+"/api/v1/clock", admin, map[string]any{"advance": "PT30M"})
+			if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"ahead": "PT30M"`) {
+				t.Errorf("admin moves the clock: %v %v %s", resp, err, body)
+			}
+			if resp, body, _ := request("POST", srv.url+"/api/v1/clock", nurse, map[string]any{"advance": "PT30M"}); resp == nil || resp.StatusCode != http.StatusForbidden {
+				t.Errorf("nurse moves the clock: %v %s, want 403", resp, body)
+			}
+			srv.cmd.Process.Signal(syscall.SIGTERM)
+			<-srv.done
+
+			plain := startServer(t, "serve", "--db", dsn, "--addr", "127.0.0.1:0")
+			if resp, body, _ := request("POST", plain.url+"/api/v1/clock", admin, map[string]any{"advance": "PT30M"}); resp == nil || resp.StatusCode != http.StatusNotFound {
+				t.Errorf("POST /api/v1/clock without --clock manual: %v %s, want 404", resp, body)
+			}
+		})
+	}
+}

@@ -29,7 +29,7 @@ import (
 const usage = `ketaflow runs the clinical day of a ketamine and esketamine (Spravato) clinic.
 
 Usage:
-  ketaflow serve [--addr :8080] [--db ketaflow.db] [--demo]   run the server
+  ketaflow serve [--addr :8080] [--demo [--clock manual]]     run the server
   ketaflow migrate [--db ...]                                 bring the database schema up to date
   ketaflow clinic add --name N --time-zone Z [--db ...]       add a clinic; prints its id
   ketaflow clinic list [--db ...]                             list the clinics with their ids
@@ -171,7 +171,7 @@ func (c *cli) env(key, def string) string {
 }
 
 // open opens and migrates the database and builds the services over it.
-func (c *cli) open(ctx context.Context, dsn string, log *slog.Logger) (*app.App, func(), error) {
+func (c *cli) open(ctx context.Context, dsn string, log *slog.Logger, opts ...app.Option) (*app.App, func(), error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, nil, err
@@ -184,7 +184,7 @@ func (c *cli) open(ctx context.Context, dsn string, log *slog.Logger) (*app.App,
 	if len(applied) > 0 {
 		log.Info("database migrated", "db", db.Location, "applied", applied)
 	}
-	a := app.New(db, ketaflow.SystemClock{}, log)
+	a := app.New(db, ketaflow.SystemClock{}, log, opts...)
 	if err := a.EnsureProtocols(ctx); err != nil {
 		db.Close()
 		return nil, nil, err
@@ -204,6 +204,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	fs, dsn := c.flags("serve", "Runs the ketaflow server: the staff pages and the JSON API (/api/v1/, described at /api/openapi.json).\nMigrates the database on start. SIGTERM or SIGINT stops it gracefully.")
 	addr := fs.String("addr", c.env("KETAFLOW_ADDR", ":8080"), "address to listen on (env KETAFLOW_ADDR)")
 	loadDemo := fs.Bool("demo", false, "load the fictional demo clinic into an empty database and print its logins")
+	clockKind := fs.String("clock", "system", "system, or manual (with --demo only): a training clock that an admin moves forward")
 	tlsCert := fs.String("tls-cert", c.env("KETAFLOW_TLS_CERT", ""), "TLS certificate file; with --tls-key serves HTTPS (env KETAFLOW_TLS_CERT)")
 	tlsKey := fs.String("tls-key", c.env("KETAFLOW_TLS_KEY", ""), "TLS private key file (env KETAFLOW_TLS_KEY)")
 	logLevel := fs.String("log-level", c.env("KETAFLOW_LOG_LEVEL", "info"), "debug, info, warn or error (env KETAFLOW_LOG_LEVEL)")
@@ -213,12 +214,29 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fmt.Errorf("give both --tls-cert and --tls-key, or neither")
 	}
+	var opts []app.Option
+	switch *clockKind {
+	case "system":
+	case "manual":
+		if !*loadDemo {
+			return fmt.Errorf("--clock manual runs only with --demo: a training clock must never stamp a real clinic's records")
+		}
+		opts = append(opts, app.OnTrainingClock())
+	default:
+		return fmt.Errorf("--clock must be system or manual, not %q", *clockKind)
+	}
 	log := c.logger(*logLevel)
-	a, closeDB, err := c.open(ctx, *dsn, log)
+	a, closeDB, err := c.open(ctx, *dsn, log, opts...)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
+	if err := a.TrainingDatabase(ctx); err != nil {
+		return err
+	}
+	if err := a.ResumeTrainingClock(ctx); err != nil {
+		return err
+	}
 	if *loadDemo {
 		if err := c.ensureDemo(ctx, a); err != nil {
 			return err
@@ -249,6 +267,10 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if tc := a.Training(); tc != nil {
+		fmt.Fprintf(c.stdout, "Training clock: %s, %s ahead of real time; an admin moves it forward from any page (or POST /api/v1/clock).\n",
+			tc.Now().Format("Mon 2 Jan 15:04 MST"), ketaflow.HumanDuration(tc.Ahead()))
 	}
 	fmt.Fprintf(c.stdout, "ketaflow listening on %s://%s (database: %s)\n", scheme, displayAddr(ln.Addr()), a.DB.Location)
 	errc := make(chan error, 1)
