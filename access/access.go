@@ -103,8 +103,11 @@ const (
 
 	ProtocolRead Action = "protocol.read"
 	ProtocolEdit Action = "protocol.edit"
-	ClinicEdit   Action = "clinic.edit" // name, time zone, REMS setting, chairs
+	ClinicEdit   Action = "clinic.edit" // name, time zone, REMS setting, contacts, chairs
 	ChairList    Action = "chair.list"
+	// ClockAdvance moves the training clock of a demo server forward
+	// (serve --demo --clock manual); a real server has no such clock.
+	ClockAdvance Action = "clock.advance"
 
 	UserList   Action = "user.list"
 	UserManage Action = "user.manage" // add users, change roles, deactivate, reset passwords
@@ -164,6 +167,7 @@ var matrix = map[Action][]Role{
 	ProtocolEdit:     {Admin},
 	ClinicEdit:       {Admin},
 	ChairList:        everyone,
+	ClockAdvance:     {Admin},
 	UserList:         {Admin},
 	UserManage:       {Admin},
 	AuditRead:        {Admin},

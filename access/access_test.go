@@ -34,6 +34,7 @@ func TestMatrix(t *testing.T) {
 		ProtocolRead:        {FrontDesk, Nurse, Prescriber, Therapist, Admin},
 		ProtocolEdit:        {Admin},
 		ClinicEdit:          {Admin},
+		ClockAdvance:        {Admin},
 		ChairList:           {FrontDesk, Nurse, Prescriber, Therapist, Admin},
 		VisitList:           {FrontDesk, Nurse, Prescriber, Therapist, Admin},
 		VisitRead:           {FrontDesk, Nurse, Prescriber, Therapist, Admin},

@@ -32,6 +32,7 @@ type App struct {
 	passwords *access.Passwords
 	clinics   sync.Map // id -> ketaflow.Clinic
 	protocols protocolCache
+	training  *ketaflow.TrainingClock // nil unless OnTrainingClock
 }
 
 // Option changes a setting of New.

@@ -112,6 +112,11 @@ func (a *App) checkCredentials(ctx context.Context, username, password, source s
 	if !u.Active {
 		return fail(actor, "account deactivated", errBadLogin)
 	}
+	// A training server signs in only the demo clinics' staff: here, so
+	// that taking the tablet back is held to it as a login is.
+	if err := a.trainingAllows(ctx, u.ClinicID); err != nil {
+		return fail(actor, "a real clinic's login on a training server", err)
+	}
 	return u, nil
 }
 
@@ -147,6 +152,9 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 		if err != nil || t.RevokedAt != nil || !u.Active {
 			return access.Actor{}, &ketaflow.Error{Code: ketaflow.EUnauthorized, Message: "the API token is not valid"}
 		}
+		if err := a.trainingAllows(ctx, u.ClinicID); err != nil {
+			return access.Actor{}, err
+		}
 		if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= touchEvery {
 			if err := a.DB.Transact(ctx, func(tx *store.Tx) error { return tx.TouchAPIToken(t.ID, now) }); err != nil {
 				return access.Actor{}, err
@@ -176,6 +184,9 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 	}
 	if !s.Live(now, sec.IdleTimeout()) || !u.Active {
 		return access.Actor{}, errLoggedOut
+	}
+	if err := a.trainingAllows(ctx, u.ClinicID); err != nil {
+		return access.Actor{}, err
 	}
 	if now.Sub(s.LastSeenAt) >= touchEvery {
 		if err := a.DB.Transact(ctx, func(tx *store.Tx) error { return tx.TouchLogin(hash, now) }); err != nil {

@@ -111,8 +111,8 @@ func (a *App) saveResponses(tx *store.Tx, vc visitContext, answers map[string][]
 	}
 	out.Results = results
 	if out.Alert {
-		out.CrisisResources = vc.proto.Rules.Gate.CrisisResources
-		out.PatientCrisisResources = vc.proto.Rules.Gate.PatientCrisisResources
+		out.CrisisResources = vc.clinic.StaffCrisisText()
+		out.PatientCrisisResources = vc.clinic.PatientCrisisText()
 	}
 	return out, nil
 }
@@ -198,8 +198,8 @@ func (a *App) AmendQuestionnaire(ctx context.Context, actor access.Actor, visitI
 				}
 				o.changed(st.clinic.ID, TopicAlerts, st.visit.ID)
 				out.Alert = true
-				out.CrisisResources = st.proto.Rules.Gate.CrisisResources
-				out.PatientCrisisResources = st.proto.Rules.Gate.PatientCrisisResources
+				out.CrisisResources = st.clinic.StaffCrisisText()
+				out.PatientCrisisResources = st.clinic.PatientCrisisText()
 			case intake.AlertStaysOpen:
 				out.AlertStaysOpen = true
 			}

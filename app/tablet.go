@@ -98,7 +98,7 @@ func (a *App) Tablet(ctx context.Context, secret, source string) (TabletPage, er
 		}
 		p = TabletPage{Stage: h.Stage(a.Clock.Now()), ClinicName: vc.clinic.Name, Alert: h.Alert, StaffUsername: h.StartedByUsername}
 		if h.Alert {
-			p.PatientCrisisResources = vc.proto.Rules.Gate.PatientCrisisResources
+			p.PatientCrisisResources = vc.clinic.PatientCrisisText()
 		}
 		if p.Stage != access.HandOffAnswering {
 			return nil

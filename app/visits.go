@@ -208,7 +208,8 @@ type visitFacts struct {
 func (a *App) visitFacts(tx *store.Tx, vc visitContext) (visitFacts, error) {
 	v := vc.visit
 	vf := visitFacts{Facts: intake.Facts{Route: v.Route, Contraindications: vc.patient.Contraindications,
-		REMSPatientID: vc.patient.REMSPatientID, SettingREMSCertified: vc.clinic.REMSSettingID != ""}}
+		REMSPatientID: vc.patient.REMSPatientID, SettingREMSCertified: vc.clinic.REMSSettingID != "",
+		CrisisResources: vc.clinic.StaffCrisisText()}}
 	f := &vf.Facts
 	if vc.patient.Weight != nil {
 		at := vc.patient.Weight.MeasuredAt

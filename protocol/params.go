@@ -196,10 +196,6 @@ func buildParams() []Param {
 		func(p *Protocol) *int { return &g(p).QuestionnaireLinkHours })
 	b.integer("gate.item9_alert_above", "Safety alert when PHQ-9 item 9 is above (0 = any positive answer)", "", "common practice (any positive answer)", 0, 2,
 		func(p *Protocol) *int { return &g(p).Item9AlertAbove })
-	b.text("gate.crisis_resources", "Crisis resources shown with a safety alert", "clinic text (988 Suicide & Crisis Lifeline)", 1, 4000, true,
-		func(p *Protocol) *string { return &g(p).CrisisResources })
-	b.text("gate.patient_crisis_resources", "Crisis resources shown to the patient (their phone, the after-care sheet)", "clinic text (988 Suicide & Crisis Lifeline)", 1, 4000, true,
-		func(p *Protocol) *string { return &g(p).PatientCrisisResources })
 	b.integer("gate.vitals_max_age_minutes", "Gate vitals must be taken within", "minutes", "common practice", 5, 720,
 		func(p *Protocol) *int { return &g(p).VitalsMaxAgeMinutes })
 
@@ -474,6 +470,11 @@ func (b *tableBuilder) integers(key, label, unit, source string, min, max int, f
 	})
 }
 
+// placeholder is a bracketed gap left for the clinic to fill ("[Clinic:
+// add your number here]"): a protocol text that holds one is refused, so
+// that none reaches a person.
+var placeholder = regexp.MustCompile(`\[[^\[\]]*\]`)
+
 func (b *tableBuilder) text(key, label, source string, minLen, maxLen int, multiline bool, field func(*Protocol) *string) {
 	b.add(Param{
 		Key: key, Label: label, Source: source, Kind: Text, Min: float64(minLen), Max: float64(maxLen),
@@ -494,6 +495,9 @@ func (b *tableBuilder) text(key, label, source string, minLen, maxLen int, multi
 			}
 			if n := utf8.RuneCountInString(v); n < minLen || n > maxLen {
 				return ketaflow.Invalid(key, "must be %d to %d characters long, not %d", minLen, maxLen, n)
+			}
+			if ph := placeholder.FindString(v); ph != "" {
+				return ketaflow.Invalid(key, "must not hold a placeholder such as %s: write the text as staff and patients should read it", ph)
 			}
 			*field(p) = v
 			return nil

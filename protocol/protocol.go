@@ -133,15 +133,11 @@ type Gate struct {
 	// blocks dosing until a risk assessment is recorded. 0, so any positive
 	// answer alerts [practice; product brief].
 	Item9AlertAbove int `json:"item9_alert_above"`
-	// CrisisResources: clinic text shown to whoever is with the patient when
-	// the item 9 alert fires. Edit it to carry the clinic's own on-call number
-	// and local crisis services [practice: 988 Lifeline].
-	CrisisResources string `json:"crisis_resources"`
-	// PatientCrisisResources: the same help in words for the patient, shown
-	// on their own phone after a positive item 9 and on the printed
-	// after-care sheet. Edit it to carry the clinic's own numbers [practice:
-	// 988 Lifeline].
-	PatientCrisisResources string `json:"patient_crisis_resources"`
+	// (The crisis resources shown with an item 9 alert are not protocol
+	// text: they are built from the clinic's contacts, ketaflow.Contacts,
+	// so that the numbers live in one place and no placeholder reaches a
+	// person. Versions saved before keep the old texts in their stored
+	// document, unread.)
 	// VitalsMaxAgeMinutes: minutes; gate vitals older than this do not count
 	// and must be taken again. 120 [practice].
 	VitalsMaxAgeMinutes int `json:"vitals_max_age_minutes"`
@@ -558,19 +554,6 @@ func (s Security) IdleTimeout() time.Duration { return minutes(s.IdleTimeoutMinu
 // LoginMax is LoginMaxHours as a duration.
 func (s Security) LoginMax() time.Duration { return hours(s.LoginMaxHours) }
 
-// DefaultPatientCrisisResources is the crisis text a new clinic shows to
-// patients. Like DefaultCrisisResources, a starting point for the clinic.
-const DefaultPatientCrisisResources = "If you are in danger now, call 911 or go to the nearest emergency department. " +
-	"You can call or text 988 (Suicide & Crisis Lifeline, US) at any time, or chat at 988lifeline.org. " +
-	"You can also call the clinic and ask for the prescriber on duty."
-
-// DefaultCrisisResources is the crisis text of a new clinic. It is a starting
-// point for the clinic to edit, not advice from ketaflow.
-const DefaultCrisisResources = "If the patient is in immediate danger, call 911. " +
-	"988 Suicide & Crisis Lifeline: call or text 988 (US), or chat at 988lifeline.org. " +
-	"Stay with the patient, keep them somewhere safe and calm, and page the prescriber on duty. " +
-	"[Clinic: add your on-call prescriber's number and your local crisis team here.]"
-
 // Default returns the rules of a new clinic: the values of the product brief,
 // each sourced in the field's comment.
 func Default() Protocol {
@@ -593,8 +576,6 @@ func Default() Protocol {
 			WeightMaxAgeDays:       30,
 			QuestionnaireLinkHours: 24,
 			Item9AlertAbove:        0,
-			CrisisResources:        DefaultCrisisResources,
-			PatientCrisisResources: DefaultPatientCrisisResources,
 			VitalsMaxAgeMinutes:    120,
 		},
 		Dose: Dose{

@@ -92,3 +92,48 @@ func (tx *Tx) DeleteDraft(id string) error {
 	res, err := tx.exec("delete draft", `DELETE FROM form_drafts WHERE id = $1`, id)
 	return tx.one(res, err, "draft")
 }
+
+// ShiftOpenHandOffs moves the end of every tablet hand-over still with the
+// patient (not answered, not taken back), and of every kept form, forward
+// by d when the training clock moves forward by d, as ShiftOpenLogins does
+// for logins: a move of the clock is not time the patient spent with the
+// tablet or the form waited, so it neither sends the tablet back mid-way
+// nor loses what was typed.
+func (tx *Tx) ShiftOpenHandOffs(d time.Duration) error {
+	if err := tx.shiftExpiry("tablet_handoffs", "submitted_at IS NULL AND ended_at IS NULL", d); err != nil {
+		return err
+	}
+	return tx.shiftExpiry("form_drafts", "1 = 1", d)
+}
+
+// shiftExpiry moves expires_at of a table's rows that match where forward
+// by d, row by row (date arithmetic differs between the two databases).
+func (tx *Tx) shiftExpiry(table, where string, d time.Duration) error {
+	rows, err := tx.query("list "+table, `SELECT id, expires_at FROM `+table+` WHERE `+where)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		id      string
+		expires time.Time
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.expires); err != nil {
+			rows.Close()
+			return tx.db.mapErr("scan "+table, err)
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return tx.db.mapErr("list "+table, err)
+	}
+	for _, r := range all {
+		if _, err := tx.exec("shift "+table, `UPDATE `+table+` SET expires_at = $1 WHERE id = $2`, r.expires.Add(d), r.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

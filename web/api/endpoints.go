@@ -12,7 +12,7 @@ func (h *API) Endpoints() []web.Endpoint {
 	loginOrToken := func(method, pattern string, handle web.Handler) web.Endpoint {
 		return web.Endpoint{Method: method, Pattern: pattern, Auth: web.LoginOrToken, Handle: handle}
 	}
-	return []web.Endpoint{
+	return append([]web.Endpoint{
 		public("GET", "/api/openapi.json", h.openAPI),
 		loginOrToken("GET", "/api/v1/me", h.me),
 		loginOrToken("GET", "/api/v1/patients", h.listPatients),
@@ -84,5 +84,5 @@ func (h *API) Endpoints() []web.Endpoint {
 		loginOrToken("GET", "/api/v1/patients/{id}/visits", h.patientVisits),
 		loginOrToken("GET", "/api/v1/patients/{id}/route-advice", h.routeAdvice),
 		loginOrToken("GET", "/api/v1/questionnaires", h.questionnaires),
-	}
+	}, h.trainingClockEndpoints()...)
 }

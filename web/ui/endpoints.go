@@ -13,7 +13,7 @@ func (h *UI) Endpoints() []web.Endpoint {
 	login := func(method, pattern string, handle web.Handler) web.Endpoint {
 		return web.Endpoint{Method: method, Pattern: pattern, Auth: web.Login, Handle: handle}
 	}
-	return []web.Endpoint{
+	return append([]web.Endpoint{
 		public("GET", "/login", h.loginPage),
 		public("POST", "/login", h.loginSubmit),
 		login("POST", "/logout", h.logout),
@@ -89,5 +89,5 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("POST", "/account/password", h.passwordSubmit),
 		login("POST", "/account/tokens", h.createTokenSubmit),
 		login("POST", "/account/tokens/{id}/revoke", h.revokeTokenSubmit),
-	}
+	}, h.trainingClockEndpoints()...)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/session"
 	"github.com/ketaflow/ketaflow/web"
 )
@@ -219,7 +220,20 @@ type view struct {
 	Draft *draftView
 	// clearDraft: the browser's draft cookie names no form any more.
 	clearDraft bool
+	// Training is the training clock's reading on a demo server (serve
+	// --demo --clock manual), shown on every page; nil on real time.
+	Training *app.TrainingClockView
+	// ClockSteps are the moves the admin's clock control offers, and Here
+	// the page it comes back to.
+	ClockSteps []struct{ Value, Label string }
+	Here       string
+	// Setup lists the clinic settings the admin has still to enter, on
+	// the pages that show them: the home page (Patients) and Clinic.
+	Setup []ketaflow.SetupTask
 }
+
+// withSetup shows the clinic's setup tasks for the actor on the page.
+func (v *view) withSetup() { v.Setup = app.SetupTasks(v.Actor, v.Clinic) }
 
 // FieldError returns the message for one field, for the templates.
 func (v view) FieldError(field string) string { return v.Errors[field] }
@@ -273,6 +287,14 @@ func (h *UI) clinicView(r *http.Request, actor access.Actor, c ketaflow.Clinic, 
 	if c.ID != "" {
 		v.Clinic, v.Loc = c, c.Location()
 	}
+	if tc, ok := h.app.TrainingClockNow(); ok {
+		v.Training, v.ClockSteps, v.Here = &tc, clockSteps, "/patients"
+		if r.Method == http.MethodGet {
+			q := r.URL.Query()
+			q.Del("done")
+			v.Here = (&url.URL{Path: r.URL.Path, RawQuery: q.Encode()}).String()
+		}
+	}
 	v.Notice = notices[r.URL.Query().Get("done")]
 	h.restoreDraft(r, actor, &v)
 	if actor.UserID != "" {
@@ -304,6 +326,7 @@ var notices = map[string]string{
 	"protocol":            "Protocol saved as a new version. Visits from now on are judged by it; earlier visits keep theirs.",
 	"clinic":              "Clinic settings saved.",
 	"chair":               "Chair saved.",
+	"clock":               "Training clock moved forward: every time from now on is the new training time.",
 	"booked":              "Visit booked.",
 	"checked_in":          "Checked in. The gate shows what is still needed before dosing.",
 	"cancelled":           "Visit cancelled.",
