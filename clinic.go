@@ -13,8 +13,12 @@ type Clinic struct {
 	// REMSSettingID is the clinic's Spravato REMS healthcare-setting
 	// certification; empty when the clinic is not certified, which blocks
 	// Spravato visits at the gate.
-	REMSSettingID string    `json:"rems_setting_id"`
-	CreatedAt     time.Time `json:"created_at"`
+	REMSSettingID string `json:"rems_setting_id"`
+	Contacts
+	// Demo marks the fictional clinic made by `serve --demo`: a database
+	// runs on the training clock only when every clinic in it is one.
+	Demo      bool      `json:"demo"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Location returns the clinic's time zone, or UTC if it is unknown.

@@ -2,6 +2,7 @@ package ketaflow
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -45,4 +46,67 @@ func (c *FakeClock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = t.UTC()
+}
+
+// TrainingClock is the clock of a training server (ketaflow serve --demo
+// --clock manual): the time of an underlying clock (the system's), moved
+// forward by an admin, so that a two-hour Spravato session can be seen
+// through in minutes, honestly: every record carries the clock's time, and
+// nothing is backdated. It never moves backward. It is safe for
+// concurrent use.
+//
+// Moving it while a write is in flight would let one request judge a rule
+// at one time and record at another, so each write holds the clock
+// (Hold) for its duration and Advance waits until none does.
+type TrainingClock struct {
+	base  Clock
+	mu    sync.RWMutex // held for reading by writes in flight, for writing by Advance
+	ahead atomic.Int64 // nanoseconds ahead of base
+}
+
+// NewTrainingClock returns a TrainingClock that reads base and is not yet
+// ahead of it.
+func NewTrainingClock(base Clock) *TrainingClock { return &TrainingClock{base: base} }
+
+func (c *TrainingClock) Now() time.Time { return c.base.Now().Add(c.Ahead()) }
+
+// Ahead is how far the clock has been moved forward in all.
+func (c *TrainingClock) Ahead() time.Duration { return time.Duration(c.ahead.Load()) }
+
+// Hold keeps the clock where it is until release is called: Advance waits.
+// A write request holds it from start to answer.
+func (c *TrainingClock) Hold() (release func()) {
+	c.mu.RLock()
+	var once sync.Once
+	return func() { once.Do(c.mu.RUnlock) }
+}
+
+// CatchUp moves the clock forward to t if it reads earlier, so that a
+// training server restarted (its offset lives in memory) carries on from
+// the latest time it recorded rather than going back to real time.
+func (c *TrainingClock) CatchUp(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if behind := t.Sub(c.Now()); behind > 0 {
+		c.ahead.Add(int64(behind))
+	}
+}
+
+// Advance moves the clock forward by d once no write holds it. record runs
+// first, with the clock held still at from and the time it will read, to;
+// the clock moves only if record succeeds, so that a move and its record
+// (the audit entry) go together. A d that is not positive is refused: the
+// clock never goes back.
+func (c *TrainingClock) Advance(d time.Duration, record func(from, to time.Time) error) error {
+	if d <= 0 {
+		return Invalid("advance", "the training clock moves only forward: give a duration above zero")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	from := c.Now()
+	if err := record(from, from.Add(d)); err != nil {
+		return err
+	}
+	c.ahead.Add(int64(d))
+	return nil
 }

@@ -72,11 +72,15 @@ const (
 	FastingRecord      Action = "fasting.record"
 	RideRecord         Action = "ride.record"
 	ComfortRecord      Action = "comfort.record"
-	QuestionnaireEnter Action = "questionnaire.enter" // hand the clinic tablet to the patient
-	QuestionnaireRead  Action = "questionnaire.read"  // see answers and scores
+	QuestionnaireEnter Action = "questionnaire.enter"  // enter the answers a patient gave on paper or aloud (a clinician)
+	QuestionnaireAmend Action = "questionnaire.amend"  // correct answers on record, with a reason (a clinician)
+	QuestionnaireRead  Action = "questionnaire.read"   // see answers and scores
+	TabletHandOff      Action = "questionnaire.tablet" // hand the clinic tablet to the patient to answer
 	LinkCreate         Action = "questionnaire.link"
 	AlertRead          Action = "alert.read"
-	AlertAssess        Action = "alert.assess" // record a risk assessment on a safety alert
+	AlertAssess        Action = "alert.assess"      // record a risk assessment on a safety alert
+	AlertAcknowledge   Action = "alert.acknowledge" // take an in-session alert, with the action taken
+	AlertResolve       Action = "alert.resolve"     // close an alert with a reason
 	GateOverride       Action = "gate.override"
 	RouteAdvice        Action = "route.advice"
 
@@ -102,8 +106,11 @@ const (
 
 	ProtocolRead Action = "protocol.read"
 	ProtocolEdit Action = "protocol.edit"
-	ClinicEdit   Action = "clinic.edit" // name, time zone, REMS setting, chairs
+	ClinicEdit   Action = "clinic.edit" // name, time zone, REMS setting, contacts, chairs
 	ChairList    Action = "chair.list"
+	// ClockAdvance moves the training clock of a demo server forward
+	// (serve --demo --clock manual); a real server has no such clock.
+	ClockAdvance Action = "clock.advance"
 
 	UserList   Action = "user.list"
 	UserManage Action = "user.manage" // add users, change roles, deactivate, reset passwords
@@ -137,31 +144,41 @@ var matrix = map[Action][]Role{
 	FastingRecord:       {Nurse, Prescriber},
 	RideRecord:          {FrontDesk, Nurse, Prescriber},
 	ComfortRecord:       {FrontDesk, Nurse, Prescriber},
-	QuestionnaireEnter:  {FrontDesk, Nurse, Prescriber},
-	QuestionnaireRead:   {Nurse, Prescriber, Therapist},
-	LinkCreate:          {FrontDesk, Nurse, Prescriber},
-	AlertRead:           {Nurse, Prescriber, Therapist},
-	AlertAssess:         {Prescriber},
-	GateOverride:        {Prescriber},
-	RouteAdvice:         {Nurse, Prescriber},
-	DoseOrder:           {Prescriber},
-	DosePrepare:         {Nurse, Prescriber},
-	SessionRecord:       {Nurse, Prescriber},
-	DischargeRecord:     {Nurse, Prescriber},
-	REMSRead:            {Nurse, Prescriber},
-	REMSSubmit:          {Nurse, Prescriber},
-	REMSIncomplete:      {Prescriber},
-	ProtocolRead:        everyone,
-	ProtocolEdit:        {Admin},
-	ClinicEdit:          {Admin},
-	ChairList:           everyone,
-	UserList:            {Admin},
-	UserManage:          {Admin},
-	AuditRead:           {Admin},
-	TokenCreate:         everyone,
-	TokenRevoke:         everyone,
-	TokenList:           everyone,
-	PasswordChange:      everyone,
+	// Answers are the patient's: front desk hands the tablet over or
+	// sends a link, and the patient answers; only a clinician enters or
+	// corrects answers in their name.
+	QuestionnaireEnter: {Nurse, Prescriber},
+	QuestionnaireAmend: {Nurse, Prescriber},
+	QuestionnaireRead:  {Nurse, Prescriber, Therapist},
+	TabletHandOff:      {FrontDesk, Nurse, Prescriber},
+	LinkCreate:         {FrontDesk, Nurse, Prescriber},
+	AlertRead:          {Nurse, Prescriber, Therapist},
+	AlertAssess:        {Prescriber},
+	// The nurse at the chair and the prescriber act on alerts; the
+	// therapist reads them.
+	AlertAcknowledge: {Nurse, Prescriber},
+	AlertResolve:     {Nurse, Prescriber},
+	GateOverride:     {Prescriber},
+	RouteAdvice:      {Nurse, Prescriber},
+	DoseOrder:        {Prescriber},
+	DosePrepare:      {Nurse, Prescriber},
+	SessionRecord:    {Nurse, Prescriber},
+	DischargeRecord:  {Nurse, Prescriber},
+	REMSRead:         {Nurse, Prescriber},
+	REMSSubmit:       {Nurse, Prescriber},
+	REMSIncomplete:   {Prescriber},
+	ProtocolRead:     everyone,
+	ProtocolEdit:     {Admin},
+	ClinicEdit:       {Admin},
+	ChairList:        everyone,
+	ClockAdvance:     {Admin},
+	UserList:         {Admin},
+	UserManage:       {Admin},
+	AuditRead:        {Admin},
+	TokenCreate:      everyone,
+	TokenRevoke:      everyone,
+	TokenList:        everyone,
+	PasswordChange:   everyone,
 	// Admins handle discrepancies [PRODUCT.md]: they see the ledger and
 	// may adjust it, with a nurse or prescriber as witness, but never
 	// handle the drug itself.
@@ -226,6 +243,7 @@ const (
 	CatVitals        = "vitals"        // vital signs and measurements
 	CatQuestionnaire = "questionnaire" // answers and scores
 	CatDose          = "dose"          // orders, preparations, administration
+	CatUnsavedForm   = "unsaved_form"  // a form kept when its login ended before it was saved
 )
 
 // CatControlled is the category of every read and write of the

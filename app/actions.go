@@ -8,6 +8,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/alerts"
 	"github.com/ketaflow/ketaflow/dosing"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/protocol"
@@ -42,9 +43,13 @@ const (
 	ActRecordRide          ActionName = "record_ride"
 	ActRecordComfort       ActionName = "record_comfort"
 	ActOverride            ActionName = "override"
-	ActAnswerQuestionnaire ActionName = "answer_questionnaires"
+	ActAnswerQuestionnaire ActionName = "answer_questionnaires" // hand the tablet to the patient
+	ActEnterQuestionnaire  ActionName = "enter_questionnaires"  // a clinician enters the patient's answers
+	ActAmendQuestionnaire  ActionName = "amend_questionnaire"
 	ActSendLink            ActionName = "send_link"
 	ActAssessAlert         ActionName = "assess_alert"
+	ActAcknowledgeAlert    ActionName = "acknowledge_alert"
+	ActResolveAlert        ActionName = "resolve_alert"
 
 	ActOrderDose      ActionName = "order_dose"
 	ActPrepareDose    ActionName = "prepare_dose"
@@ -105,9 +110,13 @@ var visitSteps = []step{
 	{ActRecordFasting, "Save fasting answers", access.FastingRecord, gateOpen, nil},
 	{ActRecordVitals, "Record vitals", access.VitalsRecord, chartable, nil},
 	{ActRecordWeight, "Record the weight", access.WeightRecord, gateOpen, nil},
-	{ActAnswerQuestionnaire, "Answer on this tablet", access.QuestionnaireEnter, gateOpen, nil},
-	{ActSendLink, "Make a link for the patient's phone", access.LinkCreate, gateOpen, nil},
+	{ActAnswerQuestionnaire, "Hand the tablet to the patient", access.TabletHandOff, gateOpen, answersOutstanding},
+	{ActEnterQuestionnaire, "Enter the patient's answers", access.QuestionnaireEnter, gateOpen, answersOutstanding},
+	{ActSendLink, "Make a link for the patient's phone", access.LinkCreate, gateOpen, answersOutstanding},
+	{ActAmendQuestionnaire, "Amend the answers", access.QuestionnaireAmend, hasAnswers, nil},
 	{ActAssessAlert, "Record the risk assessment", access.AlertAssess, hasOpenAlert, nil},
+	{ActAcknowledgeAlert, "Acknowledge an alert", access.AlertAcknowledge, alertTo(canAcknowledge), nil},
+	{ActResolveAlert, "Resolve an alert", access.AlertResolve, alertTo(canResolve), nil},
 	{ActOverride, "Override a block", access.GateOverride, overridable, nil},
 	{ActClear, "Clear for dosing", access.VisitMove, movable(visits.Cleared), checkClear},
 	{ActOrderDose, "Sign the dose order", access.DoseOrder, orderOpen, nil},
@@ -270,8 +279,11 @@ func notApplicable(st *visitState, actor access.Actor, s step) error {
 			return ketaflow.Errorf(ketaflow.EConflict, "concomitant medications are recorded for the Spravato REMS form")
 		}
 		return ketaflow.Errorf(ketaflow.EConflict, "concomitant medications are recorded once the first device is given")
-	case ActAnswerQuestionnaire, ActSendLink:
+	case ActAnswerQuestionnaire, ActEnterQuestionnaire, ActSendLink:
 		return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; questionnaires are answered before dosing", v.State.Label())
+	case ActAmendQuestionnaire:
+		return &ketaflow.Error{Code: ketaflow.EConflict, Field: "instrument",
+			Message: "no questionnaire of this visit is answered yet, so there is nothing to amend"}
 	case ActOverride:
 		if !gateLive(v.State) {
 			return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; the gate is over", v.State.Label())
@@ -279,6 +291,10 @@ func notApplicable(st *visitState, actor access.Actor, s step) error {
 		return ketaflow.Errorf(ketaflow.EConflict, "no check of this visit's gate blocks with an override allowed")
 	case ActAssessAlert:
 		return ketaflow.Errorf(ketaflow.EConflict, "no safety alert of this visit waits for a risk assessment")
+	case ActAcknowledgeAlert:
+		return ketaflow.Errorf(ketaflow.EConflict, "no alert of this visit waits for acknowledgement")
+	case ActResolveAlert:
+		return ketaflow.Errorf(ketaflow.EConflict, "no alert of this visit is left to resolve")
 	case ActAssembleREMS:
 		if v.Route != protocol.Spravato {
 			return ketaflow.Errorf(ketaflow.EConflict, "the REMS form is for Spravato visits")
@@ -361,9 +377,37 @@ var chartable = state(func(st *visitState) bool {
 // gateOpen: the gate is live (its facts may still be recorded and judged).
 var gateOpen = state(func(st *visitState) bool { return gateLive(st.visit.State) }).any
 
+// hasAnswers: the visit has answered questionnaires, which a clinician
+// may amend (after the gate too: a record is corrected, never replaced).
+var hasAnswers = state(func(st *visitState) bool { return len(st.facts.Responses) > 0 }).any
+
 var hasOpenAlert = state(func(st *visitState) bool {
-	return slices.ContainsFunc(st.facts.Alerts, func(a store.Alert) bool { return a.Assessment == nil })
+	return slices.ContainsFunc(st.facts.Alerts, func(a store.AlertRow) bool {
+		return a.Kind == alerts.Item9 && a.StatusAt(st.now, st.proto.Rules.Alerts).Assessment == nil
+	})
 }).any
+
+// alertTo: one of the visit's alerts allows the step now (the rules of
+// package alerts: the service asks them of the alert named).
+func alertTo(ok func(alerts.Alert, alerts.Status) bool) func(*visitState, access.Actor) bool {
+	return state(func(st *visitState) bool {
+		return slices.ContainsFunc(st.facts.Alerts, func(a store.AlertRow) bool {
+			return ok(a.Alert, a.StatusAt(st.now, st.proto.Rules.Alerts))
+		})
+	}).any
+}
+
+// canAcknowledge: an open alert that is not acknowledged by a risk
+// assessment.
+func canAcknowledge(a alerts.Alert, s alerts.Status) bool {
+	return !a.Kind.RiskAssessment() && s.State == alerts.Open
+}
+
+// canResolve: an alert not resolved, past its risk assessment if it needs
+// one.
+func canResolve(a alerts.Alert, s alerts.Status) bool {
+	return s.State != alerts.ResolvedSt && (!a.Kind.RiskAssessment() || s.Assessment != nil)
+}
 
 var overridable = state(func(st *visitState) bool {
 	return gateLive(st.visit.State) && slices.ContainsFunc(st.gate.Checks, func(c intake.Check) bool { return c.Blocking() && c.Overridable })
@@ -463,6 +507,18 @@ func checkREMSComplete(st *visitState, _ access.Actor) error {
 	if r := st.sess.REMS; r != nil && len(r.Missing) > 0 {
 		return ketaflow.Errorf(ketaflow.EBlocked, "the form is incomplete (%s): add what is missing as late entries, assemble the form again, then record its submission",
 			strings.Join(r.Missing, "; "))
+	}
+	return nil
+}
+
+// answersOutstanding: a questionnaire of the visit is still to answer. One
+// set of answers is kept per visit and instrument, so once both are
+// answered the tablet, a link and entry are closed; a correction is an
+// amendment.
+func answersOutstanding(st *visitState, _ access.Actor) error {
+	if len(intake.Outstanding(answeredOf(st.facts.Responses))) == 0 {
+		return ketaflow.Errorf(ketaflow.EConflict,
+			"the questionnaires of this visit are answered; answers are not replaced, but a nurse or prescriber may amend them with a reason")
 	}
 	return nil
 }

@@ -24,11 +24,15 @@ type App struct {
 	DB    *store.DB
 	Clock ketaflow.Clock
 	Log   *slog.Logger
+	// Events carries what the writes changed, after they commit, to the
+	// pages that show it live (events.go).
+	Events *Broker
 
 	logins    *limiter
 	passwords *access.Passwords
 	clinics   sync.Map // id -> ketaflow.Clinic
 	protocols protocolCache
+	training  *ketaflow.TrainingClock // nil unless OnTrainingClock
 }
 
 // Option changes a setting of New.
@@ -46,7 +50,7 @@ func New(db *store.DB, clock ketaflow.Clock, log *slog.Logger, opts ...Option) *
 		log = slog.Default()
 	}
 	a := &App{
-		DB: db, Clock: clock, Log: log,
+		DB: db, Clock: clock, Log: log, Events: NewBroker(),
 		logins:    newLimiter(20, 15*time.Minute),
 		passwords: access.NewPasswords(access.DefaultArgon2()),
 	}
@@ -62,6 +66,16 @@ type op struct {
 	Category  string
 	PatientID string
 	Detail    string
+	// events are published once the call's transaction has committed.
+	events []Event
+	// record, on a read, writes what the read noticed (an alert's
+	// escalation) in the transaction of its audit entry.
+	record func(tx *store.Tx, o *op) error
+}
+
+// changed notes an event to publish after the call commits.
+func (o *op) changed(clinicID, topic, visitID string) {
+	o.events = append(o.events, Event{ClinicID: clinicID, Topic: topic, VisitID: visitID})
 }
 
 // do runs one service call: it checks the actor's permission, runs fn in a
@@ -82,8 +96,10 @@ func (a *App) do(ctx context.Context, actor access.Actor, o op, fn func(tx *stor
 	})
 	if err != nil {
 		a.auditFailure(ctx, actor, o, err)
+		return err
 	}
-	return err
+	a.publish(o.events)
+	return nil
 }
 
 // view runs a read: fn runs on the read pool and the audit entry is written
@@ -97,7 +113,18 @@ func (a *App) view(ctx context.Context, actor access.Actor, o op, fn func(tx *st
 		a.auditFailure(ctx, actor, o, err)
 		return err
 	}
-	return a.DB.Transact(ctx, func(tx *store.Tx) error { return a.appendAudit(tx, actor, o, audit.OK) })
+	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
+		if o.record != nil {
+			if err := o.record(tx, &o); err != nil {
+				return err
+			}
+		}
+		return a.appendAudit(tx, actor, o, audit.OK)
+	})
+	if err == nil {
+		a.publish(o.events)
+	}
+	return err
 }
 
 func (a *App) allow(ctx context.Context, actor access.Actor, o op) error {
@@ -197,5 +224,5 @@ func (a *App) Health(ctx context.Context) (string, error) {
 // the time from c: the demo plays a morning's visits at the times they
 // would have happened.
 func (a *App) WithClock(c ketaflow.Clock) *App {
-	return &App{DB: a.DB, Clock: c, Log: a.Log, logins: a.logins, passwords: a.passwords}
+	return &App{DB: a.DB, Clock: c, Log: a.Log, Events: a.Events, logins: a.logins, passwords: a.passwords}
 }

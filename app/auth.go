@@ -9,6 +9,7 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/audit"
+	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/store"
 )
 
@@ -33,14 +34,40 @@ var errBadLogin = &ketaflow.Error{Code: ketaflow.EUnauthorized, Message: "wrong 
 // Login checks a username and password and opens a login. It returns the
 // login's secret for the cookie. Every attempt, ok or failed, is audited.
 func (a *App) Login(ctx context.Context, username, password, source string) (string, access.User, error) {
+	o := op{Action: "auth.login", Category: access.CatAuth}
+	u, err := a.checkCredentials(ctx, username, password, source, o)
+	if err != nil {
+		return "", access.User{}, err
+	}
+	sec, err := a.security(ctx, u.ClinicID)
+	if err != nil {
+		return "", access.User{}, err
+	}
+	var secret string
+	err = a.DB.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		if secret, err = a.openLogin(tx, u, source, sec); err != nil {
+			return err
+		}
+		return a.appendAudit(tx, u.Actor(source), o, audit.OK)
+	})
+	if err != nil {
+		return "", access.User{}, err
+	}
+	return secret, u, nil
+}
+
+// checkCredentials checks a username and password, with the throttling of
+// every sign-in: an account locks after maxFailures wrong passwords in a
+// row, an address after too many failures. A failure is audited as o.
+func (a *App) checkCredentials(ctx context.Context, username, password, source string, o op) (access.User, error) {
 	now := a.Clock.Now()
 	username = access.NormalizeUsername(username)
 	anon := access.Actor{Username: username, Source: source}
-	o := op{Action: "auth.login", Category: access.CatAuth}
-	fail := func(actor access.Actor, detail string, err error) (string, access.User, error) {
+	fail := func(actor access.Actor, detail string, err error) (access.User, error) {
 		o.Detail = detail
 		a.auditAlone(ctx, actor, o, audit.Failed)
-		return "", access.User{}, err
+		return access.User{}, err
 	}
 	if a.logins.Blocked(source, now) {
 		return fail(anon, "too many failed logins from this address", ketaflow.Errorf(ketaflow.ERateLimited,
@@ -58,7 +85,7 @@ func (a *App) Login(ctx context.Context, username, password, source string) (str
 		return fail(anon, "unknown username", errBadLogin)
 	}
 	if err != nil {
-		return "", access.User{}, err
+		return access.User{}, err
 	}
 	u := l.User
 	actor := u.Actor(source)
@@ -78,33 +105,33 @@ func (a *App) Login(ctx context.Context, username, password, source string) (str
 			detail = fmt.Sprintf("wrong password; account locked for %s after %d failures", lockFor, maxFailures)
 		}
 		if err := a.DB.Transact(ctx, func(tx *store.Tx) error { return tx.SetLoginFailures(u.ID, failed, until) }); err != nil {
-			return "", access.User{}, err
+			return access.User{}, err
 		}
 		return fail(actor, detail, errBadLogin)
 	}
 	if !u.Active {
 		return fail(actor, "account deactivated", errBadLogin)
 	}
-	sec, err := a.security(ctx, u.ClinicID)
-	if err != nil {
-		return "", access.User{}, err
+	// A training server signs in only the demo clinics' staff: here, so
+	// that taking the tablet back is held to it as a login is.
+	if err := a.trainingAllows(ctx, u.ClinicID); err != nil {
+		return fail(actor, "a real clinic's login on a training server", err)
 	}
+	return u, nil
+}
+
+// openLogin opens a login for a user whose password was checked, in tx,
+// under their clinic's security settings, and returns its secret for the
+// cookie.
+func (a *App) openLogin(tx *store.Tx, u access.User, source string, sec protocol.Security) (string, error) {
+	now := a.Clock.Now()
 	secret, hash := access.NewToken(loginPrefix)
 	s := access.Login{TokenHash: hash, UserID: u.ID, ClinicID: u.ClinicID, CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(sec.LoginMax()), Source: source}
-	err = a.DB.Transact(ctx, func(tx *store.Tx) error {
-		if err := tx.SetLoginFailures(u.ID, 0, nil); err != nil {
-			return err
-		}
-		if err := tx.InsertLogin(s); err != nil {
-			return err
-		}
-		return a.appendAudit(tx, actor, o, audit.OK)
-	})
-	if err != nil {
-		return "", access.User{}, err
+	if err := tx.SetLoginFailures(u.ID, 0, nil); err != nil {
+		return "", err
 	}
-	return secret, u, nil
+	return secret, tx.InsertLogin(s)
 }
 
 var errLoggedOut = &ketaflow.Error{Code: ketaflow.EUnauthorized, Message: "your login has ended; please log in again"}
@@ -124,6 +151,9 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 		})
 		if err != nil || t.RevokedAt != nil || !u.Active {
 			return access.Actor{}, &ketaflow.Error{Code: ketaflow.EUnauthorized, Message: "the API token is not valid"}
+		}
+		if err := a.trainingAllows(ctx, u.ClinicID); err != nil {
+			return access.Actor{}, err
 		}
 		if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= touchEvery {
 			if err := a.DB.Transact(ctx, func(tx *store.Tx) error { return tx.TouchAPIToken(t.ID, now) }); err != nil {
@@ -154,6 +184,9 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 	}
 	if !s.Live(now, sec.IdleTimeout()) || !u.Active {
 		return access.Actor{}, errLoggedOut
+	}
+	if err := a.trainingAllows(ctx, u.ClinicID); err != nil {
+		return access.Actor{}, err
 	}
 	if now.Sub(s.LastSeenAt) >= touchEvery {
 		if err := a.DB.Transact(ctx, func(tx *store.Tx) error { return tx.TouchLogin(hash, now) }); err != nil {

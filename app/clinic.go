@@ -18,11 +18,18 @@ type ClinicChange struct {
 	Name          *string
 	TimeZone      *string
 	REMSSettingID *string
+	// The contacts (ketaflow.Contacts): an empty phone or on-call phone
+	// is "not entered yet"; the crisis line is required.
+	Phone       *string
+	OnCallPhone *string
+	CrisisLine  *string
 }
 
 var remsSettingPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,39}$`)
 
-// UpdateClinic changes the clinic's name, time zone or REMS certification.
+// UpdateClinic changes the clinic's name, time zone, REMS certification or
+// contacts. Errors: EInvalid naming each field at fault; EInvalid when
+// nothing changes; EForbidden for a role other than admin.
 func (a *App) UpdateClinic(ctx context.Context, actor access.Actor, ch ClinicChange) (ketaflow.Clinic, error) {
 	var c ketaflow.Clinic
 	err := a.do(ctx, actor, op{Action: access.ClinicEdit, Category: access.CatClinic}, func(tx *store.Tx, o *op) error {
@@ -59,6 +66,28 @@ func (a *App) UpdateClinic(ctx context.Context, actor access.Actor, ch ClinicCha
 				c.REMSSettingID = id
 			}
 		}
+		contacts := c.Contacts
+		for _, f := range []struct{ change, field *string }{
+			{ch.Phone, &contacts.Phone}, {ch.OnCallPhone, &contacts.OnCallPhone}, {ch.CrisisLine, &contacts.CrisisLine},
+		} {
+			if f.change != nil {
+				*f.field = *f.change
+			}
+		}
+		if err := contacts.Validate(); err != nil {
+			p = append(p, ketaflow.AsError(err).Fields...)
+		} else {
+			for _, f := range []struct{ what, from, to string }{
+				{"phone", c.Phone, contacts.Phone},
+				{"on-call phone", c.OnCallPhone, contacts.OnCallPhone},
+				{"crisis line", c.CrisisLine, contacts.CrisisLine},
+			} {
+				if f.from != f.to {
+					what = append(what, fmt.Sprintf("%s %q -> %q", f.what, f.from, f.to))
+				}
+			}
+			c.Contacts = contacts
+		}
 		if err := p.Err(); err != nil {
 			return err
 		}
@@ -72,6 +101,16 @@ func (a *App) UpdateClinic(ctx context.Context, actor access.Actor, ch ClinicCha
 		a.clinics.Delete(actor.ClinicID)
 	}
 	return c, err
+}
+
+// SetupTasks are the clinic settings the actor should still enter: the
+// clinic's missing contacts, for the role that can enter them (the admin);
+// none for the other roles, who cannot act on them.
+func SetupTasks(actor access.Actor, c ketaflow.Clinic) []ketaflow.SetupTask {
+	if !access.Can(actor.Role, access.ClinicEdit) {
+		return nil
+	}
+	return c.Missing()
 }
 
 // Chairs lists the actor's clinic's chairs.

@@ -9,8 +9,10 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/alerts"
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/intake"
+	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/visits"
@@ -20,6 +22,7 @@ import (
 const (
 	SourceTablet = "tablet" // the clinic's tablet, handed to the patient
 	SourceLink   = "link"   // the patient's own phone, from a one-time link
+	SourceStaff  = "staff"  // entered or amended by a clinician
 )
 
 // Submitted is what saving questionnaires tells the person with the patient.
@@ -31,18 +34,45 @@ type Submitted struct {
 	CrisisResources string
 	// PatientCrisisResources is the same help in words for the patient.
 	PatientCrisisResources string
+	// AlertStaysOpen: an amendment lowered PHQ-9 item 9 while its safety
+	// alert waits for a risk assessment; the alert stays open.
+	AlertStaysOpen bool
+}
+
+// answeredOf is a visit's stored answers as the rules about them read
+// them.
+func answeredOf(rs []store.Response) []intake.Answered {
+	out := make([]intake.Answered, len(rs))
+	for i, r := range rs {
+		out[i] = intake.Answered{ResponseID: r.ID, Version: r.Version, Result: r.Result}
+	}
+	return out
 }
 
 // saveResponses scores and stores answered questionnaires for a visit, and
 // raises the safety alert when PHQ-9 item 9 calls for it. Every answer set
 // must be complete: an incomplete questionnaire is refused, not scored, and
-// then nothing is saved.
+// then nothing is saved. Each instrument is answered once per visit: answers
+// to one the visit has already are refused (intake.CheckFirstAnswers), read
+// here under the visit's row lock, and the database refuses a second
+// version 1 even from a submission at the same moment.
 func (a *App) saveResponses(tx *store.Tx, vc visitContext, answers map[string][]int, source, enteredBy string) (Submitted, error) {
 	var out Submitted
 	if len(answers) == 0 {
 		return out, ketaflow.Invalid("instrument", "no questionnaire was answered")
 	}
 	now := a.Clock.Now()
+	existing, err := tx.Responses(vc.visit.ID)
+	if err != nil {
+		return out, err
+	}
+	var ids []string
+	for id := range answers {
+		ids = append(ids, id)
+	}
+	if err := intake.CheckFirstAnswers(answeredOf(existing), ids); err != nil {
+		return out, err
+	}
 	var probs ketaflow.Problems
 	var results []intake.Result
 	for _, inst := range intake.Instruments() {
@@ -68,13 +98,12 @@ func (a *App) saveResponses(tx *store.Tx, vc visitContext, answers map[string][]
 	}
 	for _, r := range results {
 		resp := store.Response{ID: ketaflow.NewID(), VisitID: vc.visit.ID, PatientID: vc.patient.ID, Result: r,
-			Source: source, EnteredBy: enteredBy, SubmittedAt: now}
+			Source: source, EnteredBy: enteredBy, SubmittedAt: now, Version: 1}
 		if err := tx.InsertResponse(vc.clinic.ID, resp); err != nil {
 			return out, err
 		}
 		if r.SafetyAlert(vc.proto.Rules) {
-			if err := tx.InsertAlert(vc.clinic.ID, store.Alert{ID: ketaflow.NewID(), VisitID: vc.visit.ID,
-				PatientID: vc.patient.ID, ResponseID: resp.ID, Item9: r.Item9, RaisedAt: now}); err != nil {
+			if err := raiseItem9(tx, vc, r, resp.ID, now); err != nil {
 				return out, err
 			}
 			out.Alert = true
@@ -82,8 +111,8 @@ func (a *App) saveResponses(tx *store.Tx, vc visitContext, answers map[string][]
 	}
 	out.Results = results
 	if out.Alert {
-		out.CrisisResources = vc.proto.Rules.Gate.CrisisResources
-		out.PatientCrisisResources = vc.proto.Rules.Gate.PatientCrisisResources
+		out.CrisisResources = vc.clinic.StaffCrisisText()
+		out.PatientCrisisResources = vc.clinic.PatientCrisisText()
 	}
 	return out, nil
 }
@@ -100,19 +129,88 @@ func summarize(s Submitted) string {
 	return d
 }
 
-// SubmitQuestionnaires saves questionnaires the patient answered on the
-// clinic tablet (instrument id -> answers, item by item, -1 unanswered).
-// The person holding the tablet sees whether a safety alert was raised and
-// the crisis resources, never the scores unless their role may.
+// SubmitQuestionnaires saves the answers a patient gave a clinician (on
+// paper, or read aloud), entered by that clinician: instrument id ->
+// answers, item by item, -1 unanswered. Answers the patient gives
+// themselves come from the tablet (SubmitTablet) or a link. An instrument
+// answered already at the visit is refused: a correction is an amendment
+// (AmendQuestionnaire).
 func (a *App) SubmitQuestionnaires(ctx context.Context, actor access.Actor, visitID string, answers map[string][]int) (Submitted, VisitView, error) {
 	var out Submitted
-	v, err := a.writeFact(ctx, actor, ActAnswerQuestionnaire, access.CatQuestionnaire, visitID, "new questionnaire answers",
+	v, err := a.writeFact(ctx, actor, ActEnterQuestionnaire, access.CatQuestionnaire, visitID, "new questionnaire answers",
 		func(tx *store.Tx, st *visitState, o *op) error {
 			var err error
-			if out, err = a.saveResponses(tx, st.visitContext, answers, SourceTablet, actor.UserID); err != nil {
+			if out, err = a.saveResponses(tx, st.visitContext, answers, SourceStaff, actor.UserID); err != nil {
 				return err
 			}
-			o.Detail = "questionnaires on the clinic tablet: " + summarize(out)
+			o.Detail = "questionnaires entered by a clinician: " + summarize(out)
+			if out.Alert {
+				o.changed(st.clinic.ID, TopicAlerts, st.visit.ID)
+			}
+			return nil
+		})
+	if !Sees(actor.Role, PartScores) {
+		out.Results = nil
+	}
+	return out, v, err
+}
+
+// AmendQuestionnaire corrects a visit's answers to one instrument, with a
+// reason: the corrected answers are a new version, the gate reads them, and
+// every earlier version stays with who entered it, when and why. An
+// amendment that raises PHQ-9 item 9 raises the safety alert as a first
+// submission does; one that lowers it leaves an open alert open, for only
+// a risk assessment resolves it.
+func (a *App) AmendQuestionnaire(ctx context.Context, actor access.Actor, visitID, instrument string, am intake.Amendment) (Submitted, VisitView, error) {
+	var out Submitted
+	in, err := intake.InstrumentByID(instrument)
+	if err != nil {
+		return out, VisitView{}, err
+	}
+	v, err := a.writeFact(ctx, actor, ActAmendQuestionnaire, access.CatQuestionnaire, visitID, "amended questionnaire answers",
+		func(tx *store.Tx, st *visitState, o *op) error {
+			var latest *intake.Answered
+			if cur, ok := intake.Current(answeredOf(st.facts.Responses))[in.ID]; ok {
+				latest = &cur
+			}
+			r, err := intake.CheckAmendment(in, latest, am)
+			if err != nil {
+				return err
+			}
+			// Open as the alerts' life says: an item 9 alert nobody has
+			// acknowledged yet, by a risk assessment.
+			open := slices.ContainsFunc(st.facts.Alerts, func(al store.AlertRow) bool {
+				return al.Kind == alerts.Item9 && al.StatusAt(st.now, st.proto.Rules.Alerts).State == alerts.Open
+			})
+			effect := intake.AmendmentAlert(latest.Result, r, st.proto.Rules, open)
+			now := a.Clock.Now()
+			resp := store.Response{ID: ketaflow.NewID(), VisitID: st.visit.ID, PatientID: st.patient.ID, Result: r,
+				Source: SourceStaff, EnteredBy: actor.UserID, SubmittedAt: now, Version: latest.Version + 1,
+				Reason: strings.TrimSpace(am.Reason)}
+			if err := tx.InsertResponse(st.clinic.ID, resp); err != nil {
+				return err
+			}
+			out.Results = []intake.Result{r}
+			switch effect {
+			case intake.AlertRaise:
+				if err := raiseItem9(tx, st.visitContext, r, resp.ID, now); err != nil {
+					return err
+				}
+				o.changed(st.clinic.ID, TopicAlerts, st.visit.ID)
+				out.Alert = true
+				out.CrisisResources = st.clinic.StaffCrisisText()
+				out.PatientCrisisResources = st.clinic.PatientCrisisText()
+			case intake.AlertStaysOpen:
+				out.AlertStaysOpen = true
+			}
+			o.Detail = fmt.Sprintf("%s amended to version %d (was %s, now %s): %s", in.Title, resp.Version,
+				latest.Result.Summary(), r.Summary(), resp.Reason)
+			switch effect {
+			case intake.AlertRaise:
+				o.Detail += "; PHQ-9 item 9 safety alert raised"
+			case intake.AlertStaysOpen:
+				o.Detail += "; the open safety alert stays open until a risk assessment"
+			}
 			return nil
 		})
 	if !Sees(actor.Role, PartScores) {
@@ -128,7 +226,8 @@ type Link struct {
 }
 
 // CreateQuestionnaireLink makes a one-time link for the patient to answer
-// the PHQ-9 and GAD-7 on their own phone before the visit.
+// the PHQ-9 and GAD-7 on their own phone before the visit. It voids the
+// visit's earlier links.
 func (a *App) CreateQuestionnaireLink(ctx context.Context, actor access.Actor, visitID string) (Link, VisitView, error) {
 	var l Link
 	v, err := a.visitWrite(ctx, actor, ActSendLink, access.CatQuestionnaire, visitID, func(tx *store.Tx, st *visitState, o *op) error {
@@ -136,6 +235,14 @@ func (a *App) CreateQuestionnaireLink(ctx context.Context, actor access.Actor, v
 		secret, hash := access.NewToken("")
 		l = Link{Token: secret, ExpiresAt: now.Add(st.proto.Rules.Gate.QuestionnaireLink()).In(st.clinic.Location())}
 		o.Detail = "questionnaire link for visit " + visitID + ", expires " + l.ExpiresAt.Format(time.RFC3339)
+		// Only the newest link works: two links must never both submit.
+		voided, err := tx.VoidLinks(visitID, now)
+		if err != nil {
+			return err
+		}
+		if voided > 0 {
+			o.Detail += fmt.Sprintf("; %d earlier link%s voided", voided, map[bool]string{true: "s", false: ""}[voided > 1])
+		}
 		return tx.InsertLink(store.Link{TokenHash: hash, ClinicID: actor.ClinicID, VisitID: visitID, CreatedBy: actor.UserID,
 			CreatedAt: now, ExpiresAt: l.ExpiresAt})
 	})
@@ -172,28 +279,63 @@ func beforeVisit(p protocol.Protocol, r protocol.Route) []string {
 var errLinkGone = &ketaflow.Error{Code: ketaflow.ENotFound,
 	Message: "This link has expired or has been used. Please ask the clinic for a new one, or answer on the clinic's tablet when you arrive."}
 
+// errAnswered tells a patient that the visit's answers are saved already:
+// a second submission, from a second link or after the tablet, is refused.
+var errAnswered = &ketaflow.Error{Code: ketaflow.EConflict,
+	Message: "Your answers for this visit are already saved, so they cannot be sent again. If something needs changing, please tell the clinic staff at your visit."}
+
+// forPatient words a refusal of a patient's second submission for them.
+func forPatient(err error) error {
+	if ketaflow.IsCode(err, ketaflow.EConflict) {
+		return errAnswered
+	}
+	return err
+}
+
+// answeredEvents are what a patient's own submission (a link, the tablet)
+// changed, for the live pages: the visit, and the alerts when item 9
+// raised one. Staff writes note theirs on the call (op.changed).
+func answeredEvents(clinicID, visitID string, alert bool) []Event {
+	evs := []Event{{ClinicID: clinicID, Topic: TopicVisit, VisitID: visitID}}
+	if alert {
+		evs = append(evs, Event{ClinicID: clinicID, Topic: TopicAlerts, VisitID: visitID})
+	}
+	return evs
+}
+
 // linkActor is the audit log's name for a patient answering from a link.
 func linkActor(clinicID, source string) access.Actor {
 	return access.Actor{ClinicID: clinicID, Username: "patient (questionnaire link)", Role: "patient", Source: source}
 }
 
-// openLink finds a live link and its visit.
-func (a *App) openLink(tx *store.Tx, token string) (store.Link, visitContext, error) {
+// openLink finds a live link and its visit (locked when lock), and the
+// questionnaires the visit still needs. A link that was used, replaced by a
+// newer one or has expired is closed (intake.CheckLink), and so is one
+// whose visit has every answer already.
+func (a *App) openLink(tx *store.Tx, token string, lock bool) (store.Link, visitContext, []intake.Instrument, error) {
 	l, err := tx.LinkByHash(access.HashToken(token))
 	if err != nil {
-		return l, visitContext{}, errLinkGone
+		return l, visitContext{}, nil, errLinkGone
 	}
-	if l.UsedAt != nil || !a.Clock.Now().Before(l.ExpiresAt) {
-		return l, visitContext{}, errLinkGone
+	if err := intake.CheckLink(intake.LinkUse{ExpiresAt: l.ExpiresAt, UsedAt: l.UsedAt, VoidedAt: l.VoidedAt}, a.Clock.Now()); err != nil {
+		return l, visitContext{}, nil, err
 	}
-	vc, err := a.loadVisit(tx, access.Actor{ClinicID: l.ClinicID}, l.VisitID, false)
+	vc, err := a.loadVisit(tx, access.Actor{ClinicID: l.ClinicID}, l.VisitID, lock)
 	if err != nil {
-		return l, vc, err
+		return l, vc, nil, err
 	}
 	if !gateLive(vc.visit.State) || vc.visit.State == visits.Cleared {
-		return l, vc, errLinkGone
+		return l, vc, nil, errLinkGone
 	}
-	return l, vc, nil
+	rs, err := tx.Responses(vc.visit.ID)
+	if err != nil {
+		return l, vc, nil, err
+	}
+	todo := intake.Outstanding(answeredOf(rs))
+	if len(todo) == 0 {
+		return l, vc, nil, errAnswered
+	}
+	return l, vc, todo, nil
 }
 
 // QuestionnaireLink opens a patient's link page. Opening it is audited as
@@ -202,20 +344,17 @@ func (a *App) QuestionnaireLink(ctx context.Context, token, source string) (Link
 	var p LinkPage
 	var l store.Link
 	var vc visitContext
+	var todo []intake.Instrument
 	err := a.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		l, vc, err = a.openLink(tx, token)
+		l, vc, todo, err = a.openLink(tx, token, false)
 		return err
 	})
 	if err != nil {
 		return p, err
 	}
-	name := vc.patient.PreferredName
-	if name == "" {
-		name, _, _ = strings.Cut(vc.patient.LegalName, " ")
-	}
-	p = LinkPage{ClinicName: vc.clinic.Name, PatientName: name, VisitAt: vc.visit.ScheduledAt, Location: vc.clinic.Location(),
-		Instruments: intake.Instruments(), Instructions: beforeVisit(vc.proto.Rules, vc.visit.Route)}
+	p = LinkPage{ClinicName: vc.clinic.Name, PatientName: firstName(vc.patient), VisitAt: vc.visit.ScheduledAt,
+		Location: vc.clinic.Location(), Instruments: todo, Instructions: beforeVisit(vc.proto.Rules, vc.visit.Route)}
 	err = a.DB.Transact(ctx, func(tx *store.Tx) error {
 		return a.appendAudit(tx, linkActor(l.ClinicID, source), op{Action: "questionnaire.link_open", Category: access.CatQuestionnaire,
 			PatientID: vc.patient.ID, Detail: "visit " + vc.visit.ID}, audit.OK)
@@ -223,27 +362,36 @@ func (a *App) QuestionnaireLink(ctx context.Context, token, source string) (Link
 	return p, err
 }
 
+// firstName is how the patient's own pages greet them: the preferred
+// name, else the first of the legal name.
+func firstName(p patients.Patient) string {
+	if p.PreferredName != "" {
+		return p.PreferredName
+	}
+	name, _, _ := strings.Cut(p.LegalName, " ")
+	return name
+}
+
 // SubmitQuestionnaireLink saves the answers a patient gave from their link.
-// The link then stops working. Both questionnaires must be complete.
+// The link then stops working. Every questionnaire the visit still needs
+// must be complete; one answered already (on the tablet, from another
+// link) is refused, and nothing is saved.
 func (a *App) SubmitQuestionnaireLink(ctx context.Context, token, source string, answers map[string][]int) (Submitted, error) {
 	var out Submitted
-	var clinicID, patientID string
+	var clinicID, patientID, visitID string
 	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
-		l, vc, err := a.openLink(tx, token)
+		l, vc, todo, err := a.openLink(tx, token, true)
 		if err != nil {
 			return err
 		}
-		clinicID, patientID = l.ClinicID, vc.patient.ID
-		if _, err := tx.LockVisit(l.ClinicID, l.VisitID); err != nil {
-			return err
-		}
-		for _, id := range []string{intake.PHQ9ID, intake.GAD7ID} {
-			if _, ok := answers[id]; !ok {
-				answers[id] = nil // scored as incomplete, so the patient sees which
+		clinicID, patientID, visitID = l.ClinicID, vc.patient.ID, vc.visit.ID
+		for _, in := range todo {
+			if _, ok := answers[in.ID]; !ok {
+				answers[in.ID] = nil // scored as incomplete, so the patient sees which
 			}
 		}
 		if out, err = a.saveResponses(tx, vc, answers, SourceLink, ""); err != nil {
-			return err
+			return forPatient(err)
 		}
 		if err := tx.UseLink(l.TokenHash, a.Clock.Now()); err != nil {
 			return err
@@ -255,45 +403,15 @@ func (a *App) SubmitQuestionnaireLink(ctx context.Context, token, source string,
 		return a.appendAudit(tx, actor, op{Action: "questionnaire.link_submit", Category: access.CatQuestionnaire,
 			PatientID: vc.patient.ID, Detail: summarize(out)}, audit.OK)
 	})
-	if err != nil && clinicID != "" && ketaflow.IsCode(err, ketaflow.EInvalid) {
+	if err == nil {
+		a.publish(answeredEvents(clinicID, visitID, out.Alert))
+	}
+	if err != nil && clinicID != "" && (ketaflow.IsCode(err, ketaflow.EInvalid) || ketaflow.IsCode(err, ketaflow.EConflict)) {
 		a.auditAlone(ctx, linkActor(clinicID, source), op{Action: "questionnaire.link_submit", Category: access.CatQuestionnaire,
 			PatientID: patientID, Detail: ketaflow.ErrorMessage(err)}, audit.Failed)
 	}
 	out.Results = nil // the patient sees no scores on the link page
 	return out, err
-}
-
-// Alerts lists the clinic's safety alerts, open ones only when openOnly.
-func (a *App) Alerts(ctx context.Context, actor access.Actor, openOnly bool) ([]SafetyAlert, error) {
-	c, err := a.Clinic(ctx, actor.ClinicID)
-	if err != nil {
-		return nil, err
-	}
-	var out []SafetyAlert
-	err = a.view(ctx, actor, op{Action: access.AlertRead, Category: access.CatQuestionnaire, Detail: "safety alerts"},
-		func(tx *store.Tx, o *op) error {
-			rows, err := tx.Alerts(actor.ClinicID, store.AlertQuery{OpenOnly: openOnly})
-			for _, r := range rows {
-				out = append(out, safetyAlert(r, c.Location()))
-			}
-			return err
-		})
-	return out, err
-}
-
-// OpenAlertCount is how many safety alerts wait for a risk assessment, for
-// the badge in the navigation. It reveals no patient, so it is not audited.
-func (a *App) OpenAlertCount(ctx context.Context, actor access.Actor) (int, error) {
-	if !access.Can(actor.Role, access.AlertRead) {
-		return 0, nil
-	}
-	var n int
-	err := a.DB.View(ctx, func(tx *store.Tx) error {
-		as, err := tx.Alerts(actor.ClinicID, store.AlertQuery{OpenOnly: true})
-		n = len(as)
-		return err
-	})
-	return n, err
 }
 
 // Risk levels of an assessment.
@@ -306,30 +424,13 @@ type Assessment struct {
 	Proceed bool   // whether dosing may go ahead today
 }
 
-// AssessAlert records a risk assessment on a safety alert. It lifts the
-// gate's block when the clinician decides dosing may go ahead; when they
-// decide it may not, the visit ends at the gate (not cleared) with the plan
-// as the reason.
-func (a *App) AssessAlert(ctx context.Context, actor access.Actor, alertID string, as Assessment) (SafetyAlert, VisitView, error) {
-	var out SafetyAlert
-	var view VisitView
-	err := a.do(ctx, actor, op{Action: access.AlertAssess, Category: access.CatQuestionnaire}, func(tx *store.Tx, o *op) error {
-		list, err := tx.Alerts(actor.ClinicID, store.AlertQuery{ID: alertID})
-		if err != nil {
-			return err
-		}
-		if len(list) == 0 {
-			return ketaflow.NotFound("safety alert")
-		}
-		al := list[0]
-		o.PatientID = al.PatientID
-		before, err := a.loadState(tx, actor, al.VisitID, true)
-		if err != nil {
-			return err
-		}
-		vc := before.visitContext
-		// A refusal answers with the visit as it stood.
-		view = before.view(actor)
+// AssessAlert records a risk assessment on a PHQ-9 item 9 alert: the
+// alert's acknowledgement. It lifts the gate's block when the clinician
+// decides dosing may go ahead; when they decide it may not, the visit ends
+// at the gate (not cleared) with the plan as the reason.
+func (a *App) AssessAlert(ctx context.Context, actor access.Actor, alertID string, as Assessment) (AlertView, VisitView, error) {
+	return a.alertStepWrite(ctx, actor, access.AlertAssess, "", alertID, func(tx *store.Tx, st *visitState, al store.AlertRow, o *op) error {
+		now := a.Clock.Now()
 		var p ketaflow.Problems
 		as.Risk = strings.ToLower(strings.TrimSpace(as.Risk))
 		as.Plan = strings.TrimSpace(as.Plan)
@@ -342,28 +443,22 @@ func (a *App) AssessAlert(ctx context.Context, actor access.Actor, alertID strin
 		if err := p.Err(); err != nil {
 			return err
 		}
-		now := a.Clock.Now()
-		rc := store.RiskCheck{Risk: as.Risk, Plan: as.Plan, Proceed: as.Proceed, By: actor.UserID, ByName: actor.Name, AssessedAt: now}
-		if err := tx.InsertAssessment(actor.ClinicID, al.ID, rc); err != nil {
-			return err
-		}
-		if err := a.afterAssessment(tx, actor, vc, as, now); err != nil {
-			return err
-		}
-		// The answer is the alert as it now stands on record.
-		if list, err = tx.Alerts(actor.ClinicID, store.AlertQuery{ID: alertID}); err != nil {
-			return err
-		}
-		out = safetyAlert(list[0], vc.clinic.Location())
-		after, err := a.loadState(tx, actor, vc.visit.ID, false)
+		evs, err := al.Assess(actor.UserID, actor.Name, as.Risk, as.Plan, as.Proceed, st.visit.State == visits.Booked, now,
+			st.proto.Rules.Alerts)
 		if err != nil {
 			return err
 		}
-		view = after.view(actor)
+		for _, e := range evs {
+			if err := tx.InsertAlertEvent(actor.ClinicID, al.ID, e, now); err != nil {
+				return err
+			}
+		}
+		if err := a.afterAssessment(tx, actor, st.visitContext, as, now); err != nil {
+			return err
+		}
 		o.Detail = fmt.Sprintf("risk assessment of alert %s: %s risk; proceed %t; %s", al.ID, as.Risk, as.Proceed, as.Plan)
 		return nil
 	})
-	return out, view, err
 }
 
 // afterAssessment moves the visit on after a risk assessment: the gate is

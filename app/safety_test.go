@@ -147,10 +147,10 @@ func TestDischargedVisitReadsAsItWasWhenThePatientLeft(t *testing.T) {
 		if !v.Gate.Cleared || len(v.Gate.Blocking) != 0 {
 			t.Errorf("the gate is re-judged against a later clock: blocking %v", v.Gate.Blocking)
 		}
-		// Only late entries are offered on the closed record.
+		// Only late entries and amendments are offered on the closed record.
 		for _, a := range v.Actions {
 			switch a.Name {
-			case ActRecordVitals, ActRecordAdverse, ActRecordAldrete:
+			case ActRecordVitals, ActRecordAdverse, ActRecordAldrete, ActAmendQuestionnaire:
 			default:
 				t.Errorf("a closed visit offers %s", a.Name)
 			}

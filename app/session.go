@@ -225,7 +225,7 @@ func (a *App) StartDosing(ctx context.Context, actor access.Actor, visitID strin
 // is in session, and the ledger records the drug as given. The time stated
 // cannot precede the start of dosing through the gate nor the second
 // check of the dose; one written down late needs its reason.
-func (a *App) Administer(ctx context.Context, actor access.Actor, visitID string, ev Event) (VisitView, error) {
+func (a *App) Administer(ctx context.Context, actor access.Actor, visitID string, ev Moment) (VisitView, error) {
 	return a.visitWrite(ctx, actor, ActAdminister, access.CatDose, visitID, func(tx *store.Tx, st *visitState, op *op) error {
 		s := st.sess
 		now := a.Clock.Now()
@@ -293,9 +293,9 @@ func (st *visitState) describeEntry(e charting.Entry) string {
 	return charting.Describe(e, st.proto.Rules.Session.LateEntry(), st.clinic.Location())
 }
 
-// Event is a moment a clinician states: when it happened (zero: now) and,
+// Moment is a moment a clinician states: when it happened (zero: now) and,
 // when written down later than the protocol's late-entry minutes, why.
-type Event struct {
+type Moment struct {
 	At         time.Time
 	LateReason string
 }
@@ -303,7 +303,7 @@ type Event struct {
 // GiveDevice records a Spravato device after the first. A device used
 // before its time (the label's 5 minutes between devices) is refused with
 // how long to wait.
-func (a *App) GiveDevice(ctx context.Context, actor access.Actor, visitID string, n int, ev Event) (VisitView, error) {
+func (a *App) GiveDevice(ctx context.Context, actor access.Actor, visitID string, n int, ev Moment) (VisitView, error) {
 	// The device's own time decides whether it is early: the general
 	// "device due now" rule of the actions is for a device given now.
 	stepOf := func(st *visitState) ActionName {

@@ -32,10 +32,21 @@ func (a *App) Clinics(ctx context.Context) ([]ketaflow.Clinic, error) {
 
 // CreateClinic adds a clinic. tz must be an IANA time zone name.
 func (a *App) CreateClinic(ctx context.Context, name, tz string) (ketaflow.Clinic, error) {
+	return a.addClinic(ctx, name, tz, false)
+}
+
+// CreateDemoClinic adds the fictional clinic of `serve --demo`, marked as
+// such (ketaflow.Clinic.Demo): only such clinics may run on a training
+// clock.
+func (a *App) CreateDemoClinic(ctx context.Context, name, tz string) (ketaflow.Clinic, error) {
+	return a.addClinic(ctx, name, tz, true)
+}
+
+func (a *App) addClinic(ctx context.Context, name, tz string, demo bool) (ketaflow.Clinic, error) {
 	var c ketaflow.Clinic
 	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
 		var err error
-		c, err = a.createClinic(tx, name, tz)
+		c, err = a.createClinic(tx, name, tz, demo)
 		return err
 	})
 	return c, err
@@ -48,7 +59,7 @@ func (a *App) CreateClinicWithUser(ctx context.Context, name, tz string, in NewU
 	var u access.User
 	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
 		var err error
-		if c, err = a.createClinic(tx, name, tz); err != nil {
+		if c, err = a.createClinic(tx, name, tz, false); err != nil {
 			return err
 		}
 		u, err = a.addUser(tx, c.ID, in)
@@ -57,27 +68,45 @@ func (a *App) CreateClinicWithUser(ctx context.Context, name, tz string, in NewU
 	return c, u, err
 }
 
-func (a *App) createClinic(tx *store.Tx, name, tz string) (ketaflow.Clinic, error) {
+func (a *App) createClinic(tx *store.Tx, name, tz string, demo bool) (ketaflow.Clinic, error) {
 	name = strings.TrimSpace(name)
 	var p ketaflow.Problems
 	if name == "" || len(name) > 200 {
 		p.Add("name", "clinic name is required, at most 200 characters")
 	}
-	if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
+	if tz = strings.TrimSpace(tz); tz == "" {
+		p.Add("time_zone", "time zone is required: an IANA time zone name such as America/New_York or Europe/London")
+	} else if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
 		p.Add("time_zone", "time zone %q is not an IANA time zone name such as America/New_York or Europe/London", tz)
 	}
 	if err := p.Err(); err != nil {
 		return ketaflow.Clinic{}, err
 	}
-	c := ketaflow.Clinic{ID: ketaflow.NewID(), Name: name, TimeZone: tz, CreatedAt: a.Clock.Now()}
+	// Staff are added to a clinic by its name, too (ketaflow user add
+	// --clinic): two of one name would be a guess.
+	cs, err := tx.Clinics()
+	if err != nil {
+		return ketaflow.Clinic{}, err
+	}
+	for _, other := range cs {
+		if strings.EqualFold(other.Name, name) {
+			return ketaflow.Clinic{}, ketaflow.Invalid("name", "a clinic named %q exists already (id %s); choose another name", other.Name, other.ID)
+		}
+	}
+	c := ketaflow.Clinic{ID: ketaflow.NewID(), Name: name, TimeZone: tz, CreatedAt: a.Clock.Now(), Demo: demo,
+		Contacts: ketaflow.Contacts{CrisisLine: ketaflow.NationalCrisisLine}}
 	if err := tx.InsertClinic(c); err != nil {
 		return c, err
 	}
 	if err := a.initialProtocol(tx, c.ID); err != nil {
 		return c, err
 	}
+	what := "clinic"
+	if demo {
+		what = "demo clinic"
+	}
 	return c, a.appendAudit(tx, CommandLine(c.ID), op{Action: "clinic.create", Category: access.CatAccount,
-		Detail: fmt.Sprintf("clinic %q in %s", name, tz)}, audit.OK)
+		Detail: fmt.Sprintf("%s %q in %s", what, name, tz)}, audit.OK)
 }
 
 // AddUserFromCommandLine adds a staff account without a logged-in admin:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/alerts"
 	"github.com/ketaflow/ketaflow/discharge"
 	"github.com/ketaflow/ketaflow/dosing"
 	"github.com/ketaflow/ketaflow/intake"
@@ -101,7 +102,7 @@ func (f *visitFixture) dosed(p patients.Patient) VisitView {
 	f.must(err)
 	_, err = f.a.StartDosing(ctx, f.actor("nurse"), id)
 	f.must(err)
-	v, err := f.a.Administer(ctx, f.actor("nurse"), id, Event{})
+	v, err := f.a.Administer(ctx, f.actor("nurse"), id, Moment{})
 	f.must(err)
 	return v
 }
@@ -230,7 +231,7 @@ func TestOtherViewsByRole(t *testing.T) {
 				return "demographics", err
 			},
 			"alerts": func(actor access.Actor) (string, error) {
-				as, err := f.a.Alerts(ctx, actor, true)
+				as, err := f.a.Alerts(ctx, actor, AlertFilter{State: alerts.Open})
 				if len(as) == 1 && as[0].Item9 == 2 {
 					return "item 9", err
 				}

@@ -32,8 +32,10 @@ const (
 	PartVitals Part = "vitals"
 	// PartScores: questionnaire answers, scores and bands.
 	PartScores Part = "scores"
-	// PartSafetyAlerts: PHQ-9 item 9 alerts and their risk assessments.
-	PartSafetyAlerts Part = "safety_alerts"
+	// PartAlerts: the alerts of a visit (PHQ-9 item 9, in-session
+	// readings), their risk assessments and acknowledgements, and the mark
+	// of a visit's alerts on the day's schedule.
+	PartAlerts Part = "alerts"
 	// PartFasting: what the patient said about food and drink.
 	PartFasting Part = "fasting"
 	// PartClinicalReasons: the reasons of the visit's moves that only
@@ -45,7 +47,7 @@ const (
 )
 
 // everything is every part, for the clinical roles.
-var everything = []Part{PartClinicalRecord, PartGateFindings, PartCrisisText, PartVitals, PartScores, PartSafetyAlerts,
+var everything = []Part{PartClinicalRecord, PartGateFindings, PartCrisisText, PartVitals, PartScores, PartAlerts,
 	PartFasting, PartClinicalReasons, PartSession}
 
 // visibility is the table: the parts of a view each role may see. Front
@@ -104,7 +106,7 @@ func redactVisit(role access.Role, v VisitView) VisitView {
 	if !Sees(role, PartScores) {
 		v.Questionnaires = nil
 	}
-	if !Sees(role, PartSafetyAlerts) {
+	if !Sees(role, PartAlerts) {
 		v.Alerts = nil
 	}
 	if !Sees(role, PartFasting) {

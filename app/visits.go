@@ -12,6 +12,7 @@ import (
 	"github.com/ketaflow/ketaflow/charting"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/patients"
+	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/visits"
 	"github.com/ketaflow/ketaflow/vitals"
@@ -108,6 +109,9 @@ type VisitSummary struct {
 	PatientName string
 	PatientMRN  string
 	ChairName   string
+	// Alerts marks a visit whose alerts are not all resolved; nil without
+	// (or for roles that may not see alerts).
+	Alerts *AlertMark
 }
 
 func summaries(rows []store.VisitRow, loc *time.Location) []VisitSummary {
@@ -131,8 +135,11 @@ func (a *App) Schedule(ctx context.Context, actor access.Actor, day ketaflow.Dat
 	err = a.view(ctx, actor, op{Action: access.VisitList, Category: access.CatVisit, Detail: "schedule " + day.String()},
 		func(tx *store.Tx, o *op) error {
 			rows, err := tx.Visits(actor.ClinicID, store.VisitQuery{From: from, To: from.AddDate(0, 0, 1)})
+			if err != nil {
+				return err
+			}
 			out = summaries(rows, c.Location())
-			return err
+			return markAlerts(tx, actor.Role, out, a.Clock.Now())
 		})
 	return out, err
 }
@@ -195,14 +202,15 @@ type visitFacts struct {
 	FastingBy *Recorded[intake.FastingAnswers]
 	RideBy    *Recorded[intake.Ride]
 	Responses []store.Response
-	Alerts    []store.Alert
+	Alerts    []store.AlertRow
 }
 
 // visitFacts collects the facts the gate judges for a visit.
 func (a *App) visitFacts(tx *store.Tx, vc visitContext) (visitFacts, error) {
 	v := vc.visit
 	vf := visitFacts{Facts: intake.Facts{Route: v.Route, Contraindications: vc.patient.Contraindications,
-		REMSPatientID: vc.patient.REMSPatientID, SettingREMSCertified: vc.clinic.REMSSettingID != ""}}
+		REMSPatientID: vc.patient.REMSPatientID, SettingREMSCertified: vc.clinic.REMSSettingID != "",
+		CrisisResources: vc.clinic.StaffCrisisText()}}
 	f := &vf.Facts
 	if vc.patient.Weight != nil {
 		at := vc.patient.Weight.MeasuredAt
@@ -212,9 +220,10 @@ func (a *App) visitFacts(tx *store.Tx, vc visitContext) (visitFacts, error) {
 	if vf.Responses, err = tx.Responses(v.ID); err != nil {
 		return vf, err
 	}
-	for i := range vf.Responses {
-		r := vf.Responses[i].Result
-		switch r.Instrument {
+	// The gate reads the newest version of each: an amendment's.
+	for id, cur := range intake.Current(answeredOf(vf.Responses)) {
+		r := cur.Result
+		switch id {
 		case intake.PHQ9ID:
 			f.PHQ9 = &r
 		case intake.GAD7ID:
@@ -224,16 +233,7 @@ func (a *App) visitFacts(tx *store.Tx, vc visitContext) (visitFacts, error) {
 	if vf.Alerts, err = tx.Alerts(vc.clinic.ID, store.AlertQuery{VisitID: v.ID}); err != nil {
 		return vf, err
 	}
-	f.SafetyAlert = intake.AlertNone
-	for _, al := range vf.Alerts {
-		// An assessment that says "do not dose today" keeps dosing blocked
-		// (on a visit still booked, nothing else would).
-		if al.Assessment == nil || !al.Assessment.Proceed {
-			f.SafetyAlert = intake.AlertOpen
-			break
-		}
-		f.SafetyAlert = intake.AlertAssessed
-	}
+	f.SafetyAlert = item9State(vf.Alerts)
 	if f.Vitals, err = tx.Vitals(v.ID); err != nil {
 		return vf, err
 	}
@@ -334,7 +334,9 @@ func (a *App) Visit(ctx context.Context, actor access.Actor, id string) (VisitVi
 		}
 		o.PatientID, o.Detail = st.patient.ID, "visit "+id
 		out = st.view(actor)
-		return nil
+		es, err := dueEscalations(st.facts.Alerts, st.now, func(store.AlertRow) (protocol.Protocol, error) { return st.proto.Rules, nil })
+		o.record = a.recordEscalations(es)
+		return err
 	})
 	return out, err
 }
@@ -377,6 +379,7 @@ func (a *App) visitStep(ctx context.Context, actor access.Actor, perm access.Act
 			return err
 		}
 		out = after.view(actor)
+		o.changed(actor.ClinicID, TopicVisit, visitID)
 		return nil
 	})
 	return out, err
@@ -537,6 +540,16 @@ func (a *App) RecordVitals(ctx context.Context, actor access.Actor, visitID stri
 				return err
 			}
 			saved = r
+			// An in-session reading raises, clears or resolves the visit's
+			// alerts in its own transaction.
+			words, err := a.alertsFromReadings(tx, st, append(slices.Clone(st.facts.Vitals), r), now)
+			if err != nil {
+				return err
+			}
+			if words != "" {
+				details = append(details, words)
+				o.changed(st.clinic.ID, TopicAlerts, st.visit.ID)
+			}
 		}
 		if w := in.Weight; w != nil {
 			details = append(details, fmt.Sprintf("weight %g kg at visit %s", w.KG, visitID))

@@ -53,7 +53,7 @@ type VisitView struct {
 	Overrides      []intake.Override
 	Vitals         []vitals.Reading // every reading, amendments included
 	Questionnaires []Questionnaire
-	Alerts         []SafetyAlert
+	Alerts         []AlertView // every alert of the visit, what needs someone first
 	Transitions    []visits.Transition
 	// Session is the dose, the live session and discharge; nil for roles
 	// that may not see it.
@@ -118,48 +118,20 @@ func gateView(g intake.Gate) GateView {
 	return out
 }
 
-// Questionnaire is one scored questionnaire of a visit.
+// Questionnaire is one version of a visit's answers to one questionnaire.
 type Questionnaire struct {
-	ID          string
-	Result      intake.Result
-	Source      string // SourceTablet or SourceLink
-	EnteredBy   string // user id; "" from a link
-	SubmittedAt time.Time
-}
-
-// SafetyAlert is a PHQ-9 item 9 alert with its latest risk assessment.
-type SafetyAlert struct {
-	ID          string
-	VisitID     string
-	PatientID   string
-	PatientName string
-	ResponseID  string
-	Item9       int
-	RaisedAt    time.Time
-	Assessment  *RiskAssessment
-}
-
-// Open reports whether the alert waits for a risk assessment.
-func (a SafetyAlert) Open() bool { return a.Assessment == nil }
-
-// RiskAssessment is a clinician's assessment of a safety alert.
-type RiskAssessment struct {
-	Risk       string // low, moderate, high
-	Plan       string
-	Proceed    bool // dosing may go ahead today
-	By         string
-	ByName     string
-	AssessedAt time.Time
-}
-
-func safetyAlert(a store.Alert, loc *time.Location) SafetyAlert {
-	out := SafetyAlert{ID: a.ID, VisitID: a.VisitID, PatientID: a.PatientID, PatientName: a.PatientName, ResponseID: a.ResponseID,
-		Item9: a.Item9, RaisedAt: a.RaisedAt.In(loc)}
-	if r := a.Assessment; r != nil {
-		out.Assessment = &RiskAssessment{Risk: r.Risk, Plan: r.Plan, Proceed: r.Proceed, By: r.By, ByName: r.ByName,
-			AssessedAt: r.AssessedAt.In(loc)}
-	}
-	return out
+	ID            string
+	Result        intake.Result
+	Source        string // SourceTablet, SourceLink or SourceStaff
+	EnteredBy     string // the clinician's user id; "" when the patient answered
+	EnteredByName string
+	SubmittedAt   time.Time
+	// Version is 1 for the patient's answers, one more for each
+	// amendment; Reason says why it replaced the version before. Current
+	// marks the newest version, the one the gate reads.
+	Version int
+	Reason  string
+	Current bool
 }
 
 // SessionView is the dose, the live session and the discharge of a visit,
@@ -191,7 +163,8 @@ type SessionView struct {
 	NextDevice  *session.NextDevice
 	Schedule    []session.DueStatus
 	NextCheck   *session.DueStatus
-	Alerts      []session.Alert
+	Alerts      []AlertView // the in-session ones of VisitView.Alerts
+	Notices     []AlertView // what is due now (vitals, a device), in the same shape
 	Adverse     []session.AdverseEvent
 
 	// Drug is the controlled drug drawn for the visit, per lot: drawn,
@@ -418,17 +391,19 @@ func (st *visitState) view(actor access.Actor) VisitView {
 		At: st.judgedAt, Moments: st.moments, Closed: st.visit.State.Final(), Gate: gateView(st.gate), SafetyAlert: f.SafetyAlert,
 		Overrides: slices.Clone(f.Overrides), Vitals: inZone(f.Vitals, loc), Transitions: slices.Clone(st.transitions)}
 	v.Fasting, v.Ride = f.FastingBy, f.RideBy
+	cur := intake.Current(answeredOf(f.Responses))
 	for _, r := range f.Responses {
 		v.Questionnaires = append(v.Questionnaires, Questionnaire{ID: r.ID, Result: r.Result, Source: r.Source,
-			EnteredBy: r.EnteredBy, SubmittedAt: r.SubmittedAt.In(loc)})
+			EnteredBy: r.EnteredBy, EnteredByName: r.EnteredByName, SubmittedAt: r.SubmittedAt.In(loc), Version: r.Version,
+			Reason: r.Reason, Current: cur[r.Result.Instrument].ResponseID == r.ID})
 	}
-	for _, al := range f.Alerts {
-		v.Alerts = append(v.Alerts, safetyAlert(al, loc))
-	}
+	v.Alerts = st.alertViews(actor.Role)
 	for i := range v.Transitions {
 		v.Transitions[i].At = v.Transitions[i].At.In(loc)
 	}
 	sess := st.sess
+	sess.Alerts = slices.DeleteFunc(slices.Clone(v.Alerts), func(a AlertView) bool { return !a.Kind.InSession() })
+	sess.Notices = st.notices()
 	v.Session = &sess
 	v.Actions = st.actions(actor)
 	return redactVisit(actor.Role, v)
@@ -533,7 +508,6 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time
 		if next, ok := session.Next(s.Schedule); ok {
 			s.NextCheck = &next
 		}
-		s.Alerts = session.Alerts(readings, v.Route, p)
 		switch v.Route {
 		case protocol.IV:
 			if s.Order == nil {

@@ -19,9 +19,6 @@ import (
 // ClinicName names the demo clinic; its presence means the demo is loaded.
 const ClinicName = "Riverside Ketamine Clinic (demo)"
 
-// TimeZone is the demo clinic's zone.
-const TimeZone = "America/New_York"
-
 // Login is a demo account to print at start-up.
 type Login struct {
 	Username, Password string
@@ -90,10 +87,13 @@ func Loaded(ctx context.Context, a *app.App) (bool, error) {
 	return false, nil
 }
 
-// Load creates the demo clinic in a database that has no clinic yet. It
-// refuses a database that holds any clinic, so it can never mix fictional
-// patients into a real clinic's records.
-func Load(ctx context.Context, a *app.App) (ketaflow.Clinic, error) {
+// Load creates the demo clinic, in time zone tz (an IANA name), in a
+// database that has no clinic yet. Its morning is placed around the app
+// clock's present in that zone, so the command passes the machine's own
+// zone: a newcomer's demo morning is their morning. It refuses a database
+// that holds any clinic, so it can never mix fictional patients into a
+// real clinic's records.
+func Load(ctx context.Context, a *app.App, tz string) (ketaflow.Clinic, error) {
 	cs, err := a.Clinics(ctx)
 	if err != nil {
 		return ketaflow.Clinic{}, err
@@ -101,7 +101,7 @@ func Load(ctx context.Context, a *app.App) (ketaflow.Clinic, error) {
 	if len(cs) > 0 {
 		return ketaflow.Clinic{}, ketaflow.Errorf(ketaflow.EConflict, "the database already holds a clinic (%s); the demo loads only into an empty database", cs[0].Name)
 	}
-	c, err := a.CreateClinic(ctx, ClinicName, TimeZone)
+	c, err := a.CreateDemoClinic(ctx, ClinicName, tz)
 	if err != nil {
 		return c, fmt.Errorf("demo clinic: %w", err)
 	}
@@ -119,9 +119,10 @@ func Load(ctx context.Context, a *app.App) (ketaflow.Clinic, error) {
 		}
 	}
 	admin := users[access.Admin].Actor("demo")
-	rems := "RS-DEMO-0417"
-	if _, err := a.UpdateClinic(ctx, admin, app.ClinicChange{REMSSettingID: &rems}); err != nil {
-		return c, fmt.Errorf("demo REMS setting: %w", err)
+	// The numbers are of the 555-01xx range, kept for fiction.
+	rems, phone, onCall := "RS-DEMO-0417", "+1 555 010 0300", "+1 555 010 0301"
+	if _, err := a.UpdateClinic(ctx, admin, app.ClinicChange{REMSSettingID: &rems, Phone: &phone, OnCallPhone: &onCall}); err != nil {
+		return c, fmt.Errorf("demo clinic settings: %w", err)
 	}
 	var chairs []ketaflow.Chair
 	for _, name := range Chairs {

@@ -22,7 +22,7 @@ func TestDemoLedgerIsStockedAndBalanced(t *testing.T) {
 		t.Parallel() // each dialect has its own database
 		ctx := context.Background()
 		a := app.New(db, ketaflow.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)), app.PasswordCost(access.CheapArgon2()))
-		if _, err := Load(ctx, a); err != nil {
+		if _, err := Load(ctx, a, "America/New_York"); err != nil {
 			t.Fatal(err)
 		}
 		actor := func(username string) access.Actor {

@@ -94,7 +94,7 @@ func (p player) play(dv demoVisit, now time.Time) error {
 		return step("check in", err)
 	}
 	a := p.at(t0.Add(2 * time.Minute))
-	if _, _, err := a.SubmitQuestionnaires(ctx, st.frontdesk, v.ID, map[string][]int{
+	if err := answerFromLink(ctx, a, st.frontdesk, v.ID, map[string][]int{
 		intake.PHQ9ID: {2, 2, 1, 2, 1, 1, 1, 0, 0}, intake.GAD7ID: {1, 2, 1, 1, 0, 1, 1}}); err != nil {
 		return step("questionnaires", err)
 	}
@@ -154,7 +154,7 @@ func (p player) play(dv demoVisit, now time.Time) error {
 	if _, err := p.at(t0.Add(13*time.Minute)).StartDosing(ctx, st.nurse, v.ID); err != nil {
 		return step("start dosing", err)
 	}
-	if _, err := p.at(first).Administer(ctx, st.nurse, v.ID, app.Event{At: first}); err != nil {
+	if _, err := p.at(first).Administer(ctx, st.nurse, v.ID, app.Moment{At: first}); err != nil {
 		return step("first dose", err)
 	}
 	if dv.route == protocol.Spravato {
@@ -164,7 +164,7 @@ func (p player) play(dv demoVisit, now time.Time) error {
 		}
 		for n := 2; n <= devices; n++ {
 			at := first.Add(time.Duration(n-1) * 5 * time.Minute)
-			if _, err := p.at(at).GiveDevice(ctx, st.nurse, v.ID, n, app.Event{At: at}); err != nil {
+			if _, err := p.at(at).GiveDevice(ctx, st.nurse, v.ID, n, app.Moment{At: at}); err != nil {
 				return step("device", err)
 			}
 		}

@@ -87,12 +87,13 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 			RespiratoryRate: 14}})
 		return err
 	}
+	// The patient answers from the link the front desk sent: answers are
+	// the patient's, never entered by the front desk.
 	answer := func(v visits.Visit, item9 int) error {
-		_, _, err := a.SubmitQuestionnaires(ctx, st.frontdesk, v.ID, map[string][]int{
+		return answerFromLink(ctx, a, st.frontdesk, v.ID, map[string][]int{
 			intake.PHQ9ID: phq9([9]int{2, 2, 1, 1, 1, 2, 1, 0, item9}),
 			intake.GAD7ID: {1, 1, 2, 1, 0, 1, 1},
 		})
-		return err
 	}
 	cozy := visits.Comfort{EyeMask: true, Blanket: true, Music: visits.ClinicMusic, LightsDimmed: true}
 
@@ -152,6 +153,19 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 	}
 	if _, err := book(a, pts[5], "spravato", chairs[2], now.Add(90*time.Minute), visits.Comfort{Music: visits.ClinicMusic}); err != nil {
 		return err
+	}
+	return nil
+}
+
+// answerFromLink plays a patient answering the visit's questionnaires from
+// the one-time link the front desk made for them.
+func answerFromLink(ctx context.Context, a *app.App, frontdesk access.Actor, visitID string, answers map[string][]int) error {
+	l, _, err := a.CreateQuestionnaireLink(ctx, frontdesk, visitID)
+	if err != nil {
+		return fmt.Errorf("demo link: %w", err)
+	}
+	if _, err := a.SubmitQuestionnaireLink(ctx, l.Token, "demo", answers); err != nil {
+		return fmt.Errorf("demo answers from the link: %w", err)
 	}
 	return nil
 }

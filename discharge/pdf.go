@@ -11,6 +11,9 @@ import (
 	"github.com/ketaflow/ketaflow"
 )
 
+// markedFooter starts the footer of every page of a marked PDF.
+const markedFooter = "TRAINING CLOCK: the times on this form are training times, not real ones"
+
 // PDFTitle is the title printed on the REMS form. The form carries the data
 // for submission; it is not the REMS programme's own form.
 const PDFTitle = "Spravato REMS Patient Monitoring Form — data for submission"
@@ -30,7 +33,14 @@ const (
 // field when its text has a character the core fonts cannot print (rather
 // than print a wrong letter on a regulatory form); EInternal when fpdf
 // fails.
-func RenderPDF(form REMSForm) ([]byte, error) {
+func RenderPDF(form REMSForm) ([]byte, error) { return RenderMarkedPDF(form, "") }
+
+// RenderMarkedPDF is RenderPDF with a marking printed across the top of the
+// form and in the footer of every page, such as a training server's
+// "TRAINING CLOCK" notice (its times are not real ones); "" prints none.
+// The marking is plain text; a character the fonts cannot print becomes a
+// dot.
+func RenderMarkedPDF(form REMSForm, marking string) ([]byte, error) {
 	if err := form.Validate(); err != nil {
 		return nil, err
 	}
@@ -50,6 +60,12 @@ func RenderPDF(form REMSForm) ([]byte, error) {
 	pdf.SetAutoPageBreak(true, pageMargin+6)
 	pdf.AliasNbPages("{nb}")
 	pdf.SetFooterFunc(func() {
+		if marking != "" {
+			pdf.SetY(-pageMargin - 6)
+			pdf.SetFont("Helvetica", "B", 8)
+			pdf.SetTextColor(170, 20, 20)
+			pdf.CellFormat(0, 4, tr(markedFooter), "", 0, "L", false, 0, "")
+		}
 		pdf.SetY(-pageMargin - 2)
 		pdf.SetFont("Helvetica", "", 8)
 		pdf.SetTextColor(90, 90, 90)
@@ -78,6 +94,17 @@ func RenderPDF(form REMSForm) ([]byte, error) {
 	pdf.Line(pageMargin, pdf.GetY()+1, pageMargin+content, pdf.GetY()+1)
 	pdf.SetLineWidth(0.2)
 	pdf.Ln(2)
+	if marking != "" {
+		pdf.Ln(1)
+		pdf.SetDrawColor(170, 20, 20)
+		pdf.SetTextColor(170, 20, 20)
+		pdf.SetLineWidth(0.6)
+		pdf.SetFont("Helvetica", "B", 10)
+		pdf.MultiCell(content, 5, tr(marking), "1", "L", false)
+		pdf.SetLineWidth(0.2)
+		pdf.SetTextColor(0, 0, 0)
+		pdf.SetDrawColor(0, 0, 0)
+	}
 
 	section := func(title string) {
 		pdf.Ln(3)

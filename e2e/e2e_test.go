@@ -82,6 +82,11 @@ func needChromium(t *testing.T) {
 	}
 }
 
+// demoZone is the demo clinic's time zone in these tests, and the
+// browser's: a zone with summer time, far from UTC, so that a time shown
+// or read in the wrong zone is seen.
+const demoZone = "America/New_York"
+
 // demoServer serves the demo clinic from a fresh database.
 func demoServer(t *testing.T, d store.Dialect) (*httptest.Server, *app.App) {
 	t.Helper()
@@ -94,7 +99,7 @@ func demoServerClock(t *testing.T, d store.Dialect, clock ketaflow.Clock) (*http
 	t.Helper()
 	db := storetest.Open(t, d)
 	a := app.New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), app.PasswordCost(access.CheapArgon2()))
-	if _, err := demo.Load(context.Background(), a); err != nil {
+	if _, err := demo.Load(context.Background(), a, demoZone); err != nil {
 		t.Fatal(err)
 	}
 	return webtest.NewServer(t, a), a
@@ -126,7 +131,7 @@ func sharedBrowser(t *testing.T) context.Context {
 			chromedp.Flag("disable-sync", true),
 			// The browser lives in the demo clinic's zone, as it would at
 			// the clinic: times typed into forms are the clinic's local times.
-			chromedp.Env("TZ="+demo.TimeZone),
+			chromedp.Env("TZ="+demoZone),
 		)
 		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 		ctx, cancelBrowser := chromedp.NewContext(actx)

@@ -15,7 +15,6 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
-	"github.com/ketaflow/ketaflow/demo"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/visits"
@@ -187,7 +186,7 @@ func TestSpravatoLateReadingAndIncompleteREMSForm(t *testing.T) {
 	t.Parallel()
 	clock := ketaflow.NewFakeClock(time.Now().Truncate(time.Minute))
 	srv, a := demoServerClock(t, store.SQLite, clock)
-	zone, err := time.LoadLocation(demo.TimeZone)
+	zone, err := time.LoadLocation(demoZone)
 	if err != nil {
 		t.Fatal(err)
 	}

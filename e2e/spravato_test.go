@@ -77,8 +77,9 @@ func TestSpravatoVisitFromGateToDischarge(t *testing.T) {
 		document.querySelector('#phq9 .item:nth-of-type(9) input[value="0"]').checked = true`)
 	do(t, ctx, loads(chromedp.Click(chromedp.CSS(`#questionnaire-form button[type=submit]`))), chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Thank you")]`)))
 
-	as("nurse")
-	open()
+	// The nurse takes the tablet back with her own sign-in, to the visit.
+	do(t, ctx, chromedp.SetValue(chromedp.ID("username"), "nurse"), chromedp.SendKeys(chromedp.ID("password"), "nurse-ketaflow"),
+		loads(chromedp.Click(chromedp.ID("take-back"))), chromedp.WaitVisible(chromedp.ID("visit-state")))
 	setJS(`const pad = n => String(n).padStart(2, '0');
 		const ago = h => { const d = new Date(` + strconv.FormatInt(clock.Now().UnixMilli(), 10) + ` - h*3600e3);
 			return d.getFullYear()+'-'+pad(d.getMonth()+1)+'-'+pad(d.getDate())+'T'+pad(d.getHours())+':'+pad(d.getMinutes()); };

@@ -139,6 +139,10 @@ type Facts struct {
 	// SettingREMSCertified is whether the clinic is a REMS-certified
 	// healthcare setting (ketaflow.Clinic.REMSSettingID is set).
 	SettingREMSCertified bool `json:"setting_rems_certified"`
+	// CrisisResources is the clinic's crisis text for staff, built from its
+	// contacts (ketaflow.Contacts.StaffCrisisText); the gate carries it
+	// when item 9 raises a safety alert.
+	CrisisResources string `json:"crisis_resources,omitempty"`
 	// Overrides are the prescribers' overrides recorded at this visit.
 	Overrides []Override `json:"overrides"`
 }
@@ -286,7 +290,7 @@ func Evaluate(f Facts, p protocol.Protocol, now time.Time) Gate {
 	}
 	out.Cleared = len(out.Blocking()) == 0
 	if alertRaised(f, p) {
-		out.CrisisResources = g.CrisisResources
+		out.CrisisResources = f.CrisisResources
 	}
 	return out
 }

@@ -51,6 +51,7 @@ func clearFacts(t testing.TB) Facts {
 		LatestWeightAt:       ago(10 * 24 * time.Hour),
 		REMSPatientID:        "REMS-123456",
 		SettingREMSCertified: true,
+		CrisisResources:      "Call the on-call prescriber on +1 555 010 0400.",
 	}
 }
 
@@ -364,8 +365,8 @@ func TestEvaluateCrisisResources(t *testing.T) {
 	for _, state := range []AlertState{"", AlertNone, AlertOpen, AlertAssessed} {
 		f.SafetyAlert = state
 		gate := Evaluate(f, p, now)
-		if gate.CrisisResources != p.Gate.CrisisResources {
-			t.Errorf("alert %q: crisis text %q, want the protocol's", state, gate.CrisisResources)
+		if gate.CrisisResources != f.CrisisResources {
+			t.Errorf("alert %q: crisis text %q, want the clinic's", state, gate.CrisisResources)
 		}
 		if cleared := state == AlertAssessed; gate.Cleared != cleared {
 			t.Errorf("alert %q: Cleared = %t, want %t", state, gate.Cleared, cleared)

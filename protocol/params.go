@@ -36,6 +36,7 @@ const (
 	GroupGate        = "Pre-session gate"
 	GroupDose        = "Dose"
 	GroupSession     = "Session and monitoring"
+	GroupAlerts      = "Alerts and escalation"
 	GroupDischarge   = "Discharge"
 	GroupIntegration = "Integration and follow-up"
 	GroupSecurity    = "Staff logins"
@@ -43,7 +44,7 @@ const (
 
 // Groups returns the parameter groups in display order.
 func Groups() []string {
-	return []string{GroupFasting, GroupGate, GroupDose, GroupSession, GroupDischarge, GroupIntegration, GroupSecurity}
+	return []string{GroupFasting, GroupGate, GroupDose, GroupSession, GroupAlerts, GroupDischarge, GroupIntegration, GroupSecurity}
 }
 
 // Param describes one setting of the protocol, so that a generic admin form
@@ -195,10 +196,6 @@ func buildParams() []Param {
 		func(p *Protocol) *int { return &g(p).QuestionnaireLinkHours })
 	b.integer("gate.item9_alert_above", "Safety alert when PHQ-9 item 9 is above (0 = any positive answer)", "", "common practice (any positive answer)", 0, 2,
 		func(p *Protocol) *int { return &g(p).Item9AlertAbove })
-	b.text("gate.crisis_resources", "Crisis resources shown with a safety alert", "clinic text (988 Suicide & Crisis Lifeline)", 1, 4000, true,
-		func(p *Protocol) *string { return &g(p).CrisisResources })
-	b.text("gate.patient_crisis_resources", "Crisis resources shown to the patient (their phone, the after-care sheet)", "clinic text (988 Suicide & Crisis Lifeline)", 1, 4000, true,
-		func(p *Protocol) *string { return &g(p).PatientCrisisResources })
 	b.integer("gate.vitals_max_age_minutes", "Gate vitals must be taken within", "minutes", "common practice", 5, 720,
 		func(p *Protocol) *int { return &g(p).VitalsMaxAgeMinutes })
 
@@ -303,6 +300,15 @@ func buildParams() []Param {
 		func(p *Protocol) *int { return &s(p).SpO2Below })
 	b.integer("session.late_entry_minutes", "Entries timed more than this before they are entered need a reason (charted late)", "minutes",
 		"common practice (contemporaneous charting)", 1, 120, func(p *Protocol) *int { return &s(p).LateEntryMinutes })
+
+	b.group = GroupAlerts
+	al := func(p *Protocol) *Alerts { return &p.Alerts }
+	b.integer("alerts.escalate_flag_minutes", "Escalate a flag (one high blood pressure) not acknowledged within", "minutes",
+		"common practice (time to repeat the reading)", 1, 120, func(p *Protocol) *int { return &al(p).EscalateFlagMinutes })
+	b.integer("alerts.escalate_urgent_minutes", "Escalate an urgent alert (heart rate, oxygen, PHQ-9 item 9) not acknowledged within", "minutes",
+		"common practice", 1, 60, func(p *Protocol) *int { return &al(p).EscalateUrgentMinutes })
+	b.integer("alerts.escalate_severe_minutes", "Escalate a severe alert (blood pressure above the limits) not acknowledged within", "minutes",
+		"common practice", 1, 60, func(p *Protocol) *int { return &al(p).EscalateSevereMinutes })
 
 	b.group = GroupDischarge
 	d := func(p *Protocol) *Discharge { return &p.Discharge }
@@ -468,6 +474,11 @@ func (b *tableBuilder) integers(key, label, unit, source string, min, max int, f
 	})
 }
 
+// placeholder is a bracketed gap left for the clinic to fill ("[Clinic:
+// add your number here]"): a protocol text that holds one is refused, so
+// that none reaches a person.
+var placeholder = regexp.MustCompile(`\[[^\[\]]*\]`)
+
 func (b *tableBuilder) text(key, label, source string, minLen, maxLen int, multiline bool, field func(*Protocol) *string) {
 	b.add(Param{
 		Key: key, Label: label, Source: source, Kind: Text, Min: float64(minLen), Max: float64(maxLen),
@@ -488,6 +499,9 @@ func (b *tableBuilder) text(key, label, source string, minLen, maxLen int, multi
 			}
 			if n := utf8.RuneCountInString(v); n < minLen || n > maxLen {
 				return ketaflow.Invalid(key, "must be %d to %d characters long, not %d", minLen, maxLen, n)
+			}
+			if ph := placeholder.FindString(v); ph != "" {
+				return ketaflow.Invalid(key, "must not hold a placeholder such as %s: write the text as staff and patients should read it", ph)
 			}
 			*field(p) = v
 			return nil

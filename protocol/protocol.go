@@ -42,6 +42,8 @@ type Protocol struct {
 	// Session is the timeline from the first dose, the vitals schedule and
 	// the in-session alerts.
 	Session Session `json:"session"`
+	// Alerts is how long an alert may wait for someone to acknowledge it.
+	Alerts Alerts `json:"alerts"`
 	// Discharge is what must hold before the patient leaves.
 	Discharge Discharge `json:"discharge"`
 	// Integration is the follow-up after a session and the course targets.
@@ -131,15 +133,11 @@ type Gate struct {
 	// blocks dosing until a risk assessment is recorded. 0, so any positive
 	// answer alerts [practice; product brief].
 	Item9AlertAbove int `json:"item9_alert_above"`
-	// CrisisResources: clinic text shown to whoever is with the patient when
-	// the item 9 alert fires. Edit it to carry the clinic's own on-call number
-	// and local crisis services [practice: 988 Lifeline].
-	CrisisResources string `json:"crisis_resources"`
-	// PatientCrisisResources: the same help in words for the patient, shown
-	// on their own phone after a positive item 9 and on the printed
-	// after-care sheet. Edit it to carry the clinic's own numbers [practice:
-	// 988 Lifeline].
-	PatientCrisisResources string `json:"patient_crisis_resources"`
+	// (The crisis resources shown with an item 9 alert are not protocol
+	// text: they are built from the clinic's contacts, ketaflow.Contacts,
+	// so that the numbers live in one place and no placeholder reaches a
+	// person. Versions saved before keep the old texts in their stored
+	// document, unread.)
 	// VitalsMaxAgeMinutes: minutes; gate vitals older than this do not count
 	// and must be taken again. 120 [practice].
 	VitalsMaxAgeMinutes int `json:"vitals_max_age_minutes"`
@@ -459,6 +457,33 @@ func (s Session) HRHigh(bpm int) bool { return bpm > s.HRAbove }
 // SpO2Alert reports whether an oxygen saturation (%) raises an alert.
 func (s Session) SpO2Alert(percent int) bool { return percent < s.SpO2Below }
 
+// Alerts holds the times within which an alert must be acknowledged, per
+// severity, before it is escalated: its severity goes up a step and the
+// prescriber is called as well. Notices (vitals due, a device due) are not
+// escalated; the escalation of a severe alert keeps it severe and adds the
+// prescriber.
+type Alerts struct {
+	// EscalateFlagMinutes: minutes a flag (one reading above the sustained
+	// blood pressure limits) may wait for acknowledgement. 15 [practice: the
+	// time to repeat the reading and look again].
+	EscalateFlagMinutes int `json:"escalate_flag_minutes"`
+	// EscalateUrgentMinutes: minutes an urgent alert (heart rate, oxygen
+	// saturation, PHQ-9 item 9) may wait. 5 [practice].
+	EscalateUrgentMinutes int `json:"escalate_urgent_minutes"`
+	// EscalateSevereMinutes: minutes a severe alert (blood pressure
+	// sustained above 180/110 or above 200/120 once) may wait. 5 [practice].
+	EscalateSevereMinutes int `json:"escalate_severe_minutes"`
+}
+
+// EscalateFlag is EscalateFlagMinutes as a duration.
+func (a Alerts) EscalateFlag() time.Duration { return minutes(a.EscalateFlagMinutes) }
+
+// EscalateUrgent is EscalateUrgentMinutes as a duration.
+func (a Alerts) EscalateUrgent() time.Duration { return minutes(a.EscalateUrgentMinutes) }
+
+// EscalateSevere is EscalateSevereMinutes as a duration.
+func (a Alerts) EscalateSevere() time.Duration { return minutes(a.EscalateSevereMinutes) }
+
 // Discharge holds the criteria that must all hold before a patient leaves.
 type Discharge struct {
 	// MinMinutes: minutes from the first dose before discharge. IV 90, IM 90
@@ -542,19 +567,6 @@ func (s Security) IdleTimeout() time.Duration { return minutes(s.IdleTimeoutMinu
 // LoginMax is LoginMaxHours as a duration.
 func (s Security) LoginMax() time.Duration { return hours(s.LoginMaxHours) }
 
-// DefaultPatientCrisisResources is the crisis text a new clinic shows to
-// patients. Like DefaultCrisisResources, a starting point for the clinic.
-const DefaultPatientCrisisResources = "If you are in danger now, call 911 or go to the nearest emergency department. " +
-	"You can call or text 988 (Suicide & Crisis Lifeline, US) at any time, or chat at 988lifeline.org. " +
-	"You can also call the clinic and ask for the prescriber on duty."
-
-// DefaultCrisisResources is the crisis text of a new clinic. It is a starting
-// point for the clinic to edit, not advice from ketaflow.
-const DefaultCrisisResources = "If the patient is in immediate danger, call 911. " +
-	"988 Suicide & Crisis Lifeline: call or text 988 (US), or chat at 988lifeline.org. " +
-	"Stay with the patient, keep them somewhere safe and calm, and page the prescriber on duty. " +
-	"[Clinic: add your on-call prescriber's number and your local crisis team here.]"
-
 // Default returns the rules of a new clinic: the values of the product brief,
 // each sourced in the field's comment.
 func Default() Protocol {
@@ -577,8 +589,6 @@ func Default() Protocol {
 			WeightMaxAgeDays:       30,
 			QuestionnaireLinkHours: 24,
 			Item9AlertAbove:        0,
-			CrisisResources:        DefaultCrisisResources,
-			PatientCrisisResources: DefaultPatientCrisisResources,
 			VitalsMaxAgeMinutes:    120,
 		},
 		Dose: Dose{
@@ -634,6 +644,7 @@ func Default() Protocol {
 			SpO2Below:                 92,
 			LateEntryMinutes:          10,
 		},
+		Alerts: Alerts{EscalateFlagMinutes: 15, EscalateUrgentMinutes: 5, EscalateSevereMinutes: 5},
 		Discharge: Discharge{
 			MinMinutes:      ByRoute[int]{IV: 90, IM: 90, Spravato: 120},
 			SystolicBelow:   160,

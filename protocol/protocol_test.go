@@ -67,7 +67,6 @@ func TestValidate(t *testing.T) {
 		{"spo2_warn_below_block_is_refused", func(p *Protocol) { p.Gate.SpO2WarnBelow = 90 }, []string{"gate.spo2_warn_below"}},
 		{"hr_warn_below_not_under_warn_above_is_refused", func(p *Protocol) { p.Gate.HRWarnBelow = 100 }, []string{"gate.hr_warn_below"}},
 		{"item9_alert_above_highest_answer_is_refused", func(p *Protocol) { p.Gate.Item9AlertAbove = 3 }, []string{"gate.item9_alert_above"}},
-		{"empty_crisis_text_is_refused", func(p *Protocol) { p.Gate.CrisisResources = "  " }, []string{"gate.crisis_resources"}},
 		{"negative_minutes_refused", func(p *Protocol) { p.Fasting.IV.ClearLiquidMinutes = -5 }, []string{"fasting.iv.clear_liquid_minutes"}},
 		{"clear_liquid_fast_longer_than_food_is_refused", func(p *Protocol) { p.Fasting.Spravato.ClearLiquidMinutes = 180 }, []string{"fasting.spravato.clear_liquid_minutes"}},
 		{"iv_default_dose_above_max_is_refused", func(p *Protocol) { p.Dose.IV.MgPerKgDefault = 1.5 }, []string{"dose.iv.mg_per_kg_default"}},
@@ -83,6 +82,9 @@ func TestValidate(t *testing.T) {
 		{"spravato_first_dose_not_orderable_is_refused", func(p *Protocol) { p.Dose.Spravato.DosesMg = []int{84} }, []string{"dose.spravato.first_dose_mg"}},
 		{"volume_rounding_coarser_than_a_tenth_ml_is_refused", func(p *Protocol) { p.Dose.Rounding.VolumeML = 0.5 }, []string{"dose.rounding.volume_ml"}},
 		{"empty_phases_refused", func(p *Protocol) { p.Session.Phases = nil }, []string{"session.phases"}},
+		{"severe_alert_waiting_longer_than_urgent_is_refused", func(p *Protocol) { p.Alerts.EscalateSevereMinutes = 10 }, []string{"alerts.escalate_severe_minutes"}},
+		{"urgent_alert_waiting_longer_than_a_flag_is_refused", func(p *Protocol) { p.Alerts.EscalateUrgentMinutes = 20 }, []string{"alerts.escalate_urgent_minutes"}},
+		{"escalation_within_a_minute_or_more", func(p *Protocol) { p.Alerts.EscalateSevereMinutes = 0 }, []string{"alerts.escalate_severe_minutes"}},
 		{"zero_minute_phase_refused", func(p *Protocol) { p.Session.Phases[0].Minutes = 0 }, []string{"session.phases"}},
 		{"repeated_phase_name_refused", func(p *Protocol) { p.Session.Phases[1].Name = "Onset" }, []string{"session.phases"}},
 		{"sustained_bp_above_single_is_refused", func(p *Protocol) { p.Session.SustainedSystolicAbove = 210 }, []string{"session.sustained_systolic_above"}},
@@ -470,7 +472,9 @@ func outOfRange(prm Param) []string {
 	case NumberList:
 		return []string{above, below, num(prm.Min) + ", " + above, "", "abc", num(prm.Max) + "," + num(prm.Max)}
 	case Text:
-		return []string{strings.Repeat("x", int(prm.Max)+1), "bell\a"}
+		// A bracketed placeholder is the clinic's to fill, never a text
+		// to show a patient or a nurse.
+		return []string{strings.Repeat("x", int(prm.Max)+1), "bell\a", "[Clinic: add your fluid here]", "saline [fill in]"}
 	case PhaseList:
 		return []string{"", "onset 0", "onset " + above, "onset", "onset 5, onset 10", "onset 5.5"}
 	case Bool:
@@ -521,7 +525,6 @@ func TestParamSetExamples(t *testing.T) {
 		{"checkbox_on_is_yes", "dose.iv.withdraw_equal_volume", "on", "yes"},
 		{"unchecked_checkbox_is_no", "dose.iv.withdraw_equal_volume", "", "no"},
 		{"phases_accept_colons_and_lines", "session.phases", "Onset: 5\nPeak = 20\nre-entry 30", "Onset 5, Peak 20, re-entry 30"},
-		{"crisis_text_keeps_line_breaks", "gate.crisis_resources", "Call 911.\r\nCall 988.", "Call 911.\nCall 988."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

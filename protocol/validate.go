@@ -27,6 +27,7 @@ func (p Protocol) Validate() error {
 	c.gate(p)
 	c.dose(p)
 	c.session(p)
+	c.alerts(p)
 	c.discharge(p)
 	c.fasting(p)
 	return probs.Err()
@@ -54,6 +55,15 @@ func (c checker) notAbove(key string, v int, other string, limit int, format str
 	if v > limit {
 		c.add(key, []string{other}, format, args...)
 	}
+}
+
+// alerts: a more severe alert never waits longer than a milder one.
+func (c checker) alerts(p Protocol) {
+	a := p.Alerts
+	c.notAbove("alerts.escalate_severe_minutes", a.EscalateSevereMinutes, "alerts.escalate_urgent_minutes", a.EscalateUrgentMinutes,
+		"a severe alert must be escalated no later than an urgent one (%d min)", a.EscalateUrgentMinutes)
+	c.notAbove("alerts.escalate_urgent_minutes", a.EscalateUrgentMinutes, "alerts.escalate_flag_minutes", a.EscalateFlagMinutes,
+		"an urgent alert must be escalated no later than a flag (%d min)", a.EscalateFlagMinutes)
 }
 
 func (c checker) gate(p Protocol) {

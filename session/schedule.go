@@ -83,6 +83,23 @@ const (
 	DoneLate CheckState = "done_late" // a reading came after the window, before the next check
 )
 
+// Label is the state in words.
+func (s CheckState) Label() string {
+	switch s {
+	case Upcoming:
+		return "upcoming"
+	case DueNow:
+		return "due now"
+	case Overdue:
+		return "overdue"
+	case Done:
+		return "done"
+	case DoneLate:
+		return "done late"
+	}
+	return string(s)
+}
+
 // DueStatus is a scheduled check with its state and the reading that did
 // it, if any.
 type DueStatus struct {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/audit"
 )
 
@@ -143,4 +144,16 @@ func (tx *Tx) EachAuditEntry(clinicID string, fn func(audit.Entry) bool) error {
 		}
 	}
 	return tx.db.mapErr("scan audit chain", rows.Err())
+}
+
+// LatestAuditTime is the time of the latest audit entry of any clinic, the
+// zero time when there is none. Every write is audited at the app clock's
+// time, so this is the latest time the clock has shown a write.
+func (tx *Tx) LatestAuditTime() (time.Time, error) {
+	var at time.Time
+	err := tx.queryRow("latest audit time", "audit entry", `SELECT at FROM audit_log ORDER BY at DESC LIMIT 1`, nil, &at)
+	if ketaflow.IsCode(err, ketaflow.ENotFound) {
+		return time.Time{}, nil
+	}
+	return at, err
 }

@@ -36,6 +36,42 @@ func (tx *Tx) TouchLogin(tokenHash string, now time.Time) error {
 	return err
 }
 
+// ShiftOpenLogins moves the idle and end times of every open login forward
+// by d, when the training clock moves forward by d: a move of the clock is
+// not time a person spent away, so it neither ends nor lengthens a login.
+// (Times are shifted here rather than in SQL, whose date arithmetic differs
+// between SQLite and PostgreSQL.)
+func (tx *Tx) ShiftOpenLogins(d time.Duration) error {
+	rows, err := tx.query("list open logins", `SELECT token_hash, last_seen_at, expires_at FROM logins WHERE ended_at IS NULL`)
+	if err != nil {
+		return err
+	}
+	type open struct {
+		hash          string
+		seen, expires time.Time
+	}
+	var all []open
+	for rows.Next() {
+		var o open
+		if err := rows.Scan(&o.hash, &o.seen, &o.expires); err != nil {
+			rows.Close()
+			return tx.db.mapErr("scan login", err)
+		}
+		all = append(all, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return tx.db.mapErr("list open logins", err)
+	}
+	for _, o := range all {
+		if _, err := tx.exec("shift login", `UPDATE logins SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3`,
+			o.seen.Add(d), o.expires.Add(d), o.hash); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // EndLogin ends one login (logout).
 func (tx *Tx) EndLogin(tokenHash string, now time.Time) error {
 	_, err := tx.exec("end login", `UPDATE logins SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL`, now, tokenHash)

@@ -150,7 +150,7 @@ func TestClinics(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := addClinic(t, db, "Harbour Clinic")
-		b := ketaflow.Clinic{ID: ketaflow.NewID(), Name: "Hill Clinic", TimeZone: "Europe/Dublin", CreatedAt: t0.Add(time.Hour)}
+		b := ketaflow.Clinic{ID: ketaflow.NewID(), Name: "Hill Clinic", TimeZone: "Europe/Dublin", Demo: true, CreatedAt: t0.Add(time.Hour)}
 		write(t, db, func(tx *store.Tx) error { return tx.InsertClinic(b) })
 		read(t, db, func(tx *store.Tx) error {
 			got, err := tx.Clinic(a.ID)
@@ -174,6 +174,22 @@ func TestClinics(t *testing.T) {
 		})
 		err := db.Transact(ctx, func(tx *store.Tx) error { return tx.InsertClinic(a) })
 		wantCode(t, err, ketaflow.EConflict)
+
+		// The settings an admin changes, contacts included, read back as
+		// saved.
+		a.Name, a.TimeZone, a.REMSSettingID = "Harbour Clinic North", "America/Chicago", "HCS-1"
+		a.Contacts = ketaflow.Contacts{Phone: "+1 555 010 0300", OnCallPhone: "+1 555 010 0301", CrisisLine: "116 123"}
+		write(t, db, func(tx *store.Tx) error { return tx.UpdateClinic(a) })
+		read(t, db, func(tx *store.Tx) error {
+			got, err := tx.Clinic(a.ID)
+			if err != nil {
+				t.Fatalf("Clinic: %v", err)
+			}
+			if diff := cmp.Diff(a, got); diff != "" {
+				t.Errorf("updated clinic mismatch (-want +got):\n%s", diff)
+			}
+			return nil
+		})
 	})
 }
 

@@ -9,22 +9,28 @@ import (
 
 // InsertClinic adds a clinic.
 func (tx *Tx) InsertClinic(c ketaflow.Clinic) error {
-	_, err := tx.exec("insert clinic", `INSERT INTO clinics (id, name, time_zone, created_at) VALUES ($1, $2, $3, $4)`,
-		c.ID, c.Name, c.TimeZone, c.CreatedAt)
+	_, err := tx.exec("insert clinic", `INSERT INTO clinics (id, name, time_zone, phone, on_call_phone, crisis_line, demo, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		c.ID, c.Name, c.TimeZone, c.Phone, c.OnCallPhone, c.CrisisLine, c.Demo, c.CreatedAt)
 	return err
+}
+
+const clinicColumns = `id, name, time_zone, rems_setting_id, phone, on_call_phone, crisis_line, demo, created_at`
+
+func clinicDest(c *ketaflow.Clinic) []any {
+	return []any{&c.ID, &c.Name, &c.TimeZone, &c.REMSSettingID, &c.Phone, &c.OnCallPhone, &c.CrisisLine, &c.Demo, &c.CreatedAt}
 }
 
 // Clinic returns one clinic.
 func (tx *Tx) Clinic(id string) (ketaflow.Clinic, error) {
 	var c ketaflow.Clinic
-	err := tx.queryRow("get clinic", "clinic", `SELECT id, name, time_zone, rems_setting_id, created_at FROM clinics WHERE id = $1`,
-		[]any{id}, &c.ID, &c.Name, &c.TimeZone, &c.REMSSettingID, &c.CreatedAt)
+	err := tx.queryRow("get clinic", "clinic", `SELECT `+clinicColumns+` FROM clinics WHERE id = $1`, []any{id}, clinicDest(&c)...)
 	return c, err
 }
 
 // Clinics lists every clinic, oldest first.
 func (tx *Tx) Clinics() ([]ketaflow.Clinic, error) {
-	rows, err := tx.query("list clinics", `SELECT id, name, time_zone, rems_setting_id, created_at FROM clinics ORDER BY created_at, id`)
+	rows, err := tx.query("list clinics", `SELECT `+clinicColumns+` FROM clinics ORDER BY created_at, id`)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +38,7 @@ func (tx *Tx) Clinics() ([]ketaflow.Clinic, error) {
 	var out []ketaflow.Clinic
 	for rows.Next() {
 		var c ketaflow.Clinic
-		if err := rows.Scan(&c.ID, &c.Name, &c.TimeZone, &c.REMSSettingID, &c.CreatedAt); err != nil {
+		if err := rows.Scan(clinicDest(&c)...); err != nil {
 			return nil, tx.db.mapErr("scan clinic", err)
 		}
 		out = append(out, c)
@@ -40,10 +46,12 @@ func (tx *Tx) Clinics() ([]ketaflow.Clinic, error) {
 	return out, tx.db.mapErr("list clinics", rows.Err())
 }
 
-// UpdateClinic saves a clinic's name, time zone and REMS setting id.
+// UpdateClinic saves a clinic's settings: name, time zone, REMS setting id
+// and contacts.
 func (tx *Tx) UpdateClinic(c ketaflow.Clinic) error {
-	res, err := tx.exec("update clinic", `UPDATE clinics SET name = $1, time_zone = $2, rems_setting_id = $3 WHERE id = $4`,
-		c.Name, c.TimeZone, c.REMSSettingID, c.ID)
+	res, err := tx.exec("update clinic", `UPDATE clinics SET name = $1, time_zone = $2, rems_setting_id = $3,
+		phone = $4, on_call_phone = $5, crisis_line = $6 WHERE id = $7`,
+		c.Name, c.TimeZone, c.REMSSettingID, c.Phone, c.OnCallPhone, c.CrisisLine, c.ID)
 	return tx.one(res, err, "clinic")
 }
 

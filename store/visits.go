@@ -198,18 +198,26 @@ func (tx *Tx) Transitions(visitID string) ([]visits.Transition, error) {
 	return out, tx.db.mapErr("list transitions", rows.Err())
 }
 
-// Response is a stored questionnaire response.
+// Response is a stored questionnaire response: one version of a visit's
+// answers to one instrument.
 type Response struct {
-	ID          string
-	VisitID     string
-	PatientID   string
-	Result      intake.Result
-	Source      string // "tablet" or "link"
-	EnteredBy   string // user id, or "" from a link
-	SubmittedAt time.Time
+	ID            string
+	VisitID       string
+	PatientID     string
+	Result        intake.Result
+	Source        string // "tablet", "link" or "staff"
+	EnteredBy     string // user id of the clinician who entered or amended them; "" when the patient did
+	EnteredByName string // their name, when read
+	SubmittedAt   time.Time
+	// Version is 1 for the first answers and one more for each amendment;
+	// Reason says why a version replaced the one before.
+	Version int
+	Reason  string
 }
 
-// InsertResponse stores an answered questionnaire.
+// InsertResponse stores one version of a visit's answers. Only one
+// submission takes each version of a visit's instrument: a second is
+// refused with EConflict, even when two arrive at the same moment.
 func (tx *Tx) InsertResponse(clinicID string, r Response) error {
 	answers, err := marshal("marshal answers", r.Result.Answers)
 	if err != nil {
@@ -219,23 +227,40 @@ func (tx *Tx) InsertResponse(clinicID string, r Response) error {
 		answers, total, band, item9, source, entered_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		r.ID, clinicID, r.VisitID, r.PatientID, r.Result.Instrument, answers, r.Result.Total, r.Result.Band, r.Result.Item9,
 		r.Source, r.EnteredBy, r.SubmittedAt)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec("insert response version", `INSERT INTO questionnaire_versions (visit_id, instrument, version, clinic_id,
+		response_id, reason) VALUES ($1, $2, $3, $4, $5, $6)`, r.VisitID, r.Result.Instrument, r.Version, clinicID, r.ID, r.Reason)
+	if ketaflow.IsCode(err, ketaflow.EConflict) {
+		title := r.Result.Instrument
+		if in, ierr := intake.InstrumentByID(title); ierr == nil {
+			title = in.Title
+		}
+		return &ketaflow.Error{Code: ketaflow.EConflict, Field: "instrument", Err: err, Message: fmt.Sprintf(
+			"another submission of the %s for this visit was saved first; answers are not replaced: a nurse or prescriber may amend them with a reason", title)}
+	}
 	return err
 }
 
-// Responses lists a visit's questionnaire responses, oldest first.
+// Responses lists every version of a visit's questionnaire answers, oldest
+// first.
 func (tx *Tx) Responses(visitID string) ([]Response, error) {
-	return tx.responses(`visit_id = $1`, visitID)
+	return tx.responses(`r.visit_id = $1`, visitID)
 }
 
 // PatientResponses lists every questionnaire response of a patient, oldest
 // first: the scores over a course of treatment.
 func (tx *Tx) PatientResponses(clinicID, patientID string) ([]Response, error) {
-	return tx.responses(`clinic_id = $1 AND patient_id = $2`, clinicID, patientID)
+	return tx.responses(`r.clinic_id = $1 AND r.patient_id = $2`, clinicID, patientID)
 }
 
 func (tx *Tx) responses(where string, args ...any) ([]Response, error) {
-	rows, err := tx.query("list responses", `SELECT id, visit_id, patient_id, instrument, answers, total, band, item9, source,
-		entered_by, submitted_at FROM questionnaire_responses WHERE `+where+` ORDER BY submitted_at, id`, args...)
+	rows, err := tx.query("list responses", `SELECT r.id, r.visit_id, r.patient_id, r.instrument, r.answers, r.total, r.band,
+		r.item9, r.source, r.entered_by, COALESCE(u.display_name, ''), r.submitted_at, v.version, v.reason
+		FROM questionnaire_responses r JOIN questionnaire_versions v ON v.response_id = r.id
+		LEFT JOIN users u ON CAST(u.id AS TEXT) = r.entered_by
+		WHERE `+where+` ORDER BY r.submitted_at, v.version, r.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +270,7 @@ func (tx *Tx) responses(where string, args ...any) ([]Response, error) {
 		var r Response
 		var answers string
 		if err := rows.Scan(&r.ID, &r.VisitID, &r.PatientID, &r.Result.Instrument, &answers, &r.Result.Total, &r.Result.Band,
-			&r.Result.Item9, &r.Source, &r.EnteredBy, &r.SubmittedAt); err != nil {
+			&r.Result.Item9, &r.Source, &r.EnteredBy, &r.EnteredByName, &r.SubmittedAt, &r.Version, &r.Reason); err != nil {
 			return nil, tx.db.mapErr("scan response", err)
 		}
 		if err := json.Unmarshal([]byte(answers), &r.Result.Answers); err != nil {
@@ -265,31 +290,46 @@ type Link struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    *time.Time
+	VoidedAt  *time.Time // a newer link of the visit replaced it
 }
 
-// InsertLink records a questionnaire link.
+// InsertLink records a questionnaire link. The visit's earlier links must
+// be voided first (VoidLinks): only one link of a visit is open.
 func (tx *Tx) InsertLink(l Link) error {
 	_, err := tx.exec("insert link", `INSERT INTO questionnaire_links (token_hash, clinic_id, visit_id, created_by, created_at,
 		expires_at) VALUES ($1, $2, $3, $4, $5, $6)`, l.TokenHash, l.ClinicID, l.VisitID, l.CreatedBy, l.CreatedAt, l.ExpiresAt)
 	return err
 }
 
+// VoidLinks closes every open link of a visit, as a new one replaces them;
+// it returns how many it closed.
+func (tx *Tx) VoidLinks(visitID string, at time.Time) (int, error) {
+	res, err := tx.exec("void links", `UPDATE questionnaire_links SET voided_at = $1
+		WHERE visit_id = $2 AND used_at IS NULL AND voided_at IS NULL`, at, visitID)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), tx.db.mapErr("void links", err)
+}
+
 // LinkByHash finds a questionnaire link by its token's hash.
 func (tx *Tx) LinkByHash(hash string) (Link, error) {
 	var l Link
-	err := tx.queryRow("get link", "link", `SELECT token_hash, clinic_id, visit_id, created_by, created_at, expires_at, used_at
-		FROM questionnaire_links WHERE token_hash = $1`, []any{hash}, &l.TokenHash, &l.ClinicID, &l.VisitID, &l.CreatedBy,
-		&l.CreatedAt, &l.ExpiresAt, nullTime{&l.UsedAt})
+	err := tx.queryRow("get link", "link", `SELECT token_hash, clinic_id, visit_id, created_by, created_at, expires_at, used_at,
+		voided_at FROM questionnaire_links WHERE token_hash = $1`, []any{hash}, &l.TokenHash, &l.ClinicID, &l.VisitID, &l.CreatedBy,
+		&l.CreatedAt, &l.ExpiresAt, nullTime{&l.UsedAt}, nullTime{&l.VoidedAt})
 	return l, err
 }
 
-// UseLink marks a link used; it fails with EConflict if it was used already,
-// so a link works once even when two submissions race.
+// UseLink marks a link used; it fails with EConflict if it was used or
+// voided already, so a link works once even when two submissions race.
 func (tx *Tx) UseLink(hash string, at time.Time) error {
-	res, err := tx.exec("use link", `UPDATE questionnaire_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL`, at, hash)
+	res, err := tx.exec("use link", `UPDATE questionnaire_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL
+		AND voided_at IS NULL`, at, hash)
 	if err := tx.one(res, err, "link"); err != nil {
 		if ketaflow.IsCode(err, ketaflow.ENotFound) {
-			return ketaflow.Errorf(ketaflow.EConflict, "this link was used already")
+			return ketaflow.Errorf(ketaflow.EConflict, "this link was used already, or replaced by a newer one")
 		}
 		return err
 	}
@@ -342,103 +382,6 @@ func (tx *Tx) Vitals(visitID string) ([]vitals.Reading, error) {
 		out = append(out, r)
 	}
 	return out, tx.db.mapErr("list vitals", rows.Err())
-}
-
-// Alert is a PHQ-9 item 9 safety alert with its latest risk assessment.
-type Alert struct {
-	ID          string     `json:"id"`
-	VisitID     string     `json:"visit_id"`
-	PatientID   string     `json:"patient_id"`
-	PatientName string     `json:"patient_name"`
-	ResponseID  string     `json:"response_id"`
-	Item9       int        `json:"item9"`
-	RaisedAt    time.Time  `json:"raised_at"`
-	Assessment  *RiskCheck `json:"assessment,omitempty"`
-}
-
-// RiskCheck is a clinician's risk assessment on an alert.
-type RiskCheck struct {
-	Risk       string    `json:"risk"` // low, moderate, high
-	Plan       string    `json:"plan"`
-	Proceed    bool      `json:"proceed"` // dosing may go ahead today
-	By         string    `json:"by"`
-	ByName     string    `json:"by_name"`
-	AssessedAt time.Time `json:"assessed_at"`
-}
-
-// InsertAlert raises a safety alert.
-func (tx *Tx) InsertAlert(clinicID string, a Alert) error {
-	_, err := tx.exec("insert alert", `INSERT INTO safety_alerts (id, clinic_id, visit_id, patient_id, response_id, item9,
-		raised_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, a.ID, clinicID, a.VisitID, a.PatientID, a.ResponseID, a.Item9, a.RaisedAt)
-	return err
-}
-
-// InsertAssessment records a risk assessment on an alert.
-func (tx *Tx) InsertAssessment(clinicID, alertID string, r RiskCheck) error {
-	_, err := tx.exec("insert assessment", `INSERT INTO risk_assessments (id, clinic_id, alert_id, risk, plan, proceed,
-		assessed_by, assessed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, ketaflow.NewID(), clinicID, alertID, r.Risk, r.Plan,
-		r.Proceed, r.By, r.AssessedAt)
-	return err
-}
-
-// AlertQuery selects alerts of a clinic.
-type AlertQuery struct {
-	ID       string
-	VisitID  string
-	OpenOnly bool
-	Limit    int
-}
-
-// Alerts lists safety alerts, newest first, each with its latest assessment.
-func (tx *Tx) Alerts(clinicID string, q AlertQuery) ([]Alert, error) {
-	where := []string{"a.clinic_id = $1"}
-	args := []any{clinicID}
-	if q.ID != "" {
-		if !ketaflow.ValidID(q.ID) {
-			return nil, nil
-		}
-		args = append(args, q.ID)
-		where = append(where, fmt.Sprintf("a.id = $%d", len(args)))
-	}
-	if q.VisitID != "" {
-		args = append(args, q.VisitID)
-		where = append(where, fmt.Sprintf("a.visit_id = $%d", len(args)))
-	}
-	if q.OpenOnly {
-		where = append(where, "NOT EXISTS (SELECT 1 FROM risk_assessments r WHERE r.alert_id = a.id)")
-	}
-	if q.Limit <= 0 || q.Limit > 500 {
-		q.Limit = 200
-	}
-	args = append(args, q.Limit)
-	rows, err := tx.query("list alerts", `SELECT a.id, a.visit_id, a.patient_id, p.legal_name, a.response_id, a.item9, a.raised_at,
-		r.risk, r.plan, r.proceed, r.assessed_by, u.display_name, r.assessed_at
-		FROM safety_alerts a JOIN patients p ON p.id = a.patient_id
-		LEFT JOIN risk_assessments r ON r.id = (SELECT r2.id FROM risk_assessments r2 WHERE r2.alert_id = a.id
-			ORDER BY r2.assessed_at DESC, r2.id DESC LIMIT 1)
-		LEFT JOIN users u ON u.id = r.assessed_by
-		WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY a.raised_at DESC, a.id DESC LIMIT $%d`, len(args)), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Alert
-	for rows.Next() {
-		var a Alert
-		var risk, plan, by, byName *string
-		var proceed *bool
-		var at *time.Time
-		if err := rows.Scan(&a.ID, &a.VisitID, &a.PatientID, &a.PatientName, &a.ResponseID, &a.Item9, &a.RaisedAt,
-			&risk, &plan, &proceed, &by, &byName, nullTime{&at}); err != nil {
-			return nil, tx.db.mapErr("scan alert", err)
-		}
-		if risk != nil {
-			a.Assessment = &RiskCheck{Risk: *risk, Plan: deref(plan), Proceed: proceed != nil && *proceed, By: deref(by),
-				ByName: deref(byName), AssessedAt: *at}
-		}
-		out = append(out, a)
-	}
-	return out, tx.db.mapErr("list alerts", rows.Err())
 }
 
 func deref(s *string) string {

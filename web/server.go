@@ -37,6 +37,10 @@ type Endpoint struct {
 	Pattern string
 	Auth    Auth
 	Handle  Handler
+	// MovesClock marks the endpoints that move the training clock: they
+	// wait for the writes in flight (ketaflow.TrainingClock.Advance), so
+	// they do not hold the clock as every other write does.
+	MovesClock bool
 }
 
 // Group is the endpoints of one audience (the JSON API, the staff pages)
@@ -68,7 +72,7 @@ type Server struct {
 // outside its group's prefix.
 func New(a *app.App, log *slog.Logger, groups ...Group) (*Server, error) {
 	s := &Server{app: a, log: log, groups: groups, mux: http.NewServeMux()}
-	health := Endpoint{"GET", "/healthz", Public, s.healthz}
+	health := Endpoint{Method: "GET", Pattern: "/healthz", Auth: Public, Handle: s.healthz}
 	s.endpoints = append(s.endpoints, health)
 	s.mux.Handle(health.Method+" "+health.Pattern, s.serve(health, nil))
 	for _, g := range groups {
@@ -128,6 +132,13 @@ func (s *Server) serve(ep Endpoint, g Group) http.Handler {
 				g.Unauthenticated(w, r, err)
 				return
 			}
+		}
+		// On a training server a write holds the clock still from here to
+		// its answer, so that it judges and records at one time; reads
+		// (which may stream) do not hold it.
+		if tc := s.app.Training(); tc != nil && !ep.MovesClock && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			release := tc.Hold()
+			defer release()
 		}
 		if err := ep.Handle(w, r, actor); err != nil {
 			if g == nil {

@@ -62,20 +62,34 @@ type proc struct {
 	cmd  *exec.Cmd
 	url  string
 	logs *bytes.Buffer
+	out  *lockedWriter // what it printed on stdout
 	done chan error
+}
+
+// stdout is what the server has printed on stdout.
+func (p *proc) stdout() string {
+	p.out.mu.Lock()
+	defer p.out.mu.Unlock()
+	return p.out.w.(*bytes.Buffer).String()
 }
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
 func startServer(t *testing.T, args ...string) *proc {
 	t.Helper()
+	return startServerEnv(t, nil, args...)
+}
+
+// startServerEnv starts a server with env added to the test's environment.
+func startServerEnv(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "KETAFLOW_TEST_MAIN=1")
+	cmd.Env = append(append(os.Environ(), "KETAFLOW_TEST_MAIN=1"), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &proc{cmd: cmd, logs: &bytes.Buffer{}, out: &lockedWriter{w: &bytes.Buffer{}}, done: make(chan error, 1)}
 	cmd.Stderr = &lockedWriter{w: p.logs}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -85,6 +99,7 @@ func startServer(t *testing.T, args ...string) *proc {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			fmt.Fprintln(p.out, sc.Text())
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
 				urlc <- m[1]
 			}
@@ -336,5 +351,217 @@ func TestUserAddRefusesBadInput(t *testing.T) {
 		"--clinic", "C", "--time-zone", "Mars/Olympus")
 	if code != 1 || !strings.Contains(out, "time zone") {
 		t.Errorf("bad zone: exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestLocalZone(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                  string
+		tz, link, local, want string
+	}{
+		{"tz_variable_names_the_zone", "Europe/Paris", "/usr/share/zoneinfo/Asia/Tokyo", "Local", "Europe/Paris"},
+		{"tz_variable_with_colon", ":Asia/Kolkata", "", "Local", "Asia/Kolkata"},
+		{"tz_variable_as_zoneinfo_path", "/usr/share/zoneinfo/America/Chicago", "", "Local", "America/Chicago"},
+		{"localtime_link_when_no_tz", "", "/usr/share/zoneinfo/Australia/Sydney", "Local", "Australia/Sydney"},
+		{"macos_localtime_link", "", "/var/db/timezone/zoneinfo/Europe/Berlin", "Local", "Europe/Berlin"},
+		{"local_name_when_no_link", "", "", "America/Denver", "America/Denver"},
+		{"unknown_tz_falls_through", "Mars/Olympus", "/usr/share/zoneinfo/Europe/Rome", "Local", "Europe/Rome"},
+		{"local_is_not_a_zone_name", "", "", "Local", "UTC"},
+		{"nothing_known_is_utc", "Nowhere/Else", "/etc/localtime.orig", "", "UTC"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := localZone(tt.tz, tt.link, tt.local); got != tt.want {
+				t.Errorf("localZone(%q, %q, %q) = %q, want %q", tt.tz, tt.link, tt.local, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDemoTakesTheMachinesTimeZone starts `serve --demo` with TZ set, as a
+// newcomer's machine has it, and checks that the demo clinic is in that
+// zone, so that its morning is the newcomer's morning.
+func TestDemoTakesTheMachinesTimeZone(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts a server process")
+	}
+	dsn := storetest.DSN(t, store.SQLite)
+	srv := startServerEnv(t, []string{"TZ=Asia/Tokyo"}, "serve", "--demo", "--db", dsn, "--addr", "127.0.0.1:0")
+	code, out := run(t, nil, "token", "add", "--db", dsn, "--username", "admin", "--name", "tests")
+	if code != 0 {
+		t.Fatalf("token add: exit %d: %s", code, out)
+	}
+	resp, body, err := request("GET", srv.url+"/api/v1/clinic", strings.TrimSpace(out), nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /clinic: %v %v %s", resp, err, body)
+	}
+	var c struct {
+		TimeZone string `json:"time_zone"`
+	}
+	json.Unmarshal(body, &c)
+	if c.TimeZone != "Asia/Tokyo" {
+		t.Errorf("demo clinic time zone %q, want the machine's Asia/Tokyo", c.TimeZone)
+	}
+	if !strings.Contains(srv.stdout(), "time zone Asia/Tokyo") {
+		t.Errorf("serve --demo does not say the zone:\n%s", srv.stdout())
+	}
+}
+
+// TestSecondClinic makes two clinics in one database with the command
+// line, staffs each, and checks through a running server that each
+// clinic's users see only its own patients.
+func TestSecondClinic(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			dsn := storetest.DSN(t, d)
+			addClinic := func(name, tz string) string {
+				t.Helper()
+				code, out := run(t, nil, "clinic", "add", "--db", dsn, "--name", name, "--time-zone", tz)
+				id, _, _ := strings.Cut(out, "\n")
+				if code != 0 || !regexp.MustCompile(`^[0-9a-f-]{36}$`).MatchString(id) {
+					t.Fatalf("clinic add %s: exit %d, output:\n%s", name, code, out)
+				}
+				return id
+			}
+			north, south := addClinic("North Clinic", "America/Chicago"), addClinic("South Clinic", "Europe/London")
+
+			refused := []struct {
+				name string
+				args []string
+				want string
+			}{
+				{"clinic_without_name", []string{"clinic", "add", "--name", " ", "--time-zone", "UTC"}, "clinic name is required"},
+				{"clinic_in_unknown_zone", []string{"clinic", "add", "--name", "West", "--time-zone", "Mars/Olympus"}, `time zone "Mars/Olympus" is not an IANA time zone`},
+				{"clinic_without_zone", []string{"clinic", "add", "--name", "West"}, "time zone is required"},
+				{"clinic_of_a_taken_name", []string{"clinic", "add", "--name", "north clinic", "--time-zone", "UTC"}, `a clinic named "North Clinic" exists already`},
+				{"user_of_unknown_clinic_id", []string{"user", "add", "--username", "eve", "--name", "Eve", "--role", "nurse", "--clinic-id", "7c0ffee0-0000-4000-8000-000000000000"}, "no clinic has the id"},
+				{"user_without_clinic_among_several", []string{"user", "add", "--username", "eve", "--name", "Eve", "--role", "nurse"}, "several clinics; give --clinic-id"},
+				{"user_of_unknown_clinic_name", []string{"user", "add", "--username", "eve", "--name", "Eve", "--role", "nurse", "--clinic", "East Clinic", "--time-zone", "UTC"}, "ketaflow clinic add"},
+			}
+			for _, r := range refused {
+				code, out := run(t, map[string]string{"KETAFLOW_PASSWORD": "long enough pw"}, append(r.args, "--db", dsn)...)
+				if code != 1 || !strings.Contains(out, r.want) {
+					t.Errorf("%s: exit %d, want 1 with %q:\n%s", r.name, code, r.want, out)
+				}
+			}
+
+			env := map[string]string{"KETAFLOW_PASSWORD": "nurse password 1"}
+			for _, u := range []struct{ username, how, clinic string }{
+				{"nurse-north", "--clinic-id", north}, {"nurse-south", "--clinic-id", south}, {"nurse2-north", "--clinic", "North Clinic"},
+			} {
+				if code, out := run(t, env, "user", "add", "--db", dsn, "--username", u.username, "--name", u.username,
+					"--role", "nurse", u.how, u.clinic); code != 0 {
+					t.Fatalf("user add %s: exit %d: %s", u.username, code, out)
+				}
+			}
+			code, out := run(t, nil, "clinic", "list", "--db", dsn)
+			if code != 0 || !strings.Contains(out, north+"  North Clinic") || !strings.Contains(out, south+"  South Clinic") {
+				t.Errorf("clinic list: exit %d:\n%s", code, out)
+			}
+			token := func(username string) string {
+				t.Helper()
+				code, out := run(t, nil, "token", "add", "--db", dsn, "--username", username, "--name", "tests")
+				if code != 0 {
+					t.Fatalf("token add %s: exit %d: %s", username, code, out)
+				}
+				return strings.TrimSpace(out)
+			}
+			tokens := map[string]string{"north": token("nurse-north"), "south": token("nurse-south"), "north2": token("nurse2-north")}
+
+			srv := startServer(t, "serve", "--db", dsn, "--addr", "127.0.0.1:0")
+			ids := map[string]string{}
+			for _, who := range []string{"north", "south"} {
+				resp, body, err := request("POST", srv.url+"/api/v1/patients", tokens[who], map[string]any{
+					"legal_name": "Patient of " + who, "birth_date": "1980-01-01", "sex": "female"})
+				if err != nil || resp.StatusCode != http.StatusCreated {
+					t.Fatalf("%s registers a patient: %v %v %s", who, resp, err, body)
+				}
+				var p struct{ ID string }
+				json.Unmarshal(body, &p)
+				ids[who] = p.ID
+			}
+			for who, own := range map[string]string{"north": "north", "north2": "north", "south": "south"} {
+				other := map[string]string{"north": "south", "south": "north"}[own]
+				_, body, err := request("GET", srv.url+"/api/v1/patients", tokens[who], nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(string(body), ids[own]) || strings.Contains(string(body), ids[other]) {
+					t.Errorf("%s lists %s", who, body)
+				}
+				resp, _, err := request("GET", srv.url+"/api/v1/patients/"+ids[other], tokens[who], nil)
+				if err != nil || resp.StatusCode != http.StatusNotFound {
+					t.Errorf("%s reads the other clinic's patient: %v %v, want 404", who, resp, err)
+				}
+			}
+		})
+	}
+}
+
+// TestServeTrainingClock: --clock manual runs only with --demo and only on
+// a database that holds nothing but the demo clinic; on one it serves the
+// training clock's route, which a server on real time does not have.
+func TestServeTrainingClock(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			real := storetest.DSN(t, d)
+			addNurseAndToken(t, real) // a real clinic
+			for _, tt := range []struct {
+				name string
+				args []string
+				want string
+			}{
+				{"manual_clock_without_demo", []string{"serve", "--clock", "manual", "--db", real}, "--clock manual runs only with --demo"},
+				{"unknown_clock", []string{"serve", "--demo", "--clock", "sundial", "--db", real}, `--clock must be system or manual, not "sundial"`},
+				{"database_with_a_real_clinic", []string{"serve", "--demo", "--clock", "manual", "--db", real, "--addr", "127.0.0.1:0"},
+					`holds "Test clinic"`},
+			} {
+				code, out := run(t, nil, tt.args...)
+				if code != 1 || !strings.Contains(out, tt.want) || strings.Contains(out, "listening") {
+					t.Errorf("%s: exit %d, want 1 saying %q:\n%s", tt.name, code, tt.want, out)
+				}
+			}
+
+			dsn := storetest.DSN(t, d)
+			srv := startServer(t, "serve", "--demo", "--clock", "manual", "--db", dsn, "--addr", "127.0.0.1:0")
+			if !strings.Contains(srv.stdout(), "Training clock:") {
+				t.Errorf("serve does not say it runs on a training clock:\n%s", srv.stdout())
+			}
+			token := func(username string) string {
+				t.Helper()
+				code, out := run(t, nil, "token", "add", "--db", dsn, "--username", username, "--name", "tests")
+				if code != 0 {
+					t.Fatalf("token add %s: exit %d: %s", username, code, out)
+				}
+				return strings.TrimSpace(out)
+			}
+			admin, nurse := token("admin"), token("nurse")
+			resp, body, err := request("POST", srv.url+"/api/v1/clock", admin, map[string]any{"advance": "PT30M"})
+			if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"ahead": "PT30M"`) {
+				t.Errorf("admin moves the clock: %v %v %s", resp, err, body)
+			}
+			if resp, body, _ := request("POST", srv.url+"/api/v1/clock", nurse, map[string]any{"advance": "PT30M"}); resp == nil || resp.StatusCode != http.StatusForbidden {
+				t.Errorf("nurse moves the clock: %v %s, want 403", resp, body)
+			}
+			srv.cmd.Process.Signal(syscall.SIGTERM)
+			<-srv.done
+
+			plain := startServer(t, "serve", "--db", dsn, "--addr", "127.0.0.1:0")
+			if resp, body, _ := request("POST", plain.url+"/api/v1/clock", admin, map[string]any{"advance": "PT30M"}); resp == nil || resp.StatusCode != http.StatusNotFound {
+				t.Errorf("POST /api/v1/clock without --clock manual: %v %s, want 404", resp, body)
+			}
+		})
 	}
 }

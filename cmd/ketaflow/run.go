@@ -11,8 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-
+	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/ketaflow/ketaflow"
@@ -28,8 +29,10 @@ import (
 const usage = `ketaflow runs the clinical day of a ketamine and esketamine (Spravato) clinic.
 
 Usage:
-  ketaflow serve [--addr :8080] [--db ketaflow.db] [--demo]   run the server
+  ketaflow serve [--addr :8080] [--demo [--clock manual]]     run the server
   ketaflow migrate [--db ...]                                 bring the database schema up to date
+  ketaflow clinic add --name N --time-zone Z [--db ...]       add a clinic; prints its id
+  ketaflow clinic list [--db ...]                             list the clinics with their ids
   ketaflow user add --username U --name N --role R [--db ...] add a staff account
   ketaflow token add --username U --name N [--db ...]         make an API token for a user
   ketaflow audit verify [--db ...]                            check that no audit entry was altered or removed
@@ -61,6 +64,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = c.serve(ctx, rest)
 	case "migrate":
 		err = c.migrate(ctx, rest)
+	case "clinic":
+		err = c.sub(ctx, "clinic", rest, map[string]func(context.Context, []string) error{"add": c.clinicAdd, "list": c.clinicList})
 	case "user":
 		err = c.sub(ctx, "user", rest, map[string]func(context.Context, []string) error{"add": c.userAdd})
 	case "token":
@@ -166,7 +171,7 @@ func (c *cli) env(key, def string) string {
 }
 
 // open opens and migrates the database and builds the services over it.
-func (c *cli) open(ctx context.Context, dsn string, log *slog.Logger) (*app.App, func(), error) {
+func (c *cli) open(ctx context.Context, dsn string, log *slog.Logger, opts ...app.Option) (*app.App, func(), error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, nil, err
@@ -179,7 +184,7 @@ func (c *cli) open(ctx context.Context, dsn string, log *slog.Logger) (*app.App,
 	if len(applied) > 0 {
 		log.Info("database migrated", "db", db.Location, "applied", applied)
 	}
-	a := app.New(db, ketaflow.SystemClock{}, log)
+	a := app.New(db, ketaflow.SystemClock{}, log, opts...)
 	if err := a.EnsureProtocols(ctx); err != nil {
 		db.Close()
 		return nil, nil, err
@@ -199,6 +204,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	fs, dsn := c.flags("serve", "Runs the ketaflow server: the staff pages and the JSON API (/api/v1/, described at /api/openapi.json).\nMigrates the database on start. SIGTERM or SIGINT stops it gracefully.")
 	addr := fs.String("addr", c.env("KETAFLOW_ADDR", ":8080"), "address to listen on (env KETAFLOW_ADDR)")
 	loadDemo := fs.Bool("demo", false, "load the fictional demo clinic into an empty database and print its logins")
+	clockKind := fs.String("clock", "system", "system, or manual (with --demo only): a training clock that an admin moves forward")
 	tlsCert := fs.String("tls-cert", c.env("KETAFLOW_TLS_CERT", ""), "TLS certificate file; with --tls-key serves HTTPS (env KETAFLOW_TLS_CERT)")
 	tlsKey := fs.String("tls-key", c.env("KETAFLOW_TLS_KEY", ""), "TLS private key file (env KETAFLOW_TLS_KEY)")
 	logLevel := fs.String("log-level", c.env("KETAFLOW_LOG_LEVEL", "info"), "debug, info, warn or error (env KETAFLOW_LOG_LEVEL)")
@@ -208,12 +214,29 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fmt.Errorf("give both --tls-cert and --tls-key, or neither")
 	}
+	var opts []app.Option
+	switch *clockKind {
+	case "system":
+	case "manual":
+		if !*loadDemo {
+			return fmt.Errorf("--clock manual runs only with --demo: a training clock must never stamp a real clinic's records")
+		}
+		opts = append(opts, app.OnTrainingClock())
+	default:
+		return fmt.Errorf("--clock must be system or manual, not %q", *clockKind)
+	}
 	log := c.logger(*logLevel)
-	a, closeDB, err := c.open(ctx, *dsn, log)
+	a, closeDB, err := c.open(ctx, *dsn, log, opts...)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
+	if err := a.TrainingDatabase(ctx); err != nil {
+		return err
+	}
+	if err := a.ResumeTrainingClock(ctx); err != nil {
+		return err
+	}
 	if *loadDemo {
 		if err := c.ensureDemo(ctx, a); err != nil {
 			return err
@@ -245,6 +268,14 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// The live pages' streams end when the server stops, so that the
+	// requests in flight can finish.
+	hs.RegisterOnShutdown(a.Events.Close)
+	go escalationClock(ctx, a, log)
+	if tc := a.Training(); tc != nil {
+		fmt.Fprintf(c.stdout, "Training clock: %s, %s ahead of real time; an admin moves it forward from any page (or POST /api/v1/clock).\n",
+			tc.Now().Format("Mon 2 Jan 15:04 MST"), ketaflow.HumanDuration(tc.Ahead()))
+	}
 	fmt.Fprintf(c.stdout, "ketaflow listening on %s://%s (database: %s)\n", scheme, displayAddr(ln.Addr()), a.DB.Location)
 	errc := make(chan error, 1)
 	go func() {
@@ -271,6 +302,40 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	return nil
 }
 
+// escalationEvery is how often the server looks for alerts whose time to
+// be acknowledged has passed.
+const escalationEvery = 10 * time.Second
+
+// escalationClock records the escalations that come due while nobody reads
+// the alerts, so that they reach the prescriber's screen and the
+// navigation count within seconds (reads record the ones they notice
+// themselves). The ticker only wakes it; the time that counts is the
+// app's clock.
+func escalationClock(ctx context.Context, a *app.App, log *slog.Logger) {
+	t := time.NewTicker(escalationEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			// On a training server this write holds the clock still, as
+			// every write request does (web.Server).
+			release := func() {}
+			if tc := a.Training(); tc != nil {
+				release = tc.Hold()
+			}
+			n, err := a.RecordEscalations(ctx)
+			release()
+			if err != nil {
+				log.Error("record alert escalations", "err", err)
+			} else if n > 0 {
+				log.Info("alert escalations recorded", "count", n)
+			}
+		}
+	}
+}
+
 // displayAddr turns ":8080" or "[::]:8080" into "localhost:8080", which a
 // browser on this machine can open.
 func displayAddr(a net.Addr) string {
@@ -290,16 +355,38 @@ func (c *cli) ensureDemo(ctx context.Context, a *app.App) error {
 		return err
 	}
 	if !loaded {
-		if _, err := demo.Load(ctx, a); err != nil {
+		link, _ := os.Readlink("/etc/localtime")
+		tz := localZone(c.getenv("TZ"), link, time.Local.String())
+		if _, err := demo.Load(ctx, a, tz); err != nil {
 			return err
 		}
-		fmt.Fprintln(c.stdout, "Loaded the demo clinic:", demo.ClinicName)
+		fmt.Fprintf(c.stdout, "Loaded the demo clinic: %s, in this machine's time zone %s\n", demo.ClinicName, tz)
 	}
 	fmt.Fprintln(c.stdout, "Demo logins (fictional clinic; never use these for real patients):")
 	for _, l := range demo.Logins {
 		fmt.Fprintf(c.stdout, "  %-11s %-20s %s, %s\n", l.Username, l.Password, l.Name, l.Role.Label())
 	}
 	return nil
+}
+
+// localZone is this machine's IANA time zone, for the demo clinic: the
+// zone $TZ names (a name, or a path into a zoneinfo folder), else the one
+// /etc/localtime links to, else time.Local's name; UTC when none of them
+// is a zone name ("Local" is not: it is Go's name for an unnamed zone).
+func localZone(tzEnv, localtimeLink, localName string) string {
+	for _, z := range []string{tzEnv, localtimeLink, localName} {
+		z = strings.TrimPrefix(z, ":")
+		if _, name, ok := strings.Cut(z, "zoneinfo/"); ok {
+			z = name
+		}
+		if z == "" || z == "Local" || strings.HasPrefix(z, "/") {
+			continue
+		}
+		if _, err := time.LoadLocation(z); err == nil {
+			return z
+		}
+	}
+	return "UTC"
 }
 
 func (c *cli) migrate(ctx context.Context, args []string) error {
@@ -324,14 +411,62 @@ func (c *cli) migrate(ctx context.Context, args []string) error {
 	return nil
 }
 
+func (c *cli) clinicAdd(ctx context.Context, args []string) error {
+	fs, dsn := c.flags("clinic add", "Adds a clinic to the database (one PostgreSQL database can hold many) and prints its id.\nStaff it with \"ketaflow user add --clinic-id ID\"; its users see only its patients.")
+	name := fs.String("name", "", "the clinic's name as staff see it")
+	tz := fs.String("time-zone", "", "the clinic's IANA time zone, e.g. America/New_York; times are shown in it")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	a, closeDB, err := c.open(ctx, *dsn, c.logger("warn"))
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	cl, err := a.CreateClinic(ctx, *name, *tz)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, cl.ID)
+	fmt.Fprintf(c.stderr, "added clinic %s (%s); add its first admin with\n  ketaflow user add --clinic-id %s --username admin --name 'Your Name' --role admin\n",
+		cl.Name, cl.TimeZone, cl.ID)
+	return nil
+}
+
+func (c *cli) clinicList(ctx context.Context, args []string) error {
+	fs, dsn := c.flags("clinic list", "Lists the clinics of the database with their ids (for user add --clinic-id) and time zones.")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	a, closeDB, err := c.open(ctx, *dsn, c.logger("warn"))
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	cs, err := a.Clinics(ctx)
+	if err != nil {
+		return err
+	}
+	if len(cs) == 0 {
+		fmt.Fprintln(c.stdout, "no clinic yet: add one with ketaflow clinic add --name NAME --time-zone ZONE")
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tTIME ZONE")
+	for _, cl := range cs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", cl.ID, cl.Name, cl.TimeZone)
+	}
+	return tw.Flush()
+}
+
 func (c *cli) userAdd(ctx context.Context, args []string) error {
-	fs, dsn := c.flags("user add", "Adds a staff account. The password is read from the environment variable KETAFLOW_PASSWORD\nor, if that is unset, generated and printed once. Without a clinic in the database,\n--clinic and --time-zone create it.")
+	fs, dsn := c.flags("user add", "Adds a staff account. The password is read from the environment variable KETAFLOW_PASSWORD\nor, if that is unset, generated and printed once. Without a clinic in the database,\n--clinic and --time-zone create it; with several, --clinic-id (see \"ketaflow clinic list\")\nor --clinic NAME says which one the user joins.")
 	username := fs.String("username", "", "login name (3-40 lowercase letters, digits, . _ -)")
 	name := fs.String("name", "", "the person's name as staff see it")
 	role := fs.String("role", "", "frontdesk, nurse, prescriber, therapist or admin")
-	clinicName := fs.String("clinic", "", "clinic name, when the database has no clinic yet")
-	tz := fs.String("time-zone", "", "clinic time zone (IANA, e.g. America/New_York), when creating the clinic")
-	clinicID := fs.String("clinic-id", "", "clinic id, when the database holds several clinics")
+	clinicName := fs.String("clinic", "", "the clinic to join by name, or to create when the database has none")
+	tz := fs.String("time-zone", "", "clinic time zone (IANA, e.g. America/New_York), when creating the first clinic")
+	clinicID := fs.String("clinic-id", "", "the id of the clinic to join (ketaflow clinic list shows them)")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -348,7 +483,7 @@ func (c *cli) userAdd(ctx context.Context, args []string) error {
 		password, generated = base64.RawURLEncoding.EncodeToString(b), true
 	}
 	in := app.NewUser{Username: *username, Name: *name, Role: access.Role(strings.ToLower(*role)), Password: password}
-	clinic, err := c.pickClinic(ctx, a, *clinicID, *clinicName, *tz)
+	clinic, err := c.pickClinic(ctx, a, *clinicID, *clinicName)
 	var u access.User
 	switch {
 	case errors.Is(err, errNoClinic):
@@ -362,8 +497,8 @@ func (c *cli) userAdd(ctx context.Context, args []string) error {
 	case err != nil:
 		return err
 	default:
-		if *clinicName != "" || *tz != "" {
-			fmt.Fprintf(c.stdout, "note: --clinic and --time-zone are ignored: the user joins the existing clinic %s\n", clinic.Name)
+		if *tz != "" && *tz != clinic.TimeZone {
+			return fmt.Errorf("clinic %s is in time zone %s: --time-zone only creates the first clinic (an admin changes the zone under Clinic)", clinic.Name, clinic.TimeZone)
 		}
 		if u, err = a.AddUserFromCommandLine(ctx, clinic.ID, in); err != nil {
 			return err
@@ -378,13 +513,16 @@ func (c *cli) userAdd(ctx context.Context, args []string) error {
 
 var errNoClinic = errors.New("no clinic")
 
-// pickClinic finds the clinic a command works on: the one given by id, or
-// the only one.
-func (c *cli) pickClinic(ctx context.Context, a *app.App, id, name, tz string) (ketaflow.Clinic, error) {
+// pickClinic finds the clinic a command works on: the one given by id, the
+// one of that name, or the only one. A name that no clinic has is refused
+// rather than joined to another clinic: a second clinic is made with
+// "clinic add".
+func (c *cli) pickClinic(ctx context.Context, a *app.App, id, name string) (ketaflow.Clinic, error) {
 	cs, err := a.Clinics(ctx)
 	if err != nil {
 		return ketaflow.Clinic{}, err
 	}
+	name = strings.TrimSpace(name)
 	switch {
 	case id != "":
 		for _, cl := range cs {
@@ -392,9 +530,23 @@ func (c *cli) pickClinic(ctx context.Context, a *app.App, id, name, tz string) (
 				return cl, nil
 			}
 		}
-		return ketaflow.Clinic{}, fmt.Errorf("no clinic with id %s", id)
+		return ketaflow.Clinic{}, fmt.Errorf("no clinic has the id %q; ketaflow clinic list shows the clinics and their ids", id)
 	case len(cs) == 0:
 		return ketaflow.Clinic{}, errNoClinic
+	case name != "":
+		var named []ketaflow.Clinic
+		for _, cl := range cs {
+			if strings.EqualFold(cl.Name, name) {
+				named = append(named, cl)
+			}
+		}
+		switch len(named) {
+		case 1:
+			return named[0], nil
+		case 0:
+			return ketaflow.Clinic{}, fmt.Errorf("no clinic is named %q; to add one, run\n  ketaflow clinic add --name %q --time-zone ZONE\nthen give its id to user add --clinic-id", name, name)
+		}
+		cs = named
 	case len(cs) == 1:
 		return cs[0], nil
 	}

@@ -2,29 +2,52 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/alerts"
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/web"
 )
 
-// apiAlerts is the clinic's safety alerts.
+// apiAlerts is the clinic's alerts.
 type apiAlerts struct {
 	Alerts []apiAlert `json:"alerts"`
 }
 
+// apiNotices is what is due now at the clinic's sessions.
+type apiNotices struct {
+	Notices []apiAlert `json:"notices"`
+}
+
 func (h *API) alerts(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	var p ketaflow.Problems
-	open := queryBool(&p, r.URL.Query(), "open")
+	q := r.URL.Query()
+	f := app.AlertFilter{State: alerts.State(strings.TrimSpace(q.Get("state"))), VisitID: strings.TrimSpace(q.Get("visit_id"))}
+	if queryBool(&p, q, "open") {
+		if f.State != "" && f.State != alerts.Open {
+			p.Add("open", "give open=true or a state, not both")
+		}
+		f.State = alerts.Open
+	}
 	if err := p.Err(); err != nil {
 		return err
 	}
-	list, err := h.app.Alerts(r.Context(), actor, open)
+	list, err := h.app.Alerts(r.Context(), actor, f)
 	if err != nil {
 		return err
 	}
 	web.WriteJSON(w, http.StatusOK, apiAlerts{Alerts: toAPIAlerts(list)})
+	return nil
+}
+
+func (h *API) notices(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	list, err := h.app.Notices(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, apiNotices{Notices: toAPIAlerts(list)})
 	return nil
 }
 
@@ -41,6 +64,38 @@ func (h *API) assessAlert(w http.ResponseWriter, r *http.Request, actor access.A
 		return ketaflow.Invalid("proceed", "say whether dosing may go ahead today: proceed true or false")
 	}
 	al, _, err := h.app.AssessAlert(r.Context(), actor, r.PathValue("id"), app.Assessment{Risk: in.Risk, Plan: in.Plan, Proceed: *in.Proceed})
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, toAPIAlert(al))
+	return nil
+}
+
+func (h *API) acknowledgeAlert(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := h.app.Authorize(r.Context(), actor, access.AlertAcknowledge, access.CatClinical); err != nil {
+		return err
+	}
+	var in apiAcknowledgement
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	al, _, err := h.app.AcknowledgeAlert(r.Context(), actor, r.PathValue("id"), in.Action)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, toAPIAlert(al))
+	return nil
+}
+
+func (h *API) resolveAlert(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := h.app.Authorize(r.Context(), actor, access.AlertResolve, access.CatClinical); err != nil {
+		return err
+	}
+	var in apiResolution
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	al, _, err := h.app.ResolveAlert(r.Context(), actor, r.PathValue("id"), in.Reason)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ package api
 
 import (
 	_ "embed"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 
@@ -27,10 +28,48 @@ func OpenAPIDocument() []byte { return openAPIDoc }
 type API struct {
 	app *app.App
 	log *slog.Logger
+	doc []byte // the document as this server serves it (servedDocument)
 }
 
 // New returns the JSON API of an App.
-func New(a *app.App, log *slog.Logger) *API { return &API{app: a, log: log} }
+func New(a *app.App, log *slog.Logger) *API {
+	return &API{app: a, log: log, doc: servedDocument(openAPIDoc, a.Training() != nil)}
+}
+
+// trainingOnly marks, in openapi.json, the operations that exist only on a
+// server on the training clock (serve --demo --clock manual).
+const trainingOnly = "x-ketaflow-training-clock"
+
+// servedDocument is the OpenAPI document as a server serves it: whole on a
+// training server; elsewhere without the training clock's operations,
+// which that server does not have, so that the document describes exactly
+// the endpoints it serves.
+func servedDocument(doc []byte, training bool) []byte {
+	if training {
+		return doc
+	}
+	var d map[string]any
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return doc // TestOpenAPI* fail on a document that does not parse
+	}
+	paths, _ := d["paths"].(map[string]any)
+	for p, ops := range paths {
+		ops, _ := ops.(map[string]any)
+		for method, op := range ops {
+			if o, ok := op.(map[string]any); ok && o[trainingOnly] == true {
+				delete(ops, method)
+			}
+		}
+		if len(ops) == 0 {
+			delete(paths, p)
+		}
+	}
+	out, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return doc
+	}
+	return out
+}
 
 // Prefix is where the API lives.
 func (h *API) Prefix() string { return "/api/" }
@@ -48,6 +87,6 @@ func (h *API) Fail(w http.ResponseWriter, r *http.Request, _ access.Actor, err e
 
 func (h *API) openAPI(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Write(openAPIDoc)
+	w.Write(h.doc)
 	return nil
 }

@@ -20,8 +20,8 @@ import (
 var appendOnlyTables = []string{
 	"dose_orders", "preparations", "preparation_checks", "session_events", "adverse_events", "aldrete_scores",
 	"rems_forms", "rems_submissions", "vital_signs", "visit_facts", "gate_overrides", "questionnaire_responses",
-	"ledger_entries", "audit_log", "patient_versions", "weights", "protocol_versions", "visit_transitions",
-	"safety_alerts", "risk_assessments",
+	"questionnaire_versions", "ledger_entries", "audit_log", "patient_versions", "weights", "protocol_versions", "visit_transitions",
+	"alerts", "alert_events",
 }
 
 // sqlDriver is the database/sql driver of a dialect (both registered by
@@ -74,7 +74,7 @@ func TestNoClinicalEntryCanBeEditedOrDeleted(t *testing.T) {
 				"check": "blood_pressure", "reason": "repeated after rest; stable hypertension known to the prescriber"}, nil)
 			// A safety alert and its risk assessment.
 			al, _ := f.ReadyVisit(webtest.FactQuestionnaires)
-			f.AnswerTablet("frontdesk", al, []int{2, 2, 1, 1, 0, 1, 0, 0, 1}, webtest.CalmGAD7)
+			f.AnswerTablet("nurse", al, []int{2, 2, 1, 1, 0, 1, 0, 0, 1}, webtest.CalmGAD7)
 			var alerts struct{ Alerts []webtest.AlertJSON }
 			f.must(http.StatusOK, "prescriber", "GET", "/api/v1/alerts?open=true", nil, &alerts)
 			if len(alerts.Alerts) != 1 {

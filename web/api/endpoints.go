@@ -12,7 +12,7 @@ func (h *API) Endpoints() []web.Endpoint {
 	loginOrToken := func(method, pattern string, handle web.Handler) web.Endpoint {
 		return web.Endpoint{Method: method, Pattern: pattern, Auth: web.LoginOrToken, Handle: handle}
 	}
-	return []web.Endpoint{
+	return append([]web.Endpoint{
 		public("GET", "/api/openapi.json", h.openAPI),
 		loginOrToken("GET", "/api/v1/me", h.me),
 		loginOrToken("GET", "/api/v1/patients", h.listPatients),
@@ -56,6 +56,7 @@ func (h *API) Endpoints() []web.Endpoint {
 		loginOrToken("PUT", "/api/v1/visits/{id}/comfort", h.recordComfort),
 		loginOrToken("POST", "/api/v1/visits/{id}/overrides", h.overrideCheck),
 		loginOrToken("POST", "/api/v1/visits/{id}/questionnaires", h.submitQuestionnaires),
+		loginOrToken("POST", "/api/v1/visits/{id}/questionnaires/{instrument}/amendments", h.amendQuestionnaire),
 		loginOrToken("POST", "/api/v1/visits/{id}/links", h.createLink),
 		loginOrToken("POST", "/api/v1/visits/{id}/order", h.orderDose),
 		loginOrToken("POST", "/api/v1/visits/{id}/preparation", h.prepareDose),
@@ -79,8 +80,11 @@ func (h *API) Endpoints() []web.Endpoint {
 		loginOrToken("GET", "/api/v1/rems-forms", h.remsForms),
 		loginOrToken("GET", "/api/v1/alerts", h.alerts),
 		loginOrToken("POST", "/api/v1/alerts/{id}/assessments", h.assessAlert),
+		loginOrToken("POST", "/api/v1/alerts/{id}/acknowledgement", h.acknowledgeAlert),
+		loginOrToken("POST", "/api/v1/alerts/{id}/resolution", h.resolveAlert),
+		loginOrToken("GET", "/api/v1/notices", h.notices),
 		loginOrToken("GET", "/api/v1/patients/{id}/visits", h.patientVisits),
 		loginOrToken("GET", "/api/v1/patients/{id}/route-advice", h.routeAdvice),
 		loginOrToken("GET", "/api/v1/questionnaires", h.questionnaires),
-	}
+	}, h.trainingClockEndpoints()...)
 }

@@ -20,4 +20,6 @@ type fixture struct {
 	onCall func(method, path string, status int, header http.Header, body []byte)
 }
 
-func newFixture(t *testing.T, db *store.DB) *fixture { return &fixture{Fixture: webtest.New(t, db)} }
+func newFixture(t *testing.T, db *store.DB, opts ...webtest.Option) *fixture {
+	return &fixture{Fixture: webtest.New(t, db, opts...)}
+}

@@ -73,7 +73,7 @@ func TestVisitCannotBeClearedWhileACheckBlocks(t *testing.T) {
 			p := f.GatePatient("Pregnant Patient", true, patients.Pregnancy)
 			id := f.BookVisit(p.ID)
 			f.MoveVisit("frontdesk", id, "checked_in", "")
-			f.AnswerTablet("frontdesk", id, webtest.CalmPHQ9, webtest.CalmGAD7)
+			f.AnswerTablet("nurse", id, webtest.CalmPHQ9, webtest.CalmGAD7)
 			f.RecordGoodVitals(id)
 			f.RecordFasting(id, 8*time.Hour, 3*time.Hour, true)
 			f.RecordRide("frontdesk", id)
@@ -83,7 +83,7 @@ func TestVisitCannotBeClearedWhileACheckBlocks(t *testing.T) {
 			p := f.GatePatient("Unweighed Patient", false)
 			id := f.BookVisit(p.ID)
 			f.MoveVisit("frontdesk", id, "checked_in", "")
-			f.AnswerTablet("frontdesk", id, webtest.CalmPHQ9, webtest.CalmGAD7)
+			f.AnswerTablet("nurse", id, webtest.CalmPHQ9, webtest.CalmGAD7)
 			f.RecordGoodVitals(id)
 			f.RecordFasting(id, 8*time.Hour, 3*time.Hour, true)
 			f.RecordRide("frontdesk", id)
@@ -291,7 +291,7 @@ func TestClearRacesBlockingVitals(t *testing.T) {
 	})
 }
 
-func TestSafetyAlertFromTheTablet(t *testing.T) {
+func TestSafetyAlertFromEnteredAnswers(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
@@ -312,14 +312,18 @@ func TestSafetyAlertFromTheTablet(t *testing.T) {
 				Results         []any  `json:"results"`
 				ResultsHidden   bool   `json:"results_hidden"`
 			}
-			resp := f.API("frontdesk", "POST", "/api/v1/visits/"+id+"/questionnaires", map[string]any{
-				"phq9": []int{2, 2, 1, 1, 0, 1, 0, 0, 1}, "gad7": webtest.CalmGAD7}, &sub)
-			if resp.StatusCode != http.StatusCreated || !sub.Alert || !strings.Contains(sub.CrisisResources, "988") {
-				t.Fatalf("tablet with item 9 = 1: got %d %+v, want the alert and the crisis resources", resp.StatusCode, sub)
+			answers := map[string]any{"phq9": []int{2, 2, 1, 1, 0, 1, 0, 0, 1}, "gad7": webtest.CalmGAD7}
+			// Answers are the patient's: front desk hands the tablet over
+			// or sends a link, and cannot enter answers itself.
+			if resp := f.API("frontdesk", "POST", "/api/v1/visits/"+id+"/questionnaires", answers, nil); resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("front desk enters answers: got %d, want 403", resp.StatusCode)
 			}
-			// Whoever holds the tablet sees the alert, and front desk no scores.
-			if len(sub.Results) != 0 || !sub.ResultsHidden {
-				t.Errorf("front desk got scores: %+v", sub)
+			resp := f.API("nurse", "POST", "/api/v1/visits/"+id+"/questionnaires", answers, &sub)
+			if resp.StatusCode != http.StatusCreated || !sub.Alert || !strings.Contains(sub.CrisisResources, "988") {
+				t.Fatalf("answers with item 9 = 1: got %d %+v, want the alert and the crisis resources", resp.StatusCode, sub)
+			}
+			if len(sub.Results) != 2 || sub.ResultsHidden {
+				t.Errorf("the nurse got no scores: %+v", sub)
 			}
 			var list struct{ Alerts []webtest.AlertJSON }
 			f.API("prescriber", "GET", "/api/v1/alerts?open=true", nil, &list)
@@ -429,7 +433,7 @@ func TestVisitKeepsTheProtocolVersionItWasCheckedInUnder(t *testing.T) {
 			t.Fatalf("save protocol: got %d %+v", resp.StatusCode, saved)
 		}
 		f.MoveVisit("frontdesk", after, "checked_in", "")
-		f.AnswerTablet("frontdesk", after, webtest.CalmPHQ9, webtest.CalmGAD7)
+		f.AnswerTablet("nurse", after, webtest.CalmPHQ9, webtest.CalmGAD7)
 		f.RecordGoodVitals(after)
 		f.RecordFasting(after, 8*time.Hour, 3*time.Hour, true)
 		f.RecordRide("frontdesk", after)
@@ -483,7 +487,7 @@ func TestFrontDeskSeesNoClinicalContentButRecordsTheRide(t *testing.T) {
 		id := f.BookVisit(p.ID)
 		f.MoveVisit("frontdesk", id, "checked_in", "")
 		f.RecordRide("frontdesk", id)
-		f.AnswerTablet("frontdesk", id, []int{3, 3, 2, 2, 1, 1, 1, 1, 0}, webtest.CalmGAD7)
+		f.AnswerTablet("nurse", id, []int{3, 3, 2, 2, 1, 1, 1, 1, 0}, webtest.CalmGAD7)
 		f.RecordGoodVitals(id)
 		f.RecordFasting(id, 8*time.Hour, 3*time.Hour, true)
 		if status, _ := f.clearVisit("nurse", id); status != http.StatusOK {
@@ -563,6 +567,9 @@ func TestVisitInputValidationNamesTheField(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, db)
 		id, patientID := f.ReadyVisit()
+		// Questionnaires are answered once per visit: bad answers are
+		// tried on a visit that has none yet.
+		unanswered, _ := f.ReadyVisit(webtest.FactQuestionnaires)
 		at := f.Clock.Now().Add(time.Hour).Format(time.RFC3339)
 		var chair struct {
 			ID string `json:"id"`
@@ -589,8 +596,8 @@ func TestVisitInputValidationNamesTheField(t *testing.T) {
 			{"cancel_without_reason_refused", "/visits/" + id + "/transitions", map[string]any{"to": "cancelled"}, 400, "reason", nil},
 			{"driver_phone_refused", "/visits/" + id + "/ride", map[string]any{"driver_name": "A", "driver_phone": "call"}, 400, "driver_phone", nil},
 			{"weight_700_refused", "/visits/" + id + "/weights", map[string]any{"kg": 700, "measured_at": f.Clock.Now().Format(time.RFC3339)}, 400, "kg", nil},
-			{"answer_5_refused", "/visits/" + id + "/questionnaires", map[string]any{"gad7": []int{5, 0, 0, 0, 0, 0, 0}}, 400, "gad7.item_1", nil},
-			{"null_answer_is_unanswered_not_zero", "/visits/" + id + "/questionnaires", map[string]any{"phq9": []any{0, 0, 0, 0, 0, 0, 0, 0, nil}}, 400, "phq9.item_9", nil},
+			{"answer_5_refused", "/visits/" + unanswered + "/questionnaires", map[string]any{"gad7": []int{5, 0, 0, 0, 0, 0, 0}}, 400, "gad7.item_1", nil},
+			{"null_answer_is_unanswered_not_zero", "/visits/" + unanswered + "/questionnaires", map[string]any{"phq9": []any{0, 0, 0, 0, 0, 0, 0, 0, nil}}, 400, "phq9.item_9", nil},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				method := "POST"
@@ -611,6 +618,9 @@ func TestVisitInputValidationNamesTheField(t *testing.T) {
 		}
 		if s := f.VisitScreen("nurse", id); len(s.Vitals) != 1 || len(s.Questionnaires) != 2 {
 			t.Errorf("refused input was saved: %d readings, %d questionnaires", len(s.Vitals), len(s.Questionnaires))
+		}
+		if s := f.VisitScreen("nurse", unanswered); len(s.Questionnaires) != 0 {
+			t.Errorf("refused answers were saved: %+v", s.Questionnaires)
 		}
 
 		t.Run("double_booked_chair_refused", func(t *testing.T) {

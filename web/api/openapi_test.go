@@ -14,15 +14,34 @@ import (
 	"github.com/ketaflow/ketaflow/web"
 	"github.com/ketaflow/ketaflow/web/api"
 	"github.com/ketaflow/ketaflow/web/ui"
+	"github.com/ketaflow/ketaflow/web/webtest"
 )
 
 // TestOpenAPIMatchesEndpoints checks the served OpenAPI document against
 // the endpoints the server registers: no API endpoint is missing from it,
-// and it describes none the server lacks.
+// and it describes none the server lacks. A server on the training clock
+// (serve --demo --clock manual) has the clock's endpoints and serves them
+// in its document; any other server has neither.
 func TestOpenAPIMatchesEndpoints(t *testing.T) {
 	t.Parallel()
-	db := storetest.Open(t, store.SQLite)
-	f := newFixture(t, db)
+	for _, tt := range []struct {
+		name     string
+		opts     []webtest.Option
+		training bool
+	}{{"real_time", nil, false}, {"training_clock", []webtest.Option{webtest.Training()}, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			served := openAPIMatchesEndpoints(t, newFixture(t, storetest.Open(t, store.SQLite), tt.opts...))
+			if has := slices.Contains(served, "POST /api/v1/clock"); has != tt.training {
+				t.Errorf("POST /api/v1/clock served: %t, want %t", has, tt.training)
+			}
+		})
+	}
+}
+
+// openAPIMatchesEndpoints compares the document f serves with the
+// endpoints of its server, and returns the API endpoints.
+func openAPIMatchesEndpoints(t *testing.T, f *fixture) []string {
 	resp, err := http.Get(f.Server.URL + "/api/openapi.json")
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +93,7 @@ func TestOpenAPIMatchesEndpoints(t *testing.T) {
 			t.Errorf("openapi.json describes %s, which the server does not serve", r)
 		}
 	}
+	return served
 }
 
 // TestOpenAPIRefsResolve checks that every $ref in the document names a

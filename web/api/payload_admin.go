@@ -14,15 +14,31 @@ import (
 
 // apiClinic is a clinic as the API shows it.
 type apiClinic struct {
-	ID            string    `json:"id"`
-	Name          string    `json:"name"`
-	TimeZone      string    `json:"time_zone"`
-	REMSSettingID string    `json:"rems_setting_id"`
-	CreatedAt     time.Time `json:"created_at"`
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	TimeZone      string `json:"time_zone"`
+	REMSSettingID string `json:"rems_setting_id"`
+	Phone         string `json:"phone"`
+	OnCallPhone   string `json:"on_call_phone"`
+	CrisisLine    string `json:"crisis_line"`
+	// SetupTasks are the contacts still to enter (ketaflow.Contacts.Missing).
+	SetupTasks []apiSetupTask `json:"setup_tasks"`
+	CreatedAt  time.Time      `json:"created_at"`
+}
+
+// apiSetupTask is a setting the admin has still to enter.
+type apiSetupTask struct {
+	Field string `json:"field"`
+	Task  string `json:"task"`
 }
 
 func toAPIClinic(c ketaflow.Clinic) apiClinic {
-	return apiClinic{ID: c.ID, Name: c.Name, TimeZone: c.TimeZone, REMSSettingID: c.REMSSettingID, CreatedAt: utcTime(c.CreatedAt)}
+	out := apiClinic{ID: c.ID, Name: c.Name, TimeZone: c.TimeZone, REMSSettingID: c.REMSSettingID, Phone: c.Phone,
+		OnCallPhone: c.OnCallPhone, CrisisLine: c.CrisisLine, SetupTasks: []apiSetupTask{}, CreatedAt: utcTime(c.CreatedAt)}
+	for _, m := range c.Missing() {
+		out.SetupTasks = append(out.SetupTasks, apiSetupTask{Field: m.Field, Task: m.Task})
+	}
+	return out
 }
 
 // apiClinicChange is the body of PATCH /api/v1/clinic: the settings to
@@ -31,10 +47,14 @@ type apiClinicChange struct {
 	Name          *string `json:"name,omitempty"`
 	TimeZone      *string `json:"time_zone,omitempty"`
 	REMSSettingID *string `json:"rems_setting_id,omitempty"`
+	Phone         *string `json:"phone,omitempty"`
+	OnCallPhone   *string `json:"on_call_phone,omitempty"`
+	CrisisLine    *string `json:"crisis_line,omitempty"`
 }
 
 func (c apiClinicChange) change() app.ClinicChange {
-	return app.ClinicChange{Name: c.Name, TimeZone: c.TimeZone, REMSSettingID: c.REMSSettingID}
+	return app.ClinicChange{Name: c.Name, TimeZone: c.TimeZone, REMSSettingID: c.REMSSettingID,
+		Phone: c.Phone, OnCallPhone: c.OnCallPhone, CrisisLine: c.CrisisLine}
 }
 
 // apiChair is a treatment chair.

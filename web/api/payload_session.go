@@ -306,14 +306,6 @@ func toAPIVitalsCheck(d session.DueStatus) apiVitalsCheck {
 		Opens: utcTime(d.Opens), OverdueAt: utcTime(d.OverdueAt), State: d.State, ReadingID: d.ReadingID, TakenAt: timePtr(d.TakenAt)}
 }
 
-type apiSessionAlert struct {
-	Kind                 session.AlertKind `json:"kind"`
-	At                   time.Time         `json:"at"`
-	Reason               string            `json:"reason"`
-	ReadingIDs           []string          `json:"reading_ids"`
-	SuggestPauseInfusion bool              `json:"suggest_pause_infusion"`
-}
-
 // apiAdverseEvent is an adverse event as recorded. recorded_by is the name
 // of who recorded it.
 type apiAdverseEvent struct {
@@ -415,7 +407,8 @@ type apiSession struct {
 	NextDevice     *apiNextDevice    `json:"next_device"`
 	VitalsSchedule []apiVitalsCheck  `json:"vitals_schedule"`
 	NextCheck      *apiVitalsCheck   `json:"next_check"`
-	Alerts         []apiSessionAlert `json:"alerts"`
+	Alerts         []apiAlert        `json:"alerts"`
+	Notices        []apiAlert        `json:"notices"`
 	AdverseEvents  []apiAdverseEvent `json:"adverse_events"`
 	Aldrete        *apiAldrete       `json:"aldrete"`
 	DischargeFacts apiDischargeFacts `json:"discharge_facts"`
@@ -436,7 +429,7 @@ func toAPISession(s app.SessionView) apiSession {
 		OrderDefaults: apiOrderDefaults{Route: d.Route, MgPerKg: d.MgPerKg, InfusionMinutes: d.InfusionMinutes,
 			SpravatoMg: d.SpravatoMg, WeightKG: d.WeightKG, WeightMeasuredAt: timePtr(d.WeightMeasuredAt)},
 		FirstDoseAt: utcTimePtr(s.FirstDoseAt), Events: []apiSessionEvent{}, Timeline: []apiSpan{},
-		VitalsSchedule: []apiVitalsCheck{}, Alerts: []apiSessionAlert{}, AdverseEvents: []apiAdverseEvent{},
+		VitalsSchedule: []apiVitalsCheck{}, Alerts: toAPIAlerts(s.Alerts), Notices: toAPIAlerts(s.Notices), AdverseEvents: []apiAdverseEvent{},
 		DischargeFacts: toAPIDischargeFacts(s.Checklist), Medications: toAPIMedications(s.Medications), Discharge: toAPIDischarge(s.Discharge), REMSDraftError: s.REMSError,
 		Drug: []apiDrugAccount{}}
 	for _, d := range s.Drug {
@@ -484,12 +477,6 @@ func toAPISession(s app.SessionView) apiSession {
 	if s.NextCheck != nil {
 		c := toAPIVitalsCheck(*s.NextCheck)
 		out.NextCheck = &c
-	}
-	for _, a := range s.Alerts {
-		ids := []string{}
-		ids = append(ids, a.ReadingIDs...)
-		out.Alerts = append(out.Alerts, apiSessionAlert{Kind: a.Kind, At: utcTime(a.At), Reason: a.Reason, ReadingIDs: ids,
-			SuggestPauseInfusion: a.SuggestPauseInfusion})
 	}
 	for _, e := range s.Adverse {
 		out.AdverseEvents = append(out.AdverseEvents, toAPIAdverse(e))

@@ -248,29 +248,52 @@ func toAPIFacts(v app.VisitView) apiFacts {
 	return out
 }
 
-// apiQuestionnaire is one scored questionnaire of the visit.
+// apiQuestionnaire is one version of the visit's answers to one
+// questionnaire: version 1 is the patient's, each amendment the next, with
+// its reason; current marks the one the gate reads.
 type apiQuestionnaire struct {
-	ID          string    `json:"id"`
-	Instrument  string    `json:"instrument"`
-	Summary     string    `json:"summary"`
-	Answers     []int     `json:"answers"`
-	Total       int       `json:"total"`
-	Band        string    `json:"band"`
-	Item9       *int      `json:"item9,omitempty"` // PHQ-9 only
-	Source      string    `json:"source"`          // tablet or link
-	EnteredBy   string    `json:"entered_by"`      // user id; "" from a link
-	SubmittedAt time.Time `json:"submitted_at"`
+	ID            string    `json:"id"`
+	Instrument    string    `json:"instrument"`
+	Summary       string    `json:"summary"`
+	Answers       []int     `json:"answers"`
+	Total         int       `json:"total"`
+	Band          string    `json:"band"`
+	Item9         *int      `json:"item9,omitempty"` // PHQ-9 only
+	Source        string    `json:"source"`          // tablet, link or staff
+	EnteredBy     string    `json:"entered_by"`      // the clinician's user id; "" when the patient answered
+	EnteredByName string    `json:"entered_by_name"`
+	SubmittedAt   time.Time `json:"submitted_at"`
+	Version       int       `json:"version"`
+	Reason        string    `json:"reason"` // why this version replaced the one before; "" for version 1
+	Current       bool      `json:"current"`
 }
 
 func toAPIQuestionnaire(q app.Questionnaire) apiQuestionnaire {
 	r := q.Result
 	out := apiQuestionnaire{ID: q.ID, Instrument: r.Instrument, Summary: r.Summary(), Answers: r.Answers, Total: r.Total,
-		Band: r.Band, Source: q.Source, EnteredBy: q.EnteredBy, SubmittedAt: utcTime(q.SubmittedAt)}
+		Band: r.Band, Source: q.Source, EnteredBy: q.EnteredBy, EnteredByName: q.EnteredByName, SubmittedAt: utcTime(q.SubmittedAt),
+		Version: q.Version, Reason: q.Reason, Current: q.Current}
 	if r.Instrument == intake.PHQ9ID {
 		n := r.Item9
 		out.Item9 = &n
 	}
 	return out
+}
+
+// apiAnswersAmendment corrects a visit's answers to one questionnaire.
+type apiAnswersAmendment struct {
+	Amends  string `json:"amends"` // the id of the newest version
+	Reason  string `json:"reason"`
+	Answers []*int `json:"answers"` // one per item; null for an unanswered item
+}
+
+// apiAmended is the answer to an amendment: the new version as stored, and
+// what it did to the PHQ-9 item 9 safety alert.
+type apiAmended struct {
+	Questionnaire   apiQuestionnaire `json:"questionnaire"`
+	Alert           bool             `json:"alert"`            // the amendment raised a safety alert
+	AlertStaysOpen  bool             `json:"alert_stays_open"` // it lowered item 9 while an alert is open: the alert stays
+	CrisisResources string           `json:"crisis_resources"`
 }
 
 // apiResult is a questionnaire scored as it was saved.
@@ -294,46 +317,6 @@ type apiSubmitted struct {
 	CrisisResources string      `json:"crisis_resources"`
 	Results         []apiResult `json:"results"`
 	ResultsHidden   bool        `json:"results_hidden"`
-}
-
-// apiRiskAssessment is a clinician's assessment of a safety alert.
-type apiRiskAssessment struct {
-	Risk       string    `json:"risk"`
-	Plan       string    `json:"plan"`
-	Proceed    bool      `json:"proceed"`
-	By         string    `json:"by"`
-	ByName     string    `json:"by_name"`
-	AssessedAt time.Time `json:"assessed_at"`
-}
-
-// apiAlert is a PHQ-9 item 9 safety alert with its latest assessment.
-type apiAlert struct {
-	ID          string             `json:"id"`
-	VisitID     string             `json:"visit_id"`
-	PatientID   string             `json:"patient_id"`
-	PatientName string             `json:"patient_name"`
-	ResponseID  string             `json:"response_id"`
-	Item9       int                `json:"item9"`
-	RaisedAt    time.Time          `json:"raised_at"`
-	Assessment  *apiRiskAssessment `json:"assessment,omitempty"`
-}
-
-func toAPIAlert(a app.SafetyAlert) apiAlert {
-	out := apiAlert{ID: a.ID, VisitID: a.VisitID, PatientID: a.PatientID, PatientName: a.PatientName, ResponseID: a.ResponseID,
-		Item9: a.Item9, RaisedAt: utcTime(a.RaisedAt)}
-	if r := a.Assessment; r != nil {
-		out.Assessment = &apiRiskAssessment{Risk: r.Risk, Plan: r.Plan, Proceed: r.Proceed, By: r.By, ByName: r.ByName,
-			AssessedAt: utcTime(r.AssessedAt)}
-	}
-	return out
-}
-
-func toAPIAlerts(list []app.SafetyAlert) []apiAlert {
-	out := make([]apiAlert, len(list))
-	for i, a := range list {
-		out[i] = toAPIAlert(a)
-	}
-	return out
 }
 
 // apiAssessment is the body of POST /api/v1/alerts/{id}/assessments.

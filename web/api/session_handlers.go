@@ -123,7 +123,7 @@ func (h *API) administer(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if err != nil {
 		return err
 	}
-	v, err := h.app.Administer(r.Context(), actor, visitID(r), app.Event{At: h.eventAt(in.At), LateReason: in.LateReason})
+	v, err := h.app.Administer(r.Context(), actor, visitID(r), app.Moment{At: h.eventAt(in.At), LateReason: in.LateReason})
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (h *API) giveDevice(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if in.N == nil {
 		return ketaflow.Invalid("n", "say which Spravato device was used: n is 2 or 3 (device 1 is the first dose)")
 	}
-	v, err := h.app.GiveDevice(r.Context(), actor, visitID(r), *in.N, app.Event{At: h.eventAt(in.At), LateReason: in.LateReason})
+	v, err := h.app.GiveDevice(r.Context(), actor, visitID(r), *in.N, app.Moment{At: h.eventAt(in.At), LateReason: in.LateReason})
 	if err != nil {
 		return renameErrField(err, "device", "n")
 	}

@@ -276,6 +276,36 @@ func (h *API) submitQuestionnaires(w http.ResponseWriter, r *http.Request, actor
 	return nil
 }
 
+func (h *API) amendQuestionnaire(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := h.app.Authorize(r.Context(), actor, access.QuestionnaireAmend, access.CatQuestionnaire); err != nil {
+		return err
+	}
+	var in apiAnswersAmendment
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	am := intake.Amendment{Amends: in.Amends, Reason: in.Reason, Answers: make([]int, len(in.Answers))}
+	for i, a := range in.Answers {
+		am.Answers[i] = intake.Unanswered
+		if a != nil {
+			am.Answers[i] = *a
+		}
+	}
+	instrument := r.PathValue("instrument")
+	sub, view, err := h.app.AmendQuestionnaire(r.Context(), actor, r.PathValue("id"), instrument, am)
+	if err != nil {
+		return err
+	}
+	out := apiAmended{Alert: sub.Alert, AlertStaysOpen: sub.AlertStaysOpen, CrisisResources: sub.CrisisResources}
+	for _, q := range view.Questionnaires {
+		if q.Current && q.Result.Instrument == instrument {
+			out.Questionnaire = toAPIQuestionnaire(q)
+		}
+	}
+	web.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
 func (h *API) createLink(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	l, _, err := h.app.CreateQuestionnaireLink(r.Context(), actor, r.PathValue("id"))
 	if err != nil {

@@ -97,7 +97,7 @@ func TestGateJourneyThroughTheAPI(t *testing.T) {
 			}
 		}
 		expect("checked in", "questionnaires", "safety_alert", "blood_pressure", "spo2", "heart_rate", "fasting", "ride_home")
-		f.AnswerTablet("frontdesk", id, webtest.CalmPHQ9, webtest.CalmGAD7)
+		f.AnswerTablet("nurse", id, webtest.CalmPHQ9, webtest.CalmGAD7)
 		expect("questionnaires answered", "blood_pressure", "spo2", "heart_rate", "fasting", "ride_home")
 		f.RecordGoodVitals(id)
 		expect("vitals taken", "fasting", "ride_home")

@@ -35,6 +35,7 @@ type writeWorld struct {
 	db *store.DB
 
 	chair, user, token, patient, lot, iv, alert, spravato, waste, incomplete string
+	sessionAlerts                                                            string    // an IV visit whose readings raise alerts
 	first                                                                    time.Time // the IV's first dose
 	sprayFirst                                                               time.Time // the Spravato visit's first device
 }
@@ -64,14 +65,27 @@ func TestEveryWriteIsOneTransactionOneAuditEntryAndAnswersWhatAReadShows(t *test
 		f := newFixture(t, db)
 		f.addStaff("nurse2", access.Nurse)
 		w := &writeWorld{t: t, f: f, db: db}
+		// The endpoints of a server on the training clock (serve --demo
+		// --clock manual) are taken on one, over a database of its own.
+		tdb := storetest.Open(t, db.Dialect)
+		tw := &writeWorld{t: t, f: newFixture(t, tdb, webtest.Training()), db: tdb}
 		cases := writeCases()
 
 		// Every write endpoint of the API's table has a case, and every
 		// case names one: a new endpoint must get one.
-		var writes []string
-		for _, e := range api.New(f.App, slog.New(slog.NewTextHandler(io.Discard, nil))).Endpoints() {
-			if e.Method != http.MethodGet {
-				writes = append(writes, e.Method+" "+e.Pattern)
+		writesOf := func(f *fixture) []string {
+			var out []string
+			for _, e := range api.New(f.App, slog.New(slog.NewTextHandler(io.Discard, nil))).Endpoints() {
+				if e.Method != http.MethodGet && !slices.Contains(out, e.Method+" "+e.Pattern) {
+					out = append(out, e.Method+" "+e.Pattern)
+				}
+			}
+			return out
+		}
+		writes, realTime := writesOf(tw.f), writesOf(f)
+		for _, e := range realTime {
+			if !slices.Contains(writes, e) {
+				t.Errorf("%s is served on real time only", e)
 			}
 		}
 		var covered []string
@@ -91,7 +105,11 @@ func TestEveryWriteIsOneTransactionOneAuditEntryAndAnswersWhatAReadShows(t *test
 		}
 
 		for _, c := range cases {
-			if !w.run(c) {
+			world := w
+			if !slices.Contains(realTime, c.endpoint) {
+				world = tw
+			}
+			if !world.run(c) {
 				return
 			}
 		}
@@ -249,6 +267,17 @@ func writeCases() []writeCase {
 				return writeRequest{"/api/v1/clinic", map[string]any{"rems_setting_id": "HCS-77001"}}
 			},
 			func(w *writeWorld, a any) { w.same("clinic", a, w.get("admin", "/api/v1/clinic")) }},
+		// Only on a server on the training clock (the case runs on one).
+		{"POST /api/v1/clock", "admin", http.StatusOK, "the clock = GET /clock",
+			func(w *writeWorld) writeRequest {
+				return writeRequest{"/api/v1/clock", map[string]any{"advance": "PT30M"}}
+			},
+			func(w *writeWorld, a any) {
+				if at(a, "ahead") != "PT30M" {
+					w.t.Errorf("the clock is %v ahead, want PT30M", at(a, "ahead"))
+				}
+				w.same("clock", a, w.get("nurse", "/api/v1/clock"))
+			}},
 		{"POST /api/v1/chairs", "admin", http.StatusCreated, "the chair = its entry in GET /chairs",
 			func(w *writeWorld) writeRequest {
 				return writeRequest{"/api/v1/chairs", map[string]any{"name": "Chair W"}}
@@ -410,6 +439,28 @@ func writeCases() []writeCase {
 					w.t.Errorf("alert %v, safety alert %v", at(a, "alert"), at(screen, "facts", "safety_alert"))
 				}
 			}},
+		{"POST /api/v1/visits/{id}/questionnaires/{instrument}/amendments", "nurse", http.StatusCreated,
+			"the questionnaire = the current PHQ-9 of GET /visits/{id}, version 2 with its reason; version 1 stays",
+			func(w *writeWorld) writeRequest {
+				var current string
+				for _, q := range at(w.get("nurse", ivPath(w)), "questionnaires").([]any) {
+					if at(q, "instrument") == "phq9" && at(q, "current") == true {
+						current = str(at(q, "id"))
+					}
+				}
+				return writeRequest{w.visitPath("/questionnaires/phq9/amendments"), map[string]any{"amends": current,
+					"reason": "Patient meant 'several days' for item 1, told the nurse", "answers": []int{1, 0, 0, 0, 0, 0, 0, 0, 0}}}
+			},
+			func(w *writeWorld, a any) {
+				list := at(w.get("nurse", ivPath(w)), "questionnaires")
+				w.same("questionnaire", at(a, "questionnaire"), byID(list, str(at(a, "questionnaire", "id"))))
+				if at(a, "questionnaire", "version") != 2.0 || at(a, "questionnaire", "current") != true || at(a, "alert") != false {
+					w.t.Errorf("amended: %v", a)
+				}
+				if n := len(list.([]any)); n != 3 {
+					w.t.Errorf("%d versions on the visit, want the 2 first answers and the amendment", n)
+				}
+			}},
 		{"POST /api/v1/visits/{id}/vitals", "nurse", http.StatusCreated,
 			"the reading = its entry in GET /visits/{id}'s vitals; the gate = its gate",
 			func(w *writeWorld) writeRequest {
@@ -540,7 +591,7 @@ func writeCases() []writeCase {
 			sameVisit("nurse", member("visit"))},
 
 		// A PHQ-9 item 9 alert and its risk assessment.
-		{"POST /api/v1/alerts/{id}/assessments", "prescriber", http.StatusCreated, "the alert = its entry in GET /alerts",
+		{"POST /api/v1/alerts/{id}/assessments", "prescriber", http.StatusCreated, "the alert = its entry in GET /alerts?state=resolved",
 			func(w *writeWorld) writeRequest {
 				p := w.f.GatePatient("Alert Writes", true)
 				id := w.f.BookVisit(p.ID)
@@ -555,7 +606,49 @@ func writeCases() []writeCase {
 					"plan": "Passive thoughts only, no plan or intent; safety plan reviewed", "proceed": true}}
 			},
 			func(w *writeWorld, a any) {
-				w.same("alert", a, byID(at(w.get("prescriber", "/api/v1/alerts"), "alerts"), w.alert))
+				w.same("alert", a, byID(at(w.get("prescriber", "/api/v1/alerts?state=resolved"), "alerts"), w.alert))
+			}},
+
+		// In-session alerts: a sustained blood pressure acknowledged by the
+		// nurse, a low oxygen saturation resolved with a reason.
+		{"POST /api/v1/alerts/{id}/acknowledgement", "nurse", http.StatusCreated,
+			"the alert = its entry in GET /alerts?visit_id, acknowledged by the nurse",
+			func(w *writeWorld) writeRequest {
+				j := w.f.ivInSession("Alert Writes")
+				w.sessionAlerts = j.id
+				for _, m := range []int{1, 6} {
+					j.at(m)
+					w.f.recordBP(j.id, 188, 112)
+				}
+				w.alert = ""
+				for _, al := range at(w.get("nurse", "/api/v1/alerts?state=open&visit_id="+w.sessionAlerts), "alerts").([]any) {
+					if at(al, "kind") == "bp_sustained" {
+						w.alert = str(at(al, "id"))
+					}
+				}
+				return writeRequest{"/api/v1/alerts/" + w.alert + "/acknowledgement", map[string]any{
+					"action": "repeated after 5 minutes' rest; prescriber told"}}
+			},
+			func(w *writeWorld, a any) {
+				w.same("alert", a, byID(at(w.get("nurse", "/api/v1/alerts?visit_id="+w.sessionAlerts), "alerts"), w.alert))
+				if at(a, "state") != "acknowledged" || at(a, "acknowledged", "by_name") != "Test nurse" {
+					w.t.Errorf("acknowledged alert %v", a)
+				}
+			}},
+		{"POST /api/v1/alerts/{id}/resolution", "nurse", http.StatusCreated, "the alert = its entry in GET /alerts?state=resolved",
+			func(w *writeWorld) writeRequest {
+				w.f.Clock.Advance(time.Minute)
+				w.f.must(http.StatusCreated, "nurse", "POST", "/api/v1/visits/"+w.sessionAlerts+"/vitals", map[string]any{"spo2": 89}, nil)
+				for _, al := range at(w.get("nurse", "/api/v1/alerts?state=open&visit_id="+w.sessionAlerts), "alerts").([]any) {
+					if at(al, "kind") == "spo2" {
+						w.alert = str(at(al, "id"))
+					}
+				}
+				return writeRequest{"/api/v1/alerts/" + w.alert + "/resolution", map[string]any{
+					"reason": "the probe had slipped; 98% with it refitted"}}
+			},
+			func(w *writeWorld, a any) {
+				w.same("alert", a, byID(at(w.get("nurse", "/api/v1/alerts?state=resolved"), "alerts"), w.alert))
 			}},
 
 		// A Spravato visit from its second device to the REMS submission.

@@ -1,5 +1,8 @@
-// ketaflow's own script: live clocks on the visit screen and the print
-// button. Everything works without it; it only keeps the times ticking.
+// ketaflow's own script: live clocks on the visit screen, the print
+// button, pages that follow what others change (alerts), and filling in
+// again a form kept when the login ended. Everything works without it: it
+// only keeps the times ticking and the pages fresh, and the page says what
+// was typed either way.
 (function () {
   "use strict";
   function fmt(ms) {
@@ -49,4 +52,114 @@
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
   });
+
+  // Live pages. The server says what changed (/events, server-sent events,
+  // with no patient data); the navigation's count follows, and the regions
+  // marked data-live read themselves again: "clinic" regions on any alert
+  // and on a write of a visit they show, a "visit" region on a change of
+  // its visit. A card someone is typing in stays as it is.
+  var events = document.body.getAttribute("data-events");
+  if (events && window.EventSource && window.fetch && window.DOMParser) {
+    var source = new EventSource(events), opened = false;
+    source.addEventListener("open", function () {
+      if (opened) refresh(); // back after a drop: catch up
+      opened = true;
+    });
+    var heard = function (e) {
+      var d;
+      try { d = JSON.parse(e.data); } catch (x) { return; }
+      var badge = document.getElementById("alert-count");
+      if (badge && typeof d.count === "number") { badge.textContent = d.count; badge.hidden = d.count === 0; }
+      var shown = d.visit_id && document.querySelector('[data-visit="' + d.visit_id + '"]');
+      var want = false;
+      document.querySelectorAll("[data-live]").forEach(function (el) {
+        var kind = el.getAttribute("data-live");
+        if (kind === "clinic" && (e.type === "alerts" || shown)) want = true;
+        if (kind === "visit" && d.visit_id === el.getAttribute("data-visit")) want = true;
+      });
+      if (want) refresh();
+    };
+    source.addEventListener("alerts", heard);
+    source.addEventListener("visit", heard);
+  }
+  var fetching = false, again = false;
+  function refresh() {
+    if (fetching) { again = true; return; }
+    fetching = true;
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.ok && !r.redirected ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-live]").forEach(function (old) {
+          var fresh = old.id && doc.getElementById(old.id);
+          if (fresh) swap(old, document.importNode(fresh, true));
+        });
+      })
+      .catch(function () {})
+      .then(function () { fetching = false; if (again) { again = false; refresh(); } });
+  }
+  // editing is the child of a region that has the focus, typed text, or
+  // a form given back from a login that ended (not saved yet).
+  function editing(region) {
+    var a = document.activeElement;
+    return Array.prototype.find.call(region.children, function (k) {
+      return (k.contains(a) && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName)) ||
+        (k.matches("form.restored") || k.querySelector("form.restored")) ||
+        Array.prototype.some.call(k.querySelectorAll("textarea, input[type=text]"), function (f) { return f.value !== f.defaultValue; });
+    });
+  }
+  function swap(old, fresh) {
+    var keep = editing(old);
+    if (!keep) { old.replaceWith(fresh); return; }
+    old.hidden = fresh.hidden;
+    Array.prototype.slice.call(old.children).forEach(function (c) { if (c !== keep) c.remove(); });
+    var after = false;
+    Array.prototype.slice.call(fresh.children).forEach(function (k) {
+      if (k.id && k.id === keep.id) { after = true; return; }
+      if (after) old.appendChild(k); else old.insertBefore(k, keep);
+    });
+  }
+
+  // A form kept when the login ended, given back to the page: fill the
+  // form it came from with what was typed, mark it "not saved yet", and
+  // leave the saving to the person. It is never submitted from here.
+  var kept = document.getElementById("draft-notice");
+  if (kept) {
+    var draft;
+    try { draft = JSON.parse(kept.getAttribute("data-draft")); } catch (e) { draft = null; }
+    if (draft && draft.fields) restore(draft);
+  }
+  function restore(draft) {
+    var forms = Array.prototype.filter.call(document.forms, function (f) {
+      return new URL(f.action, location.href).pathname === draft.action;
+    });
+    // Several forms post to one address (the moves of a visit): the one
+    // whose hidden fields say what the kept form said.
+    var form = forms.filter(function (f) {
+      return Array.prototype.every.call(f.querySelectorAll("input[type=hidden]"), function (i) {
+        var vals = draft.fields[i.name];
+        return !vals || vals.indexOf(i.value) >= 0;
+      });
+    })[0] || forms[0];
+    if (!form) return;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "submit" || el.type === "button" || el.type === "password") return;
+      var vals = draft.fields[el.name];
+      if (el.type === "checkbox") { el.checked = !!vals && vals.indexOf(el.value) >= 0; return; }
+      if (!vals) return;
+      if (el.type === "radio") el.checked = vals.indexOf(el.value) >= 0;
+      else el.value = vals[0];
+    });
+    for (var p = form.parentElement; p; p = p.parentElement) {
+      if (p.tagName === "DETAILS") p.open = true;
+    }
+    var mark = document.createElement("p");
+    mark.className = "draft-mark";
+    mark.textContent = "Not saved yet: check and save.";
+    form.insertBefore(mark, form.firstChild);
+    form.classList.add("restored");
+    dirty = true; // the page must not reload itself under the form
+    form.scrollIntoView({ block: "center" });
+  }
 })();

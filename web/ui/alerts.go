@@ -6,6 +6,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/alerts"
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/patients"
@@ -14,10 +15,12 @@ import (
 )
 
 type alertsData struct {
-	Alerts   []app.SafetyAlert
-	OpenOnly bool
-	Form     url.Values
-	FormFor  string
+	Alerts  []app.AlertView
+	Notices []app.AlertView
+	// State is the list's filter: "" for every alert not resolved.
+	State   string
+	Form    url.Values
+	FormFor string
 }
 
 func (h *UI) alertsPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -25,17 +28,39 @@ func (h *UI) alertsPage(w http.ResponseWriter, r *http.Request, actor access.Act
 }
 
 func (h *UI) renderAlerts(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values, formFor string) error {
-	openOnly := r.URL.Query().Get("all") == ""
-	list, err := h.app.Alerts(r.Context(), actor, openOnly)
+	state := alerts.State(r.URL.Query().Get("state"))
+	// One audited read: the alerts, and what is due now.
+	b, err := h.app.AlertsAndNotices(r.Context(), actor, app.AlertFilter{State: state})
 	if err != nil {
 		return err
 	}
-	v := h.newView(r, actor, "Safety alerts", "alerts")
+	v := h.newView(r, actor, "Alerts", "alerts")
 	if formErr != nil {
 		v.withError(formErr)
 	}
-	v.Data = alertsData{Alerts: list, OpenOnly: openOnly, Form: form, FormFor: formFor}
+	v.Data = alertsData{Alerts: b.Alerts, Notices: b.Notices, State: string(state), Form: form, FormFor: formFor}
 	return h.render(w, status, "alerts", v)
+}
+
+// alertFormDone answers a form on an alert: back to the visit it came
+// from, or to the Alerts page; a refusal shows the form again where it
+// was, with what was typed, from the visit as the service saw it.
+func (h *UI) alertFormDone(w http.ResponseWriter, r *http.Request, actor access.Actor, al app.AlertView, view app.VisitView,
+	err error, done string) error {
+	f := r.PostForm
+	id := r.PathValue("id")
+	if err != nil {
+		if f.Get("back") == "visit" && f.Get("visit") != "" {
+			return h.formErr(err, func(status int, err error) error {
+				return h.showVisit(w, r, actor, f.Get("visit"), view, status, err, f, nil)
+			})
+		}
+		return h.formErr(err, func(status int, err error) error { return h.renderAlerts(w, r, actor, status, err, f, id) })
+	}
+	if f.Get("back") == "visit" {
+		return redirect(w, r, "/visits/"+al.VisitID+"?done="+done+"#alert-"+al.ID)
+	}
+	return redirect(w, r, "/alerts?done="+done+"#alert-"+al.ID)
 }
 
 func (h *UI) assessSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -43,25 +68,25 @@ func (h *UI) assessSubmit(w http.ResponseWriter, r *http.Request, actor access.A
 		return ketaflow.Invalid("", "the form could not be read")
 	}
 	f := r.PostForm
-	id := r.PathValue("id")
-	al, view, err := h.app.AssessAlert(r.Context(), actor, id, app.Assessment{Risk: f.Get("risk"), Plan: f.Get("plan"),
+	al, view, err := h.app.AssessAlert(r.Context(), actor, r.PathValue("id"), app.Assessment{Risk: f.Get("risk"), Plan: f.Get("plan"),
 		Proceed: f.Get("proceed") == "yes"})
-	if err != nil {
-		if f.Get("back") == "visit" && f.Get("visit") != "" {
-			// Refused on the visit screen: show it again there, with what
-			// was typed, rather than on a list of other patients' alerts,
-			// from the visit as the service saw it (read afresh only when
-			// the service could not read it).
-			return h.formErr(err, func(status int, err error) error {
-				return h.showVisit(w, r, actor, f.Get("visit"), view, status, err, f, nil)
-			})
-		}
-		return h.formErr(err, func(status int, err error) error { return h.renderAlerts(w, r, actor, status, err, f, id) })
+	return h.alertFormDone(w, r, actor, al, view, err, "assessed")
+}
+
+func (h *UI) acknowledgeSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := r.ParseForm(); err != nil {
+		return ketaflow.Invalid("", "the form could not be read")
 	}
-	if next := f.Get("back"); next == "visit" {
-		return redirect(w, r, "/visits/"+al.VisitID+"?done=assessed")
+	al, view, err := h.app.AcknowledgeAlert(r.Context(), actor, r.PathValue("id"), r.PostForm.Get("action"))
+	return h.alertFormDone(w, r, actor, al, view, err, "acknowledged")
+}
+
+func (h *UI) resolveSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := r.ParseForm(); err != nil {
+		return ketaflow.Invalid("", "the form could not be read")
 	}
-	return redirect(w, r, "/alerts?done=assessed")
+	al, view, err := h.app.ResolveAlert(r.Context(), actor, r.PathValue("id"), r.PostForm.Get("reason"))
+	return h.alertFormDone(w, r, actor, al, view, err, "resolved")
 }
 
 type routesData struct {
@@ -115,12 +140,12 @@ type linkData struct {
 
 // Checked reports whether an answer was ticked on the posted form.
 func (d linkData) Checked(instrument string, item, value int) bool {
-	return tabletData{Form: d.Form}.Checked(instrument, item, value)
+	return answerForm{Form: d.Form}.Checked(instrument, item, value)
 }
 
 // Missing reports whether a posted form left an item unanswered.
 func (d linkData) Missing(instrument string, item int) bool {
-	return tabletData{Form: d.Form}.Missing(instrument, item)
+	return answerForm{Form: d.Form}.Missing(instrument, item)
 }
 
 // linkPage is the patient's questionnaire page, reached from a one-time
@@ -136,13 +161,15 @@ func (h *UI) linkPage(w http.ResponseWriter, r *http.Request, _ access.Actor) er
 	return h.render(w, http.StatusOK, "link", v)
 }
 
+// linkGone answers a link that no longer opens: used, replaced by a newer
+// one, expired, or its visit answered already.
 func (h *UI) linkGone(w http.ResponseWriter, r *http.Request, err error) error {
-	if !ketaflow.IsCode(err, ketaflow.ENotFound) {
+	if !ketaflow.IsCode(err, ketaflow.ENotFound) && !ketaflow.IsCode(err, ketaflow.EConflict) {
 		return err
 	}
 	v := h.newView(r, access.Actor{}, "Link not available", "")
 	v.withError(err)
-	return h.render(w, http.StatusNotFound, "link", v)
+	return h.render(w, web.Status(err), "link", v)
 }
 
 func (h *UI) linkSubmitAnswers(w http.ResponseWriter, r *http.Request, _ access.Actor) error {

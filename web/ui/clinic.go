@@ -26,6 +26,7 @@ func (h *UI) renderClinic(w http.ResponseWriter, r *http.Request, actor access.A
 		return err
 	}
 	v := h.newView(r, actor, "Clinic", "clinic")
+	v.withSetup()
 	if formErr != nil {
 		v.withError(formErr)
 	}
@@ -44,7 +45,18 @@ func (h *UI) formErr(err error, rerender func(status int, err error) error) erro
 
 func (h *UI) clinicSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	name, tz, rems := r.PostFormValue("name"), r.PostFormValue("time_zone"), r.PostFormValue("rems_setting_id")
-	_, err := h.app.UpdateClinic(r.Context(), actor, app.ClinicChange{Name: &name, TimeZone: &tz, REMSSettingID: &rems})
+	ch := app.ClinicChange{Name: &name, TimeZone: &tz, REMSSettingID: &rems}
+	// A form without the contact fields (an older page) leaves them as they are.
+	for _, f := range []struct {
+		key string
+		to  **string
+	}{{"phone", &ch.Phone}, {"on_call_phone", &ch.OnCallPhone}, {"crisis_line", &ch.CrisisLine}} {
+		if r.PostForm.Has(f.key) {
+			v := r.PostForm.Get(f.key)
+			*f.to = &v
+		}
+	}
+	_, err := h.app.UpdateClinic(r.Context(), actor, ch)
 	if err != nil {
 		return h.formErr(err, func(status int, err error) error { return h.renderClinic(w, r, actor, status, err) })
 	}

@@ -4,7 +4,8 @@ import "github.com/ketaflow/ketaflow/web"
 
 // Endpoints is every page of the staff interface in one place. Pages are
 // for people in a browser: staff logged in with the login cookie, and, on
-// the public ones, anyone (the login form, a patient's questionnaire link).
+// the public ones, anyone (the login form, a patient's questionnaire link,
+// the clinic tablet while a patient holds it).
 func (h *UI) Endpoints() []web.Endpoint {
 	public := func(method, pattern string, handle web.Handler) web.Endpoint {
 		return web.Endpoint{Method: method, Pattern: pattern, Auth: web.Public, Handle: handle}
@@ -12,7 +13,7 @@ func (h *UI) Endpoints() []web.Endpoint {
 	login := func(method, pattern string, handle web.Handler) web.Endpoint {
 		return web.Endpoint{Method: method, Pattern: pattern, Auth: web.Login, Handle: handle}
 	}
-	return []web.Endpoint{
+	return append([]web.Endpoint{
 		public("GET", "/login", h.loginPage),
 		public("POST", "/login", h.loginSubmit),
 		login("POST", "/logout", h.logout),
@@ -38,8 +39,8 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("POST", "/visits/{id}/comfort", h.comfortSubmit),
 		login("POST", "/visits/{id}/override", h.overrideSubmit),
 		login("POST", "/visits/{id}/link", h.linkSubmit),
-		login("GET", "/visits/{id}/questionnaires", h.tabletPage),
-		login("POST", "/visits/{id}/questionnaires", h.tabletSubmit),
+		login("POST", "/visits/{id}/tablet", h.handOffSubmit),
+		login("POST", "/visits/{id}/questionnaires/{instrument}/amend", h.amendSubmit),
 		login("POST", "/visits/{id}/order", h.orderSubmit),
 		login("POST", "/visits/{id}/prepare", h.prepareSubmit),
 		login("POST", "/visits/{id}/verify", h.verifySubmit),
@@ -63,12 +64,19 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("GET", "/rems", h.remsListPage),
 		login("GET", "/alerts", h.alertsPage),
 		login("POST", "/alerts/{id}/assess", h.assessSubmit),
+		login("POST", "/alerts/{id}/acknowledge", h.acknowledgeSubmit),
+		login("POST", "/alerts/{id}/resolve", h.resolveSubmit),
+		login("GET", "/events", h.events),
 		login("GET", "/ledger", h.ledgerPage),
 		login("POST", "/ledger/lots", h.receiveLotSubmit),
 		login("GET", "/ledger/lots/{id}", h.lotPage),
 		login("POST", "/ledger/lots/{id}/entries", h.ledgerEntrySubmit),
 		public("GET", "/q/{token}", h.linkPage),
 		public("POST", "/q/{token}", h.linkSubmitAnswers),
+		// The clinic tablet in the patient's hands: its own cookie, no login.
+		public("GET", "/tablet", h.tabletPage),
+		public("POST", "/tablet", h.tabletSubmit),
+		public("POST", "/tablet/return", h.tabletReturnSubmit),
 		login("GET", "/admin/users", h.usersPage),
 		login("POST", "/admin/users", h.createUserSubmit),
 		login("POST", "/admin/users/{id}", h.updateUserSubmit),
@@ -84,5 +92,5 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("POST", "/account/password", h.passwordSubmit),
 		login("POST", "/account/tokens", h.createTokenSubmit),
 		login("POST", "/account/tokens/{id}/revoke", h.revokeTokenSubmit),
-	}
+	}, h.trainingClockEndpoints()...)
 }

@@ -13,4 +13,6 @@ func TestMain(m *testing.M) { webtest.Main(m) }
 // with the steps only these tests take as its methods.
 type fixture struct{ *webtest.Fixture }
 
-func newFixture(t *testing.T, db *store.DB) *fixture { return &fixture{webtest.New(t, db)} }
+func newFixture(t *testing.T, db *store.DB, opts ...webtest.Option) *fixture {
+	return &fixture{webtest.New(t, db, opts...)}
+}

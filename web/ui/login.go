@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -12,35 +13,47 @@ import (
 type loginData struct {
 	Username string
 	Next     string
+	// Kept: the form posted after the login ended is kept, not saved, for
+	// the same person to check and save after signing in. Unsaved: it
+	// could not be kept and must be entered again.
+	Kept, Unsaved bool
+}
+
+// KeptFor says how long a kept form waits, for people.
+func (loginData) KeptFor() string {
+	return fmt.Sprintf("%d minutes", int(access.DraftLifetime.Minutes()))
 }
 
 func (h *UI) loginPage(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
+	// A browser handed to a patient goes back to the patient's page: it
+	// is signed in again only from there, by a staff member.
+	if h.app.TabletHandedOver(r.Context(), tabletSecret(r)) {
+		return redirect(w, r, "/tablet")
+	}
 	if actor, err := web.Authenticate(h.app, r, web.Login); err == nil && actor.UserID != "" {
 		return redirect(w, r, safeNext(r.URL.Query().Get("next")))
 	}
+	q := r.URL.Query()
 	v := h.newView(r, access.Actor{}, "Log in", "")
-	v.Data = loginData{Next: safeNext(r.URL.Query().Get("next"))}
+	v.Data = loginData{Next: safeNext(q.Get("next")), Kept: q.Get("kept") == "1", Unsaved: q.Get("unsaved") == "1"}
 	return h.render(w, http.StatusOK, "login", v)
 }
 
 func (h *UI) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
 	username, password := r.PostFormValue("username"), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
-	secret, _, err := h.app.Login(r.Context(), username, password, web.ClientAddr(r))
+	// Signing in on a browser handed to a patient takes the tablet back.
+	secret, _, visitID, err := h.app.TakeTabletBack(r.Context(), tabletSecret(r), username, password, web.ClientAddr(r))
 	if err != nil {
 		if ketaflow.ErrorCode(err) == ketaflow.EInternal || ketaflow.ErrorCode(err) == ketaflow.EUnavailable {
 			return err
 		}
 		v := h.newView(r, access.Actor{}, "Log in", "")
 		v.withError(err)
-		v.Data = loginData{Username: username, Next: next}
+		v.Data = loginData{Username: username, Next: next, Kept: r.PostFormValue("kept") == "1"}
 		return h.render(w, web.Status(err), "login", v)
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: web.LoginCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil,
-	})
-	return redirect(w, r, next)
+	return h.signedIn(w, r, secret, visitID, next)
 }
 
 // safeNext keeps a post-login redirect on this site.

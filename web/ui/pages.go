@@ -16,6 +16,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/session"
 	"github.com/ketaflow/ketaflow/web"
 )
@@ -249,10 +250,28 @@ type view struct {
 	// Kiosk hides the staff navigation: the page is in the patient's hands
 	// (the clinic tablet).
 	Kiosk bool
-	// OpenAlerts counts safety alerts waiting for a risk assessment, for
-	// the navigation of roles that answer them.
+	// OpenAlerts counts the open alerts addressed to the reader's role,
+	// for the navigation.
 	OpenAlerts int
+	// Draft is the reader's form kept when their login ended before it
+	// was saved, given back to this page: not saved yet.
+	Draft *draftView
+	// clearDraft: the browser's draft cookie names no form any more.
+	clearDraft bool
+	// Training is the training clock's reading on a demo server (serve
+	// --demo --clock manual), shown on every page; nil on real time.
+	Training *app.TrainingClockView
+	// ClockSteps are the moves the admin's clock control offers, and Here
+	// the page it comes back to.
+	ClockSteps []struct{ Value, Label string }
+	Here       string
+	// Setup lists the clinic settings the admin has still to enter, on
+	// the pages that show them: the home page (Patients) and Clinic.
+	Setup []ketaflow.SetupTask
 }
+
+// withSetup shows the clinic's setup tasks for the actor on the page.
+func (v *view) withSetup() { v.Setup = app.SetupTasks(v.Actor, v.Clinic) }
 
 // FieldError returns the message for one field, for the templates.
 func (v view) FieldError(field string) string { return v.Errors[field] }
@@ -306,7 +325,16 @@ func (h *UI) clinicView(r *http.Request, actor access.Actor, c ketaflow.Clinic, 
 	if c.ID != "" {
 		v.Clinic, v.Loc = c, c.Location()
 	}
+	if tc, ok := h.app.TrainingClockNow(); ok {
+		v.Training, v.ClockSteps, v.Here = &tc, clockSteps, "/patients"
+		if r.Method == http.MethodGet {
+			q := r.URL.Query()
+			q.Del("done")
+			v.Here = (&url.URL{Path: r.URL.Path, RawQuery: q.Encode()}).String()
+		}
+	}
 	v.Notice = notices[r.URL.Query().Get("done")]
+	h.restoreDraft(r, actor, &v)
 	if actor.UserID != "" {
 		if n, err := h.app.OpenAlertCount(r.Context(), actor); err == nil {
 			v.OpenAlerts = n
@@ -336,6 +364,7 @@ var notices = map[string]string{
 	"protocol":            "Protocol saved as a new version. Visits from now on are judged by it; earlier visits keep theirs.",
 	"clinic":              "Clinic settings saved.",
 	"chair":               "Chair saved.",
+	"clock":               "Training clock moved forward: every time from now on is the new training time.",
 	"booked":              "Visit booked.",
 	"checked_in":          "Checked in. The gate shows what is still needed before dosing.",
 	"cancelled":           "Visit cancelled.",
@@ -349,6 +378,12 @@ var notices = map[string]string{
 	"comfort":             "Comfort preferences saved.",
 	"gate":                "Override recorded; the gate was checked again.",
 	"assessed":            "Risk assessment recorded.",
+	"acknowledged":        "Alert acknowledged, with the action taken.",
+	"resolved":            "Alert resolved.",
+	"amended_answers":     "Answers amended. The gate reads the amended answers; the earlier ones are kept in the history with who entered them and why.",
+	"amended_alert":       "Answers amended. PHQ-9 item 9 is now above the limit, so a safety alert went to the prescriber: stay with the patient and show the crisis resources.",
+	"amended_alert_open":  "Answers amended. The safety alert raised on the earlier answers stays open until the prescriber records a risk assessment.",
+	"tablet_back":         "The tablet is back with you. What the patient answered is on the visit.",
 	"ordered":             "Order signed.",
 	"prepared":            "Preparation recorded and drawn from the ledger. A second nurse or prescriber must verify it.",
 	"verified":            "Dose verified by a second user.",
@@ -385,6 +420,9 @@ func (h *UI) render(w http.ResponseWriter, status int, name string, v view) erro
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		return ketaflow.Internal("render "+name, err)
+	}
+	if v.clearDraft {
+		http.SetCookie(w, &http.Cookie{Name: draftCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -27,6 +27,7 @@ func (h *UI) patientsPage(w http.ResponseWriter, r *http.Request, actor access.A
 		return err
 	}
 	v := h.newView(r, actor, "Patients", "patients")
+	v.withSetup()
 	v.Data = patientsData{Query: q, Patients: list, Searched: q != ""}
 	return h.render(w, http.StatusOK, "patients", v)
 }

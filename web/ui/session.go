@@ -74,8 +74,8 @@ func (h *UI) startDosingSubmit(w http.ResponseWriter, r *http.Request, actor acc
 
 // eventFrom reads the moment a form states: its time ("at", left empty for
 // now) and, for a time written down late, the reason.
-func eventFrom(p *ketaflow.Problems, f url.Values, what string, loc *time.Location) app.Event {
-	ev := app.Event{LateReason: f.Get("late_reason")}
+func eventFrom(p *ketaflow.Problems, f url.Values, what string, loc *time.Location) app.Moment {
+	ev := app.Moment{LateReason: f.Get("late_reason")}
 	if t := timeField(p, f, "at", what, loc); t != nil {
 		ev.At = *t
 	}
@@ -246,7 +246,8 @@ func (h *UI) remsPDF(w http.ResponseWriter, r *http.Request, actor access.Actor)
 	if err != nil {
 		return err
 	}
-	pdf, err := discharge.RenderPDF(row.Form)
+	// A training server marks its PDFs: their times are not real ones.
+	pdf, err := discharge.RenderMarkedPDF(row.Form, h.app.PrintMarking(row.Form.GeneratedAt.Location()))
 	if err != nil {
 		return err
 	}

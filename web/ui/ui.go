@@ -12,6 +12,7 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/web"
 )
 
 // UI is the group of the staff pages.
@@ -19,6 +20,9 @@ type UI struct {
 	app   *app.App
 	log   *slog.Logger
 	pages *pages
+	// staffPages matches the staff pages (GET with the login), to find
+	// the page a form belongs to.
+	staffPages *http.ServeMux
 }
 
 // New returns the pages of an App, parsing every template now so that a
@@ -28,15 +32,35 @@ func New(a *app.App, log *slog.Logger) (*UI, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &UI{app: a, log: log, pages: p}, nil
+	h := &UI{app: a, log: log, pages: p, staffPages: http.NewServeMux()}
+	for _, e := range h.Endpoints() {
+		if e.Method == http.MethodGet && e.Auth == web.Login {
+			h.staffPages.Handle(e.Method+" "+e.Pattern, http.NotFoundHandler())
+		}
+	}
+	return h, nil
 }
 
 // Prefix is where the pages live: everywhere the API does not.
 func (h *UI) Prefix() string { return "/" }
 
 // Unauthenticated sends the browser to the login page, to come back here.
+// A form posted after the login ended is kept, not saved, for the same
+// person after they sign in again (keepDraft), and the login page says so.
 func (h *UI) Unauthenticated(w http.ResponseWriter, r *http.Request, _ error) {
-	h.toLogin(w, r)
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		h.toLogin(w, r)
+		return
+	}
+	q := url.Values{"next": {h.returnPage(r)}}
+	if _, err := r.Cookie(web.LoginCookie); err == nil && r.URL.Path != "/logout" {
+		if h.keepDraft(w, r, q.Get("next")) {
+			q.Set("kept", "1")
+		} else {
+			q.Set("unsaved", "1")
+		}
+	}
+	http.Redirect(w, r, "/login?"+q.Encode(), http.StatusSeeOther)
 }
 
 // Fail shows an error page, or the login page when a logged-in actor's
@@ -52,7 +76,7 @@ func (h *UI) Fail(w http.ResponseWriter, r *http.Request, actor access.Actor, er
 func (h *UI) toLogin(w http.ResponseWriter, r *http.Request) {
 	next := r.URL.RequestURI()
 	if r.Method != http.MethodGet {
-		next = "/"
+		next = h.returnPage(r)
 	}
 	http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
 }

@@ -153,7 +153,11 @@ type visitData struct {
 	Form       url.Values
 	Musics     []visits.Music
 	NowInput   string
-	PHQ9, GAD7 *app.Questionnaire
+	PHQ9, GAD7 *app.Questionnaire // the current answers
+	// History is every version of the answers, when one was amended.
+	History []app.Questionnaire
+	// Amendable are the answers the reader may amend, with their forms.
+	Amendable []amendable
 
 	AldreteItems []discharge.AldreteItem
 	Meds         []medRow
@@ -242,6 +246,28 @@ func (d visitData) Leftover() []app.DrugAccount {
 // times they state.
 func (d visitData) Late() []lateEntry { return lateEntries(d.V) }
 
+// amendable is a questionnaire's current answers with the form that
+// amends them.
+type amendable struct {
+	Instr   intake.Instrument
+	Current app.Questionnaire
+	Form    answerForm
+	Open    bool // the form was posted and refused: show it open
+}
+
+// AnsweredBy says who gave a version of the answers, for people.
+func (d visitData) AnsweredBy(q app.Questionnaire) string {
+	switch {
+	case q.Version > 1:
+		return "amended by " + q.EnteredByName
+	case q.Source == app.SourceTablet:
+		return "the patient, on the clinic tablet"
+	case q.Source == app.SourceLink:
+		return "the patient, from a link"
+	}
+	return "entered by " + q.EnteredByName
+}
+
 // moveStep is a plain move of the visit the reader may make, with the
 // state it leads to (the form's "to") and whether it asks why.
 type moveStep struct {
@@ -308,6 +334,10 @@ func (h *UI) showVisit(w http.ResponseWriter, r *http.Request, actor access.Acto
 	if formErr != nil {
 		v.withError(formErr)
 	}
+	if form == nil && v.Draft != nil && strings.HasPrefix(v.Draft.Form.Action, "/visits/"+id+"/") {
+		// A form kept when the login ended: filled in again, not saved.
+		form = url.Values(v.Draft.Form.Fields)
+	}
 	d := visitData{V: view, Form: form, Musics: visits.Musics, NowInput: v.Now.In(v.Loc).Format("2006-01-02T15:04"),
 		Live:         view.Session != nil && slices.Contains(pastGate, view.Visit.State),
 		AldreteItems: discharge.AldreteItems, AEKinds: session.AEKinds, Severities: session.Severities,
@@ -329,13 +359,27 @@ func (h *UI) showVisit(w http.ResponseWriter, r *http.Request, actor access.Acto
 		m, _ := visits.LookupMove(view.Visit.State, to)
 		d.Moves = append(d.Moves, moveStep{Action: a, To: to, NeedsReason: m.NeedsReason})
 	}
+	_, amend := view.Action(app.ActAmendQuestionnaire)
 	for i := range view.Questionnaires {
 		q := &view.Questionnaires[i]
+		if q.Version > 1 {
+			d.History = view.Questionnaires
+		}
+		if !q.Current {
+			continue
+		}
 		switch q.Result.Instrument {
 		case intake.PHQ9ID:
 			d.PHQ9 = q
 		case intake.GAD7ID:
 			d.GAD7 = q
+		}
+		if in, err := intake.InstrumentByID(q.Result.Instrument); err == nil && amend {
+			a := amendable{Instr: in, Current: *q, Form: answerForm{Prefill: map[string][]int{in.ID: q.Result.Answers}}}
+			if form.Get("amend") == in.ID {
+				a.Open, a.Form = true, answerForm{Form: form}
+			}
+			d.Amendable = append(d.Amendable, a)
 		}
 	}
 	if x := view.Session; x != nil {
@@ -575,68 +619,69 @@ func answersFrom(f url.Values, only ...string) map[string][]int {
 	return out
 }
 
-type tabletData struct {
-	V         app.VisitView
-	Instr     []intake.Instrument
-	Form      url.Values
-	Submitted *app.Submitted
-	// Answer is the step of answering on the tablet: the form is shown
-	// when it is allowed, else why not.
-	Answer *app.Action
+// answerForm is the state of a questionnaire form: what was posted, or,
+// before a post, the answers an amendment starts from.
+type answerForm struct {
+	Form    url.Values
+	Prefill map[string][]int // instrument -> answers
 }
 
-// Checked reports whether an answer was ticked on the posted form.
-func (d tabletData) Checked(instrument string, item, value int) bool {
-	return d.Form != nil && d.Form.Get(instrument+"."+strconv.Itoa(item)) == strconv.Itoa(value)
+// Checked reports whether an answer is ticked.
+func (d answerForm) Checked(instrument string, item, value int) bool {
+	if d.Form != nil {
+		return d.Form.Get(instrument+"."+strconv.Itoa(item)) == strconv.Itoa(value)
+	}
+	a := d.Prefill[instrument]
+	return item >= 1 && item <= len(a) && a[item-1] == value
 }
 
 // Missing reports whether a posted form left an item unanswered.
-func (d tabletData) Missing(instrument string, item int) bool {
+func (d answerForm) Missing(instrument string, item int) bool {
 	return d.Form != nil && d.Form.Get(instrument+"."+strconv.Itoa(item)) == ""
 }
 
-func (h *UI) tabletPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := actor.Check(access.QuestionnaireEnter); err != nil {
-		return err
+// handOffSubmit hands this browser to the patient: the staff login on it
+// ends, and it shows only the patient's questionnaires until a staff member
+// signs in again on it.
+func (h *UI) handOffSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	id := r.PathValue("id")
+	var loginSecret string
+	if c, err := r.Cookie(web.LoginCookie); err == nil {
+		loginSecret = c.Value
 	}
-	return h.showTablet(w, r, actor, app.VisitView{}, http.StatusOK, nil, nil, nil)
+	secret, err := h.app.HandTabletToPatient(r.Context(), actor, loginSecret, id)
+	if err != nil {
+		return h.formErr(err, func(status int, err error) error {
+			return h.showVisit(w, r, actor, id, app.VisitView{}, status, err, nil, nil)
+		})
+	}
+	http.SetCookie(w, &http.Cookie{Name: tabletCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: r.TLS != nil})
+	return redirect(w, r, "/tablet")
 }
 
-// showTablet shows the questionnaires in the patient's hands, from the
-// view a submission returned (a fresh read when it is zero).
-func (h *UI) showTablet(w http.ResponseWriter, r *http.Request, actor access.Actor, view app.VisitView, status int, formErr error,
-	form url.Values, sub *app.Submitted) error {
-	if view.Visit.ID == "" {
-		var err error
-		if view, err = h.app.Visit(r.Context(), actor, r.PathValue("id")); err != nil {
-			return err
-		}
-	}
-	v := h.clinicView(r, actor, view.Clinic, "Questionnaires", "visits")
-	v.Kiosk = true
-	if formErr != nil {
-		v.withError(formErr)
-		if msg := unansweredMessage(form); msg != "" {
-			v.Error = msg
-		}
-	}
-	d := tabletData{V: view, Instr: intake.Instruments(), Form: form, Submitted: sub}
-	if a, ok := view.Action(app.ActAnswerQuestionnaire); ok {
-		d.Answer = &a
-	}
-	v.Data = d
-	return h.render(w, status, "tablet", v)
-}
-
-func (h *UI) tabletSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+// amendSubmit corrects a visit's answers to one questionnaire, with a
+// reason; the earlier answers stay.
+func (h *UI) amendSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
 	}
-	sub, view, err := h.app.SubmitQuestionnaires(r.Context(), actor, r.PathValue("id"), answersFrom(r.PostForm))
+	id, instrument := r.PathValue("id"), r.PathValue("instrument")
+	f := r.PostForm
+	am := intake.Amendment{Amends: f.Get("amends"), Reason: f.Get("reason"), Answers: answersFrom(f, instrument)[instrument]}
+	sub, view, err := h.app.AmendQuestionnaire(r.Context(), actor, id, instrument, am)
 	if err != nil {
 		return h.formErr(err, func(status int, err error) error {
-			return h.showTablet(w, r, actor, view, status, err, r.PostForm, nil)
+			f.Set("amend", instrument)
+			return h.showVisit(w, r, actor, id, view, status, err, f, nil)
 		})
 	}
-	return h.showTablet(w, r, actor, view, http.StatusOK, nil, nil, &sub)
+	done := "amended_answers"
+	switch {
+	case sub.Alert:
+		done = "amended_alert"
+	case sub.AlertStaysOpen:
+		done = "amended_alert_open"
+	}
+	return redirect(w, r, "/visits/"+id+"?done="+done+"#questionnaires")
 }

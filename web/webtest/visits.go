@@ -44,8 +44,15 @@ type ScreenJSON struct {
 		Diastolic int    `json:"diastolic"`
 	} `json:"vitals"`
 	Questionnaires []struct {
+		ID         string `json:"id"`
 		Instrument string `json:"instrument"`
 		Total      int    `json:"total"`
+		Item9      *int   `json:"item9"`
+		Source     string `json:"source"`
+		EnteredBy  string `json:"entered_by"`
+		Version    int    `json:"version"`
+		Reason     string `json:"reason"`
+		Current    bool   `json:"current"`
 	} `json:"questionnaires"`
 	Alerts      []AlertJSON `json:"alerts"`
 	Transitions []struct {
@@ -168,7 +175,8 @@ func (f *Fixture) MustStatus(want int, username, method, path string, body any) 
 	}
 }
 
-// AnswerTablet submits the PHQ-9 and GAD-7 answers as given.
+// AnswerTablet enters the PHQ-9 and GAD-7 answers as given, as a
+// clinician entering what the patient answered (POST questionnaires).
 func (f *Fixture) AnswerTablet(username, visitID string, phq9, gad7 []int) {
 	f.T.Helper()
 	f.MustStatus(http.StatusCreated, username, "POST", "/api/v1/visits/"+visitID+"/questionnaires", map[string]any{"phq9": phq9, "gad7": gad7})
@@ -217,7 +225,7 @@ func (f *Fixture) ReadyVisit(skip ...GateFact) (visitID, patientID string) {
 	id := f.BookVisit(p.ID)
 	f.MoveVisit("frontdesk", id, "checked_in", "")
 	if !slices.Contains(skip, FactQuestionnaires) {
-		f.AnswerTablet("frontdesk", id, CalmPHQ9, CalmGAD7)
+		f.AnswerTablet("nurse", id, CalmPHQ9, CalmGAD7)
 	}
 	if !slices.Contains(skip, FactVitals) {
 		f.RecordGoodVitals(id)

@@ -54,6 +54,10 @@ func NewServer(t testing.TB, a *app.App) *httptest.Server {
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
+	// First (cleanups run last in, first out): the live pages' event
+	// streams end, as they do when ketaflow serve stops, so that Close
+	// does not wait for them.
+	t.Cleanup(a.Events.Close)
 	return srv
 }
 
@@ -81,18 +85,39 @@ const Password = "correct horse battery"
 // Start is the fixture clock's time when the test begins.
 var Start = time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
 
+// Option changes how New builds the fixture.
+type Option func(*options)
+
+type options struct{ training bool }
+
+// Training builds the server as serve --demo --clock manual does: on a
+// training clock over the fixture's fake clock (Fixture.Clock stays the
+// real time; App.Clock is the training one), with both clinics made as
+// demo clinics, the only ones such a server admits.
+func Training() Option { return func(o *options) { o.training = true } }
+
 // New starts the server over db.
-func New(t *testing.T, db *store.DB) *Fixture {
+func New(t *testing.T, db *store.DB, opts ...Option) *Fixture {
 	t.Helper()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	ctx := context.Background()
 	clock := ketaflow.NewFakeClock(Start)
-	a := app.New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), app.PasswordCost(access.CheapArgon2()))
+	appOpts := []app.Option{app.PasswordCost(access.CheapArgon2())}
+	createClinic := (*app.App).CreateClinic
+	if o.training {
+		appOpts = append(appOpts, app.OnTrainingClock())
+		createClinic = (*app.App).CreateDemoClinic
+	}
+	a := app.New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), appOpts...)
 	f := &Fixture{T: t, App: a, DB: db, Clock: clock, Users: map[string]access.User{}, Tokens: map[string]string{}}
 	var err error
-	if f.ClinicA, err = a.CreateClinic(ctx, "Clinic A", "America/New_York"); err != nil {
+	if f.ClinicA, err = createClinic(a, ctx, "Clinic A", "America/New_York"); err != nil {
 		t.Fatal(err)
 	}
-	if f.ClinicB, err = a.CreateClinic(ctx, "Clinic B", "Europe/London"); err != nil {
+	if f.ClinicB, err = createClinic(a, ctx, "Clinic B", "Europe/London"); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []struct {
@@ -220,9 +245,19 @@ func (b *Browser) Post(path string, form url.Values) *http.Response {
 // PostDoc is Post that also parses the answer's HTML.
 func (b *Browser) PostDoc(path string, form url.Values) (*http.Response, *goquery.Document) {
 	b.F.T.Helper()
+	return b.PostFrom("", path, form)
+}
+
+// PostFrom submits a form from a page of the site (the Referer a browser
+// sends), and parses the answer's HTML.
+func (b *Browser) PostFrom(page, path string, form url.Values) (*http.Response, *goquery.Document) {
+	b.F.T.Helper()
 	req, _ := http.NewRequest("POST", b.F.Server.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if page != "" {
+		req.Header.Set("Referer", b.F.Server.URL+page)
+	}
 	resp, err := b.Client.Do(req)
 	if err != nil {
 		b.F.T.Fatal(err)

@@ -1,0 +1,98 @@
+package api
+
+import (
+	"time"
+
+	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/alerts"
+	"github.com/ketaflow/ketaflow/app"
+)
+
+// apiAlert is an alert, or a notice (no id, no state), as the caller sees
+// it now: kind is the code, title and message the words.
+type apiAlert struct {
+	ID          string          `json:"id,omitempty"`
+	Kind        alerts.Kind     `json:"kind"`
+	Severity    alerts.Severity `json:"severity"`
+	Title       string          `json:"title"`
+	Message     string          `json:"message"`
+	Advice      []string        `json:"advice"`
+	VisitID     string          `json:"visit_id"`
+	PatientID   string          `json:"patient_id"`
+	PatientName string          `json:"patient_name"`
+	ChairName   string          `json:"chair_name"`
+	RaisedAt    time.Time       `json:"raised_at"`
+	Since       time.Time       `json:"since"`
+	State       alerts.State    `json:"state,omitempty"`
+	AddressedTo []access.Role   `json:"addressed_to"`
+	ForCaller   bool            `json:"for_caller"`
+	Escalated   bool            `json:"escalated"`
+	EscalatedAt *time.Time      `json:"escalated_at"`
+	EscalatesAt *time.Time      `json:"escalates_at"`
+	// Acknowledged, Resolved and Cleared are null until taken.
+	Acknowledged *apiAlertStep `json:"acknowledged"`
+	Resolved     *apiAlertStep `json:"resolved"`
+	Cleared      *apiAlertStep `json:"cleared"`
+	// PHQ-9 item 9.
+	ResponseID string             `json:"response_id,omitempty"`
+	Item9      int                `json:"item9"`
+	Assessment *apiRiskAssessment `json:"assessment,omitempty"`
+}
+
+// apiAlertStep is a step of an alert's life; by is "" for ketaflow itself.
+type apiAlertStep struct {
+	By     string    `json:"by"`
+	ByName string    `json:"by_name"`
+	At     time.Time `json:"at"`
+	Text   string    `json:"text"`
+}
+
+// apiRiskAssessment is a clinician's assessment of a PHQ-9 item 9 alert.
+type apiRiskAssessment struct {
+	Risk       string    `json:"risk"`
+	Plan       string    `json:"plan"`
+	Proceed    bool      `json:"proceed"`
+	By         string    `json:"by"`
+	ByName     string    `json:"by_name"`
+	AssessedAt time.Time `json:"assessed_at"`
+}
+
+func toAPIStep(s *app.AlertStep) *apiAlertStep {
+	if s == nil {
+		return nil
+	}
+	return &apiAlertStep{By: s.By, ByName: s.ByName, At: utcTime(s.At), Text: s.Text}
+}
+
+func toAPIAlert(a app.AlertView) apiAlert {
+	out := apiAlert{ID: a.ID, Kind: a.Kind, Severity: a.Severity, Title: a.Title, Message: a.Message, Advice: []string{},
+		VisitID: a.VisitID, PatientID: a.PatientID, PatientName: a.PatientName, ChairName: a.ChairName, RaisedAt: utcTime(a.RaisedAt),
+		Since: utcTime(a.Since), State: a.State, AddressedTo: []access.Role{}, ForCaller: a.ForReader, Escalated: a.Escalated,
+		EscalatedAt: timePtr(a.EscalatedAt), EscalatesAt: timePtr(a.EscalatesAt), Acknowledged: toAPIStep(a.Acknowledged),
+		Resolved: toAPIStep(a.Resolved), Cleared: toAPIStep(a.Cleared), ResponseID: a.ResponseID, Item9: a.Item9}
+	out.Advice = append(out.Advice, a.Advice...)
+	out.AddressedTo = append(out.AddressedTo, a.To...)
+	if r := a.Assessment; r != nil {
+		out.Assessment = &apiRiskAssessment{Risk: r.Risk, Plan: r.Plan, Proceed: r.Proceed, By: r.By, ByName: r.ByName,
+			AssessedAt: utcTime(r.AssessedAt)}
+	}
+	return out
+}
+
+func toAPIAlerts(list []app.AlertView) []apiAlert {
+	out := make([]apiAlert, len(list))
+	for i, a := range list {
+		out[i] = toAPIAlert(a)
+	}
+	return out
+}
+
+// apiAcknowledgement is the body of POST /api/v1/alerts/{id}/acknowledgement.
+type apiAcknowledgement struct {
+	Action string `json:"action"`
+}
+
+// apiResolution is the body of POST /api/v1/alerts/{id}/resolution.
+type apiResolution struct {
+	Reason string `json:"reason"`
+}
