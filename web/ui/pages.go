@@ -189,8 +189,10 @@ func parsePages() (*pages, error) {
 		},
 		"sub": func(a, b time.Time) time.Duration { return a.Sub(b) },
 		// spoken says a duration as a nurse would: "95 min", "2 h 5 min".
+		// Whole minutes, counted down as the discharge rules count them: 94
+		// min 40 s is 94 min, not 95.
 		"spoken": func(d time.Duration) string {
-			m := int(d.Round(time.Minute) / time.Minute)
+			m := int(d.Truncate(time.Minute) / time.Minute)
 			switch {
 			case m < 120:
 				return fmt.Sprintf("%d min", m)
