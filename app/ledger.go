@@ -464,8 +464,13 @@ var ledgerActions = map[dosing.EntryKind]access.Action{
 // needsWitness reports whether a kind of entry is co-signed.
 func needsWitness(k dosing.EntryKind) bool { return k == dosing.Waste || k == dosing.Adjust }
 
-// AppendLedger records one entry on a lot: more stock received, a draw or
-// give for a visit, a witnessed waste, a count, or a witnessed adjustment.
+// AppendLedger records one entry on a lot: more stock received, a
+// witnessed waste of stock (a broken or expired vial or device), a count,
+// or a witnessed adjustment. What is drawn, given and wasted for a visit is
+// recorded by the visit's own steps (prepare, administer, waste the
+// remainder), which check the dose, the visit's state and its books as they
+// go; here such an entry is refused, so the ledger cannot say a patient had
+// a dose the visit's record does not.
 // The entry is by the actor, now. A count that differs from the books is
 // recorded and returned with its Discrepancy, which stays open for the
 // admin until an adjustment resolves it. A witness, when named (required
@@ -473,7 +478,8 @@ func needsWitness(k dosing.EntryKind) bool { return k == dosing.Waste || k == do
 //
 // Errors: EInvalid naming the field at fault (a witness who is missing,
 // the actor, not an active nurse or prescriber of the clinic, or whose
-// password is wrong; a visit not of the clinic); EBlocked when the books or
+// password is wrong; a draw, give or visit waste, on kind or visit_id);
+// EBlocked when the books or
 // the lot's expiry forbid it (the message names the lot and why);
 // ENotFound for a lot not of the clinic; EConflict for a discrepancy
 // resolved already; ERateLimited after repeated wrong witness passwords.
@@ -482,7 +488,15 @@ func (a *App) AppendLedger(ctx context.Context, actor access.Actor, lotID string
 	e := req.Entry
 	action, ok := ledgerActions[e.Kind]
 	if !ok {
-		return out, ketaflow.Invalid("kind", "kind must be receive, draw, give, waste, count or adjust")
+		return out, ketaflow.Invalid("kind", "kind must be receive, waste, count or adjust")
+	}
+	switch {
+	case e.Kind == dosing.Draw || e.Kind == dosing.Give:
+		return out, ketaflow.Invalid("kind", "a %s for a patient is recorded by the visit: prepare the dose, "+
+			"then record it given, from the visit's page (kind here must be receive, waste, count or adjust)", e.Kind)
+	case e.VisitID != "":
+		return out, ketaflow.Invalid("visit_id", "drug drawn for a visit and not given is wasted from the visit's page, "+
+			"where its remainder is worked out; a waste here is of stock and names no visit")
 	}
 	o := op{Action: action, Category: access.CatControlled}
 	// The permission is checked before the witness's password, so that a
@@ -803,41 +817,6 @@ func entryDetail(lot dosing.Lot, e dosing.Entry, before dosing.Balance, r append
 		s += " (" + e.Reason + ")"
 	}
 	return s + "; on hand " + quantityText(r.bal.OnHand(), lot)
-}
-
-// ledgerSettled reports, as an error, whether everything drawn for a visit
-// from any lot has been given or wasted: a visit cannot end with drug
-// unaccounted for. For the session services, inside their transaction.
-//
-// Errors: EBlocked naming the lot and the amount left.
-func (a *App) ledgerSettled(tx *store.Tx, clinicID, visitID string) error {
-	entries, err := tx.VisitLedgerEntries(clinicID, visitID)
-	if err != nil {
-		return err
-	}
-	seen := map[string]bool{}
-	for _, e := range entries {
-		if seen[e.LotID] {
-			continue
-		}
-		seen[e.LotID] = true
-		row, err := tx.Lot(clinicID, e.LotID)
-		if err != nil {
-			return err
-		}
-		stored, err := tx.LedgerEntries(clinicID, e.LotID)
-		if err != nil {
-			return err
-		}
-		books, err := checkedBooks(row.Lot, stored)
-		if err != nil {
-			return err
-		}
-		if err := books.Balance().Settled(row.Lot, visitID); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // LotProduct is a product the clinic stocks, as the receive form offers it:

@@ -110,6 +110,32 @@ func (f *ledgerFixture) entry(username, lotID string, e dosing.Entry, w Witness,
 	return f.a.AppendLedger(context.Background(), f.actor(username), lotID, LedgerRequest{Entry: e, Witness: w, Resolves: resolves})
 }
 
+// visitEntry records a draw, give or visit waste as the visit's steps do:
+// through ledgerAppend in a transaction of its own, the witness (if any)
+// confirmed first. AppendLedger refuses such entries.
+func (f *ledgerFixture) visitEntry(username, lotID string, e dosing.Entry, w Witness) error {
+	ctx := context.Background()
+	actor := f.actor(username)
+	if w.Username != "" {
+		u, err := f.a.confirmWitness(ctx, actor, e.Kind, w)
+		if err != nil {
+			return err
+		}
+		e.WitnessBy = u.ID
+	}
+	return f.a.DB.Transact(ctx, func(tx *store.Tx) error {
+		_, _, err := f.a.ledgerAppend(tx, actor, f.clinic, lotID, e)
+		return err
+	})
+}
+
+func (f *ledgerFixture) mustVisitEntry(username, lotID string, e dosing.Entry) {
+	f.t.Helper()
+	if err := f.visitEntry(username, lotID, e, Witness{}); err != nil {
+		f.t.Fatalf("%s %v: %v", e.Kind, e, err)
+	}
+}
+
 func (f *ledgerFixture) mustEntry(username, lotID string, e dosing.Entry, w Witness, resolves string) Appended {
 	f.t.Helper()
 	r, err := f.entry(username, lotID, e, w, resolves)
@@ -241,9 +267,9 @@ func TestDrawIsRefusedFromAnExpiredLot(t *testing.T) {
 		// 26 Nov 23:30 in New York is 27 Nov in UTC: the clinic's date
 		// decides, and a lot may be used on its expiry date.
 		f.clock.Set(time.Date(2026, 11, 27, 4, 30, 0, 0, time.UTC))
-		f.mustEntry("nurse", l.ID, draw, Witness{}, "")
+		f.mustVisitEntry("nurse", l.ID, draw)
 		f.clock.Set(time.Date(2026, 11, 27, 5, 30, 0, 0, time.UTC)) // 00:30 on the 27th in New York
-		_, err := f.entry("nurse", l.ID, draw, Witness{}, "")
+		err := f.visitEntry("nurse", l.ID, draw, Witness{})
 		wantLedgerRefusal(t, err, ketaflow.EBlocked, "lot_id", "lot K-EXP", "expired on 2026-11-26")
 		b := f.book(l.ID)
 		if len(b.Entries) != 2 || b.Lot.OnHand != 19.36 || b.Lot.Flag != LotExpired {
@@ -264,22 +290,55 @@ func TestDrawIsRefusedFromAnEmptyLot(t *testing.T) {
 		f := newLedgerFixture(t, db)
 		l := f.receive("nurse", ketamineVials("K-ONE", 1))
 		draw := dosing.Entry{Kind: dosing.Draw, Quantity: 10, VisitID: f.visit.ID}
-		f.mustEntry("nurse", l.ID, draw, Witness{}, "")
+		f.mustVisitEntry("nurse", l.ID, draw)
 		draw.Quantity = 0.5
-		_, err := f.entry("nurse", l.ID, draw, Witness{}, "")
+		err := f.visitEntry("nurse", l.ID, draw, Witness{})
 		wantLedgerRefusal(t, err, ketaflow.EBlocked, "lot_id", "lot K-ONE", "empty")
 		// More than is on hand is refused too, naming what is there.
 		l2 := f.receive("nurse", ketamineVials("K-TWO", 1))
 		draw.Quantity = 10.5
-		_, err = f.entry("nurse", l2.ID, draw, Witness{}, "")
+		err = f.visitEntry("nurse", l2.ID, draw, Witness{})
 		wantLedgerRefusal(t, err, ketaflow.EBlocked, "quantity", "10 mL of lot K-TWO")
 		if n := len(f.book(l.ID).Entries); n != 2 {
 			t.Errorf("%d entries on the empty lot, want 2: a refused entry is never written", n)
 		}
 		// A draw is for a visit of the clinic.
 		draw.Quantity, draw.VisitID = 1, ketaflow.NewID()
-		_, err = f.entry("nurse", l2.ID, draw, Witness{}, "")
+		err = f.visitEntry("nurse", l2.ID, draw, Witness{})
 		wantLedgerRefusal(t, err, ketaflow.EInvalid, "visit_id")
+	})
+}
+
+// TestVisitEntriesAreOnlyMadeByTheVisit: a draw, a give or a waste of drug
+// drawn for a visit is the visit's record; typed straight into the ledger
+// it would say a patient had a dose the visit does not, so AppendLedger
+// refuses it, names the field, and writes nothing.
+func TestVisitEntriesAreOnlyMadeByTheVisit(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		f := newLedgerFixture(t, db)
+		l := f.receive("nurse", ketamineVials("K-V", 1))
+		tests := []struct {
+			name  string
+			e     dosing.Entry
+			w     Witness
+			field string
+		}{
+			{"draw_for_a_visit", dosing.Entry{Kind: dosing.Draw, Quantity: 0.64, VisitID: f.visit.ID}, Witness{}, "kind"},
+			{"draw_naming_no_visit", dosing.Entry{Kind: dosing.Draw, Quantity: 0.64}, Witness{}, "kind"},
+			{"give_for_a_visit", dosing.Entry{Kind: dosing.Give, Quantity: 0.64, VisitID: f.visit.ID}, Witness{}, "kind"},
+			{"waste_of_a_visit_draw", dosing.Entry{Kind: dosing.Waste, Quantity: 0.5, VisitID: f.visit.ID, Reason: "left over"}, nurse2Signs, "visit_id"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				_, err := f.entry("nurse", l.ID, tt.e, tt.w, "")
+				wantLedgerRefusal(t, err, ketaflow.EInvalid, tt.field)
+			})
+		}
+		if n := len(f.book(l.ID).Entries); n != 1 {
+			t.Errorf("%d entries on the lot, want only its receipt", n)
+		}
 	})
 }
 
@@ -411,7 +470,7 @@ func TestLotsAreFlaggedLowExpiringExpiredAndEmpty(t *testing.T) {
 	soon.Expiry = ketaflow.Date{Year: 2026, Month: time.December, Day: 10}
 	s := f.receive("nurse", soon)
 	low := f.receive("nurse", ketamineVials("K-LOW", 1))
-	f.mustEntry("nurse", low.ID, dosing.Entry{Kind: dosing.Draw, Quantity: 0.5, VisitID: f.visit.ID}, Witness{}, "")
+	f.mustVisitEntry("nurse", low.ID, dosing.Entry{Kind: dosing.Draw, Quantity: 0.5, VisitID: f.visit.ID})
 	empty := f.receive("nurse", ketamineVials("K-EMPTY", 1))
 	f.mustEntry("nurse", empty.ID, dosing.Entry{Kind: dosing.Waste, Quantity: 10, Reason: "cracked"}, nurse2Signs, "")
 	lots, err := f.a.Lots(ctx, f.actor("nurse"), false)
@@ -456,7 +515,7 @@ func TestConcurrentDrawsNeverOverdraw(t *testing.T) {
 				defer wg.Done()
 				<-start
 				who := []string{"nurse", "nurse2", "prescriber"}[i%3]
-				_, err := f.entry(who, l.ID, dosing.Entry{Kind: dosing.Draw, Quantity: 1, VisitID: f.visit.ID}, Witness{}, "")
+				err := f.visitEntry(who, l.ID, dosing.Entry{Kind: dosing.Draw, Quantity: 1, VisitID: f.visit.ID}, Witness{})
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
@@ -536,7 +595,13 @@ func TestStoredBalanceAfterEveryEntryEqualsReplay(t *testing.T) {
 					resolves = open[0].EntryID
 				}
 			}
-			if _, err := f.entry("nurse", lot.ID, e, w, resolves); err != nil {
+			var err error
+			if e.VisitID != "" {
+				err = f.visitEntry("nurse", lot.ID, e, w)
+			} else {
+				_, err = f.entry("nurse", lot.ID, e, w, resolves)
+			}
+			if err != nil {
 				if c := ketaflow.ErrorCode(err); c != ketaflow.EBlocked && c != ketaflow.EInvalid {
 					t.Fatalf("entry %d %+v: %v", i, e, err)
 				}
@@ -592,7 +657,7 @@ func TestLedgerAppendInTheCallersTransaction(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := db.View(ctx, func(tx *store.Tx) error { return f.a.ledgerSettled(tx, f.clinic.ID, f.visit.ID) }); !ketaflow.IsCode(err, ketaflow.EBlocked) {
+			if b := f.book(l.ID); !ketaflow.IsCode(b.Balance.Settled(b.Lot.Lot, f.visit.ID), ketaflow.EBlocked) {
 				t.Errorf("visit with 0.64 mL drawn and not given: settled %v, want EBlocked", err)
 			}
 		})
@@ -640,10 +705,13 @@ func TestLedgerAppendInTheCallersTransaction(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				return f.a.ledgerSettled(tx, f.clinic.ID, f.visit.ID)
+				return nil
 			})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if b := f.book(l.ID); b.Balance.Settled(b.Lot.Lot, f.visit.ID) != nil {
+				t.Errorf("after the give and the waste the visit is not settled: %v", b.Balance.Settled(b.Lot.Lot, f.visit.ID))
 			}
 			var entries []store.LedgerEntry
 			db.View(ctx, func(tx *store.Tx) error {
