@@ -131,7 +131,7 @@ var visitSteps = []step{
 	{ActRecordAdverse, "Record an adverse event", access.SessionRecord, dosed, nil},
 	{ActEndSession, "End the session: monitored rest", access.SessionRecord, movable(visits.Recovering, visits.InSession), checkEndSession},
 	{ActWasteRemainder, "Waste the rest, with a witness", access.LedgerWaste, remainderOpen, nil},
-	{ActRecordAldrete, "Record the Aldrete score", access.DischargeRecord, dosed, nil},
+	{ActRecordAldrete, "Record the Aldrete score", access.DischargeRecord, dosedOpen, nil},
 	{ActRecordChecklist, "Save the discharge checklist", access.DischargeRecord, sessionOpen, nil},
 	{ActRecordMedications, "Save the concomitant medications", access.DischargeRecord, spravatoDosed, nil},
 	{ActRecordREMSIncomplete, "Record why the REMS form cannot be completed", access.REMSIncomplete, remsDraftMissing, nil},
@@ -178,18 +178,27 @@ func lookupStep(name ActionName) step {
 func (st *visitState) actions(actor access.Actor) []Action {
 	var out []Action
 	for _, s := range visitSteps {
-		if !access.Can(actor.Role, s.perm) || !s.applies(st, actor) {
-			continue
+		if a, ok := s.action(st, actor); ok {
+			out = append(out, a)
 		}
-		a := Action{Name: s.name, Label: s.label, Allowed: true, To: stepTarget[s.name]}
-		if s.check != nil {
-			if err := s.check(st, actor); err != nil {
-				a.Allowed, a.Reason = false, ketaflow.ErrorMessage(err)
-			}
-		}
-		out = append(out, a)
 	}
 	return out
+}
+
+// action is the step as the actor is offered it on the visit as it stands:
+// allowed now, or not with the reason; false when the actor's role may not
+// take it or it does not belong to the visit.
+func (s step) action(st *visitState, actor access.Actor) (Action, bool) {
+	if !access.Can(actor.Role, s.perm) || !s.applies(st, actor) {
+		return Action{}, false
+	}
+	a := Action{Name: s.name, Label: s.label, Allowed: true, To: stepTarget[s.name]}
+	if s.check != nil {
+		if err := s.check(st, actor); err != nil {
+			a.Allowed, a.Reason = false, refusalFor(actor.Role, s.name, ketaflow.ErrorMessage(err))
+		}
+	}
+	return a, true
 }
 
 // allow checks that the actor may take the step now: the same answer the
@@ -198,10 +207,10 @@ func (st *visitState) actions(actor access.Actor) []Action {
 func (st *visitState) allow(actor access.Actor, name ActionName) error {
 	s := lookupStep(name)
 	if !s.applies(st, actor) {
-		return notApplicable(st, actor, s)
+		return redactRefusal(actor.Role, name, notApplicable(st, actor, s))
 	}
 	if s.check != nil {
-		return s.check(st, actor)
+		return redactRefusal(actor.Role, name, s.check(st, actor))
 	}
 	return nil
 }
@@ -256,15 +265,23 @@ func notApplicable(st *visitState, actor access.Actor, s step) error {
 	case ActRecordAdverse:
 		return ketaflow.Errorf(ketaflow.EConflict, "adverse events are recorded after the first dose")
 	case ActRecordAldrete:
+		if v.State.Final() {
+			return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s: the Aldrete score is the assessment before the patient leaves, and is not added afterwards",
+				v.State.Label())
+		}
 		return ketaflow.Errorf(ketaflow.EConflict, "the Aldrete score is taken after the dose, before discharge")
 	case ActWasteRemainder:
-		if st.sess.Remaining() == "" {
+		switch {
+		case st.sess.Remaining() == "":
 			return ketaflow.Errorf(ketaflow.EConflict, "nothing drawn for this visit is left to waste")
+		case v.State.Final():
+			return ketaflow.Errorf(ketaflow.EConflict, "the visit is %s; its drug was settled when it closed", v.State.Label())
+		case st.sess.InfusionNow.State == session.Running || st.sess.InfusionNow.State == session.Paused:
+			return ketaflow.Errorf(ketaflow.EConflict, "the infusion is still %s; stop it first, so that the ledger records what it delivered",
+				st.sess.InfusionNow.State)
 		}
-		if st.sess.FirstDoseAt == nil {
-			return ketaflow.Errorf(ketaflow.EConflict, "the dose is not given yet: a dose prepared wrongly, or for a visit that ends without it, is wasted on its lot's page in the ledger, with a witness")
-		}
-		return ketaflow.Errorf(ketaflow.EConflict, "the infusion is still running; stop it first, so that the ledger records what it delivered")
+		return ketaflow.Errorf(ketaflow.EConflict, "the infusion ran its full time: end the session, which records it given; "+
+			"anything left of the draw after that is wasted then")
 	case ActRecordVitals:
 		if v.State == visits.Booked {
 			return ketaflow.Errorf(ketaflow.EConflict, "check the patient in first: readings are charted from check-in")
@@ -302,7 +319,10 @@ func notApplicable(st *visitState, actor access.Actor, s step) error {
 		if sess.REMS != nil && sess.REMS.SubmittedAt != nil {
 			return ketaflow.Errorf(ketaflow.EConflict, "the REMS form was submitted already")
 		}
-		return ketaflow.Errorf(ketaflow.EConflict, "the REMS form is assembled at discharge; this visit is %s", v.State.Label())
+		if v.State == visits.StoppedEarly {
+			return ketaflow.Errorf(ketaflow.EConflict, "no device was given on this visit, so it has no REMS form")
+		}
+		return ketaflow.Errorf(ketaflow.EConflict, "the REMS form is assembled at discharge (or when a dosed session stops early); this visit is %s", v.State.Label())
 	case ActSubmitREMS:
 		if sess.REMS == nil {
 			return ketaflow.Errorf(ketaflow.EConflict, "this visit has no REMS form yet")
@@ -450,19 +470,27 @@ func infusionIs(states ...session.InfusionState) func(*visitState, access.Actor)
 
 func dosedState(st *visitState) bool { return st.sess.FirstDoseAt != nil }
 
-// dosed: the dose is given. The session's records (adverse events, the
-// Aldrete score, the REMS form's medications) may still be added after
-// discharge, so that a form found incomplete can be corrected.
+// dosed: the dose is given. Adverse events (and, for Spravato, the REMS
+// form's medications) may still be added after the visit closed, as late
+// entries with their reason, so that a form found incomplete can be
+// corrected.
 var dosed = state(dosedState).any
+
+// dosedOpen: the dose is given and the visit has not closed. The Aldrete
+// score is the discharge assessment: one recorded after the patient left
+// would judge a discharge that already happened.
+var dosedOpen = state(func(st *visitState) bool { return dosedState(st) && !st.visit.State.Final() }).any
 
 var sessionOpen = state(func(st *visitState) bool { return sessionLive(st.visit.State) }).any
 
 var spravatoDosed = state(func(st *visitState) bool { return st.visit.Route == protocol.Spravato && dosedState(st) }).any
 
-// remsAssemblable: a discharged Spravato visit whose form is not submitted.
+// remsAssemblable: a Spravato visit that closed after a device (discharged,
+// or stopped early) whose form is not submitted.
 var remsAssemblable = state(func(st *visitState) bool {
 	r := st.sess.REMS
-	return st.visit.Route == protocol.Spravato && st.visit.State == visits.Discharged && (r == nil || r.SubmittedAt == nil)
+	closed := st.visit.State == visits.Discharged || (st.visit.State == visits.StoppedEarly && dosedState(st))
+	return st.visit.Route == protocol.Spravato && closed && (r == nil || r.SubmittedAt == nil)
 }).any
 
 var remsDue = state(func(st *visitState) bool { r := st.sess.REMS; return r != nil && r.SubmittedAt == nil }).any
@@ -475,18 +503,62 @@ var remsDraftMissing = state(func(st *visitState) bool {
 		(s == visits.Recovering || s == visits.ReadyForDischarge)
 }).any
 
-// remainderOpen: drug drawn for the visit is left to settle, and no
-// infusion is running on it.
+// remainderOpen: drug drawn for the visit is left to settle, and what is
+// left is not still being given. Before the first dose that is a prepared
+// dose that will not be given (prepared wrongly, or the visit ends without
+// it); after it, the rest of an opened vial or kit, devices not used, or
+// the rest of an infusion stopped early.
 var remainderOpen = state(func(st *visitState) bool {
-	s := st.sess
-	// Before the first dose a prepared dose is still to be given; one
-	// prepared wrongly, or for a visit that ends without it, is wasted on
-	// its lot's page in the ledger.
-	if st.visit.State.Final() || s.Remaining() == "" || s.FirstDoseAt == nil {
-		return false
-	}
-	return s.Infusion == nil || (s.InfusionNow.State != session.Running && s.InfusionNow.State != session.Paused)
+	return !st.visit.State.Final() && st.sess.Remaining() != "" && !infusionGiving(st)
 }).any
+
+// infusionGiving: the visit's infusion has no give recorded yet: it runs,
+// is paused, or ran its minutes and the session has not ended. Its give is
+// recorded when it is stopped or the session ends; until then the drug
+// drawn for it is not a remainder.
+func infusionGiving(st *visitState) bool {
+	in := st.sess.Infusion
+	return in != nil && in.StoppedAt == nil && st.visit.State == visits.InSession
+}
+
+// doseStillDrawn: what is still to give of the prepared dose is drawn for
+// the visit and not wasted. A dose wasted with a witness (prepared wrongly,
+// or the rest of Spravato devices a patient will not use) is not given
+// afterwards.
+func doseStillDrawn(st *visitState) error {
+	s := st.sess
+	p := s.Preparation
+	if p == nil {
+		return nil
+	}
+	need := p.DrawML
+	switch {
+	case st.visit.Route == protocol.Spravato && s.Devices != nil:
+		need = 0
+		for _, d := range s.Devices.Devices {
+			if !d.Given() {
+				need++
+			}
+		}
+	case st.visit.Route == protocol.Spravato:
+		need = float64(p.Devices)
+	case s.FirstDoseAt != nil:
+		// The injection was given whole; an infusion's give is recorded
+		// when it ends, and its drug cannot be wasted while it runs.
+		return nil
+	}
+	for _, acc := range s.Drug {
+		if acc.LotID == p.LotID && acc.Remaining+1e-9 >= need {
+			return nil
+		}
+	}
+	if s.FirstDoseAt != nil {
+		return ketaflow.Errorf(ketaflow.EBlocked, "the devices left of this dose were wasted with a witness, so no more can be given: "+
+			"end the visit with Stop early and its reason")
+	}
+	return ketaflow.Errorf(ketaflow.EBlocked, "the prepared dose was wasted with a witness, so it cannot be given: "+
+		"the prescriber replaces the order and the dose is prepared again")
+}
 
 // The rules that must allow a step now.
 
@@ -526,12 +598,13 @@ func answersOutstanding(st *visitState, _ access.Actor) error {
 // checkClose: a visit closes (cancelled, not cleared, stopped early) with
 // every drug drawn for it given or wasted, and no infusion running.
 func checkClose(st *visitState, _ access.Actor) error {
-	if in := st.sess.Infusion; in != nil {
+	if infusionGiving(st) {
 		switch st.sess.InfusionNow.State {
 		case session.Running, session.Paused:
 			return ketaflow.Errorf(ketaflow.EBlocked, "the infusion is still %s; stop it first, so that the ledger records what it delivered",
 				st.sess.InfusionNow.State)
 		}
+		return ketaflow.Errorf(ketaflow.EBlocked, "the infusion ran its full time: end the session first, so that the ledger records it given")
 	}
 	return st.unsettled
 }
@@ -550,13 +623,21 @@ func checkPrepare(st *visitState, _ access.Actor) error {
 		// A second preparation would draw the drug twice. A dose prepared
 		// wrongly is wasted in the ledger with a witness, and the
 		// prescriber replaces the order; the new order is prepared afresh.
-		return ketaflow.Errorf(ketaflow.EConflict, "the dose for this order was prepared at %s by %s; if it was prepared wrongly, waste it in the ledger with a witness and ask the prescriber to replace the order",
+		return ketaflow.Errorf(ketaflow.EConflict, "the dose for this order was prepared at %s by %s; if it was prepared wrongly, waste it with a witness and ask the prescriber to replace the order",
 			s.Preparation.PreparedAt.Format("15:04"), s.Preparation.PreparedByName)
+	}
+	// What was drawn for an order this one replaced is wasted first: a
+	// waste takes everything left, and must not take the new dose.
+	if left := s.Remaining(); left != "" {
+		return ketaflow.Errorf(ketaflow.EBlocked, "%s drawn for this visit's earlier order is neither given nor wasted: waste it with a witness first", left)
 	}
 	return nil
 }
 
 func checkVerify(st *visitState, actor access.Actor) error {
+	if err := doseStillDrawn(st); err != nil {
+		return err
+	}
 	_, err := dosing.Verify(st.sess.Preparation.Preparation, actor.UserID, st.now)
 	return err
 }
@@ -571,7 +652,10 @@ func givable(st *visitState) error {
 	if s.Preparation != nil {
 		prep = s.Preparation.Preparation
 	}
-	return dosing.CanGive(s.Order.Order, prep)
+	if err := dosing.CanGive(s.Order.Order, prep); err != nil {
+		return err
+	}
+	return doseStillDrawn(st)
 }
 
 func checkStartDosing(st *visitState, actor access.Actor) error {
@@ -590,6 +674,9 @@ func checkAdminister(st *visitState, _ access.Actor) error {
 }
 
 func checkDevice(st *visitState, _ access.Actor) error {
+	if err := doseStillDrawn(st); err != nil {
+		return err
+	}
 	nd := st.sess.NextDevice
 	if nd != nil && !nd.Ready {
 		return ketaflow.Errorf(ketaflow.EBlocked, "not yet: %s (the label's %s between devices)", nd, spokenMinutes(st.sess.Devices.Interval))

@@ -222,7 +222,11 @@ func (a *App) Health(ctx context.Context) (string, error) {
 
 // WithClock returns an App over the same database and settings that reads
 // the time from c: the demo plays a morning's visits at the times they
-// would have happened.
+// would have happened. It shares the event broker, the login limiter and
+// the password settings; it has caches of its own (clinics, protocols) and
+// no training clock. It is for seeding a database before it is served: an
+// App serving requests should not have its clinic or protocol changed
+// through a copy, whose change its caches would not see.
 func (a *App) WithClock(c ketaflow.Clock) *App {
 	return &App{DB: a.DB, Clock: c, Log: a.Log, Events: a.Events, logins: a.logins, passwords: a.passwords}
 }

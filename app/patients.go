@@ -133,7 +133,7 @@ func readable(actor access.Actor, p patients.Patient) patients.Patient {
 }
 
 func readCategory(actor access.Actor) string {
-	if access.Can(actor.Role, access.PatientReadClinical) {
+	if Sees(actor.Role, PartClinicalRecord) {
 		return access.CatClinical
 	}
 	return access.CatDemographics
@@ -167,7 +167,8 @@ type Chart struct {
 // the page writes exactly one audit entry naming the patient.
 func (a *App) PatientChart(ctx context.Context, actor access.Actor, id string) (Chart, error) {
 	var c Chart
-	clinical := access.Can(actor.Role, access.PatientReadClinical)
+	// The weight history is read only for a role that will see it.
+	clinical := Sees(actor.Role, PartClinicalRecord)
 	err := a.view(ctx, actor, op{Action: access.PatientRead, Category: readCategory(actor), PatientID: id},
 		func(tx *store.Tx, o *op) error {
 			var err error
@@ -191,8 +192,7 @@ func (a *App) PatientChart(ctx context.Context, actor access.Actor, id string) (
 			c.Visits = summaries(rows, clinic.Location())
 			return err
 		})
-	c.Patient = readable(actor, c.Patient)
-	return c, err
+	return redactChart(actor.Role, c), err
 }
 
 // SearchPatients lists patients of the actor's clinic whose name or MRN
@@ -219,8 +219,7 @@ func (a *App) SearchPatients(ctx context.Context, actor access.Actor, q string, 
 		return err
 	})
 	for i := range out {
-		out[i] = out[i].Redacted() // a list shows demographics only
-		out[i].ClinicalHidden = false
+		out[i] = listedPatient(out[i])
 	}
 	return out, err
 }
@@ -316,24 +315,13 @@ func (a *App) PatientVersions(ctx context.Context, actor access.Actor, id string
 			vs, err = tx.PatientVersions(actor.ClinicID, id)
 			return err
 		})
-	clinical := access.Can(actor.Role, access.PatientReadClinical)
 	prev := patients.Record{}
 	for i := range vs {
 		cur := vs[i].Record
 		vs[i].Changes = patients.Diff(prev, cur)
 		prev = cur
-		if !clinical {
-			vs[i].Record = patients.Patient{Record: vs[i].Record}.Redacted().Record
-			kept := vs[i].Changes[:0]
-			for _, c := range vs[i].Changes {
-				if !c.Clinical {
-					kept = append(kept, c)
-				}
-			}
-			vs[i].Changes = kept
-		}
 	}
-	return vs, err
+	return redactVersions(actor.Role, vs), err
 }
 
 // RecordWeight adds a weight measurement to a patient's chart.

@@ -28,6 +28,8 @@ const (
 // Submitted is what saving questionnaires tells the person with the patient.
 type Submitted struct {
 	Results []intake.Result
+	// ResultsHidden: the role may not see scores, so Results is empty.
+	ResultsHidden bool
 	// Alert is set when PHQ-9 item 9 raised a safety alert: the crisis
 	// resources must be shown now.
 	Alert           bool
@@ -149,10 +151,7 @@ func (a *App) SubmitQuestionnaires(ctx context.Context, actor access.Actor, visi
 			}
 			return nil
 		})
-	if !Sees(actor.Role, PartScores) {
-		out.Results = nil
-	}
-	return out, v, err
+	return redactSubmitted(actor.Role, out), v, err
 }
 
 // AmendQuestionnaire corrects a visit's answers to one instrument, with a
@@ -213,10 +212,7 @@ func (a *App) AmendQuestionnaire(ctx context.Context, actor access.Actor, visitI
 			}
 			return nil
 		})
-	if !Sees(actor.Role, PartScores) {
-		out.Results = nil
-	}
-	return out, v, err
+	return redactSubmitted(actor.Role, out), v, err
 }
 
 // Link is a one-time questionnaire link as the person who made it sees it.

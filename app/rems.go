@@ -86,14 +86,14 @@ func (a *App) REMSForms(ctx context.Context, actor access.Actor) ([]REMSListItem
 			return err
 		}
 		now := a.Clock.Now()
+		submit := lookupStep(ActSubmitREMS)
 		for _, r := range rows {
 			item := REMSListItem{REMSFormView: remsFormView(r, now, c.Location()), PatientName: r.Form.PatientName}
-			if access.Can(actor.Role, access.REMSSubmit) && item.SubmittedAt == nil {
-				a := Action{Name: ActSubmitREMS, Label: "Record the REMS submission", Allowed: len(item.Missing) == 0}
-				if !a.Allowed {
-					a.Reason = "the form is incomplete (" + strings.Join(item.Missing, "; ") + "): complete it on the visit"
-				}
-				item.Actions = []Action{a}
+			// The submission step as the visit's page offers it: its rule
+			// reads only the stored form.
+			st := &visitState{sess: SessionView{REMS: &item.REMSStatus}}
+			if act, ok := submit.action(st, actor); ok {
+				item.Actions = []Action{act}
 			}
 			out = append(out, item)
 		}
@@ -135,14 +135,16 @@ func (a *App) REMSForm(ctx context.Context, actor access.Actor, visitID string) 
 }
 
 // AssembleREMSForm assembles (or assembles again, after a correction) the
-// REMS form of a discharged Spravato visit. It is refused while a required
-// field is missing, naming each. It answers with the form as stored.
+// REMS form of a Spravato visit discharged, or stopped early after a
+// device; monitoring ends when the visit closed. It is refused while a
+// required field is missing, naming each. It answers with the form as
+// stored.
 func (a *App) AssembleREMSForm(ctx context.Context, actor access.Actor, visitID string) (REMSFormView, VisitView, error) {
 	var out REMSFormView
 	v, err := a.visitWrite(ctx, actor, ActAssembleREMS, access.CatDose, visitID, func(tx *store.Tx, st *visitState, op *op) error {
 		end := a.Clock.Now()
 		for _, t := range st.transitions {
-			if t.To == visits.Discharged {
+			if t.To == visits.Discharged || t.To == visits.StoppedEarly {
 				end = t.At
 			}
 		}

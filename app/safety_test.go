@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/discharge"
+	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/session"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
@@ -150,7 +152,7 @@ func TestDischargedVisitReadsAsItWasWhenThePatientLeft(t *testing.T) {
 		// Only late entries and amendments are offered on the closed record.
 		for _, a := range v.Actions {
 			switch a.Name {
-			case ActRecordVitals, ActRecordAdverse, ActRecordAldrete, ActAmendQuestionnaire:
+			case ActRecordVitals, ActRecordAdverse, ActAmendQuestionnaire:
 			default:
 				t.Errorf("a closed visit offers %s", a.Name)
 			}
@@ -172,6 +174,210 @@ func TestDischargedVisitReadsAsItWasWhenThePatientLeft(t *testing.T) {
 			TakenAt: left.Add(time.Hour), LateReason: "seen again at the door"}})
 		if !ketaflow.IsCode(err, ketaflow.EInvalid) {
 			t.Errorf("a reading after the visit closed: %v", err)
+		}
+	})
+}
+
+// spravatoDosed takes a checked-in Spravato visit of 56 mg (two devices,
+// one kit) to device 1.
+func (f *visitFixture) spravatoDosed(p patients.Patient) VisitView {
+	f.t.Helper()
+	ctx := context.Background()
+	setting := "SET-0042"
+	if _, err := f.a.UpdateClinic(ctx, f.actor("admin"), ClinicChange{REMSSettingID: &setting}); err != nil && !ketaflow.IsCode(err, ketaflow.EInvalid) {
+		f.t.Fatal(err) // EInvalid: certified already, nothing changes
+	}
+	id := f.checkedIn(p, "spravato", 0).Visit.ID
+	_, err := f.a.ClearVisit(ctx, f.actor("nurse"), id)
+	f.must(err)
+	_, _, err = f.a.OrderDose(ctx, f.actor("prescriber"), id, OrderInput{SpravatoMg: 56})
+	f.must(err)
+	_, err = f.a.PrepareDose(ctx, f.actor("nurse"), id, PrepareInput{LotID: f.kit.ID})
+	f.must(err)
+	_, err = f.a.VerifyDose(ctx, f.actor("nurse2"), id)
+	f.must(err)
+	_, err = f.a.StartDosing(ctx, f.actor("nurse"), id)
+	f.must(err)
+	v, err := f.a.Administer(ctx, f.actor("nurse"), id, Moment{})
+	f.must(err)
+	return v
+}
+
+// wantStep checks how a step is offered on a visit: allowed, refused with
+// words of its reason, or (applies false) not offered at all.
+func wantStep(t *testing.T, v VisitView, name ActionName, applies, allowed bool, words ...string) {
+	t.Helper()
+	a, ok := v.Action(name)
+	switch {
+	case ok != applies:
+		t.Errorf("%s offered %t, want %t (%+v)", name, ok, applies, a)
+	case ok && a.Allowed != allowed:
+		t.Errorf("%s allowed %t, want %t (%s)", name, a.Allowed, allowed, a.Reason)
+	}
+	for _, w := range words {
+		if !strings.Contains(a.Reason, w) {
+			t.Errorf("%s: reason %q does not say %q", name, a.Reason, w)
+		}
+	}
+}
+
+// TestAnInfusionThatRanItsTimeIsGivenNotWasted: until the session ends, an
+// infusion that ran its minutes has no give recorded; its drug is not a
+// remainder to waste, and the visit cannot be stopped early around the
+// give (issue 8 review: a finished infusion wasted whole).
+func TestAnInfusionThatRanItsTimeIsGivenNotWasted(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newVisitFixture(t, db)
+		ctx := context.Background()
+		v := f.dosed(f.newPatient("Full Infusion"))
+		id, first := v.Visit.ID, *v.Session.FirstDoseAt
+		wantStep(t, v, ActWasteRemainder, false, false)
+		// A high reading in the session is the session's, not the gate's:
+		// the gate reads as it stood when dosing started.
+		f.clock.Set(first.Add(10 * time.Minute))
+		sed, dis := 5, false
+		_, v, err := f.a.RecordVitals(ctx, f.actor("nurse"), id, VitalsInput{Reading: &vitals.Reading{Systolic: 184, Diastolic: 112,
+			HeartRate: 96, SpO2: 97, RespiratoryRate: 16, Sedation: &sed, Dissociation: &dis}})
+		f.must(err)
+		if !v.Gate.Cleared || len(v.Gate.Blocking) != 0 {
+			t.Errorf("a reading taken in the session re-judges the gate: blocking %v", v.Gate.Blocking)
+		}
+		f.clock.Set(first.Add(41 * time.Minute))
+		_, err = f.a.WasteRemainder(ctx, f.actor("nurse"), id, Witness{Username: "nurse2", Password: ledgerPassword}, "")
+		if !ketaflow.IsCode(err, ketaflow.EConflict) || !strings.Contains(ketaflow.ErrorMessage(err), "end the session") {
+			t.Errorf("waste of a finished infusion before the session ends: %v", err)
+		}
+		v, err = f.a.MoveVisit(ctx, f.actor("nurse"), id, visits.StoppedEarly, "patient asked to leave")
+		if !ketaflow.IsCode(err, ketaflow.EBlocked) || v.Visit.State != visits.InSession {
+			t.Errorf("stop early of a finished infusion before its give: %v (state %s)", err, v.Visit.State)
+		}
+		wantStep(t, v, ActStopEarly, true, false, "end the session first")
+		v, err = f.a.EndSession(ctx, f.actor("nurse"), id)
+		f.must(err)
+		if d := v.Session.Drug[0]; d.Given != 0.64 || d.Wasted != 0 || d.Remaining != 0 {
+			t.Errorf("after the session ends: %+v, want all 0.64 mL given", d.Account)
+		}
+		wantStep(t, v, ActWasteRemainder, false, false)
+		wantStep(t, v, ActStopEarly, true, true)
+	})
+}
+
+// TestAPreparedDoseNotGivenIsWastedFromTheVisit: a dose prepared and not to
+// be given (prepared wrongly, or the visit ends before it) is wasted with a
+// witness from the visit, after which it cannot be given; a new order's
+// dose is prepared only once the old draw is wasted, so that a waste never
+// takes the new dose.
+func TestAPreparedDoseNotGivenIsWastedFromTheVisit(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newVisitFixture(t, db)
+		ctx := context.Background()
+		witness := Witness{Username: "nurse2", Password: ledgerPassword}
+
+		// Prepared wrongly: the prescriber replaces the order.
+		id := f.checkedIn(f.newPatient("Wrong Syringe"), "iv", 0).Visit.ID
+		_, err := f.a.ClearVisit(ctx, f.actor("nurse"), id)
+		f.must(err)
+		_, _, err = f.a.OrderDose(ctx, f.actor("prescriber"), id, OrderInput{MgPerKg: 0.5, InfusionMinutes: 40})
+		f.must(err)
+		v, err := f.a.PrepareDose(ctx, f.actor("nurse"), id, PrepareInput{LotID: f.vial.ID})
+		f.must(err)
+		wantStep(t, v, ActWasteRemainder, true, true)
+		_, _, err = f.a.OrderDose(ctx, f.actor("prescriber"), id, OrderInput{MgPerKg: 0.4, InfusionMinutes: 40,
+			Reason: "the syringe was drawn for the wrong dose"})
+		f.must(err)
+		v, err = f.a.PrepareDose(ctx, f.actor("nurse"), id, PrepareInput{LotID: f.vial.ID})
+		if !ketaflow.IsCode(err, ketaflow.EBlocked) || !strings.Contains(ketaflow.ErrorMessage(err), "0.64 mL") {
+			t.Errorf("a second draw with the first unwasted: %v", err)
+		}
+		v, err = f.a.WasteRemainder(ctx, f.actor("nurse"), id, witness, "drawn for the wrong dose")
+		f.must(err)
+		if d := v.Session.Drug[0]; d.Wasted != 0.64 || d.Remaining != 0 {
+			t.Errorf("after the waste: %+v", d.Account)
+		}
+		v, err = f.a.PrepareDose(ctx, f.actor("nurse"), id, PrepareInput{LotID: f.vial.ID})
+		f.must(err)
+		if d := v.Session.Drug[0]; d.Drawn != 0.64+0.51 || d.Remaining != 0.51 {
+			t.Errorf("after the new draw: %+v", d.Account)
+		}
+
+		// Wasted after the check: it is not given.
+		id = f.checkedIn(f.newPatient("Dropped Syringe"), "iv", 0).Visit.ID
+		_, err = f.a.ClearVisit(ctx, f.actor("nurse"), id)
+		f.must(err)
+		_, _, err = f.a.OrderDose(ctx, f.actor("prescriber"), id, OrderInput{MgPerKg: 0.5, InfusionMinutes: 40})
+		f.must(err)
+		_, err = f.a.PrepareDose(ctx, f.actor("nurse"), id, PrepareInput{LotID: f.vial.ID})
+		f.must(err)
+		_, err = f.a.VerifyDose(ctx, f.actor("nurse2"), id)
+		f.must(err)
+		v, err = f.a.WasteRemainder(ctx, f.actor("nurse"), id, witness, "syringe dropped")
+		f.must(err)
+		wantStep(t, v, ActStartDosing, true, false, "prepared dose was wasted")
+		if _, err := f.a.StartDosing(ctx, f.actor("nurse"), id); !ketaflow.IsCode(err, ketaflow.EBlocked) {
+			t.Errorf("dosing started with the dose wasted: %v", err)
+		}
+
+		// The visit ends before the dose: the draw is wasted before it closes.
+		id = f.checkedIn(f.newPatient("Not Today"), "iv", 0).Visit.ID
+		_, err = f.a.ClearVisit(ctx, f.actor("nurse"), id)
+		f.must(err)
+		_, _, err = f.a.OrderDose(ctx, f.actor("prescriber"), id, OrderInput{MgPerKg: 0.5, InfusionMinutes: 40})
+		f.must(err)
+		_, err = f.a.PrepareDose(ctx, f.actor("nurse"), id, PrepareInput{LotID: f.vial.ID})
+		f.must(err)
+		if _, err := f.a.MoveVisit(ctx, f.actor("prescriber"), id, visits.NotCleared, "blood pressure rose before the dose"); !ketaflow.IsCode(err, ketaflow.EBlocked) {
+			t.Errorf("not cleared with the dose drawn: %v", err)
+		}
+		_, err = f.a.WasteRemainder(ctx, f.actor("nurse"), id, witness, "visit ended before the dose")
+		f.must(err)
+		v, err = f.a.MoveVisit(ctx, f.actor("prescriber"), id, visits.NotCleared, "blood pressure rose before the dose")
+		f.must(err)
+		if v.Session.Remaining() != "" {
+			t.Errorf("closed with %s unsettled", v.Session.Remaining())
+		}
+	})
+}
+
+// TestSpravatoStoppedEarlyKeepsItsREMSForm: devices a patient will not use
+// are wasted, are not given afterwards, and a session stopped early after a
+// device stores its REMS form, with what the stop left missing and the
+// stop's reason, to be completed and submitted like any other.
+func TestSpravatoStoppedEarlyKeepsItsREMSForm(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newVisitFixture(t, db)
+		ctx := context.Background()
+		v := f.spravatoDosed(f.newPatient("Declines Device Two"))
+		id, first := v.Visit.ID, *v.Session.FirstDoseAt
+		f.clock.Set(first.Add(6 * time.Minute))
+		wantStep(t, v, ActWasteRemainder, true, true)
+		v, err := f.a.WasteRemainder(ctx, f.actor("nurse"), id, Witness{Username: "nurse2", Password: ledgerPassword},
+			"patient declined the second device")
+		f.must(err)
+		if d := v.Session.Drug[0]; d.Given != 1 || d.Wasted != 1 || d.Remaining != 0 {
+			t.Errorf("after the waste: %+v, want 1 device given, 1 wasted", d.Account)
+		}
+		wantStep(t, v, ActGiveDevice, true, false, "wasted")
+		if _, err := f.a.GiveDevice(ctx, f.actor("nurse"), id, 2, Moment{}); !ketaflow.IsCode(err, ketaflow.EBlocked) {
+			t.Errorf("device 2 given after it was wasted: %v", err)
+		}
+		v, err = f.a.MoveVisit(ctx, f.actor("prescriber"), id, visits.StoppedEarly, "patient declined the second device; nauseous")
+		f.must(err)
+		form, err := f.a.REMSForm(ctx, f.actor("prescriber"), id)
+		f.must(err)
+		if len(form.Missing) == 0 || !strings.Contains(form.IncompleteReason, "stopped early") ||
+			!form.Form.MonitoringEndedAt.Equal(f.clock.Now()) {
+			t.Errorf("the stopped visit's REMS form: missing %v, reason %q, monitoring ended %s", form.Missing, form.IncompleteReason,
+				form.Form.MonitoringEndedAt)
+		}
+		wantStep(t, v, ActSubmitREMS, true, false, "incomplete")
+		wantStep(t, v, ActAssembleREMS, true, true)
+		items, err := f.a.REMSForms(ctx, f.actor("prescriber"))
+		f.must(err)
+		if len(items) != 1 || len(items[0].Actions) != 1 || items[0].Actions[0].Allowed {
+			t.Errorf("the REMS list: %+v", items)
 		}
 	})
 }

@@ -304,10 +304,11 @@ type Moment struct {
 // before its time (the label's 5 minutes between devices) is refused with
 // how long to wait.
 func (a *App) GiveDevice(ctx context.Context, actor access.Actor, visitID string, n int, ev Moment) (VisitView, error) {
-	// The device's own time decides whether it is early: the general
-	// "device due now" rule of the actions is for a device given now.
+	// The device's own time (now, when none is stated) decides whether it
+	// is early, and RecordDevice names the wait and the order: the
+	// general "device due now" rule of the actions is for the button.
 	stepOf := func(st *visitState) ActionName {
-		if !ev.At.IsZero() && devicesLeft(st) {
+		if devicesLeft(st) {
 			return ""
 		}
 		return ActGiveDevice
@@ -315,6 +316,9 @@ func (a *App) GiveDevice(ctx context.Context, actor access.Actor, visitID string
 	return a.visitStep(ctx, actor, access.DosePrepare, access.CatDose, visitID, stepOf, func(tx *store.Tx, st *visitState, op *op) error {
 		if !devicesLeft(st) {
 			return notApplicable(st, actor, lookupStep(ActGiveDevice))
+		}
+		if err := doseStillDrawn(st); err != nil {
+			return err
 		}
 		s := st.sess
 		now := a.Clock.Now()
@@ -432,12 +436,11 @@ func (a *App) RecordAdverseEvent(ctx context.Context, actor access.Actor, visitI
 		if err := e.Validate(now); err != nil {
 			return err
 		}
-		late := e.LateReason
-		if late == "" && e.Amends != "" {
-			late = e.AmendReason
+		stated := charting.Entry{At: e.At, RecordedAt: now, LateReason: e.LateReason}
+		if e.Amends != "" {
+			stated = charting.Correction(e.At, now, e.LateReason, e.AmendReason)
 		}
-		entry, err := st.entryRule("at", "the adverse event", charting.Bound{At: st.moments.CheckedIn, What: "check-in"}).
-			Check(charting.Entry{At: e.At, RecordedAt: now, LateReason: late})
+		entry, err := st.entryRule("at", "the adverse event", charting.Bound{At: st.moments.CheckedIn, What: "check-in"}).Check(stated)
 		if err != nil {
 			return err
 		}
@@ -561,11 +564,27 @@ func (a *App) RecordChecklist(ctx context.Context, actor access.Actor, visitID s
 }
 
 // RecordMedications records the concomitant medications the REMS form asks
-// about.
-func (a *App) RecordMedications(ctx context.Context, actor access.Actor, visitID string, m discharge.Medications) (VisitView, error) {
+// about. Entered after the visit closed (to complete a form stored
+// incomplete), they need lateReason: why they were not recorded during the
+// visit.
+//
+// Errors: EInvalid on late_reason when the visit is closed and it is
+// missing, or longer than 500 characters.
+func (a *App) RecordMedications(ctx context.Context, actor access.Actor, visitID string, m discharge.Medications, lateReason string) (VisitView, error) {
 	return a.visitWrite(ctx, actor, ActRecordMedications, access.CatClinical, visitID, func(tx *store.Tx, st *visitState, op *op) error {
+		lateReason = strings.TrimSpace(lateReason)
+		switch {
+		case len([]rune(lateReason)) > 500:
+			return ketaflow.Invalid("late_reason", "the reason must be at most 500 characters")
+		case st.visit.State.Final() && lateReason == "":
+			return ketaflow.Invalid("late_reason", "the visit is %s: say why the medications were not recorded during it (for example, confirmed with the patient's pharmacy the next day)",
+				st.visit.State.Label())
+		}
 		op.Detail = "REMS concomitant medications"
-		return tx.InsertMedications(st.clinic.ID, st.visit.ID, m, actor.UserID, a.Clock.Now())
+		if lateReason != "" {
+			op.Detail += "; entered late: " + lateReason
+		}
+		return tx.InsertMedications(st.clinic.ID, st.visit.ID, m, lateReason, actor.UserID, a.Clock.Now())
 	})
 }
 
@@ -600,25 +619,27 @@ func (a *App) Discharge(ctx context.Context, actor access.Actor, visitID string,
 			}
 		}
 		if to == visits.Discharged && st.visit.Route == protocol.Spravato {
-			return a.storeREMSAtDischarge(tx, st, now)
+			return a.storeREMSAtClose(tx, st, now, st.sess.REMSIncompleteReason())
 		}
 		return nil
 	})
 }
 
-// storeREMSAtDischarge stores a Spravato visit's REMS form as the patient
-// leaves: assembled whole, or, when a prescriber recorded why it cannot be
-// completed (the discharge rule allows nothing else), as far as it goes with
-// what is missing, so that it is listed as due until it is completed and
-// submitted.
-func (a *App) storeREMSAtDischarge(tx *store.Tx, st *visitState, now time.Time) error {
+// storeREMSAtClose stores a dosed Spravato visit's REMS form as the patient
+// leaves (discharged, or stopped early): assembled whole, or, when there is
+// a reason why it cannot be completed (a prescriber's, recorded before
+// discharge; the stop's, for a visit stopped early), as far as it goes with
+// what is missing, so that it is listed as due until late entries complete
+// it and it is submitted. Without a reason an incomplete form is refused
+// (the discharge rule allows nothing else).
+func (a *App) storeREMSAtClose(tx *store.Tx, st *visitState, now time.Time, incompleteReason string) error {
 	loc := st.clinic.Location()
 	form, err := a.assembleREMS(tx, st.visitContext, st.sess, st.facts, now)
 	var missing []string
 	switch {
 	case err == nil:
 	case ketaflow.IsCode(err, ketaflow.EInvalid) || ketaflow.IsCode(err, ketaflow.EBlocked):
-		if st.sess.REMSIncomplete == nil {
+		if incompleteReason == "" {
 			return err
 		}
 		for _, f := range ketaflow.AsError(err).Fields {
@@ -636,7 +657,7 @@ func (a *App) storeREMSAtDischarge(tx *store.Tx, st *visitState, now time.Time) 
 	form.GeneratedAt = now.In(loc)
 	reason := ""
 	if missing != nil {
-		reason = st.sess.REMSIncomplete.Value
+		reason = incompleteReason
 	}
 	return tx.InsertREMSForm(st.clinic.ID, st.visit.ID, form, form.DueBy, missing, reason)
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -408,4 +409,48 @@ func (f *ledgerFixture) auditCount() int {
 		f.t.Fatal(err)
 	}
 	return n
+}
+
+// TestRefusalsSpeakOnlyToThoseWhoMayReadThem: why a step is refused can
+// name the dose or a finding; front desk and the admin read a plain "not
+// now" instead, on the page's action and in the refusal itself, except
+// for the steps of their own work.
+func TestRefusalsSpeakOnlyToThoseWhoMayReadThem(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		f := newVisitFixture(t, db)
+		ctx := context.Background()
+		id := f.checkedIn(f.newPatient("Drawn At The Gate"), "iv", 0).Visit.ID
+		_, _, err := f.a.OrderDose(ctx, f.actor("prescriber"), id, OrderInput{MgPerKg: 0.5, InfusionMinutes: 40})
+		f.must(err)
+		_, err = f.a.PrepareDose(ctx, f.actor("nurse"), id, PrepareInput{LotID: f.vial.ID})
+		f.must(err)
+		for _, tc := range []struct {
+			role, want string
+		}{
+			{"nurse", "0.64 mL"},
+			{"frontdesk", hiddenRefusal},
+		} {
+			v, err := f.a.Visit(ctx, f.actor(tc.role), id)
+			f.must(err)
+			a, ok := v.Action(ActCancel)
+			if !ok || a.Allowed || !strings.Contains(a.Reason, tc.want) {
+				t.Errorf("%s: cancel offered as %+v, want refused saying %q", tc.role, a, tc.want)
+			}
+			for _, a := range v.Actions {
+				if tc.role == "frontdesk" && a.Reason != "" && a.Reason != hiddenRefusal && !slices.Contains(ownSteps, a.Name) {
+					t.Errorf("front desk reads why %s is refused: %q", a.Name, a.Reason)
+				}
+			}
+		}
+		_, err = f.a.MoveVisit(ctx, f.actor("frontdesk"), id, visits.Cancelled, "patient went home")
+		if !ketaflow.IsCode(err, ketaflow.EBlocked) || ketaflow.ErrorMessage(err) != hiddenRefusal {
+			t.Errorf("front desk's refused cancel says %v, want %q", err, hiddenRefusal)
+		}
+		// The ride is front desk's own: its refusal is theirs to read.
+		if got := refusalFor(access.FrontDesk, ActRecordRide, "the visit is cancelled"); got != "the visit is cancelled" {
+			t.Errorf("front desk's own step's reason hidden: %q", got)
+		}
+	})
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"slices"
 
+	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/patients"
@@ -81,12 +82,93 @@ func ClinicalCheck(id intake.CheckID) bool { return slices.Contains(clinicalChec
 // hiddenReason stands in for a clinical reason a role may not read.
 const hiddenReason = "Reason for the nurse and prescriber"
 
+// hiddenRefusal stands in for why a step is refused, for a role that may
+// not read clinical reasons: the reason may name the dose, the infusion or
+// a finding ("0.64 mL drawn and not given", "the infusion is running").
+const hiddenRefusal = "Not now: the nurse or prescriber can say why"
+
+// ownSteps are the steps whose refusals speak only of what front desk
+// arranges (the day of the visit, the ride, comfort, the questionnaires'
+// tablet and link); their reasons are shown to every role that may take
+// them.
+var ownSteps = []ActionName{ActCheckIn, ActRecordComfort, ActRecordRide, ActSendLink, ActAnswerQuestionnaire}
+
+// refusalFor is why step was refused, as the role may read it.
+func refusalFor(role access.Role, step ActionName, reason string) string {
+	if reason == "" || Sees(role, PartClinicalReasons) || slices.Contains(ownSteps, step) {
+		return reason
+	}
+	return hiddenRefusal
+}
+
+// redactRefusal is a step's refusal error as the role may read it: the
+// same code and field, the message replaced when it is clinical.
+func redactRefusal(role access.Role, step ActionName, err error) error {
+	if err == nil {
+		return nil
+	}
+	e := ketaflow.AsError(err)
+	msg := refusalFor(role, step, e.Message)
+	if msg == e.Message {
+		return err
+	}
+	return &ketaflow.Error{Code: e.Code, Field: e.Field, Message: msg}
+}
+
 // redactPatient keeps the clinical record for roles that may see it.
 func redactPatient(role access.Role, p patients.Patient) patients.Patient {
 	if Sees(role, PartClinicalRecord) {
 		return p
 	}
 	return p.Redacted()
+}
+
+// redactChart keeps the weight history and the clinical record for roles
+// that may see them.
+func redactChart(role access.Role, c Chart) Chart {
+	c.Patient = redactPatient(role, c.Patient)
+	if !Sees(role, PartClinicalRecord) {
+		c.Weights = nil
+	}
+	return c
+}
+
+// listedPatient is a patient as a list shows them, to every role:
+// demographics only (the clinical record is on the patient's page).
+func listedPatient(p patients.Patient) patients.Patient {
+	p = p.Redacted()
+	p.ClinicalHidden = false
+	return p
+}
+
+// redactVersions keeps, for roles that may not see the clinical record,
+// each version's demographics and only the changes that are not clinical.
+func redactVersions(role access.Role, vs []patients.Version) []patients.Version {
+	if Sees(role, PartClinicalRecord) {
+		return vs
+	}
+	out := make([]patients.Version, len(vs))
+	for i, v := range vs {
+		v.Record = patients.Patient{Record: v.Record}.Redacted().Record
+		kept := []patients.Change{}
+		for _, c := range v.Changes {
+			if !c.Clinical {
+				kept = append(kept, c)
+			}
+		}
+		v.Changes = kept
+		out[i] = v
+	}
+	return out
+}
+
+// redactSubmitted leaves out the scores of a questionnaire submission for a
+// role that may not see them, and says so.
+func redactSubmitted(role access.Role, s Submitted) Submitted {
+	if !Sees(role, PartScores) {
+		s.Results, s.ResultsHidden = nil, true
+	}
+	return s
 }
 
 // redactVisit removes from a visit view what the role may not see.

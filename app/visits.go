@@ -421,7 +421,21 @@ func (a *App) MoveVisit(ctx context.Context, actor access.Actor, id string, to v
 		if err := tx.UpdateVisit(v); err != nil {
 			return err
 		}
-		return tx.InsertTransition(actor.ClinicID, t)
+		if err := tx.InsertTransition(actor.ClinicID, t); err != nil {
+			return err
+		}
+		// A Spravato patient who had a device leaves with the REMS form
+		// stored, even when the session stopped early: the programme asks
+		// for every treatment session [REMS]. What the stop left missing is
+		// listed on it, the stop's reason saying why.
+		if to == visits.StoppedEarly && cur.Route == protocol.Spravato && st.sess.FirstDoseAt != nil {
+			why := st.sess.REMSIncompleteReason()
+			if why == "" {
+				why = "the session was stopped early: " + t.Reason
+			}
+			return a.storeREMSAtClose(tx, st, t.At, why)
+		}
+		return nil
 	})
 }
 
@@ -518,12 +532,11 @@ func (a *App) RecordVitals(ctx context.Context, actor access.Actor, visitID stri
 			// A reading is of this visit: not before check-in, nor after a
 			// closed visit ended; one written down late says why (a
 			// correction's reason says it).
-			late := r.LateReason
-			if late == "" && r.Amends != "" {
-				late = r.AmendReason
+			entry := charting.Entry{At: r.TakenAt, RecordedAt: now, LateReason: r.LateReason}
+			if r.Amends != "" {
+				entry = charting.Correction(r.TakenAt, now, r.LateReason, r.AmendReason)
 			}
-			e, err := st.entryRule("taken_at", "the reading", charting.Bound{At: st.moments.CheckedIn, What: "check-in"}).
-				Check(charting.Entry{At: r.TakenAt, RecordedAt: now, LateReason: late})
+			e, err := st.entryRule("taken_at", "the reading", charting.Bound{At: st.moments.CheckedIn, What: "check-in"}).Check(entry)
 			if err != nil {
 				return err
 			}

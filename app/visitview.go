@@ -174,7 +174,10 @@ type SessionView struct {
 	Aldrete     discharge.Aldrete
 	Checklist   discharge.Checklist
 	Medications discharge.Medications
-	Discharge   discharge.Result
+	// MedicationsLateReason says why the medications were entered after
+	// the visit closed; "" when entered during it.
+	MedicationsLateReason string
+	Discharge             discharge.Result
 
 	REMS      *REMSStatus
 	REMSDraft *discharge.REMSForm // the form as it would be assembled now
@@ -194,6 +197,28 @@ type DrugAccount struct {
 	Unit      string // "mL" or "devices"
 	// Wastes are the witnessed wastes of the visit's drug on the lot.
 	Wastes []LedgerEntry
+}
+
+// factsAt is the gate's facts as they were at t: readings taken after it
+// (the session's, once dosing started) are not the gate's.
+func factsAt(f intake.Facts, t time.Time) intake.Facts {
+	out := f
+	out.Vitals = nil
+	for _, r := range f.Vitals {
+		if !r.TakenAt.After(t) {
+			out.Vitals = append(out.Vitals, r)
+		}
+	}
+	return out
+}
+
+// REMSIncompleteReason is a prescriber's reason why the REMS form cannot
+// be completed, "" when none is recorded.
+func (s SessionView) REMSIncompleteReason() string {
+	if s.REMSIncomplete == nil {
+		return ""
+	}
+	return s.REMSIncomplete.Value
 }
 
 // Remaining is what is left to settle on every lot, in words: "" when all
@@ -365,7 +390,7 @@ func (a *App) loadState(tx *store.Tx, actor access.Actor, id string, lock bool) 
 	if m := st.moments; !m.DosingStarted.IsZero() && m.DosingStarted.Before(gateAt) {
 		gateAt = m.DosingStarted
 	}
-	st.gate = intake.Evaluate(st.facts.Facts, vc.proto.Rules, gateAt)
+	st.gate = intake.Evaluate(factsAt(st.facts.Facts, gateAt), vc.proto.Rules, gateAt)
 	if st.sess, err = a.buildSession(tx, vc, st.facts, st.judgedAt, st.moments); err != nil {
 		return nil, err
 	}
@@ -492,8 +517,12 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time
 	if s.Checklist, _, err = tx.LatestChecklist(v.ID); err != nil {
 		return s, err
 	}
-	if s.Medications, _, err = tx.LatestMedications(v.ID); err != nil {
+	var meds *store.FactRecord
+	if s.Medications, meds, err = tx.LatestMedications(v.ID); err != nil {
 		return s, err
+	}
+	if meds != nil {
+		s.MedicationsLateReason = meds.LateReason
 	}
 	if first, ok := session.FirstDose(s.Events); ok {
 		first = first.In(loc)

@@ -45,6 +45,16 @@ type Entry struct {
 	LateReason string
 }
 
+// Correction is the entry of a correction of an earlier one: its own late
+// reason, or else the correction's reason, which says why it is written
+// down now.
+func Correction(at, recordedAt time.Time, lateReason, amendReason string) Entry {
+	if strings.TrimSpace(lateReason) == "" {
+		lateReason = amendReason
+	}
+	return Entry{At: at, RecordedAt: recordedAt, LateReason: lateReason}
+}
+
 // Late reports whether the entry was written down more than lateAfter after
 // the time it states.
 func (e Entry) Late(lateAfter time.Duration) bool { return e.RecordedAt.Sub(e.At) > lateAfter }
@@ -68,7 +78,7 @@ type Rule struct {
 }
 
 // Check checks an entry against the rule. A zero At means "now": it
-// becomes RecordedAt. The entry returned has its reason trimmed, and empty
+// becomes RecordedAt, as does an At ahead of it by no more than ClockSkew. The entry returned has its reason trimmed, and empty
 // when the entry is not late.
 //
 // Errors: EInvalid on the rule's field when the time is in the future or
@@ -86,6 +96,12 @@ func (r Rule) Check(e Entry) (Entry, error) {
 	}
 	if e.At.After(e.RecordedAt.Add(ClockSkew)) {
 		return e, ketaflow.Invalid(r.Field, "%s cannot be in the future (it is %s now)", capitalize(r.What), clock(e.RecordedAt))
+	}
+	// A time a little ahead is the device's clock, not the future: it is
+	// recorded as now, so that no record (the ledger refuses entries ahead
+	// of its clock) states a moment that has not come.
+	if e.At.After(e.RecordedAt) {
+		e.At = e.RecordedAt
 	}
 	for _, b := range r.NotBefore {
 		if !b.At.IsZero() && e.At.Before(b.At) {

@@ -65,8 +65,8 @@ func TestCheck(t *testing.T) {
 				if late := got.LateReason != ""; late != tc.late {
 					t.Errorf("late reason kept %q, want late %t", got.LateReason, tc.late)
 				}
-				if got.At.IsZero() {
-					t.Errorf("the entry has no time")
+				if got.At.IsZero() || got.At.After(got.RecordedAt) {
+					t.Errorf("the entry's time is %s, recorded at %s: want a time, not after it was recorded", got.At, got.RecordedAt)
 				}
 				return
 			}
@@ -86,5 +86,30 @@ func TestDescribe(t *testing.T) {
 	}
 	if got := Describe(Entry{At: now, RecordedAt: now}, 10*time.Minute, time.UTC); got != "" {
 		t.Errorf("an entry on time is described as %q", got)
+	}
+}
+
+func TestCorrectionsReasonServesAsTheLateReason(t *testing.T) {
+	t.Parallel()
+	rule := Rule{Field: "taken_at", What: "the reading", LateAfter: 10 * time.Minute}
+	at := now.Add(-40 * time.Minute)
+	tests := []struct {
+		name, late, amend, want string
+	}{
+		{"the_correction_reason_says_why_it_is_late", "", "wrong arm cuff", "wrong arm cuff"},
+		{"its_own_late_reason_comes_first", "found on the paper chart", "wrong arm cuff", "found on the paper chart"},
+		{"spaces_are_no_late_reason", "   ", "wrong arm cuff", "wrong arm cuff"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := rule.Check(Correction(at, now, tc.late, tc.amend))
+			if err != nil || got.LateReason != tc.want {
+				t.Errorf("got %q, %v; want %q", got.LateReason, err, tc.want)
+			}
+		})
+	}
+	if _, err := rule.Check(Correction(at, now, "", "")); !ketaflow.IsCode(err, ketaflow.EInvalid) {
+		t.Errorf("a late correction with no reason at all: %v", err)
 	}
 }

@@ -216,7 +216,7 @@ func (p player) play(dv demoVisit, now time.Time) error {
 	if dv.route == protocol.Spravato {
 		no := discharge.YesNoOf(false)
 		if _, err := a.RecordMedications(ctx, st.nurse, v.ID, discharge.Medications{Benzodiazepines: no, NonBenzodiazepineSedativeHypnotics: no,
-			Psychostimulants: no, MAOIs: no, Opioids: discharge.YesNoOf(false)}); err != nil {
+			Psychostimulants: no, MAOIs: no, Opioids: discharge.YesNoOf(false)}, ""); err != nil {
 			return step("medications", err)
 		}
 	}

@@ -101,7 +101,7 @@ func (nd NextDevice) String() string {
 	if nd.Ready {
 		return fmt.Sprintf("device %d is due now", nd.N)
 	}
-	return fmt.Sprintf("device %d in %s", nd.N, roundUp(nd.Wait))
+	return fmt.Sprintf("device %d in %s", nd.N, spoken(roundUp(nd.Wait)))
 }
 
 // NextDevice returns the next device to use and its countdown at now, and

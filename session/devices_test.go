@@ -94,7 +94,7 @@ func TestNextDevice(t *testing.T) {
 		text string
 		more bool
 	}{
-		{"counts_down_to_device_2", pl, at(3), NextDevice{N: 2, DueAt: at(5), Wait: mins(2)}, "device 2 in 2m0s", true},
+		{"counts_down_to_device_2", pl, at(3), NextDevice{N: 2, DueAt: at(5), Wait: mins(2)}, "device 2 in 2 min", true},
 		{"device_2_due_now", pl, at(5), NextDevice{N: 2, DueAt: at(5), Ready: true}, "device 2 is due now", true},
 		{"overdue_device_is_ready", pl, at(8), NextDevice{N: 2, DueAt: at(5), Ready: true}, "device 2 is due now", true},
 	}

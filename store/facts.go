@@ -52,6 +52,9 @@ func (tx *Tx) LatestREMSIncomplete(visitID string) (string, *FactRecord, error) 
 type FactRecord struct {
 	By, ByName string
 	At         time.Time
+	// LateReason, for facts that take one, says why the fact was entered
+	// after the visit closed.
+	LateReason string
 }
 
 // fastingDoc is intake.FastingAnswers as stored.
@@ -84,6 +87,9 @@ type medicationsDoc struct {
 	Psychostimulants                   string `json:"psychostimulants"`
 	MAOIs                              string `json:"maois"`
 	Opioids                            string `json:"opioids"`
+	// LateReason says why the answers were entered after the visit
+	// closed; "" for answers entered during it.
+	LateReason string `json:"late_reason,omitempty"`
 }
 
 // InsertFasting records what the patient stated about their last food and
@@ -130,10 +136,10 @@ func (tx *Tx) LatestChecklist(visitID string) (discharge.Checklist, *FactRecord,
 }
 
 // InsertMedications records the concomitant medications of the REMS form.
-func (tx *Tx) InsertMedications(clinicID, visitID string, m discharge.Medications, by string, at time.Time) error {
-	return tx.insertFact(clinicID, visitID, factMedications, medicationsDoc{Benzodiazepines: string(m.Benzodiazepines),
-		NonBenzodiazepineSedativeHypnotics: string(m.NonBenzodiazepineSedativeHypnotics), Psychostimulants: string(m.Psychostimulants),
-		MAOIs: string(m.MAOIs), Opioids: string(m.Opioids)}, by, at)
+func (tx *Tx) InsertMedications(clinicID, visitID string, m discharge.Medications, lateReason, by string, at time.Time) error {
+	d := medicationsToDoc(m)
+	d.LateReason = lateReason
+	return tx.insertFact(clinicID, visitID, factMedications, d, by, at)
 }
 
 // LatestMedications returns the newest concomitant medications of a visit;
@@ -141,9 +147,10 @@ func (tx *Tx) InsertMedications(clinicID, visitID string, m discharge.Medication
 func (tx *Tx) LatestMedications(visitID string) (discharge.Medications, *FactRecord, error) {
 	var d medicationsDoc
 	rec, err := tx.latestFact(visitID, factMedications, &d)
-	return discharge.Medications{Benzodiazepines: discharge.YesNo(d.Benzodiazepines),
-		NonBenzodiazepineSedativeHypnotics: discharge.YesNo(d.NonBenzodiazepineSedativeHypnotics),
-		Psychostimulants:                   discharge.YesNo(d.Psychostimulants), MAOIs: discharge.YesNo(d.MAOIs), Opioids: discharge.YesNo(d.Opioids)}, rec, err
+	if rec != nil {
+		rec.LateReason = d.LateReason
+	}
+	return d.medications(), rec, err
 }
 
 type criterionDoc struct {

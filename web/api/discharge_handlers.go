@@ -82,7 +82,15 @@ func (h *API) recordMedications(w http.ResponseWriter, r *http.Request, actor ac
 		dst   *discharge.YesNo
 	}{{"benzodiazepines", &m.Benzodiazepines}, {"non_benzodiazepine_sedative_hypnotics", &m.NonBenzodiazepineSedativeHypnotics},
 		{"psychostimulants", &m.Psychostimulants}, {"maois", &m.MAOIs}, {"opioids", &m.Opioids}}
-	known := map[string]bool{}
+	known := map[string]bool{"late_reason": true}
+	var lateReason string
+	if v, ok := in["late_reason"]; ok {
+		if s, isText := v.(string); isText {
+			lateReason = s
+		} else {
+			p.Add("late_reason", "late_reason is text: why the medications are entered after the visit closed")
+		}
+	}
 	for _, x := range fields {
 		known[x.field] = true
 		v, ok := in[x.field]
@@ -114,7 +122,7 @@ func (h *API) recordMedications(w http.ResponseWriter, r *http.Request, actor ac
 	if err := p.Err(); err != nil {
 		return err
 	}
-	v, err := h.app.RecordMedications(r.Context(), actor, visitID(r), m)
+	v, err := h.app.RecordMedications(r.Context(), actor, visitID(r), m, lateReason)
 	if err != nil {
 		return err
 	}
@@ -134,11 +142,7 @@ func (h *API) discharge(w http.ResponseWriter, r *http.Request, actor access.Act
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	to := visits.State(in.To)
-	if to != visits.ReadyForDischarge && to != visits.Discharged {
-		return ketaflow.Invalid("to", "to must be ready_for_discharge or discharged")
-	}
-	v, err := h.app.Discharge(r.Context(), actor, visitID(r), to)
+	v, err := h.app.Discharge(r.Context(), actor, visitID(r), visits.State(in.To))
 	if ketaflow.IsCode(err, ketaflow.EBlocked) {
 		// The refusal comes with the visit as it stood: its criteria, each
 		// with what is missing.

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
@@ -30,16 +29,6 @@ func sessionOf(v app.VisitView) (*app.SessionView, error) {
 		return nil, ketaflow.Errorf(ketaflow.EForbidden, "your role may not see the session")
 	}
 	return v.Session, nil
-}
-
-// eventAt is the time a session moment is recorded at: the one given, or
-// the server's now. A device is judged by its own time (given now, it is
-// early until its due time, naming the wait).
-func (h *API) eventAt(at time.Time) time.Time {
-	if at.IsZero() {
-		return h.app.Clock.Now()
-	}
-	return at
 }
 
 func (h *API) orderDose(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -123,7 +112,7 @@ func (h *API) administer(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if err != nil {
 		return err
 	}
-	v, err := h.app.Administer(r.Context(), actor, visitID(r), app.Moment{At: h.eventAt(in.At), LateReason: in.LateReason})
+	v, err := h.app.Administer(r.Context(), actor, visitID(r), app.Moment{At: in.At, LateReason: in.LateReason})
 	if err != nil {
 		return err
 	}
@@ -146,7 +135,7 @@ func (h *API) giveDevice(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if in.N == nil {
 		return ketaflow.Invalid("n", "say which Spravato device was used: n is 2 or 3 (device 1 is the first dose)")
 	}
-	v, err := h.app.GiveDevice(r.Context(), actor, visitID(r), *in.N, app.Moment{At: h.eventAt(in.At), LateReason: in.LateReason})
+	v, err := h.app.GiveDevice(r.Context(), actor, visitID(r), *in.N, app.Moment{At: in.At, LateReason: in.LateReason})
 	if err != nil {
 		return renameErrField(err, "device", "n")
 	}

@@ -1073,8 +1073,14 @@ func TestSpravato84mgVisitFromOrderToREMSSubmission(t *testing.T) {
 
 		// Medications are asked for the form; each is answered.
 		e = f.refused(http.StatusBadRequest, "invalid", "nurse", "PUT", path+"/medications", map[string]any{"benzodiazepines": "no"})
-		f.must(http.StatusOK, "nurse", "PUT", path+"/medications", map[string]any{"benzodiazepines": "no",
-			"non_benzodiazepine_sedative_hypnotics": "no", "psychostimulants": "yes", "maois": false, "opioids": "no"}, nil)
+		meds := map[string]any{"benzodiazepines": "no", "non_benzodiazepine_sedative_hypnotics": "no", "psychostimulants": "yes",
+			"maois": false, "opioids": "no"}
+		// After the visit closed, they are a late entry: with why.
+		if e := f.refused(http.StatusBadRequest, "invalid", "nurse", "PUT", path+"/medications", meds); e.Error.Field != "late_reason" {
+			t.Errorf("medications after discharge without a reason: field %q, want late_reason", e.Error.Field)
+		}
+		meds["late_reason"] = "her GP confirmed them by phone after she left"
+		f.must(http.StatusOK, "nurse", "PUT", path+"/medications", meds, nil)
 
 		at(125)
 		var form remsFormJSON

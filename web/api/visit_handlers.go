@@ -268,7 +268,7 @@ func (h *API) submitQuestionnaires(w http.ResponseWriter, r *http.Request, actor
 	// The app leaves the scores out for a role that may not see them; the
 	// answer says so.
 	out := apiSubmitted{Alert: sub.Alert, CrisisResources: sub.CrisisResources, Results: []apiResult{},
-		ResultsHidden: !app.Sees(actor.Role, app.PartScores)}
+		ResultsHidden: sub.ResultsHidden}
 	for _, res := range sub.Results {
 		out.Results = append(out.Results, toAPIResult(res))
 	}

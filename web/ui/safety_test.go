@@ -485,7 +485,7 @@ func TestSpravatoREMSFormThatCannotBeAssembledSaysWhatIsMissing(t *testing.T) {
 		}
 		f.readyToLeave(id)
 		_, err = f.App.RecordMedications(ctx, f.Actor("nurse"), id, discharge.Medications{Benzodiazepines: discharge.No,
-			NonBenzodiazepineSedativeHypnotics: discharge.No, Psychostimulants: discharge.No, MAOIs: discharge.No, Opioids: discharge.No})
+			NonBenzodiazepineSedativeHypnotics: discharge.No, Psychostimulants: discharge.No, MAOIs: discharge.No, Opioids: discharge.No}, "")
 		f.ok("medications", err)
 
 		nurse := f.Login("nurse")

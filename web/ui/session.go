@@ -205,7 +205,7 @@ func (h *UI) medicationsSubmit(w http.ResponseWriter, r *http.Request, actor acc
 		if err := p.Err(); err != nil {
 			return app.VisitView{}, err
 		}
-		return h.app.RecordMedications(r.Context(), actor, r.PathValue("id"), m)
+		return h.app.RecordMedications(r.Context(), actor, r.PathValue("id"), m, f.Get("late_reason"))
 	})
 }
 
