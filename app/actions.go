@@ -652,10 +652,11 @@ func givable(st *visitState) error {
 	if s.Preparation != nil {
 		prep = s.Preparation.Preparation
 	}
-	if err := dosing.CanGive(s.Order.Order, prep); err != nil {
+	// A wasted dose is not given, verified or not: that is said first.
+	if err := doseStillDrawn(st); err != nil {
 		return err
 	}
-	return doseStillDrawn(st)
+	return dosing.CanGive(s.Order.Order, prep)
 }
 
 func checkStartDosing(st *visitState, actor access.Actor) error {

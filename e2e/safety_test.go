@@ -319,3 +319,68 @@ func TestSpravatoLateReadingAndIncompleteREMSForm(t *testing.T) {
 	do(t, ctx, chromedp.Navigate(srv.URL+"/visits/"+booked.Visit.ID), chromedp.WaitVisible(chromedp.ID("course-findings")))
 	sizes("77-first-spravato-order", "/visits/"+booked.Visit.ID, "#dose")
 }
+
+// TestPreparedDoseWastedBeforeTheFirstDose: a dose drawn and not to be
+// given is wasted from the visit's page before the first dose, in front of
+// a witness; the form waits folded away while the dose is still to give,
+// and once it is wasted the dose cannot be started.
+func TestPreparedDoseWastedBeforeTheFirstDose(t *testing.T) {
+	needChromium(t)
+	t.Parallel()
+	clock := ketaflow.NewFakeClock(time.Now().Truncate(time.Minute))
+	srv, a := demoServerClock(t, store.SQLite, clock)
+	ctx := browser(t, 1280, 800)
+	do(t, ctx, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),
+		chromedp.Navigate(srv.URL+"/visits"), chromedp.WaitVisible(chromedp.ID("schedule")),
+		loads(chromedp.Click(chromedp.Search(`//td/a[contains(., "Maria Elena Alvarez")]`))), chromedp.WaitVisible(chromedp.ID("visit-state")))
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	visit, _, _ := strings.Cut(strings.TrimPrefix(loc, srv.URL), "?")
+	id := strings.TrimPrefix(visit, "/visits/")
+	// The prescriber orders and the nurse draws the dose (the dose screens
+	// have their own journeys).
+	bg := context.Background()
+	if _, _, err := a.OrderDose(bg, demoActor(t, a, "prescriber"), id, app.OrderInput{MgPerKg: 0.5, InfusionMinutes: 40}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.Visit(bg, demoActor(t, a, "nurse"), id)
+	if err != nil || len(v.Session.LotChoices) == 0 {
+		t.Fatalf("lots to draw from: %v", err)
+	}
+	if _, err := a.PrepareDose(bg, demoActor(t, a, "nurse"), id, app.PrepareInput{LotID: v.Session.LotChoices[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+
+	do(t, ctx, chromedp.Navigate(srv.URL+visit), chromedp.WaitVisible(chromedp.ID("drug")))
+	if got := text(t, ctx, "#drug-verdict"); got != "prepared, not yet given" {
+		t.Errorf("the drug card says %q before the first dose", got)
+	}
+	if open, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#waste-predose').open`)); err != nil || open {
+		t.Errorf("the waste form is open while the dose is still to give (%v)", err)
+	}
+	for _, s := range []struct {
+		tag  string
+		w, h int64
+	}{{"tablet", 820, 1180}, {"phone", 390, 844}} {
+		do(t, ctx, chromedp.EmulateViewport(s.w, s.h), chromedp.Navigate(srv.URL+visit), chromedp.WaitVisible(chromedp.ID("drug")))
+		view(t, ctx, "70-predose-drug-"+s.tag, "#drug")
+	}
+	do(t, ctx, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(srv.URL+visit), chromedp.WaitVisible(chromedp.ID("drug")),
+		chromedp.Click(chromedp.CSS(`#waste-predose > summary`)), chromedp.WaitVisible(chromedp.ID("waste-witness")),
+		chromedp.SetValue(chromedp.ID("waste-witness"), "nurse2"),
+		chromedp.SendKeys(chromedp.ID("waste-password"), "nurse2-ketaflow"),
+		chromedp.SendKeys(chromedp.ID("waste-reason"), "syringe dropped"))
+	view(t, ctx, "71-predose-waste-form", "#waste-remainder")
+	do(t, ctx, loads(chromedp.Click(chromedp.ID("waste-btn"))), notice("Witnessed waste"))
+	if got := text(t, ctx, "#drug-verdict"); got != "all given or wasted" {
+		t.Errorf("after the waste the drug card says %q", got)
+	}
+	for _, button := range []string{"#verify-why", "#start-dosing-why"} {
+		if why := text(t, ctx, button); !strings.Contains(why, "prepared dose was wasted") {
+			t.Errorf("%s after the waste: %q", button, why)
+		}
+	}
+	shot(t, ctx, "72-predose-wasted")
+}
