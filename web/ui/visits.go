@@ -641,8 +641,10 @@ func (d answerForm) Missing(instrument string, item int) bool {
 }
 
 // handOffSubmit hands this browser to the patient: the staff login on it
-// ends, and it shows only the patient's questionnaires until a staff member
-// signs in again on it.
+// ends, its cookie is cleared, and it shows only the patient's
+// questionnaires until a staff member signs in again on it. An ended
+// login's cookie left on the tablet would let a form posted from it be kept
+// as that staff member's draft (keepDraft) and shown back to them.
 func (h *UI) handOffSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	id := r.PathValue("id")
 	var loginSecret string
@@ -657,6 +659,8 @@ func (h *UI) handOffSubmit(w http.ResponseWriter, r *http.Request, actor access.
 	}
 	http.SetCookie(w, &http.Cookie{Name: tabletCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: r.TLS != nil})
+	http.SetCookie(w, &http.Cookie{Name: web.LoginCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 	return redirect(w, r, "/tablet")
 }
 
