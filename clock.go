@@ -57,7 +57,9 @@ func (c *FakeClock) Set(t time.Time) {
 //
 // Moving it while a write is in flight would let one request judge a rule
 // at one time and record at another, so each write holds the clock
-// (Hold) for its duration and Advance waits until none does.
+// (Hold) while it runs and Advance waits until none does. A hold does not
+// stop time: the underlying clock runs on, and the clock reads later and
+// later while held. It only keeps the clock from being moved forward.
 type TrainingClock struct {
 	base  Clock
 	mu    sync.RWMutex // held for reading by writes in flight, for writing by Advance
@@ -73,8 +75,13 @@ func (c *TrainingClock) Now() time.Time { return c.base.Now().Add(c.Ahead()) }
 // Ahead is how far the clock has been moved forward in all.
 func (c *TrainingClock) Ahead() time.Duration { return time.Duration(c.ahead.Load()) }
 
-// Hold keeps the clock where it is until release is called: Advance waits.
-// A write request holds it from start to answer.
+// Hold keeps the clock from being moved until release is called: Advance
+// waits for every hold to be released, and, once an Advance waits, a new
+// Hold waits for it. Time itself runs on while held (real time passes);
+// only the jump forward waits. Hold as briefly as the work that must see
+// no jump: web.Server holds it while a write's handler runs, after the
+// request is read and before the answer is sent, so that a slow client
+// holds nothing.
 func (c *TrainingClock) Hold() (release func()) {
 	c.mu.RLock()
 	var once sync.Once

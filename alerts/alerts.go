@@ -174,6 +174,11 @@ const (
 	Acknowledged EventKind = "acknowledged" // a named person took it, with the action taken
 	Resolved     EventKind = "resolved"     // it is over: the condition cleared, or a clinician closed it
 	Escalated    EventKind = "escalated"    // nobody acknowledged it in time
+	// Noted: a clinician who does not take the alert (a nurse, on an alert
+	// the prescriber acknowledges) recorded what they did. It neither
+	// acknowledges nor resolves it: the alert stays open, counted and
+	// escalating for the prescriber.
+	Noted EventKind = "noted"
 	// Cleared: the condition no longer holds, but a latching alert waits
 	// for someone to acknowledge it before it is resolved.
 	Cleared EventKind = "cleared"
@@ -261,6 +266,9 @@ type Status struct {
 	Assessment   *Event
 	Resolved     *Event
 	Cleared      *Event
+	// Notes are what clinicians who do not take the alert recorded on it,
+	// oldest first.
+	Notes []Event
 	// escalation is the recorded escalation event, if any.
 	escalation *Event
 }
@@ -307,6 +315,8 @@ func (a Alert) StatusAt(now time.Time, p protocol.Alerts) Status {
 			if st.Cleared == nil {
 				st.Cleared = e
 			}
+		case Noted:
+			st.Notes = append(st.Notes, *e)
 		case Escalated:
 			if st.escalation == nil {
 				st.escalation = e
@@ -362,24 +372,129 @@ func (a Alert) EscalationToRecord(now time.Time, p protocol.Alerts) (Event, bool
 
 func minutes(d time.Duration) string { return fmt.Sprintf("%g min", d.Minutes()) }
 
-// Acknowledge is a named person taking an alert with the action taken. A
-// latching alert whose condition had cleared meanwhile is resolved with it
-// (its condition is over and someone has now seen it): the events to
-// record are returned in order.
-func (a Alert) Acknowledge(by, byName, action string, now time.Time, p protocol.Alerts) ([]Event, error) {
+// Step is a step a person may take on a stored alert.
+type Step string
+
+const (
+	StepAssess      Step = "assess"      // the prescriber's risk assessment (PHQ-9 item 9)
+	StepAcknowledge Step = "acknowledge" // take it, with the action taken
+	StepNote        Step = "note"        // record what was done, on an alert someone else takes
+	StepResolve     Step = "resolve"     // close it, with a reason
+)
+
+// PrescriberTakes reports whether only a prescriber may take (acknowledge
+// or assess) the alert at its status: a risk assessment, or an urgent or
+// severe alert raised for the prescriber [product brief: the prescriber
+// for a risk assessment or a severe reading]. A nurse at the chair acts
+// on it and records what they did (StepNote), but that does not stand in
+// for the prescriber: the alert stays open for them and escalates as if
+// nobody had taken it. An alert raised for the nurse and escalated since
+// calls the prescriber too, and either may take it.
+func (a Alert) PrescriberTakes(st Status) bool {
+	return a.Kind.RiskAssessment() || (a.To == access.Prescriber && st.Severity.Latching())
+}
+
+// Steps lists the steps that belong to the alert at now for a person of
+// the role: none once it is resolved; the risk assessment of a PHQ-9 item
+// 9 alert, or the acknowledgement of any other until someone takes it; a
+// note for a clinician who may not take it; the resolution. Whether each
+// is allowed now is Allow's answer, and the role's permissions are the
+// caller's.
+func (a Alert) Steps(role access.Role, now time.Time, p protocol.Alerts) []Step {
 	st := a.StatusAt(now, p)
-	if a.Kind.RiskAssessment() {
-		return nil, ketaflow.Errorf(ketaflow.EConflict, "a PHQ-9 item 9 alert is acknowledged by the prescriber's risk assessment; record it on the alert")
+	if st.State == ResolvedSt {
+		return nil
 	}
+	var out []Step
+	switch {
+	case a.Kind.RiskAssessment():
+		out = append(out, StepAssess)
+	case st.Acknowledged == nil:
+		out = append(out, StepAcknowledge)
+	}
+	if a.PrescriberTakes(st) && role != access.Prescriber {
+		out = append(out, StepNote)
+	}
+	return append(out, StepResolve)
+}
+
+// Allow says whether a person of the role may take the step on the alert
+// at now: nil, or the refusal with the rule in words. Every step function
+// (Acknowledge, Assess, Note, Resolve) asks it first, and a view's
+// actions say its answer.
+//
+//   - A resolved alert takes no step (EConflict).
+//   - Only a prescriber takes an alert the prescriber takes
+//     (PrescriberTakes, EForbidden).
+//   - An alert is resolved only once someone took it or its condition
+//     cleared (EBlocked): closing an open alert would stop its escalation
+//     while the reading that raised it may still hold. An alert the
+//     prescriber takes, cleared but not taken, is resolved by a prescriber
+//     only: a severe reading is not closed before one has seen it.
+//   - A PHQ-9 item 9 alert is resolved only after its risk assessment
+//     (EBlocked): closing it must not stand in for the assessment the
+//     gate waits for.
+func (a Alert) Allow(step Step, role access.Role, now time.Time, p protocol.Alerts) error {
+	st := a.StatusAt(now, p)
 	if err := st.closed(); err != nil {
+		return err
+	}
+	prescriberOnly := a.PrescriberTakes(st) && role != access.Prescriber
+	switch step {
+	case StepAssess:
+		if !a.Kind.RiskAssessment() {
+			return ketaflow.Errorf(ketaflow.EConflict, "a risk assessment is for a PHQ-9 item 9 alert; acknowledge this alert with the action taken")
+		}
+		if role != access.Prescriber {
+			return ketaflow.Errorf(ketaflow.EForbidden, "the prescriber records the risk assessment; record what you did as a note")
+		}
+	case StepAcknowledge:
+		if a.Kind.RiskAssessment() {
+			return ketaflow.Errorf(ketaflow.EConflict, "a PHQ-9 item 9 alert is acknowledged by the prescriber's risk assessment; record it on the alert")
+		}
+		if e := st.Acknowledged; e != nil {
+			return ketaflow.Errorf(ketaflow.EConflict, "%s acknowledged this alert already at %s: %s", e.ByName, e.At.Format("15:04"), e.Action)
+		}
+		if prescriberOnly {
+			return ketaflow.Errorf(ketaflow.EForbidden, "this %s alert is for the prescriber, and only a prescriber acknowledges it: record what you did as a note; it stays open for the prescriber and escalates until one acknowledges it",
+				strings.ToLower(st.Severity.Label()))
+		}
+	case StepNote:
+		if !prescriberOnly {
+			return ketaflow.Errorf(ketaflow.EConflict, "this alert is yours to take: acknowledge it with the action taken")
+		}
+	case StepResolve:
+		if a.Kind.RiskAssessment() && st.Assessment == nil {
+			return ketaflow.Errorf(ketaflow.EBlocked, "record the prescriber's risk assessment first: dosing stays blocked until then")
+		}
+		if st.Acknowledged != nil {
+			return nil
+		}
+		if st.Cleared == nil {
+			return ketaflow.Errorf(ketaflow.EBlocked, "acknowledge this alert first, or record the reading that shows it is over: an alert is resolved only once someone has taken it or its condition has cleared")
+		}
+		if prescriberOnly {
+			return ketaflow.Errorf(ketaflow.EForbidden, "a prescriber acknowledges this alert first: a %s alert for the prescriber is not closed before one has seen it, even once its condition cleared",
+				strings.ToLower(st.Severity.Label()))
+		}
+	default:
+		return ketaflow.Errorf(ketaflow.EConflict, "%q is not a step of an alert", step)
+	}
+	return nil
+}
+
+// Acknowledge is a named person of the role taking an alert with the
+// action taken, as Allow permits. A latching alert whose condition had
+// cleared meanwhile is resolved with it (its condition is over and
+// someone has now seen it): the events to record are returned in order.
+func (a Alert) Acknowledge(role access.Role, by, byName, action string, now time.Time, p protocol.Alerts) ([]Event, error) {
+	if err := a.Allow(StepAcknowledge, role, now, p); err != nil {
 		return nil, err
 	}
-	if e := st.Acknowledged; e != nil {
-		return nil, ketaflow.Errorf(ketaflow.EConflict, "%s acknowledged this alert already at %s: %s", e.ByName, e.At.Format("15:04"), e.Action)
-	}
-	action = strings.TrimSpace(action)
-	if n := len([]rune(action)); n < 3 || n > 1000 {
-		return nil, ketaflow.Invalid("action", "say what was done (3 to 1000 characters)")
+	st := a.StatusAt(now, p)
+	action, err := words("action", action, 3, "say what was done")
+	if err != nil {
+		return nil, err
 	}
 	out := []Event{{Kind: Acknowledged, At: now, By: by, ByName: byName, Action: action}}
 	if c := st.Cleared; c != nil {
@@ -389,17 +504,39 @@ func (a Alert) Acknowledge(by, byName, action string, now time.Time, p protocol.
 	return out, nil
 }
 
+// Note is what a clinician who may not take the alert did about it (a
+// nurse at the chair, on an alert for the prescriber), as Allow permits.
+// It is kept with their name on the alert and changes nothing else: the
+// alert stays open, counted and escalating for the prescriber.
+func (a Alert) Note(role access.Role, by, byName, text string, now time.Time, p protocol.Alerts) (Event, error) {
+	if err := a.Allow(StepNote, role, now, p); err != nil {
+		return Event{}, err
+	}
+	text, err := words("action", text, 3, "say what you did")
+	if err != nil {
+		return Event{}, err
+	}
+	return Event{Kind: Noted, At: now, By: by, ByName: byName, Action: text}, nil
+}
+
+// words is a person's text trimmed, refused outside min to 1000 characters.
+func words(field, s string, min int, ask string) (string, error) {
+	s = strings.TrimSpace(s)
+	if n := len([]rune(s)); n < min || n > 1000 {
+		return "", ketaflow.Invalid(field, "%s (%d to 1000 characters)", ask, min)
+	}
+	return s, nil
+}
+
 // Assess is the prescriber's risk assessment of a PHQ-9 item 9 alert: its
 // acknowledgement, with the risk and the plan as the action taken. It
 // answers the alert, which is then resolved with it, when dosing may go
 // ahead or when it ends the visit at its gate; a "do not dose" on a visit
 // not checked in yet (booked) leaves it acknowledged, the gate blocking,
-// for another assessment when the patient comes.
+// for another assessment when the patient comes. Only a prescriber may
+// assess (access.AlertAssess): the caller checks the permission.
 func (a Alert) Assess(by, byName, risk, plan string, proceed, booked bool, now time.Time, p protocol.Alerts) ([]Event, error) {
-	if !a.Kind.RiskAssessment() {
-		return nil, ketaflow.Errorf(ketaflow.EConflict, "a risk assessment is for a PHQ-9 item 9 alert; acknowledge this alert with the action taken")
-	}
-	if err := a.StatusAt(now, p).closed(); err != nil {
+	if err := a.Allow(StepAssess, access.Prescriber, now, p); err != nil {
 		return nil, err
 	}
 	out := []Event{{Kind: Acknowledged, At: now, By: by, ByName: byName, Action: plan, Risk: risk, Proceed: &proceed}}
@@ -412,20 +549,15 @@ func (a Alert) Assess(by, byName, risk, plan string, proceed, booked bool, now t
 	return out, nil
 }
 
-// Resolve is a clinician closing an alert with a reason. A PHQ-9 item 9
-// alert needs its risk assessment first: closing it must not stand in for
-// the assessment the gate waits for.
-func (a Alert) Resolve(by, byName, reason string, now time.Time, p protocol.Alerts) (Event, error) {
-	st := a.StatusAt(now, p)
-	if err := st.closed(); err != nil {
+// Resolve is a clinician of the role closing an alert with a reason, as
+// Allow permits: once someone took it, or its condition cleared.
+func (a Alert) Resolve(role access.Role, by, byName, reason string, now time.Time, p protocol.Alerts) (Event, error) {
+	if err := a.Allow(StepResolve, role, now, p); err != nil {
 		return Event{}, err
 	}
-	if a.Kind.RiskAssessment() && st.Assessment == nil {
-		return Event{}, ketaflow.Errorf(ketaflow.EBlocked, "record the prescriber's risk assessment first: dosing stays blocked until then")
-	}
-	reason = strings.TrimSpace(reason)
-	if n := len([]rune(reason)); n < 10 || n > 1000 {
-		return Event{}, ketaflow.Invalid("reason", "say why the alert is over (10 to 1000 characters)")
+	reason, err := words("reason", reason, 10, "say why the alert is over")
+	if err != nil {
+		return Event{}, err
 	}
 	return Event{Kind: Resolved, At: now, By: by, ByName: byName, Action: reason}, nil
 }

@@ -210,25 +210,37 @@ func TestCountsForTheRolesItIsAddressedToWhileOpen(t *testing.T) {
 
 func TestAcknowledge(t *testing.T) {
 	t.Parallel()
+	cleared := Event{Kind: Cleared, At: at(1), Action: "blood pressure 150/90 at 10:01"}
 	tests := []struct {
 		name   string
 		alert  Alert
+		role   access.Role
 		action string
 		code   ketaflow.Code // "" for accepted
 		kinds  []EventKind
 	}{
-		{"acknowledged_with_the_action_taken", raised(BPSustained, 0), "paused infusion, prescriber at the chair", "", []EventKind{Acknowledged}},
-		{"needs_the_action_taken", raised(BPSustained, 0), "  ", ketaflow.EInvalid, nil},
-		{"item9_is_acknowledged_by_the_risk_assessment", raised(Item9, 0), "talked to the patient", ketaflow.EConflict, nil},
-		{"second_acknowledgement_refused", raised(BPSustained, 0, ack(1)), "again", ketaflow.EConflict, nil},
-		{"resolved_alert_refused", raised(BPHigh, 0, Event{Kind: Resolved, At: at(1), Action: "cleared"}), "seen", ketaflow.EConflict, nil},
-		{"latching_alert_that_cleared_is_resolved_on_acknowledgement", raised(BPSevere, 0, Event{Kind: Cleared, At: at(1),
-			Action: "blood pressure 150/90 at 10:01"}), "repeated, settled", "", []EventKind{Acknowledged, Resolved}},
+		{"acknowledged_with_the_action_taken", raised(BPSustained, 0), access.Prescriber, "paused infusion, prescriber at the chair", "", []EventKind{Acknowledged}},
+		{"needs_the_action_taken", raised(BPSustained, 0), access.Prescriber, "  ", ketaflow.EInvalid, nil},
+		{"item9_is_acknowledged_by_the_risk_assessment", raised(Item9, 0), access.Prescriber, "talked to the patient", ketaflow.EConflict, nil},
+		{"second_acknowledgement_refused", raised(BPSustained, 0, ack(1)), access.Prescriber, "again", ketaflow.EConflict, nil},
+		{"resolved_alert_refused", raised(BPHigh, 0, Event{Kind: Resolved, At: at(1), Action: "cleared"}), access.Nurse, "seen", ketaflow.EConflict, nil},
+		{"latching_alert_that_cleared_is_resolved_on_acknowledgement", raised(BPSevere, 0, cleared), access.Prescriber, "repeated, settled", "",
+			[]EventKind{Acknowledged, Resolved}},
+		// The rule of issue 8's review: a severe alert for the prescriber is
+		// the prescriber's to take, even once its condition cleared.
+		{"severe_alert_for_the_prescriber_is_not_acknowledged_by_a_nurse", raised(BPSevere, 0), access.Nurse, "repeated the reading",
+			ketaflow.EForbidden, nil},
+		{"cleared_severe_alert_for_the_prescriber_is_not_acknowledged_by_a_nurse", raised(BPSevere, 0, cleared), access.Nurse, "repeated, settled",
+			ketaflow.EForbidden, nil},
+		{"the_nurse_is_refused_before_the_form_is_judged", raised(BPSustained, 0), access.Nurse, "", ketaflow.EForbidden, nil},
+		{"urgent_alert_for_the_nurse_is_acknowledged_by_the_nurse", raised(LowSpO2, 0), access.Nurse, "probe refitted, 97%", "", []EventKind{Acknowledged}},
+		{"a_prescriber_may_take_the_nurses_alert", raised(HeartRate, 0), access.Prescriber, "at the chair, reassured", "", []EventKind{Acknowledged}},
+		{"escalated_nurse_alert_is_still_the_nurses_to_take", raised(BPHigh, 0), access.Nurse, "repeated, 176/104", "", []EventKind{Acknowledged}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			evs, err := tt.alert.Acknowledge("u2", "Noor Nurse", tt.action, at(3), rules.Alerts)
+			evs, err := tt.alert.Acknowledge(tt.role, "u2", "Noor Nurse", tt.action, at(30), rules.Alerts)
 			if tt.code != "" {
 				if !ketaflow.IsCode(err, tt.code) {
 					t.Fatalf("got %v, want %s", err, tt.code)
@@ -241,7 +253,7 @@ func TestAcknowledge(t *testing.T) {
 			var got []EventKind
 			for _, e := range evs {
 				got = append(got, e.Kind)
-				if e.By != "u2" || e.ByName != "Noor Nurse" || !e.At.Equal(at(3)) || e.Action == "" {
+				if e.By != "u2" || e.ByName != "Noor Nurse" || !e.At.Equal(at(30)) || e.Action == "" {
 					t.Errorf("event %+v is not the acknowledger's, now, with words", e)
 				}
 			}
@@ -252,28 +264,88 @@ func TestAcknowledge(t *testing.T) {
 	}
 }
 
-func TestResolveByAClinician(t *testing.T) {
+// TestANurseNotesWhatTheyDidAndTheAlertStillCallsThePrescriber: on an
+// alert the prescriber takes, a nurse records what they did; the alert
+// stays open for the prescriber, and escalates as if nobody had taken it.
+func TestANurseNotesWhatTheyDidAndTheAlertStillCallsThePrescriber(t *testing.T) {
 	t.Parallel()
-	yes := true
-	assessed := Event{Kind: Acknowledged, At: at(1), By: "p1", ByName: "Pat", Action: "plan", Risk: "low", Proceed: &yes}
 	tests := []struct {
-		name   string
-		alert  Alert
-		reason string
-		code   ketaflow.Code
+		name  string
+		alert Alert
+		role  access.Role
+		text  string
+		code  ketaflow.Code
 	}{
-		{"resolved_with_a_reason", raised(HeartRate, 0), "settled after reassurance, rate 88", ""},
-		{"unacknowledged_alert_may_be_resolved_by_a_clinician", raised(LowSpO2, 0), "probe slipped; 98% with the probe refitted", ""},
-		{"needs_a_reason", raised(HeartRate, 0), "ok", ketaflow.EInvalid},
-		{"twice_refused", raised(HeartRate, 0, Event{Kind: Resolved, At: at(1), By: "u", ByName: "Nia", Action: "over"}),
-			"over again, really", ketaflow.EConflict},
-		{"item9_before_its_risk_assessment_is_blocked", raised(Item9, 0), "patient went home, will call", ketaflow.EBlocked},
-		{"item9_after_its_risk_assessment_may_be_resolved", raised(Item9, 0, assessed), "discussed with the therapist today", ""},
+		{"nurse_notes_on_a_severe_alert_for_the_prescriber", raised(BPSevere, 0), access.Nurse, "repeated: 212/124, infusion paused", ""},
+		{"nurse_notes_on_an_item9_alert", raised(Item9, 0), access.Nurse, "crisis resources shown, stayed with the patient", ""},
+		{"note_needs_words", raised(BPSevere, 0), access.Nurse, " ", ketaflow.EInvalid},
+		{"the_prescriber_acknowledges_rather_than_notes", raised(BPSevere, 0), access.Prescriber, "seen", ketaflow.EConflict},
+		{"the_nurse_acknowledges_her_own_alert_rather_than_notes", raised(LowSpO2, 0), access.Nurse, "probe refitted", ketaflow.EConflict},
+		{"resolved_alert_takes_no_note", raised(BPSevere, 0, Event{Kind: Resolved, At: at(1), By: "p", ByName: "Dr Pat", Action: "over"}),
+			access.Nurse, "seen", ketaflow.EConflict},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e, err := tt.alert.Resolve("u3", "Dr Pat", tt.reason, at(4), rules.Alerts)
+			e, err := tt.alert.Note(tt.role, "u2", "Noor Nurse", tt.text, at(2), rules.Alerts)
+			if tt.code != "" {
+				if !ketaflow.IsCode(err, tt.code) {
+					t.Fatalf("got %v, want %s", err, tt.code)
+				}
+				return
+			}
+			if err != nil || e.Kind != Noted || e.ByName != "Noor Nurse" || e.Action != strings.TrimSpace(tt.text) {
+				t.Fatalf("got %+v, %v", e, err)
+			}
+			a := tt.alert
+			a.Events = append(a.Events, e)
+			st := a.StatusAt(at(3), rules.Alerts)
+			if st.State != Open || !st.For(access.Prescriber) || st.Acknowledged != nil || len(st.Notes) != 1 {
+				t.Errorf("after the note: %+v, want it open for the prescriber with the note", st)
+			}
+			if _, due := a.EscalationToRecord(at(10), rules.Alerts); !due {
+				t.Error("a note stopped the escalation to the prescriber")
+			}
+		})
+	}
+}
+
+func TestResolveByAClinician(t *testing.T) {
+	t.Parallel()
+	yes := true
+	assessed := Event{Kind: Acknowledged, At: at(1), By: "p1", ByName: "Pat", Action: "plan", Risk: "low", Proceed: &yes}
+	cleared := Event{Kind: Cleared, At: at(1), Action: "oxygen saturation 98% at 10:01"}
+	note := Event{Kind: Noted, At: at(1), By: "n1", ByName: "Nia", Action: "repeated, 212/124"}
+	tests := []struct {
+		name   string
+		alert  Alert
+		role   access.Role
+		reason string
+		code   ketaflow.Code
+	}{
+		{"acknowledged_alert_is_resolved_with_a_reason", raised(HeartRate, 0, ack(1)), access.Nurse, "settled after reassurance, rate 88", ""},
+		{"cleared_alert_may_be_resolved_with_a_reason", raised(LowSpO2, 0, cleared), access.Nurse, "probe slipped; 98% with the probe refitted", ""},
+		// The path of issue 8's review: an open alert closed with ten
+		// characters stopped its escalation while the reading still held.
+		{"open_alert_is_not_resolved_before_someone_takes_it", raised(LowSpO2, 0), access.Nurse, "probe slipped; 98% with the probe refitted",
+			ketaflow.EBlocked},
+		{"open_severe_alert_is_not_resolved_by_a_nurse", raised(BPSevere, 0), access.Nurse, "patient says it is normal for him", ketaflow.EBlocked},
+		{"nor_by_the_prescriber_before_acknowledging_it", raised(BPSevere, 0), access.Prescriber, "patient says it is normal for him",
+			ketaflow.EBlocked},
+		{"a_nurses_note_does_not_let_it_be_resolved", raised(BPSevere, 0, note), access.Nurse, "repeated and it is lower now", ketaflow.EBlocked},
+		{"cleared_severe_alert_for_the_prescriber_is_not_resolved_by_a_nurse", raised(BPSevere, 0, Event{Kind: Cleared, At: at(1),
+			Action: "blood pressure 150/90"}), access.Nurse, "settled on the next reading", ketaflow.EForbidden},
+		{"acknowledged_severe_alert_may_be_resolved_by_a_nurse", raised(BPSevere, 0, ack(1)), access.Nurse, "prescriber saw it; 150/90 now", ""},
+		{"needs_a_reason", raised(HeartRate, 0, ack(1)), access.Nurse, "ok", ketaflow.EInvalid},
+		{"twice_refused", raised(HeartRate, 0, Event{Kind: Resolved, At: at(1), By: "u", ByName: "Nia", Action: "over"}), access.Nurse,
+			"over again, really", ketaflow.EConflict},
+		{"item9_before_its_risk_assessment_is_blocked", raised(Item9, 0), access.Prescriber, "patient went home, will call", ketaflow.EBlocked},
+		{"item9_after_its_risk_assessment_may_be_resolved", raised(Item9, 0, assessed), access.Nurse, "discussed with the therapist today", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := tt.alert.Resolve(tt.role, "u3", "Dr Pat", tt.reason, at(4), rules.Alerts)
 			if tt.code != "" {
 				if !ketaflow.IsCode(err, tt.code) {
 					t.Fatalf("got %v, want %s", err, tt.code)
@@ -287,8 +359,68 @@ func TestResolveByAClinician(t *testing.T) {
 	}
 }
 
+// TestStepsOfAnAlertByRole: what a person of each role may do next on an
+// alert, as a view lists it: the steps that belong to it, and whether each
+// is allowed now.
+func TestStepsOfAnAlertByRole(t *testing.T) {
+	t.Parallel()
+	cleared := Event{Kind: Cleared, At: at(1), Action: "blood pressure 150/90"}
+	tests := []struct {
+		name  string
+		alert Alert
+		role  access.Role
+		want  []string // step, with "!" when refused
+	}{
+		{"nurse_on_a_severe_alert_for_the_prescriber_notes_it", raised(BPSevere, 0), access.Nurse, []string{"!acknowledge", "note", "!resolve"}},
+		{"prescriber_on_it_acknowledges_it", raised(BPSevere, 0), access.Prescriber, []string{"acknowledge", "!resolve"}},
+		{"prescriber_resolves_it_once_acknowledged", raised(BPSevere, 0, ack(1)), access.Prescriber, []string{"resolve"}},
+		{"nurse_resolves_it_once_the_prescriber_acknowledged", raised(BPSevere, 0, ack(1)), access.Nurse, []string{"note", "resolve"}},
+		{"cleared_it_waits_for_the_prescriber", raised(BPSevere, 0, cleared), access.Nurse, []string{"!acknowledge", "note", "!resolve"}},
+		{"nurse_on_her_alert_acknowledges_it", raised(LowSpO2, 0), access.Nurse, []string{"acknowledge", "!resolve"}},
+		{"item9_for_the_nurse_is_a_note", raised(Item9, 0), access.Nurse, []string{"!assess", "note", "!resolve"}},
+		{"item9_for_the_prescriber_is_the_assessment", raised(Item9, 0), access.Prescriber, []string{"assess", "!resolve"}},
+		{"resolved_alert_has_no_steps", raised(HeartRate, 0, ack(1), Event{Kind: Resolved, At: at(2), Action: "over"}), access.Nurse, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var got []string
+			for _, s := range tt.alert.Steps(tt.role, at(3), rules.Alerts) {
+				if err := tt.alert.Allow(s, tt.role, at(3), rules.Alerts); err != nil {
+					got = append(got, "!"+string(s))
+					if ketaflow.ErrorMessage(err) == "" {
+						t.Errorf("%s refused without a reason", s)
+					}
+					continue
+				}
+				got = append(got, string(s))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("steps (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func bp(id string, minute, sys, dia int) vitals.Reading {
 	return vitals.Reading{ID: id, TakenAt: at(minute), Systolic: sys, Diastolic: dia}
+}
+
+// byClinician is a clinician's resolution at the minute.
+func byClinician(minute int) Event {
+	return Event{Kind: Resolved, At: at(minute), By: "p1", ByName: "Dr Pat", Action: "seen; his usual pressure, monitoring"}
+}
+
+func recordedAt(r vitals.Reading, minute int) vitals.Reading {
+	r.RecordedAt = at(minute)
+	return r
+}
+
+// again gives a stored alert an id of its own, as a second alert of one
+// condition has.
+func again(a Alert) Alert {
+	a.ID += "/again"
+	return a
 }
 
 func TestRaiseAndResolveFromTheReadings(t *testing.T) {
@@ -332,11 +464,39 @@ func TestRaiseAndResolveFromTheReadings(t *testing.T) {
 		{"a_late_reading_already_followed_by_a_lower_one_raises_a_resolved_flag",
 			[]vitals.Reading{bp("a", 0, 186, 100), bp("b", 5, 150, 90)}, nil, []string{"raise bp_high resolved"}},
 		{"low_oxygen_raises_an_urgent_alert", []vitals.Reading{{ID: "s", TakenAt: at(0), SpO2: 89}}, nil, []string{"raise spo2"}},
+		// A clinician closed the alert while its condition held; what came
+		// after is a new episode when it is worse.
+		// (Readings within 5 minutes: a run of 5 minutes would raise the
+		// sustained alert besides.)
+		{"worse_reading_after_a_clinician_resolved_it_raises_it_again",
+			[]vitals.Reading{bp("a", 0, 210, 125), bp("b", 4, 220, 130)},
+			[]Alert{stored(BPSevere, 0, []string{"a"}, ack(1), byClinician(2))}, []string{"raise bp_severe"}},
+		{"a_reading_no_worse_after_the_resolution_does_not",
+			[]vitals.Reading{bp("a", 0, 210, 125), bp("b", 4, 208, 122)},
+			[]Alert{stored(BPSevere, 0, []string{"a"}, ack(1), byClinician(2))}, nil},
+		{"worse_than_the_first_but_not_than_one_seen_before_the_resolution_does_not",
+			[]vitals.Reading{bp("a", 0, 210, 125), bp("b", 1, 224, 132), bp("c", 4, 220, 130)},
+			[]Alert{stored(BPSevere, 0, []string{"a"}, ack(1), byClinician(2))}, nil},
+		{"a_late_entry_worse_than_what_was_seen_raises_it_again",
+			[]vitals.Reading{bp("a", 0, 210, 125), recordedAt(bp("b", 1, 226, 134), 4)},
+			[]Alert{stored(BPSevere, 0, []string{"a"}, ack(1), byClinician(2))}, []string{"raise bp_severe"}},
+		{"raised_again_once_then_it_is_that_alerts_life",
+			[]vitals.Reading{bp("a", 0, 210, 125), bp("b", 3, 220, 130), bp("c", 4, 222, 128)},
+			[]Alert{stored(BPSevere, 0, []string{"a"}, ack(1), byClinician(2)), again(stored(BPSevere, 3, []string{"a", "b"}))}, nil},
+		{"low_oxygen_lower_after_the_resolution_raises_it_again",
+			[]vitals.Reading{{ID: "s", TakenAt: at(0), SpO2: 89}, {ID: "t", TakenAt: at(6), SpO2: 84}},
+			[]Alert{stored(LowSpO2, 0, []string{"s"}, ack(1), byClinician(2))}, []string{"raise spo2"}},
+		{"a_flag_is_not_raised_again_beside_the_severe_alert_that_answers_it",
+			[]vitals.Reading{bp("a", 0, 186, 112), bp("b", 2, 190, 114), bp("c", 6, 192, 116)},
+			[]Alert{stored(BPHigh, 0, []string{"a"}, ack(1), byClinician(1))}, []string{"raise bp_sustained"}},
+		{"a_condition_resolved_by_ketaflow_is_not_raised_again",
+			[]vitals.Reading{bp("a", 0, 186, 112), bp("b", 2, 190, 114)},
+			[]Alert{stored(BPHigh, 0, []string{"a"}, Event{Kind: Resolved, At: at(1), Action: "superseded"})}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			d := Reconcile(tt.stored, session.Alerts(tt.readings, rules), "v1", "p1", at(12), rules.Alerts)
+			d := Reconcile(tt.stored, session.Alerts(tt.readings, rules), tt.readings, "v1", "p1", at(12), rules.Alerts)
 			var got []string
 			for _, c := range d.Changes {
 				got = append(got, string(c.Event.Kind)+" "+c.AlertID)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/session"
+	"github.com/ketaflow/ketaflow/vitals"
 )
 
 // Change is an event to record on a stored alert.
@@ -32,6 +33,11 @@ func (d Decisions) Empty() bool { return len(d.Raise) == 0 && len(d.Changes) == 
 //   - a condition with no alert raises one, with its kind's severity and
 //     addressee, once: a condition is known by its kind and the first
 //     reading of its episode;
+//   - a condition whose latest alert a clinician resolved while it still
+//     held raises it again, as a new episode, on a reading worse than
+//     every reading of the condition recorded before the resolution (a
+//     220/130 after a 210/125 was closed): the clinician closed what they
+//     had seen, not what came after;
 //   - an alert whose condition is over (a reading ended it) is resolved,
 //     when it is a flag or someone acknowledged it; a latching alert not
 //     acknowledged yet is marked cleared, and waits for someone;
@@ -42,7 +48,11 @@ func (d Decisions) Empty() bool { return len(d.Raise) == 0 && len(d.Changes) == 
 //     same vital is raised during it: one alert to act on, not two.
 //
 // Alerts of other kinds (PHQ-9 item 9) are left alone.
-func Reconcile(stored []Alert, conds []session.Alert, visitID, patientID string, now time.Time, p protocol.Alerts) Decisions {
+//
+// readings are the visit's in-session readings that conds were computed
+// from.
+func Reconcile(stored []Alert, conds []session.Alert, readings []vitals.Reading, visitID, patientID string, now time.Time,
+	p protocol.Alerts) Decisions {
 	var d Decisions
 	byKey := map[string]session.Alert{}
 	for _, c := range conds {
@@ -54,14 +64,25 @@ func Reconcile(stored []Alert, conds []session.Alert, visitID, patientID string,
 		a    Alert
 		cond *session.Alert
 		new  bool
+		// again: raised again on a worse reading after a resolution.
+		again bool
 	}
 	var cands []candidate
 	have := map[string]bool{}
+	// latest is each condition's newest stored alert.
+	latest := map[string]Alert{}
+	var keys []string
 	for _, a := range stored {
 		if !a.Kind.InSession() {
 			continue
 		}
 		key := conditionKey(a.Kind, a.ReadingIDs)
+		if cur, ok := latest[key]; !ok || a.RaisedAt.After(cur.RaisedAt) {
+			if !ok {
+				keys = append(keys, key)
+			}
+			latest[key] = a
+		}
 		have[key] = true
 		var cond *session.Alert
 		if c, ok := byKey[key]; ok {
@@ -77,6 +98,30 @@ func Reconcile(stored []Alert, conds []session.Alert, visitID, patientID string,
 		sev := k.Severity()
 		cands = append(cands, candidate{new: true, cond: &c, a: Alert{VisitID: visitID, PatientID: patientID, Kind: k,
 			Severity: sev, To: AddressedTo(k, sev), RaisedAt: now, Since: c.At, Detail: c.Reason, ReadingIDs: c.ReadingIDs}})
+	}
+	effective := vitals.Effective(readings)
+	for _, key := range keys {
+		a := latest[key]
+		c, ok := byKey[key]
+		if !ok || !c.Ongoing() {
+			continue
+		}
+		st := a.StatusAt(now, p)
+		if st.State != ResolvedSt || st.Resolved.By == "" {
+			continue
+		}
+		r, ok := worseSince(a.Kind, c, effective, st.Resolved.At)
+		if !ok {
+			continue
+		}
+		sev := a.Kind.Severity()
+		cands = append(cands, candidate{new: true, again: true, cond: &c, a: Alert{VisitID: visitID, PatientID: patientID, Kind: a.Kind,
+			Severity: sev, To: AddressedTo(a.Kind, sev), RaisedAt: now, Since: r.TakenAt,
+			Detail: fmt.Sprintf("%s, worse than when the alert was resolved at %s (raised for %s)", readingWords(a.Kind, r),
+				st.Resolved.At.In(r.TakenAt.Location()).Format("15:04"), a.Detail),
+			// The episode's first reading keeps the alert with its
+			// condition; the worse one says what raised it again.
+			ReadingIDs: []string{c.ReadingIDs[0], r.ID}}})
 	}
 	// superseder is the most severe alert of a vital that started at or
 	// after t and still holds.
@@ -114,6 +159,9 @@ func Reconcile(stored []Alert, conds []session.Alert, visitID, patientID string,
 			ev = &Event{Kind: Cleared, At: now, Action: c.cond.EndedBy}
 		}
 		switch {
+		case c.again && ev != nil:
+			// Raised again only while it holds and nothing more severe of
+			// its vital answers it.
 		case c.new:
 			if ev != nil {
 				c.a.Events = append(c.a.Events, *ev)
@@ -134,6 +182,96 @@ func conditionKey(k Kind, readingIDs []string) string {
 		first = readingIDs[0]
 	}
 	return string(k) + "/" + first
+}
+
+// worseSince finds the first reading of the condition's episode recorded
+// after since that is worse, for the alert's vital, than every reading of
+// the episode recorded up to since (a late entry counts from when it was
+// recorded: the clinician had not seen it). readings are effective,
+// oldest first.
+func worseSince(k Kind, c session.Alert, readings []vitals.Reading, since time.Time) (vitals.Reading, bool) {
+	if len(c.ReadingIDs) == 0 {
+		return vitals.Reading{}, false
+	}
+	start := -1
+	for i, r := range readings {
+		if r.ID == c.ReadingIDs[0] {
+			start = i
+			break
+		}
+	}
+	if start < 0 {
+		return vitals.Reading{}, false
+	}
+	var known, later []vitals.Reading
+	for _, r := range readings[start:] {
+		if !measures(k, r) || (!c.EndedAt.IsZero() && !r.TakenAt.Before(c.EndedAt)) {
+			continue
+		}
+		recorded := r.RecordedAt
+		if recorded.IsZero() {
+			recorded = r.TakenAt
+		}
+		if recorded.After(since) {
+			later = append(later, r)
+		} else {
+			known = append(known, r)
+		}
+	}
+	for _, r := range later {
+		if worse(k, r, known) {
+			return r, true
+		}
+	}
+	return vitals.Reading{}, false
+}
+
+// measures reports whether a reading has the vital sign of the kind.
+func measures(k Kind, r vitals.Reading) bool {
+	switch kinds[k].vital {
+	case "bp":
+		return r.HasBP()
+	case "hr":
+		return r.HeartRate > 0
+	case "spo2":
+		return r.SpO2 > 0
+	}
+	return false
+}
+
+// worse reports whether r is worse than every reading of known for the
+// kind's vital: a higher systolic or diastolic pressure, a higher heart
+// rate, a lower oxygen saturation.
+func worse(k Kind, r vitals.Reading, known []vitals.Reading) bool {
+	for _, o := range known {
+		switch kinds[k].vital {
+		case "bp":
+			if r.Systolic <= o.Systolic && r.Diastolic <= o.Diastolic {
+				return false
+			}
+		case "hr":
+			if r.HeartRate <= o.HeartRate {
+				return false
+			}
+		case "spo2":
+			if r.SpO2 >= o.SpO2 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// readingWords says the reading's value of the kind's vital, and when.
+func readingWords(k Kind, r vitals.Reading) string {
+	at := r.TakenAt.Format("15:04")
+	switch kinds[k].vital {
+	case "bp":
+		return fmt.Sprintf("blood pressure %s at %s", r.BP(), at)
+	case "hr":
+		return fmt.Sprintf("heart rate %d at %s", r.HeartRate, at)
+	}
+	return fmt.Sprintf("oxygen saturation %d%% at %s", r.SpO2, at)
 }
 
 // Infusion is what the pump is doing, as far as advice goes.

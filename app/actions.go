@@ -114,9 +114,9 @@ var visitSteps = []step{
 	{ActEnterQuestionnaire, "Enter the patient's answers", access.QuestionnaireEnter, gateOpen, answersOutstanding},
 	{ActSendLink, "Make a link for the patient's phone", access.LinkCreate, gateOpen, answersOutstanding},
 	{ActAmendQuestionnaire, "Amend the answers", access.QuestionnaireAmend, hasAnswers, nil},
-	{ActAssessAlert, "Record the risk assessment", access.AlertAssess, hasOpenAlert, nil},
-	{ActAcknowledgeAlert, "Acknowledge an alert", access.AlertAcknowledge, alertTo(canAcknowledge), nil},
-	{ActResolveAlert, "Resolve an alert", access.AlertResolve, alertTo(canResolve), nil},
+	{ActAssessAlert, "Record the risk assessment", access.AlertAssess, alertAllows(alerts.StepAssess), nil},
+	{ActAcknowledgeAlert, "Acknowledge an alert", access.AlertAcknowledge, alertAllows(alerts.StepAcknowledge), nil},
+	{ActResolveAlert, "Resolve an alert", access.AlertResolve, alertAllows(alerts.StepResolve), nil},
 	{ActOverride, "Override a block", access.GateOverride, overridable, nil},
 	{ActClear, "Clear for dosing", access.VisitMove, movable(visits.Cleared), checkClear},
 	{ActOrderDose, "Sign the dose order", access.DoseOrder, orderOpen, nil},
@@ -401,32 +401,16 @@ var gateOpen = state(func(st *visitState) bool { return gateLive(st.visit.State)
 // may amend (after the gate too: a record is corrected, never replaced).
 var hasAnswers = state(func(st *visitState) bool { return len(st.facts.Responses) > 0 }).any
 
-var hasOpenAlert = state(func(st *visitState) bool {
-	return slices.ContainsFunc(st.facts.Alerts, func(a store.AlertRow) bool {
-		return a.Kind == alerts.Item9 && a.StatusAt(st.now, st.proto.Rules.Alerts).Assessment == nil
-	})
-}).any
-
-// alertTo: one of the visit's alerts allows the step now (the rules of
-// package alerts: the service asks them of the alert named).
-func alertTo(ok func(alerts.Alert, alerts.Status) bool) func(*visitState, access.Actor) bool {
-	return state(func(st *visitState) bool {
+// alertAllows: one of the visit's alerts allows the step now, for the
+// actor's role (alerts.Alert.Allow: the rule the alert service asks of the
+// alert named). A nurse is not offered the acknowledgement of an alert the
+// prescriber takes; the alert's card offers a note instead.
+func alertAllows(step alerts.Step) func(*visitState, access.Actor) bool {
+	return func(st *visitState, actor access.Actor) bool {
 		return slices.ContainsFunc(st.facts.Alerts, func(a store.AlertRow) bool {
-			return ok(a.Alert, a.StatusAt(st.now, st.proto.Rules.Alerts))
+			return a.Allow(step, actor.Role, st.now, st.proto.Rules.Alerts) == nil
 		})
-	}).any
-}
-
-// canAcknowledge: an open alert that is not acknowledged by a risk
-// assessment.
-func canAcknowledge(a alerts.Alert, s alerts.Status) bool {
-	return !a.Kind.RiskAssessment() && s.State == alerts.Open
-}
-
-// canResolve: an alert not resolved, past its risk assessment if it needs
-// one.
-func canResolve(a alerts.Alert, s alerts.Status) bool {
-	return s.State != alerts.ResolvedSt && (!a.Kind.RiskAssessment() || s.Assessment != nil)
+	}
 }
 
 var overridable = state(func(st *visitState) bool {

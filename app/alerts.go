@@ -53,11 +53,29 @@ type AlertView struct {
 	Acknowledged *AlertStep
 	Resolved     *AlertStep
 	Cleared      *AlertStep
+	// Notes are what clinicians who do not take the alert recorded on it
+	// (a nurse, on an alert for the prescriber), oldest first.
+	Notes []AlertStep
 	// PHQ-9 item 9: the questionnaire, the answer and the latest risk
 	// assessment.
 	ResponseID string
 	Item9      int
 	Assessment *RiskAssessment
+	// Actions are the steps the reader may take on the alert, allowed now
+	// or not with the reason: the rule the service asks (alerts.Alert.Allow).
+	// A notice has none.
+	Actions []Action
+}
+
+// Action returns the reader's step of the name on the alert, nil when it
+// is not offered to them.
+func (v AlertView) Action(name ActionName) *Action {
+	for i := range v.Actions {
+		if v.Actions[i].Name == name {
+			return &v.Actions[i]
+		}
+	}
+	return nil
 }
 
 // Open reports whether the alert waits for someone to acknowledge it.
@@ -137,7 +155,65 @@ func alertView(r store.AlertRow, now time.Time, p protocol.Protocol, inf alerts.
 		v.Assessment = &RiskAssessment{Risk: e.Risk, Plan: e.Action, Proceed: e.Proceed != nil && *e.Proceed, By: e.By,
 			ByName: e.ByName, AssessedAt: e.At.In(loc)}
 	}
+	for i := range st.Notes {
+		v.Notes = append(v.Notes, *alertStep(&st.Notes[i], loc))
+	}
+	v.Actions = alertActions(r.Alert, role, now, p.Alerts)
 	return v
+}
+
+// ActNoteAlert: a clinician who may not take an alert (a nurse, on one
+// for the prescriber) records what they did; it stays open for the
+// prescriber.
+const ActNoteAlert ActionName = "note_alert"
+
+// alertSteps are the steps of an alert: the rule's step, the action it is
+// in a view, and the permission it needs. The rule that allows each now is
+// alerts.Alert.Allow, asked by the view (alertActions) and, under the
+// visit's row lock, by the service (alertStepWrite).
+var alertSteps = []alertStepRow{
+	{alerts.StepAssess, ActAssessAlert, "Record the risk assessment", access.AlertAssess},
+	{alerts.StepAcknowledge, ActAcknowledgeAlert, "Acknowledge", access.AlertAcknowledge},
+	// A note needs no permission of its own: whoever may acknowledge an
+	// alert may say what they did about one they may not take.
+	{alerts.StepNote, ActNoteAlert, "Record what you did", access.AlertAcknowledge},
+	{alerts.StepResolve, ActResolveAlert, "Resolve", access.AlertResolve},
+}
+
+type alertStepRow struct {
+	step  alerts.Step
+	name  ActionName
+	label string
+	perm  access.Action
+}
+
+// alertActions are the steps the role may take on the alert at now.
+func alertActions(a alerts.Alert, role access.Role, now time.Time, p protocol.Alerts) []Action {
+	var out []Action
+	for _, s := range a.Steps(role, now, p) {
+		i := slices.IndexFunc(alertSteps, func(x alertStepRow) bool { return x.step == s })
+		if i < 0 || !access.Can(role, alertSteps[i].perm) {
+			continue
+		}
+		act := Action{Name: alertSteps[i].name, Label: alertSteps[i].label, Allowed: true}
+		if err := a.Allow(s, role, now, p); err != nil {
+			act.Allowed, act.Reason = false, ketaflow.ErrorMessage(err)
+		}
+		out = append(out, act)
+	}
+	return out
+}
+
+// alertStepOf is the rule's step of an alert action; the risk assessment's
+// service names none (it is not a row of visitSteps), so its permission
+// says it.
+func alertStepOf(name ActionName, perm access.Action) alerts.Step {
+	for _, s := range alertSteps {
+		if s.name == name || (name == "" && s.perm == perm) {
+			return s.step
+		}
+	}
+	panic("app: no alert step " + string(name))
 }
 
 func noticeView(n alerts.Note, visitID, patientID, patientName, chair string, loc *time.Location) AlertView {
@@ -282,7 +358,7 @@ func (a *App) alertsFromReadings(tx *store.Tx, st *visitState, readings []vitals
 		stored = append(stored, r.Alert)
 	}
 	conds := session.Alerts(inSession, st.proto.Rules)
-	d := alerts.Reconcile(stored, conds, st.visit.ID, st.patient.ID, now, st.proto.Rules.Alerts)
+	d := alerts.Reconcile(stored, conds, inSession, st.visit.ID, st.patient.ID, now, st.proto.Rules.Alerts)
 	var words []string
 	for _, al := range d.Raise {
 		al.ID, al.ClinicID = ketaflow.NewID(), st.clinic.ID
@@ -346,7 +422,14 @@ type AlertFilter struct {
 	// is not resolved.
 	State   alerts.State
 	VisitID string
+	// Page is the page of a list of resolved alerts (AlertPageSize a
+	// page, newest first), from 1; 0 is the first. The alerts not resolved
+	// are the work to do and are listed whole.
+	Page int
 }
+
+// AlertPageSize is how many resolved alerts a page lists.
+const AlertPageSize = 50
 
 // Alerts lists the clinic's alerts as the reader may see them, what needs
 // someone first. Escalations that came due are recorded as the list is
@@ -357,11 +440,23 @@ func (a *App) Alerts(ctx context.Context, actor access.Actor, f AlertFilter) ([]
 	return b.Alerts, err
 }
 
+// AlertList is Alerts with the count of what the filter selects, for a
+// list that is paged (the resolved alerts).
+func (a *App) AlertList(ctx context.Context, actor access.Actor, f AlertFilter) (AlertBoard, error) {
+	return a.alertBoard(ctx, actor, f, false)
+}
+
 // AlertBoard is the Alerts page: the alerts, and what is due now at the
 // clinic's running sessions.
 type AlertBoard struct {
 	Alerts  []AlertView
 	Notices []AlertView
+	// Total is how many alerts the filter selects in all; Page is the
+	// page listed (1 for a list that is whole) and More how many come
+	// after it, so that a list never ends silently short.
+	Total int
+	Page  int
+	More  int
 }
 
 // AlertsAndNotices reads the alerts as Alerts does and the notices as
@@ -370,20 +465,48 @@ func (a *App) AlertsAndNotices(ctx context.Context, actor access.Actor, f AlertF
 	return a.alertBoard(ctx, actor, f, true)
 }
 
+// alertQuery is the store's query of a filter: the states in SQL, a page
+// of the resolved alerts.
+func alertQuery(f AlertFilter) store.AlertQuery {
+	q := store.AlertQuery{VisitID: f.VisitID}
+	switch f.State {
+	case alerts.Open:
+		q.Open = true
+	case alerts.AcknowledgedSt:
+		q.Acknowledged = true
+	case alerts.ResolvedSt:
+		q.Resolved = true
+		q.Limit, q.Offset = AlertPageSize, (max(f.Page, 1)-1)*AlertPageSize
+	default:
+		q.Unresolved = true
+	}
+	return q
+}
+
 func (a *App) alertBoard(ctx context.Context, actor access.Actor, f AlertFilter, notices bool) (AlertBoard, error) {
 	var out AlertBoard
 	if f.State != "" && !slices.Contains([]alerts.State{alerts.Open, alerts.AcknowledgedSt, alerts.ResolvedSt}, f.State) {
 		return out, ketaflow.Invalid("state", "state must be open, acknowledged or resolved")
+	}
+	if f.Page < 0 {
+		return out, ketaflow.Invalid("page", "page counts from 1")
 	}
 	c, err := a.Clinic(ctx, actor.ClinicID)
 	if err != nil {
 		return out, err
 	}
 	err = a.view(ctx, actor, op{Action: access.AlertRead, Category: access.CatClinical, Detail: "alerts"}, func(tx *store.Tx, o *op) error {
-		q := store.AlertQuery{VisitID: f.VisitID, Unresolved: f.State != alerts.ResolvedSt, Open: f.State == alerts.Open}
+		q := alertQuery(f)
 		rows, err := tx.Alerts(actor.ClinicID, q)
 		if err != nil {
 			return err
+		}
+		out.Total, out.Page = len(rows), 1
+		if q.Limit > 0 {
+			if out.Total, err = tx.CountAlerts(actor.ClinicID, q); err != nil {
+				return err
+			}
+			out.Page, out.More = max(f.Page, 1), max(out.Total-q.Offset-len(rows), 0)
 		}
 		now := a.Clock.Now()
 		ps := newProtocols(tx)
@@ -406,12 +529,13 @@ func (a *App) alertBoard(ctx context.Context, actor access.Actor, f AlertFilter,
 				}
 				inf = infusionOf(st.sess)
 			}
-			v := alertView(r, now, p, inf, c.Location(), actor.Role)
-			if f.State == "" || v.State == f.State {
-				out.Alerts = append(out.Alerts, v)
-			}
+			out.Alerts = append(out.Alerts, alertView(r, now, p, inf, c.Location(), actor.Role))
 		}
-		sortAlerts(out.Alerts)
+		if f.State != alerts.ResolvedSt {
+			// The history of resolved alerts stays newest first, as it is
+			// paged.
+			sortAlerts(out.Alerts)
+		}
 		if notices {
 			if out.Notices, err = a.notices(tx, actor, c); err != nil {
 				return err
@@ -430,8 +554,10 @@ func (a *App) alertBoard(ctx context.Context, actor access.Actor, f AlertFilter,
 
 // OpenAlertCount is how many open alerts are addressed to the reader's
 // role (escalated ones count for the prescriber too), for the badge in the
-// navigation. It names no patient, so it is not audited; roles that may
-// not read alerts get 0.
+// navigation: every open alert of the clinic is judged at now, none left
+// out. It names no patient, so it is not audited; roles that may not read
+// alerts get 0. A caller that gets an error shows the count as unknown,
+// never as 0.
 func (a *App) OpenAlertCount(ctx context.Context, actor access.Actor) (int, error) {
 	if !access.Can(actor.Role, access.AlertRead) {
 		return 0, nil
@@ -459,13 +585,16 @@ func (a *App) OpenAlertCount(ctx context.Context, actor access.Actor) (int, erro
 }
 
 // alertStepWrite runs a step on one alert: it finds the alert's visit,
-// locks and judges it, lets write record the step from the alert as it
-// stands under the lock, and answers with the alert and the visit read
-// again in the same transaction. A refusal answers with them as they were.
+// locks and judges it, asks the step's rule of the alert as it stands under
+// the lock (alerts.Alert.Allow, and the visit's step, as visitStep does)
+// before write records anything, and answers with the alert and the visit
+// read again in the same transaction. A refusal answers with them as they
+// were.
 func (a *App) alertStepWrite(ctx context.Context, actor access.Actor, perm access.Action, name ActionName, alertID string,
 	write func(tx *store.Tx, st *visitState, al store.AlertRow, o *op) error) (AlertView, VisitView, error) {
 	var out AlertView
 	var view VisitView
+	step := alertStepOf(name, perm)
 	err := a.do(ctx, actor, op{Action: perm, Category: access.CatClinical}, func(tx *store.Tx, o *op) error {
 		rows, err := tx.Alerts(actor.ClinicID, store.AlertQuery{ID: alertID})
 		if err != nil {
@@ -492,14 +621,19 @@ func (a *App) alertStepWrite(ctx context.Context, actor access.Actor, perm acces
 		if i < 0 {
 			return ketaflow.NotFound("alert")
 		}
-		if err := write(tx, st, st.facts.Alerts[i], o); err != nil {
+		al := st.facts.Alerts[i]
+		// The rule first, as the alert's actions say it; then the visit's
+		// step, when it has one.
+		if err := al.Allow(step, actor.Role, st.now, st.proto.Rules.Alerts); err != nil {
 			return err
 		}
-		if name != "" {
-			// The step's rule, as the visit's actions say it.
+		if name != "" && name != ActNoteAlert {
 			if err := st.allow(actor, name); err != nil {
 				return err
 			}
+		}
+		if err := write(tx, st, al, o); err != nil {
+			return err
 		}
 		after, err := a.loadState(tx, actor, st.visit.ID, false)
 		if err != nil {
@@ -515,12 +649,14 @@ func (a *App) alertStepWrite(ctx context.Context, actor access.Actor, perm acces
 // AcknowledgeAlert records that the actor took an alert, with the action
 // taken. An alert whose condition cleared before anyone took it is
 // resolved with it. A PHQ-9 item 9 alert is acknowledged by its risk
-// assessment (AssessAlert) instead.
+// assessment (AssessAlert) instead, and an urgent or severe alert raised
+// for the prescriber by a prescriber only (a nurse records a note,
+// NoteAlert).
 func (a *App) AcknowledgeAlert(ctx context.Context, actor access.Actor, alertID, action string) (AlertView, VisitView, error) {
 	return a.alertStepWrite(ctx, actor, access.AlertAcknowledge, ActAcknowledgeAlert, alertID,
 		func(tx *store.Tx, st *visitState, al store.AlertRow, o *op) error {
 			now := a.Clock.Now()
-			evs, err := al.Acknowledge(actor.UserID, actor.Name, action, now, st.proto.Rules.Alerts)
+			evs, err := al.Acknowledge(actor.Role, actor.UserID, actor.Name, action, now, st.proto.Rules.Alerts)
 			if err != nil {
 				return err
 			}
@@ -537,13 +673,30 @@ func (a *App) AcknowledgeAlert(ctx context.Context, actor access.Actor, alertID,
 		})
 }
 
-// ResolveAlert closes an alert with the clinician's reason: the condition
-// is over, or it was not what it seemed (a probe that slipped).
+// NoteAlert records what a clinician who may not take an alert did about
+// it (a nurse, on an alert for the prescriber). The alert stays open,
+// counted and escalating for the prescriber.
+func (a *App) NoteAlert(ctx context.Context, actor access.Actor, alertID, text string) (AlertView, VisitView, error) {
+	return a.alertStepWrite(ctx, actor, access.AlertAcknowledge, ActNoteAlert, alertID,
+		func(tx *store.Tx, st *visitState, al store.AlertRow, o *op) error {
+			now := a.Clock.Now()
+			e, err := al.Note(actor.Role, actor.UserID, actor.Name, text, now, st.proto.Rules.Alerts)
+			if err != nil {
+				return err
+			}
+			o.Detail = fmt.Sprintf("alert %s (%s) noted, still open for the prescriber: %s", al.ID, al.Kind.Title(), e.Action)
+			return tx.InsertAlertEvent(actor.ClinicID, al.ID, e, now)
+		})
+}
+
+// ResolveAlert closes an alert with the clinician's reason, once someone
+// took it or its condition cleared: the condition is over, or it was not
+// what it seemed (a probe that slipped).
 func (a *App) ResolveAlert(ctx context.Context, actor access.Actor, alertID, reason string) (AlertView, VisitView, error) {
 	return a.alertStepWrite(ctx, actor, access.AlertResolve, ActResolveAlert, alertID,
 		func(tx *store.Tx, st *visitState, al store.AlertRow, o *op) error {
 			now := a.Clock.Now()
-			e, err := al.Resolve(actor.UserID, actor.Name, reason, now, st.proto.Rules.Alerts)
+			e, err := al.Resolve(actor.Role, actor.UserID, actor.Name, reason, now, st.proto.Rules.Alerts)
 			if err != nil {
 				return err
 			}
@@ -599,42 +752,69 @@ func systemActor(clinicID string) access.Actor {
 // to the live pages. The server runs it every few seconds, so that an
 // escalation reaches the prescriber's screen and the navigation count even
 // when nobody reads the alerts; reads record the ones they notice too.
+//
+// It reads the alerts that could be due (open, their escalation not
+// recorded) oldest first, in batches until none is left, so that the
+// oldest, the ones due, are never cut from a list of the newest.
 func (a *App) RecordEscalations(ctx context.Context) (int, error) {
-	var es []escalation
 	now := a.Clock.Now()
-	err := a.DB.View(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Alerts("", store.AlertQuery{AllClinics: true, Open: true, Limit: 500})
-		if err != nil {
-			return err
-		}
-		ps := newProtocols(tx)
-		es, err = dueEscalations(rows, now, func(r store.AlertRow) (protocol.Protocol, error) { return ps.of(r.ClinicID, r.ProtocolVersion) })
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
 	n := 0
-	for _, e := range es {
-		o := op{Action: "alert.escalate", Category: access.CatClinical, PatientID: e.row.PatientID,
-			Detail: fmt.Sprintf("alert %s (%s) escalated: %s", e.row.ID, e.row.Kind.Title(), e.event.Action)}
-		recorded := false
-		err := a.DB.Transact(ctx, func(tx *store.Tx) error {
+	var after *store.AlertCursor
+	for {
+		var rows []store.AlertRow
+		var es []escalation
+		err := a.DB.View(ctx, func(tx *store.Tx) error {
 			var err error
-			if recorded, err = tx.InsertEscalation(e.row.ClinicID, e.row.ID, e.event, now); err != nil || !recorded {
+			rows, err = tx.Alerts("", store.AlertQuery{AllClinics: true, Open: true, Unescalated: true, Oldest: true, After: after,
+				Limit: escalationBatch})
+			if err != nil {
 				return err
 			}
-			return a.appendAudit(tx, systemActor(e.row.ClinicID), o, audit.OK)
+			ps := newProtocols(tx)
+			es, err = dueEscalations(rows, now, func(r store.AlertRow) (protocol.Protocol, error) { return ps.of(r.ClinicID, r.ProtocolVersion) })
+			return err
 		})
 		if err != nil {
 			return n, err
 		}
-		if recorded {
-			n++
-			a.publish([]Event{{ClinicID: e.row.ClinicID, Topic: TopicAlerts, VisitID: e.row.VisitID}})
+		for _, e := range es {
+			recorded, err := a.recordEscalation(ctx, e, now)
+			if err != nil {
+				return n, err
+			}
+			if recorded {
+				n++
+			}
 		}
+		if len(rows) < escalationBatch {
+			return n, nil
+		}
+		last := rows[len(rows)-1]
+		after = &store.AlertCursor{RaisedAt: last.RaisedAt, ID: last.ID}
 	}
-	return n, nil
+}
+
+// escalationBatch is how many alerts the escalation clock reads at once.
+const escalationBatch = 500
+
+// recordEscalation records one escalation in its own transaction with its
+// audit entry, and publishes it; it reports whether it recorded it (a read
+// may have first).
+func (a *App) recordEscalation(ctx context.Context, e escalation, now time.Time) (bool, error) {
+	o := op{Action: "alert.escalate", Category: access.CatClinical, PatientID: e.row.PatientID,
+		Detail: fmt.Sprintf("alert %s (%s) escalated: %s", e.row.ID, e.row.Kind.Title(), e.event.Action)}
+	recorded := false
+	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		if recorded, err = tx.InsertEscalation(e.row.ClinicID, e.row.ID, e.event, now); err != nil || !recorded {
+			return err
+		}
+		return a.appendAudit(tx, systemActor(e.row.ClinicID), o, audit.OK)
+	})
+	if err == nil && recorded {
+		a.publish([]Event{{ClinicID: e.row.ClinicID, Topic: TopicAlerts, VisitID: e.row.VisitID}})
+	}
+	return recorded, err
 }
 
 // AlertMark is what the day's schedule shows beside a visit with alerts

@@ -29,6 +29,12 @@ type Event struct {
 // (its buffer is full) is dropped: its channel closes, and the page
 // reconnects and reads everything again. It is a hub, not a log: an event
 // nobody listens for is gone.
+//
+// It is in one process: with several servers on one PostgreSQL database, an
+// event reaches only the pages open on the server that made it, and the
+// others show the change when they next read (README, "Run one server per
+// database for now"). Carrying events between servers (LISTEN/NOTIFY) is a
+// later issue.
 type Broker struct {
 	mu     sync.Mutex
 	seq    uint64

@@ -291,6 +291,7 @@ func TestAPreparedDoseNotGivenIsWastedFromTheVisit(t *testing.T) {
 		if !ketaflow.IsCode(err, ketaflow.EBlocked) || !strings.Contains(ketaflow.ErrorMessage(err), "0.64 mL") {
 			t.Errorf("a second draw with the first unwasted: %v", err)
 		}
+		wantStep(t, v, ActPrepareDose, true, false, "earlier order")
 		v, err = f.a.WasteRemainder(ctx, f.actor("nurse"), id, witness, "drawn for the wrong dose")
 		f.must(err)
 		if d := v.Session.Drug[0]; d.Wasted != 0.64 || d.Remaining != 0 {

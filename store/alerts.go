@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,34 +77,53 @@ func (tx *Tx) InsertEscalation(clinicID, alertID string, e alerts.Event, recorde
 	return n > 0, tx.db.mapErr("insert escalation", err)
 }
 
-// AlertQuery selects alerts.
+// AlertQuery selects alerts. A query lists every alert it selects unless
+// it names a page (Limit): nothing is cut silently.
 type AlertQuery struct {
 	ID       string
 	VisitID  string
 	VisitIDs []string
 	// Unresolved leaves out the resolved alerts; Open leaves out the
-	// acknowledged ones too.
-	Unresolved bool
-	Open       bool
+	// acknowledged ones too; Acknowledged keeps only those acknowledged and
+	// not resolved; Resolved only the resolved ones.
+	Unresolved   bool
+	Open         bool
+	Acknowledged bool
+	Resolved     bool
+	// Unescalated leaves out the alerts whose escalation is recorded.
+	Unescalated bool
 	// AllClinics lists every clinic's alerts (the escalation clock);
 	// clinicID is then ignored.
 	AllClinics bool
-	Limit      int
+	// Oldest lists oldest first (raised_at, then id) rather than newest
+	// first; After then starts after that alert (a batch's last), so that
+	// batches go on where the last one ended.
+	Oldest bool
+	After  *AlertCursor
+	// Limit and Offset page the list; Limit 0 lists every alert selected.
+	Limit  int
+	Offset int
 }
 
-// Alerts lists alerts, newest first, each with its events, oldest first.
-func (tx *Tx) Alerts(clinicID string, q AlertQuery) ([]AlertRow, error) {
-	var where []string
-	var args []any
+// AlertCursor is where a batch of alerts listed oldest first ended.
+type AlertCursor struct {
+	RaisedAt time.Time
+	ID       string
+}
+
+// alertWhere is the condition of a query and its arguments; none reports
+// a query that can select nothing (visit ids that are not ids).
+func alertWhere(clinicID string, q AlertQuery) (where string, args []any, none bool, err error) {
+	var conds []string
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	if !q.AllClinics {
-		where = append(where, "a.clinic_id = "+arg(clinicID))
+		conds = append(conds, "a.clinic_id = "+arg(clinicID))
 	}
 	if q.ID != "" {
 		if !ketaflow.ValidID(q.ID) {
-			return nil, ketaflow.NotFound("alert")
+			return "", nil, false, ketaflow.NotFound("alert")
 		}
-		where = append(where, "a.id = "+arg(q.ID))
+		conds = append(conds, "a.id = "+arg(q.ID))
 	}
 	if q.VisitID != "" {
 		q.VisitIDs = append(q.VisitIDs, q.VisitID)
@@ -115,28 +136,71 @@ func (tx *Tx) Alerts(clinicID string, q AlertQuery) ([]AlertRow, error) {
 			}
 		}
 		if len(in) == 0 {
-			return nil, nil
+			return "", nil, true, nil
 		}
-		where = append(where, "a.visit_id IN ("+strings.Join(in, ", ")+")")
+		conds = append(conds, "a.visit_id IN ("+strings.Join(in, ", ")+")")
 	}
-	if q.Unresolved || q.Open {
-		kinds := "'resolved'"
-		if q.Open {
-			kinds = "'resolved', 'acknowledged'"
+	event := func(kinds string) string {
+		return "EXISTS (SELECT 1 FROM alert_events x WHERE x.alert_id = a.id AND x.kind IN (" + kinds + "))"
+	}
+	switch {
+	case q.Open:
+		conds = append(conds, "NOT "+event("'resolved', 'acknowledged'"))
+	case q.Acknowledged:
+		conds = append(conds, event("'acknowledged'"), "NOT "+event("'resolved'"))
+	case q.Unresolved:
+		conds = append(conds, "NOT "+event("'resolved'"))
+	case q.Resolved:
+		conds = append(conds, event("'resolved'"))
+	}
+	if q.Unescalated {
+		conds = append(conds, "NOT "+event("'escalated'"))
+	}
+	if c := q.After; c != nil {
+		if !ketaflow.ValidID(c.ID) {
+			return "", nil, false, ketaflow.Invalid("after", "not an alert id")
 		}
-		where = append(where, "NOT EXISTS (SELECT 1 FROM alert_events x WHERE x.alert_id = a.id AND x.kind IN ("+kinds+"))")
+		conds = append(conds, "(a.raised_at > "+arg(c.RaisedAt)+" OR (a.raised_at = "+arg(c.RaisedAt)+" AND a.id > "+arg(c.ID)+"))")
 	}
-	if len(where) == 0 {
-		where = append(where, "1 = 1")
+	if len(conds) == 0 {
+		conds = append(conds, "1 = 1")
 	}
-	if q.Limit <= 0 || q.Limit > 500 {
-		q.Limit = 200
+	return strings.Join(conds, " AND "), args, false, nil
+}
+
+// CountAlerts is how many alerts the query selects in all, its Limit and
+// Offset aside: what a page of them is out of.
+func (tx *Tx) CountAlerts(clinicID string, q AlertQuery) (int, error) {
+	where, args, none, err := alertWhere(clinicID, q)
+	if err != nil || none {
+		return 0, err
+	}
+	var n int
+	err = tx.queryRow("count alerts", "alerts", `SELECT COUNT(*) FROM alerts a WHERE `+where, args, &n)
+	return n, err
+}
+
+// Alerts lists the alerts the query selects, newest first (oldest first
+// with Oldest), each with its events, oldest first.
+func (tx *Tx) Alerts(clinicID string, q AlertQuery) ([]AlertRow, error) {
+	where, args, none, err := alertWhere(clinicID, q)
+	if err != nil || none {
+		return nil, err
+	}
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	order := "a.raised_at DESC, a.id DESC"
+	if q.Oldest {
+		order = "a.raised_at, a.id"
+	}
+	page := ""
+	if q.Limit > 0 {
+		page = " LIMIT " + arg(q.Limit) + " OFFSET " + arg(max(q.Offset, 0))
 	}
 	rows, err := tx.query("list alerts", `SELECT a.id, a.clinic_id, a.visit_id, a.patient_id, a.kind, a.severity, a.addressed_to,
 		a.raised_at, a.since, a.detail, a.reading_ids, a.response_id, a.item9, p.legal_name, c.name, v.state, v.protocol_version
 		FROM alerts a JOIN patients p ON p.id = a.patient_id JOIN visits v ON v.id = a.visit_id
 		LEFT JOIN chairs c ON c.id = v.chair_id
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY a.raised_at DESC, a.id DESC LIMIT `+arg(q.Limit), args...)
+		WHERE `+where+` ORDER BY `+order+page, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -166,16 +230,33 @@ func (tx *Tx) Alerts(clinicID string, q AlertQuery) ([]AlertRow, error) {
 	if len(out) == 0 {
 		return out, nil
 	}
-	args = nil
+	// The events, for the alerts listed, a batch of ids at a time: one list
+	// as long as a clinic's history would pass the databases' limits on
+	// parameters.
+	for ids := range slices.Chunk(slices.Collect(maps.Keys(index)), eventBatch) {
+		if err := tx.alertEvents(ids, out, index); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// eventBatch is how many alerts' events one query reads.
+const eventBatch = 500
+
+// alertEvents reads the events of the alerts ids into out, oldest first.
+func (tx *Tx) alertEvents(ids []string, out []AlertRow, index map[string]int) error {
+	var args []any
 	var in []string
-	for _, r := range out {
-		in = append(in, arg(r.ID))
+	for _, id := range ids {
+		args = append(args, id)
+		in = append(in, fmt.Sprintf("$%d", len(args)))
 	}
 	evs, err := tx.query("list alert events", `SELECT e.alert_id, e.kind, e.at, e.by_user, u.display_name, e.action, e.risk,
 		e.proceed, e.severity, e.addressed_to FROM alert_events e LEFT JOIN users u ON u.id = e.by_user
 		WHERE e.alert_id IN (`+strings.Join(in, ", ")+`) ORDER BY e.at, e.recorded_at, e.id`, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer evs.Close()
 	for evs.Next() {
@@ -186,11 +267,11 @@ func (tx *Tx) Alerts(clinicID string, q AlertQuery) ([]AlertRow, error) {
 		var to string
 		if err := evs.Scan(nullString{&id}, &e.Kind, &e.At, nullString{&e.By}, &name, &e.Action, &e.Risk, &proceed, &e.Severity,
 			&to); err != nil {
-			return nil, tx.db.mapErr("scan alert event", err)
+			return tx.db.mapErr("scan alert event", err)
 		}
 		e.ByName, e.Proceed, e.To = deref(name), proceed, access.Role(to)
 		i := index[id]
 		out[i].Events = append(out[i].Events, e)
 	}
-	return out, tx.db.mapErr("list alert events", evs.Err())
+	return tx.db.mapErr("list alert events", evs.Err())
 }

@@ -7,7 +7,9 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -133,20 +135,83 @@ func (s *Server) serve(ep Endpoint, g Group) http.Handler {
 				return
 			}
 		}
-		// On a training server a write holds the clock still from here to
-		// its answer, so that it judges and records at one time; reads
-		// (which may stream) do not hold it.
+		// On a training server a write holds the clock still while it runs,
+		// so that it judges and records at one time; reads (which may
+		// stream) do not hold it. The hold lasts only while the handler
+		// runs on what the request sent, read in full first, and its answer
+		// is kept until the clock is released: a client slow to send or to
+		// read does not keep the clock held, and so does not keep a move of
+		// it (Advance), and every write waiting behind the move, waiting.
 		if tc := s.app.Training(); tc != nil && !ep.MovesClock && r.Method != http.MethodGet && r.Method != http.MethodHead {
-			release := tc.Hold()
-			defer release()
-		}
-		if err := ep.Handle(w, r, actor); err != nil {
-			if g == nil {
-				LogError(s.log, r, err)
-				http.Error(w, http.StatusText(Status(err)), Status(err))
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxHeldBody))
+			if err != nil {
+				s.fail(w, r, g, actor, ketaflow.Invalid("", "the request could not be read (at most %d MiB)", maxHeldBody>>20))
 				return
 			}
-			g.Fail(w, r, actor, err)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			held := newHeldResponse(w)
+			release := tc.Hold()
+			func() {
+				defer release()
+				if err := ep.Handle(held, r, actor); err != nil {
+					s.fail(held, r, g, actor, err)
+				}
+			}()
+			held.send()
+			return
+		}
+		if err := ep.Handle(w, r, actor); err != nil {
+			s.fail(w, r, g, actor, err)
 		}
 	})
+}
+
+// fail answers a request whose handler returned err, through its group
+// (nil for the core's own endpoints).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, g Group, actor access.Actor, err error) {
+	if g == nil {
+		LogError(s.log, r, err)
+		http.Error(w, http.StatusText(Status(err)), Status(err))
+		return
+	}
+	g.Fail(w, r, actor, err)
+}
+
+// maxHeldBody is the most a write to a training server may send: more than
+// any form or JSON body of ketaflow (the API reads at most 1 MiB).
+const maxHeldBody = 4 << 20
+
+// heldResponse keeps a write's answer in memory while the training clock
+// is held, and sends it once the clock is released. Its headers are the
+// real response's, sent with the status.
+type heldResponse struct {
+	w      http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func newHeldResponse(w http.ResponseWriter) *heldResponse { return &heldResponse{w: w} }
+
+func (h *heldResponse) Header() http.Header { return h.w.Header() }
+
+func (h *heldResponse) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
+}
+
+func (h *heldResponse) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return h.body.Write(b)
+}
+
+// send writes the kept answer to the client.
+func (h *heldResponse) send() {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	h.w.WriteHeader(h.status)
+	h.w.Write(h.body.Bytes())
 }

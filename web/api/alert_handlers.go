@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/ketaflow/ketaflow"
@@ -11,9 +12,13 @@ import (
 	"github.com/ketaflow/ketaflow/web"
 )
 
-// apiAlerts is the clinic's alerts.
+// apiAlerts is the clinic's alerts: every one not resolved, or a page of
+// the resolved ones, with how many there are in all and after this page.
 type apiAlerts struct {
 	Alerts []apiAlert `json:"alerts"`
+	Total  int        `json:"total"`
+	Page   int        `json:"page"`
+	More   int        `json:"more"`
 }
 
 // apiNotices is what is due now at the clinic's sessions.
@@ -31,14 +36,21 @@ func (h *API) alerts(w http.ResponseWriter, r *http.Request, actor access.Actor)
 		}
 		f.State = alerts.Open
 	}
+	if v := strings.TrimSpace(q.Get("page")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			p.Add("page", "page is a whole number from 1")
+		}
+		f.Page = n
+	}
 	if err := p.Err(); err != nil {
 		return err
 	}
-	list, err := h.app.Alerts(r.Context(), actor, f)
+	b, err := h.app.AlertList(r.Context(), actor, f)
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, apiAlerts{Alerts: toAPIAlerts(list)})
+	web.WriteJSON(w, http.StatusOK, apiAlerts{Alerts: toAPIAlerts(b.Alerts), Total: b.Total, Page: b.Page, More: b.More})
 	return nil
 }
 
@@ -80,6 +92,22 @@ func (h *API) acknowledgeAlert(w http.ResponseWriter, r *http.Request, actor acc
 		return err
 	}
 	al, _, err := h.app.AcknowledgeAlert(r.Context(), actor, r.PathValue("id"), in.Action)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, toAPIAlert(al))
+	return nil
+}
+
+func (h *API) noteAlert(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := h.app.Authorize(r.Context(), actor, access.AlertAcknowledge, access.CatClinical); err != nil {
+		return err
+	}
+	var in apiAlertNote
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	al, _, err := h.app.NoteAlert(r.Context(), actor, r.PathValue("id"), in.Action)
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,7 @@ func (h *API) Endpoints() []web.Endpoint {
 		loginOrToken("GET", "/api/v1/alerts", h.alerts),
 		loginOrToken("POST", "/api/v1/alerts/{id}/assessments", h.assessAlert),
 		loginOrToken("POST", "/api/v1/alerts/{id}/acknowledgement", h.acknowledgeAlert),
+		loginOrToken("POST", "/api/v1/alerts/{id}/notes", h.noteAlert),
 		loginOrToken("POST", "/api/v1/alerts/{id}/resolution", h.resolveAlert),
 		loginOrToken("GET", "/api/v1/notices", h.notices),
 		loginOrToken("GET", "/api/v1/patients/{id}/visits", h.patientVisits),

@@ -33,10 +33,15 @@ type apiAlert struct {
 	Acknowledged *apiAlertStep `json:"acknowledged"`
 	Resolved     *apiAlertStep `json:"resolved"`
 	Cleared      *apiAlertStep `json:"cleared"`
+	// Notes are what clinicians who do not take the alert recorded on it.
+	Notes []apiAlertStep `json:"notes"`
 	// PHQ-9 item 9.
 	ResponseID string             `json:"response_id,omitempty"`
 	Item9      int                `json:"item9"`
 	Assessment *apiRiskAssessment `json:"assessment,omitempty"`
+	// Actions are the steps the caller may take on the alert, allowed now
+	// or not with the reason; empty for a notice.
+	Actions []apiAction `json:"actions"`
 }
 
 // apiAlertStep is a step of an alert's life; by is "" for ketaflow itself.
@@ -72,6 +77,13 @@ func toAPIAlert(a app.AlertView) apiAlert {
 		Resolved: toAPIStep(a.Resolved), Cleared: toAPIStep(a.Cleared), ResponseID: a.ResponseID, Item9: a.Item9}
 	out.Advice = append(out.Advice, a.Advice...)
 	out.AddressedTo = append(out.AddressedTo, a.To...)
+	out.Notes, out.Actions = []apiAlertStep{}, []apiAction{}
+	for _, n := range a.Notes {
+		out.Notes = append(out.Notes, *toAPIStep(&n))
+	}
+	for _, x := range a.Actions {
+		out.Actions = append(out.Actions, apiAction{Name: x.Name, Label: x.Label, Allowed: x.Allowed, Reason: x.Reason})
+	}
 	if r := a.Assessment; r != nil {
 		out.Assessment = &apiRiskAssessment{Risk: r.Risk, Plan: r.Plan, Proceed: r.Proceed, By: r.By, ByName: r.ByName,
 			AssessedAt: utcTime(r.AssessedAt)}
@@ -89,6 +101,12 @@ func toAPIAlerts(list []app.AlertView) []apiAlert {
 
 // apiAcknowledgement is the body of POST /api/v1/alerts/{id}/acknowledgement.
 type apiAcknowledgement struct {
+	Action string `json:"action"`
+}
+
+// apiAlertNote is the body of POST /api/v1/alerts/{id}/notes: what the
+// caller did about an alert they may not take.
+type apiAlertNote struct {
 	Action string `json:"action"`
 }
 

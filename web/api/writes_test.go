@@ -609,10 +609,12 @@ func writeCases() []writeCase {
 				w.same("alert", a, byID(at(w.get("prescriber", "/api/v1/alerts?state=resolved"), "alerts"), w.alert))
 			}},
 
-		// In-session alerts: a sustained blood pressure acknowledged by the
-		// nurse, a low oxygen saturation resolved with a reason.
-		{"POST /api/v1/alerts/{id}/acknowledgement", "nurse", http.StatusCreated,
-			"the alert = its entry in GET /alerts?visit_id, acknowledged by the nurse",
+		// In-session alerts: a sustained blood pressure, severe and for the
+		// prescriber, on which the nurse records what they did and which the
+		// prescriber acknowledges; a low oxygen saturation the nurse
+		// acknowledges and then resolves with a reason.
+		{"POST /api/v1/alerts/{id}/notes", "nurse", http.StatusCreated,
+			"the alert = its entry in GET /alerts?visit_id, still open with the nurse's note",
 			func(w *writeWorld) writeRequest {
 				j := w.f.ivInSession("Alert Writes")
 				w.sessionAlerts = j.id
@@ -626,12 +628,24 @@ func writeCases() []writeCase {
 						w.alert = str(at(al, "id"))
 					}
 				}
-				return writeRequest{"/api/v1/alerts/" + w.alert + "/acknowledgement", map[string]any{
-					"action": "repeated after 5 minutes' rest; prescriber told"}}
+				return writeRequest{"/api/v1/alerts/" + w.alert + "/notes", map[string]any{
+					"action": "repeated after 5 minutes' rest; infusion paused; prescriber told"}}
 			},
 			func(w *writeWorld, a any) {
 				w.same("alert", a, byID(at(w.get("nurse", "/api/v1/alerts?visit_id="+w.sessionAlerts), "alerts"), w.alert))
-				if at(a, "state") != "acknowledged" || at(a, "acknowledged", "by_name") != "Test nurse" {
+				if at(a, "state") != "open" || at(a, "acknowledged") != nil || len(at(a, "notes").([]any)) != 1 {
+					w.t.Errorf("noted alert %v", a)
+				}
+			}},
+		{"POST /api/v1/alerts/{id}/acknowledgement", "prescriber", http.StatusCreated,
+			"the alert = its entry in GET /alerts?visit_id, acknowledged by the prescriber",
+			func(w *writeWorld) writeRequest {
+				return writeRequest{"/api/v1/alerts/" + w.alert + "/acknowledgement", map[string]any{
+					"action": "at the chair; infusion stays paused, repeat in 5 min"}}
+			},
+			func(w *writeWorld, a any) {
+				w.same("alert", a, byID(at(w.get("prescriber", "/api/v1/alerts?visit_id="+w.sessionAlerts), "alerts"), w.alert))
+				if at(a, "state") != "acknowledged" || at(a, "acknowledged", "by_name") != "Test prescriber" {
 					w.t.Errorf("acknowledged alert %v", a)
 				}
 			}},
@@ -644,6 +658,8 @@ func writeCases() []writeCase {
 						w.alert = str(at(al, "id"))
 					}
 				}
+				w.f.must(http.StatusCreated, "nurse", "POST", "/api/v1/alerts/"+w.alert+"/acknowledgement",
+					map[string]any{"action": "probe refitted; 98%"}, nil)
 				return writeRequest{"/api/v1/alerts/" + w.alert + "/resolution", map[string]any{
 					"reason": "the probe had slipped; 98% with it refitted"}}
 			},

@@ -69,7 +69,10 @@
       var d;
       try { d = JSON.parse(e.data); } catch (x) { return; }
       var badge = document.getElementById("alert-count");
+      // A count the server could not read is null: the badge says "?",
+      // never a reassuring 0.
       if (badge && typeof d.count === "number") { badge.textContent = d.count; badge.hidden = d.count === 0; }
+      else if (badge && d.count === null) { badge.textContent = "?"; badge.hidden = false; badge.title = "the count of your alerts could not be read"; }
       var shown = d.visit_id && document.querySelector('[data-visit="' + d.visit_id + '"]');
       var want = false;
       document.querySelectorAll("[data-live]").forEach(function (el) {

@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
@@ -18,9 +19,13 @@ type alertsData struct {
 	Alerts  []app.AlertView
 	Notices []app.AlertView
 	// State is the list's filter: "" for every alert not resolved.
-	State   string
-	Form    url.Values
-	FormFor string
+	State string
+	// Total, Page and More say where a paged list (the resolved alerts)
+	// stands: how many in all, this page, how many after it; From and To
+	// count the alerts of this page among them, from 1.
+	Total, Page, More, From, To int
+	Form                        url.Values
+	FormFor                     string
 }
 
 func (h *UI) alertsPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -29,8 +34,16 @@ func (h *UI) alertsPage(w http.ResponseWriter, r *http.Request, actor access.Act
 
 func (h *UI) renderAlerts(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, form url.Values, formFor string) error {
 	state := alerts.State(r.URL.Query().Get("state"))
+	page := 0
+	if p := r.URL.Query().Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return ketaflow.Invalid("page", "page is a whole number from 1")
+		}
+		page = n
+	}
 	// One audited read: the alerts, and what is due now.
-	b, err := h.app.AlertsAndNotices(r.Context(), actor, app.AlertFilter{State: state})
+	b, err := h.app.AlertsAndNotices(r.Context(), actor, app.AlertFilter{State: state, Page: page})
 	if err != nil {
 		return err
 	}
@@ -38,7 +51,13 @@ func (h *UI) renderAlerts(w http.ResponseWriter, r *http.Request, actor access.A
 	if formErr != nil {
 		v.withError(formErr)
 	}
-	v.Data = alertsData{Alerts: b.Alerts, Notices: b.Notices, State: string(state), Form: form, FormFor: formFor}
+	d := alertsData{Alerts: b.Alerts, Notices: b.Notices, State: string(state), Total: b.Total, Page: b.Page, More: b.More,
+		Form: form, FormFor: formFor}
+	if state == alerts.ResolvedSt {
+		d.From = (b.Page-1)*app.AlertPageSize + 1
+		d.To = d.From + len(b.Alerts) - 1
+	}
+	v.Data = d
 	return h.render(w, status, "alerts", v)
 }
 
@@ -58,7 +77,7 @@ func (h *UI) alertFormDone(w http.ResponseWriter, r *http.Request, actor access.
 		return h.formErr(err, func(status int, err error) error { return h.renderAlerts(w, r, actor, status, err, f, id) })
 	}
 	if f.Get("back") == "visit" {
-		return redirect(w, r, "/visits/"+al.VisitID+"?done="+done+"#alert-"+al.ID)
+		return redirect(w, r, "/visits/"+url.PathEscape(al.VisitID)+"?done="+done+"#alert-"+al.ID)
 	}
 	return redirect(w, r, "/alerts?done="+done+"#alert-"+al.ID)
 }
@@ -79,6 +98,14 @@ func (h *UI) acknowledgeSubmit(w http.ResponseWriter, r *http.Request, actor acc
 	}
 	al, view, err := h.app.AcknowledgeAlert(r.Context(), actor, r.PathValue("id"), r.PostForm.Get("action"))
 	return h.alertFormDone(w, r, actor, al, view, err, "acknowledged")
+}
+
+func (h *UI) noteSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := r.ParseForm(); err != nil {
+		return ketaflow.Invalid("", "the form could not be read")
+	}
+	al, view, err := h.app.NoteAlert(r.Context(), actor, r.PathValue("id"), r.PostForm.Get("action"))
+	return h.alertFormDone(w, r, actor, al, view, err, "noted")
 }
 
 func (h *UI) resolveSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {

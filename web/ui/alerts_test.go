@@ -124,8 +124,14 @@ func TestAlertsPageSaysSeverityInWordsAndTakesTheSteps(t *testing.T) {
 			t.Errorf("front desk's schedule shows an alert: %q", doc.Find("main").Text())
 		}
 
-		// The nurse resolves the oxygen alert with a reason.
+		// The nurse takes the oxygen alert and then resolves it with a
+		// reason (before issue 8's review she resolved it open, untaken: an
+		// alert is now resolved only once someone took it or it cleared).
 		spo2 := strings.TrimPrefix(second.AttrOr("id", ""), "alert-")
+		if resp := nurse.Post("/alerts/"+spo2+"/acknowledge", url.Values{"action": {"probe refitted"}, "back": {"visit"}, "visit": {id},
+			"alert": {spo2}}); resp.StatusCode != http.StatusOK {
+			t.Errorf("the nurse's acknowledgement of the oxygen alert: %d", resp.StatusCode)
+		}
 		resp, doc = nurse.PostDoc("/alerts/"+spo2+"/resolve", url.Values{"reason": {"probe had slipped; 98% refitted"}, "back": {"visit"},
 			"visit": {id}, "alert": {spo2}})
 		if resp.StatusCode != http.StatusOK || !strings.Contains(doc.Find("#alert-"+spo2+" .alert-resolved").Text(), "Resolved by Test nurse") {

@@ -65,6 +65,7 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("GET", "/alerts", h.alertsPage),
 		login("POST", "/alerts/{id}/assess", h.assessSubmit),
 		login("POST", "/alerts/{id}/acknowledge", h.acknowledgeSubmit),
+		login("POST", "/alerts/{id}/note", h.noteSubmit),
 		login("POST", "/alerts/{id}/resolve", h.resolveSubmit),
 		login("GET", "/events", h.events),
 		login("GET", "/ledger", h.ledgerPage),

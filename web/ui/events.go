@@ -14,11 +14,12 @@ import (
 const eventsPing = 25 * time.Second
 
 // liveEvent is what a page hears: what changed, and the reader's count for
-// the navigation. It names no patient; the page reads what it shows again.
+// the navigation (null when it could not be read: the badge then says so,
+// never 0). It names no patient; the page reads what it shows again.
 type liveEvent struct {
 	Topic   string `json:"topic"`
 	VisitID string `json:"visit_id,omitempty"`
-	Count   int    `json:"count"`
+	Count   *int   `json:"count"`
 }
 
 // events streams the clinic's changes to a page as server-sent events
@@ -54,9 +55,11 @@ func (h *UI) events(w http.ResponseWriter, r *http.Request, actor access.Actor) 
 			if !ok {
 				return nil
 			}
-			n, err := h.app.OpenAlertCount(r.Context(), actor)
+			count, err := h.app.OpenAlertCount(r.Context(), actor)
+			n := &count
 			if err != nil {
 				h.log.Error("alert count for a live page", "err", err)
+				n = nil
 			}
 			data, _ := json.Marshal(liveEvent{Topic: e.Topic, VisitID: e.VisitID, Count: n})
 			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, e.Topic, data)

@@ -253,8 +253,10 @@ type view struct {
 	// (the clinic tablet).
 	Kiosk bool
 	// OpenAlerts counts the open alerts addressed to the reader's role,
-	// for the navigation.
-	OpenAlerts int
+	// for the navigation; AlertsUnknown says the count could not be read,
+	// so that the badge says so rather than a reassuring 0.
+	OpenAlerts    int
+	AlertsUnknown bool
 	// Draft is the reader's form kept when their login ended before it
 	// was saved, given back to this page: not saved yet.
 	Draft *draftView
@@ -270,6 +272,10 @@ type view struct {
 	// Setup lists the clinic settings the admin has still to enter, on
 	// the pages that show them: the home page (Patients) and Clinic.
 	Setup []ketaflow.SetupTask
+	// err is why the page cannot be shown as it should (its clinic could
+	// not be read): render fails the request with it rather than show the
+	// page in another zone with no clinic.
+	err error
 }
 
 // withSetup shows the clinic's setup tasks for the actor on the page.
@@ -311,21 +317,32 @@ func sentence(s string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
-// newView starts the view of a page for an actor.
+// newView starts the view of a page for an actor. A staff member's page
+// is shown in their clinic's zone: when the clinic cannot be read, render
+// fails the request (times in another zone would mislead).
 func (h *UI) newView(r *http.Request, actor access.Actor, title, nav string) view {
 	var c ketaflow.Clinic
+	var err error
 	if actor.ClinicID != "" {
-		c, _ = h.app.Clinic(r.Context(), actor.ClinicID)
+		c, err = h.app.Clinic(r.Context(), actor.ClinicID)
 	}
-	return h.clinicView(r, actor, c, title, nav)
+	v := h.clinicView(r, actor, c, title, nav)
+	if err != nil {
+		v.err = ketaflow.Internal("read the clinic of the page", err)
+	}
+	return v
 }
 
 // clinicView starts the view of a page for an actor of a clinic already
-// read (a visit view carries its clinic).
+// read (a visit view carries its clinic). A staff member's page without
+// its clinic fails at render.
 func (h *UI) clinicView(r *http.Request, actor access.Actor, c ketaflow.Clinic, title, nav string) view {
 	v := view{Title: title, Nav: nav, Actor: actor, Loc: time.UTC, Now: h.app.Clock.Now()}
-	if c.ID != "" {
+	switch {
+	case c.ID != "":
 		v.Clinic, v.Loc = c, c.Location()
+	case actor.ClinicID != "":
+		v.err = ketaflow.Internal("page view", fmt.Errorf("the page of a user of clinic %s has no clinic", actor.ClinicID))
 	}
 	if tc, ok := h.app.TrainingClockNow(); ok {
 		v.Training, v.ClockSteps, v.Here = &tc, clockSteps, "/patients"
@@ -338,9 +355,12 @@ func (h *UI) clinicView(r *http.Request, actor access.Actor, c ketaflow.Clinic, 
 	v.Notice = notices[r.URL.Query().Get("done")]
 	h.restoreDraft(r, actor, &v)
 	if actor.UserID != "" {
-		if n, err := h.app.OpenAlertCount(r.Context(), actor); err == nil {
-			v.OpenAlerts = n
+		n, err := h.app.OpenAlertCount(r.Context(), actor)
+		if err != nil {
+			// The page is still of use; its badge says the count is unknown.
+			h.log.Error("count the open alerts for the navigation", "path", r.URL.Path, "err", err)
 		}
+		v.OpenAlerts, v.AlertsUnknown = n, err != nil
 	}
 	return v
 }
@@ -381,6 +401,7 @@ var notices = map[string]string{
 	"gate":                "Override recorded; the gate was checked again.",
 	"assessed":            "Risk assessment recorded.",
 	"acknowledged":        "Alert acknowledged, with the action taken.",
+	"noted":               "What you did is kept on the alert. It stays open for the prescriber, and escalates until a prescriber acknowledges it.",
 	"resolved":            "Alert resolved.",
 	"amended_answers":     "Answers amended. The gate reads the amended answers; the earlier ones are kept in the history with who entered them and why.",
 	"amended_alert":       "Answers amended. PHQ-9 item 9 is now above the limit, so a safety alert went to the prescriber: stay with the patient and show the crisis resources.",
@@ -415,6 +436,9 @@ var notices = map[string]string{
 // render executes a page into a buffer first, so that a template error
 // becomes a clean 500 rather than half a page.
 func (h *UI) render(w http.ResponseWriter, status int, name string, v view) error {
+	if v.err != nil {
+		return v.err
+	}
 	t, ok := h.pages.byName[name]
 	if !ok {
 		return ketaflow.Internal("render", fmt.Errorf("no page template %q", name))
