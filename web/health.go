@@ -8,6 +8,15 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 )
 
+// Health is the answer of GET /healthz.
+type Health struct {
+	// Status is "ok", or "unavailable" when the database does not answer.
+	Status string `json:"status"`
+	// Database names the database: "sqlite" or "postgres", or "not
+	// answering".
+	Database string `json:"database"`
+}
+
 // healthz answers 200 when the database answers, naming it.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
@@ -15,9 +24,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ access.Actor)
 	database, err := s.app.Health(ctx)
 	if err != nil {
 		s.log.Error("health check failed", "err", err)
-		WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "not answering"})
+		WriteJSON(w, http.StatusServiceUnavailable, Health{Status: "unavailable", Database: "not answering"})
 		return nil
 	}
-	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": database})
+	WriteJSON(w, http.StatusOK, Health{Status: "ok", Database: database})
 	return nil
 }

@@ -67,7 +67,7 @@ func (h *API) assessAlert(w http.ResponseWriter, r *http.Request, actor access.A
 	if err := h.app.Authorize(r.Context(), actor, access.AlertAssess, access.CatQuestionnaire); err != nil {
 		return err
 	}
-	var in apiAssessment
+	var in apiAssessmentInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (h *API) acknowledgeAlert(w http.ResponseWriter, r *http.Request, actor acc
 	if err := h.app.Authorize(r.Context(), actor, access.AlertAcknowledge, access.CatClinical); err != nil {
 		return err
 	}
-	var in apiAcknowledgement
+	var in apiAcknowledgementInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (h *API) noteAlert(w http.ResponseWriter, r *http.Request, actor access.Act
 	if err := h.app.Authorize(r.Context(), actor, access.AlertAcknowledge, access.CatClinical); err != nil {
 		return err
 	}
-	var in apiAlertNote
+	var in apiAlertNoteInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (h *API) resolveAlert(w http.ResponseWriter, r *http.Request, actor access.
 	if err := h.app.Authorize(r.Context(), actor, access.AlertResolve, access.CatClinical); err != nil {
 		return err
 	}
-	var in apiResolution
+	var in apiResolutionInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}

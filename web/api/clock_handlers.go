@@ -8,19 +8,6 @@ import (
 	"github.com/ketaflow/ketaflow/web"
 )
 
-// trainingClockEndpoints exist only on a server on the training clock
-// (serve --demo --clock manual); elsewhere the paths are not found and the
-// served document leaves them out (servedDocument).
-func (h *API) trainingClockEndpoints() []web.Endpoint {
-	if h.app.Training() == nil {
-		return nil
-	}
-	return []web.Endpoint{
-		{Method: "GET", Pattern: "/api/v1/clock", Auth: web.LoginOrToken, Handle: h.clock},
-		{Method: "POST", Pattern: "/api/v1/clock", Auth: web.LoginOrToken, Handle: h.advanceClock, MovesClock: true},
-	}
-}
-
 func (h *API) clock(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
 	v, ok := h.app.TrainingClockNow()
 	if !ok {

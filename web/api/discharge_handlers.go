@@ -148,7 +148,7 @@ func (h *API) discharge(w http.ResponseWriter, r *http.Request, actor access.Act
 		// with what is missing.
 		web.LogError(h.log, r, err)
 		e := ketaflow.AsError(err)
-		body := apiDischargeBlocked{Error: apiErrorBody{Code: e.Code, Message: e.Message, Field: e.Field}, Unmet: []apiCriterion{}}
+		body := apiDischargeBlocked{Error: apiErrorBody{Code: e.Code, Message: e.Message, Field: e.Field}, Unmet: []apiDischargeCriterion{}}
 		if v.Session != nil {
 			body.Unmet = toAPICriteria(v.Session.Discharge.Unmet())
 		}

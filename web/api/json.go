@@ -115,7 +115,7 @@ func decodeFrom(dec *json.Decoder, v any, prefix string) error {
 	return nil
 }
 
-// jsonPath drops the names of embedded Go structs ("apiRecord.height_cm")
+// jsonPath drops the names of embedded Go structs ("apiPatientRecord.height_cm")
 // from a field path, leaving the JSON names a client sent: those are
 // snake_case, a Go type's name has a capital letter.
 func jsonPath(field string) string {

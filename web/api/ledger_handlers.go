@@ -60,7 +60,7 @@ func (h *API) lot(w http.ResponseWriter, r *http.Request, actor access.Actor) er
 	if err != nil {
 		return err
 	}
-	out := apiLotBook{Lot: toAPILot(b.Lot), Entries: make([]apiEntry, len(b.Entries)), OpenDraws: b.Balance.OpenDraws(),
+	out := apiLotBook{Lot: toAPILot(b.Lot), Entries: make([]apiLedgerEntry, len(b.Entries)), OpenDraws: b.Balance.OpenDraws(),
 		Discrepancies: toAPIDiscrepancies(b.Discrepancies)}
 	for i, e := range b.Entries {
 		out.Entries[i] = toAPIEntry(e)
@@ -70,7 +70,7 @@ func (h *API) lot(w http.ResponseWriter, r *http.Request, actor access.Actor) er
 }
 
 func (h *API) appendLedger(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	var in entryInput
+	var in apiNewLedgerEntry
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (h *API) appendLedger(w http.ResponseWriter, r *http.Request, actor access.
 	}
 	// The lot is as it stands after the entry, from the write's own
 	// transaction.
-	web.WriteJSON(w, http.StatusCreated, apiAppended{Entry: toAPIEntry(res.Entry), OnHand: res.Lot.OnHand, Unit: res.Lot.Unit(),
+	web.WriteJSON(w, http.StatusCreated, apiLedgerEntryResult{Entry: toAPIEntry(res.Entry), OnHand: res.Lot.OnHand, Unit: res.Lot.Unit(),
 		Discrepancy: toAPICountDifference(res.Discrepancy)})
 	return nil
 }

@@ -14,13 +14,20 @@ import (
 
 // apiClinic is a clinic as the API shows it.
 type apiClinic struct {
-	ID            string `json:"id"`
-	Name          string `json:"name"`
-	TimeZone      string `json:"time_zone"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	TimeZone string `json:"time_zone"`
+	// Spravato REMS healthcare-setting certification; empty when not certified
 	REMSSettingID string `json:"rems_setting_id"`
-	Phone         string `json:"phone"`
-	OnCallPhone   string `json:"on_call_phone"`
-	CrisisLine    string `json:"crisis_line"`
+	// the clinic's own phone number, given to patients (after-care sheet, a
+	// positive PHQ-9 item 9); empty until the admin enters it
+	Phone string `json:"phone"`
+	// the on-call prescriber's phone number, given to staff beside a safety
+	// alert; empty until the admin enters it
+	OnCallPhone string `json:"on_call_phone"`
+	// the crisis line given to staff and patients: 988 (US Suicide & Crisis
+	// Lifeline) unless the clinic entered its local one
+	CrisisLine string `json:"crisis_line"`
 	// SetupTasks are the contacts still to enter (ketaflow.Contacts.Missing).
 	SetupTasks []apiSetupTask `json:"setup_tasks"`
 	CreatedAt  time.Time      `json:"created_at"`
@@ -28,8 +35,10 @@ type apiClinic struct {
 
 // apiSetupTask is a setting the admin has still to enter.
 type apiSetupTask struct {
+	// the clinic setting to enter: phone, on_call_phone or crisis_line
 	Field string `json:"field"`
-	Task  string `json:"task"`
+	// what to enter and why, in words
+	Task string `json:"task"`
 }
 
 func toAPIClinic(c ketaflow.Clinic) apiClinic {
@@ -124,10 +133,10 @@ type apiUsers struct {
 
 // apiNewUser is the body of POST /api/v1/users.
 type apiNewUser struct {
-	Username string      `json:"username"`
-	Name     string      `json:"name"`
-	Role     access.Role `json:"role"`
-	Password string      `json:"password"`
+	Username string      `json:"username" jsonschema:"pattern=^[a-z0-9][a-z0-9._-]{2\\,39}$,required"`
+	Name     string      `json:"name" jsonschema:"maxLength=100,required"`
+	Role     access.Role `json:"role" jsonschema:"required"`
+	Password string      `json:"password" jsonschema:"maxLength=128,minLength=10,required"`
 }
 
 func (in apiNewUser) newUser() app.NewUser {
@@ -139,16 +148,16 @@ type apiUserChange struct {
 	Name     *string      `json:"name,omitempty"`
 	Role     *access.Role `json:"role,omitempty"`
 	Active   *bool        `json:"active,omitempty"`
-	Password *string      `json:"password,omitempty"` // a reset by the admin
+	Password *string      `json:"password,omitempty" jsonschema:"maxLength=128,minLength=10"` // a reset by the admin
 }
 
 func (c apiUserChange) change() app.UserChange {
 	return app.UserChange{Name: c.Name, Role: c.Role, Active: c.Active, Password: c.Password}
 }
 
-// apiToken is an API token; its secret is never shown again after it is
+// apiAPIToken is an API token; its secret is never shown again after it is
 // made.
-type apiToken struct {
+type apiAPIToken struct {
 	ID         string     `json:"id"`
 	UserID     string     `json:"user_id"`
 	Name       string     `json:"name"`
@@ -157,14 +166,14 @@ type apiToken struct {
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 }
 
-func toAPIToken(t access.APIToken) apiToken {
-	return apiToken{ID: t.ID, UserID: t.UserID, Name: t.Name, CreatedAt: utcTime(t.CreatedAt), LastUsedAt: utcTimePtr(t.LastUsedAt),
+func toAPIToken(t access.APIToken) apiAPIToken {
+	return apiAPIToken{ID: t.ID, UserID: t.UserID, Name: t.Name, CreatedAt: utcTime(t.CreatedAt), LastUsedAt: utcTimePtr(t.LastUsedAt),
 		RevokedAt: utcTimePtr(t.RevokedAt)}
 }
 
 // apiTokens is the caller's tokens.
 type apiTokens struct {
-	Tokens []apiToken `json:"tokens"`
+	Tokens []apiAPIToken `json:"tokens"`
 }
 
 // apiNewToken is the body of POST /api/v1/tokens.
@@ -174,8 +183,8 @@ type apiNewToken struct {
 
 // apiTokenMade is a new token with its secret, shown this once.
 type apiTokenMade struct {
-	Token  apiToken `json:"token"`
-	Secret string   `json:"secret"`
+	Token  apiAPIToken `json:"token"`
+	Secret string      `json:"secret"`
 }
 
 // apiAuditEntry is one entry of the hash-chained audit log.

@@ -11,33 +11,53 @@ import (
 // apiAlert is an alert, or a notice (no id, no state), as the caller sees
 // it now: kind is the code, title and message the words.
 type apiAlert struct {
-	ID          string          `json:"id,omitempty"`
-	Kind        alerts.Kind     `json:"kind"`
-	Severity    alerts.Severity `json:"severity"`
-	Title       string          `json:"title"`
-	Message     string          `json:"message"`
-	Advice      []string        `json:"advice"`
-	VisitID     string          `json:"visit_id"`
-	PatientID   string          `json:"patient_id"`
-	PatientName string          `json:"patient_name"`
-	ChairName   string          `json:"chair_name"`
-	RaisedAt    time.Time       `json:"raised_at"`
-	Since       time.Time       `json:"since"`
-	State       alerts.State    `json:"state,omitempty"`
-	AddressedTo []access.Role   `json:"addressed_to"`
-	ForCaller   bool            `json:"for_caller"`
-	Escalated   bool            `json:"escalated"`
-	EscalatedAt *time.Time      `json:"escalated_at"`
-	EscalatesAt *time.Time      `json:"escalates_at"`
+	// Absent for a notice
+	ID   string      `json:"id,omitempty"`
+	Kind alerts.Kind `json:"kind"`
+	// Now: an escalation raises it one step (severe stays severe)
+	Severity alerts.Severity `json:"severity"`
+	// The kind in words
+	Title string `json:"title"`
+	// What raised it, in words (the readings, the answer)
+	Message string `json:"message"`
+	// What the alert asks of the reader now, following the visit: pausing the
+	// infusion is suggested only while it runs; empty once resolved
+	Advice      []string `json:"advice"`
+	VisitID     string   `json:"visit_id"`
+	PatientID   string   `json:"patient_id"`
+	PatientName string   `json:"patient_name"`
+	ChairName   string   `json:"chair_name"`
+	// When ketaflow raised it (a notice: when it became due); escalation
+	// counts from here
+	RaisedAt time.Time `json:"raised_at"`
+	// When its condition began: the reading's time
+	Since time.Time `json:"since"`
+	// Absent for a notice. open: waits for someone; acknowledged: taken, its
+	// condition may still hold; resolved: over
+	State alerts.State `json:"state,omitempty"`
+	// The prescriber for a risk assessment or a severe reading, the chair's
+	// nurse otherwise; an escalation adds the prescriber. An urgent or severe
+	// alert raised for the prescriber is acknowledged by a prescriber only.
+	AddressedTo []access.Role `json:"addressed_to"`
+	// Open and addressed to the caller's role: what the navigation counts
+	ForCaller   bool       `json:"for_caller"`
+	Escalated   bool       `json:"escalated"`
+	EscalatedAt *time.Time `json:"escalated_at"`
+	// When an open alert will be escalated unless acknowledged
+	EscalatesAt *time.Time `json:"escalates_at"`
 	// Acknowledged, Resolved and Cleared are null until taken.
 	Acknowledged *apiAlertStep `json:"acknowledged"`
 	Resolved     *apiAlertStep `json:"resolved"`
-	Cleared      *apiAlertStep `json:"cleared"`
+	// A latching alert (urgent or severe) whose condition cleared before
+	// anyone acknowledged it: it is resolved on acknowledgement
+	Cleared *apiAlertStep `json:"cleared"`
 	// Notes are what clinicians who do not take the alert recorded on it.
 	Notes []apiAlertStep `json:"notes"`
 	// PHQ-9 item 9.
-	ResponseID string             `json:"response_id,omitempty"`
-	Item9      int                `json:"item9"`
+	ResponseID string `json:"response_id,omitempty"`
+	// PHQ-9 item 9: the answer that raised it; 0 for other kinds
+	Item9 int `json:"item9"`
+	// PHQ-9 item 9: the latest risk assessment; absent until one is recorded
 	Assessment *apiRiskAssessment `json:"assessment,omitempty"`
 	// Actions are the steps the caller may take on the alert, allowed now
 	// or not with the reason; empty for a notice.
@@ -46,16 +66,20 @@ type apiAlert struct {
 
 // apiAlertStep is a step of an alert's life; by is "" for ketaflow itself.
 type apiAlertStep struct {
+	// User id; empty for ketaflow itself
 	By     string    `json:"by"`
 	ByName string    `json:"by_name"`
 	At     time.Time `json:"at"`
-	Text   string    `json:"text"`
+	// The action taken (acknowledged, a note), the reason (resolved), or the
+	// reading that cleared it (cleared)
+	Text string `json:"text"`
 }
 
 // apiRiskAssessment is a clinician's assessment of a PHQ-9 item 9 alert.
 type apiRiskAssessment struct {
-	Risk       string    `json:"risk"`
-	Plan       string    `json:"plan"`
+	Risk string `json:"risk"`
+	Plan string `json:"plan"`
+	// Whether dosing may go ahead today
 	Proceed    bool      `json:"proceed"`
 	By         string    `json:"by"`
 	ByName     string    `json:"by_name"`
@@ -99,18 +123,21 @@ func toAPIAlerts(list []app.AlertView) []apiAlert {
 	return out
 }
 
-// apiAcknowledgement is the body of POST /api/v1/alerts/{id}/acknowledgement.
-type apiAcknowledgement struct {
-	Action string `json:"action"`
+// apiAcknowledgementInput is the body of POST /api/v1/alerts/{id}/acknowledgement.
+type apiAcknowledgementInput struct {
+	// What was done
+	Action string `json:"action" jsonschema:"maxLength=1000,minLength=3,required"`
 }
 
-// apiAlertNote is the body of POST /api/v1/alerts/{id}/notes: what the
+// apiAlertNoteInput is the body of POST /api/v1/alerts/{id}/notes: what the
 // caller did about an alert they may not take.
-type apiAlertNote struct {
-	Action string `json:"action"`
+type apiAlertNoteInput struct {
+	// What you did
+	Action string `json:"action" jsonschema:"maxLength=1000,minLength=3,required"`
 }
 
-// apiResolution is the body of POST /api/v1/alerts/{id}/resolution.
-type apiResolution struct {
-	Reason string `json:"reason"`
+// apiResolutionInput is the body of POST /api/v1/alerts/{id}/resolution.
+type apiResolutionInput struct {
+	// Why the alert is over
+	Reason string `json:"reason" jsonschema:"maxLength=1000,minLength=10,required"`
 }

@@ -11,10 +11,13 @@ import (
 
 // apiTrainingClock is the training clock's reading.
 type apiTrainingClock struct {
-	Now          time.Time `json:"now"`
-	Ahead        string    `json:"ahead"` // ISO 8601 duration
-	AheadSeconds int64     `json:"ahead_seconds"`
-	Label        string    `json:"label"`
+	// the training clock's time, UTC
+	Now   time.Time `json:"now"`
+	Ahead string    `json:"ahead"` // ISO 8601 duration
+	// the same in seconds
+	AheadSeconds int64 `json:"ahead_seconds"`
+	// the same in words, as every page shows it
+	Label string `json:"label"`
 }
 
 func toAPITrainingClock(v app.TrainingClockView) apiTrainingClock {

@@ -19,27 +19,34 @@ type apiEmergencyContact struct {
 	Phone    string `json:"phone"`
 }
 
-// apiRecord is a patient record's fields: the body of a registration and
+// apiPatientRecord is a patient record's fields: the body of a registration and
 // of an amendment (any subset), and part of every patient answer.
-type apiRecord struct {
-	MRN               string                      `json:"mrn"`
-	LegalName         string                      `json:"legal_name"`
-	PreferredName     string                      `json:"preferred_name"`
-	BirthDate         ketaflow.Date               `json:"birth_date"`
-	Sex               patients.Sex                `json:"sex"`
-	Phone             string                      `json:"phone"`
-	Email             string                      `json:"email"`
-	Emergency         apiEmergencyContact         `json:"emergency_contact"`
-	REMSPatientID     string                      `json:"rems_patient_id"`
-	PrescriberID      string                      `json:"prescriber_id"`
-	TherapistID       string                      `json:"therapist_id"`
-	HeightCM          float64                     `json:"height_cm"`
-	Allergies         string                      `json:"allergies"`
+type apiPatientRecord struct {
+	// Unique in the clinic; blank on create assigns the next number
+	MRN           string        `json:"mrn" jsonschema:"maxLength=32"`
+	LegalName     string        `json:"legal_name" jsonschema:"maxLength=200,required"`
+	PreferredName string        `json:"preferred_name" jsonschema:"maxLength=200"`
+	BirthDate     ketaflow.Date `json:"birth_date" jsonschema:"required"`
+	Sex           patients.Sex  `json:"sex" jsonschema:"required"`
+	// 7 to 15 digits, optionally with + ( ) . - and spaces
+	Phone         string              `json:"phone"`
+	Email         string              `json:"email" jsonschema:"format=email"`
+	Emergency     apiEmergencyContact `json:"emergency_contact"`
+	REMSPatientID string              `json:"rems_patient_id" jsonschema:"maxLength=40"`
+	// An active prescriber of the clinic
+	PrescriberID string `json:"prescriber_id"`
+	// An active therapist of the clinic
+	TherapistID string `json:"therapist_id"`
+	// Clinical. 0 = not measured, else 100 to 250
+	HeightCM float64 `json:"height_cm"`
+	// Clinical
+	Allergies string `json:"allergies" jsonschema:"maxLength=2000"`
+	// Clinical. Each blocks dosing until a prescriber overrides it
 	Contraindications []patients.Contraindication `json:"contraindications"`
 }
 
-func toAPIRecord(r patients.Record) apiRecord {
-	return apiRecord{MRN: r.MRN, LegalName: r.LegalName, PreferredName: r.PreferredName, BirthDate: r.BirthDate, Sex: r.Sex,
+func toAPIRecord(r patients.Record) apiPatientRecord {
+	return apiPatientRecord{MRN: r.MRN, LegalName: r.LegalName, PreferredName: r.PreferredName, BirthDate: r.BirthDate, Sex: r.Sex,
 		Phone: r.Phone, Email: r.Email, Emergency: apiEmergencyContact{Name: r.Emergency.Name, Relation: r.Emergency.Relation,
 			Phone: r.Emergency.Phone}, REMSPatientID: r.REMSPatientID, PrescriberID: r.PrescriberID, TherapistID: r.TherapistID,
 		HeightCM: r.HeightCM, Allergies: r.Allergies, Contraindications: r.Contraindications}
@@ -47,7 +54,7 @@ func toAPIRecord(r patients.Record) apiRecord {
 
 // applyTo sets every field of the record that the API carries; a field the
 // API does not know stays as it is.
-func (a apiRecord) applyTo(r *patients.Record) {
+func (a apiPatientRecord) applyTo(r *patients.Record) {
 	r.MRN, r.LegalName, r.PreferredName, r.BirthDate, r.Sex = a.MRN, a.LegalName, a.PreferredName, a.BirthDate, a.Sex
 	r.Phone, r.Email = a.Phone, a.Email
 	r.Emergency.Name, r.Emergency.Relation, r.Emergency.Phone = a.Emergency.Name, a.Emergency.Relation, a.Emergency.Phone
@@ -55,7 +62,7 @@ func (a apiRecord) applyTo(r *patients.Record) {
 	r.HeightCM, r.Allergies, r.Contraindications = a.HeightCM, a.Allergies, a.Contraindications
 }
 
-func (a apiRecord) record() patients.Record {
+func (a apiPatientRecord) record() patients.Record {
 	var r patients.Record
 	a.applyTo(&r)
 	return r
@@ -63,8 +70,8 @@ func (a apiRecord) record() patients.Record {
 
 // apiNewWeight is a weight to record: kg, and when it was measured.
 type apiNewWeight struct {
-	KG         float64   `json:"kg"`
-	MeasuredAt time.Time `json:"measured_at"`
+	KG         float64   `json:"kg" jsonschema:"required"`
+	MeasuredAt time.Time `json:"measured_at" jsonschema:"required"`
 }
 
 func (w apiNewWeight) newWeight() app.NewWeight {
@@ -74,7 +81,7 @@ func (w apiNewWeight) newWeight() app.NewWeight {
 // patientInput is the body of POST /api/v1/patients: the record's fields and
 // optionally a first weight.
 type patientInput struct {
-	apiRecord
+	apiPatientRecord
 	Weight *apiNewWeight `json:"weight,omitempty"`
 }
 
@@ -82,9 +89,10 @@ type patientInput struct {
 // change (decoded onto the current record, see amendPatient), why, and
 // optionally the version amended (else If-Match).
 type apiAmendment struct {
-	Reason  string          `json:"reason"`
+	Reason string `json:"reason" jsonschema:"maxLength=500,minLength=3,required"`
+	// The version amended, if no If-Match header
 	Version int             `json:"version"`
-	Record  json.RawMessage `json:"record"`
+	Record  json.RawMessage `json:"record" jsonschema:"required"`
 }
 
 // apiWeight is a weight measurement on the chart.
@@ -114,7 +122,7 @@ func toAPIWeightPtr(w *patients.Weight) *apiWeight {
 // apiPatient is a patient as the API shows it.
 type apiPatient struct {
 	ID string `json:"id"`
-	apiRecord
+	apiPatientRecord
 	Version        int        `json:"version"`
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
@@ -123,7 +131,7 @@ type apiPatient struct {
 }
 
 func toAPIPatient(p patients.Patient) apiPatient {
-	return apiPatient{ID: p.ID, apiRecord: toAPIRecord(p.Record), Version: p.Version, CreatedAt: utcTime(p.CreatedAt),
+	return apiPatient{ID: p.ID, apiPatientRecord: toAPIRecord(p.Record), Version: p.Version, CreatedAt: utcTime(p.CreatedAt),
 		UpdatedAt: utcTime(p.UpdatedAt), Weight: toAPIWeightPtr(p.Weight), ClinicalHidden: p.ClinicalHidden}
 }
 
@@ -140,7 +148,7 @@ type apiPatientChange struct {
 type apiPatientVersion struct {
 	PatientID     string             `json:"patient_id"`
 	Version       int                `json:"version"`
-	Record        apiRecord          `json:"record"`
+	Record        apiPatientRecord   `json:"record"`
 	ChangedBy     string             `json:"changed_by"`
 	ChangedByName string             `json:"changed_by_name"`
 	ChangedAt     time.Time          `json:"changed_at"`

@@ -11,13 +11,16 @@ import (
 // version and read back by programs that compare versions, so it is not
 // mapped field by field here; its changes are.
 type apiProtocolVersion struct {
-	Number        int                 `json:"number"`
-	CreatedAt     string              `json:"created_at"`
-	CreatedBy     string              `json:"created_by"`
-	CreatedByName string              `json:"created_by_name"`
-	Reason        string              `json:"reason"`
-	Rules         protocol.Protocol   `json:"rules"`
-	Changes       []apiProtocolChange `json:"changes,omitempty"`
+	Number        int    `json:"number"`
+	CreatedAt     string `json:"created_at" jsonschema:"format=date-time"`
+	CreatedBy     string `json:"created_by"`
+	CreatedByName string `json:"created_by_name"`
+	Reason        string `json:"reason"`
+	// Every clinical rule, grouped by step (fasting, gate, dose, session,
+	// discharge, integration, security); see /api/v1/protocol/params for each
+	// setting's unit, range and source
+	Rules   protocol.Protocol   `json:"rules"`
+	Changes []apiProtocolChange `json:"changes,omitempty"`
 }
 
 // apiProtocolChange is one setting a version changed.
@@ -43,8 +46,8 @@ type apiProtocolVersions struct {
 	Versions []apiProtocolVersion `json:"versions"`
 }
 
-// apiParam describes one protocol setting for programs that build forms.
-type apiParam struct {
+// apiProtocolParam describes one protocol setting for programs that build forms.
+type apiProtocolParam struct {
 	Key    string             `json:"key"`
 	Group  string             `json:"group"`
 	Label  string             `json:"label"`
@@ -58,14 +61,16 @@ type apiParam struct {
 
 // apiParams is every setting of the current version.
 type apiParams struct {
-	Version int        `json:"version"`
-	Params  []apiParam `json:"params"`
+	Version int                `json:"version"`
+	Params  []apiProtocolParam `json:"params"`
 }
 
 // apiNewProtocolVersion is the body of POST /api/v1/protocol/versions: the
 // settings to change (key -> text), on which version, and why.
 type apiNewProtocolVersion struct {
-	BasedOn int               `json:"based_on"`
-	Reason  string            `json:"reason"`
-	Values  map[string]string `json:"values"`
+	// The version edited; refused with 412 if another was saved since
+	BasedOn int    `json:"based_on" jsonschema:"required"`
+	Reason  string `json:"reason" jsonschema:"maxLength=500,minLength=5,required"`
+	// Setting key -> new value as text, e.g. {"gate.bp_block_systolic": "150"}
+	Values map[string]string `json:"values" jsonschema:"required"`
 }

@@ -38,11 +38,12 @@ func utcTimePtr(t *time.Time) *time.Time {
 
 // apiComfort is what the patient asked for in the chair.
 type apiComfort struct {
-	EyeMask      bool         `json:"eye_mask"`
-	Blanket      bool         `json:"blanket"`
+	EyeMask bool `json:"eye_mask"`
+	Blanket bool `json:"blanket"`
+	// "" is no preference
 	Music        visits.Music `json:"music"`
 	LightsDimmed bool         `json:"lights_dimmed"`
-	Notes        string       `json:"notes"`
+	Notes        string       `json:"notes" jsonschema:"maxLength=500"`
 }
 
 func toAPIComfort(c visits.Comfort) apiComfort {
@@ -55,10 +56,13 @@ func (c apiComfort) comfort() visits.Comfort {
 
 // apiBooking is the body of POST /api/v1/visits.
 type apiBooking struct {
-	PatientID   string     `json:"patient_id"`
-	Route       string     `json:"route"` // as typed: "iv", "esketamine", ...
-	ChairID     string     `json:"chair_id"`
-	ScheduledAt time.Time  `json:"scheduled_at"`
+	PatientID string `json:"patient_id" jsonschema:"required"`
+	Route     string `json:"route" jsonschema:"required"` // as typed: "iv", "esketamine", ...
+	// Optional; a chair already booked for an overlapping time is refused (409
+	// naming chair_id)
+	ChairID string `json:"chair_id"`
+	// RFC 3339; from 15 minutes ago to a year ahead
+	ScheduledAt time.Time  `json:"scheduled_at" jsonschema:"required"`
 	Minutes     int        `json:"minutes"` // 0 = the route's chair time
 	Comfort     apiComfort `json:"comfort"`
 }
@@ -70,22 +74,26 @@ func (b apiBooking) booking() visits.Booking {
 
 // apiVisit is a visit as the API shows it.
 type apiVisit struct {
-	ID              string         `json:"id"`
-	PatientID       string         `json:"patient_id"`
-	Route           protocol.Route `json:"route"`
-	RouteLabel      string         `json:"route_label"`
-	ChairID         string         `json:"chair_id"`
-	ChairName       string         `json:"chair_name"`
-	ScheduledAt     time.Time      `json:"scheduled_at"`
-	EndsAt          time.Time      `json:"ends_at"`
-	Minutes         int            `json:"minutes"`
-	ProtocolVersion int            `json:"protocol_version"`
-	State           visits.State   `json:"state"`
-	StateLabel      string         `json:"state_label"`
-	Comfort         apiComfort     `json:"comfort"`
-	Version         int            `json:"version"`
-	CreatedAt       time.Time      `json:"created_at"`
-	UpdatedAt       time.Time      `json:"updated_at"`
+	ID         string         `json:"id"`
+	PatientID  string         `json:"patient_id"`
+	Route      protocol.Route `json:"route"`
+	RouteLabel string         `json:"route_label"`
+	// "" until a chair is assigned
+	ChairID     string    `json:"chair_id"`
+	ChairName   string    `json:"chair_name"`
+	ScheduledAt time.Time `json:"scheduled_at"`
+	EndsAt      time.Time `json:"ends_at"`
+	Minutes     int       `json:"minutes"`
+	// The protocol version the visit is judged by: the current one at booking,
+	// then at check-in
+	ProtocolVersion int          `json:"protocol_version"`
+	State           visits.State `json:"state"`
+	StateLabel      string       `json:"state_label"`
+	Comfort         apiComfort   `json:"comfort"`
+	// 1 when booked, +1 per change
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func toAPIVisit(v visits.Visit, chairName string) apiVisit {
@@ -115,32 +123,37 @@ func toAPIRows(rows []app.VisitSummary) []apiVisitRow {
 
 // apiOverride is a prescriber's written override of a block.
 type apiOverride struct {
-	Check    intake.CheckID `json:"check"`
-	Evidence string         `json:"evidence"`
-	By       string         `json:"by"`
-	ByName   string         `json:"by_name"`
-	Reason   string         `json:"reason"`
-	At       time.Time      `json:"at"`
+	Check intake.CheckID `json:"check"`
+	// The finding it covers (a reading id, the stated times): a new, different
+	// finding is not covered
+	Evidence string    `json:"evidence"`
+	By       string    `json:"by"`
+	ByName   string    `json:"by_name"`
+	Reason   string    `json:"reason"`
+	At       time.Time `json:"at"`
 }
 
 func toAPIOverride(o intake.Override) apiOverride {
 	return apiOverride{Check: o.Check, Evidence: o.Evidence, By: o.By, ByName: o.ByName, Reason: o.Reason, At: utcTime(o.At)}
 }
 
-// apiCheck is one check of the gate and its verdict.
-type apiCheck struct {
-	ID          intake.CheckID `json:"id"`
-	Title       string         `json:"title"`
-	Status      intake.Status  `json:"status"`
-	Reason      string         `json:"reason"`
-	Next        string         `json:"next,omitempty"`
-	Overridable bool           `json:"overridable"`
-	Evidence    string         `json:"evidence,omitempty"`
-	Override    *apiOverride   `json:"override,omitempty"`
+// apiGateCheck is one check of the gate and its verdict.
+type apiGateCheck struct {
+	ID     intake.CheckID `json:"id"`
+	Title  string         `json:"title"`
+	Status intake.Status  `json:"status"`
+	// What was found, with numbers and units
+	Reason string `json:"reason"`
+	// What to do about it
+	Next string `json:"next,omitempty"`
+	// Whether a prescriber may override this block with a written reason
+	Overridable bool         `json:"overridable"`
+	Evidence    string       `json:"evidence,omitempty"`
+	Override    *apiOverride `json:"override,omitempty"`
 }
 
-func toAPICheck(c intake.Check) apiCheck {
-	out := apiCheck{ID: c.ID, Title: c.Title, Status: c.Status, Reason: c.Reason, Next: c.Next, Overridable: c.Overridable,
+func toAPICheck(c intake.Check) apiGateCheck {
+	out := apiGateCheck{ID: c.ID, Title: c.Title, Status: c.Status, Reason: c.Reason, Next: c.Next, Overridable: c.Overridable,
 		Evidence: c.Evidence}
 	if c.Override != nil {
 		o := toAPIOverride(*c.Override)
@@ -154,15 +167,22 @@ func toAPICheck(c intake.Check) apiCheck {
 // may not see clinical findings the clinical checks are left out altogether
 // (ClinicalHidden): only the ride home and REMS are there.
 type apiGate struct {
-	Cleared         bool             `json:"cleared"`
-	Blocking        []intake.CheckID `json:"blocking"`
-	Checks          []apiCheck       `json:"checks"`
-	CrisisResources string           `json:"crisis_resources,omitempty"`
-	ClinicalHidden  bool             `json:"clinical_hidden"`
+	// True when no check blocks (an overridden block does not)
+	Cleared  bool             `json:"cleared"`
+	Blocking []intake.CheckID `json:"blocking"`
+	Checks   []apiGateCheck   `json:"checks"`
+	// Set when a PHQ-9 item 9 safety alert is raised: show it to whoever is
+	// with the patient. Built from the clinic's contacts (on-call phone,
+	// crisis line; 988 until the clinic enters its own)
+	CrisisResources string `json:"crisis_resources,omitempty"`
+	// The clinical checks (questionnaires, safety alert, vitals, fasting,
+	// contraindications, weight) are left out for the caller's role; the nurse
+	// and prescriber see them
+	ClinicalHidden bool `json:"clinical_hidden"`
 }
 
 func toAPIGate(g app.GateView) apiGate {
-	out := apiGate{Cleared: g.Cleared, Blocking: []intake.CheckID{}, Checks: []apiCheck{}, CrisisResources: g.CrisisResources,
+	out := apiGate{Cleared: g.Cleared, Blocking: []intake.CheckID{}, Checks: []apiGateCheck{}, CrisisResources: g.CrisisResources,
 		ClinicalHidden: g.ClinicalHidden}
 	out.Blocking = append(out.Blocking, g.Blocking...)
 	for _, c := range g.Checks {
@@ -185,21 +205,26 @@ func toRecorded[T any](r *app.Recorded[T]) *apiRecorded {
 	return &apiRecorded{By: r.By, ByName: r.ByName, At: utcTime(r.At)}
 }
 
-// apiFasting is what the patient said about their last food and drink: the
+// apiFastingAnswers is what the patient said about their last food and drink: the
 // body of PUT /api/v1/visits/{id}/fasting and the facts as recorded.
-type apiFasting struct {
-	LastSolidFood     *time.Time `json:"last_solid_food,omitempty"`
-	LastLiquid        *time.Time `json:"last_liquid,omitempty"`
-	LastLiquidClear   *bool      `json:"last_liquid_clear,omitempty"`
+type apiFastingAnswers struct {
+	// When the patient last ate
+	LastSolidFood *time.Time `json:"last_solid_food,omitempty"`
+	// When the patient last drank anything
+	LastLiquid *time.Time `json:"last_liquid,omitempty"`
+	// Whether that drink was a clear liquid (water, black coffee, tea);
+	// required with last_liquid. Milk, juice, pulp or fat count as food.
+	LastLiquidClear *bool `json:"last_liquid_clear,omitempty"`
+	// Spravato: last nasal corticosteroid or decongestant today
 	NasalMedicationAt *time.Time `json:"nasal_medication_at,omitempty"`
 }
 
-func toAPIFasting(f intake.FastingAnswers) apiFasting {
-	return apiFasting{LastSolidFood: utcTimePtr(f.LastSolidFood), LastLiquid: utcTimePtr(f.LastLiquid),
+func toAPIFasting(f intake.FastingAnswers) apiFastingAnswers {
+	return apiFastingAnswers{LastSolidFood: utcTimePtr(f.LastSolidFood), LastLiquid: utcTimePtr(f.LastLiquid),
 		LastLiquidClear: f.LastLiquidClear, NasalMedicationAt: utcTimePtr(f.NasalMedicationAt)}
 }
 
-func (f apiFasting) answers() intake.FastingAnswers {
+func (f apiFastingAnswers) answers() intake.FastingAnswers {
 	return intake.FastingAnswers{LastSolidFood: f.LastSolidFood, LastLiquid: f.LastLiquid, LastLiquidClear: f.LastLiquidClear,
 		NasalMedicationAt: f.NasalMedicationAt}
 }
@@ -207,7 +232,8 @@ func (f apiFasting) answers() intake.FastingAnswers {
 // apiRide is who drives the patient home: the body of PUT
 // /api/v1/visits/{id}/ride and the fact as recorded.
 type apiRide struct {
-	DriverName  string `json:"driver_name"`
+	DriverName string `json:"driver_name" jsonschema:"maxLength=200"`
+	// 7 to 15 digits, optionally starting with +
 	DriverPhone string `json:"driver_phone"`
 }
 
@@ -219,20 +245,20 @@ func (r apiRide) ride() intake.Ride {
 	return intake.Ride{DriverName: r.DriverName, DriverPhone: r.DriverPhone}
 }
 
-// apiFacts are the facts stated at the visit: absent when not recorded (or
+// apiVisitFacts are the facts stated at the visit: absent when not recorded (or
 // not for the caller's role).
-type apiFacts struct {
-	Fasting         *apiFasting  `json:"fasting,omitempty"`
-	FastingRecorded *apiRecorded `json:"fasting_recorded,omitempty"`
-	Ride            *apiRide     `json:"ride,omitempty"`
-	RideRecorded    *apiRecorded `json:"ride_recorded,omitempty"`
+type apiVisitFacts struct {
+	Fasting         *apiFastingAnswers `json:"fasting,omitempty"`
+	FastingRecorded *apiRecorded       `json:"fasting_recorded,omitempty"`
+	Ride            *apiRide           `json:"ride,omitempty"`
+	RideRecorded    *apiRecorded       `json:"ride_recorded,omitempty"`
 	// SafetyAlert is none, open or assessed; "" when hidden.
 	SafetyAlert intake.AlertState `json:"safety_alert"`
 	Overrides   []apiOverride     `json:"overrides"`
 }
 
-func toAPIFacts(v app.VisitView) apiFacts {
-	out := apiFacts{FastingRecorded: toRecorded(v.Fasting), RideRecorded: toRecorded(v.Ride), SafetyAlert: v.SafetyAlert,
+func toAPIFacts(v app.VisitView) apiVisitFacts {
+	out := apiVisitFacts{FastingRecorded: toRecorded(v.Fasting), RideRecorded: toRecorded(v.Ride), SafetyAlert: v.SafetyAlert,
 		Overrides: []apiOverride{}}
 	if v.Fasting != nil {
 		f := toAPIFasting(v.Fasting.Value)
@@ -248,13 +274,13 @@ func toAPIFacts(v app.VisitView) apiFacts {
 	return out
 }
 
-// apiQuestionnaire is one version of the visit's answers to one
+// apiQuestionnaireResult is one version of the visit's answers to one
 // questionnaire: version 1 is the patient's, each amendment the next, with
 // its reason; current marks the one the gate reads.
-type apiQuestionnaire struct {
+type apiQuestionnaireResult struct {
 	ID            string    `json:"id"`
 	Instrument    string    `json:"instrument"`
-	Summary       string    `json:"summary"`
+	Summary       string    `json:"summary" jsonschema:"example=PHQ-9 14 of 27 (moderate)"`
 	Answers       []int     `json:"answers"`
 	Total         int       `json:"total"`
 	Band          string    `json:"band"`
@@ -263,14 +289,16 @@ type apiQuestionnaire struct {
 	EnteredBy     string    `json:"entered_by"`      // the clinician's user id; "" when the patient answered
 	EnteredByName string    `json:"entered_by_name"`
 	SubmittedAt   time.Time `json:"submitted_at"`
-	Version       int       `json:"version"`
-	Reason        string    `json:"reason"` // why this version replaced the one before; "" for version 1
-	Current       bool      `json:"current"`
+	// 1 for the first answers; one more for each amendment
+	Version int    `json:"version" jsonschema:"minimum=1"`
+	Reason  string `json:"reason"` // why this version replaced the one before; "" for version 1
+	// The newest version: the one the gate reads
+	Current bool `json:"current"`
 }
 
-func toAPIQuestionnaire(q app.Questionnaire) apiQuestionnaire {
+func toAPIQuestionnaire(q app.Questionnaire) apiQuestionnaireResult {
 	r := q.Result
-	out := apiQuestionnaire{ID: q.ID, Instrument: r.Instrument, Summary: r.Summary(), Answers: r.Answers, Total: r.Total,
+	out := apiQuestionnaireResult{ID: q.ID, Instrument: r.Instrument, Summary: r.Summary(), Answers: r.Answers, Total: r.Total,
 		Band: r.Band, Source: q.Source, EnteredBy: q.EnteredBy, EnteredByName: q.EnteredByName, SubmittedAt: utcTime(q.SubmittedAt),
 		Version: q.Version, Reason: q.Reason, Current: q.Current}
 	if r.Instrument == intake.PHQ9ID {
@@ -280,24 +308,25 @@ func toAPIQuestionnaire(q app.Questionnaire) apiQuestionnaire {
 	return out
 }
 
-// apiAnswersAmendment corrects a visit's answers to one questionnaire.
-type apiAnswersAmendment struct {
-	Amends  string `json:"amends"` // the id of the newest version
-	Reason  string `json:"reason"`
-	Answers []*int `json:"answers"` // one per item; null for an unanswered item
+// apiQuestionnaireAmendment corrects a visit's answers to one questionnaire.
+type apiQuestionnaireAmendment struct {
+	Amends string `json:"amends" jsonschema:"required"` // the id of the newest version
+	// Why the answers are corrected; kept with the new version
+	Reason  string `json:"reason" jsonschema:"maxLength=2000,minLength=10,required"`
+	Answers []*int `json:"answers" jsonschema:"required"` // one per item; null for an unanswered item
 }
 
 // apiAmended is the answer to an amendment: the new version as stored, and
 // what it did to the PHQ-9 item 9 safety alert.
 type apiAmended struct {
-	Questionnaire   apiQuestionnaire `json:"questionnaire"`
-	Alert           bool             `json:"alert"`            // the amendment raised a safety alert
-	AlertStaysOpen  bool             `json:"alert_stays_open"` // it lowered item 9 while an alert is open: the alert stays
-	CrisisResources string           `json:"crisis_resources"`
+	Questionnaire   apiQuestionnaireResult `json:"questionnaire"`
+	Alert           bool                   `json:"alert"`            // the amendment raised a safety alert
+	AlertStaysOpen  bool                   `json:"alert_stays_open"` // it lowered item 9 while an alert is open: the alert stays
+	CrisisResources string                 `json:"crisis_resources"`
 }
 
-// apiResult is a questionnaire scored as it was saved.
-type apiResult struct {
+// apiScoredResult is a questionnaire scored as it was saved.
+type apiScoredResult struct {
 	Instrument string `json:"instrument"`
 	Answers    []int  `json:"answers"`
 	Total      int    `json:"total"`
@@ -305,31 +334,36 @@ type apiResult struct {
 	Item9      int    `json:"item9"` // PHQ-9 item 9; 0 for another instrument
 }
 
-func toAPIResult(r intake.Result) apiResult {
-	return apiResult{Instrument: r.Instrument, Answers: r.Answers, Total: r.Total, Band: r.Band, Item9: r.Item9}
+func toAPIResult(r intake.Result) apiScoredResult {
+	return apiScoredResult{Instrument: r.Instrument, Answers: r.Answers, Total: r.Total, Band: r.Band, Item9: r.Item9}
 }
 
 // apiSubmitted is the answer to questionnaires answered on the tablet: the
 // person holding it sees whether a safety alert was raised, and the scores
 // only when their role may.
 type apiSubmitted struct {
-	Alert           bool        `json:"alert"`
-	CrisisResources string      `json:"crisis_resources"`
-	Results         []apiResult `json:"results"`
-	ResultsHidden   bool        `json:"results_hidden"`
+	// PHQ-9 item 9 raised a safety alert: show the crisis resources now
+	Alert bool `json:"alert"`
+	// The crisis resources to show staff now, built from the clinic's contacts
+	// (on-call phone, crisis line; 988 until the clinic enters its own)
+	CrisisResources string            `json:"crisis_resources"`
+	Results         []apiScoredResult `json:"results"`
+	// True when the role may not see scores; results is then empty
+	ResultsHidden bool `json:"results_hidden"`
 }
 
-// apiAssessment is the body of POST /api/v1/alerts/{id}/assessments.
-type apiAssessment struct {
-	Risk string `json:"risk"`
-	Plan string `json:"plan"`
+// apiAssessmentInput is the body of POST /api/v1/alerts/{id}/assessments.
+type apiAssessmentInput struct {
+	Risk string `json:"risk" jsonschema:"required"`
+	// What was assessed and decided
+	Plan string `json:"plan" jsonschema:"maxLength=4000,minLength=10,required"`
 	// Proceed is said outright, never defaulted: false ends the visit at
 	// the gate.
-	Proceed *bool `json:"proceed"`
+	Proceed *bool `json:"proceed" jsonschema:"required"`
 }
 
-// apiReading is a vital-sign reading as recorded.
-type apiReading struct {
+// apiVitalReading is a vital-sign reading as recorded.
+type apiVitalReading struct {
 	ID              string    `json:"id"`
 	VisitID         string    `json:"visit_id"`
 	PatientID       string    `json:"patient_id"`
@@ -353,8 +387,8 @@ type apiReading struct {
 	LateReason string `json:"late_reason,omitempty"`
 }
 
-func toAPIReading(r vitals.Reading) apiReading {
-	return apiReading{ID: r.ID, VisitID: r.VisitID, PatientID: r.PatientID, TakenAt: utcTime(r.TakenAt), TakenBy: r.TakenBy,
+func toAPIReading(r vitals.Reading) apiVitalReading {
+	return apiVitalReading{ID: r.ID, VisitID: r.VisitID, PatientID: r.PatientID, TakenAt: utcTime(r.TakenAt), TakenBy: r.TakenBy,
 		TakenByName: r.TakenByName, RecordedAt: utcTime(r.RecordedAt), Systolic: r.Systolic, Diastolic: r.Diastolic,
 		HeartRate: r.HeartRate, SpO2: r.SpO2, RespiratoryRate: r.RespiratoryRate, Sedation: r.Sedation,
 		Dissociation: r.Dissociation, Note: r.Note, Amends: r.Amends, AmendReason: r.AmendReason, EnteredInError: r.EnteredInError,
@@ -364,21 +398,29 @@ func toAPIReading(r vitals.Reading) apiReading {
 // vitalsInput is the body of POST /api/v1/visits/{id}/vitals: the fields of
 // a reading that the nurse enters; the rest the server sets.
 type vitalsInput struct {
-	TakenAt         time.Time `json:"taken_at"` // defaults to now
-	Systolic        int       `json:"systolic"`
-	Diastolic       int       `json:"diastolic"`
-	HeartRate       int       `json:"heart_rate"`
-	SpO2            int       `json:"spo2"`
-	RespiratoryRate int       `json:"respiratory_rate"`
-	Sedation        *int      `json:"sedation"`
-	Dissociation    *bool     `json:"dissociation"`
-	Note            string    `json:"note"`
-	Amends          string    `json:"amends"`
-	AmendReason     string    `json:"amend_reason"`
-	EnteredInError  bool      `json:"entered_in_error"`
+	TakenAt time.Time `json:"taken_at"` // defaults to now
+	// mmHg; with diastolic
+	Systolic int `json:"systolic"`
+	// mmHg; below systolic
+	Diastolic int `json:"diastolic"`
+	// beats per minute
+	HeartRate int `json:"heart_rate"`
+	// %
+	SpO2 int `json:"spo2"`
+	// breaths per minute
+	RespiratoryRate int `json:"respiratory_rate"`
+	// MOAA/S
+	Sedation     *int   `json:"sedation"`
+	Dissociation *bool  `json:"dissociation"`
+	Note         string `json:"note" jsonschema:"maxLength=1000"`
+	// The id of a reading this one corrects; the original stays on record
+	Amends      string `json:"amends"`
+	AmendReason string `json:"amend_reason"`
+	// With amends: withdraw the original without a replacement
+	EnteredInError bool `json:"entered_in_error"`
 	// LateReason says why a reading is entered more than the protocol's
 	// late-entry minutes after taken_at.
-	LateReason string `json:"late_reason"`
+	LateReason string `json:"late_reason" jsonschema:"example=charted after an emergency at chair 3"`
 }
 
 func (in vitalsInput) reading() vitals.Reading {
@@ -389,13 +431,17 @@ func (in vitalsInput) reading() vitals.Reading {
 
 // apiTransition is one move of the visit's state.
 type apiTransition struct {
-	VisitID string       `json:"visit_id"`
-	From    visits.State `json:"from"`
-	To      visits.State `json:"to"`
-	At      time.Time    `json:"at"`
-	By      string       `json:"by"`
-	ByName  string       `json:"by_name"`
-	Reason  string       `json:"reason,omitempty"`
+	VisitID string `json:"visit_id"`
+	// "" for the booking
+	From visits.State `json:"from"`
+	To   visits.State `json:"to"`
+	At   time.Time    `json:"at"`
+	// User id
+	By     string `json:"by"`
+	ByName string `json:"by_name"`
+	// Why; for roles without clinical access, the reason of a move only
+	// clinicians make is replaced by a note
+	Reason string `json:"reason,omitempty"`
 }
 
 func toAPITransition(t visits.Transition) apiTransition {
@@ -405,10 +451,17 @@ func toAPITransition(t visits.Transition) apiTransition {
 // apiAction is a step the caller may take on the visit, allowed now or not;
 // Reason says why not.
 type apiAction struct {
-	Name    app.ActionName `json:"name"`
-	Label   string         `json:"label"`
-	Allowed bool           `json:"allowed"`
-	Reason  string         `json:"reason"`
+	// The step (answer_questionnaires: hand the clinic tablet to the patient;
+	// enter_questionnaires: a clinician enters the patient's answers;
+	// amend_questionnaire: a clinician corrects answers with a reason);
+	// note_alert: record what you did about an alert a prescriber takes
+	Name app.ActionName `json:"name"`
+	// The step in words, for a button
+	Label string `json:"label"`
+	// The caller may take the step now
+	Allowed bool `json:"allowed"`
+	// Why the step is not allowed now; empty when it is
+	Reason string `json:"reason"`
 }
 
 // recordedNotMoved are the steps whose move is a record of their own (the
@@ -422,13 +475,15 @@ type apiVisitScreen struct {
 	Patient apiPatientSummary `json:"patient"`
 	// ProtocolVersion is the number of the protocol version whose rules
 	// judge this visit (recorded at check-in).
-	ProtocolVersion int                `json:"protocol_version"`
-	Gate            apiGate            `json:"gate"`
-	Facts           apiFacts           `json:"facts"`
-	Vitals          []apiReading       `json:"vitals"`
-	Questionnaires  []apiQuestionnaire `json:"questionnaires"`
-	Alerts          []apiAlert         `json:"alerts"`
-	Transitions     []apiTransition    `json:"transitions"`
+	ProtocolVersion int                      `json:"protocol_version"`
+	Gate            apiGate                  `json:"gate"`
+	Facts           apiVisitFacts            `json:"facts"`
+	Vitals          []apiVitalReading        `json:"vitals"`
+	Questionnaires  []apiQuestionnaireResult `json:"questionnaires"`
+	// Every alert of the visit (PHQ-9 item 9, in-session readings), what needs
+	// someone first; empty for roles that may not see alerts
+	Alerts      []apiAlert      `json:"alerts"`
+	Transitions []apiTransition `json:"transitions"`
 	// Actions are the steps the caller may take now, each allowed or not
 	// with the reason: a client follows them rather than re-deriving a
 	// rule.
@@ -438,7 +493,9 @@ type apiVisitScreen struct {
 	Next []visits.State `json:"next"`
 	// CanClear: the caller may clear the visit for dosing now (the clear
 	// action is allowed).
-	CanClear       bool `json:"can_clear"`
+	CanClear bool `json:"can_clear"`
+	// The role may not see clinical content: vitals, scores, alerts and
+	// clinical reasons are left out
 	ClinicalHidden bool `json:"clinical_hidden"`
 	// Session is the dose, the live session and discharge
 	// (payload_session.go); absent for roles that may not see it.
@@ -447,7 +504,7 @@ type apiVisitScreen struct {
 
 func toAPIScreen(v app.VisitView) apiVisitScreen {
 	out := apiVisitScreen{Visit: visitOf(v), Patient: toPatientSummary(v.Patient), ProtocolVersion: v.Visit.ProtocolVersion,
-		Gate: toAPIGate(v.Gate), Facts: toAPIFacts(v), Vitals: []apiReading{}, Questionnaires: []apiQuestionnaire{},
+		Gate: toAPIGate(v.Gate), Facts: toAPIFacts(v), Vitals: []apiVitalReading{}, Questionnaires: []apiQuestionnaireResult{},
 		Alerts: toAPIAlerts(v.Alerts), Transitions: []apiTransition{}, Actions: []apiAction{}, Next: []visits.State{},
 		CanClear: v.Allowed(app.ActClear), ClinicalHidden: v.ClinicalHidden}
 	for _, r := range v.Vitals {
@@ -485,7 +542,7 @@ func isMove(from, to visits.State) bool {
 type apiBlocked struct {
 	Error    apiErrorBody     `json:"error"`
 	Blocking []intake.CheckID `json:"blocking"`
-	Checks   []apiCheck       `json:"checks"`
+	Checks   []apiGateCheck   `json:"checks"`
 }
 
 // apiCleared is the answer to a clearance: the visit and its gate.
@@ -507,8 +564,8 @@ type apiGateAnswer struct {
 // apiVitalsAnswer is the answer to a reading: the reading as saved and the
 // gate it leaves.
 type apiVitalsAnswer struct {
-	Reading apiReading `json:"reading"`
-	Gate    apiGate    `json:"gate"`
+	Reading apiVitalReading `json:"reading"`
+	Gate    apiGate         `json:"gate"`
 }
 
 // apiVisitWeight is the answer to a weight taken at the visit.
@@ -520,8 +577,8 @@ type apiVisitWeight struct {
 // apiFastingAnswer is the answer to fasting answers: as recorded, and the
 // gate.
 type apiFastingAnswer struct {
-	Fasting apiFasting `json:"fasting"`
-	Gate    apiGate    `json:"gate"`
+	Fasting apiFastingAnswers `json:"fasting"`
+	Gate    apiGate           `json:"gate"`
 }
 
 // apiRideAnswer is the answer to the ride home: as recorded, and the gate.
@@ -530,10 +587,12 @@ type apiRideAnswer struct {
 	Gate apiGate `json:"gate"`
 }
 
-// apiLink is a one-time questionnaire link; the token in its URL is shown
+// apiQuestionnaireLink is a one-time questionnaire link; the token in its URL is shown
 // once, here.
-type apiLink struct {
-	URL       string    `json:"url"`
+type apiQuestionnaireLink struct {
+	// The one-time link for the patient's phone; shown only in this answer
+	URL string `json:"url"`
+	// After the protocol's gate.questionnaire_link_hours
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -550,12 +609,14 @@ type apiVisitList struct {
 
 // apiRouteProfile is a column of the decision table, with times in minutes.
 type apiRouteProfile struct {
-	Label             string `json:"label"`
-	How               string `json:"how"`
-	Onset             string `json:"onset"`
-	DoseControl       string `json:"dose_control"`
-	Needles           string `json:"needles"`
-	ChairMinutes      int    `json:"chair_minutes"`
+	Label       string `json:"label"`
+	How         string `json:"how"`
+	Onset       string `json:"onset"`
+	DoseControl string `json:"dose_control"`
+	Needles     string `json:"needles"`
+	// Chair time from the first dose (protocol)
+	ChairMinutes int `json:"chair_minutes"`
+	// Least time from the first dose to discharge (protocol)
 	MonitoringMinutes int    `json:"monitoring_minutes"`
 	Regulation        string `json:"regulation"`
 	OftenInsured      bool   `json:"often_insured"`
@@ -598,15 +659,16 @@ type apiRouteAdvice struct {
 
 // apiInstrument is a questionnaire as a form to fill in.
 type apiInstrument struct {
-	ID         string      `json:"id"`
-	Title      string      `json:"title"`
-	Prompt     string      `json:"prompt"`
-	Items      []apiItem   `json:"items"`
-	Options    []apiOption `json:"options"`
-	Bands      []apiBand   `json:"bands"`
-	SafetyItem int         `json:"safety_item,omitempty"`
-	LOINCTotal string      `json:"loinc_total"`
-	LOINCPanel string      `json:"loinc_panel"`
+	ID      string      `json:"id"`
+	Title   string      `json:"title"`
+	Prompt  string      `json:"prompt"`
+	Items   []apiItem   `json:"items"`
+	Options []apiOption `json:"options"`
+	Bands   []apiBand   `json:"bands"`
+	// The item whose positive answer raises the safety alert (PHQ-9 item 9)
+	SafetyItem int    `json:"safety_item,omitempty"`
+	LOINCTotal string `json:"loinc_total"`
+	LOINCPanel string `json:"loinc_panel"`
 }
 
 type apiItem struct {

@@ -25,9 +25,9 @@ func (h *API) protocolParams(w http.ResponseWriter, r *http.Request, actor acces
 	if err != nil {
 		return err
 	}
-	out := apiParams{Version: v.Number, Params: []apiParam{}}
+	out := apiParams{Version: v.Number, Params: []apiProtocolParam{}}
 	for _, p := range protocol.Params() {
-		out.Params = append(out.Params, apiParam{Key: p.Key, Group: p.Group, Label: p.Label, Unit: p.Unit, Source: p.Source,
+		out.Params = append(out.Params, apiProtocolParam{Key: p.Key, Group: p.Group, Label: p.Label, Unit: p.Unit, Source: p.Source,
 			Kind: p.Kind, Min: p.Min, Max: p.Max, Value: p.Get(&v.Rules)})
 	}
 	web.WriteJSON(w, http.StatusOK, out)

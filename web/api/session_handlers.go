@@ -181,7 +181,7 @@ func (h *API) infusionAction(w http.ResponseWriter, r *http.Request, actor acces
 }
 
 func (h *API) recordAdverseEvent(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[adverseInput](h, r, actor, access.SessionRecord, access.CatClinical)
+	in, err := authorizedBody[apiAdverseEventInput](h, r, actor, access.SessionRecord, access.CatClinical)
 	if err != nil {
 		return err
 	}

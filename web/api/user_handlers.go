@@ -64,7 +64,7 @@ func (h *API) listTokens(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if err != nil {
 		return err
 	}
-	out := apiTokens{Tokens: make([]apiToken, len(ts))}
+	out := apiTokens{Tokens: make([]apiAPIToken, len(ts))}
 	for i, t := range ts {
 		out.Tokens[i] = toAPIToken(t)
 	}

@@ -106,7 +106,7 @@ func (h *API) clearVisit(w http.ResponseWriter, r *http.Request, actor access.Ac
 		web.LogError(h.log, r, err)
 		e := ketaflow.AsError(err)
 		body := apiBlocked{Error: apiErrorBody{Code: e.Code, Message: e.Message, Field: e.Field}, Blocking: []intake.CheckID{},
-			Checks: []apiCheck{}}
+			Checks: []apiGateCheck{}}
 		body.Blocking = append(body.Blocking, v.Gate.Blocking...)
 		for _, c := range v.Gate.Checks {
 			if slices.Contains(v.Gate.Blocking, c.ID) {
@@ -157,7 +157,7 @@ func (h *API) recordVisitWeight(w http.ResponseWriter, r *http.Request, actor ac
 }
 
 func (h *API) recordFasting(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := authorizedBody[apiFasting](h, r, actor, access.FastingRecord, access.CatClinical)
+	in, err := authorizedBody[apiFastingAnswers](h, r, actor, access.FastingRecord, access.CatClinical)
 	if err != nil {
 		return err
 	}
@@ -231,11 +231,16 @@ func checkIDList() string {
 	return strings.Join(ids, ", ")
 }
 
+// apiQuestionnaireAnswers is the body of POST .../questionnaires:
+// instrument id (phq9, gad7) -> one answer per item, in order, null for an
+// item left unanswered.
+type apiQuestionnaireAnswers map[string][]*int
+
 // answersInput reads questionnaire answers: instrument id -> one answer per
 // item, null for an item left unanswered. A null must never decode as 0
 // ("not at all"): that would score an unanswered item 9 as no risk.
 func answersInput(r *http.Request) (map[string][]int, error) {
-	var raw map[string][]*int
+	var raw apiQuestionnaireAnswers
 	if err := decodeJSON(r, &raw); err != nil {
 		return nil, err
 	}
@@ -267,7 +272,7 @@ func (h *API) submitQuestionnaires(w http.ResponseWriter, r *http.Request, actor
 	}
 	// The app leaves the scores out for a role that may not see them; the
 	// answer says so.
-	out := apiSubmitted{Alert: sub.Alert, CrisisResources: sub.CrisisResources, Results: []apiResult{},
+	out := apiSubmitted{Alert: sub.Alert, CrisisResources: sub.CrisisResources, Results: []apiScoredResult{},
 		ResultsHidden: sub.ResultsHidden}
 	for _, res := range sub.Results {
 		out.Results = append(out.Results, toAPIResult(res))
@@ -280,7 +285,7 @@ func (h *API) amendQuestionnaire(w http.ResponseWriter, r *http.Request, actor a
 	if err := h.app.Authorize(r.Context(), actor, access.QuestionnaireAmend, access.CatQuestionnaire); err != nil {
 		return err
 	}
-	var in apiAnswersAmendment
+	var in apiQuestionnaireAmendment
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -312,7 +317,7 @@ func (h *API) createLink(w http.ResponseWriter, r *http.Request, actor access.Ac
 		return err
 	}
 	// The token is shown once, here: only its hash is stored.
-	web.WriteJSON(w, http.StatusCreated, apiLink{URL: web.BaseURL(r) + "/q/" + l.Token, ExpiresAt: utcTime(l.ExpiresAt)})
+	web.WriteJSON(w, http.StatusCreated, apiQuestionnaireLink{URL: web.BaseURL(r) + "/q/" + l.Token, ExpiresAt: utcTime(l.ExpiresAt)})
 	return nil
 }
 
