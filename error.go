@@ -24,6 +24,8 @@ const (
 	ERateLimited  Code = "rate_limited" // too many attempts; try later
 	EUnavailable  Code = "unavailable"  // a dependency (the database) does not answer
 	EInternal     Code = "internal"     // our fault; the detail is in the log only
+	// EMethod: the path exists but does not take the request's method.
+	EMethod Code = "method_not_allowed"
 )
 
 // FieldError is one problem with one input field.

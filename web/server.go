@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 
 	"github.com/ketaflow/ketaflow"
@@ -109,7 +110,32 @@ func (s *Server) Handler() http.Handler {
 		LogError(s.log, r, err)
 		http.Error(w, "cross-site request refused", Status(err))
 	}))
-	return s.recoverPanics(s.accessLog(securityHeaders(cop.Handler(s.mux))))
+	return s.recoverPanics(s.accessLog(securityHeaders(cop.Handler(s.routed(s.mux)))))
+}
+
+// routed answers a request that no endpoint takes as its group answers
+// errors: under /api/, the JSON error of a 404 (no such path) or a 405
+// (the path takes other methods, listed in Allow), not the ServeMux's
+// plain text.
+func (s *Server) routed(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		g := s.groupOf(r.URL.Path)
+		if pattern != "" || g == nil || !strings.HasPrefix(r.URL.Path, "/api/") {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// The mux's own answer says which: 404, or 405 with Allow.
+		probe := httptest.NewRecorder()
+		h.ServeHTTP(probe, r)
+		err := ketaflow.Errorf(ketaflow.ENotFound, "no such path in the API: %s (the paths are in /api/openapi.json)", r.URL.Path)
+		if probe.Code == http.StatusMethodNotAllowed {
+			allow := probe.Header().Get("Allow")
+			w.Header().Set("Allow", allow)
+			err = ketaflow.Errorf(ketaflow.EMethod, "%s does not take %s; it takes %s", r.URL.Path, r.Method, allow)
+		}
+		g.Fail(w, r, access.Actor{}, err)
+	})
 }
 
 // groupOf is the group whose prefix is the longest that path starts with.

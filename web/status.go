@@ -19,6 +19,7 @@ var statusOf = map[ketaflow.Code]int{
 	ketaflow.ERateLimited:  http.StatusTooManyRequests,
 	ketaflow.EUnavailable:  http.StatusServiceUnavailable,
 	ketaflow.EInternal:     http.StatusInternalServerError,
+	ketaflow.EMethod:       http.StatusMethodNotAllowed,
 }
 
 // Status returns the HTTP status for an error.

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 	"github.com/ketaflow/ketaflow/alerts"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
-	"github.com/ketaflow/ketaflow/web/api"
 	"github.com/ketaflow/ketaflow/web/webtest"
 )
 
@@ -194,15 +192,8 @@ func TestAlertListsAreWholeOrSayWhatIsLeft(t *testing.T) {
 		for _, bad := range []string{"0", "-1", "two"} {
 			f.refused(http.StatusBadRequest, "invalid", "nurse", "GET", "/api/v1/alerts?state=resolved&page="+bad, nil, "page")
 		}
-		c := newSchemaChecker(t)
-		var doc map[string]any
-		f.must(http.StatusOK, "nurse", "GET", "/api/v1/alerts?state=resolved", nil, &doc)
-		var spec map[string]any
-		if err := json.Unmarshal(api.OpenAPIDocument(), &spec); err != nil {
-			t.Fatal(err)
-		}
-		schema, _ := documentedAnswer(t, spec, "GET", "/api/v1/alerts", http.StatusOK)
-		c.check("GET /api/v1/alerts", doc, schema)
+		// The answer is checked against openapi.json (webtest.ContractClient).
+		f.must(http.StatusOK, "nurse", "GET", "/api/v1/alerts?state=resolved", nil, nil)
 	})
 }
 
@@ -248,7 +239,7 @@ func TestTrainingClockIsNotHeldByASlowClient(t *testing.T) {
 		req.Header.Set("Content-Type", "application/json")
 		done := make(chan int, 1)
 		go func() {
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := f.Client.Do(req)
 			if err != nil {
 				done <- 0
 				return

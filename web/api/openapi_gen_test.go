@@ -279,6 +279,16 @@ func (g *schemaGen) operation(o op) (map[string]any, error) {
 	}
 	responses[strconv.Itoa(o.Out.Status)] = ok
 	fails := o.Fails
+	if !o.Public && !o.Core {
+		// Every operation that takes a login may be refused to the
+		// caller: a role without the permission, a clinic that a
+		// training server does not serve.
+		for _, st := range []int{http.StatusUnauthorized, http.StatusForbidden} {
+			if !slices.ContainsFunc(fails, func(f failSpec) bool { return f.Status == st }) {
+				fails = append(fails, failSpec{Status: st})
+			}
+		}
+	}
 	if !o.Core {
 		// Every API path answers these, whatever its handler: a body the
 		// API does not take, an internal failure.
@@ -484,16 +494,67 @@ func (g *schemaGen) constants(t reflect.Type) ([]any, error) {
 					continue
 				}
 				for _, v := range vs.Values {
-					if lit, ok := v.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-						s, _ := strconv.Unquote(lit.Value)
-						values = append(values, s)
+					s, err := constValue(v)
+					if err != nil {
+						return nil, fmt.Errorf("%s: %w", t, err)
 					}
+					values = append(values, s)
 				}
 			}
 		}
 	}
 	g.enums[t] = values
 	return values, nil
+}
+
+// constValue is the value of a string constant: a literal, or a
+// conversion of another package's constant (Kind(session.BPHigh)).
+func constValue(v ast.Expr) (string, error) {
+	switch v := v.(type) {
+	case *ast.BasicLit:
+		if v.Kind == token.STRING {
+			return strconv.Unquote(v.Value)
+		}
+	case *ast.CallExpr:
+		if len(v.Args) == 1 {
+			if sel, ok := v.Args[0].(*ast.SelectorExpr); ok {
+				if pkg, ok := sel.X.(*ast.Ident); ok {
+					return constIn(filepath.Join("..", "..", pkg.Name), sel.Sel.Name)
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("a constant whose value is not a string literal: %T", v)
+}
+
+// constIn finds the value of the string constant name in the package in dir.
+func constIn(dir, name string) (string, error) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			return "", err
+		}
+		for _, d := range file.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, n := range vs.Names {
+					if n.Name == name && i < len(vs.Values) {
+						return constValue(vs.Values[i])
+					}
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("no constant %s in %s", name, dir)
 }
 
 // readComments reads the Go comments of the types and fields declared in

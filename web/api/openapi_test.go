@@ -96,33 +96,56 @@ func openAPIMatchesEndpoints(t *testing.T, f *fixture) []string {
 	return served
 }
 
-// TestOpenAPIRefsResolve checks that every $ref in the document names a
-// schema that exists.
-func TestOpenAPIRefsResolve(t *testing.T) {
+// TestUnknownPathsAndMethodsAnswerTheErrorShape: under /api/, a path the
+// API does not have is a JSON 404 and a method a path does not take a
+// JSON 405 naming the methods it takes, as the document says, not the
+// ServeMux's plain text.
+func TestUnknownPathsAndMethodsAnswerTheErrorShape(t *testing.T) {
 	t.Parallel()
-	var doc map[string]any
-	if err := json.Unmarshal(api.OpenAPIDocument(), &doc); err != nil {
-		t.Fatal(err)
+	f := newFixture(t, storetest.Open(t, store.SQLite))
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		code, allow  string
+	}{
+		{"GET", "/api/v1/no-such-thing", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api/v2/patients", http.StatusNotFound, "not_found", ""},
+		{"DELETE", "/api/v1/patients", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD, POST"},
+		{"PUT", "/api/v1/visits/" + "0193a5b2-7c1e-7d4a-9f00-3c5e2a1b4d6f" + "/vitals", http.StatusMethodNotAllowed, "method_not_allowed", "POST"},
+	} {
+		var e webtest.APIErr
+		resp := f.API("nurse", tt.method, tt.path, nil, &e)
+		if resp.StatusCode != tt.status || e.Error.Code != tt.code || e.Error.Message == "" {
+			t.Errorf("%s %s: %d %+v, want %d %s", tt.method, tt.path, resp.StatusCode, e, tt.status, tt.code)
+		}
+		if got := resp.Header.Get("Allow"); got != tt.allow {
+			t.Errorf("%s %s: Allow %q, want %q", tt.method, tt.path, got, tt.allow)
+		}
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("%s %s: Content-Type %q", tt.method, tt.path, ct)
+		}
 	}
-	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if ref, ok := x["$ref"].(string); ok {
-				name := strings.TrimPrefix(ref, "#/components/schemas/")
-				if _, ok := schemas[name]; !ok {
-					t.Errorf("$ref %s names no schema", ref)
-				}
-			}
-			for _, e := range x {
-				walk(e)
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
+}
+
+// TestEmptyListsAreArrays: a list with nothing in it is [], never null.
+func TestEmptyListsAreArrays(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storetest.Open(t, store.SQLite))
+	for _, path := range []string{"/api/v1/audit?action=nothing.like.this", "/api/v1/alerts", "/api/v1/notices",
+		"/api/v1/rems-forms", "/api/v1/lots", "/api/v1/discrepancies", "/api/v1/visits", "/api/v1/tokens",
+		"/api/v1/patients/" + f.PatientA.ID + "/visits"} {
+		user := "nurse"
+		if strings.HasPrefix(path, "/api/v1/audit") {
+			user = "admin"
+		}
+		var raw map[string]json.RawMessage
+		if resp := f.API(user, "GET", path, nil, &raw); resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		for k, v := range raw {
+			if string(v) == "null" {
+				t.Errorf("%s: %s is null, want a list", path, k)
 			}
 		}
 	}
-	walk(doc)
 }

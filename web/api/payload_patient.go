@@ -49,7 +49,7 @@ func toAPIRecord(r patients.Record) apiPatientRecord {
 	return apiPatientRecord{MRN: r.MRN, LegalName: r.LegalName, PreferredName: r.PreferredName, BirthDate: r.BirthDate, Sex: r.Sex,
 		Phone: r.Phone, Email: r.Email, Emergency: apiEmergencyContact{Name: r.Emergency.Name, Relation: r.Emergency.Relation,
 			Phone: r.Emergency.Phone}, REMSPatientID: r.REMSPatientID, PrescriberID: r.PrescriberID, TherapistID: r.TherapistID,
-		HeightCM: r.HeightCM, Allergies: r.Allergies, Contraindications: r.Contraindications}
+		HeightCM: r.HeightCM, Allergies: r.Allergies, Contraindications: append([]patients.Contraindication{}, r.Contraindications...)}
 }
 
 // applyTo sets every field of the record that the API carries; a field the

@@ -45,7 +45,7 @@ type apiOrder struct {
 	// IV only; 0 otherwise
 	InfusionMinutes int `json:"infusion_minutes"`
 	// IM only; "" on the other routes
-	Site protocol.IMSite `json:"site"`
+	Site protocol.IMSite `json:"site" jsonschema:"enum="`
 	// Spravato only; 0 otherwise
 	SpravatoMg    int       `json:"spravato_mg"`
 	OrderedBy     string    `json:"ordered_by"`
@@ -115,15 +115,15 @@ func (f apiDischargeFacts) checklist() discharge.Checklist {
 // each answered yes or no.
 type apiMedications struct {
 	// "" while not answered
-	Benzodiazepines discharge.YesNo `json:"benzodiazepines"`
+	Benzodiazepines discharge.YesNo `json:"benzodiazepines" jsonschema:"enum="`
 	// "" while not answered
-	NonBenzodiazepineSedativeHypnotics discharge.YesNo `json:"non_benzodiazepine_sedative_hypnotics"`
+	NonBenzodiazepineSedativeHypnotics discharge.YesNo `json:"non_benzodiazepine_sedative_hypnotics" jsonschema:"enum="`
 	// "" while not answered
-	Psychostimulants discharge.YesNo `json:"psychostimulants"`
+	Psychostimulants discharge.YesNo `json:"psychostimulants" jsonschema:"enum="`
 	// "" while not answered
-	MAOIs discharge.YesNo `json:"maois"`
+	MAOIs discharge.YesNo `json:"maois" jsonschema:"enum="`
 	// "" while not answered
-	Opioids discharge.YesNo `json:"opioids"`
+	Opioids discharge.YesNo `json:"opioids" jsonschema:"enum="`
 }
 
 // apiMedicationsInput is the body of PUT .../medications: every class
@@ -209,7 +209,7 @@ type apiPreparation struct {
 	// IV, IM; 0 for Spravato
 	VialMgPerML float64 `json:"vial_mg_per_ml"`
 	// IM only; "" on the other routes
-	Site protocol.IMSite `json:"site"`
+	Site protocol.IMSite `json:"site" jsonschema:"enum="`
 	// IV; 0 otherwise
 	InfusionMinutes int                  `json:"infusion_minutes"`
 	Lines           []apiCalculationLine `json:"lines"`

@@ -253,7 +253,7 @@ type apiVisitFacts struct {
 	Ride            *apiRide           `json:"ride,omitempty"`
 	RideRecorded    *apiRecorded       `json:"ride_recorded,omitempty"`
 	// SafetyAlert is none, open or assessed; "" when hidden.
-	SafetyAlert intake.AlertState `json:"safety_alert"`
+	SafetyAlert intake.AlertState `json:"safety_alert" jsonschema:"enum="`
 	Overrides   []apiOverride     `json:"overrides"`
 }
 
@@ -433,7 +433,7 @@ func (in vitalsInput) reading() vitals.Reading {
 type apiTransition struct {
 	VisitID string `json:"visit_id"`
 	// "" for the booking
-	From visits.State `json:"from"`
+	From visits.State `json:"from" jsonschema:"enum="` // "" for the booking
 	To   visits.State `json:"to"`
 	At   time.Time    `json:"at"`
 	// User id

@@ -60,7 +60,7 @@ func (f *fixture) call(username, method, path string, body any) (int, []byte) {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := f.Client.Do(req)
 	if err != nil {
 		f.T.Fatal(err)
 	}
@@ -68,9 +68,6 @@ func (f *fixture) call(username, method, path string, body any) (int, []byte) {
 	out, err := io.ReadAll(resp.Body)
 	if err != nil {
 		f.T.Fatal(err)
-	}
-	if f.onCall != nil {
-		f.onCall(method, path, resp.StatusCode, resp.Header, out)
 	}
 	return resp.StatusCode, out
 }
@@ -1100,7 +1097,7 @@ func TestSpravato84mgVisitFromOrderToREMSSubmission(t *testing.T) {
 			ff.FirstDeviceAt.Location() != time.UTC || ff.GeneratedAt.IsZero() {
 			t.Errorf("REMS form:\n%+v", form)
 		}
-		resp, err := http.DefaultClient.Do(authed(t, f, "nurse", path+"/rems-form.pdf"))
+		resp, err := f.Client.Do(authed(t, f, "nurse", path+"/rems-form.pdf"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -51,7 +51,7 @@ func (f *fixture) rawAPI(username, method, path string, body any) (int, []byte, 
 	}
 	req.Header.Set("Authorization", "Bearer "+f.Tokens[username])
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := f.Client.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -77,6 +77,9 @@ type Fixture struct {
 	Tokens   map[string]string      // username -> API token
 	PatientA patients.Patient
 	PatientB patients.Patient
+	// Client sends the tests' requests: every one under /api/ and its
+	// answer are checked against openapi.json (ContractClient).
+	Client *http.Client
 }
 
 // Password is every fixture user's password.
@@ -112,7 +115,8 @@ func New(t *testing.T, db *store.DB, opts ...Option) *Fixture {
 		createClinic = (*app.App).CreateDemoClinic
 	}
 	a := app.New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), appOpts...)
-	f := &Fixture{T: t, App: a, DB: db, Clock: clock, Users: map[string]access.User{}, Tokens: map[string]string{}}
+	f := &Fixture{T: t, App: a, DB: db, Clock: clock, Users: map[string]access.User{}, Tokens: map[string]string{},
+		Client: ContractClient(t)}
 	var err error
 	if f.ClinicA, err = createClinic(a, ctx, "Clinic A", "America/New_York"); err != nil {
 		t.Fatal(err)
@@ -179,7 +183,7 @@ func (f *Fixture) API(username, method, path string, body any, out any, headers 
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := f.Client.Do(req)
 	if err != nil {
 		f.T.Fatal(err)
 	}
@@ -212,7 +216,7 @@ type Browser struct {
 func (f *Fixture) Login(username string) *Browser {
 	f.T.Helper()
 	jar, _ := cookiejar.New(nil)
-	b := &Browser{F: f, Client: &http.Client{Jar: jar}}
+	b := &Browser{F: f, Client: &http.Client{Jar: jar, Transport: f.Client.Transport}}
 	resp := b.Post("/login", url.Values{"username": {username}, "password": {Password}})
 	if resp.Request.URL.Path != "/patients" {
 		f.T.Fatalf("login as %s ended at %s (status %d)", username, resp.Request.URL, resp.StatusCode)
