@@ -81,7 +81,7 @@ func toAPIChair(c ketaflow.Chair) apiChair {
 
 // apiNewChair is the body of POST /api/v1/chairs.
 type apiNewChair struct {
-	Name string `json:"name"`
+	Name string `json:"name" jsonschema:"required"`
 }
 
 // apiChairChange is the body of PATCH /api/v1/chairs/{id}.
@@ -178,7 +178,7 @@ type apiTokens struct {
 
 // apiNewToken is the body of POST /api/v1/tokens.
 type apiNewToken struct {
-	Name string `json:"name"`
+	Name string `json:"name" jsonschema:"required"`
 }
 
 // apiTokenMade is a new token with its secret, shown this once.

@@ -27,7 +27,7 @@ func toAPITrainingClock(v app.TrainingClockView) apiTrainingClock {
 
 // apiClockAdvance is the body of POST /api/v1/clock.
 type apiClockAdvance struct {
-	Advance string `json:"advance"` // ISO 8601 duration, e.g. "PT30M"
+	Advance string `json:"advance" jsonschema:"required"` // ISO 8601 duration, e.g. "PT30M"
 }
 
 func (b apiClockAdvance) duration() (time.Duration, error) {

@@ -30,7 +30,7 @@ type apiPatientRecord struct {
 	Sex           patients.Sex  `json:"sex" jsonschema:"required"`
 	// 7 to 15 digits, optionally with + ( ) . - and spaces
 	Phone         string              `json:"phone"`
-	Email         string              `json:"email" jsonschema:"format=email"`
+	Email         string              `json:"email"` // an email address, or "" for none
 	Emergency     apiEmergencyContact `json:"emergency_contact"`
 	REMSPatientID string              `json:"rems_patient_id" jsonschema:"maxLength=40"`
 	// An active prescriber of the clinic

@@ -747,7 +747,7 @@ func toAPIREMSListItem(f app.REMSListItem) apiREMSListItem {
 // apiREMSIncompleteInput is the body of POST
 // /api/v1/visits/{id}/rems-form/incomplete.
 type apiREMSIncompleteInput struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason" jsonschema:"required"`
 }
 
 // apiREMSList is the list of REMS forms.
@@ -783,7 +783,7 @@ type apiDeviceInput struct {
 
 // apiInfusionInput is the body of POST /api/v1/visits/{id}/infusion.
 type apiInfusionInput struct {
-	Action string `json:"action"`
+	Action string `json:"action" jsonschema:"required"`
 	Reason string `json:"reason"`
 	// InfusedML is the bag volume infused as the pump shows it, on a stop;
 	// without it the delivered share is the share of running time.
@@ -793,9 +793,9 @@ type apiInfusionInput struct {
 // apiWasteInput is the body of POST /api/v1/visits/{id}/waste: the
 // witness, confirming with their own password, and an optional reason.
 type apiWasteInput struct {
-	WitnessUsername string `json:"witness_username"`
-	WitnessPassword string `json:"witness_password"`
-	Reason          string `json:"reason"`
+	WitnessUsername string `json:"witness_username" jsonschema:"required"`
+	WitnessPassword string `json:"witness_password" jsonschema:"required"`
+	Reason          string `json:"reason" jsonschema:"required"`
 }
 
 // apiDrugAccount is the visit's drug from one lot as the ledger has it.
@@ -824,13 +824,13 @@ type apiAldreteInput struct {
 
 // apiDischargeInput is the body of POST /api/v1/visits/{id}/discharge.
 type apiDischargeInput struct {
-	To string `json:"to"`
+	To string `json:"to" jsonschema:"required"`
 }
 
 // apiSubmissionInput is the body of POST
 // /api/v1/visits/{id}/rems-form/submission.
 type apiSubmissionInput struct {
-	Confirmation string `json:"confirmation"`
+	Confirmation string `json:"confirmation" jsonschema:"required"`
 }
 
 // apiWasteAnswer is the visit's drug after the rest was wasted.

@@ -232,9 +232,9 @@ func (f apiFastingAnswers) answers() intake.FastingAnswers {
 // apiRide is who drives the patient home: the body of PUT
 // /api/v1/visits/{id}/ride and the fact as recorded.
 type apiRide struct {
-	DriverName string `json:"driver_name" jsonschema:"maxLength=200"`
+	DriverName string `json:"driver_name" jsonschema:"maxLength=200,required"`
 	// 7 to 15 digits, optionally starting with +
-	DriverPhone string `json:"driver_phone"`
+	DriverPhone string `json:"driver_phone" jsonschema:"required"`
 }
 
 func toAPIRide(r intake.Ride) apiRide {
@@ -713,14 +713,14 @@ func toAPIInstrument(in intake.Instrument) apiInstrument {
 
 // apiMove is the body of POST /api/v1/visits/{id}/transitions.
 type apiMove struct {
-	To     string `json:"to"`
+	To     string `json:"to" jsonschema:"required"`
 	Reason string `json:"reason"`
 }
 
 // apiOverrideInput is the body of POST /api/v1/visits/{id}/overrides.
 type apiOverrideInput struct {
-	Check  intake.CheckID `json:"check"`
-	Reason string         `json:"reason"`
+	Check  intake.CheckID `json:"check" jsonschema:"required"`
+	Reason string         `json:"reason" jsonschema:"required"`
 }
 
 // apiInstruments is every questionnaire ketaflow scores.
