@@ -14,16 +14,17 @@ import (
 type Code string
 
 const (
-	EInvalid      Code = "invalid"      // bad input: names the field and what is allowed
-	EUnauthorized Code = "unauthorized" // not logged in, or the login failed
-	EForbidden    Code = "forbidden"    // logged in, but the role may not do this
-	ENotFound     Code = "not_found"    // no such thing, or not in the caller's clinic
-	EConflict     Code = "conflict"     // the thing exists already or changed meanwhile
-	EPrecondition Code = "precondition" // an If-Match version no longer holds
-	EBlocked      Code = "blocked"      // a clinical rule forbids the step right now
-	ERateLimited  Code = "rate_limited" // too many attempts; try later
-	EUnavailable  Code = "unavailable"  // a dependency (the database) does not answer
-	EInternal     Code = "internal"     // our fault; the detail is in the log only
+	EInvalid      Code = "invalid"                // bad input: names the field and what is allowed
+	EMediaType    Code = "unsupported_media_type" // a body of a type the endpoint does not read; names the one it does
+	EUnauthorized Code = "unauthorized"           // not logged in, or the login failed
+	EForbidden    Code = "forbidden"              // logged in, but the role may not do this
+	ENotFound     Code = "not_found"              // no such thing, or not in the caller's clinic
+	EConflict     Code = "conflict"               // the thing exists already or changed meanwhile
+	EPrecondition Code = "precondition"           // an If-Match version no longer holds
+	EBlocked      Code = "blocked"                // a clinical rule forbids the step right now
+	ERateLimited  Code = "rate_limited"           // too many attempts; try later
+	EUnavailable  Code = "unavailable"            // a dependency (the database) does not answer
+	EInternal     Code = "internal"               // our fault; the detail is in the log only
 	// EMethod: the path exists but does not take the request's method.
 	EMethod Code = "method_not_allowed"
 )

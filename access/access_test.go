@@ -337,15 +337,35 @@ func TestCheckPassword(t *testing.T) {
 		pw   string
 		ok   bool
 	}{
-		{"9_characters_refused", strings.Repeat("a", 9), false},
-		{"10_characters_ok", strings.Repeat("a", 10), true},
-		{"128_characters_ok", strings.Repeat("a", 128), true},
-		{"129_characters_refused", strings.Repeat("a", 129), false},
-		{"length_counts_characters_not_bytes", strings.Repeat("é", 10), true},
-		{"multibyte_too_short_refused", strings.Repeat("é", 9), false},
-		{"multibyte_128_characters_ok", strings.Repeat("é", 128), true},
+		// Length: 12 to 128 characters [ASVS 2.1.1, 2.1.2].
+		{"12_character_phrase_ok", "tulip-anchor", true},
+		{"short_phrase_refused", "tulip anch", false},
+		{"11_random_characters_refused", "k9#Vr2!mQx7", false},
+		{"12_characters_ok", "k9#Vr2!mQx7z", true},
+		{"128_characters_ok", strings.Repeat("river stone ", 10) + "lamp ket", true},
+		{"129_characters_refused", strings.Repeat("river stone ", 10) + "lamp kett", false},
+		{"length_counts_characters_not_bytes", "été hiver été", true},
+		{"multibyte_too_short_refused", "été hiver é", false},
+		{"multibyte_128_characters_ok", strings.Repeat("hiver été ", 12) + "lune sel", true},
 		{"only_spaces_refused", strings.Repeat(" ", 12), false},
 		{"spaces_inside_ok", "correct horse battery", true},
+		// Common passwords and what people do to them [ASVS 2.1.7].
+		{"one_letter_repeated_refused", "aaaaaaaaaa" + "aa", false},
+		{"digit_walk_refused", "1234567890", false},
+		{"digit_walk_of_12_refused", "123456789012", false},
+		{"digit_walk_backwards_refused", "210987654321", false},
+		{"keyboard_walk_refused", "qwertyuiop[]", false},
+		{"keyboard_columns_refused", "1qaz2wsx3edc", false},
+		{"short_unit_repeated_refused", "abcabcabcabc", false},
+		{"common_password_with_digits_refused", "password12", false},
+		{"common_password_padded_to_12_refused", "password1234", false},
+		{"common_password_with_symbols_refused", "Password2024!", false},
+		{"leetspeak_refused", "P@ssw0rd2026", false},
+		{"spaced_out_refused", "pass word 12345", false},
+		{"product_name_with_digits_refused", "ketaflow2026", false},
+		{"common_word_inside_a_phrase_ok", "password of the cellar door", true},
+		{"random_digits_ok", "738291046518", true},
+		{"demo_login_ok", "nurse2-ketaflow", true},
 		{"empty_refused", "", false},
 	}
 	for _, tt := range tests {

@@ -10,7 +10,6 @@ import (
 	"context"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
@@ -28,7 +27,7 @@ type App struct {
 	// pages that show it live (events.go).
 	Events *Broker
 
-	logins    *limiter
+	logins    *throttle
 	passwords *access.Passwords
 	clinics   sync.Map // id -> ketaflow.Clinic
 	protocols protocolCache
@@ -51,7 +50,7 @@ func New(db *store.DB, clock ketaflow.Clock, log *slog.Logger, opts ...Option) *
 	}
 	a := &App{
 		DB: db, Clock: clock, Log: log, Events: NewBroker(),
-		logins:    newLimiter(20, 15*time.Minute),
+		logins:    newThrottle(protocol.DefaultLoginThrottle()),
 		passwords: access.NewPasswords(access.DefaultArgon2()),
 	}
 	for _, o := range opts {

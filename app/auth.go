@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -13,16 +12,10 @@ import (
 	"github.com/ketaflow/ketaflow/store"
 )
 
-// Login throttling: an account locks for lockFor after maxFailures wrong
-// passwords in a row; a network address is refused after 20 failures in 15
-// minutes whatever the accounts (see limiter).
-const (
-	maxFailures = 5
-	lockFor     = 15 * time.Minute
-	// touchEvery limits how often a login's idle clock is written: at
-	// most once a minute per login, not on every request.
-	touchEvery = time.Minute
-)
+// touchEvery limits how often a login's idle clock is written: at most
+// once a minute per login, not on every request. (Wrong passwords are
+// slowed down by the throttle, limiter.go.)
+const touchEvery = time.Minute
 
 const (
 	loginPrefix = "kfs_"
@@ -57,9 +50,10 @@ func (a *App) Login(ctx context.Context, username, password, source string) (str
 	return secret, u, nil
 }
 
-// checkCredentials checks a username and password, with the throttling of
-// every sign-in: an account locks after maxFailures wrong passwords in a
-// row, an address after too many failures. A failure is audited as o.
+// checkCredentials checks a username and password under the throttle of
+// every password check (limiter.go): while the username or the address
+// must wait, nothing is checked and the answer says how long, the same
+// whether the username exists or not. A failure is audited as o.
 func (a *App) checkCredentials(ctx context.Context, username, password, source string, o op) (access.User, error) {
 	now := a.Clock.Now()
 	username = access.NormalizeUsername(username)
@@ -69,9 +63,8 @@ func (a *App) checkCredentials(ctx context.Context, username, password, source s
 		a.auditAlone(ctx, actor, o, audit.Failed)
 		return access.User{}, err
 	}
-	if a.logins.Blocked(source, now) {
-		return fail(anon, "too many failed logins from this address", ketaflow.Errorf(ketaflow.ERateLimited,
-			"too many failed logins from this device; try again in %d minutes", int(a.logins.window.Minutes())))
+	if w := a.logins.wait(username, source, now); w > 0 {
+		return fail(anon, "throttled after wrong passwords: wait "+w.Round(time.Second).String(), errThrottled(w))
 	}
 	var l store.UserLogin
 	err := a.DB.View(ctx, func(tx *store.Tx) error {
@@ -81,7 +74,7 @@ func (a *App) checkCredentials(ctx context.Context, username, password, source s
 	})
 	if ketaflow.IsCode(err, ketaflow.ENotFound) {
 		a.passwords.Burn(password)
-		a.logins.Fail(source, now)
+		a.logins.fail(username, source, now)
 		return fail(anon, "unknown username", errBadLogin)
 	}
 	if err != nil {
@@ -89,26 +82,11 @@ func (a *App) checkCredentials(ctx context.Context, username, password, source s
 	}
 	u := l.User
 	actor := u.Actor(source)
-	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
-		a.logins.Fail(source, now)
-		return fail(actor, "account locked", ketaflow.Errorf(ketaflow.ERateLimited,
-			"too many failed logins for this account; try again after %d minutes or ask an admin to reset the password",
-			int(u.LockedUntil.Sub(now).Minutes())+1))
-	}
 	if !access.VerifyPassword(l.PasswordHash, password) {
-		a.logins.Fail(source, now)
-		failed, detail := l.FailedLogins+1, "wrong password"
-		var until *time.Time
-		if failed >= maxFailures {
-			t := now.Add(lockFor)
-			until, failed = &t, 0
-			detail = fmt.Sprintf("wrong password; account locked for %s after %d failures", lockFor, maxFailures)
-		}
-		if err := a.DB.Transact(ctx, func(tx *store.Tx) error { return tx.SetLoginFailures(u.ID, failed, until) }); err != nil {
-			return access.User{}, err
-		}
-		return fail(actor, detail, errBadLogin)
+		a.logins.fail(username, source, now)
+		return fail(actor, "wrong password", errBadLogin)
 	}
+	a.logins.succeed(username)
 	if !u.Active {
 		return fail(actor, "account deactivated", errBadLogin)
 	}
@@ -250,14 +228,19 @@ func (a *App) ChangeOwnPassword(ctx context.Context, actor access.Actor, current
 		return err
 	}
 	return a.do(ctx, actor, op{Action: access.PasswordChange, Category: access.CatAuth}, func(tx *store.Tx, o *op) error {
+		now := a.Clock.Now()
+		if w := a.logins.wait(actor.Username, actor.Source, now); w > 0 {
+			return errThrottled(w)
+		}
 		l, err := tx.UserByUsername(actor.Username)
 		if err != nil {
 			return err
 		}
 		if !access.VerifyPassword(l.PasswordHash, current) {
+			a.logins.fail(actor.Username, actor.Source, now)
 			return ketaflow.Invalid("current_password", "the current password is wrong")
 		}
-		now := a.Clock.Now()
+		a.logins.succeed(actor.Username)
 		if err := tx.SetPassword(actor.ClinicID, actor.UserID, a.passwords.Hash(next), now); err != nil {
 			return err
 		}

@@ -539,19 +539,19 @@ func (a *App) AppendLedger(ctx context.Context, actor access.Actor, lotID string
 	return out, err
 }
 
-// witnessKey keys the login limiter's count of wrong witness passwords per
-// witness account, so that the co-signing form cannot be used to guess a
-// colleague's password.
-const witnessKey = "witness:"
-
 // confirmWitness checks that w is a user who may witness the actor's entry
 // of kind and that the password typed is theirs. Services that record a
 // witnessed entry through ledgerAppend call it first, outside their
 // transaction (a password hash takes time; the lot's lock should not wait
 // for it).
 //
+// The password counts in the throttle of every sign-in (limiter.go), by
+// the witness's username and the actor's address, so that the co-signing
+// form cannot be used to guess a colleague's password beside the login
+// page.
+//
 // Errors: EInvalid on witness_username or witness_password; ERateLimited
-// after repeated wrong passwords for one witness.
+// while that username or address must wait after wrong passwords.
 func (a *App) confirmWitness(ctx context.Context, actor access.Actor, kind dosing.EntryKind, w Witness) (access.User, error) {
 	username := access.NormalizeUsername(w.Username)
 	switch {
@@ -564,10 +564,8 @@ func (a *App) confirmWitness(ctx context.Context, actor access.Actor, kind dosin
 		return access.User{}, ketaflow.Invalid("witness_password", "the witness confirms by typing their own password")
 	}
 	now := a.Clock.Now()
-	key := witnessKey + username
-	if a.logins.Blocked(key, now) {
-		return access.User{}, ketaflow.Errorf(ketaflow.ERateLimited,
-			"too many wrong passwords for this witness; try again in %d minutes or choose another witness", int(a.logins.window.Minutes()))
+	if wait := a.logins.wait(username, actor.Source, now); wait > 0 {
+		return access.User{}, errThrottled(wait)
 	}
 	var l store.UserLogin
 	err := a.DB.View(ctx, func(tx *store.Tx) error {
@@ -577,19 +575,17 @@ func (a *App) confirmWitness(ctx context.Context, actor access.Actor, kind dosin
 	})
 	if ketaflow.IsCode(err, ketaflow.ENotFound) || (err == nil && l.User.ClinicID != actor.ClinicID) {
 		a.passwords.Burn(w.Password)
-		a.logins.Fail(key, now)
+		a.logins.fail(username, actor.Source, now)
 		return access.User{}, ketaflow.Invalid("witness_username", "no user of this clinic has the username %q", clipUsername(username))
 	}
 	if err != nil {
 		return access.User{}, err
 	}
-	if l.User.LockedUntil != nil && now.Before(*l.User.LockedUntil) {
-		return access.User{}, ketaflow.Invalid("witness_username", "%s's account is locked after failed logins; choose another witness", l.User.Name)
-	}
 	if !access.VerifyPassword(l.PasswordHash, w.Password) {
-		a.logins.Fail(key, now)
+		a.logins.fail(username, actor.Source, now)
 		return access.User{}, ketaflow.Invalid("witness_password", "that is not %s's password; the witness types their own password", l.User.Name)
 	}
+	a.logins.succeed(username)
 	return l.User, witnessAllowed(l.User, actor.UserID)
 }
 

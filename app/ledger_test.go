@@ -387,20 +387,52 @@ func TestWasteNeedsADifferentActiveClinicalWitnessWhoTypesTheirPassword(t *testi
 	})
 }
 
-func TestWitnessPasswordGuessesAreLimited(t *testing.T) {
+// TestWitnessPasswordsCountWithSignInFailures (issue 13, finding 8): the
+// witness's password on a waste is a way to guess a colleague's password
+// beside the login page, so it counts in the same throttle as sign-ins, by
+// the witness's username; so does the current password of a password
+// change. A right password after the wait is accepted.
+func TestWitnessPasswordsCountWithSignInFailures(t *testing.T) {
 	t.Parallel()
-	db := storetest.Open(t, store.SQLite)
-	f := newLedgerFixture(t, db)
-	l := f.receive("nurse", ketamineVials("K-G", 2))
-	waste := dosing.Entry{Kind: dosing.Waste, Quantity: 1}
-	for range 20 {
-		_, err := f.entry("nurse", l.ID, waste, Witness{"nurse2", "a wrong guess"}, "")
-		wantLedgerRefusal(t, err, ketaflow.EInvalid, "witness_password")
-	}
-	_, err := f.entry("nurse", l.ID, waste, nurse2Signs, "")
-	wantLedgerRefusal(t, err, ketaflow.ERateLimited, "")
-	f.clock.Advance(16 * time.Minute)
-	f.mustEntry("nurse", l.ID, waste, nurse2Signs, "")
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		f := newLedgerFixture(t, db)
+		ctx := context.Background()
+		l := f.receive("nurse", ketamineVials("K-G", 2))
+		waste := dosing.Entry{Kind: dosing.Waste, Quantity: 1}
+		// Three wrong sign-ins as nurse2 from another device, then three
+		// wrong witness passwords for nurse2: six failures of one account.
+		for range 3 {
+			if _, _, err := f.a.Login(ctx, "nurse2", "a wrong guess", "10.9.9.9"); !ketaflow.IsCode(err, ketaflow.EUnauthorized) {
+				t.Fatalf("wrong sign-in: got %v, want unauthorized", err)
+			}
+		}
+		for range 3 {
+			_, err := f.entry("nurse", l.ID, waste, Witness{"nurse2", "a wrong guess"}, "")
+			wantLedgerRefusal(t, err, ketaflow.EInvalid, "witness_password")
+		}
+		_, err := f.entry("nurse", l.ID, waste, nurse2Signs, "")
+		wantLedgerRefusal(t, err, ketaflow.ERateLimited, "", "try again in 1 second")
+		if _, _, err := f.a.Login(ctx, "nurse2", ledgerPassword, "10.9.9.10"); !ketaflow.IsCode(err, ketaflow.ERateLimited) {
+			t.Fatalf("sign-in after the witness's failures: got %v, want rate_limited", err)
+		}
+		// The wait is a second, not a lock: the right password then signs.
+		f.clock.Advance(time.Second)
+		f.mustEntry("nurse", l.ID, waste, nurse2Signs, "")
+		if _, _, err := f.a.Login(ctx, "nurse2", ledgerPassword, "10.9.9.10"); err != nil {
+			t.Fatalf("sign-in after the right witness password: %v", err)
+		}
+
+		// A password change's current password counts too.
+		nurse := f.actor("nurse")
+		for range 6 {
+			err := f.a.ChangeOwnPassword(ctx, nurse, "a wrong guess", "a brand new passphrase")
+			wantLedgerRefusal(t, err, ketaflow.EInvalid, "current_password")
+		}
+		if _, _, err := f.a.Login(ctx, "nurse", ledgerPassword, "10.9.9.11"); !ketaflow.IsCode(err, ketaflow.ERateLimited) {
+			t.Fatalf("sign-in after six wrong current passwords: got %v, want rate_limited", err)
+		}
+	})
 }
 
 func TestACountThatDiffersRaisesADiscrepancyThatAnAdjustResolves(t *testing.T) {

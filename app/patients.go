@@ -197,10 +197,18 @@ func (a *App) PatientChart(ctx context.Context, actor access.Actor, id string) (
 
 // SearchPatients lists patients of the actor's clinic whose name or MRN
 // contains every word of q, or whose date of birth is q (YYYY-MM-DD).
+//
+// Errors: EInvalid on field "q" for a search longer than a name, an MRN or
+// a date (patients.CheckSearch).
 func (a *App) SearchPatients(ctx context.Context, actor access.Actor, q string, limit int) ([]patients.Patient, error) {
 	var out []patients.Patient
 	query := store.PatientQuery{Limit: limit}
 	q = strings.TrimSpace(q)
+	if err := actor.Check(access.PatientList); err == nil {
+		if err := patients.CheckSearch("q", q); err != nil {
+			return nil, err
+		}
+	}
 	if d, err := ketaflow.ParseDate(q); err == nil {
 		query.BirthDate = d
 	} else if d, ok := parseUSDate(q); ok {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/ketaflow/ketaflow"
 )
@@ -144,4 +145,23 @@ func ValidateWeight(kg float64, measuredAt, now time.Time) error {
 		p.Add("measured_at", "a weight measured more than a year ago cannot be recorded as current")
 	}
 	return p.Err()
+}
+
+// A patient search is at most MaxSearchWords words and MaxSearchChars
+// characters: a name and an MRN need far fewer, and each word is one more
+// condition of the query (999 words made SQLite refuse it as too large).
+const (
+	MaxSearchWords = 8
+	MaxSearchChars = 100
+)
+
+// CheckSearch refuses a search too long to be a name, an MRN or a date of
+// birth, naming field.
+func CheckSearch(field, q string) error {
+	words, chars := len(strings.Fields(q)), utf8.RuneCountInString(q)
+	if words > MaxSearchWords || chars > MaxSearchChars {
+		return ketaflow.Invalid(field, "a search (%s) must be at most %d words and %d characters (this one has %d words, %d characters): "+
+			"search by name, MRN or date of birth", field, MaxSearchWords, MaxSearchChars, words, chars)
+	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net"
 	"net/http"
 	"strings"
 
@@ -10,8 +9,12 @@ import (
 	"github.com/ketaflow/ketaflow/app"
 )
 
-// LoginCookie is the cookie that holds a staff login.
-const LoginCookie = "ketaflow_login"
+// The cookie that holds a staff login: SecureLoginCookie over HTTPS,
+// LoginCookie on plain http (see LoginCookieName).
+const (
+	LoginCookie       = "ketaflow_login"
+	SecureLoginCookie = "__Host-ketaflow_login"
+)
 
 // Authenticate finds the actor of a request: a bearer token (when auth is
 // LoginOrToken) or the login cookie.
@@ -24,27 +27,9 @@ func Authenticate(a *app.App, r *http.Request, auth Auth) (access.Actor, error) 
 		}
 		return a.Authenticate(r.Context(), strings.TrimSpace(token), source)
 	}
-	c, err := r.Cookie(LoginCookie)
-	if err != nil {
+	secret := LoginSecret(r)
+	if secret == "" {
 		return access.Actor{}, ketaflow.Errorf(ketaflow.EUnauthorized, "please log in")
 	}
-	return a.Authenticate(r.Context(), c.Value, source)
-}
-
-// ClientAddr is the address the request came from, for the audit log.
-func ClientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// BaseURL is the scheme and host the request came to, for links to send.
-func BaseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+	return a.Authenticate(r.Context(), secret, source)
 }

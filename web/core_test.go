@@ -119,10 +119,10 @@ func TestNewRefusesAnEndpointOutsideItsGroup(t *testing.T) {
 	f := webtest.New(t, storetest.Open(t, store.SQLite))
 	ok := func(w http.ResponseWriter, r *http.Request, _ access.Actor) error { return nil }
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, err := web.New(f.App, log, group{"/api/", web.Endpoint{Method: "GET", Pattern: "/patients", Auth: web.Public, Handle: ok}}); err == nil {
+	if _, err := web.New(f.App, log, testConfig(t), group{"/api/", web.Endpoint{Method: "GET", Pattern: "/patients", Auth: web.Public, Handle: ok}}); err == nil {
 		t.Error("an endpoint outside its group's prefix was accepted")
 	}
-	s, err := web.New(f.App, log, group{"/api/", web.Endpoint{Method: "GET", Pattern: "/api/ping", Auth: web.Public, Handle: ok}})
+	s, err := web.New(f.App, log, testConfig(t), group{"/api/", web.Endpoint{Method: "GET", Pattern: "/api/ping", Auth: web.Public, Handle: ok}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,4 +133,14 @@ func TestNewRefusesAnEndpointOutsideItsGroup(t *testing.T) {
 	if want := "GET /healthz,GET /api/ping"; strings.Join(got, ",") != want {
 		t.Errorf("Endpoints: got %v, want %s", got, want)
 	}
+}
+
+// testConfig is a server config for tests that build a server themselves.
+func testConfig(t *testing.T) web.Config {
+	t.Helper()
+	u, err := web.ParsePublicURL("http://localhost:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return web.Config{PublicURL: u}
 }

@@ -8,12 +8,16 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
@@ -62,9 +66,19 @@ type Group interface {
 	Fail(w http.ResponseWriter, r *http.Request, actor access.Actor, err error)
 }
 
+// FormReader marks a Group whose endpoints take HTML forms (the pages):
+// the server reads a posted form whole, within MaxBodyBytes, and refuses
+// one that is not text before the handler runs. Other groups read their
+// bodies themselves (the API: JSON only).
+type FormReader interface {
+	Group
+	ReadsForms()
+}
+
 // Server is the HTTP face of an App.
 type Server struct {
 	app       *app.App
+	cfg       Config
 	log       *slog.Logger
 	groups    []Group
 	endpoints []Endpoint
@@ -72,9 +86,12 @@ type Server struct {
 }
 
 // New builds the server from its groups of endpoints, refusing an endpoint
-// outside its group's prefix.
-func New(a *app.App, log *slog.Logger, groups ...Group) (*Server, error) {
-	s := &Server{app: a, log: log, groups: groups, mux: http.NewServeMux()}
+// outside its group's prefix, and a config without a public URL.
+func New(a *app.App, log *slog.Logger, cfg Config, groups ...Group) (*Server, error) {
+	if cfg.PublicURL == nil {
+		return nil, fmt.Errorf("the server needs its public URL (--public-url), the base of the links it sends")
+	}
+	s := &Server{app: a, log: log, cfg: cfg, groups: groups, mux: http.NewServeMux()}
 	health := Endpoint{Method: "GET", Pattern: "/healthz", Auth: Public, Handle: s.healthz}
 	s.endpoints = append(s.endpoints, health)
 	s.mux.Handle(health.Method+" "+health.Pattern, s.serve(health, nil))
@@ -110,7 +127,7 @@ func (s *Server) Handler() http.Handler {
 		LogError(s.log, r, err)
 		http.Error(w, "cross-site request refused", Status(err))
 	}))
-	return s.recoverPanics(s.accessLog(securityHeaders(cop.Handler(s.routed(s.mux)))))
+	return s.withInfo(s.recoverPanics(s.accessLog(s.securityHeaders(cop.Handler(s.routed(s.mux))))))
 }
 
 // routed answers a request that no endpoint takes as its group answers
@@ -153,6 +170,8 @@ func (s *Server) groupOf(path string) Group {
 // the group (nil for the core's own endpoints) answer what fails.
 func (s *Server) serve(ep Endpoint, g Group) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// One limit for every body, forms and JSON alike.
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		var actor access.Actor
 		if ep.Auth != Public {
 			var err error
@@ -168,10 +187,15 @@ func (s *Server) serve(ep Endpoint, g Group) http.Handler {
 		// is kept until the clock is released: a client slow to send or to
 		// read does not keep the clock held, and so does not keep a move of
 		// it (Advance), and every write waiting behind the move, waiting.
+		_, forms := g.(FormReader)
+		if err := readInput(r, forms); err != nil {
+			s.fail(w, r, g, actor, err)
+			return
+		}
 		if tc := s.app.Training(); tc != nil && !ep.MovesClock && r.Method != http.MethodGet && r.Method != http.MethodHead {
-			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxHeldBody))
+			body, err := io.ReadAll(r.Body)
 			if err != nil {
-				s.fail(w, r, g, actor, ketaflow.Invalid("", "the request could not be read (at most %d MiB)", maxHeldBody>>20))
+				s.fail(w, r, g, actor, tooLarge())
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
@@ -202,10 +226,6 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, g Group, actor acc
 	}
 	g.Fail(w, r, actor, err)
 }
-
-// maxHeldBody is the most a write to a training server may send: more than
-// any form or JSON body of ketaflow (the API reads at most 1 MiB).
-const maxHeldBody = 4 << 20
 
 // heldResponse keeps a write's answer in memory while the training clock
 // is held, and sends it once the clock is released. Its headers are the
@@ -240,4 +260,62 @@ func (h *heldResponse) send() {
 	}
 	h.w.WriteHeader(h.status)
 	h.w.Write(h.body.Bytes())
+}
+
+// MaxBodyBytes is the most any request may send, a form or a JSON body:
+// 1 MiB, far more than the longest note or questionnaire, and small enough
+// that a client cannot make the server hold much. (Go's own form limit
+// would be 10 MB.)
+const MaxBodyBytes = 1 << 20
+
+func tooLarge() error {
+	return ketaflow.Invalid("", "the request body is too large or could not be read: at most %d MiB", MaxBodyBytes>>20)
+}
+
+// readInput reads a posted form whole, within MaxBodyBytes, and refuses
+// any query or form value that is not valid UTF-8, naming its field: text
+// is stored as it was typed, and a byte sequence that is no text would be
+// stored as such.
+func readInput(r *http.Request, forms bool) error {
+	if err := checkUTF8(r.URL.Query()); err != nil {
+		return err
+	}
+	if !forms {
+		return nil
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/x-www-form-urlencoded" && mt != "multipart/form-data" {
+		return nil
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return nil
+	}
+	var err error
+	if mt == "multipart/form-data" {
+		err = r.ParseMultipartForm(MaxBodyBytes)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return tooLarge()
+		}
+		return ketaflow.Invalid("", "the form could not be read: %s", err.Error())
+	}
+	return checkUTF8(r.PostForm)
+}
+
+func checkUTF8(v url.Values) error {
+	for name, vals := range v {
+		if !utf8.ValidString(name) {
+			return ketaflow.Invalid("", "a field name is not valid text (UTF-8)")
+		}
+		for _, val := range vals {
+			if !utf8.ValidString(val) {
+				return ketaflow.Invalid(name, "the field %q is not valid text: it must be UTF-8 (send what was typed, as a browser does)", name)
+			}
+		}
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 // statusOf is the one table from error kind to HTTP status.
 var statusOf = map[ketaflow.Code]int{
 	ketaflow.EInvalid:      http.StatusBadRequest,
+	ketaflow.EMediaType:    http.StatusUnsupportedMediaType,
 	ketaflow.EUnauthorized: http.StatusUnauthorized,
 	ketaflow.EForbidden:    http.StatusForbidden,
 	ketaflow.ENotFound:     http.StatusNotFound,
@@ -35,8 +36,8 @@ func Status(err error) int {
 func LogError(log *slog.Logger, r *http.Request, err error) {
 	status := Status(err)
 	if status >= 500 {
-		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		log.Error("request failed", "method", r.Method, "path", LogPath(r), "status", status, "err", err)
 	} else {
-		log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		log.Debug("request refused", "method", r.Method, "path", LogPath(r), "status", status, "err", err)
 	}
 }

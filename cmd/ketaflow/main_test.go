@@ -565,3 +565,27 @@ func TestServeTrainingClock(t *testing.T) {
 		})
 	}
 }
+
+// TestServeRefusesABadPublicURLOrProxy: --public-url must be a scheme and
+// host (the base of the links sent to patients), --trusted-proxy a list of
+// networks; both are refused before anything starts, naming the flag.
+func TestServeRefusesABadPublicURLOrProxy(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.DSN(t, store.SQLite)
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--public-url", "clinic.example"}, nil, "--public-url: the public URL must be an absolute"},
+		{[]string{"--public-url", "https://clinic.example/ketaflow"}, nil, "no path"},
+		{nil, map[string]string{"KETAFLOW_PUBLIC_URL": "ftp://clinic.example"}, "--public-url"},
+		{[]string{"--trusted-proxy", "10.0.0.0/8, proxy.internal"}, nil, `--trusted-proxy: trusted proxy "proxy.internal" is not a CIDR network`},
+		{nil, map[string]string{"KETAFLOW_TRUSTED_PROXIES": "10.0.0.0/33"}, "--trusted-proxy"},
+	} {
+		code, out := run(t, tt.env, append([]string{"serve", "--db", dsn, "--addr", "127.0.0.1:0"}, tt.args...)...)
+		if code != 1 || !strings.Contains(out, tt.want) || strings.Contains(out, "listening") {
+			t.Errorf("serve %v %v: exit %d, want 1 saying %q:\n%s", tt.args, tt.env, code, tt.want, out)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -208,11 +209,25 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	tlsCert := fs.String("tls-cert", c.env("KETAFLOW_TLS_CERT", ""), "TLS certificate file; with --tls-key serves HTTPS (env KETAFLOW_TLS_CERT)")
 	tlsKey := fs.String("tls-key", c.env("KETAFLOW_TLS_KEY", ""), "TLS private key file (env KETAFLOW_TLS_KEY)")
 	logLevel := fs.String("log-level", c.env("KETAFLOW_LOG_LEVEL", "info"), "debug, info, warn or error (env KETAFLOW_LOG_LEVEL)")
+	publicURL := fs.String("public-url", c.env("KETAFLOW_PUBLIC_URL", ""),
+		"the address people open, e.g. https://clinic.example: the base of the links sent to patients; https makes cookies Secure and turns on HSTS, also behind a proxy (env KETAFLOW_PUBLIC_URL; default http://localhost and the port of --addr, https with --tls-cert)")
+	trustedProxies := fs.String("trusted-proxy", c.env("KETAFLOW_TRUSTED_PROXIES", ""),
+		"comma-separated CIDR networks or addresses of the reverse proxies in front; only they may name the client in X-Forwarded-For (env KETAFLOW_TRUSTED_PROXIES; default none)")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fmt.Errorf("give both --tls-cert and --tls-key, or neither")
+	}
+	cfg := web.Config{TLS: *tlsCert != ""}
+	var err error
+	if cfg.TrustedProxies, err = web.ParseTrustedProxies(*trustedProxies); err != nil {
+		return fmt.Errorf("--trusted-proxy: %w", err)
+	}
+	if *publicURL != "" {
+		if cfg.PublicURL, err = web.ParsePublicURL(*publicURL); err != nil {
+			return fmt.Errorf("--public-url: %w", err)
+		}
 	}
 	var opts []app.Option
 	switch *clockKind {
@@ -248,10 +263,6 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(a, log, api.New(a, log), pages)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -259,6 +270,15 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	scheme := "http"
 	if *tlsCert != "" {
 		scheme = "https"
+	}
+	if cfg.PublicURL == nil {
+		// The demo's default: this machine, at the port listened on.
+		cfg.PublicURL = &url.URL{Scheme: scheme, Host: displayAddr(ln.Addr())}
+	}
+	srv, err := web.New(a, log, cfg, api.New(a, log), pages)
+	if err != nil {
+		ln.Close()
+		return err
 	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -277,6 +297,9 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 			tc.Now().Format("Mon 2 Jan 15:04 MST"), ketaflow.HumanDuration(tc.Ahead()))
 	}
 	fmt.Fprintf(c.stdout, "ketaflow listening on %s://%s (database: %s)\n", scheme, displayAddr(ln.Addr()), a.DB.Location)
+	if cfg.PublicURL.String() != scheme+"://"+displayAddr(ln.Addr()) {
+		fmt.Fprintf(c.stdout, "public URL (for links and cookies): %s\n", cfg.PublicURL)
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if *tlsCert != "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"strings"
@@ -12,16 +13,54 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/web"
 )
 
-// decodeJSON reads a JSON request body into v, refusing unknown fields and
-// naming the field of a type mismatch.
+// decodeJSON reads a JSON request body into v, refusing a body that is not
+// sent as JSON, unknown fields, and naming the field of a type mismatch.
 func decodeJSON(r *http.Request, v any) error {
-	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	raw, err := readBody(r)
 	if err != nil {
-		return ketaflow.Invalid("", "the request body is too large or could not be read")
+		return err
+	}
+	// An empty body is refused as such by decodeStrict, whatever its label.
+	if len(bytes.TrimSpace(raw)) > 0 {
+		if err := jsonContentType(r); err != nil {
+			return err
+		}
 	}
 	return decodeStrict(raw, v, "")
+}
+
+// readBody reads the body whole; the server limits it (web.MaxBodyBytes).
+func readBody(r *http.Request) ([]byte, error) {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, ketaflow.Invalid("", "the request body is too large or could not be read: at most %d MiB", web.MaxBodyBytes>>20)
+	}
+	return raw, nil
+}
+
+// jsonContentType refuses a body not labelled as JSON: a form or text/plain
+// body is what a page of another site can send without asking, and the API
+// reads only what a program meant as JSON.
+func jsonContentType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))) {
+		return nil
+	}
+	if ct == "" {
+		ct = "none"
+	}
+	return ketaflow.Errorf(ketaflow.EMediaType, "send the body as JSON with Content-Type: application/json (got %s)", clip(ct))
+}
+
+func clip(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:60]) + "…"
+	}
+	return s
 }
 
 // decodeStrict decodes a JSON object onto v (fields absent stay as they
@@ -179,12 +218,15 @@ func authorizedOptionalBody[T any](h *API, r *http.Request, actor access.Actor, 
 // decodeOptionalJSON reads a body that may be left out: an empty body
 // leaves v as it is; anything else must decode as decodeJSON asks.
 func decodeOptionalJSON(r *http.Request, v any) error {
-	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	raw, err := readBody(r)
 	if err != nil {
-		return ketaflow.Invalid("", "the request body is too large or could not be read")
+		return err
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil
+	}
+	if err := jsonContentType(r); err != nil {
+		return err
 	}
 	return decodeStrict(raw, v, "")
 }

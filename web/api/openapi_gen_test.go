@@ -291,12 +291,16 @@ func (g *schemaGen) operation(o op) (map[string]any, error) {
 	}
 	if !o.Core {
 		// Every API path answers these, whatever its handler: a body the
-		// API does not take, an internal failure.
-		for _, st := range []int{http.StatusRequestEntityTooLarge, http.StatusInternalServerError} {
-			if o.In != nil || st == http.StatusInternalServerError {
-				fails = append(fails, failSpec{Status: st})
-			}
+		// API does not take (too large, not JSON, not UTF-8 or not
+		// valid), a query value that is not UTF-8, an internal failure.
+		has := func(st int) bool { return slices.ContainsFunc(fails, func(f failSpec) bool { return f.Status == st }) }
+		if (o.In != nil || o.Query != nil) && !has(http.StatusBadRequest) {
+			fails = append(fails, failSpec{Status: http.StatusBadRequest})
 		}
+		if o.In != nil {
+			fails = append(fails, failSpec{Status: http.StatusRequestEntityTooLarge}, failSpec{Status: http.StatusUnsupportedMediaType})
+		}
+		fails = append(fails, failSpec{Status: http.StatusInternalServerError})
 	}
 	for _, f := range fails {
 		meaning := f.Meaning

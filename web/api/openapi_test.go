@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -71,7 +72,7 @@ func openAPIMatchesEndpoints(t *testing.T, f *fixture) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.New(f.App, log, api.New(f.App, log), pages)
+	s, err := web.New(f.App, log, web.Config{PublicURL: &url.URL{Scheme: "http", Host: "localhost"}}, api.New(f.App, log), pages)
 	if err != nil {
 		t.Fatal(err)
 	}

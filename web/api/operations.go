@@ -110,6 +110,7 @@ var failMeaning = map[int]string{
 	http.StatusConflict:              "Conflict: it exists already, changed meanwhile, or the state does not allow it",
 	http.StatusPreconditionFailed:    "Changed since the version given",
 	http.StatusRequestEntityTooLarge: "The body is larger than the API takes (1 MiB)",
+	http.StatusUnsupportedMediaType:  "The body is not sent as JSON (Content-Type: application/json)",
 	http.StatusUnprocessableEntity:   "Blocked by a clinical rule: the message says which and why",
 	http.StatusTooManyRequests:       "Too many tries; wait and try again",
 	http.StatusInternalServerError:   "The server failed; the error is logged",

@@ -136,7 +136,7 @@ type apiNewUser struct {
 	Username string      `json:"username" jsonschema:"pattern=^[a-z0-9][a-z0-9._-]{2\\,39}$,required"`
 	Name     string      `json:"name" jsonschema:"maxLength=100,required"`
 	Role     access.Role `json:"role" jsonschema:"required"`
-	Password string      `json:"password" jsonschema:"maxLength=128,minLength=10,required"`
+	Password string      `json:"password" jsonschema:"maxLength=128,minLength=12,required"`
 }
 
 func (in apiNewUser) newUser() app.NewUser {
@@ -148,7 +148,7 @@ type apiUserChange struct {
 	Name     *string      `json:"name,omitempty"`
 	Role     *access.Role `json:"role,omitempty"`
 	Active   *bool        `json:"active,omitempty"`
-	Password *string      `json:"password,omitempty" jsonschema:"maxLength=128,minLength=10"` // a reset by the admin
+	Password *string      `json:"password,omitempty" jsonschema:"maxLength=128,minLength=12"` // a reset by the admin
 }
 
 func (c apiUserChange) change() app.UserChange {

@@ -317,7 +317,7 @@ func (h *API) createLink(w http.ResponseWriter, r *http.Request, actor access.Ac
 		return err
 	}
 	// The token is shown once, here: only its hash is stored.
-	web.WriteJSON(w, http.StatusCreated, apiQuestionnaireLink{URL: web.BaseURL(r) + "/q/" + l.Token, ExpiresAt: utcTime(l.ExpiresAt)})
+	web.WriteJSON(w, http.StatusCreated, apiQuestionnaireLink{URL: web.PublicURL(r, "/q/"+l.Token), ExpiresAt: utcTime(l.ExpiresAt)})
 	return nil
 }
 

@@ -27,15 +27,15 @@ const draftCookie = "ketaflow_draft"
 // names a login that has ended can keep one: the form belongs to that
 // login's user.
 func (h *UI) keepDraft(w http.ResponseWriter, r *http.Request, page string) bool {
-	c, err := r.Cookie(web.LoginCookie)
-	if err != nil || r.URL.Path == "/logout" {
+	secret := web.LoginSecret(r)
+	if secret == "" || r.URL.Path == "/logout" {
 		return false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 2*access.MaxDraftBytes)
 	if err := r.ParseForm(); err != nil {
 		return false
 	}
-	value, _, err := h.app.KeepDraft(r.Context(), c.Value, page, r.URL.Path, r.PostForm, web.ClientAddr(r))
+	value, _, err := h.app.KeepDraft(r.Context(), secret, page, r.URL.Path, r.PostForm, web.ClientAddr(r))
 	if err != nil {
 		web.LogError(h.log, r, err)
 		return false
@@ -44,7 +44,7 @@ func (h *UI) keepDraft(w http.ResponseWriter, r *http.Request, page string) bool
 		return false
 	}
 	http.SetCookie(w, &http.Cookie{Name: draftCookie, Value: value, Path: "/", MaxAge: int(access.DraftLifetime.Seconds()),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: web.SecureCookies(r)})
 	return true
 }
 

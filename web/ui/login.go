@@ -3,7 +3,10 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
+	"unicode"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
@@ -56,22 +59,41 @@ func (h *UI) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor)
 	return h.signedIn(w, r, secret, visitID, next)
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: it accepts only a
+// path of this server, parsed, with nothing a browser would read as
+// another host. Browsers drop tabs and newlines from a URL and read a
+// backslash as a slash, so "/\t/evil.example" or "/\\evil.example" would
+// become "//evil.example"; any such byte refuses the whole value, and what
+// is returned is rebuilt from the parsed path and query only.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
-		return "/patients"
+	const home = "/patients"
+	if next == "" || strings.ContainsFunc(next, func(c rune) bool { return c < 0x20 || c == 0x7f || c == '\\' || unicode.IsSpace(c) }) {
+		return home
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.HasPrefix(u.EscapedPath(), "//") {
+		return home
+	}
+	// The path as the mux will read it: "/./login" is the login page too.
+	if clean := path.Clean(u.Path); clean == "/login" || strings.HasPrefix(clean, "/login/") || strings.HasPrefix(clean, "//") {
+		return home
+	}
+	out := &url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}
+	s := out.String()
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") {
+		return home
+	}
+	return s
 }
 
 func (h *UI) logout(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if c, err := r.Cookie(web.LoginCookie); err == nil {
-		if err := h.app.Logout(r.Context(), actor, c.Value); err != nil {
+	if secret := web.LoginSecret(r); secret != "" {
+		if err := h.app.Logout(r.Context(), actor, secret); err != nil {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: web.LoginCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	web.ClearLoginCookie(w, r)
 	return redirect(w, r, "/login")
 }
 
@@ -113,7 +135,7 @@ func (h *UI) passwordSubmit(w http.ResponseWriter, r *http.Request, actor access
 		return h.renderAccount(w, r, actor, web.Status(err), err, "")
 	}
 	// Every login of the user ended with the change: log in again.
-	http.SetCookie(w, &http.Cookie{Name: web.LoginCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	web.ClearLoginCookie(w, r)
 	return redirect(w, r, "/login")
 }
 

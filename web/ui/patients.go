@@ -23,6 +23,12 @@ type patientsData struct {
 func (h *UI) patientsPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	list, err := h.app.SearchPatients(r.Context(), actor, q, 200)
+	if ketaflow.IsCode(err, ketaflow.EInvalid) {
+		v := h.newView(r, actor, "Patients", "patients")
+		v.withError(err)
+		v.Data = patientsData{Query: q}
+		return h.render(w, http.StatusBadRequest, "patients", v)
+	}
 	if err != nil {
 		return err
 	}

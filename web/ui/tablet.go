@@ -34,7 +34,7 @@ func tabletSecret(r *http.Request) string {
 // clearTablet removes the tablet cookie: the tablet is back with the staff.
 func clearTablet(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: tabletCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteLaxMode, Secure: web.SecureCookies(r)})
 }
 
 type tabletData struct {
@@ -153,10 +153,7 @@ func (h *UI) tabletReturnSubmit(w http.ResponseWriter, r *http.Request, _ access
 // signedIn sets the new login's cookie, ends the browser's tablet
 // hand-over, and goes to the visit it was handed over for, else next.
 func (h *UI) signedIn(w http.ResponseWriter, r *http.Request, secret, visitID, next string) error {
-	http.SetCookie(w, &http.Cookie{
-		Name: web.LoginCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil,
-	})
+	web.SetLoginCookie(w, r, secret)
 	if tabletSecret(r) != "" {
 		clearTablet(w, r)
 	}

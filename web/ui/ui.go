@@ -41,6 +41,9 @@ func New(a *app.App, log *slog.Logger) (*UI, error) {
 	return h, nil
 }
 
+// ReadsForms marks the pages as taking forms (web.FormReader).
+func (h *UI) ReadsForms() {}
+
 // Prefix is where the pages live: everywhere the API does not.
 func (h *UI) Prefix() string { return "/" }
 
@@ -53,7 +56,7 @@ func (h *UI) Unauthenticated(w http.ResponseWriter, r *http.Request, _ error) {
 		return
 	}
 	q := url.Values{"next": {h.returnPage(r)}}
-	if _, err := r.Cookie(web.LoginCookie); err == nil && r.URL.Path != "/logout" {
+	if web.LoginSecret(r) != "" && r.URL.Path != "/logout" {
 		if h.keepDraft(w, r, q.Get("next")) {
 			q.Set("kept", "1")
 		} else {

@@ -565,7 +565,7 @@ func (h *UI) linkSubmit(w http.ResponseWriter, r *http.Request, actor access.Act
 	// The link is shown once, on this response: only its hash is stored.
 	return h.showVisit(w, r, actor, id, view, http.StatusOK, nil, nil, func(d *visitData) {
 		d.Link = &l
-		d.LinkURL = web.BaseURL(r) + "/q/" + l.Token
+		d.LinkURL = web.PublicURL(r, "/q/"+l.Token)
 	})
 }
 
@@ -647,20 +647,15 @@ func (d answerForm) Missing(instrument string, item int) bool {
 // as that staff member's draft (keepDraft) and shown back to them.
 func (h *UI) handOffSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	id := r.PathValue("id")
-	var loginSecret string
-	if c, err := r.Cookie(web.LoginCookie); err == nil {
-		loginSecret = c.Value
-	}
-	secret, err := h.app.HandTabletToPatient(r.Context(), actor, loginSecret, id)
+	secret, err := h.app.HandTabletToPatient(r.Context(), actor, web.LoginSecret(r), id)
 	if err != nil {
 		return h.formErr(err, func(status int, err error) error {
 			return h.showVisit(w, r, actor, id, app.VisitView{}, status, err, nil, nil)
 		})
 	}
 	http.SetCookie(w, &http.Cookie{Name: tabletCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil})
-	http.SetCookie(w, &http.Cookie{Name: web.LoginCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		Secure: web.SecureCookies(r)})
+	web.ClearLoginCookie(w, r)
 	return redirect(w, r, "/tablet")
 }
 

@@ -40,19 +40,37 @@ func Main(m *testing.M) {
 }
 
 // NewServer serves an App over HTTP as ketaflow serve does, core, API and
-// pages, until the test ends.
-func NewServer(t testing.TB, a *app.App) *httptest.Server {
+// pages, until the test ends. Its public URL is the test server's own,
+// unless configure changes the config (a proxy's https address, trusted
+// proxies).
+func NewServer(t testing.TB, a *app.App, configure ...func(*web.Config)) *httptest.Server {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return NewServerLog(t, a, slog.New(slog.NewTextHandler(io.Discard, nil)), configure...)
+}
+
+// NewServerLog is NewServer writing its log to log, for the tests that
+// read what the server logs.
+func NewServerLog(t testing.TB, a *app.App, log *slog.Logger, configure ...func(*web.Config)) *httptest.Server {
+	t.Helper()
 	pages, err := ui.New(a, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.New(a, log, api.New(a, log), pages)
+	srv := httptest.NewUnstartedServer(nil)
+	public, err := url.Parse("http://" + srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(s.Handler())
+	cfg := web.Config{PublicURL: public}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	s, err := web.New(a, log, cfg, api.New(a, log), pages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = s.Handler()
+	srv.Start()
 	t.Cleanup(srv.Close)
 	// First (cleanups run last in, first out): the live pages' event
 	// streams end, as they do when ketaflow serve stops, so that Close
@@ -91,7 +109,19 @@ var Start = time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
 // Option changes how New builds the fixture.
 type Option func(*options)
 
-type options struct{ training bool }
+type options struct {
+	training  bool
+	configure []func(*web.Config)
+	log       *slog.Logger
+}
+
+// Configure changes the server's config (web.Config) before it starts.
+func Configure(c func(*web.Config)) Option {
+	return func(o *options) { o.configure = append(o.configure, c) }
+}
+
+// Log sends the server's log to log.
+func Log(log *slog.Logger) Option { return func(o *options) { o.log = log } }
 
 // Training builds the server as serve --demo --clock manual does: on a
 // training clock over the fixture's fake clock (Fixture.Clock stays the
@@ -153,7 +183,10 @@ func New(t *testing.T, db *store.DB, opts ...Option) *Fixture {
 	if f.PatientB, err = a.CreatePatient(ctx, f.Actor("nurse-b"), rec, nil); err != nil {
 		t.Fatal(err)
 	}
-	f.Server = NewServer(t, a)
+	if o.log == nil {
+		o.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	f.Server = NewServerLog(t, a, o.log, o.configure...)
 	return f
 }
 
