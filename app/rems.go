@@ -47,7 +47,16 @@ func (a *App) assembleREMS(tx *store.Tx, vc visitContext, s SessionView, f visit
 		form.ReadyToLeaveAt = s.Discharge.ReadyWithoutMinimumAt.In(loc)
 	}
 	form.GeneratedAt = end
-	return form, form.Validate()
+	if err := form.Validate(); err != nil {
+		// What the form lacks is the record's state, not the caller's
+		// input: the step is blocked (422) until late entries fill it,
+		// and the error names every field still missing.
+		e := *ketaflow.AsError(err)
+		e.Code = ketaflow.EBlocked
+		e.Message = "the REMS form is incomplete: " + e.Message
+		return form, &e
+	}
+	return form, nil
 }
 
 // REMSFormView is a visit's stored REMS form: its data, where it stands

@@ -1067,6 +1067,12 @@ func TestSpravato84mgVisitFromOrderToREMSSubmission(t *testing.T) {
 		}
 		f.refused(http.StatusUnprocessableEntity, "blocked", "nurse", "POST", path+"/rems-form/submission",
 			map[string]any{"confirmation": "too early"}, "incomplete")
+		// Assembling it before the late entries is blocked, not a bad
+		// request: the request is fine, the record is not complete. The
+		// refusal names the first field missing (issue 15).
+		if e := f.refused(http.StatusUnprocessableEntity, "blocked", "nurse", "POST", path+"/rems-form", nil, "incomplete"); e.Error.Field != "medications.benzodiazepines" {
+			t.Errorf("assembling the incomplete form names %q, want medications.benzodiazepines", e.Error.Field)
+		}
 
 		// Medications are asked for the form; each is answered.
 		e = f.refused(http.StatusBadRequest, "invalid", "nurse", "PUT", path+"/medications", map[string]any{"benzodiazepines": "no"})
