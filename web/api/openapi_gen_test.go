@@ -125,7 +125,15 @@ var tagDescriptions = map[string]string{
 var pathParams = map[string]map[string]any{
 	"id":         {"type": "string", "format": "uuid"},
 	"number":     {"type": "integer", "minimum": 1},
-	"instrument": {"type": "string", "enum": []string{"phq9", "gad7"}},
+	"instrument": {"type": "string", "enum": instrumentIDs()},
+}
+
+func instrumentIDs() []string {
+	var ids []string
+	for _, in := range intake.Instruments() {
+		ids = append(ids, in.ID)
+	}
+	return ids
 }
 
 // generateDocument builds openapi.json.
@@ -200,7 +208,8 @@ func generateWith(inputs map[string]bool) ([]byte, map[string]bool, error) {
 				"bearerAuth": map[string]any{"type": "http", "scheme": "bearer",
 					"description": "An API token: Authorization: Bearer kft_..."},
 				"cookieAuth": map[string]any{"type": "apiKey", "in": "cookie", "name": "ketaflow_login",
-					"description": "The login cookie of a browser session"},
+					"description": "The login cookie of a browser session: ketaflow_login on plain http; __Host-ketaflow_login " +
+						"when the server's public URL is https"},
 			},
 			"schemas": schemas,
 		},
@@ -290,17 +299,18 @@ func (g *schemaGen) operation(o op) (map[string]any, error) {
 		}
 	}
 	if !o.Core {
-		// Every API path answers these, whatever its handler: a body the
-		// API does not take (too large, not JSON, not UTF-8 or not
-		// valid), a query value that is not UTF-8, an internal failure.
+		// Every API path answers these, whatever its handler: a body or
+		// a query value the API does not take (too large, not UTF-8, not
+		// valid), a body not sent as JSON, an internal failure, a
+		// database that is busy or does not answer.
 		has := func(st int) bool { return slices.ContainsFunc(fails, func(f failSpec) bool { return f.Status == st }) }
-		if (o.In != nil || o.Query != nil) && !has(http.StatusBadRequest) {
+		if !has(http.StatusBadRequest) {
 			fails = append(fails, failSpec{Status: http.StatusBadRequest})
 		}
 		if o.In != nil {
-			fails = append(fails, failSpec{Status: http.StatusRequestEntityTooLarge}, failSpec{Status: http.StatusUnsupportedMediaType})
+			fails = append(fails, failSpec{Status: http.StatusUnsupportedMediaType})
 		}
-		fails = append(fails, failSpec{Status: http.StatusInternalServerError})
+		fails = append(fails, failSpec{Status: http.StatusInternalServerError}, failSpec{Status: http.StatusServiceUnavailable})
 	}
 	for _, f := range fails {
 		meaning := f.Meaning
@@ -412,6 +422,9 @@ func (g *schemaGen) name(t reflect.Type) string {
 func (g *schemaGen) requestName(t reflect.Type) string {
 	n := g.name(t)
 	if g.inputs[n] {
+		if other, taken := g.types[n+"Input"]; taken {
+			panic(fmt.Sprintf("%s in a request is described as %sInput, the name of %s: give the request its own type", t, n, other))
+		}
 		return n + "Input"
 	}
 	return n
@@ -671,7 +684,7 @@ func (g *schemaGen) ref(t reflect.Type, request bool) (map[string]any, error) {
 	}
 	s.Definitions = nil
 	s.Version = ""
-	return g.convert(s, nil)
+	return g.convert(s, nil, !request)
 }
 
 // components are the document's schemas: the answers', and the request
@@ -707,7 +720,7 @@ func (g *schemaGen) components() (map[string]any, map[string]bool, error) {
 		if t, ok := g.types[n]; ok {
 			owner = t
 		}
-		c, err := g.convert(s, owner)
+		c, err := g.convert(s, owner, inA)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", n, err)
 		}
@@ -719,9 +732,11 @@ func (g *schemaGen) components() (map[string]any, map[string]bool, error) {
 // convert turns a JSON Schema of invopop/jsonschema (draft 2020-12) into
 // the schema dialect of OpenAPI 3.0: references into components, null
 // into nullable, a description beside a reference through allOf. owner
-// is the struct type the schema describes, if any: its pointer fields may
-// be null.
-func (g *schemaGen) convert(s *jsonschema.Schema, owner reflect.Type) (map[string]any, error) {
+// is the struct type the schema describes, if any: in an answer its
+// pointer fields may be null (a request sends what it has and leaves out
+// the rest: the server refuses a null), and its float64 fields are
+// doubles.
+func (g *schemaGen) convert(s *jsonschema.Schema, owner reflect.Type, answer bool) (map[string]any, error) {
 	raw, err := json.Marshal(s)
 	if err != nil {
 		return nil, err
@@ -746,7 +761,18 @@ func (g *schemaGen) convert(s *jsonschema.Schema, owner reflect.Type) (map[strin
 			if !ok {
 				continue
 			}
-			if field.Type.Kind() == reflect.Pointer {
+			ft := field.Type
+			for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Float64 {
+				if items, ok := p["items"].(map[string]any); ok {
+					items["format"] = "double"
+				} else if p["type"] == "number" {
+					p["format"] = "double"
+				}
+			}
+			if answer && field.Type.Kind() == reflect.Pointer {
 				if _, isRef := p["$ref"]; isRef {
 					p = map[string]any{"allOf": []any{p}}
 					props[name] = p
@@ -885,7 +911,7 @@ var requestExamples = map[reflect.Type]any{
 	reflect.TypeFor[apiClinicChange](): apiClinicChange{OnCallPhone: ptr("+1 555 010 0300")},
 	reflect.TypeFor[apiClockAdvance](): apiClockAdvance{Advance: "PT30M"},
 	reflect.TypeFor[apiNewChair]():     apiNewChair{Name: "Chair 7"},
-	reflect.TypeFor[apiChairChange]():  apiChairChange{Active: ptr(false)},
+	reflect.TypeFor[apiChairChange]():  apiChairChange{Name: ptr("Chair 7 (window)")},
 	reflect.TypeFor[apiBooking](): apiBooking{PatientID: "0193a5b2-7c1e-7d4a-9f00-3c5e2a1b4d6f", Route: "iv",
 		ScheduledAt: exampleTime, Comfort: apiComfort{Blanket: true, Music: visits.ClinicMusic}},
 	reflect.TypeFor[apiMove]():           apiMove{To: "checked_in"},
@@ -922,7 +948,7 @@ var requestExamples = map[reflect.Type]any{
 	// The answers may be true/false or "yes"/"no"; the type holds them raw.
 	reflect.TypeFor[apiMedicationsInput](): map[string]any{"benzodiazepines": "no", "non_benzodiazepine_sedative_hypnotics": "no",
 		"psychostimulants": "no", "maois": "no", "opioids": "yes"},
-	reflect.TypeFor[apiDischargeInput]():      apiDischargeInput{To: "Sam Alvarez (driver)"},
+	reflect.TypeFor[apiDischargeInput]():      apiDischargeInput{To: "discharged"},
 	reflect.TypeFor[apiSubmissionInput]():     apiSubmissionInput{Confirmation: "REMS-2611-0042"},
 	reflect.TypeFor[apiREMSIncompleteInput](): apiREMSIncompleteInput{Reason: "the 40-minute BP was not taken: the cuff failed"},
 }
@@ -946,7 +972,7 @@ func leaveOutUnset(v any) any {
 		}
 		for k, e := range obj {
 			switch e {
-			case "", 0.0, false, nil:
+			case "", 0.0, false, nil, "0001-01-01T00:00:00Z":
 				delete(obj, k)
 				continue
 			}

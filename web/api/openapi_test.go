@@ -43,7 +43,7 @@ func TestOpenAPIMatchesEndpoints(t *testing.T) {
 // openAPIMatchesEndpoints compares the document f serves with the
 // endpoints of its server, and returns the API endpoints.
 func openAPIMatchesEndpoints(t *testing.T, f *fixture) []string {
-	resp, err := http.Get(f.Server.URL + "/api/openapi.json")
+	resp, err := f.Client.Get(f.Server.URL + "/api/openapi.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,9 +61,10 @@ func answer[T any](status int) answerSpec {
 
 func noContent() answerSpec { return answerSpec{Status: http.StatusNoContent} }
 
-// document is the answer of GET /api/openapi.json: an OpenAPI document.
+// document is the answer of GET /api/openapi.json: an OpenAPI document,
+// as JSON.
 func document(status int) answerSpec {
-	return answerSpec{Status: status, Media: "application/vnd.oai.openapi+json"}
+	return answerSpec{Status: status, Media: "application/json"}
 }
 
 func pdf(status int) answerSpec { return answerSpec{Status: status, Media: "application/pdf"} }
@@ -102,18 +103,18 @@ func fails(list ...any) []failSpec {
 
 // failMeaning is what an error status usually means in this API.
 var failMeaning = map[int]string{
-	http.StatusBadRequest:            "Invalid input: the error names the field and what is allowed",
-	http.StatusUnauthorized:          "Not logged in or token not valid",
-	http.StatusForbidden:             "The role may not do this",
-	http.StatusNotFound:              "Not found in the caller's clinic",
-	http.StatusMethodNotAllowed:      "The path does not take this method; the Allow header lists those it takes",
-	http.StatusConflict:              "Conflict: it exists already, changed meanwhile, or the state does not allow it",
-	http.StatusPreconditionFailed:    "Changed since the version given",
-	http.StatusRequestEntityTooLarge: "The body is larger than the API takes (1 MiB)",
-	http.StatusUnsupportedMediaType:  "The body is not sent as JSON (Content-Type: application/json)",
-	http.StatusUnprocessableEntity:   "Blocked by a clinical rule: the message says which and why",
-	http.StatusTooManyRequests:       "Too many tries; wait and try again",
-	http.StatusInternalServerError:   "The server failed; the error is logged",
+	http.StatusBadRequest:           "Invalid input: the error names the field and what is allowed",
+	http.StatusUnauthorized:         "Not logged in or token not valid",
+	http.StatusForbidden:            "The role may not do this",
+	http.StatusNotFound:             "Not found in the caller's clinic",
+	http.StatusMethodNotAllowed:     "The path does not take this method; the Allow header lists those it takes",
+	http.StatusConflict:             "Conflict: it exists already, changed meanwhile, or the state does not allow it",
+	http.StatusPreconditionFailed:   "Changed since the version given",
+	http.StatusUnsupportedMediaType: "The body is not sent as JSON (Content-Type: application/json)",
+	http.StatusUnprocessableEntity:  "Blocked by a clinical rule: the message says which and why",
+	http.StatusTooManyRequests:      "Too many tries; wait and try again",
+	http.StatusInternalServerError:  "The server failed; the error is logged",
+	http.StatusServiceUnavailable:   "The database is busy or does not answer; try again",
 }
 
 // param is a query parameter.
@@ -174,7 +175,7 @@ func (h *API) operations() []op {
 	return []op{
 		{Method: "GET", Pattern: "/healthz", Core: true, ID: "health", Tag: "system",
 			Summary: "Health check: 200 when the database answers",
-			Out:     answer[web.Health](200), Fails: fails(fail(503, "The database does not answer")),
+			Out:     answer[web.Health](200), Fails: fails(failWith[web.Health](503, "The database does not answer")),
 		},
 		{Method: "GET", Pattern: "/api/openapi.json", Handle: h.openAPI, Public: true, ID: "openapi", Tag: "system",
 			Summary: "This document",

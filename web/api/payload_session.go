@@ -783,7 +783,7 @@ type apiDeviceInput struct {
 
 // apiInfusionInput is the body of POST /api/v1/visits/{id}/infusion.
 type apiInfusionInput struct {
-	Action string `json:"action" jsonschema:"required"`
+	Action string `json:"action" jsonschema:"required,enum=pause,enum=resume,enum=stop"`
 	Reason string `json:"reason"`
 	// InfusedML is the bag volume infused as the pump shows it, on a stop;
 	// without it the delivered share is the share of running time.
@@ -824,7 +824,7 @@ type apiAldreteInput struct {
 
 // apiDischargeInput is the body of POST /api/v1/visits/{id}/discharge.
 type apiDischargeInput struct {
-	To string `json:"to" jsonschema:"required"`
+	To string `json:"to" jsonschema:"required,enum=ready_for_discharge,enum=discharged"`
 }
 
 // apiSubmissionInput is the body of POST

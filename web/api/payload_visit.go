@@ -713,8 +713,8 @@ func toAPIInstrument(in intake.Instrument) apiInstrument {
 
 // apiMove is the body of POST /api/v1/visits/{id}/transitions.
 type apiMove struct {
-	To     string `json:"to" jsonschema:"required"`
-	Reason string `json:"reason"`
+	To     visits.State `json:"to" jsonschema:"required"`
+	Reason string       `json:"reason"`
 }
 
 // apiOverrideInput is the body of POST /api/v1/visits/{id}/overrides.

@@ -29,7 +29,7 @@ func (f *fixture) raw(username, method, path, contentType, body string) (int, we
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := f.Client.Do(req)
 	if err != nil {
 		f.T.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestQuestionnaireLinkUsesThePublicURLAndIsNeverLogged(t *testing.T) {
 		req, _ := http.NewRequest("POST", f.Server.URL+"/api/v1/visits/"+id+"/links", nil)
 		req.Host = "evil.example"
 		req.Header.Set("Authorization", "Bearer "+f.Tokens["frontdesk"])
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := f.Client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

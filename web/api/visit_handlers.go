@@ -86,7 +86,7 @@ func (h *API) moveVisit(w http.ResponseWriter, r *http.Request, actor access.Act
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	to, err := visits.ParseState(in.To)
+	to, err := visits.ParseState(string(in.To))
 	if err != nil {
 		return renameErrField(err, "state", "to")
 	}

@@ -74,6 +74,9 @@ func (c *contractTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		input = &openapi3filter.RequestValidationInput{Request: probe, PathParams: params, Route: route,
 			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
 		reqErr = openapi3filter.ValidateRequest(context.Background(), input)
+		if reqErr == nil {
+			reqErr = unknownQuery(route, req)
+		}
 	}
 	req.Body = io.NopCloser(bytes.NewReader(reqBody))
 	resp, err := c.next.RoundTrip(req)
@@ -111,6 +114,25 @@ func (c *contractTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		c.t.Errorf("%s answered %d, which openapi.json does not allow: %v\nbody: %.600s", what, resp.StatusCode, short(err), body)
 	}
 	return resp, nil
+}
+
+// unknownQuery refuses a query parameter the operation does not list:
+// kin-openapi lets those through, and a parameter the document does not
+// know is one a client cannot know of either.
+func unknownQuery(route *routers.Route, req *http.Request) error {
+	known := map[string]bool{}
+	for _, p := range route.PathItem.Parameters {
+		known[p.Value.In+" "+p.Value.Name] = true
+	}
+	for _, p := range route.Operation.Parameters {
+		known[p.Value.In+" "+p.Value.Name] = true
+	}
+	for name := range req.URL.Query() {
+		if !known["query "+name] {
+			return fmt.Errorf("query parameter %q is not in openapi.json", name)
+		}
+	}
+	return nil
 }
 
 // short cuts a validation error, which quotes the whole schema, to its

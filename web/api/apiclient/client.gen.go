@@ -483,6 +483,24 @@ func (e ComfortInputMusic) Valid() bool {
 	}
 }
 
+// Defines values for DischargeInputTo.
+const (
+	DischargeInputToDischarged        DischargeInputTo = "discharged"
+	DischargeInputToReadyForDischarge DischargeInputTo = "ready_for_discharge"
+)
+
+// Valid indicates whether the value is a known member of the DischargeInputTo enum.
+func (e DischargeInputTo) Valid() bool {
+	switch e {
+	case DischargeInputToDischarged:
+		return true
+	case DischargeInputToReadyForDischarge:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DiscrepancyDrug.
 const (
 	DiscrepancyDrugEsketamine DiscrepancyDrug = "esketamine"
@@ -699,6 +717,27 @@ func (e InfusionState) Valid() bool {
 	case Running:
 		return true
 	case Stopped:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InfusionInputAction.
+const (
+	InfusionInputActionPause  InfusionInputAction = "pause"
+	InfusionInputActionResume InfusionInputAction = "resume"
+	InfusionInputActionStop   InfusionInputAction = "stop"
+)
+
+// Valid indicates whether the value is a known member of the InfusionInputAction enum.
+func (e InfusionInputAction) Valid() bool {
+	switch e {
+	case InfusionInputActionPause:
+		return true
+	case InfusionInputActionResume:
+		return true
+	case InfusionInputActionStop:
 		return true
 	default:
 		return false
@@ -1029,6 +1068,51 @@ func (e MedicationsInputPsychostimulants1) Valid() bool {
 	case MedicationsInputPsychostimulants1No:
 		return true
 	case MedicationsInputPsychostimulants1Yes:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MoveTo.
+const (
+	MoveToBooked            MoveTo = "booked"
+	MoveToCancelled         MoveTo = "cancelled"
+	MoveToCheckedIn         MoveTo = "checked_in"
+	MoveToCleared           MoveTo = "cleared"
+	MoveToDischarged        MoveTo = "discharged"
+	MoveToDosing            MoveTo = "dosing"
+	MoveToInSession         MoveTo = "in_session"
+	MoveToNotCleared        MoveTo = "not_cleared"
+	MoveToReadyForDischarge MoveTo = "ready_for_discharge"
+	MoveToRecovering        MoveTo = "recovering"
+	MoveToStoppedEarly      MoveTo = "stopped_early"
+)
+
+// Valid indicates whether the value is a known member of the MoveTo enum.
+func (e MoveTo) Valid() bool {
+	switch e {
+	case MoveToBooked:
+		return true
+	case MoveToCancelled:
+		return true
+	case MoveToCheckedIn:
+		return true
+	case MoveToCleared:
+		return true
+	case MoveToDischarged:
+		return true
+	case MoveToDosing:
+		return true
+	case MoveToInSession:
+		return true
+	case MoveToNotCleared:
+		return true
+	case MoveToReadyForDischarge:
+		return true
+	case MoveToRecovering:
+		return true
+	case MoveToStoppedEarly:
 		return true
 	default:
 		return false
@@ -2420,11 +2504,11 @@ type Aldrete struct {
 
 // AldreteInput AldreteInput is the body of POST /api/v1/visits/{id}/aldrete: each item said outright, since an item left out must not score 0.
 type AldreteInput struct {
-	Activity         *int `json:"activity"`
-	Circulation      *int `json:"circulation"`
-	Consciousness    *int `json:"consciousness"`
-	OxygenSaturation *int `json:"oxygen_saturation"`
-	Respiration      *int `json:"respiration"`
+	Activity         int `json:"activity"`
+	Circulation      int `json:"circulation"`
+	Consciousness    int `json:"consciousness"`
+	OxygenSaturation int `json:"oxygen_saturation"`
+	Respiration      int `json:"respiration"`
 }
 
 // Alert Alert is an alert, or a notice (no id, no state), as the caller sees it now: kind is the code, title and message the words.
@@ -2558,7 +2642,7 @@ type AssessmentInput struct {
 	Plan string `json:"plan"`
 
 	// Proceed proceed is said outright, never defaulted: false ends the visit at the gate.
-	Proceed *bool  `json:"proceed"`
+	Proceed bool   `json:"proceed"`
 	Risk    string `json:"risk"`
 }
 
@@ -2643,7 +2727,7 @@ type CalculationLine struct {
 	// Rounding e.g. "rounded to 0.1 mL/h from 150.96 mL/h"; "" when none
 	Rounding string  `json:"rounding"`
 	Unit     string  `json:"unit"`
-	Value    float32 `json:"value"`
+	Value    float64 `json:"value"`
 }
 
 // Chair Chair is a treatment chair.
@@ -2745,10 +2829,10 @@ type ComfortInputMusic string
 // CountDifference CountDifference is the difference a count just found with the books.
 type CountDifference struct {
 	At         time.Time `json:"at"`
-	Counted    float32   `json:"counted"`
-	Difference float32   `json:"difference"`
+	Counted    float64   `json:"counted"`
+	Difference float64   `json:"difference"`
 	EntryId    string    `json:"entry_id"`
-	Expected   float32   `json:"expected"`
+	Expected   float64   `json:"expected"`
 	LotId      string    `json:"lot_id"`
 	Unit       string    `json:"unit"`
 }
@@ -2840,8 +2924,11 @@ type DischargeFactsInput struct {
 
 // DischargeInput DischargeInput is the body of POST /api/v1/visits/{id}/discharge.
 type DischargeInput struct {
-	To string `json:"to"`
+	To DischargeInputTo `json:"to"`
 }
+
+// DischargeInputTo defines model for DischargeInput.To.
+type DischargeInputTo string
 
 // Discrepancies Discrepancies is the counts that differed from the books.
 type Discrepancies struct {
@@ -2851,17 +2938,17 @@ type Discrepancies struct {
 // Discrepancy Discrepancy is a count that differed from the books.
 type Discrepancy struct {
 	At            time.Time `json:"at"`
-	Counted       float32   `json:"counted"`
+	Counted       float64   `json:"counted"`
 	CountedBy     string    `json:"counted_by"`
 	CountedByName string    `json:"counted_by_name"`
 
 	// Difference counted − expected: negative means stock is missing
-	Difference float32         `json:"difference"`
+	Difference float64         `json:"difference"`
 	Drug       DiscrepancyDrug `json:"drug"`
 
 	// EntryId The count that raised it
 	EntryId    string     `json:"entry_id"`
-	Expected   float32    `json:"expected"`
+	Expected   float64    `json:"expected"`
 	LotId      string     `json:"lot_id"`
 	LotNumber  string     `json:"lot_number"`
 	Open       bool       `json:"open"`
@@ -2880,10 +2967,10 @@ type DiscrepancyDrug string
 // DrugAccount DrugAccount is the visit's drug from one lot as the ledger has it.
 type DrugAccount struct {
 	// Drawn Example: 0.64
-	Drawn float32 `json:"drawn"`
+	Drawn float64 `json:"drawn"`
 
 	// Given Example: 0.1
-	Given float32 `json:"given"`
+	Given float64 `json:"given"`
 	LotId string  `json:"lot_id"`
 
 	// LotNumber Example: K2611A
@@ -2895,11 +2982,11 @@ type DrugAccount struct {
 	// Remaining Drawn and neither given nor wasted; the visit cannot close (discharge, stopped early, cancelled) until it is 0
 	//
 	// Example: 0
-	Remaining float32 `json:"remaining"`
+	Remaining float64 `json:"remaining"`
 	Unit      string  `json:"unit"`
 
 	// Wasted Example: 0.54
-	Wasted float32 `json:"wasted"`
+	Wasted float64 `json:"wasted"`
 }
 
 // EmergencyContact EmergencyContact is whom to call for the patient.
@@ -3042,7 +3129,7 @@ type Health struct {
 // Infusion Infusion is an IV infusion as recorded and its status now.
 type Infusion struct {
 	// DeliveredFraction 0 to 1
-	DeliveredFraction float32       `json:"delivered_fraction"`
+	DeliveredFraction float64       `json:"delivered_fraction"`
 	DeliveredSeconds  int           `json:"delivered_seconds"`
 	ExpectedEnd       time.Time     `json:"expected_end"`
 	Minutes           int           `json:"minutes"`
@@ -3065,12 +3152,15 @@ type InfusionAnswer struct {
 
 // InfusionInput InfusionInput is the body of POST /api/v1/visits/{id}/infusion.
 type InfusionInput struct {
-	Action string `json:"action"`
+	Action InfusionInputAction `json:"action"`
 
 	// InfusedMl infused_ml is the bag volume infused as the pump shows it, on a stop; without it the delivered share is the share of running time.
-	InfusedMl *float32 `json:"infused_ml,omitempty"`
+	InfusedMl *float64 `json:"infused_ml,omitempty"`
 	Reason    *string  `json:"reason,omitempty"`
 }
+
+// InfusionInputAction defines model for InfusionInput.Action.
+type InfusionInputAction string
 
 // Instrument Instrument is a questionnaire as a form to fill in.
 type Instrument struct {
@@ -3103,15 +3193,15 @@ type LedgerEntry struct {
 	At time.Time `json:"at"`
 
 	// BalanceAfter On hand after the entry
-	BalanceAfter float32               `json:"balance_after"`
+	BalanceAfter float64               `json:"balance_after"`
 	By           string                `json:"by"`
 	ByName       string                `json:"by_name"`
-	Counted      *float32              `json:"counted,omitempty"`
+	Counted      *float64              `json:"counted,omitempty"`
 	Direction    *LedgerEntryDirection `json:"direction,omitempty"`
 	Id           string                `json:"id"`
 	Kind         LedgerEntryKind       `json:"kind"`
 	LotId        string                `json:"lot_id"`
-	Quantity     float32               `json:"quantity"`
+	Quantity     float64               `json:"quantity"`
 	Reason       *string               `json:"reason,omitempty"`
 
 	// Resolves Adjust: the count entry whose discrepancy it resolves
@@ -3137,7 +3227,7 @@ type LedgerEntryResult struct {
 
 	// Entry LedgerEntry is a ledger entry as the API shows it.
 	Entry  LedgerEntry `json:"entry"`
-	OnHand float32     `json:"on_hand"`
+	OnHand float64     `json:"on_hand"`
 	Unit   string      `json:"unit"`
 }
 
@@ -3146,7 +3236,7 @@ type Lot struct {
 	ClinicId *string `json:"clinic_id,omitempty"`
 
 	// ConcentrationMgPerMl vials
-	ConcentrationMgPerMl *float32 `json:"concentration_mg_per_ml,omitempty"`
+	ConcentrationMgPerMl *float64 `json:"concentration_mg_per_ml,omitempty"`
 
 	// DevicesPerKit Spravato kits
 	DevicesPerKit *int               `json:"devices_per_kit,omitempty"`
@@ -3161,9 +3251,9 @@ type Lot struct {
 	LotNumber string   `json:"lot_number"`
 
 	// MlPerVial vials
-	MlPerVial         *float32  `json:"ml_per_vial,omitempty"`
+	MlPerVial         *float64  `json:"ml_per_vial,omitempty"`
 	Ndc               *string   `json:"ndc,omitempty"`
-	OnHand            float32   `json:"on_hand"`
+	OnHand            float64   `json:"on_hand"`
 	OpenDiscrepancies int       `json:"open_discrepancies"`
 	Product           string    `json:"product"`
 	ReceivedAt        time.Time `json:"received_at"`
@@ -3316,8 +3406,11 @@ type MedicationsInput_Psychostimulants struct {
 // Move Move is the body of POST /api/v1/visits/{id}/transitions.
 type Move struct {
 	Reason *string `json:"reason,omitempty"`
-	To     string  `json:"to"`
+	To     MoveTo  `json:"to"`
 }
+
+// MoveTo defines model for Move.To.
+type MoveTo string
 
 // NewChair NewChair is the body of POST /api/v1/chairs.
 type NewChair struct {
@@ -3327,14 +3420,14 @@ type NewChair struct {
 // NewLedgerEntry NewLedgerEntry is the body of POST /api/v1/lots/{id}/entries.
 type NewLedgerEntry struct {
 	// Counted Count: what is in the safe, in the lot's unit (0 for none)
-	Counted *float32 `json:"counted,omitempty"`
+	Counted *float64 `json:"counted,omitempty"`
 
 	// Direction Adjust
 	Direction *NewLedgerEntryDirection `json:"direction,omitempty"`
 	Kind      NewLedgerEntryKind       `json:"kind"`
 
 	// Quantity In the lot's unit (mL to 0.001, or whole devices); not for a count
-	Quantity *float32 `json:"quantity,omitempty"`
+	Quantity *float64 `json:"quantity,omitempty"`
 
 	// Reason Required for an adjustment
 	Reason *string `json:"reason,omitempty"`
@@ -3361,7 +3454,7 @@ type NewLedgerEntryKind string
 // NewLot NewLot is the body of POST /api/v1/lots: a delivery of one lot.
 type NewLot struct {
 	// ConcentrationMgPerMl Vials: strength, e.g. 10, 50 or 100
-	ConcentrationMgPerMl *float32 `json:"concentration_mg_per_ml,omitempty"`
+	ConcentrationMgPerMl *float64 `json:"concentration_mg_per_ml,omitempty"`
 
 	// DevicesPerKit Spravato: devices per kit (2 for 56 mg, 3 for 84 mg)
 	DevicesPerKit *int               `json:"devices_per_kit,omitempty"`
@@ -3373,7 +3466,7 @@ type NewLot struct {
 	LotNumber string      `json:"lot_number"`
 
 	// MlPerVial Vials: each vial's volume in mL
-	MlPerVial *float32 `json:"ml_per_vial,omitempty"`
+	MlPerVial *float64 `json:"ml_per_vial,omitempty"`
 	Ndc       *string  `json:"ndc,omitempty"`
 
 	// Packs whole vials or kits received
@@ -3414,7 +3507,7 @@ type NewUserRole string
 
 // NewWeight NewWeight is a weight to record: kg, and when it was measured.
 type NewWeight struct {
-	Kg         float32   `json:"kg"`
+	Kg         float64   `json:"kg"`
 	MeasuredAt time.Time `json:"measured_at"`
 }
 
@@ -3442,14 +3535,14 @@ type Option struct {
 // Order Order is a signed dose order. Route-specific fields are 0 (or null) on the other routes.
 type Order struct {
 	// DoseMg Computed: mg/kg × weight rounded by the protocol, or the Spravato mg
-	DoseMg float32 `json:"dose_mg"`
+	DoseMg float64 `json:"dose_mg"`
 	Id     string  `json:"id"`
 
 	// InfusionMinutes IV only; 0 otherwise
 	InfusionMinutes int `json:"infusion_minutes"`
 
 	// MgPerKg 0 for Spravato
-	MgPerKg       float32 `json:"mg_per_kg"`
+	MgPerKg       float64 `json:"mg_per_kg"`
 	OrderedBy     string  `json:"ordered_by"`
 	OrderedByName string  `json:"ordered_by_name"`
 
@@ -3469,7 +3562,7 @@ type Order struct {
 	VisitId    string `json:"visit_id"`
 
 	// WeightKg The weight the dose rests on; 0 for Spravato
-	WeightKg float32 `json:"weight_kg"`
+	WeightKg float64 `json:"weight_kg"`
 
 	// WeightMeasuredAt null for Spravato
 	WeightMeasuredAt *time.Time `json:"weight_measured_at"`
@@ -3484,12 +3577,12 @@ type OrderSite string
 // OrderDefaults OrderDefaults is what a new order starts from: the protocol's default dose for the route and the patient's latest weight.
 type OrderDefaults struct {
 	InfusionMinutes int                `json:"infusion_minutes"`
-	MgPerKg         float32            `json:"mg_per_kg"`
+	MgPerKg         float64            `json:"mg_per_kg"`
 	Route           OrderDefaultsRoute `json:"route"`
 	SpravatoMg      int                `json:"spravato_mg"`
 
 	// WeightKg The patient's latest weight; 0 when none
-	WeightKg         float32    `json:"weight_kg"`
+	WeightKg         float64    `json:"weight_kg"`
 	WeightMeasuredAt *time.Time `json:"weight_measured_at"`
 }
 
@@ -3502,7 +3595,7 @@ type OrderInput struct {
 	InfusionMinutes *int `json:"infusion_minutes,omitempty"`
 
 	// MgPerKg IV, IM: the dose in mg per kg of the patient's latest weight, within the protocol's limits (default IV 0.1 to 1.0)
-	MgPerKg *float32 `json:"mg_per_kg,omitempty"`
+	MgPerKg *float64 `json:"mg_per_kg,omitempty"`
 
 	// OverrideReason override_reason is required to depart from a course rule (the first Spravato dose).
 	//
@@ -3525,14 +3618,14 @@ type OrderInputSite string
 // OrderRow OrderRow is an order on record, with the order it replaced and why.
 type OrderRow struct {
 	// DoseMg Computed: mg/kg × weight rounded by the protocol, or the Spravato mg
-	DoseMg float32 `json:"dose_mg"`
+	DoseMg float64 `json:"dose_mg"`
 	Id     string  `json:"id"`
 
 	// InfusionMinutes IV only; 0 otherwise
 	InfusionMinutes int `json:"infusion_minutes"`
 
 	// MgPerKg 0 for Spravato
-	MgPerKg       float32 `json:"mg_per_kg"`
+	MgPerKg       float64 `json:"mg_per_kg"`
 	OrderedBy     string  `json:"ordered_by"`
 	OrderedByName string  `json:"ordered_by_name"`
 
@@ -3554,7 +3647,7 @@ type OrderRow struct {
 	VisitId    string `json:"visit_id"`
 
 	// WeightKg The weight the dose rests on; 0 for Spravato
-	WeightKg float32 `json:"weight_kg"`
+	WeightKg float64 `json:"weight_kg"`
 
 	// WeightMeasuredAt null for Spravato
 	WeightMeasuredAt *time.Time `json:"weight_measured_at"`
@@ -3614,7 +3707,7 @@ type Patient struct {
 	EmergencyContact EmergencyContact `json:"emergency_contact"`
 
 	// HeightCm Clinical. 0 = not measured, else 100 to 250
-	HeightCm  float32 `json:"height_cm"`
+	HeightCm  float64 `json:"height_cm"`
 	Id        string  `json:"id"`
 	LegalName string  `json:"legal_name"`
 
@@ -3668,7 +3761,7 @@ type PatientInput struct {
 	EmergencyContact *EmergencyContactInput `json:"emergency_contact,omitempty"`
 
 	// HeightCm Clinical. 0 = not measured, else 100 to 250
-	HeightCm  *float32 `json:"height_cm,omitempty"`
+	HeightCm  *float64 `json:"height_cm,omitempty"`
 	LegalName string   `json:"legal_name"`
 
 	// Mrn Unique in the clinic; blank on create assigns the next number
@@ -3684,8 +3777,10 @@ type PatientInput struct {
 	Sex           PatientInputSex `json:"sex"`
 
 	// TherapistId An active therapist of the clinic
-	TherapistId *string    `json:"therapist_id,omitempty"`
-	Weight      *NewWeight `json:"weight,omitempty"`
+	TherapistId *string `json:"therapist_id,omitempty"`
+
+	// Weight NewWeight is a weight to record: kg, and when it was measured.
+	Weight *NewWeight `json:"weight,omitempty"`
 }
 
 // PatientInputContraindications defines model for PatientInput.Contraindications.
@@ -3710,7 +3805,7 @@ type PatientRecord struct {
 	EmergencyContact EmergencyContact `json:"emergency_contact"`
 
 	// HeightCm Clinical. 0 = not measured, else 100 to 250
-	HeightCm  float32 `json:"height_cm"`
+	HeightCm  float64 `json:"height_cm"`
 	LegalName string  `json:"legal_name"`
 
 	// Mrn Unique in the clinic; blank on create assigns the next number
@@ -3813,14 +3908,14 @@ type Phase struct {
 // Preparation Preparation is a prepared dose with every worked figure, who prepared it and who checked it.
 type Preparation struct {
 	// BagTotalMl IV
-	BagTotalMl float32 `json:"bag_total_ml"`
+	BagTotalMl float64 `json:"bag_total_ml"`
 
 	// Devices Spravato: devices for the dose
 	Devices int     `json:"devices"`
-	DoseMg  float32 `json:"dose_mg"`
+	DoseMg  float64 `json:"dose_mg"`
 
 	// DrawMl IV, IM: volume drawn from the vial
-	DrawMl float32 `json:"draw_ml"`
+	DrawMl float64 `json:"draw_ml"`
 	Id     string  `json:"id"`
 
 	// InfusionMinutes IV; 0 otherwise
@@ -3833,7 +3928,7 @@ type Preparation struct {
 	PreparedByName  string            `json:"prepared_by_name"`
 
 	// RateMlPerHour IV: the pump rate
-	RateMlPerHour float32          `json:"rate_ml_per_hour"`
+	RateMlPerHour float64          `json:"rate_ml_per_hour"`
 	Route         PreparationRoute `json:"route"`
 
 	// Site IM only; "" on the other routes
@@ -3848,7 +3943,7 @@ type Preparation struct {
 	VerifiedByName string `json:"verified_by_name"`
 
 	// VialMgPerMl IV, IM; 0 for Spravato
-	VialMgPerMl float32  `json:"vial_mg_per_ml"`
+	VialMgPerMl float64  `json:"vial_mg_per_ml"`
 	Warnings    []string `json:"warnings"`
 }
 
@@ -3867,7 +3962,7 @@ type PrepareInput struct {
 	Site *PrepareInputSite `json:"site,omitempty"`
 
 	// VialMgPerMl IV, IM; the lot's strength when left out
-	VialMgPerMl *float32 `json:"vial_mg_per_ml,omitempty"`
+	VialMgPerMl *float64 `json:"vial_mg_per_ml,omitempty"`
 }
 
 // PrepareInputSite IM
@@ -3961,31 +4056,31 @@ type ProtocolGate struct {
 
 // ProtocolIMDose defines model for ProtocolIMDose.
 type ProtocolIMDose struct {
-	MgPerKgDefault            float32              `json:"mg_per_kg_default"`
-	MgPerKgMax                float32              `json:"mg_per_kg_max"`
-	MgPerKgMin                float32              `json:"mg_per_kg_min"`
+	MgPerKgDefault            float64              `json:"mg_per_kg_default"`
+	MgPerKgMax                float64              `json:"mg_per_kg_max"`
+	MgPerKgMin                float64              `json:"mg_per_kg_min"`
 	SiteMaxMl                 ProtocolIMSiteLimits `json:"site_max_ml"`
-	VialConcentrationsMgPerMl []float32            `json:"vial_concentrations_mg_per_ml"`
+	VialConcentrationsMgPerMl []float64            `json:"vial_concentrations_mg_per_ml"`
 }
 
 // ProtocolIMSiteLimits defines model for ProtocolIMSiteLimits.
 type ProtocolIMSiteLimits struct {
-	Deltoid float32 `json:"deltoid"`
-	Gluteal float32 `json:"gluteal"`
-	Thigh   float32 `json:"thigh"`
+	Deltoid float64 `json:"deltoid"`
+	Gluteal float64 `json:"gluteal"`
+	Thigh   float64 `json:"thigh"`
 }
 
 // ProtocolIVDose defines model for ProtocolIVDose.
 type ProtocolIVDose struct {
 	BagFluid                  string    `json:"bag_fluid"`
-	BagVolumeMl               float32   `json:"bag_volume_ml"`
-	MgPerKgDefault            float32   `json:"mg_per_kg_default"`
-	MgPerKgMax                float32   `json:"mg_per_kg_max"`
-	MgPerKgMin                float32   `json:"mg_per_kg_min"`
+	BagVolumeMl               float64   `json:"bag_volume_ml"`
+	MgPerKgDefault            float64   `json:"mg_per_kg_default"`
+	MgPerKgMax                float64   `json:"mg_per_kg_max"`
+	MgPerKgMin                float64   `json:"mg_per_kg_min"`
 	MinutesDefault            int       `json:"minutes_default"`
 	MinutesMax                int       `json:"minutes_max"`
 	MinutesMin                int       `json:"minutes_min"`
-	VialConcentrationsMgPerMl []float32 `json:"vial_concentrations_mg_per_ml"`
+	VialConcentrationsMgPerMl []float64 `json:"vial_concentrations_mg_per_ml"`
 	WithdrawEqualVolume       bool      `json:"withdraw_equal_volume"`
 }
 
@@ -4004,8 +4099,8 @@ type ProtocolParam struct {
 	Key    string            `json:"key"`
 	Kind   ProtocolParamKind `json:"kind"`
 	Label  string            `json:"label"`
-	Max    float32           `json:"max"`
-	Min    float32           `json:"min"`
+	Max    float64           `json:"max"`
+	Min    float64           `json:"min"`
 	Source string            `json:"source"`
 	Unit   string            `json:"unit"`
 	Value  string            `json:"value"`
@@ -4022,9 +4117,9 @@ type ProtocolPhase struct {
 
 // ProtocolRounding defines model for ProtocolRounding.
 type ProtocolRounding struct {
-	DoseMg        float32 `json:"dose_mg"`
-	RateMlPerHour float32 `json:"rate_ml_per_hour"`
-	VolumeMl      float32 `json:"volume_ml"`
+	DoseMg        float64 `json:"dose_mg"`
+	RateMlPerHour float64 `json:"rate_ml_per_hour"`
+	VolumeMl      float64 `json:"volume_ml"`
 }
 
 // ProtocolSecurity defines model for ProtocolSecurity.
@@ -4689,7 +4784,7 @@ type VisitScreenNext string
 
 // VisitWeight VisitWeight is the answer to a weight taken at the visit.
 type VisitWeight struct {
-	Kg         float32   `json:"kg"`
+	Kg         float64   `json:"kg"`
 	MeasuredAt time.Time `json:"measured_at"`
 }
 
@@ -4804,7 +4899,7 @@ type WasteInput struct {
 // Weight Weight is a weight measurement on the chart.
 type Weight struct {
 	Id             string    `json:"id"`
-	Kg             float32   `json:"kg"`
+	Kg             float64   `json:"kg"`
 	MeasuredAt     time.Time `json:"measured_at"`
 	PatientId      string    `json:"patient_id"`
 	RecordedAt     time.Time `json:"recorded_at"`
@@ -12711,20 +12806,34 @@ type ClientWithResponsesInterface interface {
 type OpenapiResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// ApplicationvndOaiOpenapiJSON200 the response for an HTTP 200 `application/vnd.oai.openapi+json` response
-	ApplicationvndOaiOpenapiJSON200 *map[string]interface{}
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *map[string]interface{}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
-// GetApplicationvndOaiOpenapiJSON200 returns the response for an HTTP 200 `application/vnd.oai.openapi+json` response
-func (r OpenapiResponse) GetApplicationvndOaiOpenapiJSON200() *map[string]interface{} {
-	return r.ApplicationvndOaiOpenapiJSON200
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r OpenapiResponse) GetJSON200() *map[string]interface{} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r OpenapiResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r OpenapiResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r OpenapiResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12769,6 +12878,8 @@ type ListAlertsResponse struct {
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12794,6 +12905,11 @@ func (r ListAlertsResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListAlertsResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAlertsResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12840,12 +12956,12 @@ type AcknowledgeAlertResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -12878,11 +12994,6 @@ func (r AcknowledgeAlertResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r AcknowledgeAlertResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r AcknowledgeAlertResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -12891,6 +13002,11 @@ func (r AcknowledgeAlertResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r AcknowledgeAlertResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AcknowledgeAlertResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12937,12 +13053,12 @@ type AssessAlertResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -12975,11 +13091,6 @@ func (r AssessAlertResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r AssessAlertResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r AssessAlertResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -12988,6 +13099,11 @@ func (r AssessAlertResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r AssessAlertResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AssessAlertResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13034,12 +13150,12 @@ type NoteAlertResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -13072,11 +13188,6 @@ func (r NoteAlertResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r NoteAlertResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r NoteAlertResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -13085,6 +13196,11 @@ func (r NoteAlertResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r NoteAlertResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r NoteAlertResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13131,14 +13247,14 @@ type ResolveAlertResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -13171,11 +13287,6 @@ func (r ResolveAlertResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r ResolveAlertResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r ResolveAlertResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -13189,6 +13300,11 @@ func (r ResolveAlertResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ResolveAlertResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ResolveAlertResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13233,6 +13349,8 @@ type SearchAuditResponse struct {
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13258,6 +13376,11 @@ func (r SearchAuditResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r SearchAuditResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SearchAuditResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13294,17 +13417,26 @@ type ListChairsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Chairs
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListChairsResponse) GetJSON200() *Chairs {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListChairsResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -13320,6 +13452,11 @@ func (r ListChairsResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListChairsResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListChairsResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13364,12 +13501,12 @@ type AddChairResponse struct {
 	JSON403 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -13397,11 +13534,6 @@ func (r AddChairResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r AddChairResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r AddChairResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -13410,6 +13542,11 @@ func (r AddChairResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r AddChairResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AddChairResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13456,12 +13593,12 @@ type UpdateChairResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13494,11 +13631,6 @@ func (r UpdateChairResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r UpdateChairResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r UpdateChairResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -13507,6 +13639,11 @@ func (r UpdateChairResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r UpdateChairResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateChairResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13543,17 +13680,26 @@ type GetClinicResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Clinic
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetClinicResponse) GetJSON200() *Clinic {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetClinicResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -13569,6 +13715,11 @@ func (r GetClinicResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetClinicResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetClinicResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13611,12 +13762,12 @@ type UpdateClinicResponse struct {
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13639,11 +13790,6 @@ func (r UpdateClinicResponse) GetJSON403() *Error {
 	return r.JSON403
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r UpdateClinicResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r UpdateClinicResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -13652,6 +13798,11 @@ func (r UpdateClinicResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r UpdateClinicResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateClinicResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13688,6 +13839,8 @@ type GetTrainingClockResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *TrainingClock
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -13696,11 +13849,18 @@ type GetTrainingClockResponse struct {
 	JSON404 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetTrainingClockResponse) GetJSON200() *TrainingClock {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetTrainingClockResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -13721,6 +13881,11 @@ func (r GetTrainingClockResponse) GetJSON404() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetTrainingClockResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetTrainingClockResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13765,12 +13930,12 @@ type AdvanceTrainingClockResponse struct {
 	JSON403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13798,11 +13963,6 @@ func (r AdvanceTrainingClockResponse) GetJSON404() *Error {
 	return r.JSON404
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r AdvanceTrainingClockResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r AdvanceTrainingClockResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -13811,6 +13971,11 @@ func (r AdvanceTrainingClockResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r AdvanceTrainingClockResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AdvanceTrainingClockResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13855,6 +14020,8 @@ type ListDiscrepanciesResponse struct {
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13880,6 +14047,11 @@ func (r ListDiscrepanciesResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListDiscrepanciesResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListDiscrepanciesResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13924,6 +14096,8 @@ type ListLotsResponse struct {
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13949,6 +14123,11 @@ func (r ListLotsResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListLotsResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListLotsResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13993,14 +14172,14 @@ type ReceiveLotResponse struct {
 	JSON403 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -14028,11 +14207,6 @@ func (r ReceiveLotResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r ReceiveLotResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r ReceiveLotResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -14046,6 +14220,11 @@ func (r ReceiveLotResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ReceiveLotResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ReceiveLotResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14082,6 +14261,8 @@ type GetLotResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *LotBook
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -14090,11 +14271,18 @@ type GetLotResponse struct {
 	JSON404 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetLotResponse) GetJSON200() *LotBook {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetLotResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -14115,6 +14303,11 @@ func (r GetLotResponse) GetJSON404() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetLotResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetLotResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14161,8 +14354,6 @@ type AppendLedgerEntryResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
@@ -14171,6 +14362,8 @@ type AppendLedgerEntryResponse struct {
 	JSON429 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -14203,11 +14396,6 @@ func (r AppendLedgerEntryResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r AppendLedgerEntryResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r AppendLedgerEntryResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -14226,6 +14414,11 @@ func (r AppendLedgerEntryResponse) GetJSON429() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r AppendLedgerEntryResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AppendLedgerEntryResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14262,17 +14455,26 @@ type MeResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Me
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r MeResponse) GetJSON200() *Me {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MeResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -14288,6 +14490,11 @@ func (r MeResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r MeResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r MeResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14324,17 +14531,26 @@ type ListNoticesResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Notices
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListNoticesResponse) GetJSON200() *Notices {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListNoticesResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -14350,6 +14566,11 @@ func (r ListNoticesResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListNoticesResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListNoticesResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14394,6 +14615,8 @@ type ListPatientsResponse struct {
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14419,6 +14642,11 @@ func (r ListPatientsResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListPatientsResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListPatientsResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14463,12 +14691,12 @@ type CreatePatientResponse struct {
 	JSON403 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -14496,11 +14724,6 @@ func (r CreatePatientResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r CreatePatientResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r CreatePatientResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -14509,6 +14732,11 @@ func (r CreatePatientResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r CreatePatientResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreatePatientResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14545,6 +14773,8 @@ type GetPatientResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Patient
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -14553,11 +14783,18 @@ type GetPatientResponse struct {
 	JSON404 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetPatientResponse) GetJSON200() *Patient {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPatientResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -14578,6 +14815,11 @@ func (r GetPatientResponse) GetJSON404() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetPatientResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetPatientResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14626,12 +14868,12 @@ type AmendPatientResponse struct {
 	JSON409 *Error
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14669,11 +14911,6 @@ func (r AmendPatientResponse) GetJSON412() *Error {
 	return r.JSON412
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r AmendPatientResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r AmendPatientResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -14682,6 +14919,11 @@ func (r AmendPatientResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r AmendPatientResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AmendPatientResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14728,6 +14970,8 @@ type AdviseRoutesResponse struct {
 	JSON404 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14758,6 +15002,11 @@ func (r AdviseRoutesResponse) GetJSON404() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r AdviseRoutesResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AdviseRoutesResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14794,6 +15043,8 @@ type PatientVersionsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *PatientVersions
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -14802,11 +15053,18 @@ type PatientVersionsResponse struct {
 	JSON404 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r PatientVersionsResponse) GetJSON200() *PatientVersions {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PatientVersionsResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -14827,6 +15085,11 @@ func (r PatientVersionsResponse) GetJSON404() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r PatientVersionsResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PatientVersionsResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14863,6 +15126,8 @@ type ListPatientVisitsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *VisitList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -14871,11 +15136,18 @@ type ListPatientVisitsResponse struct {
 	JSON404 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListPatientVisitsResponse) GetJSON200() *VisitList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPatientVisitsResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -14896,6 +15168,11 @@ func (r ListPatientVisitsResponse) GetJSON404() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListPatientVisitsResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListPatientVisitsResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14932,6 +15209,8 @@ type ListWeightsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Weights
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -14940,11 +15219,18 @@ type ListWeightsResponse struct {
 	JSON404 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListWeightsResponse) GetJSON200() *Weights {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListWeightsResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -14965,6 +15251,11 @@ func (r ListWeightsResponse) GetJSON404() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListWeightsResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListWeightsResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15009,12 +15300,12 @@ type RecordWeightResponse struct {
 	JSON403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -15042,11 +15333,6 @@ func (r RecordWeightResponse) GetJSON404() *Error {
 	return r.JSON404
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RecordWeightResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordWeightResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -15055,6 +15341,11 @@ func (r RecordWeightResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RecordWeightResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RecordWeightResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15091,17 +15382,26 @@ type GetProtocolResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ProtocolVersion
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetProtocolResponse) GetJSON200() *ProtocolVersion {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetProtocolResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -15117,6 +15417,11 @@ func (r GetProtocolResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetProtocolResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetProtocolResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15153,17 +15458,26 @@ type ProtocolParamsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Params
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ProtocolParamsResponse) GetJSON200() *Params {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ProtocolParamsResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -15179,6 +15493,11 @@ func (r ProtocolParamsResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ProtocolParamsResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ProtocolParamsResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15215,17 +15534,26 @@ type ProtocolVersionsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ProtocolVersions
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ProtocolVersionsResponse) GetJSON200() *ProtocolVersions {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ProtocolVersionsResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -15241,6 +15569,11 @@ func (r ProtocolVersionsResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ProtocolVersionsResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ProtocolVersionsResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15287,12 +15620,12 @@ type SaveProtocolResponse struct {
 	JSON409 *Error
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -15325,11 +15658,6 @@ func (r SaveProtocolResponse) GetJSON412() *Error {
 	return r.JSON412
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r SaveProtocolResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r SaveProtocolResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -15338,6 +15666,11 @@ func (r SaveProtocolResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r SaveProtocolResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SaveProtocolResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15374,6 +15707,8 @@ type ProtocolVersionResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ProtocolVersion
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -15382,11 +15717,18 @@ type ProtocolVersionResponse struct {
 	JSON404 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ProtocolVersionResponse) GetJSON200() *ProtocolVersion {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ProtocolVersionResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -15407,6 +15749,11 @@ func (r ProtocolVersionResponse) GetJSON404() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ProtocolVersionResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ProtocolVersionResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15443,17 +15790,26 @@ type ListQuestionnairesResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Instruments
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListQuestionnairesResponse) GetJSON200() *Instruments {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListQuestionnairesResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -15469,6 +15825,11 @@ func (r ListQuestionnairesResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListQuestionnairesResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListQuestionnairesResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15505,17 +15866,26 @@ type ListREMSFormsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *REMSList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListREMSFormsResponse) GetJSON200() *REMSList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListREMSFormsResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -15531,6 +15901,11 @@ func (r ListREMSFormsResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListREMSFormsResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListREMSFormsResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15567,17 +15942,26 @@ type ListTokensResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Tokens
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListTokensResponse) GetJSON200() *Tokens {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListTokensResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -15593,6 +15977,11 @@ func (r ListTokensResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListTokensResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListTokensResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15635,12 +16024,12 @@ type CreateTokenResponse struct {
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -15663,11 +16052,6 @@ func (r CreateTokenResponse) GetJSON403() *Error {
 	return r.JSON403
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r CreateTokenResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r CreateTokenResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -15676,6 +16060,11 @@ func (r CreateTokenResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r CreateTokenResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateTokenResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15710,6 +16099,8 @@ func (r CreateTokenResponse) ContentType() string {
 type RevokeTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -15718,6 +16109,13 @@ type RevokeTokenResponse struct {
 	JSON404 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeTokenResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -15738,6 +16136,11 @@ func (r RevokeTokenResponse) GetJSON404() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RevokeTokenResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RevokeTokenResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15774,17 +16177,26 @@ type ListUsersResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Users
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListUsersResponse) GetJSON200() *Users {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListUsersResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -15800,6 +16212,11 @@ func (r ListUsersResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListUsersResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListUsersResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15844,12 +16261,12 @@ type CreateUserResponse struct {
 	JSON403 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -15877,11 +16294,6 @@ func (r CreateUserResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r CreateUserResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r CreateUserResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -15890,6 +16302,11 @@ func (r CreateUserResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r CreateUserResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateUserResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15934,12 +16351,12 @@ type UpdateUserResponse struct {
 	JSON403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15967,11 +16384,6 @@ func (r UpdateUserResponse) GetJSON404() *Error {
 	return r.JSON404
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r UpdateUserResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r UpdateUserResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -15980,6 +16392,11 @@ func (r UpdateUserResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r UpdateUserResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateUserResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16024,6 +16441,8 @@ type ListVisitsResponse struct {
 	JSON403 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16049,6 +16468,11 @@ func (r ListVisitsResponse) GetJSON403() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListVisitsResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListVisitsResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16093,12 +16517,12 @@ type BookVisitResponse struct {
 	JSON403 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -16126,11 +16550,6 @@ func (r BookVisitResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r BookVisitResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r BookVisitResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -16139,6 +16558,11 @@ func (r BookVisitResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r BookVisitResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r BookVisitResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16175,6 +16599,8 @@ type GetVisitResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *VisitScreen
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -16183,11 +16609,18 @@ type GetVisitResponse struct {
 	JSON404 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetVisitResponse) GetJSON200() *VisitScreen {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetVisitResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -16208,6 +16641,11 @@ func (r GetVisitResponse) GetJSON404() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetVisitResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetVisitResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16254,14 +16692,14 @@ type AdministerResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -16294,11 +16732,6 @@ func (r AdministerResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r AdministerResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r AdministerResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -16312,6 +16745,11 @@ func (r AdministerResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r AdministerResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AdministerResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16358,14 +16796,14 @@ type RecordAdverseEventResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -16398,11 +16836,6 @@ func (r RecordAdverseEventResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RecordAdverseEventResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordAdverseEventResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -16416,6 +16849,11 @@ func (r RecordAdverseEventResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RecordAdverseEventResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RecordAdverseEventResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16462,12 +16900,12 @@ type RecordAldreteResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -16500,11 +16938,6 @@ func (r RecordAldreteResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RecordAldreteResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordAldreteResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -16513,6 +16946,11 @@ func (r RecordAldreteResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RecordAldreteResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RecordAldreteResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16549,6 +16987,8 @@ type ClearVisitResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Cleared
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -16561,11 +17001,18 @@ type ClearVisitResponse struct {
 	JSON422 *Blocked
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ClearVisitResponse) GetJSON200() *Cleared {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ClearVisitResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -16596,6 +17043,11 @@ func (r ClearVisitResponse) GetJSON422() *Blocked {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ClearVisitResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ClearVisitResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16642,12 +17094,12 @@ type RecordComfortResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16680,11 +17132,6 @@ func (r RecordComfortResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RecordComfortResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordComfortResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -16693,6 +17140,11 @@ func (r RecordComfortResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RecordComfortResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RecordComfortResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16739,14 +17191,14 @@ type GiveDeviceResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -16779,11 +17231,6 @@ func (r GiveDeviceResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GiveDeviceResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r GiveDeviceResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -16797,6 +17244,11 @@ func (r GiveDeviceResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GiveDeviceResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GiveDeviceResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16843,14 +17295,14 @@ type DischargeResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *DischargeBlocked
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16883,11 +17335,6 @@ func (r DischargeResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r DischargeResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r DischargeResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -16901,6 +17348,11 @@ func (r DischargeResponse) GetJSON422() *DischargeBlocked {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DischargeResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DischargeResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16947,12 +17399,12 @@ type RecordDischargeFactsResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16985,11 +17437,6 @@ func (r RecordDischargeFactsResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RecordDischargeFactsResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordDischargeFactsResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -16998,6 +17445,11 @@ func (r RecordDischargeFactsResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RecordDischargeFactsResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RecordDischargeFactsResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17044,14 +17496,14 @@ type StartDosingResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17084,11 +17536,6 @@ func (r StartDosingResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r StartDosingResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r StartDosingResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -17102,6 +17549,11 @@ func (r StartDosingResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r StartDosingResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r StartDosingResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17148,12 +17600,12 @@ type RecordFastingResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17186,11 +17638,6 @@ func (r RecordFastingResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RecordFastingResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordFastingResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -17199,6 +17646,11 @@ func (r RecordFastingResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RecordFastingResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RecordFastingResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17245,12 +17697,12 @@ type InfusionActionResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17283,11 +17735,6 @@ func (r InfusionActionResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r InfusionActionResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r InfusionActionResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -17296,6 +17743,11 @@ func (r InfusionActionResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r InfusionActionResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r InfusionActionResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17332,6 +17784,8 @@ type CreateQuestionnaireLinkResponse struct {
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *QuestionnaireLink
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -17342,11 +17796,18 @@ type CreateQuestionnaireLinkResponse struct {
 	JSON409 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
 func (r CreateQuestionnaireLinkResponse) GetJSON201() *QuestionnaireLink {
 	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateQuestionnaireLinkResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -17372,6 +17833,11 @@ func (r CreateQuestionnaireLinkResponse) GetJSON409() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r CreateQuestionnaireLinkResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateQuestionnaireLinkResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17418,12 +17884,12 @@ type RecordMedicationsResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17456,11 +17922,6 @@ func (r RecordMedicationsResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RecordMedicationsResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordMedicationsResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -17469,6 +17930,11 @@ func (r RecordMedicationsResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RecordMedicationsResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RecordMedicationsResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17515,14 +17981,14 @@ type OrderDoseResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17555,11 +18021,6 @@ func (r OrderDoseResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r OrderDoseResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r OrderDoseResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -17573,6 +18034,11 @@ func (r OrderDoseResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r OrderDoseResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r OrderDoseResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17619,14 +18085,14 @@ type OverrideCheckResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17659,11 +18125,6 @@ func (r OverrideCheckResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r OverrideCheckResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r OverrideCheckResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -17677,6 +18138,11 @@ func (r OverrideCheckResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r OverrideCheckResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r OverrideCheckResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17723,14 +18189,14 @@ type PrepareDoseResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17763,11 +18229,6 @@ func (r PrepareDoseResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r PrepareDoseResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r PrepareDoseResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -17781,6 +18242,11 @@ func (r PrepareDoseResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r PrepareDoseResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PrepareDoseResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17827,14 +18293,14 @@ type VerifyDoseResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17867,11 +18333,6 @@ func (r VerifyDoseResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r VerifyDoseResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r VerifyDoseResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -17885,6 +18346,11 @@ func (r VerifyDoseResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r VerifyDoseResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r VerifyDoseResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17931,12 +18397,12 @@ type SubmitQuestionnairesResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17969,11 +18435,6 @@ func (r SubmitQuestionnairesResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r SubmitQuestionnairesResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r SubmitQuestionnairesResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -17982,6 +18443,11 @@ func (r SubmitQuestionnairesResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r SubmitQuestionnairesResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SubmitQuestionnairesResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18028,12 +18494,12 @@ type AmendQuestionnaireResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -18066,11 +18532,6 @@ func (r AmendQuestionnaireResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r AmendQuestionnaireResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r AmendQuestionnaireResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -18079,6 +18540,11 @@ func (r AmendQuestionnaireResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r AmendQuestionnaireResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AmendQuestionnaireResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18115,6 +18581,8 @@ type GetREMSFormResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *REMSForm
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -18123,11 +18591,18 @@ type GetREMSFormResponse struct {
 	JSON404 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetREMSFormResponse) GetJSON200() *REMSForm {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetREMSFormResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -18148,6 +18623,11 @@ func (r GetREMSFormResponse) GetJSON404() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetREMSFormResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetREMSFormResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18194,14 +18674,14 @@ type AssembleREMSFormResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -18234,11 +18714,6 @@ func (r AssembleREMSFormResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r AssembleREMSFormResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r AssembleREMSFormResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -18252,6 +18727,11 @@ func (r AssembleREMSFormResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r AssembleREMSFormResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AssembleREMSFormResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18286,6 +18766,8 @@ func (r AssembleREMSFormResponse) ContentType() string {
 type GetREMSFormPDFResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -18294,6 +18776,13 @@ type GetREMSFormPDFResponse struct {
 	JSON404 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetREMSFormPDFResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -18314,6 +18803,11 @@ func (r GetREMSFormPDFResponse) GetJSON404() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetREMSFormPDFResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetREMSFormPDFResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18360,12 +18854,12 @@ type RecordREMSIncompleteResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -18398,11 +18892,6 @@ func (r RecordREMSIncompleteResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RecordREMSIncompleteResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordREMSIncompleteResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -18411,6 +18900,11 @@ func (r RecordREMSIncompleteResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RecordREMSIncompleteResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RecordREMSIncompleteResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18457,14 +18951,14 @@ type SubmitREMSFormResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -18497,11 +18991,6 @@ func (r SubmitREMSFormResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r SubmitREMSFormResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r SubmitREMSFormResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -18515,6 +19004,11 @@ func (r SubmitREMSFormResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r SubmitREMSFormResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SubmitREMSFormResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18561,12 +19055,12 @@ type RecordRideResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18599,11 +19093,6 @@ func (r RecordRideResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RecordRideResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordRideResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -18612,6 +19101,11 @@ func (r RecordRideResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RecordRideResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RecordRideResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18658,14 +19152,14 @@ type EndSessionResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18698,11 +19192,6 @@ func (r EndSessionResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r EndSessionResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r EndSessionResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -18716,6 +19205,11 @@ func (r EndSessionResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r EndSessionResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r EndSessionResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18762,14 +19256,14 @@ type MoveVisitResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18802,11 +19296,6 @@ func (r MoveVisitResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r MoveVisitResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r MoveVisitResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -18820,6 +19309,11 @@ func (r MoveVisitResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r MoveVisitResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r MoveVisitResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18866,14 +19360,14 @@ type RecordVitalsResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -18906,11 +19400,6 @@ func (r RecordVitalsResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RecordVitalsResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordVitalsResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -18924,6 +19413,11 @@ func (r RecordVitalsResponse) GetJSON422() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RecordVitalsResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RecordVitalsResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18970,8 +19464,6 @@ type WasteRemainderResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
@@ -18980,6 +19472,8 @@ type WasteRemainderResponse struct {
 	JSON429 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -19012,11 +19506,6 @@ func (r WasteRemainderResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r WasteRemainderResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r WasteRemainderResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -19035,6 +19524,11 @@ func (r WasteRemainderResponse) GetJSON429() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r WasteRemainderResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r WasteRemainderResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19081,12 +19575,12 @@ type RecordVisitWeightResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -19119,11 +19613,6 @@ func (r RecordVisitWeightResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RecordVisitWeightResponse) GetJSON413() *Error {
-	return r.JSON413
-}
-
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordVisitWeightResponse) GetJSON415() *Error {
 	return r.JSON415
@@ -19132,6 +19621,11 @@ func (r RecordVisitWeightResponse) GetJSON415() *Error {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RecordVisitWeightResponse) GetJSON500() *Error {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RecordVisitWeightResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19169,7 +19663,7 @@ type HealthResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Health
 	// JSON503 the response for an HTTP 503 `application/json` response
-	JSON503 *Error
+	JSON503 *Health
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19178,7 +19672,7 @@ func (r HealthResponse) GetJSON200() *Health {
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r HealthResponse) GetJSON503() *Error {
+func (r HealthResponse) GetJSON503() *Health {
 	return r.JSON503
 }
 
@@ -20889,7 +21383,14 @@ func ParseOpenapiResponse(rsp *http.Response) (*OpenapiResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationvndOaiOpenapiJSON200 = &dest
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -20897,6 +21398,13 @@ func ParseOpenapiResponse(rsp *http.Response) (*OpenapiResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -20951,6 +21459,13 @@ func ParseListAlertsResponse(rsp *http.Response) (*ListAlertsResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -21013,13 +21528,6 @@ func ParseAcknowledgeAlertResponse(rsp *http.Response) (*AcknowledgeAlertRespons
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21033,6 +21541,13 @@ func ParseAcknowledgeAlertResponse(rsp *http.Response) (*AcknowledgeAlertRespons
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -21095,13 +21610,6 @@ func ParseAssessAlertResponse(rsp *http.Response) (*AssessAlertResponse, error) 
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21115,6 +21623,13 @@ func ParseAssessAlertResponse(rsp *http.Response) (*AssessAlertResponse, error) 
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -21177,13 +21692,6 @@ func ParseNoteAlertResponse(rsp *http.Response) (*NoteAlertResponse, error) {
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21197,6 +21705,13 @@ func ParseNoteAlertResponse(rsp *http.Response) (*NoteAlertResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -21259,13 +21774,6 @@ func ParseResolveAlertResponse(rsp *http.Response) (*ResolveAlertResponse, error
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21286,6 +21794,13 @@ func ParseResolveAlertResponse(rsp *http.Response) (*ResolveAlertResponse, error
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -21341,6 +21856,13 @@ func ParseSearchAuditResponse(rsp *http.Response) (*SearchAuditResponse, error) 
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil
@@ -21367,6 +21889,13 @@ func ParseListChairsResponse(rsp *http.Response) (*ListChairsResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21387,6 +21916,13 @@ func ParseListChairsResponse(rsp *http.Response) (*ListChairsResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -21442,13 +21978,6 @@ func ParseAddChairResponse(rsp *http.Response) (*AddChairResponse, error) {
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21462,6 +21991,13 @@ func ParseAddChairResponse(rsp *http.Response) (*AddChairResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -21524,13 +22060,6 @@ func ParseUpdateChairResponse(rsp *http.Response) (*UpdateChairResponse, error) 
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21544,6 +22073,13 @@ func ParseUpdateChairResponse(rsp *http.Response) (*UpdateChairResponse, error) 
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -21571,6 +22107,13 @@ func ParseGetClinicResponse(rsp *http.Response) (*GetClinicResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21591,6 +22134,13 @@ func ParseGetClinicResponse(rsp *http.Response) (*GetClinicResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -21639,13 +22189,6 @@ func ParseUpdateClinicResponse(rsp *http.Response) (*UpdateClinicResponse, error
 		}
 		response.JSON403 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21659,6 +22202,13 @@ func ParseUpdateClinicResponse(rsp *http.Response) (*UpdateClinicResponse, error
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -21685,6 +22235,13 @@ func ParseGetTrainingClockResponse(rsp *http.Response) (*GetTrainingClockRespons
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -21713,6 +22270,13 @@ func ParseGetTrainingClockResponse(rsp *http.Response) (*GetTrainingClockRespons
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -21768,13 +22332,6 @@ func ParseAdvanceTrainingClockResponse(rsp *http.Response) (*AdvanceTrainingCloc
 		}
 		response.JSON404 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21788,6 +22345,13 @@ func ParseAdvanceTrainingClockResponse(rsp *http.Response) (*AdvanceTrainingCloc
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -21843,6 +22407,13 @@ func ParseListDiscrepanciesResponse(rsp *http.Response) (*ListDiscrepanciesRespo
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil
@@ -21896,6 +22467,13 @@ func ParseListLotsResponse(rsp *http.Response) (*ListLotsResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -21951,13 +22529,6 @@ func ParseReceiveLotResponse(rsp *http.Response) (*ReceiveLotResponse, error) {
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21978,6 +22549,13 @@ func ParseReceiveLotResponse(rsp *http.Response) (*ReceiveLotResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -22004,6 +22582,13 @@ func ParseGetLotResponse(rsp *http.Response) (*GetLotResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -22032,6 +22617,13 @@ func ParseGetLotResponse(rsp *http.Response) (*GetLotResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -22094,13 +22686,6 @@ func ParseAppendLedgerEntryResponse(rsp *http.Response) (*AppendLedgerEntryRespo
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22129,6 +22714,13 @@ func ParseAppendLedgerEntryResponse(rsp *http.Response) (*AppendLedgerEntryRespo
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil
@@ -22155,6 +22747,13 @@ func ParseMeResponse(rsp *http.Response) (*MeResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22175,6 +22774,13 @@ func ParseMeResponse(rsp *http.Response) (*MeResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -22202,6 +22808,13 @@ func ParseListNoticesResponse(rsp *http.Response) (*ListNoticesResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22222,6 +22835,13 @@ func ParseListNoticesResponse(rsp *http.Response) (*ListNoticesResponse, error) 
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -22277,6 +22897,13 @@ func ParseListPatientsResponse(rsp *http.Response) (*ListPatientsResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil
@@ -22331,13 +22958,6 @@ func ParseCreatePatientResponse(rsp *http.Response) (*CreatePatientResponse, err
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22351,6 +22971,13 @@ func ParseCreatePatientResponse(rsp *http.Response) (*CreatePatientResponse, err
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -22377,6 +23004,13 @@ func ParseGetPatientResponse(rsp *http.Response) (*GetPatientResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -22405,6 +23039,13 @@ func ParseGetPatientResponse(rsp *http.Response) (*GetPatientResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -22474,13 +23115,6 @@ func ParseAmendPatientResponse(rsp *http.Response) (*AmendPatientResponse, error
 		}
 		response.JSON412 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22494,6 +23128,13 @@ func ParseAmendPatientResponse(rsp *http.Response) (*AmendPatientResponse, error
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -22556,6 +23197,13 @@ func ParseAdviseRoutesResponse(rsp *http.Response) (*AdviseRoutesResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil
@@ -22581,6 +23229,13 @@ func ParsePatientVersionsResponse(rsp *http.Response) (*PatientVersionsResponse,
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -22609,6 +23264,13 @@ func ParsePatientVersionsResponse(rsp *http.Response) (*PatientVersionsResponse,
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -22636,6 +23298,13 @@ func ParseListPatientVisitsResponse(rsp *http.Response) (*ListPatientVisitsRespo
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22663,6 +23332,13 @@ func ParseListPatientVisitsResponse(rsp *http.Response) (*ListPatientVisitsRespo
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -22690,6 +23366,13 @@ func ParseListWeightsResponse(rsp *http.Response) (*ListWeightsResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22717,6 +23400,13 @@ func ParseListWeightsResponse(rsp *http.Response) (*ListWeightsResponse, error) 
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -22772,13 +23462,6 @@ func ParseRecordWeightResponse(rsp *http.Response) (*RecordWeightResponse, error
 		}
 		response.JSON404 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22792,6 +23475,13 @@ func ParseRecordWeightResponse(rsp *http.Response) (*RecordWeightResponse, error
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -22819,6 +23509,13 @@ func ParseGetProtocolResponse(rsp *http.Response) (*GetProtocolResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22839,6 +23536,13 @@ func ParseGetProtocolResponse(rsp *http.Response) (*GetProtocolResponse, error) 
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -22866,6 +23570,13 @@ func ParseProtocolParamsResponse(rsp *http.Response) (*ProtocolParamsResponse, e
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22886,6 +23597,13 @@ func ParseProtocolParamsResponse(rsp *http.Response) (*ProtocolParamsResponse, e
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -22913,6 +23631,13 @@ func ParseProtocolVersionsResponse(rsp *http.Response) (*ProtocolVersionsRespons
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22933,6 +23658,13 @@ func ParseProtocolVersionsResponse(rsp *http.Response) (*ProtocolVersionsRespons
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -22995,13 +23727,6 @@ func ParseSaveProtocolResponse(rsp *http.Response) (*SaveProtocolResponse, error
 		}
 		response.JSON412 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23015,6 +23740,13 @@ func ParseSaveProtocolResponse(rsp *http.Response) (*SaveProtocolResponse, error
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -23041,6 +23773,13 @@ func ParseProtocolVersionResponse(rsp *http.Response) (*ProtocolVersionResponse,
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -23070,6 +23809,13 @@ func ParseProtocolVersionResponse(rsp *http.Response) (*ProtocolVersionResponse,
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil
@@ -23096,6 +23842,13 @@ func ParseListQuestionnairesResponse(rsp *http.Response) (*ListQuestionnairesRes
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23116,6 +23869,13 @@ func ParseListQuestionnairesResponse(rsp *http.Response) (*ListQuestionnairesRes
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -23143,6 +23903,13 @@ func ParseListREMSFormsResponse(rsp *http.Response) (*ListREMSFormsResponse, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23163,6 +23930,13 @@ func ParseListREMSFormsResponse(rsp *http.Response) (*ListREMSFormsResponse, err
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -23190,6 +23964,13 @@ func ParseListTokensResponse(rsp *http.Response) (*ListTokensResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23210,6 +23991,13 @@ func ParseListTokensResponse(rsp *http.Response) (*ListTokensResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -23258,13 +24046,6 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 		}
 		response.JSON403 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23278,6 +24059,13 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -23300,6 +24088,13 @@ func ParseRevokeTokenResponse(rsp *http.Response) (*RevokeTokenResponse, error) 
 	switch {
 	case rsp.StatusCode == 204:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -23329,6 +24124,13 @@ func ParseRevokeTokenResponse(rsp *http.Response) (*RevokeTokenResponse, error) 
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil
@@ -23355,6 +24157,13 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23375,6 +24184,13 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -23430,13 +24246,6 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23450,6 +24259,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -23505,13 +24321,6 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 		}
 		response.JSON404 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23525,6 +24334,13 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -23580,6 +24396,13 @@ func ParseListVisitsResponse(rsp *http.Response) (*ListVisitsResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil
@@ -23634,13 +24457,6 @@ func ParseBookVisitResponse(rsp *http.Response) (*BookVisitResponse, error) {
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23654,6 +24470,13 @@ func ParseBookVisitResponse(rsp *http.Response) (*BookVisitResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -23680,6 +24503,13 @@ func ParseGetVisitResponse(rsp *http.Response) (*GetVisitResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -23708,6 +24538,13 @@ func ParseGetVisitResponse(rsp *http.Response) (*GetVisitResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -23770,13 +24607,6 @@ func ParseAdministerResponse(rsp *http.Response) (*AdministerResponse, error) {
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23797,6 +24627,13 @@ func ParseAdministerResponse(rsp *http.Response) (*AdministerResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -23859,13 +24696,6 @@ func ParseRecordAdverseEventResponse(rsp *http.Response) (*RecordAdverseEventRes
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23886,6 +24716,13 @@ func ParseRecordAdverseEventResponse(rsp *http.Response) (*RecordAdverseEventRes
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -23948,13 +24785,6 @@ func ParseRecordAldreteResponse(rsp *http.Response) (*RecordAldreteResponse, err
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23968,6 +24798,13 @@ func ParseRecordAldreteResponse(rsp *http.Response) (*RecordAldreteResponse, err
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -23994,6 +24831,13 @@ func ParseClearVisitResponse(rsp *http.Response) (*ClearVisitResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -24036,6 +24880,13 @@ func ParseClearVisitResponse(rsp *http.Response) (*ClearVisitResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -24098,13 +24949,6 @@ func ParseRecordComfortResponse(rsp *http.Response) (*RecordComfortResponse, err
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24118,6 +24962,13 @@ func ParseRecordComfortResponse(rsp *http.Response) (*RecordComfortResponse, err
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -24180,13 +25031,6 @@ func ParseGiveDeviceResponse(rsp *http.Response) (*GiveDeviceResponse, error) {
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24207,6 +25051,13 @@ func ParseGiveDeviceResponse(rsp *http.Response) (*GiveDeviceResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -24269,13 +25120,6 @@ func ParseDischargeResponse(rsp *http.Response) (*DischargeResponse, error) {
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24296,6 +25140,13 @@ func ParseDischargeResponse(rsp *http.Response) (*DischargeResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -24358,13 +25209,6 @@ func ParseRecordDischargeFactsResponse(rsp *http.Response) (*RecordDischargeFact
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24378,6 +25222,13 @@ func ParseRecordDischargeFactsResponse(rsp *http.Response) (*RecordDischargeFact
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -24440,13 +25291,6 @@ func ParseStartDosingResponse(rsp *http.Response) (*StartDosingResponse, error) 
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24467,6 +25311,13 @@ func ParseStartDosingResponse(rsp *http.Response) (*StartDosingResponse, error) 
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -24529,13 +25380,6 @@ func ParseRecordFastingResponse(rsp *http.Response) (*RecordFastingResponse, err
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24549,6 +25393,13 @@ func ParseRecordFastingResponse(rsp *http.Response) (*RecordFastingResponse, err
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -24611,13 +25462,6 @@ func ParseInfusionActionResponse(rsp *http.Response) (*InfusionActionResponse, e
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24631,6 +25475,13 @@ func ParseInfusionActionResponse(rsp *http.Response) (*InfusionActionResponse, e
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -24657,6 +25508,13 @@ func ParseCreateQuestionnaireLinkResponse(rsp *http.Response) (*CreateQuestionna
 			return nil, err
 		}
 		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -24692,6 +25550,13 @@ func ParseCreateQuestionnaireLinkResponse(rsp *http.Response) (*CreateQuestionna
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -24754,13 +25619,6 @@ func ParseRecordMedicationsResponse(rsp *http.Response) (*RecordMedicationsRespo
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24774,6 +25632,13 @@ func ParseRecordMedicationsResponse(rsp *http.Response) (*RecordMedicationsRespo
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -24836,13 +25701,6 @@ func ParseOrderDoseResponse(rsp *http.Response) (*OrderDoseResponse, error) {
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24863,6 +25721,13 @@ func ParseOrderDoseResponse(rsp *http.Response) (*OrderDoseResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -24925,13 +25790,6 @@ func ParseOverrideCheckResponse(rsp *http.Response) (*OverrideCheckResponse, err
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24952,6 +25810,13 @@ func ParseOverrideCheckResponse(rsp *http.Response) (*OverrideCheckResponse, err
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -25014,13 +25879,6 @@ func ParsePrepareDoseResponse(rsp *http.Response) (*PrepareDoseResponse, error) 
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25041,6 +25899,13 @@ func ParsePrepareDoseResponse(rsp *http.Response) (*PrepareDoseResponse, error) 
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -25103,13 +25968,6 @@ func ParseVerifyDoseResponse(rsp *http.Response) (*VerifyDoseResponse, error) {
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25130,6 +25988,13 @@ func ParseVerifyDoseResponse(rsp *http.Response) (*VerifyDoseResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -25192,13 +26057,6 @@ func ParseSubmitQuestionnairesResponse(rsp *http.Response) (*SubmitQuestionnaire
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25212,6 +26070,13 @@ func ParseSubmitQuestionnairesResponse(rsp *http.Response) (*SubmitQuestionnaire
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -25274,13 +26139,6 @@ func ParseAmendQuestionnaireResponse(rsp *http.Response) (*AmendQuestionnaireRes
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25294,6 +26152,13 @@ func ParseAmendQuestionnaireResponse(rsp *http.Response) (*AmendQuestionnaireRes
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -25320,6 +26185,13 @@ func ParseGetREMSFormResponse(rsp *http.Response) (*GetREMSFormResponse, error) 
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -25348,6 +26220,13 @@ func ParseGetREMSFormResponse(rsp *http.Response) (*GetREMSFormResponse, error) 
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -25410,13 +26289,6 @@ func ParseAssembleREMSFormResponse(rsp *http.Response) (*AssembleREMSFormRespons
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25438,6 +26310,13 @@ func ParseAssembleREMSFormResponse(rsp *http.Response) (*AssembleREMSFormRespons
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil
@@ -25457,6 +26336,13 @@ func ParseGetREMSFormPDFResponse(rsp *http.Response) (*GetREMSFormPDFResponse, e
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25484,6 +26370,13 @@ func ParseGetREMSFormPDFResponse(rsp *http.Response) (*GetREMSFormPDFResponse, e
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -25546,13 +26439,6 @@ func ParseRecordREMSIncompleteResponse(rsp *http.Response) (*RecordREMSIncomplet
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25566,6 +26452,13 @@ func ParseRecordREMSIncompleteResponse(rsp *http.Response) (*RecordREMSIncomplet
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -25628,13 +26521,6 @@ func ParseSubmitREMSFormResponse(rsp *http.Response) (*SubmitREMSFormResponse, e
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25655,6 +26541,13 @@ func ParseSubmitREMSFormResponse(rsp *http.Response) (*SubmitREMSFormResponse, e
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -25717,13 +26610,6 @@ func ParseRecordRideResponse(rsp *http.Response) (*RecordRideResponse, error) {
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25737,6 +26623,13 @@ func ParseRecordRideResponse(rsp *http.Response) (*RecordRideResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -25799,13 +26692,6 @@ func ParseEndSessionResponse(rsp *http.Response) (*EndSessionResponse, error) {
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25826,6 +26712,13 @@ func ParseEndSessionResponse(rsp *http.Response) (*EndSessionResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -25888,13 +26781,6 @@ func ParseMoveVisitResponse(rsp *http.Response) (*MoveVisitResponse, error) {
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25915,6 +26801,13 @@ func ParseMoveVisitResponse(rsp *http.Response) (*MoveVisitResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -25977,13 +26870,6 @@ func ParseRecordVitalsResponse(rsp *http.Response) (*RecordVitalsResponse, error
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26004,6 +26890,13 @@ func ParseRecordVitalsResponse(rsp *http.Response) (*RecordVitalsResponse, error
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -26066,13 +26959,6 @@ func ParseWasteRemainderResponse(rsp *http.Response) (*WasteRemainderResponse, e
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26100,6 +26986,13 @@ func ParseWasteRemainderResponse(rsp *http.Response) (*WasteRemainderResponse, e
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -26162,13 +27055,6 @@ func ParseRecordVisitWeightResponse(rsp *http.Response) (*RecordVisitWeightRespo
 		}
 		response.JSON409 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26182,6 +27068,13 @@ func ParseRecordVisitWeightResponse(rsp *http.Response) (*RecordVisitWeightRespo
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -26210,7 +27103,7 @@ func ParseHealthResponse(rsp *http.Response) (*HealthResponse, error) {
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Error
+		var dest Health
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -60,8 +60,8 @@ func TestIVVisitWithTheGeneratedClient(t *testing.T) {
 		}
 		now := f.Clock.Now
 
-		lot, err := c.ReceiveLotWithResponse(ctx, apiclient.NewLot{Drug: "ketamine", ConcentrationMgPerMl: ptr[float32](50),
-			MlPerVial: ptr[float32](10), LotNumber: "K-CLIENT", Expiry: date("2027-06-30"), Packs: 5}, as("nurse"))
+		lot, err := c.ReceiveLotWithResponse(ctx, apiclient.NewLot{Drug: "ketamine", ConcentrationMgPerMl: ptr[float64](50),
+			MlPerVial: ptr[float64](10), LotNumber: "K-CLIENT", Expiry: date("2027-06-30"), Packs: 5}, as("nurse"))
 		must("receive the lot", lot, err, http.StatusCreated)
 
 		patient, err := c.CreatePatientWithResponse(ctx, apiclient.PatientInput{LegalName: "Client Journey", BirthDate: date("1980-04-30"),
@@ -92,7 +92,7 @@ func TestIVVisitWithTheGeneratedClient(t *testing.T) {
 		ride, err := c.RecordRideWithResponse(ctx, visit, apiclient.Ride{DriverName: "Sam Journey", DriverPhone: "+1 555 010 0198"}, as("frontdesk"))
 		must("ride home", ride, err, http.StatusOK)
 
-		order, err := c.OrderDoseWithResponse(ctx, visit, apiclient.OrderInput{MgPerKg: ptr[float32](0.5), InfusionMinutes: ptr(40)}, as("prescriber"))
+		order, err := c.OrderDoseWithResponse(ctx, visit, apiclient.OrderInput{MgPerKg: ptr[float64](0.5), InfusionMinutes: ptr(40)}, as("prescriber"))
 		must("order", order, err, http.StatusCreated)
 		if order.JSON201.DoseMg != 35 {
 			t.Errorf("dose %g mg, want 35 (0.5 mg/kg of 70 kg)", order.JSON201.DoseMg)
@@ -122,15 +122,15 @@ func TestIVVisitWithTheGeneratedClient(t *testing.T) {
 			at(m)
 			vitals("vitals in monitored rest")
 		}
-		aldrete, err := c.RecordAldreteWithResponse(ctx, visit, apiclient.AldreteInput{Activity: ptr(2), Respiration: ptr(2),
-			Circulation: ptr(2), Consciousness: ptr(2), OxygenSaturation: ptr(2)}, as("nurse"))
+		aldrete, err := c.RecordAldreteWithResponse(ctx, visit, apiclient.AldreteInput{Activity: 2, Respiration: 2,
+			Circulation: 2, Consciousness: 2, OxygenSaturation: 2}, as("nurse"))
 		must("Aldrete", aldrete, err, http.StatusCreated)
 		facts, err := c.RecordDischargeFactsWithResponse(ctx, visit, apiclient.DischargeFactsInput{DriverPresent: ptr(true),
 			AftercareGiven: ptr(true), IntegrationBooked: ptr(true)}, as("nurse"))
 		must("discharge checklist", facts, err, http.StatusOK)
-		for _, to := range []string{"ready_for_discharge", "discharged"} {
+		for _, to := range []apiclient.DischargeInputTo{apiclient.DischargeInputToReadyForDischarge, apiclient.DischargeInputToDischarged} {
 			d, err := c.DischargeWithResponse(ctx, visit, apiclient.DischargeInput{To: to}, as("nurse"))
-			must(to, d, err, http.StatusOK)
+			must(string(to), d, err, http.StatusOK)
 		}
 
 		screen, err := c.GetVisitWithResponse(ctx, visit, as("nurse"))
