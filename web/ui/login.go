@@ -56,10 +56,11 @@ func (h *UI) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor)
 	return h.signedIn(w, r, secret, visitID, next)
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site; without one, the
+// person lands on their home page (home).
 func safeNext(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
-		return "/patients"
+		return "/"
 	}
 	return next
 }
@@ -75,8 +76,18 @@ func (h *UI) logout(w http.ResponseWriter, r *http.Request, actor access.Actor) 
 	return redirect(w, r, "/login")
 }
 
+// home is where a person lands after logging in: the staff who work the
+// day's visits (nurse, prescriber, therapist, front desk) land on Today;
+// the clinic admin, who has no visits to run, on Patients.
 func (h *UI) home(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return redirect(w, r, "/patients")
+	return redirect(w, r, landing(actor.Role))
+}
+
+func landing(role access.Role) string {
+	if role == access.Admin {
+		return "/patients"
+	}
+	return "/visits"
 }
 
 type accountData struct {
