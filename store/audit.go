@@ -43,11 +43,11 @@ type AuditQuery struct {
 	// PatientIDs, when not nil, keeps the entries of these patients only
 	// (none when it is empty): the patients a name or MRN search found.
 	PatientIDs []string
-	UserID    string
-	Action    string // prefix, e.g. "patient."
-	From, To  time.Time
-	Limit     int
-	BeforeSeq int64 // for paging back: entries with seq below this
+	UserID     string
+	Action     string // prefix, e.g. "patient."
+	From, To   time.Time
+	Limit      int
+	BeforeSeq  int64 // for paging back: entries with seq below this
 }
 
 const auditColumns = `clinic_id, seq, at, user_id, username, role, action, patient_id, category, source, outcome, detail, prev_hash, hash`
