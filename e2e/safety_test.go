@@ -377,7 +377,7 @@ func TestPreparedDoseWastedBeforeTheFirstDose(t *testing.T) {
 	if got := text(t, ctx, "#drug-verdict"); got != "all given or wasted" {
 		t.Errorf("after the waste the drug card says %q", got)
 	}
-	for _, button := range []string{"#verify-why", "#start-dosing-why"} {
+	for _, button := range []string{"#verify-why", "#administer-why"} {
 		if why := text(t, ctx, button); !strings.Contains(why, "prepared dose was wasted") {
 			t.Errorf("%s after the waste: %q", button, why)
 		}

@@ -73,9 +73,14 @@
       // never a reassuring 0.
       if (badge && typeof d.count === "number") { badge.textContent = d.count; badge.hidden = d.count === 0; }
       // The Menu button of a phone repeats the count.
-      document.querySelectorAll("[data-alert-count]").forEach(function (b) {
-        if (typeof d.count === "number") { b.firstChild.nodeValue = d.count; b.hidden = d.count === 0; }
-      });
+      if (typeof d.count === "number") {
+        var menuCounts = document.querySelectorAll("[data-alert-count]");
+        for (var i = 0; i < menuCounts.length; i++) {
+          var n = menuCounts[i].querySelector("[data-n]");
+          if (n) n.textContent = d.count;
+          menuCounts[i].hidden = d.count === 0;
+        }
+      }
       else if (badge && d.count === null) { badge.textContent = "?"; badge.hidden = false; badge.title = "the count of your alerts could not be read"; }
       var shown = d.visit_id && document.querySelector('[data-visit="' + d.visit_id + '"]');
       var want = false;
