@@ -74,6 +74,10 @@ const (
 	// ActRecordREMSIncomplete: a prescriber records why the REMS form
 	// cannot be completed before the patient leaves.
 	ActRecordREMSIncomplete ActionName = "record_rems_incomplete"
+	// ActReadREMSPDF: read the stored REMS form as a PDF. It records
+	// nothing; it is a step so that pages draw the link only for the
+	// roles that may follow it.
+	ActReadREMSPDF ActionName = "read_rems_pdf"
 )
 
 // Action is a step the reader may take, allowed now or not; Reason says
@@ -122,7 +126,12 @@ var visitSteps = []step{
 	{ActOrderDose, "Sign the dose order", access.DoseOrder, orderOpen, nil},
 	{ActPrepareDose, "Prepare the dose", access.DosePrepare, prepareOpen, checkPrepare},
 	{ActVerifyDose, "Verify the prepared dose", access.DosePrepare, verifyOpen, checkVerify},
-	{ActStartDosing, "Start dosing", access.DosePrepare, startOpen, checkStartDosing},
+	// Dosing starts with the first dose: on a cleared visit the first
+	// dose's step also starts dosing, so a person sees one start, not two
+	// ("Start dosing", then "Start the infusion"). Start dosing alone stays
+	// for programs that take the two moves apart (POST .../start); it is
+	// offered only where the first dose is not (folded).
+	{ActStartDosing, "Start dosing", access.DosePrepare, folded(startOpen, administerOpen), checkStartDosing},
 	{ActAdminister, "Record the first dose", access.DosePrepare, administerOpen, checkAdminister},
 	{ActGiveDevice, "Record the next device", access.DosePrepare, state(devicesLeft).any, checkDevice},
 	{ActPauseInfusion, "Pause the infusion", access.SessionRecord, infusionIs(session.Running), nil},
@@ -141,9 +150,16 @@ var visitSteps = []step{
 	{ActSubmitREMS, "Record the REMS submission", access.REMSSubmit, remsDue, checkREMSComplete},
 	{ActBackToRecovery, "Back to recovery", access.VisitMove, movable(visits.Recovering, visits.ReadyForDischarge), nil},
 	{ActBackToGate, "Back to the gate", access.VisitMove, movable(visits.CheckedIn, visits.Cleared), nil},
-	{ActNotCleared, "Not cleared", access.VisitMove, movable(visits.NotCleared), checkClose},
+	// Not cleared is the gate's verdict: a visit already cleared goes back
+	// to the gate first (or is cancelled), so its page does not offer "Not
+	// cleared" beside "Cleared for dosing".
+	{ActNotCleared, "Not cleared", access.VisitMove, movable(visits.NotCleared, visits.CheckedIn), checkClose},
 	{ActCancel, "Cancel the visit", access.VisitMove, movable(visits.Cancelled), checkClose},
-	{ActStopEarly, "Stop early", access.VisitMove, movable(visits.StoppedEarly), checkClose},
+	// While an infusion runs or is paused, the way to stop is to stop the
+	// infusion (with what it delivered); Stop early is offered after that.
+	{ActStopEarly, "Stop early", access.VisitMove, notGiving(movable(visits.StoppedEarly)), checkClose},
+	// The stored REMS form's PDF, for the roles that may read REMS forms.
+	{ActReadREMSPDF, "REMS form (PDF)", access.REMSRead, remsStored, nil},
 }
 
 // moveActions are the steps that are plain moves of the state machine, by
@@ -207,7 +223,11 @@ func (s step) action(st *visitState, actor access.Actor) (Action, bool) {
 func (st *visitState) allow(actor access.Actor, name ActionName) error {
 	s := lookupStep(name)
 	if !s.applies(st, actor) {
-		return redactRefusal(actor.Role, name, notApplicable(st, actor, s))
+		// A step not offered may still be taken (a folded step, a move the
+		// state machine allows): its check decides then.
+		if err := notApplicable(st, actor, s); err != nil {
+			return redactRefusal(actor.Role, name, err)
+		}
 	}
 	if s.check != nil {
 		return redactRefusal(actor.Role, name, s.check(st, actor))
@@ -252,11 +272,6 @@ func notApplicable(st *visitState, actor access.Actor, s step) error {
 				sess.Preparation.VerifiedAt.Format("15:04"), sess.Preparation.VerifiedByName)
 		}
 		return ketaflow.Errorf(ketaflow.EConflict, "the dose was already given")
-	case ActStartDosing:
-		if sess.Order == nil {
-			return ketaflow.Errorf(ketaflow.EBlocked, "there is no signed dose order for this visit")
-		}
-		return ketaflow.Errorf(ketaflow.EConflict, "dosing starts from a visit cleared for dosing; this visit is %s", v.State.Label())
 	case ActAdminister:
 		if sess.FirstDoseAt != nil {
 			return ketaflow.Errorf(ketaflow.EConflict, "the first dose was recorded already at %s", sess.FirstDoseAt.Format("15:04"))
@@ -339,7 +354,29 @@ func notApplicable(st *visitState, actor access.Actor, s step) error {
 			to = visits.ReadyForDischarge
 		}
 		return visits.CheckTransition(v.State, to, actor.Role)
-	case ActCheckIn, ActClear, ActCancel, ActNotCleared, ActStopEarly, ActBackToGate, ActBackToRecovery:
+	case ActStartDosing:
+		if startOpen(st, actor) {
+			// Offered folded into the first dose; taken alone by programs.
+			return nil
+		}
+		if sess.Order == nil {
+			return ketaflow.Errorf(ketaflow.EBlocked, "there is no signed dose order for this visit")
+		}
+		return ketaflow.Errorf(ketaflow.EConflict, "dosing starts from a visit cleared for dosing; this visit is %s", v.State.Label())
+	case ActNotCleared:
+		if v.State == visits.Cleared {
+			return &ketaflow.Error{Code: ketaflow.EConflict, Field: "to", Message: "the visit is cleared for dosing: take it back to the gate first " +
+				"(with the reason), then end it as not cleared; or cancel the visit"}
+		}
+		return visits.CheckTransition(v.State, moveTarget[s.name], actor.Role)
+	case ActStopEarly:
+		if infusionGiving(st) {
+			return checkClose(st, actor)
+		}
+		return visits.CheckTransition(v.State, moveTarget[s.name], actor.Role)
+	case ActReadREMSPDF:
+		return ketaflow.Errorf(ketaflow.ENotFound, "this visit has no stored REMS form")
+	case ActCheckIn, ActClear, ActCancel, ActBackToGate, ActBackToRecovery:
 		return visits.CheckTransition(v.State, moveTarget[s.name], actor.Role)
 	}
 	if v.State.Final() {
@@ -435,9 +472,28 @@ var startOpen = state(func(st *visitState) bool {
 	return st.sess.Order != nil && (st.visit.State == visits.Cleared || st.visit.State == visits.CheckedIn)
 }).any
 
+// administerOpen: the first dose is still to give, on a visit in dosing or
+// on a cleared visit with a signed order (the step then starts dosing too).
 var administerOpen = state(func(st *visitState) bool {
-	return st.visit.State == visits.Dosing && st.sess.FirstDoseAt == nil
+	s := st.visit.State
+	return st.sess.FirstDoseAt == nil && (s == visits.Dosing || (s == visits.Cleared && st.sess.Order != nil))
 }).any
+
+// folded: the step applies as applies says, and is offered to people only
+// where the step it is folded into does not apply. The service still takes
+// it (allow answers as before), so programs that call it keep working.
+func folded(applies, into func(*visitState, access.Actor) bool) func(*visitState, access.Actor) bool {
+	return func(st *visitState, actor access.Actor) bool { return applies(st, actor) && !into(st, actor) }
+}
+
+// notGiving: the step applies as applies says, and no infusion is still
+// being given.
+func notGiving(applies func(*visitState, access.Actor) bool) func(*visitState, access.Actor) bool {
+	return func(st *visitState, actor access.Actor) bool { return applies(st, actor) && !infusionGiving(st) }
+}
+
+// remsStored: the visit has a stored REMS form to read.
+var remsStored = state(func(st *visitState) bool { return st.sess.REMS != nil }).any
 
 // devicesLeft: a Spravato visit in session with devices still to give.
 func devicesLeft(st *visitState) bool {
@@ -651,9 +707,13 @@ func checkStartDosing(st *visitState, actor access.Actor) error {
 	return err
 }
 
-func checkAdminister(st *visitState, _ access.Actor) error {
+func checkAdminister(st *visitState, actor access.Actor) error {
 	if st.sess.Order == nil || st.sess.Preparation == nil {
 		return ketaflow.Errorf(ketaflow.EBlocked, "the dose must be ordered, prepared and verified before it is given")
+	}
+	if st.visit.State == visits.Cleared {
+		// The first dose starts dosing too: the gate is judged again now.
+		return checkStartDosing(st, actor)
 	}
 	return givable(st)
 }

@@ -99,6 +99,7 @@ type LedgerEntry struct {
 	Resolves     string  // the count entry whose discrepancy an adjustment resolves
 	ByName       string
 	WitnessName  string
+	PatientName  string // whose visit the entry is for ("" for none)
 }
 
 func ledgerEntry(e store.LedgerEntry) LedgerEntry {
@@ -333,6 +334,10 @@ type LotBook struct {
 	Entries       []LedgerEntry
 	Balance       dosing.Balance
 	Discrepancies []Discrepancy
+	// Patients names the patient of each visit the lot's entries are for,
+	// by visit id: the ledger says whose dose it was (every role that
+	// reads the ledger may see who the clinic's patients are).
+	Patients map[string]string
 }
 
 // OpenDiscrepancies lists the lot's discrepancies not yet resolved.
@@ -378,8 +383,13 @@ func (a *App) Lot(ctx context.Context, actor access.Actor, id string) (LotBook, 
 				return err
 			}
 			b.Balance = books.Balance()
+			if b.Patients, err = visitPatients(tx, actor.ClinicID, entries); err != nil {
+				return err
+			}
 			for _, e := range entries {
-				b.Entries = append(b.Entries, ledgerEntry(e))
+				le := ledgerEntry(e)
+				le.PatientName = b.Patients[e.VisitID]
+				b.Entries = append(b.Entries, le)
 			}
 			ds, err := tx.Discrepancies(actor.ClinicID, store.DiscrepancyQuery{LotID: id})
 			b.Discrepancies = discrepancies(ds)
@@ -860,4 +870,27 @@ func lotProducts(p protocol.Protocol) []LotProduct {
 			Lot: NewLot{Drug: dosing.Esketamine, DevicesPerKit: n}})
 	}
 	return out
+}
+
+// visitPatients names the patient of each visit the entries are for.
+func visitPatients(tx *store.Tx, clinicID string, entries []store.LedgerEntry) (map[string]string, error) {
+	out := map[string]string{}
+	for _, e := range entries {
+		if e.VisitID == "" {
+			continue
+		}
+		if _, ok := out[e.VisitID]; ok {
+			continue
+		}
+		v, err := tx.Visit(clinicID, e.VisitID)
+		if err != nil {
+			return nil, fmt.Errorf("the visit of ledger entry %s: %w", e.ID, err)
+		}
+		p, err := tx.Patient(clinicID, v.PatientID)
+		if err != nil {
+			return nil, fmt.Errorf("the patient of visit %s: %w", v.ID, err)
+		}
+		out[e.VisitID] = p.DisplayName()
+	}
+	return out, nil
 }

@@ -314,6 +314,7 @@ func (a *App) AmendPatient(ctx context.Context, actor access.Actor, id string, v
 // them.
 func (a *App) PatientVersions(ctx context.Context, actor access.Actor, id string) ([]patients.Version, error) {
 	var vs []patients.Version
+	var names map[string]string
 	err := a.view(ctx, actor, op{Action: access.PatientRead, Category: readCategory(actor), PatientID: id, Detail: "history"},
 		func(tx *store.Tx, o *op) error {
 			if _, err := tx.Patient(actor.ClinicID, id); err != nil {
@@ -321,12 +322,21 @@ func (a *App) PatientVersions(ctx context.Context, actor access.Actor, id string
 			}
 			var err error
 			vs, err = tx.PatientVersions(actor.ClinicID, id)
+			if err != nil {
+				return err
+			}
+			names, err = staffNames(tx, actor.ClinicID)
 			return err
 		})
 	prev := patients.Record{}
 	for i := range vs {
 		cur := vs[i].Record
 		vs[i].Changes = patients.Diff(prev, cur)
+		for j, c := range vs[i].Changes {
+			if slices.Contains(patients.StaffFields, c.Field) {
+				vs[i].Changes[j].FromName, vs[i].Changes[j].ToName = names[c.From], names[c.To]
+			}
+		}
 		prev = cur
 	}
 	return redactVersions(actor.Role, vs), err
@@ -365,4 +375,19 @@ func (a *App) Weights(ctx context.Context, actor access.Actor, patientID string)
 			return err
 		})
 	return out, err
+}
+
+// staffNames is every user of the clinic by id, active or not (a record
+// names whoever was assigned then), for pages that show a person where an
+// id is stored.
+func staffNames(tx *store.Tx, clinicID string) (map[string]string, error) {
+	us, err := tx.Users(clinicID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(us))
+	for _, u := range us {
+		out[u.ID] = u.Name
+	}
+	return out, nil
 }

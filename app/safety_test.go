@@ -252,7 +252,12 @@ func TestAnInfusionThatRanItsTimeIsGivenNotWasted(t *testing.T) {
 		if !ketaflow.IsCode(err, ketaflow.EBlocked) || v.Visit.State != visits.InSession {
 			t.Errorf("stop early of a finished infusion before its give: %v (state %s)", err, v.Visit.State)
 		}
-		wantStep(t, v, ActStopEarly, true, false, "end the session first")
+		// Stop early is not offered beside the step that ends it: End the
+		// session (the service still refuses it, saying so).
+		wantStep(t, v, ActStopEarly, false, false)
+		if !strings.Contains(ketaflow.ErrorMessage(err), "end the session first") {
+			t.Errorf("stop early refused with %q, want it to say to end the session first", ketaflow.ErrorMessage(err))
+		}
 		v, err = f.a.EndSession(ctx, f.actor("nurse"), id)
 		f.must(err)
 		if d := v.Session.Drug[0]; d.Given != 0.64 || d.Wasted != 0 || d.Remaining != 0 {
@@ -315,7 +320,9 @@ func TestAPreparedDoseNotGivenIsWastedFromTheVisit(t *testing.T) {
 		f.must(err)
 		v, err = f.a.WasteRemainder(ctx, f.actor("nurse"), id, witness, "syringe dropped")
 		f.must(err)
-		wantStep(t, v, ActStartDosing, true, false, "prepared dose was wasted")
+		// One start: the first dose's step starts dosing too, and says why not.
+		wantStep(t, v, ActStartDosing, false, false)
+		wantStep(t, v, ActAdminister, true, false, "prepared dose was wasted")
 		if _, err := f.a.StartDosing(ctx, f.actor("nurse"), id); !ketaflow.IsCode(err, ketaflow.EBlocked) {
 			t.Errorf("dosing started with the dose wasted: %v", err)
 		}
@@ -327,6 +334,9 @@ func TestAPreparedDoseNotGivenIsWastedFromTheVisit(t *testing.T) {
 		_, _, err = f.a.OrderDose(ctx, f.actor("prescriber"), id, OrderInput{MgPerKg: 0.5, InfusionMinutes: 40})
 		f.must(err)
 		_, err = f.a.PrepareDose(ctx, f.actor("nurse"), id, PrepareInput{LotID: f.vial.ID})
+		f.must(err)
+		// A cleared visit goes back to the gate before it ends not cleared.
+		_, err = f.a.MoveVisit(ctx, f.actor("prescriber"), id, visits.CheckedIn, "blood pressure rose before the dose")
 		f.must(err)
 		if _, err := f.a.MoveVisit(ctx, f.actor("prescriber"), id, visits.NotCleared, "blood pressure rose before the dose"); !ketaflow.IsCode(err, ketaflow.EBlocked) {
 			t.Errorf("not cleared with the dose drawn: %v", err)

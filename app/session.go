@@ -229,7 +229,22 @@ func (a *App) Administer(ctx context.Context, actor access.Actor, visitID string
 	return a.visitWrite(ctx, actor, ActAdminister, access.CatDose, visitID, func(tx *store.Tx, st *visitState, op *op) error {
 		s := st.sess
 		now := a.Clock.Now()
-		e, err := st.entryRule("at", "the first dose", charting.Bound{At: st.moments.DosingStarted, What: "the start of dosing"},
+		dosingStarted := st.moments.DosingStarted
+		var startDetail string
+		if st.visit.State == visits.Cleared {
+			// The first dose starts dosing too, in this transaction: the
+			// gate judged now, the move to dosing recorded before the dose.
+			v, t, err := visits.StartDosing(st.visit, st.gate, actor, now)
+			if err != nil {
+				return err
+			}
+			if err := a.moveTo(tx, st, v, t); err != nil {
+				return err
+			}
+			st.visit = v
+			dosingStarted, startDetail = now, "dosing started: "+t.Reason+"; "
+		}
+		e, err := st.entryRule("at", "the first dose", charting.Bound{At: dosingStarted, What: "the start of dosing"},
 			charting.Bound{At: s.Preparation.VerifiedAt, What: "the second check of the prepared dose"}).
 			Check(charting.Entry{At: ev.At, RecordedAt: now, LateReason: ev.LateReason})
 		if err != nil {
@@ -267,7 +282,7 @@ func (a *App) Administer(ctx context.Context, actor access.Actor, visitID string
 		if err != nil {
 			return err
 		}
-		op.Detail = fmt.Sprintf("first dose (%s) at %s", st.visit.Route, at.Format(time.RFC3339))
+		op.Detail = startDetail + fmt.Sprintf("first dose (%s) at %s", st.visit.Route, at.Format(time.RFC3339))
 		if late := st.describeEntry(e); late != "" {
 			op.Detail += "; " + late
 		}

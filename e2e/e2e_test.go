@@ -305,7 +305,8 @@ func login(url, username, password string) chromedp.Action[chromedp.Void] {
 }
 
 // TestDemoLoginReachesPatientList is the newcomer's first minute: the demo
-// login page, a nurse's login, the patient list, a search, a patient.
+// login page, a nurse's login landing on Today, the patient list, a search,
+// a patient.
 func TestDemoLoginReachesPatientList(t *testing.T) {
 	needChromium(t)
 	t.Parallel()
@@ -316,7 +317,12 @@ func TestDemoLoginReachesPatientList(t *testing.T) {
 			ctx := browser(t, 1280, 800)
 			do(t, ctx, chromedp.Navigate(srv.URL+"/patients"), chromedp.WaitVisible(chromedp.ID("username")))
 			shot(t, ctx, "01-login")
-			do(t, ctx, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")))
+			// The nurse lands on Today, as the README says, and goes on to Patients.
+			do(t, ctx, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")))
+			if h := text(t, ctx, "h1"); !strings.HasPrefix(h, "Today") {
+				t.Errorf("after login the nurse is on %q, want Today", h)
+			}
+			do(t, ctx, loads(chromedp.Click(chromedp.CSS(`nav a[href="/patients"]`))), chromedp.WaitVisible(chromedp.ID("patient-list")))
 			heading, rows, who := text(t, ctx, "h1"), text(t, ctx, "#patient-list tbody"), text(t, ctx, ".who")
 			shot(t, ctx, "02-patient-list")
 			if heading != "Patients" || !strings.Contains(rows, "Maria Elena Alvarez") || !strings.Contains(who, "Sam Okafor") {
@@ -349,7 +355,7 @@ func TestRegisterPatientWithInlineErrors(t *testing.T) {
 	ctx := browser(t, 800, 1280)
 	do(t, ctx,
 		login(srv.URL, "frontdesk", "frontdesk-ketaflow"),
-		chromedp.WaitVisible(chromedp.ID("patient-list")),
+		chromedp.WaitVisible(chromedp.ID("schedule")),
 		chromedp.Navigate(srv.URL+"/patients/new"),
 		chromedp.WaitVisible(chromedp.ID("legal_name")),
 		chromedp.SendKeys(chromedp.ID("legal_name"), "Nora Quinn"),
@@ -412,7 +418,7 @@ func TestCheckInJourney(t *testing.T) {
 	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
 	ctx := browser(t, 1024, 1366) // a 10-inch tablet, upright
-	do(t, ctx, login(srv.URL, "frontdesk", "frontdesk-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),
+	do(t, ctx, login(srv.URL, "frontdesk", "frontdesk-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")),
 		chromedp.Navigate(srv.URL+"/visits"), chromedp.WaitVisible(chromedp.ID("schedule")))
 	view(t, ctx, "20-schedule", "")
 	do(t, ctx,
@@ -477,7 +483,7 @@ func TestCheckInJourney(t *testing.T) {
 
 	// The nurse at the chair.
 	nurse := browser(t, 1024, 1366)
-	do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),
+	do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")),
 		chromedp.Navigate(visitURL), chromedp.WaitVisible(chromedp.ID("checklist")))
 	if v := text(t, nurse, "#gate-verdict"); !strings.Contains(v, "to resolve") {
 		t.Errorf("before vitals the gate says %q", v)

@@ -18,7 +18,7 @@ func TestLedgerJourney(t *testing.T) {
 	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
 	nurse := browser(t, 1024, 1366) // a 10-inch tablet, upright
-	do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),
+	do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")),
 		loads(chromedp.Click(chromedp.CSS(`nav a[href="/ledger"]`))), chromedp.WaitVisible(chromedp.ID("receive")))
 	view(t, nurse, "30-ledger", "")
 	do(t, nurse,

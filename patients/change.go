@@ -12,7 +12,14 @@ type Change struct {
 	Clinical bool   `json:"clinical"`
 	From     string `json:"from"`
 	To       string `json:"to"`
+	// FromName and ToName say a value that is an id (the prescriber, the
+	// therapist) for people: the app fills them in from the clinic's users.
+	FromName string `json:"from_name,omitempty"`
+	ToName   string `json:"to_name,omitempty"`
 }
+
+// StaffFields are the fields whose values are ids of the clinic's staff.
+var StaffFields = []string{"prescriber_id", "therapist_id"}
 
 // field describes one field of Record for diffs and for the permission
 // check: amending a clinical field needs the clinical permission.

@@ -40,11 +40,14 @@ func (tx *Tx) AppendAudit(e audit.Entry) (audit.Entry, error) {
 // AuditQuery selects audit entries of one clinic.
 type AuditQuery struct {
 	PatientID string
-	UserID    string
-	Action    string // prefix, e.g. "patient."
-	From, To  time.Time
-	Limit     int
-	BeforeSeq int64 // for paging back: entries with seq below this
+	// PatientIDs, when not nil, keeps the entries of these patients only
+	// (none when it is empty): the patients a name or MRN search found.
+	PatientIDs []string
+	UserID     string
+	Action     string // prefix, e.g. "patient."
+	From, To   time.Time
+	Limit      int
+	BeforeSeq  int64 // for paging back: entries with seq below this
 }
 
 const auditColumns = `clinic_id, seq, at, user_id, username, role, action, patient_id, category, source, outcome, detail, prev_hash, hash`
@@ -65,6 +68,17 @@ func (tx *Tx) AuditEntries(clinicID string, q AuditQuery) ([]audit.Entry, error)
 	if q.PatientID != "" {
 		add("patient_id = $%d", q.PatientID)
 	}
+	if q.PatientIDs != nil {
+		if len(q.PatientIDs) == 0 {
+			return []audit.Entry{}, nil
+		}
+		marks := make([]string, len(q.PatientIDs))
+		for i, id := range q.PatientIDs {
+			args = append(args, id)
+			marks[i] = fmt.Sprintf("$%d", len(args))
+		}
+		where = append(where, "patient_id IN ("+strings.Join(marks, ", ")+")")
+	}
 	if q.UserID != "" {
 		add("user_id = $%d", q.UserID)
 	}
@@ -80,7 +94,7 @@ func (tx *Tx) AuditEntries(clinicID string, q AuditQuery) ([]audit.Entry, error)
 	if q.BeforeSeq > 0 {
 		add("seq < $%d", q.BeforeSeq)
 	}
-	if q.Limit <= 0 || q.Limit > 1000 {
+	if q.Limit <= 0 || q.Limit > 1001 {
 		q.Limit = 200
 	}
 	args = append(args, q.Limit)

@@ -470,7 +470,10 @@ func ivJourney() []ivStep {
 // the action of the visit screen that offers it.
 var ivStepActions = map[string]struct{ user, action string }{
 	"order": {"prescriber", "order_dose"}, "prepare": {"nurse", "prepare_dose"}, "verify": {"nurse2", "verify_dose"},
-	"clear": {"nurse", "clear"}, "start_dosing": {"nurse", "start_dosing"}, "administer": {"nurse", "administer"},
+	// Dosing starts with the first dose: a cleared visit offers the first
+	// dose (which starts dosing too), not a second start; programs may
+	// still start dosing alone (POST .../start), as this journey does.
+	"clear": {"nurse", "clear"}, "start_dosing": {"nurse", "administer"}, "administer": {"nurse", "administer"},
 	"vitals_15": {"nurse", "record_vitals"}, "pause": {"nurse", "pause_infusion"}, "resume": {"nurse", "resume_infusion"},
 	"vitals_30_40": {"nurse", "record_vitals"}, "end_session": {"nurse", "end_session"},
 	"vitals_45_to_75": {"nurse", "record_vitals"}, "wait_90": {"nurse", "record_vitals"}, "aldrete": {"nurse", "record_aldrete"},
@@ -708,7 +711,11 @@ func TestVisitFailsIfAnyStepCanBeSkipped(t *testing.T) {
 			status: 403, code: "forbidden"},
 		{name: "not_cleared_no_dosing", skip: []string{"clear"}, at: "start_dosing",
 			status: 409, code: "conflict", words: "Checked in"},
-		{name: "no_dosing_no_first_dose", skip: []string{"start_dosing"}, at: "administer",
+		// The first dose on a cleared visit starts dosing too, and asks
+		// everything starting dosing asks.
+		{name: "no_verification_no_first_dose", skip: []string{"verify", "start_dosing"}, at: "administer",
+			status: 422, code: "blocked", words: "verified by a second user"},
+		{name: "not_cleared_no_first_dose", skip: []string{"clear", "start_dosing"}, at: "administer",
 			status: 409, code: "conflict", words: "after dosing starts"},
 		{name: "first_dose_not_skipped_through_transitions", at: "administer",
 			attempt: post("nurse", "/transitions", map[string]any{"to": "in_session"}), status: 409, code: "conflict", words: "first dose"},

@@ -44,10 +44,10 @@
     tick();
     setInterval(tick, 1000);
   }
-  // Each phase's share of the bar is its length (set here: the page's
+  // Each phase grows by its length, never below its name (set here: the page's
   // security policy keeps style attributes out of the markup).
   document.querySelectorAll("[data-flex]").forEach(function (el) {
-    el.style.flex = el.getAttribute("data-flex");
+    el.style.flexGrow = el.getAttribute("data-flex");
   });
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
@@ -72,6 +72,15 @@
       // A count the server could not read is null: the badge says "?",
       // never a reassuring 0.
       if (badge && typeof d.count === "number") { badge.textContent = d.count; badge.hidden = d.count === 0; }
+      // The Menu button of a phone repeats the count.
+      if (typeof d.count === "number") {
+        var menuCounts = document.querySelectorAll("[data-alert-count]");
+        for (var i = 0; i < menuCounts.length; i++) {
+          var n = menuCounts[i].querySelector("[data-n]");
+          if (n) n.textContent = d.count;
+          menuCounts[i].hidden = d.count === 0;
+        }
+      }
       else if (badge && d.count === null) { badge.textContent = "?"; badge.hidden = false; badge.title = "the count of your alerts could not be read"; }
       var shown = d.visit_id && document.querySelector('[data-visit="' + d.visit_id + '"]');
       var want = false;

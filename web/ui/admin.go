@@ -3,13 +3,13 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
-	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/web"
 )
 
@@ -80,20 +80,32 @@ func (h *UI) updateUserSubmit(w http.ResponseWriter, r *http.Request, actor acce
 }
 
 type auditData struct {
-	Filter  url.Values
-	Entries []audit.Entry
-	Users   map[string]string
+	Filter   url.Values
+	Page     app.AuditPage
+	Users    []access.User
+	Searched bool   // the patient field searched names or MRNs
+	Older    string // the next page's address ("" on the last)
+	Newest   string // the first page's address ("" on the first)
 }
 
-// auditQuery reads the audit filters of a request: patient (id), user (id
-// or username), action prefix, from and to (dates in the clinic's zone,
-// to inclusive).
+// auditQuery reads the audit filters of a request: patient (a name, an MRN
+// or a patient id), patient_id (from a row's link), user (id or username),
+// action prefix, from and to (a date, or a date and 24-hour time, in the
+// clinic's zone; a date alone as "to" takes in its whole day), and before
+// (the page: entries older than this sequence number).
 func auditQuery(q url.Values, loc *time.Location, users []access.User) (app.AuditQuery, error) {
 	var aq app.AuditQuery
 	var p ketaflow.Problems
-	aq.PatientID = strings.TrimSpace(q.Get("patient"))
-	if aq.PatientID != "" && !ketaflow.ValidID(aq.PatientID) {
-		p.Add("patient", "patient must be a patient id (copy it from the patient's page)")
+	if t := strings.TrimSpace(q.Get("patient")); ketaflow.ValidID(t) {
+		aq.PatientID = t
+	} else {
+		aq.Patient = t
+	}
+	if id := strings.TrimSpace(q.Get("patient_id")); id != "" {
+		if !ketaflow.ValidID(id) {
+			p.Add("patient_id", "patient_id must be a patient id")
+		}
+		aq.PatientID = id
 	}
 	if u := strings.TrimSpace(q.Get("user")); u != "" {
 		aq.UserID = u
@@ -105,18 +117,40 @@ func auditQuery(q url.Values, loc *time.Location, users []access.User) (app.Audi
 	}
 	aq.Action = strings.TrimSpace(q.Get("action"))
 	for _, f := range []struct {
-		name string
-		dst  *time.Time
-		add  int
-	}{{"from", &aq.From, 0}, {"to", &aq.To, 1}} {
-		if v := strings.TrimSpace(q.Get(f.name)); v != "" {
-			d, err := ketaflow.ParseDate(v)
-			if err != nil {
-				p.Add(f.name, "%s must be a date (YYYY-MM-DD)", f.name)
-				continue
-			}
-			*f.dst = d.Time(loc).AddDate(0, 0, f.add)
+		name, what string
+		dst        *time.Time
+		wholeDay   bool
+	}{{"from", "from", &aq.From, false}, {"to", "to", &aq.To, true}} {
+		v := strings.TrimSpace(q.Get(f.name))
+		if v == "" {
+			continue
 		}
+		if d, err := ketaflow.ParseDate(v); err == nil {
+			*f.dst = d.Time(loc)
+			if f.wholeDay {
+				*f.dst = f.dst.AddDate(0, 0, 1)
+			}
+			continue
+		}
+		t, err := parseLocalTime(v, loc, time.Time{})
+		if err != nil {
+			p.Add(f.name, "%s must be a date (2026-11-25) or a date and 24-hour time (2026-11-25 14:30)", f.what)
+			continue
+		}
+		*f.dst = t
+		if f.wholeDay {
+			*f.dst = t.Add(time.Minute) // to 14:30 takes in the minute 14:30
+		}
+	}
+	if v := strings.TrimSpace(q.Get("before")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			p.Add("before", "before must be a positive whole number (the page of the log)")
+		}
+		aq.BeforeSeq = n
+	}
+	if !aq.From.IsZero() && !aq.To.IsZero() && !aq.From.Before(aq.To) {
+		p.Add("to", "to must be after from")
 	}
 	return aq, p.Err()
 }
@@ -127,22 +161,33 @@ func (h *UI) auditPage(w http.ResponseWriter, r *http.Request, actor access.Acto
 		return err
 	}
 	v := h.newView(r, actor, "Audit log", "audit")
-	names := map[string]string{}
-	for _, u := range users {
-		names[u.ID] = u.Name
-	}
 	aq, qerr := auditQuery(r.URL.Query(), v.Loc, users)
-	var entries []audit.Entry
+	var page app.AuditPage
 	status := http.StatusOK
 	if qerr != nil {
 		v.withError(qerr)
 		status = http.StatusBadRequest
-	} else {
-		aq.Limit = 300
-		if entries, err = h.app.SearchAudit(r.Context(), actor, aq); err != nil {
-			return err
-		}
+	} else if page, err = h.app.AuditLog(r.Context(), actor, aq); err != nil {
+		return err
 	}
-	v.Data = auditData{Filter: r.URL.Query(), Entries: entries, Users: names}
+	filter := r.URL.Query()
+	d := auditData{Filter: filter, Page: page, Users: users, Searched: aq.Patient != ""}
+	if page.NextBeforeSeq > 0 {
+		next := url.Values{}
+		for k, vs := range filter {
+			next[k] = vs
+		}
+		next.Set("before", strconv.FormatInt(page.NextBeforeSeq, 10))
+		d.Older = "/admin/audit?" + next.Encode()
+	}
+	if aq.BeforeSeq > 0 {
+		first := url.Values{}
+		for k, vs := range filter {
+			first[k] = vs
+		}
+		first.Del("before")
+		d.Newest = "/admin/audit?" + first.Encode()
+	}
+	v.Data = d
 	return h.render(w, status, "audit", v)
 }

@@ -64,9 +64,11 @@ func (h *UI) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor)
 // another host. Browsers drop tabs and newlines from a URL and read a
 // backslash as a slash, so "/\t/evil.example" or "/\\evil.example" would
 // become "//evil.example"; any such byte refuses the whole value, and what
-// is returned is rebuilt from the parsed path and query only.
+// is returned is rebuilt from the parsed path and query only. Without a
+// next page, or with one refused, the person lands on their home page
+// ("/", which sends each role to its own).
 func safeNext(next string) string {
-	const home = "/patients"
+	const home = "/"
 	if next == "" || strings.ContainsFunc(next, func(c rune) bool { return c < 0x20 || c == 0x7f || c == '\\' || unicode.IsSpace(c) }) {
 		return home
 	}
@@ -97,8 +99,18 @@ func (h *UI) logout(w http.ResponseWriter, r *http.Request, actor access.Actor) 
 	return redirect(w, r, "/login")
 }
 
+// home is where a person lands after logging in: the staff who work the
+// day's visits (nurse, prescriber, therapist, front desk) land on Today;
+// the clinic admin, who has no visits to run, on Patients.
 func (h *UI) home(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return redirect(w, r, "/patients")
+	return redirect(w, r, landing(actor.Role))
+}
+
+func landing(role access.Role) string {
+	if role == access.Admin {
+		return "/patients"
+	}
+	return "/visits"
 }
 
 type accountData struct {

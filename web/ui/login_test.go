@@ -13,6 +13,7 @@ import (
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
+	"github.com/ketaflow/ketaflow/web/webtest"
 )
 
 func TestLoginAndPatientList(t *testing.T) {
@@ -86,6 +87,35 @@ func TestLoginIdleTimeout(t *testing.T) {
 		f.Clock.Advance(15 * time.Minute)
 		if resp, _ := b.Get("/patients"); resp.Request.URL.Path != "/login" {
 			t.Fatalf("after 15 idle minutes: ended at %s, want /login", resp.Request.URL.Path)
+		}
+	})
+}
+
+// TestLoginLandsOnToday: the staff who run the day's visits land on Today
+// after logging in, as the README says; the admin lands on Patients. A
+// next page given to the login still wins (issue 9's walk-through).
+func TestLoginLandsOnToday(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		f := newFixture(t, db)
+		for user, want := range map[string]string{"nurse": "/visits", "prescriber": "/visits", "therapist": "/visits",
+			"frontdesk": "/visits", "admin": "/patients"} {
+			b := f.Login(user)
+			if resp, _ := b.Get("/"); resp.Request.URL.Path != want {
+				t.Errorf("%s's home is %s, want %s", user, resp.Request.URL.Path, want)
+			}
+			b = f.Login(user)
+			resp := b.Post("/login", url.Values{"username": {user}, "password": {webtest.Password}})
+			if resp.Request.URL.Path != want {
+				t.Errorf("%s landed on %s after login, want %s", user, resp.Request.URL.Path, want)
+			}
+		}
+		b := f.Login("nurse")
+		b.Post("/logout", nil)
+		resp := b.Post("/login", url.Values{"username": {"nurse"}, "password": {webtest.Password}, "next": {"/ledger"}})
+		if resp.Request.URL.Path != "/ledger" {
+			t.Errorf("login with next=/ledger landed on %s", resp.Request.URL.Path)
 		}
 	})
 }

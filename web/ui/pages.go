@@ -45,11 +45,12 @@ func parsePages() (*pages, error) {
 			}
 			return t.In(loc).Format("15:04")
 		},
+		"timePattern": func() string { return timePattern },
 		"localInput": func(loc *time.Location, t time.Time) string {
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(loc).Format("2006-01-02T15:04")
+			return t.In(loc).Format(timeInputLayout)
 		},
 		"can":  func(a access.Actor, action string) bool { return access.Can(a.Role, access.Action(action)) },
 		"join": strings.Join,
@@ -69,7 +70,7 @@ func parsePages() (*pages, error) {
 			if t == nil {
 				return ""
 			}
-			return t.In(loc).Format("2006-01-02T15:04")
+			return t.In(loc).Format(timeInputLayout)
 		},
 		"clockPtr": func(loc *time.Location, t *time.Time) string {
 			if t == nil {

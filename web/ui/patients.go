@@ -66,7 +66,7 @@ func (h *UI) renderPatient(w http.ResponseWriter, r *http.Request, actor access.
 		v.withError(formErr)
 	}
 	v.Data = patientData{Visits: chart.Visits, Patient: p, Weights: chart.Weights, Team: team, Contra: p.Contraindications,
-		WeightAt: v.Now.In(v.Loc).Format("2006-01-02T15:04")}
+		WeightAt: v.Now.In(v.Loc).Format(timeInputLayout)}
 	return h.render(w, status, "patient", v)
 }
 
@@ -246,9 +246,9 @@ func parseWeightForm(form url.Values, loc *time.Location, now time.Time) (*app.N
 	}
 	at := now
 	if m := strings.TrimSpace(form.Get("measured_at")); m != "" {
-		t, err := time.ParseInLocation("2006-01-02T15:04", m, loc)
+		t, err := parseLocalTime(m, loc, now)
 		if err != nil {
-			p.Add("measured_at", "the time measured must be a date and time")
+			p.Add("measured_at", "the time measured must be a date and 24-hour time, like 2026-11-25 14:30 (or 14:30 for today)")
 		}
 		at = t
 	}

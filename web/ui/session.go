@@ -74,9 +74,9 @@ func (h *UI) startDosingSubmit(w http.ResponseWriter, r *http.Request, actor acc
 
 // eventFrom reads the moment a form states: its time ("at", left empty for
 // now) and, for a time written down late, the reason.
-func eventFrom(p *ketaflow.Problems, f url.Values, what string, loc *time.Location) app.Moment {
+func eventFrom(p *ketaflow.Problems, f url.Values, what string, loc *time.Location, now time.Time) app.Moment {
 	ev := app.Moment{LateReason: f.Get("late_reason")}
-	if t := timeField(p, f, "at", what, loc); t != nil {
+	if t := timeField(p, f, "at", what, loc, now); t != nil {
 		ev.At = *t
 	}
 	return ev
@@ -86,7 +86,7 @@ func (h *UI) administerSubmit(w http.ResponseWriter, r *http.Request, actor acce
 	loc := h.clinicZone(r, actor)
 	return h.visitForm(w, r, actor, "first_dose", func(f url.Values) (app.VisitView, error) {
 		var p ketaflow.Problems
-		ev := eventFrom(&p, f, "the time of the first dose", loc)
+		ev := eventFrom(&p, f, "the time of the first dose", loc, h.app.Clock.Now())
 		if err := p.Err(); err != nil {
 			return app.VisitView{}, err
 		}
@@ -102,7 +102,7 @@ func (h *UI) deviceSubmit(w http.ResponseWriter, r *http.Request, actor access.A
 			return app.VisitView{}, ketaflow.Invalid("n", "which device?")
 		}
 		var p ketaflow.Problems
-		ev := eventFrom(&p, f, "the time the device was used", loc)
+		ev := eventFrom(&p, f, "the time the device was used", loc, h.app.Clock.Now())
 		if err := p.Err(); err != nil {
 			return app.VisitView{}, err
 		}
@@ -131,7 +131,7 @@ func (h *UI) adverseSubmit(w http.ResponseWriter, r *http.Request, actor access.
 		e := session.AdverseEvent{Kind: session.AEKind(f.Get("kind")), Severity: session.Severity(f.Get("severity")),
 			Action: f.Get("action"), Note: f.Get("note"), Amends: f.Get("amends"), AmendReason: f.Get("amend_reason"),
 			LateReason: f.Get("late_reason")}
-		if t := timeField(&p, f, "at", "the time of the event", loc); t != nil {
+		if t := timeField(&p, f, "at", "the time of the event", loc, h.app.Clock.Now()); t != nil {
 			e.At = *t
 		}
 		if err := p.Err(); err != nil {

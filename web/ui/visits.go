@@ -97,7 +97,7 @@ func (h *UI) renderBook(w http.ResponseWriter, r *http.Request, actor access.Act
 	}
 	next := v.Now.In(v.Loc).Truncate(15 * time.Minute).Add(30 * time.Minute)
 	v.Data = bookData{Patient: p, Chairs: active, Routes: protocol.Routes, Musics: visits.Musics, Form: form,
-		Default: next.Format("2006-01-02T15:04")}
+		Default: next.Format(timeInputLayout)}
 	return h.render(w, status, "book", v)
 }
 
@@ -118,9 +118,9 @@ func (h *UI) bookSubmit(w http.ResponseWriter, r *http.Request, actor access.Act
 	b := visits.Booking{PatientID: patientID, Route: f.Get("route"), ChairID: f.Get("chair_id"), Comfort: comfortFrom(f)}
 	var probs ketaflow.Problems
 	if at := strings.TrimSpace(f.Get("scheduled_at")); at != "" {
-		t, err := time.ParseInLocation("2006-01-02T15:04", at, loc)
+		t, err := parseLocalTime(at, loc, time.Time{})
 		if err != nil {
-			probs.Add("scheduled_at", "the date and time of the visit must look like 2026-11-25 09:30")
+			probs.Add("scheduled_at", "the date and time of the visit must be a date and 24-hour time, like 2026-11-25 09:30")
 		}
 		b.ScheduledAt = t
 	}
@@ -338,7 +338,7 @@ func (h *UI) showVisit(w http.ResponseWriter, r *http.Request, actor access.Acto
 		// A form kept when the login ended: filled in again, not saved.
 		form = url.Values(v.Draft.Form.Fields)
 	}
-	d := visitData{V: view, Form: form, Musics: visits.Musics, NowInput: v.Now.In(v.Loc).Format("2006-01-02T15:04"),
+	d := visitData{V: view, Form: form, Musics: visits.Musics, NowInput: v.Now.In(v.Loc).Format(timeInputLayout),
 		Live:         view.Session != nil && slices.Contains(pastGate, view.Visit.State),
 		AldreteItems: discharge.AldreteItems, AEKinds: session.AEKinds, Severities: session.Severities,
 		LateMinutes: view.Protocol.Rules.Session.LateEntryMinutes, VolumePlaces: volumePlaces(view), errors: v.Errors}
@@ -445,14 +445,15 @@ func intField(p *ketaflow.Problems, f url.Values, name, what string) int {
 }
 
 // timeField reads an optional local date and time from a form.
-func timeField(p *ketaflow.Problems, f url.Values, name, what string, loc *time.Location) *time.Time {
+// A time typed alone ("14:30") is today, by the app's clock, in the clinic's zone.
+func timeField(p *ketaflow.Problems, f url.Values, name, what string, loc *time.Location, now time.Time) *time.Time {
 	v := strings.TrimSpace(f.Get(name))
 	if v == "" {
 		return nil
 	}
-	t, err := time.ParseInLocation("2006-01-02T15:04", v, loc)
+	t, err := parseLocalTime(v, loc, now)
 	if err != nil {
-		p.Add(name, "%s must be a date and time", what)
+		p.Add(name, "%s must be a date and 24-hour time, like 2026-11-25 14:30 (or 14:30 for today)", what)
 		return nil
 	}
 	return &t
@@ -477,7 +478,7 @@ func (h *UI) vitalsSubmit(w http.ResponseWriter, r *http.Request, actor access.A
 			EnteredInError:  f.Get("entered_in_error") == "yes",
 			LateReason:      f.Get("late_reason"),
 		}
-		if t := timeField(&p, f, "taken_at", "the time taken", loc); t != nil {
+		if t := timeField(&p, f, "taken_at", "the time taken", loc, h.app.Clock.Now()); t != nil {
 			rd.TakenAt = *t
 		}
 		if sed := strings.TrimSpace(f.Get("sedation")); sed != "" {
@@ -517,9 +518,9 @@ func (h *UI) fastingSubmit(w http.ResponseWriter, r *http.Request, actor access.
 	return h.visitForm(w, r, actor, "fasting", func(f url.Values) (app.VisitView, error) {
 		var p ketaflow.Problems
 		fa := intake.FastingAnswers{
-			LastSolidFood:     timeField(&p, f, "last_solid_food", "the last solid food", loc),
-			LastLiquid:        timeField(&p, f, "last_liquid", "the last drink", loc),
-			NasalMedicationAt: timeField(&p, f, "nasal_medication_at", "the nasal medication", loc),
+			LastSolidFood:     timeField(&p, f, "last_solid_food", "the last solid food", loc, h.app.Clock.Now()),
+			LastLiquid:        timeField(&p, f, "last_liquid", "the last drink", loc, h.app.Clock.Now()),
+			NasalMedicationAt: timeField(&p, f, "nasal_medication_at", "the nasal medication", loc, h.app.Clock.Now()),
 		}
 		switch f.Get("last_liquid_clear") {
 		case "yes":

@@ -41,6 +41,7 @@ const (
 	ActionNameOverride                 ActionName = "override"
 	ActionNamePauseInfusion            ActionName = "pause_infusion"
 	ActionNamePrepareDose              ActionName = "prepare_dose"
+	ActionNameReadRemsPdf              ActionName = "read_rems_pdf"
 	ActionNameReadyForDischarge        ActionName = "ready_for_discharge"
 	ActionNameRecordAdverseEvent       ActionName = "record_adverse_event"
 	ActionNameRecordAldrete            ActionName = "record_aldrete"
@@ -107,6 +108,8 @@ func (e ActionName) Valid() bool {
 	case ActionNamePauseInfusion:
 		return true
 	case ActionNamePrepareDose:
+		return true
+	case ActionNameReadRemsPdf:
 		return true
 	case ActionNameReadyForDischarge:
 		return true
