@@ -87,5 +87,5 @@ func (h *API) Endpoints() []web.Endpoint {
 		loginOrToken("GET", "/api/v1/patients/{id}/visits", h.patientVisits),
 		loginOrToken("GET", "/api/v1/patients/{id}/route-advice", h.routeAdvice),
 		loginOrToken("GET", "/api/v1/questionnaires", h.questionnaires),
-	}, h.trainingClockEndpoints()...)
+	}, append(h.boardEndpoints(), h.trainingClockEndpoints()...)...)
 }
