@@ -7,11 +7,12 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 )
 
-// InsertClinic adds a clinic.
+// InsertClinic adds a clinic. It starts with the board's default names
+// (initials); UpdateClinic changes them.
 func (tx *Tx) InsertClinic(c ketaflow.Clinic) error {
-	_, err := tx.exec("insert clinic", `INSERT INTO clinics (id, name, time_zone, phone, on_call_phone, crisis_line, demo, board_names, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		c.ID, c.Name, c.TimeZone, c.Phone, c.OnCallPhone, c.CrisisLine, c.Demo, c.Boards(), c.CreatedAt)
+	_, err := tx.exec("insert clinic", `INSERT INTO clinics (id, name, time_zone, phone, on_call_phone, crisis_line, demo, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		c.ID, c.Name, c.TimeZone, c.Phone, c.OnCallPhone, c.CrisisLine, c.Demo, c.CreatedAt)
 	return err
 }
 

@@ -21,8 +21,6 @@ type apiClinic struct {
 	Phone         string `json:"phone"`
 	OnCallPhone   string `json:"on_call_phone"`
 	CrisisLine    string `json:"crisis_line"`
-	// BoardNames is how the floor board names patients: initials or full.
-	BoardNames ketaflow.BoardNames `json:"board_names"`
 	// SetupTasks are the contacts still to enter (ketaflow.Contacts.Missing).
 	SetupTasks []apiSetupTask `json:"setup_tasks"`
 	CreatedAt  time.Time      `json:"created_at"`
@@ -36,7 +34,7 @@ type apiSetupTask struct {
 
 func toAPIClinic(c ketaflow.Clinic) apiClinic {
 	out := apiClinic{ID: c.ID, Name: c.Name, TimeZone: c.TimeZone, REMSSettingID: c.REMSSettingID, Phone: c.Phone,
-		OnCallPhone: c.OnCallPhone, CrisisLine: c.CrisisLine, BoardNames: c.Boards(), SetupTasks: []apiSetupTask{}, CreatedAt: utcTime(c.CreatedAt)}
+		OnCallPhone: c.OnCallPhone, CrisisLine: c.CrisisLine, SetupTasks: []apiSetupTask{}, CreatedAt: utcTime(c.CreatedAt)}
 	for _, m := range c.Missing() {
 		out.SetupTasks = append(out.SetupTasks, apiSetupTask{Field: m.Field, Task: m.Task})
 	}
@@ -52,12 +50,11 @@ type apiClinicChange struct {
 	Phone         *string `json:"phone,omitempty"`
 	OnCallPhone   *string `json:"on_call_phone,omitempty"`
 	CrisisLine    *string `json:"crisis_line,omitempty"`
-	BoardNames    *string `json:"board_names,omitempty"`
 }
 
 func (c apiClinicChange) change() app.ClinicChange {
 	return app.ClinicChange{Name: c.Name, TimeZone: c.TimeZone, REMSSettingID: c.REMSSettingID,
-		Phone: c.Phone, OnCallPhone: c.OnCallPhone, CrisisLine: c.CrisisLine, BoardNames: c.BoardNames}
+		Phone: c.Phone, OnCallPhone: c.OnCallPhone, CrisisLine: c.CrisisLine}
 }
 
 // apiChair is a treatment chair.

@@ -39,7 +39,7 @@ type apiBoardBooking struct {
 	Patient     string         `json:"patient"`
 	Route       protocol.Route `json:"route"`
 	ScheduledAt time.Time      `json:"scheduled_at"`
-	Comfort     visits.Comfort `json:"comfort"`
+	Comfort     apiComfort     `json:"comfort"`
 }
 
 // apiBoardVisit is a visit in a chair. The clinical parts (gate blocks of
@@ -54,7 +54,7 @@ type apiBoardVisit struct {
 	State          visits.State       `json:"state"`
 	ScheduledAt    time.Time          `json:"scheduled_at"`
 	CheckedInAt    *time.Time         `json:"checked_in_at"`
-	Comfort        visits.Comfort     `json:"comfort"`
+	Comfort        apiComfort         `json:"comfort"`
 	GateBlocks     []apiCheck         `json:"gate_blocks"`
 	FirstDoseAt    *time.Time         `json:"first_dose_at"`
 	Phase          *apiBoardPhase     `json:"phase"`
@@ -135,7 +135,7 @@ func toAPIBoard(b app.Board) apiBoard {
 		}
 		if n := t.Next; n != nil {
 			at.Next = &apiBoardBooking{VisitID: n.VisitID, Patient: n.Patient, Route: n.Route, ScheduledAt: utcTime(n.ScheduledAt),
-				Comfort: n.Comfort}
+				Comfort: toAPIComfort(n.Comfort)}
 		}
 		out.Tiles = append(out.Tiles, at)
 	}
@@ -148,7 +148,7 @@ func toAPIBoardCheck(d session.DueStatus) apiBoardCheck {
 
 func toAPIBoardVisit(v app.BoardVisit, now time.Time) apiBoardVisit {
 	out := apiBoardVisit{VisitID: v.VisitID, PatientID: v.PatientID, Patient: v.Patient, Route: v.Route, State: v.State,
-		ScheduledAt: utcTime(v.ScheduledAt), CheckedInAt: timePtr(v.CheckedInAt), Comfort: v.Comfort, GateBlocks: []apiCheck{},
+		ScheduledAt: utcTime(v.ScheduledAt), CheckedInAt: timePtr(v.CheckedInAt), Comfort: toAPIComfort(v.Comfort), GateBlocks: []apiCheck{},
 		FirstDoseAt: utcTimePtr(v.FirstDoseAt), Overdue: []apiBoardCheck{}, Alerts: []apiAlert{}, AlertCounts: []apiSeverityCount{},
 		Notices: []apiAlert{}, ClinicalHidden: v.ClinicalHidden}
 	for _, c := range v.GateBlocks {

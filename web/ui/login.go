@@ -7,6 +7,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/web"
 )
 
@@ -59,7 +60,7 @@ func (h *UI) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor)
 // safeNext keeps a post-login redirect on this site.
 func safeNext(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
-		return "/patients"
+		return "/"
 	}
 	return next
 }
@@ -75,7 +76,12 @@ func (h *UI) logout(w http.ResponseWriter, r *http.Request, actor access.Actor) 
 	return redirect(w, r, "/login")
 }
 
+// home is where a login lands: the floor board for the clinical roles,
+// who run the chairs; the patient list for front desk and the admin.
 func (h *UI) home(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if app.Sees(actor.Role, app.PartSession) {
+		return redirect(w, r, "/board")
+	}
 	return redirect(w, r, "/patients")
 }
 

@@ -214,7 +214,12 @@ func (f *Fixture) Login(username string) *Browser {
 	jar, _ := cookiejar.New(nil)
 	b := &Browser{F: f, Client: &http.Client{Jar: jar}}
 	resp := b.Post("/login", url.Values{"username": {username}, "password": {Password}})
-	if resp.Request.URL.Path != "/patients" {
+	// The clinical roles land on the floor board, the others on Patients.
+	want := "/patients"
+	if app.Sees(f.Users[username].Role, app.PartSession) {
+		want = "/board"
+	}
+	if resp.Request.URL.Path != want {
 		f.T.Fatalf("login as %s ended at %s (status %d)", username, resp.Request.URL, resp.StatusCode)
 	}
 	return b
