@@ -144,8 +144,10 @@
   function sound() {
     var fresh = loud().filter(function (k) { return !heardAlerts[k]; });
     fresh.forEach(function (k) { heardAlerts[k] = true; });
-    if (fresh.length && check && check.checked) beep();
-    if (fresh.length) board.setAttribute("data-sounded", String(Number(board.getAttribute("data-sounded") || 0) + 1));
+    if (!fresh.length || !check || !check.checked) return;
+    beep();
+    // What sounded, for whoever checks the screen (and its tests).
+    board.setAttribute("data-sounded", ((board.getAttribute("data-sounded") || "") + " " + fresh.join(" ")).trim());
   }
   var Audio = window.AudioContext || window.webkitAudioContext;
   if (box && check && Audio) {
