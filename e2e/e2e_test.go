@@ -320,7 +320,9 @@ func TestDemoLoginReachesPatientList(t *testing.T) {
 			ctx := browser(t, 1280, 800)
 			do(t, ctx, chromedp.Navigate(srv.URL+"/patients"), chromedp.WaitVisible(chromedp.ID("username")))
 			shot(t, ctx, "01-login")
-			do(t, ctx, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")))
+			// A nurse lands on the floor board, and goes to the patients.
+			do(t, ctx, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("board")),
+				loads(chromedp.Click(chromedp.CSS(`nav a[href="/patients"]`))), chromedp.WaitVisible(chromedp.ID("patient-list")))
 			heading, rows, who := text(t, ctx, "h1"), text(t, ctx, "#patient-list tbody"), text(t, ctx, ".who")
 			shot(t, ctx, "02-patient-list")
 			if heading != "Patients" || !strings.Contains(rows, "Maria Elena Alvarez") || !strings.Contains(who, "Sam Okafor") {
