@@ -17,8 +17,31 @@ type Clinic struct {
 	Contacts
 	// Demo marks the fictional clinic made by `serve --demo`: a database
 	// runs on the training clock only when every clinic in it is one.
-	Demo      bool      `json:"demo"`
-	CreatedAt time.Time `json:"created_at"`
+	Demo bool `json:"demo"`
+	// BoardNames is how the floor board names the patient in each chair.
+	BoardNames BoardNames `json:"board_names"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// BoardNames is how the floor board names a patient: by initials, so that
+// a wall screen seen by whoever walks past shows no name, or in full where
+// the clinic's floor is private enough.
+type BoardNames string
+
+const (
+	BoardInitials  BoardNames = "initials"
+	BoardFullNames BoardNames = "full"
+)
+
+// BoardNameChoices are the settings a clinic may choose from.
+var BoardNameChoices = []BoardNames{BoardInitials, BoardFullNames}
+
+// Boards is the clinic's board setting, initials when none is stored.
+func (c Clinic) Boards() BoardNames {
+	if c.BoardNames == BoardFullNames {
+		return BoardFullNames
+	}
+	return BoardInitials
 }
 
 // Location returns the clinic's time zone, or UTC if it is unknown.

@@ -26,6 +26,9 @@ type App struct {
 	// Events carries what the writes changed, after they commit, to the
 	// pages that show it live (events.go).
 	Events *Broker
+	// origin names this App among the servers of a PostgreSQL database,
+	// so that it does not hear its own events twice (Relay).
+	origin string
 
 	logins    *throttle
 	passwords *access.Passwords
@@ -49,7 +52,7 @@ func New(db *store.DB, clock ketaflow.Clock, log *slog.Logger, opts ...Option) *
 		log = slog.Default()
 	}
 	a := &App{
-		DB: db, Clock: clock, Log: log, Events: NewBroker(),
+		DB: db, Clock: clock, Log: log, Events: NewBroker(), origin: newOrigin(),
 		logins:    newThrottle(protocol.DefaultLoginThrottle()),
 		passwords: access.NewPasswords(access.DefaultArgon2()),
 	}
@@ -227,5 +230,5 @@ func (a *App) Health(ctx context.Context) (string, error) {
 // App serving requests should not have its clinic or protocol changed
 // through a copy, whose change its caches would not see.
 func (a *App) WithClock(c ketaflow.Clock) *App {
-	return &App{DB: a.DB, Clock: c, Log: a.Log, Events: a.Events, logins: a.logins, passwords: a.passwords}
+	return &App{DB: a.DB, Clock: c, Log: a.Log, Events: a.Events, origin: a.origin, logins: a.logins, passwords: a.passwords}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,12 +24,14 @@ type ClinicChange struct {
 	Phone       *string
 	OnCallPhone *string
 	CrisisLine  *string
+	// BoardNames is how the floor board names patients: initials or full.
+	BoardNames *string
 }
 
 var remsSettingPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,39}$`)
 
-// UpdateClinic changes the clinic's name, time zone, REMS certification or
-// contacts. Errors: EInvalid naming each field at fault; EInvalid when
+// UpdateClinic changes the clinic's name, time zone, REMS certification,
+// contacts or how the floor board names patients. Errors: EInvalid naming each field at fault; EInvalid when
 // nothing changes; EForbidden for a role other than admin.
 func (a *App) UpdateClinic(ctx context.Context, actor access.Actor, ch ClinicChange) (ketaflow.Clinic, error) {
 	var c ketaflow.Clinic
@@ -66,6 +69,15 @@ func (a *App) UpdateClinic(ctx context.Context, actor access.Actor, ch ClinicCha
 				c.REMSSettingID = id
 			}
 		}
+		if ch.BoardNames != nil {
+			n := ketaflow.BoardNames(strings.TrimSpace(*ch.BoardNames))
+			if !slices.Contains(ketaflow.BoardNameChoices, n) {
+				p.Add("board_names", "board names must be initials or full, not %.20q", *ch.BoardNames)
+			} else if n != c.Boards() {
+				what = append(what, fmt.Sprintf("board names %s -> %s", c.Boards(), n))
+				c.BoardNames = n
+			}
+		}
 		contacts := c.Contacts
 		for _, f := range []struct{ change, field *string }{
 			{ch.Phone, &contacts.Phone}, {ch.OnCallPhone, &contacts.OnCallPhone}, {ch.CrisisLine, &contacts.CrisisLine},
@@ -95,6 +107,7 @@ func (a *App) UpdateClinic(ctx context.Context, actor access.Actor, ch ClinicCha
 			return ketaflow.Invalid("", "nothing was changed")
 		}
 		o.Detail = strings.Join(what, "; ")
+		o.changed(actor.ClinicID, TopicFloor, "")
 		return tx.UpdateClinic(c)
 	})
 	if err == nil {
@@ -145,6 +158,7 @@ func (a *App) AddChair(ctx context.Context, actor access.Actor, name string) (ke
 		}
 		c = ketaflow.Chair{ID: ketaflow.NewID(), ClinicID: actor.ClinicID, Name: n, Active: true, CreatedAt: a.Clock.Now()}
 		o.Detail = "added chair " + n
+		o.changed(actor.ClinicID, TopicFloor, "")
 		return tx.InsertChair(c)
 	})
 	return c, err
@@ -173,6 +187,7 @@ func (a *App) UpdateChair(ctx context.Context, actor access.Actor, id string, ch
 			c.Active = *ch.Active
 		}
 		o.Detail = fmt.Sprintf("chair %s: name %q, active %t", c.ID, c.Name, c.Active)
+		o.changed(actor.ClinicID, TopicFloor, "")
 		return tx.UpdateChair(c)
 	})
 	return c, err

@@ -93,7 +93,7 @@ func (a *App) createClinic(tx *store.Tx, name, tz string, demo bool) (ketaflow.C
 			return ketaflow.Clinic{}, ketaflow.Invalid("name", "a clinic named %q exists already (id %s); choose another name", other.Name, other.ID)
 		}
 	}
-	c := ketaflow.Clinic{ID: ketaflow.NewID(), Name: name, TimeZone: tz, CreatedAt: a.Clock.Now(), Demo: demo,
+	c := ketaflow.Clinic{ID: ketaflow.NewID(), Name: name, TimeZone: tz, CreatedAt: a.Clock.Now(), Demo: demo, BoardNames: ketaflow.BoardInitials,
 		Contacts: ketaflow.Contacts{CrisisLine: ketaflow.NationalCrisisLine}}
 	if err := tx.InsertClinic(c); err != nil {
 		return c, err

@@ -28,6 +28,8 @@ type visitFixture struct {
 	*ledgerFixture
 	vial dosing.Lot // ketamine 50 mg/mL
 	kit  dosing.Lot // Spravato 56 mg kit
+	// chairID, when set, is the chair checkedIn books its visits on.
+	chairID string
 }
 
 func newVisitFixture(t *testing.T, db *store.DB) *visitFixture {
@@ -62,7 +64,8 @@ func (f *visitFixture) newPatient(name string, cs ...patients.Contraindication) 
 func (f *visitFixture) checkedIn(p patients.Patient, route string, item9 int) VisitView {
 	f.t.Helper()
 	ctx := context.Background()
-	v, err := f.a.BookVisit(ctx, f.actor("frontdesk"), visits.Booking{PatientID: p.ID, Route: route, ScheduledAt: f.clock.Now()})
+	v, err := f.a.BookVisit(ctx, f.actor("frontdesk"), visits.Booking{PatientID: p.ID, Route: route, ScheduledAt: f.clock.Now(),
+		ChairID: f.chairID})
 	f.must(err)
 	id := v.Visit.ID
 	_, err = f.a.MoveVisit(ctx, f.actor("frontdesk"), id, visits.CheckedIn, "")

@@ -229,3 +229,25 @@ func redactGate(g GateView) GateView {
 	}
 	return out
 }
+
+// redactBoardVisit removes from a visit's tile on the floor board what the
+// role may not see: the session's clock, devices, vitals schedule and
+// discharge (PartSession), the alerts and what is due (PartAlerts), and
+// the clinical checks among the gate's blocks (PartGateFindings). Front
+// desk and the admin keep who is in the chair, the route, the visit's
+// state, the comfort preferences and the blocks they act on (the ride
+// home, REMS).
+func redactBoardVisit(role access.Role, v BoardVisit) BoardVisit {
+	if !Sees(role, PartSession) {
+		v.FirstDoseAt, v.Phase, v.Infusion, v.NextDevice, v.NextCheck, v.Discharge = nil, nil, nil, nil, nil, nil
+		v.DevicesUsed, v.DevicesPlan, v.Overdue = 0, 0, nil
+	}
+	if !Sees(role, PartAlerts) {
+		v.Alerts, v.Notices = nil, nil
+	}
+	if !Sees(role, PartGateFindings) {
+		v.GateBlocks = slices.DeleteFunc(v.GateBlocks, func(c intake.Check) bool { return ClinicalCheck(c.ID) })
+	}
+	v.ClinicalHidden = !slices.Equal(visibility[role], everything)
+	return v
+}

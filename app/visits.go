@@ -66,6 +66,7 @@ func (a *App) BookVisit(ctx context.Context, actor access.Actor, b visits.Bookin
 				return err
 			}
 			out = st.view(actor)
+			o.changed(actor.ClinicID, TopicVisit, v.ID) // the board's next patient
 			return nil
 		})
 	return out, err

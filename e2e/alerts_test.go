@@ -61,13 +61,13 @@ func TestSustainedBloodPressureReachesTheAlertsPageOfAnotherUser(t *testing.T) {
 			srv, _ := demoServerClock(t, d, clock)
 
 			rx := browser(t, 1280, 800)
-			do(t, rx, login(srv.URL, "prescriber", "prescriber-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")),
+			do(t, rx, login(srv.URL, "prescriber", "prescriber-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)),
 				chromedp.Navigate(srv.URL+"/alerts"), chromedp.WaitVisible(chromedp.ID("alert-list")))
 			view(t, rx, "50-alerts-before", "")
 			mark(t, rx)
 
 			nurse := browser(t, 1280, 800)
-			do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")),
+			do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)),
 				chromedp.Navigate(srv.URL+"/visits"), chromedp.WaitVisible(chromedp.ID("schedule")),
 				loads(chromedp.Click(chromedp.Search(`//td/a[contains(., "Kwame Mensah")]`))), chromedp.WaitVisible(chromedp.ID("visit-state")))
 			if sub := text(t, nurse, ".sub"); !strings.Contains(sub, "Chair 2") {
@@ -128,7 +128,7 @@ func TestSustainedBloodPressureReachesTheAlertsPageOfAnotherUser(t *testing.T) {
 
 			// On a phone: the Alerts page and the visit.
 			phone := browser(t, 390, 844)
-			do(t, phone, login(srv.URL, "nurse2", "nurse2-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")),
+			do(t, phone, login(srv.URL, "nurse2", "nurse2-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)),
 				chromedp.Navigate(srv.URL+"/alerts"), chromedp.WaitVisible(chromedp.ID("alert-list")))
 			view(t, phone, "55-phone-alerts", "")
 			shot(t, phone, "56-phone-alerts-full")

@@ -294,6 +294,10 @@ func text(t *testing.T, ctx context.Context, css string) string {
 	return s
 }
 
+// landing is what a login from the login page lands on: the floor board
+// for the clinical roles, the patient list for front desk and the admin.
+const landing = "#board, #schedule, #patient-list"
+
 func login(url, username, password string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
 		chromedp.Navigate(url+"/login"),
@@ -317,12 +321,9 @@ func TestDemoLoginReachesPatientList(t *testing.T) {
 			ctx := browser(t, 1280, 800)
 			do(t, ctx, chromedp.Navigate(srv.URL+"/patients"), chromedp.WaitVisible(chromedp.ID("username")))
 			shot(t, ctx, "01-login")
-			// The nurse lands on Today, as the README says, and goes on to Patients.
-			do(t, ctx, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")))
-			if h := text(t, ctx, "h1"); !strings.HasPrefix(h, "Today") {
-				t.Errorf("after login the nurse is on %q, want Today", h)
-			}
-			do(t, ctx, loads(chromedp.Click(chromedp.CSS(`nav a[href="/patients"]`))), chromedp.WaitVisible(chromedp.ID("patient-list")))
+			// A nurse lands on the floor board, and goes to the patients.
+			do(t, ctx, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("board")),
+				loads(chromedp.Click(chromedp.CSS(`nav a[href="/patients"]`))), chromedp.WaitVisible(chromedp.ID("patient-list")))
 			heading, rows, who := text(t, ctx, "h1"), text(t, ctx, "#patient-list tbody"), text(t, ctx, ".who")
 			shot(t, ctx, "02-patient-list")
 			if heading != "Patients" || !strings.Contains(rows, "Maria Elena Alvarez") || !strings.Contains(who, "Sam Okafor") {
@@ -355,7 +356,7 @@ func TestRegisterPatientWithInlineErrors(t *testing.T) {
 	ctx := browser(t, 800, 1280)
 	do(t, ctx,
 		login(srv.URL, "frontdesk", "frontdesk-ketaflow"),
-		chromedp.WaitVisible(chromedp.ID("schedule")),
+		chromedp.WaitVisible(chromedp.CSS(landing)),
 		chromedp.Navigate(srv.URL+"/patients/new"),
 		chromedp.WaitVisible(chromedp.ID("legal_name")),
 		chromedp.SendKeys(chromedp.ID("legal_name"), "Nora Quinn"),
@@ -392,7 +393,7 @@ func TestAdminPages(t *testing.T) {
 	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
 	ctx := browser(t, 1280, 900)
-	do(t, ctx, login(srv.URL, "admin", "admin-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")))
+	do(t, ctx, login(srv.URL, "admin", "admin-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)))
 	for _, p := range []struct{ path, heading, shot string }{
 		{"/admin/protocol", "Clinic protocol", "10-protocol"},
 		{"/admin/clinic", "Clinic", "11-clinic"},
@@ -418,7 +419,7 @@ func TestCheckInJourney(t *testing.T) {
 	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
 	ctx := browser(t, 1024, 1366) // a 10-inch tablet, upright
-	do(t, ctx, login(srv.URL, "frontdesk", "frontdesk-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")),
+	do(t, ctx, login(srv.URL, "frontdesk", "frontdesk-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)),
 		chromedp.Navigate(srv.URL+"/visits"), chromedp.WaitVisible(chromedp.ID("schedule")))
 	view(t, ctx, "20-schedule", "")
 	do(t, ctx,
@@ -483,7 +484,7 @@ func TestCheckInJourney(t *testing.T) {
 
 	// The nurse at the chair.
 	nurse := browser(t, 1024, 1366)
-	do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")),
+	do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)),
 		chromedp.Navigate(visitURL), chromedp.WaitVisible(chromedp.ID("checklist")))
 	if v := text(t, nurse, "#gate-verdict"); !strings.Contains(v, "to resolve") {
 		t.Errorf("before vitals the gate says %q", v)

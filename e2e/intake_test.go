@@ -38,7 +38,7 @@ func TestTabletHandOffAnswersAndAKeptForm(t *testing.T) {
 	clock := ketaflow.NewFakeClock(time.Now())
 	srv, _ := demoServerClock(t, store.SQLite, clock)
 	ctx := browser(t, 820, 1180)
-	do(t, ctx, login(srv.URL, "frontdesk", "frontdesk-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")),
+	do(t, ctx, login(srv.URL, "frontdesk", "frontdesk-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)),
 		chromedp.Navigate(srv.URL+"/visits"), chromedp.WaitVisible(chromedp.ID("schedule")),
 		loads(chromedp.Click(chromedp.Search(`//td/a[contains(., "Sofia Rossi")]`))),
 		chromedp.WaitVisible(chromedp.ID("check-in")),

@@ -18,7 +18,7 @@ func TestLedgerJourney(t *testing.T) {
 	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
 	nurse := browser(t, 1024, 1366) // a 10-inch tablet, upright
-	do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")),
+	do(t, nurse, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)),
 		loads(chromedp.Click(chromedp.CSS(`nav a[href="/ledger"]`))), chromedp.WaitVisible(chromedp.ID("receive")))
 	view(t, nurse, "30-ledger", "")
 	do(t, nurse,
@@ -61,7 +61,7 @@ func TestLedgerJourney(t *testing.T) {
 	}
 
 	admin := browser(t, 1280, 900)
-	do(t, admin, login(srv.URL, "admin", "admin-ketaflow"), chromedp.WaitVisible(chromedp.ID("patient-list")),
+	do(t, admin, login(srv.URL, "admin", "admin-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)),
 		chromedp.Navigate(srv.URL+"/ledger"), chromedp.WaitVisible(chromedp.ID("discrepancies")))
 	view(t, admin, "35-admin-ledger", "")
 	if got := text(t, admin, "#discrepancies"); !strings.Contains(got, "E2E-K50-7") || !strings.Contains(got, "−5 mL") {

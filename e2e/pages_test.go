@@ -96,9 +96,9 @@ func TestPhoneNavigationMenu(t *testing.T) {
 	needChromium(t)
 	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
-	want := []string{"Today", "Patients", "Alerts", "Ledger", "REMS", "Protocol", "Account"}
+	want := []string{"Board", "Today", "Patients", "Alerts", "Ledger", "REMS", "Protocol", "Account"}
 	phone := browser(t, 390, 844)
-	do(t, phone, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")))
+	do(t, phone, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)))
 	shown := `[...document.querySelectorAll('nav[aria-label=Main] .nav a')].filter(a => a.checkVisibility() && a.getBoundingClientRect().width > 0).map(a => a.textContent.trim().split(/\s/)[0])`
 	closed, err := chromedp.Run(phone, chromedp.Evaluate[[]string](shown))
 	if err != nil {
@@ -126,7 +126,7 @@ func TestPhoneNavigationMenu(t *testing.T) {
 	do(t, phone, loads(chromedp.Click(chromedp.CSS(`.nav a[href="/ledger"]`))), chromedp.WaitVisible(chromedp.ID("lot-list")))
 
 	tablet := browser(t, 800, 1280)
-	do(t, tablet, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")))
+	do(t, tablet, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)))
 	all, err := chromedp.Run(tablet, chromedp.Evaluate[[]string](shown))
 	if err != nil {
 		t.Fatal(err)

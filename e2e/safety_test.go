@@ -39,7 +39,7 @@ func TestStoppedInfusionWastedAndSummarised(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		do(t, ctx, login(srv.URL, username, username+"-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")))
+		do(t, ctx, login(srv.URL, username, username+"-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)))
 		loggedIn = true
 	}
 	// sizes keeps a screenshot of the page at the three sizes staff use.
@@ -199,7 +199,7 @@ func TestSpravatoLateReadingAndIncompleteREMSForm(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		do(t, ctx, login(srv.URL, username, username+"-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")))
+		do(t, ctx, login(srv.URL, username, username+"-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)))
 		loggedIn = true
 	}
 	sizes := func(name, path, css string) {
@@ -330,7 +330,7 @@ func TestPreparedDoseWastedBeforeTheFirstDose(t *testing.T) {
 	clock := ketaflow.NewFakeClock(time.Now().Truncate(time.Minute))
 	srv, a := demoServerClock(t, store.SQLite, clock)
 	ctx := browser(t, 1280, 800)
-	do(t, ctx, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")),
+	do(t, ctx, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)),
 		chromedp.Navigate(srv.URL+"/visits"), chromedp.WaitVisible(chromedp.ID("schedule")),
 		loads(chromedp.Click(chromedp.Search(`//td/a[contains(., "Maria Elena Alvarez")]`))), chromedp.WaitVisible(chromedp.ID("visit-state")))
 	loc, err := chromedp.Run(ctx, chromedp.Location())

@@ -22,7 +22,7 @@ func TestDemoMorningSessions(t *testing.T) {
 	t.Parallel()
 	srv, _ := demoServerClock(t, store.SQLite, ketaflow.NewFakeClock(time.Now()))
 	ctx := browser(t, 1280, 1000)
-	do(t, ctx, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")),
+	do(t, ctx, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)),
 		chromedp.Navigate(srv.URL+"/visits"), chromedp.WaitVisible(chromedp.ID("schedule")))
 	view(t, ctx, "30-schedule-nurse", "")
 	open := func(name string) {

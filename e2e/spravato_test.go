@@ -41,7 +41,7 @@ func TestSpravatoVisitFromGateToDischarge(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		do(t, ctx, login(srv.URL, username, username+"-ketaflow"), chromedp.WaitVisible(chromedp.ID("schedule")))
+		do(t, ctx, login(srv.URL, username, username+"-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)))
 		loggedIn = true
 	}
 	var visitURL string

@@ -5,7 +5,10 @@
 package patients
 
 import (
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ketaflow/ketaflow"
 )
@@ -122,4 +125,18 @@ type Version struct {
 	Reason        string    `json:"reason"`
 	// Changes lists the fields that differ from the version before.
 	Changes []Change `json:"changes,omitempty"`
+}
+
+// Initials are the first letters of the words of the patient's legal
+// name, each with a full stop: "K. M." for Kwame Mensah. The floor board
+// shows them where the clinic chose not to show names.
+func (p Patient) Initials() string {
+	var out []string
+	for _, w := range strings.FieldsFunc(p.LegalName, func(r rune) bool { return unicode.IsSpace(r) || r == '-' }) {
+		r, _ := utf8.DecodeRuneInString(w)
+		if unicode.IsLetter(r) {
+			out = append(out, string(unicode.ToUpper(r))+".")
+		}
+	}
+	return strings.Join(out, " ")
 }

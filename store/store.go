@@ -44,6 +44,9 @@ type DB struct {
 	reader  *sql.DB
 	// Location says where the data is, without any password, for logs.
 	Location string
+	// pgConfig opens the PostgreSQL connection that listens for the
+	// events of the other servers (notify.go); nil for SQLite.
+	pgConfig *pgx.ConnConfig
 
 	writes, reads atomic.Int64 // transactions committed, for Stats
 }
@@ -95,7 +98,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open postgres at %s: %w", u.Redacted(), err)
 	}
-	return &DB{Dialect: Postgres, writer: db, reader: db, Location: u.Redacted()}, nil
+	return &DB{Dialect: Postgres, writer: db, reader: db, Location: u.Redacted(), pgConfig: cfg}, nil
 }
 
 // sqlitePragmas go in the DSN so that every pooled connection gets them:

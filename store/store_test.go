@@ -74,7 +74,7 @@ func wantUTC(t *testing.T, what string, times ...time.Time) {
 
 func addClinic(t *testing.T, db *store.DB, name string) ketaflow.Clinic {
 	t.Helper()
-	c := ketaflow.Clinic{ID: ketaflow.NewID(), Name: name, TimeZone: "America/New_York", CreatedAt: t0}
+	c := ketaflow.Clinic{ID: ketaflow.NewID(), Name: name, TimeZone: "America/New_York", BoardNames: ketaflow.BoardInitials, CreatedAt: t0}
 	write(t, db, func(tx *store.Tx) error { return tx.InsertClinic(c) })
 	return c
 }
@@ -150,8 +150,11 @@ func TestClinics(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := addClinic(t, db, "Harbour Clinic")
+		// A clinic stored with no board setting reads back with the
+		// default: initials.
 		b := ketaflow.Clinic{ID: ketaflow.NewID(), Name: "Hill Clinic", TimeZone: "Europe/Dublin", Demo: true, CreatedAt: t0.Add(time.Hour)}
 		write(t, db, func(tx *store.Tx) error { return tx.InsertClinic(b) })
+		b.BoardNames = ketaflow.BoardInitials
 		read(t, db, func(tx *store.Tx) error {
 			got, err := tx.Clinic(a.ID)
 			if err != nil {
@@ -179,6 +182,7 @@ func TestClinics(t *testing.T) {
 		// saved.
 		a.Name, a.TimeZone, a.REMSSettingID = "Harbour Clinic North", "America/Chicago", "HCS-1"
 		a.Contacts = ketaflow.Contacts{Phone: "+1 555 010 0300", OnCallPhone: "+1 555 010 0301", CrisisLine: "116 123"}
+		a.BoardNames = ketaflow.BoardFullNames
 		write(t, db, func(tx *store.Tx) error { return tx.UpdateClinic(a) })
 		read(t, db, func(tx *store.Tx) error {
 			got, err := tx.Clinic(a.ID)

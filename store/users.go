@@ -7,7 +7,8 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 )
 
-// InsertClinic adds a clinic.
+// InsertClinic adds a clinic. It starts with the board's default names
+// (initials); UpdateClinic changes them.
 func (tx *Tx) InsertClinic(c ketaflow.Clinic) error {
 	_, err := tx.exec("insert clinic", `INSERT INTO clinics (id, name, time_zone, phone, on_call_phone, crisis_line, demo, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -15,10 +16,10 @@ func (tx *Tx) InsertClinic(c ketaflow.Clinic) error {
 	return err
 }
 
-const clinicColumns = `id, name, time_zone, rems_setting_id, phone, on_call_phone, crisis_line, demo, created_at`
+const clinicColumns = `id, name, time_zone, rems_setting_id, phone, on_call_phone, crisis_line, demo, board_names, created_at`
 
 func clinicDest(c *ketaflow.Clinic) []any {
-	return []any{&c.ID, &c.Name, &c.TimeZone, &c.REMSSettingID, &c.Phone, &c.OnCallPhone, &c.CrisisLine, &c.Demo, &c.CreatedAt}
+	return []any{&c.ID, &c.Name, &c.TimeZone, &c.REMSSettingID, &c.Phone, &c.OnCallPhone, &c.CrisisLine, &c.Demo, &c.BoardNames, &c.CreatedAt}
 }
 
 // Clinic returns one clinic.
@@ -46,12 +47,12 @@ func (tx *Tx) Clinics() ([]ketaflow.Clinic, error) {
 	return out, tx.db.mapErr("list clinics", rows.Err())
 }
 
-// UpdateClinic saves a clinic's settings: name, time zone, REMS setting id
-// and contacts.
+// UpdateClinic saves a clinic's settings: name, time zone, REMS setting id,
+// contacts and how the board names patients.
 func (tx *Tx) UpdateClinic(c ketaflow.Clinic) error {
 	res, err := tx.exec("update clinic", `UPDATE clinics SET name = $1, time_zone = $2, rems_setting_id = $3,
-		phone = $4, on_call_phone = $5, crisis_line = $6 WHERE id = $7`,
-		c.Name, c.TimeZone, c.REMSSettingID, c.Phone, c.OnCallPhone, c.CrisisLine, c.ID)
+		phone = $4, on_call_phone = $5, crisis_line = $6, board_names = $7 WHERE id = $8`,
+		c.Name, c.TimeZone, c.REMSSettingID, c.Phone, c.OnCallPhone, c.CrisisLine, c.Boards(), c.ID)
 	return tx.one(res, err, "clinic")
 }
 

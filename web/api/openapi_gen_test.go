@@ -117,6 +117,7 @@ var tagDescriptions = map[string]string{
 	"session": "The dose and the live session: the prescriber's order, the nurse's preparation with every figure, a second " +
 		"user's check, the first dose, Spravato devices, the infusion, adverse events, the end of the session and discharge. " +
 		"GET /api/v1/visits/{id} shows it all as the visit's session.",
+	"board": "The floor board of the clinic's chairs and its live stream.",
 	"rems": "The Spravato REMS Patient Monitoring Form of each Spravato visit: assembled at discharge, due within 7 days, " +
 		"submitted to the REMS programme.",
 }
@@ -275,6 +276,14 @@ func (g *schemaGen) operation(o op) (map[string]any, error) {
 	responses := map[string]any{}
 	ok := map[string]any{"description": http.StatusText(o.Out.Status)}
 	switch {
+	case o.Out.Media == "text/event-stream":
+		// The events' data are described as a component of their own.
+		data, err := g.ref(o.Out.Type, false)
+		if err != nil {
+			return nil, err
+		}
+		ok["description"] = "A stream of server-sent events; the data of each is " + strings.TrimPrefix(fmt.Sprint(data["$ref"]), "#/components/schemas/")
+		ok["content"] = map[string]any{o.Out.Media: map[string]any{"schema": map[string]any{"type": "string"}}}
 	case o.Out.Media == "application/pdf":
 		ok["content"] = map[string]any{o.Out.Media: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
 	case o.Out.Media != "":

@@ -67,6 +67,11 @@ func document(status int) answerSpec {
 	return answerSpec{Status: status, Media: "application/json"}
 }
 
+// eventStream is a stream of server-sent events whose data are Ts.
+func eventStream[T any](status int) answerSpec {
+	return answerSpec{Status: status, Type: reflect.TypeFor[T](), Media: "text/event-stream"}
+}
+
 func pdf(status int) answerSpec { return answerSpec{Status: status, Media: "application/pdf"} }
 
 // failSpec is an error status with what it means for the operation ("" is
@@ -389,6 +394,20 @@ func (h *API) operations() []op {
 			Summary:     "Make a one-time link for the patient to answer PHQ-9 and GAD-7 on their phone",
 			Description: "The link works once and expires after the protocol's hours. Its token is shown only in this answer: only its hash is stored.",
 			Out:         answer[apiQuestionnaireLink](201), Fails: fails(401, 403, 404, 409),
+		},
+		{Method: "GET", Pattern: "/api/v1/board", Handle: h.board, ID: "getBoard", Tag: "board",
+			Summary: "The floor board: one tile per chair with its visit, phase, devices, vitals due, alerts and the next booking",
+			Description: "Redacted by role: front desk and admin see who is where, route, state, comfort and the blocks they act on " +
+				"(ride home, REMS), nothing clinical. cursor is where GET /api/v1/board/events resumes for this reading.",
+			Out: answer[apiBoard](200), Fails: fails(401),
+		},
+		{Method: "GET", Pattern: "/api/v1/board/events", Handle: h.boardEvents, ID: "streamBoardEvents", Tag: "board",
+			Summary: "The board's live stream (server-sent events): ready, visit, alerts, floor and resync, each with an id",
+			Description: "Each event's data is a BoardEvent: its topic and visit, never what changed; read GET /api/v1/board again. " +
+				"Resume with the Last-Event-ID header (or last_event_id) after a dropped connection: the events missed are sent " +
+				"in order, or resync when the id cannot be placed (a restarted server, too old).",
+			Query: []param{paramString("last_event_id", "The id of the last event received, as Last-Event-ID")},
+			Out:   eventStream[apiBoardEvent](200), Fails: fails(401),
 		},
 		{Method: "GET", Pattern: "/api/v1/alerts", Handle: h.alerts, ID: "listAlerts", Tag: "alerts",
 			Summary:     "The clinic's alerts, what needs someone first (open, then acknowledged; the most severe first)",

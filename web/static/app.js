@@ -93,6 +93,8 @@
     };
     source.addEventListener("alerts", heard);
     source.addEventListener("visit", heard);
+    // Another server's events may have been missed: read the regions again.
+    source.addEventListener("resync", function () { if (document.querySelector("[data-live]")) refresh(); });
   }
   var fetching = false, again = false;
   function refresh() {

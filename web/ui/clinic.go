@@ -46,11 +46,12 @@ func (h *UI) formErr(err error, rerender func(status int, err error) error) erro
 func (h *UI) clinicSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	name, tz, rems := r.PostFormValue("name"), r.PostFormValue("time_zone"), r.PostFormValue("rems_setting_id")
 	ch := app.ClinicChange{Name: &name, TimeZone: &tz, REMSSettingID: &rems}
-	// A form without the contact fields (an older page) leaves them as they are.
+	// A form without the contact or board fields (an older page) leaves them
+	// as they are.
 	for _, f := range []struct {
 		key string
 		to  **string
-	}{{"phone", &ch.Phone}, {"on_call_phone", &ch.OnCallPhone}, {"crisis_line", &ch.CrisisLine}} {
+	}{{"phone", &ch.Phone}, {"on_call_phone", &ch.OnCallPhone}, {"crisis_line", &ch.CrisisLine}, {"board_names", &ch.BoardNames}} {
 		if r.PostForm.Has(f.key) {
 			v := r.PostForm.Get(f.key)
 			*f.to = &v

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/web"
 )
 
@@ -99,15 +100,20 @@ func (h *UI) logout(w http.ResponseWriter, r *http.Request, actor access.Actor) 
 	return redirect(w, r, "/login")
 }
 
-// home is where a person lands after logging in: the staff who work the
-// day's visits (nurse, prescriber, therapist, front desk) land on Today;
-// the clinic admin, who has no visits to run, on Patients.
+// home is where a person lands after logging in: the clinical roles, who
+// run the chairs, on the floor board; front desk, who works the day's
+// visits, on Today; the clinic admin, who has no visits to run, on
+// Patients.
 func (h *UI) home(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return redirect(w, r, landing(actor.Role))
+	return redirect(w, r, Landing(actor.Role))
 }
 
-func landing(role access.Role) string {
-	if role == access.Admin {
+// Landing is the page a role lands on after logging in.
+func Landing(role access.Role) string {
+	switch {
+	case app.Sees(role, app.PartSession):
+		return "/board"
+	case role == access.Admin:
 		return "/patients"
 	}
 	return "/visits"

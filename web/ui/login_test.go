@@ -91,15 +91,16 @@ func TestLoginIdleTimeout(t *testing.T) {
 	})
 }
 
-// TestLoginLandsOnToday: the staff who run the day's visits land on Today
-// after logging in, as the README says; the admin lands on Patients. A
-// next page given to the login still wins (issue 9's walk-through).
-func TestLoginLandsOnToday(t *testing.T) {
+// TestLoginLandsOnTheRolesHome: the clinical roles land on the floor
+// board after logging in, front desk on Today, the admin on Patients, as
+// the README says. A next page given to the login still wins (issue 9's
+// walk-through).
+func TestLoginLandsOnTheRolesHome(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
 		f := newFixture(t, db)
-		for user, want := range map[string]string{"nurse": "/visits", "prescriber": "/visits", "therapist": "/visits",
+		for user, want := range map[string]string{"nurse": "/board", "prescriber": "/board", "therapist": "/board",
 			"frontdesk": "/visits", "admin": "/patients"} {
 			b := f.Login(user)
 			if resp, _ := b.Get("/"); resp.Request.URL.Path != want {

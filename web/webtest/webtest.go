@@ -251,8 +251,8 @@ func (f *Fixture) Login(username string) *Browser {
 	jar, _ := cookiejar.New(nil)
 	b := &Browser{F: f, Client: &http.Client{Jar: jar, Transport: f.Client.Transport}}
 	resp := b.Post("/login", url.Values{"username": {username}, "password": {Password}})
-	// Staff land on Today, the admin on Patients (ui's home).
-	if p := resp.Request.URL.Path; p != "/visits" && p != "/patients" {
+	// Each role lands on its own page (ui.Landing).
+	if want := ui.Landing(f.Users[username].Role); resp.Request.URL.Path != want {
 		f.T.Fatalf("login as %s ended at %s (status %d)", username, resp.Request.URL, resp.StatusCode)
 	}
 	return b

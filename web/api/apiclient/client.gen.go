@@ -438,6 +438,165 @@ func (e BlockedBlocking) Valid() bool {
 	}
 }
 
+// Defines values for BoardNames.
+const (
+	Full     BoardNames = "full"
+	Initials BoardNames = "initials"
+)
+
+// Valid indicates whether the value is a known member of the BoardNames enum.
+func (e BoardNames) Valid() bool {
+	switch e {
+	case Full:
+		return true
+	case Initials:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BoardBookingRoute.
+const (
+	BoardBookingRouteIm       BoardBookingRoute = "im"
+	BoardBookingRouteIv       BoardBookingRoute = "iv"
+	BoardBookingRouteSpravato BoardBookingRoute = "spravato"
+)
+
+// Valid indicates whether the value is a known member of the BoardBookingRoute enum.
+func (e BoardBookingRoute) Valid() bool {
+	switch e {
+	case BoardBookingRouteIm:
+		return true
+	case BoardBookingRouteIv:
+		return true
+	case BoardBookingRouteSpravato:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BoardCheckState.
+const (
+	BoardCheckStateDone     BoardCheckState = "done"
+	BoardCheckStateDoneLate BoardCheckState = "done_late"
+	BoardCheckStateDue      BoardCheckState = "due"
+	BoardCheckStateOverdue  BoardCheckState = "overdue"
+	BoardCheckStateUpcoming BoardCheckState = "upcoming"
+)
+
+// Valid indicates whether the value is a known member of the BoardCheckState enum.
+func (e BoardCheckState) Valid() bool {
+	switch e {
+	case BoardCheckStateDone:
+		return true
+	case BoardCheckStateDoneLate:
+		return true
+	case BoardCheckStateDue:
+		return true
+	case BoardCheckStateOverdue:
+		return true
+	case BoardCheckStateUpcoming:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BoardInfusionState.
+const (
+	BoardInfusionStateFinished   BoardInfusionState = "finished"
+	BoardInfusionStateNotStarted BoardInfusionState = "not_started"
+	BoardInfusionStatePaused     BoardInfusionState = "paused"
+	BoardInfusionStateRunning    BoardInfusionState = "running"
+	BoardInfusionStateStopped    BoardInfusionState = "stopped"
+)
+
+// Valid indicates whether the value is a known member of the BoardInfusionState enum.
+func (e BoardInfusionState) Valid() bool {
+	switch e {
+	case BoardInfusionStateFinished:
+		return true
+	case BoardInfusionStateNotStarted:
+		return true
+	case BoardInfusionStatePaused:
+		return true
+	case BoardInfusionStateRunning:
+		return true
+	case BoardInfusionStateStopped:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BoardVisitRoute.
+const (
+	BoardVisitRouteIm       BoardVisitRoute = "im"
+	BoardVisitRouteIv       BoardVisitRoute = "iv"
+	BoardVisitRouteSpravato BoardVisitRoute = "spravato"
+)
+
+// Valid indicates whether the value is a known member of the BoardVisitRoute enum.
+func (e BoardVisitRoute) Valid() bool {
+	switch e {
+	case BoardVisitRouteIm:
+		return true
+	case BoardVisitRouteIv:
+		return true
+	case BoardVisitRouteSpravato:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BoardVisitState.
+const (
+	BoardVisitStateBooked            BoardVisitState = "booked"
+	BoardVisitStateCancelled         BoardVisitState = "cancelled"
+	BoardVisitStateCheckedIn         BoardVisitState = "checked_in"
+	BoardVisitStateCleared           BoardVisitState = "cleared"
+	BoardVisitStateDischarged        BoardVisitState = "discharged"
+	BoardVisitStateDosing            BoardVisitState = "dosing"
+	BoardVisitStateInSession         BoardVisitState = "in_session"
+	BoardVisitStateNotCleared        BoardVisitState = "not_cleared"
+	BoardVisitStateReadyForDischarge BoardVisitState = "ready_for_discharge"
+	BoardVisitStateRecovering        BoardVisitState = "recovering"
+	BoardVisitStateStoppedEarly      BoardVisitState = "stopped_early"
+)
+
+// Valid indicates whether the value is a known member of the BoardVisitState enum.
+func (e BoardVisitState) Valid() bool {
+	switch e {
+	case BoardVisitStateBooked:
+		return true
+	case BoardVisitStateCancelled:
+		return true
+	case BoardVisitStateCheckedIn:
+		return true
+	case BoardVisitStateCleared:
+		return true
+	case BoardVisitStateDischarged:
+		return true
+	case BoardVisitStateDosing:
+		return true
+	case BoardVisitStateInSession:
+		return true
+	case BoardVisitStateNotCleared:
+		return true
+	case BoardVisitStateReadyForDischarge:
+		return true
+	case BoardVisitStateRecovering:
+		return true
+	case BoardVisitStateStoppedEarly:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ComfortMusic.
 const (
 	ComfortMusicEmpty   ComfortMusic = ""
@@ -701,25 +860,25 @@ func (e GateCheckStatus) Valid() bool {
 
 // Defines values for InfusionState.
 const (
-	Finished   InfusionState = "finished"
-	NotStarted InfusionState = "not_started"
-	Paused     InfusionState = "paused"
-	Running    InfusionState = "running"
-	Stopped    InfusionState = "stopped"
+	InfusionStateFinished   InfusionState = "finished"
+	InfusionStateNotStarted InfusionState = "not_started"
+	InfusionStatePaused     InfusionState = "paused"
+	InfusionStateRunning    InfusionState = "running"
+	InfusionStateStopped    InfusionState = "stopped"
 )
 
 // Valid indicates whether the value is a known member of the InfusionState enum.
 func (e InfusionState) Valid() bool {
 	switch e {
-	case Finished:
+	case InfusionStateFinished:
 		return true
-	case NotStarted:
+	case InfusionStateNotStarted:
 		return true
-	case Paused:
+	case InfusionStatePaused:
 		return true
-	case Running:
+	case InfusionStateRunning:
 		return true
-	case Stopped:
+	case InfusionStateStopped:
 		return true
 	default:
 		return false
@@ -1890,6 +2049,30 @@ func (e REMSStatusState) Valid() bool {
 	}
 }
 
+// Defines values for SeverityCountSeverity.
+const (
+	SeverityCountSeverityFlag   SeverityCountSeverity = "flag"
+	SeverityCountSeverityNotice SeverityCountSeverity = "notice"
+	SeverityCountSeveritySevere SeverityCountSeverity = "severe"
+	SeverityCountSeverityUrgent SeverityCountSeverity = "urgent"
+)
+
+// Valid indicates whether the value is a known member of the SeverityCountSeverity enum.
+func (e SeverityCountSeverity) Valid() bool {
+	switch e {
+	case SeverityCountSeverityFlag:
+		return true
+	case SeverityCountSeverityNotice:
+		return true
+	case SeverityCountSeveritySevere:
+		return true
+	case SeverityCountSeverityUrgent:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TransitionFrom.
 const (
 	TransitionFromBooked            TransitionFrom = "booked"
@@ -2701,6 +2884,125 @@ type Blocked struct {
 
 // BlockedBlocking defines model for Blocked.Blocking.
 type BlockedBlocking string
+
+// Board Board is the floor board (GET /api/v1/board): every chair at the moment at, which a client counts its clocks down from. cursor is where the live stream (GET /api/v1/board/events) resumes for this reading: pass it as Last-Event-ID (or last_event_id).
+type Board struct {
+	At             time.Time   `json:"at"`
+	ClinicId       string      `json:"clinic_id"`
+	ClinicalHidden bool        `json:"clinical_hidden"`
+	Cursor         string      `json:"cursor"`
+	Names          BoardNames  `json:"names"`
+	Tiles          []BoardTile `json:"tiles"`
+}
+
+// BoardNames defines model for Board.Names.
+type BoardNames string
+
+// BoardBooking BoardBooking is the next patient booked on a chair today.
+type BoardBooking struct {
+	// Comfort Comfort is what the patient asked for in the chair.
+	Comfort     Comfort           `json:"comfort"`
+	Patient     string            `json:"patient"`
+	Route       BoardBookingRoute `json:"route"`
+	ScheduledAt time.Time         `json:"scheduled_at"`
+	VisitId     string            `json:"visit_id"`
+}
+
+// BoardBookingRoute defines model for BoardBooking.Route.
+type BoardBookingRoute string
+
+// BoardCheck BoardCheck is a scheduled vitals check.
+type BoardCheck struct {
+	At        time.Time       `json:"at"`
+	Label     string          `json:"label"`
+	OverdueAt time.Time       `json:"overdue_at"`
+	State     BoardCheckState `json:"state"`
+}
+
+// BoardCheckState defines model for BoardCheck.State.
+type BoardCheckState string
+
+// BoardDevices BoardDevices counts Spravato devices; next is null once all are used.
+type BoardDevices struct {
+	Next    *BoardNextDevice `json:"next"`
+	Planned int              `json:"planned"`
+	Used    int              `json:"used"`
+}
+
+// BoardDischarge apiBoardDischarge: the earliest discharge by the minimum time, and the criteria still unmet, in words.
+type BoardDischarge struct {
+	EarliestAt  time.Time `json:"earliest_at"`
+	MinutesLeft int       `json:"minutes_left"`
+	Ready       bool      `json:"ready"`
+	Unmet       []string  `json:"unmet"`
+}
+
+// BoardInfusion BoardInfusion is what an IV pump is doing.
+type BoardInfusion struct {
+	ExpectedEnd time.Time          `json:"expected_end"`
+	State       BoardInfusionState `json:"state"`
+}
+
+// BoardInfusionState defines model for BoardInfusion.State.
+type BoardInfusionState string
+
+// BoardNextDevice defines model for BoardNextDevice.
+type BoardNextDevice struct {
+	DueAt time.Time `json:"due_at"`
+	N     int       `json:"n"`
+	Ready bool      `json:"ready"`
+}
+
+// BoardPhase BoardPhase is the session's phase: minutes_left counted in whole minutes up, as the discharge rules count them.
+type BoardPhase struct {
+	EndsAt      time.Time `json:"ends_at"`
+	MinutesLeft int       `json:"minutes_left"`
+	Name        string    `json:"name"`
+	Over        bool      `json:"over"`
+	Rest        bool      `json:"rest"`
+	StartedAt   time.Time `json:"started_at"`
+}
+
+// BoardTile BoardTile is one chair; chair_id is null for the visits with no chair.
+type BoardTile struct {
+	ChairId   *string       `json:"chair_id"`
+	ChairName string        `json:"chair_name"`
+	InService bool          `json:"in_service"`
+	Next      *BoardBooking `json:"next"`
+	Visits    []BoardVisit  `json:"visits"`
+}
+
+// BoardVisit BoardVisit is a visit in a chair. The clinical parts (gate blocks of clinical checks, phase, infusion, devices, vitals, alerts, notices, discharge) are empty or null for roles that may not see them (clinical_hidden).
+type BoardVisit struct {
+	AlertCounts    []SeverityCount `json:"alert_counts"`
+	Alerts         []Alert         `json:"alerts"`
+	CheckedInAt    *time.Time      `json:"checked_in_at"`
+	ClinicalHidden bool            `json:"clinical_hidden"`
+
+	// Comfort Comfort is what the patient asked for in the chair.
+	Comfort       Comfort         `json:"comfort"`
+	Devices       *BoardDevices   `json:"devices"`
+	Discharge     *BoardDischarge `json:"discharge"`
+	FirstDoseAt   *time.Time      `json:"first_dose_at"`
+	GateBlocks    []GateCheck     `json:"gate_blocks"`
+	Infusion      *BoardInfusion  `json:"infusion"`
+	NextVitals    *BoardCheck     `json:"next_vitals"`
+	Notices       []Alert         `json:"notices"`
+	Patient       string          `json:"patient"`
+	PatientId     string          `json:"patient_id"`
+	Phase         *BoardPhase     `json:"phase"`
+	Route         BoardVisitRoute `json:"route"`
+	ScheduledAt   time.Time       `json:"scheduled_at"`
+	State         BoardVisitState `json:"state"`
+	VisitId       string          `json:"visit_id"`
+	VitalsOverdue []BoardCheck    `json:"vitals_overdue"`
+}
+
+// BoardVisitRoute defines model for BoardVisit.Route.
+type BoardVisitRoute string
+
+// BoardVisitState defines model for BoardVisit.State.
+type BoardVisitState string
 
 // Booking Booking is the body of POST /api/v1/visits.
 type Booking struct {
@@ -4536,6 +4838,15 @@ type SetupTask struct {
 	Task string `json:"task"`
 }
 
+// SeverityCount defines model for SeverityCount.
+type SeverityCount struct {
+	Count    int                   `json:"count"`
+	Severity SeverityCountSeverity `json:"severity"`
+}
+
+// SeverityCountSeverity defines model for SeverityCount.Severity.
+type SeverityCountSeverity string
+
 // SubmissionInput SubmissionInput is the body of POST /api/v1/visits/{id}/rems-form/submission.
 type SubmissionInput struct {
 	Confirmation string `json:"confirmation"`
@@ -4946,6 +5257,12 @@ type SearchAuditParams struct {
 
 	// BeforeSeq Page back: entries before this sequence number
 	BeforeSeq *int `form:"before_seq,omitempty" json:"before_seq,omitempty"`
+}
+
+// StreamBoardEventsParams defines parameters for StreamBoardEvents.
+type StreamBoardEventsParams struct {
+	// LastEventId The id of the last event received, as Last-Event-ID
+	LastEventId *string `form:"last_event_id,omitempty" json:"last_event_id,omitempty"`
 }
 
 // ListDiscrepanciesParams defines parameters for ListDiscrepancies.
@@ -5604,6 +5921,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/audit (the `SearchAudit` operationId).
 	SearchAudit(ctx context.Context, params *SearchAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetBoard The floor board: one tile per chair with its visit, phase, devices, vitals due, alerts and the next booking
+	//
+	// Redacted by role: front desk and admin see who is where, route, state, comfort and the blocks they act on (ride home, REMS), nothing clinical. cursor is where GET /api/v1/board/events resumes for this reading.
+	//
+	// Corresponds with GET /api/v1/board (the `GetBoard` operationId).
+	GetBoard(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StreamBoardEvents The board's live stream (server-sent events): ready, visit, alerts, floor and resync, each with an id
+	//
+	// Each event's data is a BoardEvent: its topic and visit, never what changed; read GET /api/v1/board again. Resume with the Last-Event-ID header (or last_event_id) after a dropped connection: the events missed are sent in order, or resync when the id cannot be placed (a restarted server, too old).
+	//
+	// Corresponds with GET /api/v1/board/events (the `StreamBoardEvents` operationId).
+	StreamBoardEvents(ctx context.Context, params *StreamBoardEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListChairs The clinic's treatment chairs
 	//
@@ -6573,6 +6904,40 @@ func (c *Client) ResolveAlert(ctx context.Context, id openapi_types.UUID, body R
 // Corresponds with GET /api/v1/audit (the `SearchAudit` operationId).
 func (c *Client) SearchAudit(ctx context.Context, params *SearchAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchAuditRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetBoard The floor board: one tile per chair with its visit, phase, devices, vitals due, alerts and the next booking
+//
+// Redacted by role: front desk and admin see who is where, route, state, comfort and the blocks they act on (ride home, REMS), nothing clinical. cursor is where GET /api/v1/board/events resumes for this reading.
+//
+// Corresponds with GET /api/v1/board (the `GetBoard` operationId).
+func (c *Client) GetBoard(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBoardRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StreamBoardEvents The board's live stream (server-sent events): ready, visit, alerts, floor and resync, each with an id
+//
+// Each event's data is a BoardEvent: its topic and visit, never what changed; read GET /api/v1/board again. Resume with the Last-Event-ID header (or last_event_id) after a dropped connection: the events missed are sent in order, or resync when the id cannot be placed (a restarted server, too old).
+//
+// Corresponds with GET /api/v1/board/events (the `StreamBoardEvents` operationId).
+func (c *Client) StreamBoardEvents(ctx context.Context, params *StreamBoardEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStreamBoardEventsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8873,6 +9238,87 @@ func NewSearchAuditRequest(server string, params *SearchAuditParams) (*http.Requ
 		if params.BeforeSeq != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "before_seq", *params.BeforeSeq, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetBoardRequest constructs an http.Request for the GetBoard method
+func NewGetBoardRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/board")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStreamBoardEventsRequest constructs an http.Request for the StreamBoardEvents method
+func NewStreamBoardEventsRequest(server string, params *StreamBoardEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/board/events")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.LastEventId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "last_event_id", *params.LastEventId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -11963,6 +12409,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/audit (the `SearchAudit` operationId).
 	SearchAuditWithResponse(ctx context.Context, params *SearchAuditParams, reqEditors ...RequestEditorFn) (*SearchAuditResponse, error)
 
+	// GetBoardWithResponse The floor board: one tile per chair with its visit, phase, devices, vitals due, alerts and the next booking
+	//
+	// Redacted by role: front desk and admin see who is where, route, state, comfort and the blocks they act on (ride home, REMS), nothing clinical. cursor is where GET /api/v1/board/events resumes for this reading.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/board (the `GetBoard` operationId).
+	GetBoardWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetBoardResponse, error)
+
+	// StreamBoardEventsWithResponse The board's live stream (server-sent events): ready, visit, alerts, floor and resync, each with an id
+	//
+	// Each event's data is a BoardEvent: its topic and visit, never what changed; read GET /api/v1/board again. Resume with the Last-Event-ID header (or last_event_id) after a dropped connection: the events missed are sent in order, or resync when the id cannot be placed (a restarted server, too old).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/board/events (the `StreamBoardEvents` operationId).
+	StreamBoardEventsWithResponse(ctx context.Context, params *StreamBoardEventsParams, reqEditors ...RequestEditorFn) (*StreamBoardEventsResponse, error)
+
 	// ListChairsWithResponse The clinic's treatment chairs
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -13409,6 +13873,151 @@ func (r SearchAuditResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SearchAuditResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetBoardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Board
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBoardResponse) GetJSON200() *Board {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetBoardResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetBoardResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetBoardResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetBoardResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetBoardResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBoardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBoardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBoardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBoardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StreamBoardEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r StreamBoardEventsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r StreamBoardEventsResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r StreamBoardEventsResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r StreamBoardEventsResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r StreamBoardEventsResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r StreamBoardEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StreamBoardEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StreamBoardEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StreamBoardEventsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19865,6 +20474,36 @@ func (c *ClientWithResponses) SearchAuditWithResponse(ctx context.Context, param
 	return ParseSearchAuditResponse(rsp)
 }
 
+// GetBoardWithResponse The floor board: one tile per chair with its visit, phase, devices, vitals due, alerts and the next booking
+//
+// Redacted by role: front desk and admin see who is where, route, state, comfort and the blocks they act on (ride home, REMS), nothing clinical. cursor is where GET /api/v1/board/events resumes for this reading.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/board (the `GetBoard` operationId).
+func (c *ClientWithResponses) GetBoardWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetBoardResponse, error) {
+	rsp, err := c.GetBoard(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBoardResponse(rsp)
+}
+
+// StreamBoardEventsWithResponse The board's live stream (server-sent events): ready, visit, alerts, floor and resync, each with an id
+//
+// Each event's data is a BoardEvent: its topic and visit, never what changed; read GET /api/v1/board again. Resume with the Last-Event-ID header (or last_event_id) after a dropped connection: the events missed are sent in order, or resync when the id cannot be placed (a restarted server, too old).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/board/events (the `StreamBoardEvents` operationId).
+func (c *ClientWithResponses) StreamBoardEventsWithResponse(ctx context.Context, params *StreamBoardEventsParams, reqEditors ...RequestEditorFn) (*StreamBoardEventsResponse, error) {
+	rsp, err := c.StreamBoardEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStreamBoardEventsResponse(rsp)
+}
+
 // ListChairsWithResponse The clinic's treatment chairs
 //
 // Returns a wrapper object for the known response body format(s).
@@ -21831,6 +22470,121 @@ func ParseSearchAuditResponse(rsp *http.Response) (*SearchAuditResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetBoardResponse parses an HTTP response from a GetBoardWithResponse call
+func ParseGetBoardResponse(rsp *http.Response) (*GetBoardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBoardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Board
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStreamBoardEventsResponse parses an HTTP response from a StreamBoardEventsWithResponse call
+func ParseStreamBoardEventsResponse(rsp *http.Response) (*StreamBoardEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StreamBoardEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
