@@ -99,6 +99,7 @@ func (a *App) UpdateClinic(ctx context.Context, actor access.Actor, ch ClinicCha
 	})
 	if err == nil {
 		a.clinics.Delete(actor.ClinicID)
+		a.DB.AfterCommit(ctx, func() { a.clinics.Delete(actor.ClinicID) })
 	}
 	return c, err
 }

@@ -112,9 +112,11 @@ func (b *Broker) Close() {
 }
 
 // publish hands the events of a committed call to the broker.
-func (a *App) publish(events []Event) {
+// publish hands events to the subscribers once the transaction of ctx has
+// committed (at once, unless the request holds one: store.Hold).
+func (a *App) publish(ctx context.Context, events []Event) {
 	if a.Events != nil && len(events) > 0 {
-		a.Events.Publish(events...)
+		a.DB.AfterCommit(ctx, func() { a.Events.Publish(events...) })
 	}
 }
 

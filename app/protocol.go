@@ -88,8 +88,8 @@ func (a *App) currentProtocol(ctx context.Context, clinicID string) (ProtocolVer
 		v = protocolVersion(row)
 		return err
 	})
-	if err != nil {
-		return v, err
+	if err != nil || a.DB.Held(ctx) {
+		return v, err // a held transaction's read may yet roll back
 	}
 	a.protocols.mu.Lock()
 	if a.protocols.m == nil {
@@ -186,9 +186,13 @@ func (a *App) SaveProtocol(ctx context.Context, actor access.Actor, basedOn int,
 		return nil
 	})
 	if err == nil {
-		a.protocols.mu.Lock()
-		delete(a.protocols.m, actor.ClinicID)
-		a.protocols.mu.Unlock()
+		forget := func() {
+			a.protocols.mu.Lock()
+			delete(a.protocols.m, actor.ClinicID)
+			a.protocols.mu.Unlock()
+		}
+		forget()
+		a.DB.AfterCommit(ctx, forget) // a read before the commit cached the old one
 	}
 	return saved, changes, err
 }
