@@ -27,6 +27,10 @@ const (
 	EInternal     Code = "internal"               // our fault; the detail is in the log only
 	// EMethod: the path exists but does not take the request's method.
 	EMethod Code = "method_not_allowed"
+	// EKeyInFlight: a request with the same Idempotency-Key is still being
+	// processed; EKeyReused: the key was used for another request.
+	EKeyInFlight Code = "idempotency_key_in_flight"
+	EKeyReused   Code = "idempotency_key_reused"
 )
 
 // FieldError is one problem with one input field.

@@ -812,7 +812,7 @@ func (a *App) recordEscalation(ctx context.Context, e escalation, now time.Time)
 		return a.appendAudit(tx, systemActor(e.row.ClinicID), o, audit.OK)
 	})
 	if err == nil && recorded {
-		a.publish([]Event{{ClinicID: e.row.ClinicID, Topic: TopicAlerts, VisitID: e.row.VisitID}})
+		a.publish(ctx, []Event{{ClinicID: e.row.ClinicID, Topic: TopicAlerts, VisitID: e.row.VisitID}})
 	}
 	return recorded, err
 }

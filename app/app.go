@@ -35,6 +35,9 @@ type App struct {
 	clinics   sync.Map // id -> ketaflow.Clinic
 	protocols protocolCache
 	training  *ketaflow.TrainingClock // nil unless OnTrainingClock
+	// inflight holds the Idempotency-Keys of the requests running now
+	// (idempotency.go).
+	inflight sync.Map
 }
 
 // Option changes a setting of New.
@@ -100,7 +103,7 @@ func (a *App) do(ctx context.Context, actor access.Actor, o op, fn func(tx *stor
 		a.auditFailure(ctx, actor, o, err)
 		return err
 	}
-	a.publish(o.events)
+	a.publish(ctx, o.events)
 	return nil
 }
 
@@ -124,7 +127,7 @@ func (a *App) view(ctx context.Context, actor access.Actor, o op, fn func(tx *st
 		return a.appendAudit(tx, actor, o, audit.OK)
 	})
 	if err == nil {
-		a.publish(o.events)
+		a.publish(ctx, o.events)
 	}
 	return err
 }
@@ -191,7 +194,7 @@ func (a *App) Clinic(ctx context.Context, id string) (ketaflow.Clinic, error) {
 		c, err = tx.Clinic(id)
 		return err
 	})
-	if err == nil {
+	if err == nil && !a.DB.Held(ctx) {
 		a.clinics.Store(id, c)
 	}
 	return c, err

@@ -202,7 +202,7 @@ func (a *App) CreateAPIToken(ctx context.Context, actor access.Actor, name strin
 
 // APITokens lists the actor's own tokens.
 func (a *App) APITokens(ctx context.Context, actor access.Actor) ([]access.APIToken, error) {
-	if err := actor.Check(access.TokenList); err != nil {
+	if err := a.allow(ctx, actor, op{Action: access.TokenList, Category: access.CatAccount}); err != nil {
 		return nil, err
 	}
 	var out []access.APIToken

@@ -112,6 +112,7 @@ func (a *App) UpdateClinic(ctx context.Context, actor access.Actor, ch ClinicCha
 	})
 	if err == nil {
 		a.clinics.Delete(actor.ClinicID)
+		a.DB.AfterCommit(ctx, func() { a.clinics.Delete(actor.ClinicID) })
 	}
 	return c, err
 }
@@ -128,7 +129,7 @@ func SetupTasks(actor access.Actor, c ketaflow.Clinic) []ketaflow.SetupTask {
 
 // Chairs lists the actor's clinic's chairs.
 func (a *App) Chairs(ctx context.Context, actor access.Actor) ([]ketaflow.Chair, error) {
-	if err := actor.Check(access.ChairList); err != nil {
+	if err := a.allow(ctx, actor, op{Action: access.ChairList, Category: access.CatClinic}); err != nil {
 		return nil, err
 	}
 	var out []ketaflow.Chair

@@ -212,14 +212,20 @@ type relayed struct {
 	VisitID  string `json:"v,omitempty"`
 }
 
-// publish hands the events of a committed call to the broker, and, on
-// PostgreSQL, to the other servers of the database (Relay). A notice that
-// cannot be sent is logged: the write has committed, and the other
-// servers' pages show it when they next read.
-func (a *App) publish(events []Event) {
-	if a.Events == nil || len(events) == 0 {
-		return
+// publish hands events to the subscribers once the transaction of ctx has
+// committed (at once, unless the request holds one: store.Hold): to the
+// broker, and, on PostgreSQL, to the other servers of the database
+// (Relay).
+func (a *App) publish(ctx context.Context, events []Event) {
+	if a.Events != nil && len(events) > 0 {
+		a.DB.AfterCommit(ctx, func() { a.broadcast(events) })
 	}
+}
+
+// broadcast sends committed events. A notice that cannot be sent is
+// logged: the write has committed, and the other servers' pages show it
+// when they next read.
+func (a *App) broadcast(events []Event) {
 	a.Events.Publish(events...)
 	if a.DB.Dialect != store.Postgres {
 		return

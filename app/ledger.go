@@ -419,7 +419,7 @@ func (a *App) Discrepancies(ctx context.Context, actor access.Actor, openOnly bo
 // clinic's active nurses and prescribers other than the actor. It shows
 // names and usernames only.
 func (a *App) Witnesses(ctx context.Context, actor access.Actor) ([]access.User, error) {
-	if err := actor.Check(access.LedgerRead); err != nil {
+	if err := a.allow(ctx, actor, op{Action: access.LedgerRead, Category: access.CatControlled}); err != nil {
 		return nil, err
 	}
 	var all []access.User
@@ -837,7 +837,7 @@ type LotProduct struct {
 // vials of each strength stocked for IV or IM, and Spravato devices singly
 // and in the kits of each dose (devices of the protocol's mg each).
 func (a *App) LotProducts(ctx context.Context, actor access.Actor) ([]LotProduct, error) {
-	if err := actor.Check(access.LedgerRead); err != nil {
+	if err := a.allow(ctx, actor, op{Action: access.LedgerRead, Category: access.CatControlled}); err != nil {
 		return nil, err
 	}
 	v, err := a.currentProtocol(ctx, actor.ClinicID)

@@ -254,7 +254,7 @@ func (a *App) AmendPatient(ctx context.Context, actor access.Actor, id string, v
 	err := a.do(ctx, actor, op{Action: access.PatientAmend, Category: access.CatDemographics, PatientID: id},
 		func(tx *store.Tx, o *op) error {
 			var err error
-			if p, err = tx.Patient(actor.ClinicID, id); err != nil {
+			if p, err = tx.LockPatient(actor.ClinicID, id); err != nil {
 				return err
 			}
 			if version != p.Version {

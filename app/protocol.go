@@ -31,6 +31,10 @@ func protocolVersion(r store.ProtocolVersionRow) ProtocolVersion {
 type protocolCache struct {
 	mu sync.Mutex
 	m  map[string]cachedProtocol
+	// gen counts the clears: a read that began before a clear does not
+	// store what it read, which may be the version the clear replaced
+	// (fifty editors at once kept reading a stale version for protocolTTL).
+	gen uint64
 }
 
 type cachedProtocol struct {
@@ -78,6 +82,7 @@ func (a *App) currentProtocol(ctx context.Context, clinicID string) (ProtocolVer
 	now := a.Clock.Now()
 	a.protocols.mu.Lock()
 	c, ok := a.protocols.m[clinicID]
+	gen := a.protocols.gen
 	a.protocols.mu.Unlock()
 	if ok && now.Sub(c.at) < protocolTTL {
 		return c.v, nil
@@ -88,21 +93,23 @@ func (a *App) currentProtocol(ctx context.Context, clinicID string) (ProtocolVer
 		v = protocolVersion(row)
 		return err
 	})
-	if err != nil {
-		return v, err
+	if err != nil || a.DB.Held(ctx) {
+		return v, err // a held transaction's read may yet roll back
 	}
 	a.protocols.mu.Lock()
 	if a.protocols.m == nil {
 		a.protocols.m = map[string]cachedProtocol{}
 	}
-	a.protocols.m[clinicID] = cachedProtocol{v: v, at: now}
+	if a.protocols.gen == gen {
+		a.protocols.m[clinicID] = cachedProtocol{v: v, at: now}
+	}
 	a.protocols.mu.Unlock()
 	return v, nil
 }
 
 // Protocol returns the actor's clinic's current protocol.
 func (a *App) Protocol(ctx context.Context, actor access.Actor) (ProtocolVersion, error) {
-	if err := actor.Check(access.ProtocolRead); err != nil {
+	if err := a.allow(ctx, actor, op{Action: access.ProtocolRead, Category: access.CatProtocol}); err != nil {
 		return ProtocolVersion{}, err
 	}
 	return a.currentProtocol(ctx, actor.ClinicID)
@@ -111,7 +118,7 @@ func (a *App) Protocol(ctx context.Context, actor access.Actor) (ProtocolVersion
 // ProtocolVersions lists every version of the actor's clinic's protocol,
 // newest first.
 func (a *App) ProtocolVersions(ctx context.Context, actor access.Actor) ([]ProtocolVersion, error) {
-	if err := actor.Check(access.ProtocolRead); err != nil {
+	if err := a.allow(ctx, actor, op{Action: access.ProtocolRead, Category: access.CatProtocol}); err != nil {
 		return nil, err
 	}
 	var out []ProtocolVersion
@@ -128,7 +135,7 @@ func (a *App) ProtocolVersions(ctx context.Context, actor access.Actor) ([]Proto
 // ProtocolVersionByNumber returns one version, so that a visit can show the
 // rules it was judged by.
 func (a *App) ProtocolVersionByNumber(ctx context.Context, actor access.Actor, number int) (ProtocolVersion, error) {
-	if err := actor.Check(access.ProtocolRead); err != nil {
+	if err := a.allow(ctx, actor, op{Action: access.ProtocolRead, Category: access.CatProtocol}); err != nil {
 		return ProtocolVersion{}, err
 	}
 	var v ProtocolVersion
@@ -186,9 +193,14 @@ func (a *App) SaveProtocol(ctx context.Context, actor access.Actor, basedOn int,
 		return nil
 	})
 	if err == nil {
-		a.protocols.mu.Lock()
-		delete(a.protocols.m, actor.ClinicID)
-		a.protocols.mu.Unlock()
+		forget := func() {
+			a.protocols.mu.Lock()
+			delete(a.protocols.m, actor.ClinicID)
+			a.protocols.gen++
+			a.protocols.mu.Unlock()
+		}
+		forget()
+		a.DB.AfterCommit(ctx, forget) // a read before the commit cached the old one
 	}
 	return saved, changes, err
 }

@@ -400,7 +400,7 @@ func (a *App) SubmitQuestionnaireLink(ctx context.Context, token, source string,
 			PatientID: vc.patient.ID, Detail: summarize(out)}, audit.OK)
 	})
 	if err == nil {
-		a.publish(answeredEvents(clinicID, visitID, out.Alert))
+		a.publish(ctx, answeredEvents(clinicID, visitID, out.Alert))
 	}
 	if err != nil && clinicID != "" && (ketaflow.IsCode(err, ketaflow.EInvalid) || ketaflow.IsCode(err, ketaflow.EConflict)) {
 		a.auditAlone(ctx, linkActor(clinicID, source), op{Action: "questionnaire.link_submit", Category: access.CatQuestionnaire,

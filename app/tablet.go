@@ -169,7 +169,7 @@ func (a *App) SubmitTablet(ctx context.Context, secret, source string, answers m
 			PatientID: vc.patient.ID, Detail: summarize(out) + "; tablet handed over by " + h.StartedByName}, audit.OK)
 	})
 	if err == nil {
-		a.publish(answeredEvents(h.ClinicID, h.VisitID, out.Alert))
+		a.publish(ctx, answeredEvents(h.ClinicID, h.VisitID, out.Alert))
 	}
 	if err != nil && h.ClinicID != "" && (ketaflow.IsCode(err, ketaflow.EInvalid) || ketaflow.IsCode(err, ketaflow.EConflict)) {
 		a.auditAlone(ctx, tabletActor(h.ClinicID, source), op{Action: "questionnaire.tablet_submit", Category: access.CatQuestionnaire,

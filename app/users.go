@@ -57,7 +57,7 @@ func (a *App) Users(ctx context.Context, actor access.Actor) ([]access.User, err
 // roles, for choosing a patient's prescriber or therapist. It shows names
 // only, so any staff member may ask.
 func (a *App) StaffNames(ctx context.Context, actor access.Actor, roles ...access.Role) ([]access.User, error) {
-	if err := actor.Check(access.PatientList); err != nil {
+	if err := a.allow(ctx, actor, op{Action: access.PatientList, Category: access.CatDemographics}); err != nil {
 		return nil, err
 	}
 	var all []access.User

@@ -358,6 +358,9 @@ func buildParams() []Param {
 		func(p *Protocol) *int { return &p.Security.IdleTimeoutMinutes })
 	b.integer("security.session_max_hours", "Log staff out after a login of", "hours", "common practice (one clinic day)", 1, 24,
 		func(p *Protocol) *int { return &p.Security.LoginMaxHours })
+	b.integer("security.idempotency_key_hours", "Answer a retried request (same Idempotency-Key) from its first answer for", "hours",
+		"draft-ietf-httpapi-idempotency-key-header (expiry left to the server); common practice (24 h)", 1, 168,
+		func(p *Protocol) *int { return &p.Security.IdempotencyKeyHours })
 
 	return b.params
 }

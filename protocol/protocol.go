@@ -559,7 +559,16 @@ type Security struct {
 	// LoginMaxHours: hours after login when a staff login ends whatever the
 	// activity: one clinic day. 12 [practice].
 	LoginMaxHours int `json:"session_max_hours"`
+	// IdempotencyKeyHours: hours a request's Idempotency-Key is kept, so
+	// that a retry within them gets the first answer instead of doing the
+	// work again. The draft leaves the expiry to the server
+	// [draft-ietf-httpapi-idempotency-key-header §2]; 24 [practice: a
+	// day covers a client's retries after an outage, as Stripe's 24 h].
+	IdempotencyKeyHours int `json:"idempotency_key_hours"`
 }
+
+// IdempotencyKeyTTL is IdempotencyKeyHours as a duration.
+func (s Security) IdempotencyKeyTTL() time.Duration { return hours(s.IdempotencyKeyHours) }
 
 // IdleTimeout is IdleTimeoutMinutes as a duration.
 func (s Security) IdleTimeout() time.Duration { return minutes(s.IdleTimeoutMinutes) }
@@ -661,7 +670,7 @@ func Default() Protocol {
 			ResponseDropPercent: 50,
 			RemissionPHQ9Below:  5,
 		},
-		Security: Security{IdleTimeoutMinutes: 15, LoginMaxHours: 12},
+		Security: Security{IdleTimeoutMinutes: 15, LoginMaxHours: 12, IdempotencyKeyHours: 24},
 	}
 }
 

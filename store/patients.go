@@ -114,6 +114,25 @@ func (tx *Tx) Patient(clinicID, id string) (patients.Patient, error) {
 	return p, nil
 }
 
+// LockPatient reads a patient for an amendment, holding its row until the
+// transaction ends, so that two amendments of one version are judged one
+// after the other: the second sees the first's version and is refused with
+// a precondition failure (412), not a conflict of their inserts (409).
+// (An UPDATE locks the row in PostgreSQL; SQLite has one writer anyway.)
+func (tx *Tx) LockPatient(clinicID, id string) (patients.Patient, error) {
+	if !ketaflow.ValidID(id) {
+		return patients.Patient{}, ketaflow.NotFound("patient")
+	}
+	res, err := tx.exec("lock patient", `UPDATE patients SET version = version WHERE clinic_id = $1 AND id = $2`, clinicID, id)
+	if err != nil {
+		return patients.Patient{}, err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return patients.Patient{}, ketaflow.NotFound("patient")
+	}
+	return tx.Patient(clinicID, id)
+}
+
 // PatientQuery selects patients for a list.
 type PatientQuery struct {
 	Text      string        // matched against names and MRN, case-insensitive

@@ -162,14 +162,21 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // Transact runs fn in one write transaction: committed when fn returns nil,
-// rolled back when it returns an error or panics.
+// rolled back when it returns an error or panics. Inside a Hold it is a
+// savepoint of the held transaction.
 func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) error {
+	if h := heldOf(ctx, db); h != nil {
+		return h.joined(ctx, fn)
+	}
 	return db.run(ctx, db.writer, nil, &db.writes, fn)
 }
 
 // View runs fn in a read-only transaction on the reader pool, which for
 // SQLite runs beside the writer.
 func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
+	if h := heldOf(ctx, db); h != nil {
+		return h.joined(ctx, fn) // a read after a write of the request sees it
+	}
 	opts := &sql.TxOptions{ReadOnly: db.Dialect == Postgres}
 	return db.run(ctx, db.reader, opts, &db.reads, fn)
 }

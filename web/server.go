@@ -48,6 +48,10 @@ type Endpoint struct {
 	// wait for the writes in flight (ketaflow.TrainingClock.Advance), so
 	// they do not hold the clock as every other write does.
 	MovesClock bool
+	// Idempotent endpoints honour an Idempotency-Key header
+	// (idempotency.go): a retry with the same key is answered with the
+	// first answer instead of being done again.
+	Idempotent bool
 }
 
 // Group is the endpoints of one audience (the JSON API, the staff pages)
@@ -192,27 +196,48 @@ func (s *Server) serve(ep Endpoint, g Group) http.Handler {
 			s.fail(w, r, g, actor, err)
 			return
 		}
-		if tc := s.app.Training(); tc != nil && !ep.MovesClock && r.Method != http.MethodGet && r.Method != http.MethodHead {
-			body, err := io.ReadAll(r.Body)
-			if err != nil {
-				s.fail(w, r, g, actor, tooLarge())
+		run := func(w http.ResponseWriter, r *http.Request) {
+			if err := ep.Handle(w, r, actor); err != nil {
+				s.fail(w, r, g, actor, err)
+			}
+		}
+		// A write sent with an Idempotency-Key runs at most once per key.
+		var key string
+		var keyed bool
+		if ep.Idempotent {
+			var err error
+			if key, keyed, err = idempotencyKey(r); err != nil {
+				s.fail(w, r, g, actor, err)
 				return
 			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			held := newHeldResponse(w)
-			release := tc.Hold()
-			func() {
-				defer release()
-				if err := ep.Handle(held, r, actor); err != nil {
-					s.fail(held, r, g, actor, err)
-				}
-			}()
-			held.send()
+		}
+		tc := s.app.Training()
+		holds := tc != nil && !ep.MovesClock && r.Method != http.MethodGet && r.Method != http.MethodHead
+		if !holds && !keyed {
+			run(w, r)
 			return
 		}
-		if err := ep.Handle(w, r, actor); err != nil {
-			s.fail(w, r, g, actor, err)
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			s.fail(w, r, g, actor, tooLarge())
+			return
 		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if keyed {
+			plain := run
+			run = func(w http.ResponseWriter, r *http.Request) { s.idempotent(w, r, g, actor, key, body, plain) }
+		}
+		if !holds {
+			run(w, r)
+			return
+		}
+		held := newHeldResponse(w)
+		release := tc.Hold()
+		func() {
+			defer release()
+			run(held, r)
+		}()
+		held.send()
 	})
 }
 

@@ -21,6 +21,8 @@ var statusOf = map[ketaflow.Code]int{
 	ketaflow.EUnavailable:  http.StatusServiceUnavailable,
 	ketaflow.EInternal:     http.StatusInternalServerError,
 	ketaflow.EMethod:       http.StatusMethodNotAllowed,
+	ketaflow.EKeyInFlight:  http.StatusConflict,
+	ketaflow.EKeyReused:    http.StatusUnprocessableEntity,
 }
 
 // Status returns the HTTP status for an error.

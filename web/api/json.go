@@ -139,8 +139,11 @@ func decodeFrom(dec *json.Decoder, v any, prefix string) error {
 			return ketaflow.Invalid(f, "%s must be a %s, not a JSON %s", f, jsonKind(te.Type.Kind().String()), te.Value)
 		case errors.As(err, &se):
 			return ketaflow.Invalid("", "the body is not valid JSON (at byte %d)", se.Offset)
-		case err.Error() == "EOF":
+		case errors.Is(err, io.EOF):
 			return ketaflow.Invalid("", "the request body is empty; send a JSON object")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			// Found by FuzzAPIBodies: a body cut short was "could not be read".
+			return ketaflow.Invalid("", "the body is not valid JSON: it ends before the object is complete")
 		default:
 			if f, ok := unknownField(err); ok {
 				return ketaflow.Invalid(prefix+f, "unknown field %s", prefix+f)

@@ -237,7 +237,7 @@ func (g *schemaGen) operation(o op) (map[string]any, error) {
 		out[trainingOnly] = true
 	}
 	var params []any
-	for _, p := range o.Query {
+	for _, p := range append(slices.Clip(o.Query), o.Headers...) {
 		s := map[string]any{"type": p.Type}
 		if p.Format != "" {
 			s["format"] = p.Format
@@ -252,7 +252,11 @@ func (g *schemaGen) operation(o op) (map[string]any, error) {
 				}
 			}
 		}
-		param := map[string]any{"name": p.Name, "in": "query", "schema": s}
+		in := p.In
+		if in == "" {
+			in = "query"
+		}
+		param := map[string]any{"name": p.Name, "in": in, "schema": s}
 		if p.Description != "" {
 			param["description"] = p.Description
 		}
@@ -336,6 +340,13 @@ func (g *schemaGen) operation(o op) (map[string]any, error) {
 		s, err := g.ref(typ, false)
 		if err != nil {
 			return nil, err
+		}
+		if f.OrError {
+			plain, err := g.ref(reflect.TypeFor[apiError](), false)
+			if err != nil {
+				return nil, err
+			}
+			s = map[string]any{"anyOf": []any{s, plain}}
 		}
 		responses[strconv.Itoa(f.Status)] = map[string]any{"description": meaning,
 			"content": map[string]any{"application/json": map[string]any{"schema": s}}}
@@ -439,10 +450,7 @@ func (g *schemaGen) requestName(t reflect.Type) string {
 	return n
 }
 
-var (
-	dateType = reflect.TypeFor[ketaflow.Date]()
-	timeType = reflect.TypeFor[time.Time]()
-)
+var dateType = reflect.TypeFor[ketaflow.Date]()
 
 // mapType gives the schemas of the types that are not plain structs: a
 // date, the answers that are yes or no, and the domain's string types,

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"reflect"
+	"slices"
 
 	"github.com/ketaflow/ketaflow/web"
 )
@@ -31,11 +32,18 @@ type op struct {
 	Summary     string
 	Description string
 	Query       []param
-	In          *bodySpec // the request body; nil when the operation takes none
-	Out         answerSpec
+	// Headers are the request headers the operation reads (param.In is
+	// "header"); an idempotent operation gets Idempotency-Key (idempotent).
+	Headers []param
+	In      *bodySpec // the request body; nil when the operation takes none
+	Out     answerSpec
 	// Fails are the error statuses the operation may answer, each with the
 	// error shape (or, for a refusal that lists what blocks, its own).
 	Fails []failSpec
+	// Idempotent operations take an Idempotency-Key (web/idempotency.go):
+	// every POST but those marked NotIdempotent, set by idempotent().
+	Idempotent    bool
+	NotIdempotent bool
 }
 
 // bodySpec is a request body: a JSON object of the type.
@@ -81,6 +89,10 @@ type failSpec struct {
 	Status  int
 	Meaning string
 	Type    reflect.Type
+	// OrError: the status may also answer the plain error shape (apiError)
+	// besides Type, for a refusal that is not the operation's own (a
+	// reused Idempotency-Key).
+	OrError bool
 }
 
 func fail(status int, meaning string) failSpec { return failSpec{Status: status, Meaning: meaning} }
@@ -122,8 +134,9 @@ var failMeaning = map[int]string{
 	http.StatusServiceUnavailable:   "The database is busy or does not answer; try again",
 }
 
-// param is a query parameter.
+// param is a query parameter, or a header (In is "header").
 type param struct {
+	In                string // "" is the query
 	Name, Description string
 	Type, Format      string // JSON Schema type and format
 	Enum              []string
@@ -132,6 +145,43 @@ type param struct {
 
 // noLimit marks a bound or default of an integer parameter that is not set.
 const noLimit = -1 << 31
+
+// idempotencyKey is the optional header of an idempotent operation.
+var idempotencyKey = param{In: "header", Name: web.IdempotencyKeyHeader, Type: "string",
+	Description: "A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again."}
+
+// idempotent marks every POST not marked NotIdempotent as taking an
+// Idempotency-Key, with the header and the 409 and 422 it may answer.
+func idempotent(ops []op) []op {
+	const inFlight = "a request with the same Idempotency-Key is still being processed (code idempotency_key_in_flight); retry once it has been answered"
+	const reused = "the Idempotency-Key was used for another request (code idempotency_key_reused); use a new key"
+	for i := range ops {
+		o := &ops[i]
+		if o.Method != http.MethodPost || o.NotIdempotent || o.MovesClock {
+			continue
+		}
+		o.Idempotent = true
+		o.Headers = append(o.Headers, idempotencyKey)
+		o.Fails = append([]failSpec(nil), o.Fails...)
+		for _, add := range []struct {
+			status int
+			why    string
+		}{{http.StatusConflict, inFlight}, {http.StatusUnprocessableEntity, reused}} {
+			j := slices.IndexFunc(o.Fails, func(f failSpec) bool { return f.Status == add.status })
+			if j < 0 {
+				o.Fails = append(o.Fails, failSpec{Status: add.status, Meaning: "Refused: " + add.why})
+				continue
+			}
+			f := &o.Fails[j]
+			if f.Meaning == "" {
+				f.Meaning = failMeaning[f.Status]
+			}
+			f.Meaning += "; or " + add.why
+			f.OrError = f.Type != nil
+		}
+	}
+	return ops
+}
 
 func paramString(name, desc string) param {
 	return param{Name: name, Description: desc, Type: "string"}
@@ -170,14 +220,15 @@ func (h *API) Endpoints() []web.Endpoint {
 		if o.Public {
 			auth = web.Public
 		}
-		out = append(out, web.Endpoint{Method: o.Method, Pattern: o.Pattern, Auth: auth, Handle: o.Handle, MovesClock: o.MovesClock})
+		out = append(out, web.Endpoint{Method: o.Method, Pattern: o.Pattern, Auth: auth, Handle: o.Handle, MovesClock: o.MovesClock,
+			Idempotent: o.Idempotent})
 	}
 	return out
 }
 
 // operations is the table of the API's operations, in the document's order.
 func (h *API) operations() []op {
-	return []op{
+	return idempotent([]op{
 		{Method: "GET", Pattern: "/healthz", Core: true, ID: "health", Tag: "system",
 			Summary: "Health check: 200 when the database answers",
 			Out:     answer[web.Health](200), Fails: fails(failWith[web.Health](503, "The database does not answer")),
@@ -256,8 +307,11 @@ func (h *API) operations() []op {
 		},
 		{Method: "POST", Pattern: "/api/v1/tokens", Handle: h.createToken, ID: "createToken", Tag: "account",
 			Summary: "Make an API token acting as the caller; the secret is returned once",
-			In:      body[apiNewToken](),
-			Out:     answer[apiTokenMade](201), Fails: fails(400, 401),
+			// The secret is shown once and never stored: no answer of it
+			// is kept for a retry.
+			NotIdempotent: true,
+			In:            body[apiNewToken](),
+			Out:           answer[apiTokenMade](201), Fails: fails(400, 401),
 		},
 		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Handle: h.revokeToken, ID: "revokeToken", Tag: "account",
 			Summary: "Revoke one of the caller's tokens",
@@ -599,5 +653,5 @@ func (h *API) operations() []op {
 			Summary: "The clinic's REMS forms by due date, each due, overdue or submitted (nurse, prescriber)",
 			Out:     answer[apiREMSList](200), Fails: fails(401, 403),
 		},
-	}
+	})
 }

@@ -18,7 +18,7 @@ func (h *UI) clinicPage(w http.ResponseWriter, r *http.Request, actor access.Act
 }
 
 func (h *UI) renderClinic(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error) error {
-	if err := actor.Check(access.ClinicEdit); err != nil {
+	if err := h.app.Authorize(r.Context(), actor, access.ClinicEdit, access.CatClinic); err != nil {
 		return err
 	}
 	chairs, err := h.app.Chairs(r.Context(), actor)

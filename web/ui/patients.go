@@ -172,7 +172,7 @@ func (h *UI) patientForm(r *http.Request, actor access.Actor, p patients.Patient
 }
 
 func (h *UI) newPatientPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := actor.Check(access.PatientCreate); err != nil {
+	if err := h.app.Authorize(r.Context(), actor, access.PatientCreate, access.CatDemographics); err != nil {
 		return err
 	}
 	d, err := h.patientForm(r, actor, patients.Patient{}, true, nil)
@@ -289,7 +289,7 @@ func (h *UI) createPatientSubmit(w http.ResponseWriter, r *http.Request, actor a
 }
 
 func (h *UI) amendPatientPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := actor.Check(access.PatientAmend); err != nil {
+	if err := h.app.Authorize(r.Context(), actor, access.PatientAmend, access.CatDemographics); err != nil {
 		return err
 	}
 	p, err := h.app.Patient(r.Context(), actor, r.PathValue("id"))

@@ -70,7 +70,7 @@ type bookData struct {
 }
 
 func (h *UI) bookPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := actor.Check(access.VisitBook); err != nil {
+	if err := h.app.Authorize(r.Context(), actor, access.VisitBook, access.CatVisit); err != nil {
 		return err
 	}
 	return h.renderBook(w, r, actor, r.PathValue("id"), http.StatusOK, nil, nil)

@@ -264,7 +264,7 @@ func (f *Fixture) SessionPatient(name, rems string) patients.Patient {
 }
 
 // LinkToken returns the token of a link URL.
-func LinkToken(t *testing.T, u string) string {
+func LinkToken(t testing.TB, u string) string {
 	t.Helper()
 	_, token, ok := strings.Cut(u, "/q/")
 	if !ok || token == "" {

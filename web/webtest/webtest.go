@@ -82,7 +82,7 @@ func NewServerLog(t testing.TB, a *app.App, log *slog.Logger, configure ...func(
 // Fixture is a running server over a fresh database with two clinics: A
 // with one user of every role and a patient, B with a nurse and a patient.
 type Fixture struct {
-	T   *testing.T
+	T   testing.TB
 	App *app.App
 	// DB is the fixture's database, for tests that count what a request
 	// committed (DB.Stats) or read the audit log past the app.
@@ -130,7 +130,7 @@ func Log(log *slog.Logger) Option { return func(o *options) { o.log = log } }
 func Training() Option { return func(o *options) { o.training = true } }
 
 // New starts the server over db.
-func New(t *testing.T, db *store.DB, opts ...Option) *Fixture {
+func New(t testing.TB, db *store.DB, opts ...Option) *Fixture {
 	t.Helper()
 	var o options
 	for _, opt := range opts {

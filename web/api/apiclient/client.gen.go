@@ -683,18 +683,20 @@ func (e DiscrepancyDrug) Valid() bool {
 
 // Defines values for ErrorBodyCode.
 const (
-	ErrorBodyCodeBlocked              ErrorBodyCode = "blocked"
-	ErrorBodyCodeConflict             ErrorBodyCode = "conflict"
-	ErrorBodyCodeForbidden            ErrorBodyCode = "forbidden"
-	ErrorBodyCodeInternal             ErrorBodyCode = "internal"
-	ErrorBodyCodeInvalid              ErrorBodyCode = "invalid"
-	ErrorBodyCodeMethodNotAllowed     ErrorBodyCode = "method_not_allowed"
-	ErrorBodyCodeNotFound             ErrorBodyCode = "not_found"
-	ErrorBodyCodePrecondition         ErrorBodyCode = "precondition"
-	ErrorBodyCodeRateLimited          ErrorBodyCode = "rate_limited"
-	ErrorBodyCodeUnauthorized         ErrorBodyCode = "unauthorized"
-	ErrorBodyCodeUnavailable          ErrorBodyCode = "unavailable"
-	ErrorBodyCodeUnsupportedMediaType ErrorBodyCode = "unsupported_media_type"
+	ErrorBodyCodeBlocked                ErrorBodyCode = "blocked"
+	ErrorBodyCodeConflict               ErrorBodyCode = "conflict"
+	ErrorBodyCodeForbidden              ErrorBodyCode = "forbidden"
+	ErrorBodyCodeIdempotencyKeyInFlight ErrorBodyCode = "idempotency_key_in_flight"
+	ErrorBodyCodeIdempotencyKeyReused   ErrorBodyCode = "idempotency_key_reused"
+	ErrorBodyCodeInternal               ErrorBodyCode = "internal"
+	ErrorBodyCodeInvalid                ErrorBodyCode = "invalid"
+	ErrorBodyCodeMethodNotAllowed       ErrorBodyCode = "method_not_allowed"
+	ErrorBodyCodeNotFound               ErrorBodyCode = "not_found"
+	ErrorBodyCodePrecondition           ErrorBodyCode = "precondition"
+	ErrorBodyCodeRateLimited            ErrorBodyCode = "rate_limited"
+	ErrorBodyCodeUnauthorized           ErrorBodyCode = "unauthorized"
+	ErrorBodyCodeUnavailable            ErrorBodyCode = "unavailable"
+	ErrorBodyCodeUnsupportedMediaType   ErrorBodyCode = "unsupported_media_type"
 )
 
 // Valid indicates whether the value is a known member of the ErrorBodyCode enum.
@@ -705,6 +707,10 @@ func (e ErrorBodyCode) Valid() bool {
 	case ErrorBodyCodeConflict:
 		return true
 	case ErrorBodyCodeForbidden:
+		return true
+	case ErrorBodyCodeIdempotencyKeyInFlight:
+		return true
+	case ErrorBodyCodeIdempotencyKeyReused:
 		return true
 	case ErrorBodyCodeInternal:
 		return true
@@ -4429,8 +4435,9 @@ type ProtocolRounding struct {
 
 // ProtocolSecurity defines model for ProtocolSecurity.
 type ProtocolSecurity struct {
-	IdleTimeoutMinutes int `json:"idle_timeout_minutes"`
-	SessionMaxHours    int `json:"session_max_hours"`
+	IdempotencyKeyHours int `json:"idempotency_key_hours"`
+	IdleTimeoutMinutes  int `json:"idle_timeout_minutes"`
+	SessionMaxHours     int `json:"session_max_hours"`
 }
 
 // ProtocolSession defines model for ProtocolSession.
@@ -5244,6 +5251,30 @@ type ListAlertsParams struct {
 // ListAlertsParamsState defines parameters for ListAlerts.
 type ListAlertsParamsState string
 
+// AcknowledgeAlertParams defines parameters for AcknowledgeAlert.
+type AcknowledgeAlertParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// AssessAlertParams defines parameters for AssessAlert.
+type AssessAlertParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// NoteAlertParams defines parameters for NoteAlert.
+type NoteAlertParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// ResolveAlertParams defines parameters for ResolveAlert.
+type ResolveAlertParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // SearchAuditParams defines parameters for SearchAudit.
 type SearchAuditParams struct {
 	PatientId *string `form:"patient_id,omitempty" json:"patient_id,omitempty"`
@@ -5265,6 +5296,12 @@ type StreamBoardEventsParams struct {
 	LastEventId *string `form:"last_event_id,omitempty" json:"last_event_id,omitempty"`
 }
 
+// AddChairParams defines parameters for AddChair.
+type AddChairParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ListDiscrepanciesParams defines parameters for ListDiscrepancies.
 type ListDiscrepanciesParams struct {
 	// All Include discrepancies already resolved by an adjustment
@@ -5277,10 +5314,28 @@ type ListLotsParams struct {
 	All *bool `form:"all,omitempty" json:"all,omitempty"`
 }
 
+// ReceiveLotParams defines parameters for ReceiveLot.
+type ReceiveLotParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// AppendLedgerEntryParams defines parameters for AppendLedgerEntry.
+type AppendLedgerEntryParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ListPatientsParams defines parameters for ListPatients.
 type ListPatientsParams struct {
 	Q     *string `form:"q,omitempty" json:"q,omitempty"`
 	Limit *int    `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// CreatePatientParams defines parameters for CreatePatient.
+type CreatePatientParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // AdviseRoutesParams defines parameters for AdviseRoutes.
@@ -5306,10 +5361,122 @@ type AdviseRoutesParamsPriorIm string
 // AdviseRoutesParamsPriorSpravato defines parameters for AdviseRoutes.
 type AdviseRoutesParamsPriorSpravato string
 
+// RecordWeightParams defines parameters for RecordWeight.
+type RecordWeightParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// SaveProtocolParams defines parameters for SaveProtocol.
+type SaveProtocolParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateUserParams defines parameters for CreateUser.
+type CreateUserParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ListVisitsParams defines parameters for ListVisits.
 type ListVisitsParams struct {
 	// Date A day in the clinic's time zone (YYYY-MM-DD); today when absent
 	Date *openapi_types.Date `form:"date,omitempty" json:"date,omitempty"`
+}
+
+// BookVisitParams defines parameters for BookVisit.
+type BookVisitParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// AdministerParams defines parameters for Administer.
+type AdministerParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// RecordAdverseEventParams defines parameters for RecordAdverseEvent.
+type RecordAdverseEventParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// RecordAldreteParams defines parameters for RecordAldrete.
+type RecordAldreteParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// ClearVisitParams defines parameters for ClearVisit.
+type ClearVisitParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// ClearVisit422JSONResponseBody defines parameters for ClearVisit.
+type ClearVisit422JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// GiveDeviceParams defines parameters for GiveDevice.
+type GiveDeviceParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// DischargeParams defines parameters for Discharge.
+type DischargeParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// Discharge422JSONResponseBody defines parameters for Discharge.
+type Discharge422JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// StartDosingParams defines parameters for StartDosing.
+type StartDosingParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// InfusionActionParams defines parameters for InfusionAction.
+type InfusionActionParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateQuestionnaireLinkParams defines parameters for CreateQuestionnaireLink.
+type CreateQuestionnaireLinkParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// OrderDoseParams defines parameters for OrderDose.
+type OrderDoseParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// OverrideCheckParams defines parameters for OverrideCheck.
+type OverrideCheckParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// PrepareDoseParams defines parameters for PrepareDose.
+type PrepareDoseParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// VerifyDoseParams defines parameters for VerifyDose.
+type VerifyDoseParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // SubmitQuestionnairesJSONBody defines parameters for SubmitQuestionnaires.
@@ -5319,6 +5486,66 @@ type SubmitQuestionnairesJSONBody struct {
 
 	// Phq9 PHQ-9: one answer per item, in order; null or -1 for an item left unanswered
 	Phq9 *[]*int `json:"phq9,omitempty"`
+}
+
+// SubmitQuestionnairesParams defines parameters for SubmitQuestionnaires.
+type SubmitQuestionnairesParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// AmendQuestionnaireParams defines parameters for AmendQuestionnaire.
+type AmendQuestionnaireParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// AssembleREMSFormParams defines parameters for AssembleREMSForm.
+type AssembleREMSFormParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// RecordREMSIncompleteParams defines parameters for RecordREMSIncomplete.
+type RecordREMSIncompleteParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// SubmitREMSFormParams defines parameters for SubmitREMSForm.
+type SubmitREMSFormParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// EndSessionParams defines parameters for EndSession.
+type EndSessionParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// MoveVisitParams defines parameters for MoveVisit.
+type MoveVisitParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// RecordVitalsParams defines parameters for RecordVitals.
+type RecordVitalsParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// WasteRemainderParams defines parameters for WasteRemainder.
+type WasteRemainderParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// RecordVisitWeightParams defines parameters for RecordVisitWeight.
+type RecordVisitWeightParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // AcknowledgeAlertJSONRequestBody defines body for AcknowledgeAlert for application/json ContentType.
@@ -5763,6 +5990,130 @@ func (t *MedicationsInput_Psychostimulants) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsBlocked returns the union data inside the ClearVisit422JSONResponseBody as a Blocked
+func (t ClearVisit422JSONResponseBody) AsBlocked() (Blocked, error) {
+	var body Blocked
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromBlocked overwrites any union data inside the ClearVisit422JSONResponseBody as the provided Blocked
+func (t *ClearVisit422JSONResponseBody) FromBlocked(v Blocked) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeBlocked performs a merge with any union data inside the ClearVisit422JSONResponseBody, using the provided Blocked
+func (t *ClearVisit422JSONResponseBody) MergeBlocked(v Blocked) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsError returns the union data inside the ClearVisit422JSONResponseBody as a Error
+func (t ClearVisit422JSONResponseBody) AsError() (Error, error) {
+	var body Error
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromError overwrites any union data inside the ClearVisit422JSONResponseBody as the provided Error
+func (t *ClearVisit422JSONResponseBody) FromError(v Error) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeError performs a merge with any union data inside the ClearVisit422JSONResponseBody, using the provided Error
+func (t *ClearVisit422JSONResponseBody) MergeError(v Error) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ClearVisit422JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ClearVisit422JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsDischargeBlocked returns the union data inside the Discharge422JSONResponseBody as a DischargeBlocked
+func (t Discharge422JSONResponseBody) AsDischargeBlocked() (DischargeBlocked, error) {
+	var body DischargeBlocked
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDischargeBlocked overwrites any union data inside the Discharge422JSONResponseBody as the provided DischargeBlocked
+func (t *Discharge422JSONResponseBody) FromDischargeBlocked(v DischargeBlocked) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDischargeBlocked performs a merge with any union data inside the Discharge422JSONResponseBody, using the provided DischargeBlocked
+func (t *Discharge422JSONResponseBody) MergeDischargeBlocked(v DischargeBlocked) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsError returns the union data inside the Discharge422JSONResponseBody as a Error
+func (t Discharge422JSONResponseBody) AsError() (Error, error) {
+	var body Error
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromError overwrites any union data inside the Discharge422JSONResponseBody as the provided Error
+func (t *Discharge422JSONResponseBody) FromError(v Error) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeError performs a merge with any union data inside the Discharge422JSONResponseBody, using the provided Error
+func (t *Discharge422JSONResponseBody) MergeError(v Error) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Discharge422JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Discharge422JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
@@ -5856,7 +6207,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/acknowledgement (the `AcknowledgeAlert` operationId).
-	AcknowledgeAlertWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AcknowledgeAlertWithBody(ctx context.Context, id openapi_types.UUID, params *AcknowledgeAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AcknowledgeAlert Acknowledge an alert with the action taken (nurse, prescriber)
 	//
@@ -5865,21 +6216,21 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/acknowledgement (the `AcknowledgeAlert` operationId).
-	AcknowledgeAlert(ctx context.Context, id openapi_types.UUID, body AcknowledgeAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AcknowledgeAlert(ctx context.Context, id openapi_types.UUID, params *AcknowledgeAlertParams, body AcknowledgeAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AssessAlertWithBody Record a risk assessment on a PHQ-9 item 9 alert (prescriber): its acknowledgement
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/assessments (the `AssessAlert` operationId).
-	AssessAlertWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AssessAlertWithBody(ctx context.Context, id openapi_types.UUID, params *AssessAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AssessAlert Record a risk assessment on a PHQ-9 item 9 alert (prescriber): its acknowledgement
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/assessments (the `AssessAlert` operationId).
-	AssessAlert(ctx context.Context, id openapi_types.UUID, body AssessAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AssessAlert(ctx context.Context, id openapi_types.UUID, params *AssessAlertParams, body AssessAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// NoteAlertWithBody Record what you did about an alert a prescriber takes (nurse)
 	//
@@ -5888,7 +6239,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/notes (the `NoteAlert` operationId).
-	NoteAlertWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	NoteAlertWithBody(ctx context.Context, id openapi_types.UUID, params *NoteAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// NoteAlert Record what you did about an alert a prescriber takes (nurse)
 	//
@@ -5897,7 +6248,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/notes (the `NoteAlert` operationId).
-	NoteAlert(ctx context.Context, id openapi_types.UUID, body NoteAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	NoteAlert(ctx context.Context, id openapi_types.UUID, params *NoteAlertParams, body NoteAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveAlertWithBody Resolve an alert with a reason (nurse, prescriber)
 	//
@@ -5906,7 +6257,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/resolution (the `ResolveAlert` operationId).
-	ResolveAlertWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ResolveAlertWithBody(ctx context.Context, id openapi_types.UUID, params *ResolveAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveAlert Resolve an alert with a reason (nurse, prescriber)
 	//
@@ -5915,7 +6266,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/resolution (the `ResolveAlert` operationId).
-	ResolveAlert(ctx context.Context, id openapi_types.UUID, body ResolveAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ResolveAlert(ctx context.Context, id openapi_types.UUID, params *ResolveAlertParams, body ResolveAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchAudit Audit log entries of the clinic, newest first (admin)
 	//
@@ -5946,14 +6297,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/chairs (the `AddChair` operationId).
-	AddChairWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AddChairWithBody(ctx context.Context, params *AddChairParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddChair Add a chair (admin)
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/chairs (the `AddChair` operationId).
-	AddChair(ctx context.Context, body AddChairJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AddChair(ctx context.Context, params *AddChairParams, body AddChairJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateChairWithBody Rename a chair or take it out of (or back into) service (admin); chairs are never deleted
 	//
@@ -6028,14 +6379,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/lots (the `ReceiveLot` operationId).
-	ReceiveLotWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ReceiveLotWithBody(ctx context.Context, params *ReceiveLotParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReceiveLot Receive a delivery: creates the lot and its receipt together (nurse, prescriber)
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/lots (the `ReceiveLot` operationId).
-	ReceiveLot(ctx context.Context, body ReceiveLotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ReceiveLot(ctx context.Context, params *ReceiveLotParams, body ReceiveLotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetLot One lot's books: every entry in order, open draws per visit, discrepancies
 	//
@@ -6047,14 +6398,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/lots/{id}/entries (the `AppendLedgerEntry` operationId).
-	AppendLedgerEntryWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AppendLedgerEntryWithBody(ctx context.Context, id openapi_types.UUID, params *AppendLedgerEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AppendLedgerEntry Record an entry on a lot: receive, waste (of stock), count or adjust. Waste and adjust are co-signed: the witness (a different active nurse or prescriber of the clinic) types their own password. Draws, gives and wastes for a visit are made by the visit's own steps (prepare, administer, waste); here they are 400 on kind or visit_id.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/lots/{id}/entries (the `AppendLedgerEntry` operationId).
-	AppendLedgerEntry(ctx context.Context, id openapi_types.UUID, body AppendLedgerEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AppendLedgerEntry(ctx context.Context, id openapi_types.UUID, params *AppendLedgerEntryParams, body AppendLedgerEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Me Who the caller is
 	//
@@ -6076,14 +6427,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/patients (the `CreatePatient` operationId).
-	CreatePatientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreatePatientWithBody(ctx context.Context, params *CreatePatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreatePatient Register a patient; a blank MRN gets the clinic's next number
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/patients (the `CreatePatient` operationId).
-	CreatePatient(ctx context.Context, body CreatePatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreatePatient(ctx context.Context, params *CreatePatientParams, body CreatePatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPatient One patient; clinical fields only for roles that may see them
 	//
@@ -6129,14 +6480,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/patients/{id}/weights (the `RecordWeight` operationId).
-	RecordWeightWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RecordWeightWithBody(ctx context.Context, id openapi_types.UUID, params *RecordWeightParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordWeight Record a weight measurement
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/patients/{id}/weights (the `RecordWeight` operationId).
-	RecordWeight(ctx context.Context, id openapi_types.UUID, body RecordWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RecordWeight(ctx context.Context, id openapi_types.UUID, params *RecordWeightParams, body RecordWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetProtocol The clinic's current protocol: every clinical rule
 	//
@@ -6158,14 +6509,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/protocol/versions (the `SaveProtocol` operationId).
-	SaveProtocolWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SaveProtocolWithBody(ctx context.Context, params *SaveProtocolParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SaveProtocol Save a new version with some settings changed (admin); values out of range or inconsistent are refused, each named
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/protocol/versions (the `SaveProtocol` operationId).
-	SaveProtocol(ctx context.Context, body SaveProtocolJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SaveProtocol(ctx context.Context, params *SaveProtocolParams, body SaveProtocolJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ProtocolVersion One version, as visits judged by it saw it
 	//
@@ -6216,14 +6567,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
-	CreateUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateUserWithBody(ctx context.Context, params *CreateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateUser Add a staff account (admin)
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
-	CreateUser(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateUser(ctx context.Context, params *CreateUserParams, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateUserWithBody Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
 	//
@@ -6249,14 +6600,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits (the `BookVisit` operationId).
-	BookVisitWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	BookVisitWithBody(ctx context.Context, params *BookVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// BookVisit Book a visit (front desk, nurse, prescriber) under the clinic's current protocol
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits (the `BookVisit` operationId).
-	BookVisit(ctx context.Context, body BookVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	BookVisit(ctx context.Context, params *BookVisitParams, body BookVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetVisit The visit screen: the visit, the patient, the gate with its checks, the facts, vitals, questionnaires, alerts, transitions, the protocol version and the steps the caller may take next (actions)
 	//
@@ -6272,7 +6623,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/administrations (the `Administer` operationId).
-	AdministerWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AdministerWithBody(ctx context.Context, id openapi_types.UUID, params *AdministerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Administer Record the first dose (nurse, prescriber): the infusion starts, the injection, or Spravato device 1
 	//
@@ -6281,7 +6632,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/administrations (the `Administer` operationId).
-	Administer(ctx context.Context, id openapi_types.UUID, body AdministerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	Administer(ctx context.Context, id openapi_types.UUID, params *AdministerParams, body AdministerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordAdverseEventWithBody Record an adverse event, or an amendment of one (nurse, prescriber)
 	//
@@ -6290,7 +6641,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/adverse-events (the `RecordAdverseEvent` operationId).
-	RecordAdverseEventWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RecordAdverseEventWithBody(ctx context.Context, id openapi_types.UUID, params *RecordAdverseEventParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordAdverseEvent Record an adverse event, or an amendment of one (nurse, prescriber)
 	//
@@ -6299,28 +6650,28 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/adverse-events (the `RecordAdverseEvent` operationId).
-	RecordAdverseEvent(ctx context.Context, id openapi_types.UUID, body RecordAdverseEventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RecordAdverseEvent(ctx context.Context, id openapi_types.UUID, params *RecordAdverseEventParams, body RecordAdverseEventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordAldreteWithBody Record a modified Aldrete score (nurse, prescriber)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/aldrete (the `RecordAldrete` operationId).
-	RecordAldreteWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RecordAldreteWithBody(ctx context.Context, id openapi_types.UUID, params *RecordAldreteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordAldrete Record a modified Aldrete score (nurse, prescriber)
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/aldrete (the `RecordAldrete` operationId).
-	RecordAldrete(ctx context.Context, id openapi_types.UUID, body RecordAldreteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RecordAldrete(ctx context.Context, id openapi_types.UUID, params *RecordAldreteParams, body RecordAldreteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ClearVisit Clear a checked-in visit for dosing (nurse, prescriber) when no gate check blocks
 	//
 	// The gate is judged in the same transaction as the move, with the visit locked: no block can slip in between. A cleared visit goes back to checked_in by itself when a blocking fact arrives.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/clear (the `ClearVisit` operationId).
-	ClearVisit(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ClearVisit(ctx context.Context, id openapi_types.UUID, params *ClearVisitParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordComfortWithBody Save the patient's comfort preferences for the chair
 	//
@@ -6341,14 +6692,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/devices (the `GiveDevice` operationId).
-	GiveDeviceWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GiveDeviceWithBody(ctx context.Context, id openapi_types.UUID, params *GiveDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GiveDevice Record a Spravato device after the first (nurse, prescriber)
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/devices (the `GiveDevice` operationId).
-	GiveDevice(ctx context.Context, id openapi_types.UUID, body GiveDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GiveDevice(ctx context.Context, id openapi_types.UUID, params *GiveDeviceParams, body GiveDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DischargeWithBody Move to ready_for_discharge or discharged (nurse, prescriber) when every criterion holds
 	//
@@ -6357,7 +6708,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/discharge (the `Discharge` operationId).
-	DischargeWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DischargeWithBody(ctx context.Context, id openapi_types.UUID, params *DischargeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Discharge Move to ready_for_discharge or discharged (nurse, prescriber) when every criterion holds
 	//
@@ -6366,7 +6717,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/discharge (the `Discharge` operationId).
-	Discharge(ctx context.Context, id openapi_types.UUID, body DischargeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	Discharge(ctx context.Context, id openapi_types.UUID, params *DischargeParams, body DischargeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordDischargeFactsWithBody Record the ride home, after-care and integration booking (nurse, prescriber)
 	//
@@ -6393,7 +6744,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/dosing (the `StartDosing` operationId).
-	StartDosingWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	StartDosingWithBody(ctx context.Context, id openapi_types.UUID, params *StartDosingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StartDosing Start dosing a cleared visit (nurse, prescriber)
 	//
@@ -6402,7 +6753,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/dosing (the `StartDosing` operationId).
-	StartDosing(ctx context.Context, id openapi_types.UUID, body StartDosingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	StartDosing(ctx context.Context, id openapi_types.UUID, params *StartDosingParams, body StartDosingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordFastingWithBody Record what the patient states about their last food and drink (nurse, prescriber); the latest statement counts, every one is kept
 	//
@@ -6423,21 +6774,21 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/infusion (the `InfusionAction` operationId).
-	InfusionActionWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	InfusionActionWithBody(ctx context.Context, id openapi_types.UUID, params *InfusionActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// InfusionAction Pause, resume or stop the IV infusion (nurse, prescriber)
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/infusion (the `InfusionAction` operationId).
-	InfusionAction(ctx context.Context, id openapi_types.UUID, body InfusionActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	InfusionAction(ctx context.Context, id openapi_types.UUID, params *InfusionActionParams, body InfusionActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateQuestionnaireLink Make a one-time link for the patient to answer PHQ-9 and GAD-7 on their phone
 	//
 	// The link works once and expires after the protocol's hours. Its token is shown only in this answer: only its hash is stored.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/links (the `CreateQuestionnaireLink` operationId).
-	CreateQuestionnaireLink(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateQuestionnaireLink(ctx context.Context, id openapi_types.UUID, params *CreateQuestionnaireLinkParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordMedicationsWithBody Record the concomitant medications the Spravato REMS form asks about (nurse, prescriber)
 	//
@@ -6460,7 +6811,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/order (the `OrderDose` operationId).
-	OrderDoseWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	OrderDoseWithBody(ctx context.Context, id openapi_types.UUID, params *OrderDoseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// OrderDose Order and sign the dose (prescriber)
 	//
@@ -6469,7 +6820,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/order (the `OrderDose` operationId).
-	OrderDose(ctx context.Context, id openapi_types.UUID, body OrderDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	OrderDose(ctx context.Context, id openapi_types.UUID, params *OrderDoseParams, body OrderDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// OverrideCheckWithBody Override one gate block with a written reason (prescriber)
 	//
@@ -6478,7 +6829,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/overrides (the `OverrideCheck` operationId).
-	OverrideCheckWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	OverrideCheckWithBody(ctx context.Context, id openapi_types.UUID, params *OverrideCheckParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// OverrideCheck Override one gate block with a written reason (prescriber)
 	//
@@ -6487,7 +6838,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/overrides (the `OverrideCheck` operationId).
-	OverrideCheck(ctx context.Context, id openapi_types.UUID, body OverrideCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	OverrideCheck(ctx context.Context, id openapi_types.UUID, params *OverrideCheckParams, body OverrideCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PrepareDoseWithBody Prepare the current order's dose (nurse, prescriber): every figure worked out, the drug drawn from the lot
 	//
@@ -6496,7 +6847,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/preparation (the `PrepareDose` operationId).
-	PrepareDoseWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PrepareDoseWithBody(ctx context.Context, id openapi_types.UUID, params *PrepareDoseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PrepareDose Prepare the current order's dose (nurse, prescriber): every figure worked out, the drug drawn from the lot
 	//
@@ -6505,7 +6856,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/preparation (the `PrepareDose` operationId).
-	PrepareDose(ctx context.Context, id openapi_types.UUID, body PrepareDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PrepareDose(ctx context.Context, id openapi_types.UUID, params *PrepareDoseParams, body PrepareDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// VerifyDoseWithBody Check the prepared dose (a second nurse or prescriber)
 	//
@@ -6514,7 +6865,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/preparation/verify (the `VerifyDose` operationId).
-	VerifyDoseWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	VerifyDoseWithBody(ctx context.Context, id openapi_types.UUID, params *VerifyDoseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// VerifyDose Check the prepared dose (a second nurse or prescriber)
 	//
@@ -6523,7 +6874,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/preparation/verify (the `VerifyDose` operationId).
-	VerifyDose(ctx context.Context, id openapi_types.UUID, body VerifyDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	VerifyDose(ctx context.Context, id openapi_types.UUID, params *VerifyDoseParams, body VerifyDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SubmitQuestionnairesWithBody Enter the PHQ-9 and GAD-7 a patient answered on paper or aloud (a nurse or prescriber)
 	//
@@ -6532,7 +6883,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/questionnaires (the `SubmitQuestionnaires` operationId).
-	SubmitQuestionnairesWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SubmitQuestionnairesWithBody(ctx context.Context, id openapi_types.UUID, params *SubmitQuestionnairesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SubmitQuestionnaires Enter the PHQ-9 and GAD-7 a patient answered on paper or aloud (a nurse or prescriber)
 	//
@@ -6541,7 +6892,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/questionnaires (the `SubmitQuestionnaires` operationId).
-	SubmitQuestionnaires(ctx context.Context, id openapi_types.UUID, body SubmitQuestionnairesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SubmitQuestionnaires(ctx context.Context, id openapi_types.UUID, params *SubmitQuestionnairesParams, body SubmitQuestionnairesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AmendQuestionnaireWithBody Amend a visit's answers to one questionnaire, with a reason (a nurse or prescriber)
 	//
@@ -6550,7 +6901,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/questionnaires/{instrument}/amendments (the `AmendQuestionnaire` operationId).
-	AmendQuestionnaireWithBody(ctx context.Context, id openapi_types.UUID, instrument string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AmendQuestionnaireWithBody(ctx context.Context, id openapi_types.UUID, instrument string, params *AmendQuestionnaireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AmendQuestionnaire Amend a visit's answers to one questionnaire, with a reason (a nurse or prescriber)
 	//
@@ -6559,7 +6910,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/questionnaires/{instrument}/amendments (the `AmendQuestionnaire` operationId).
-	AmendQuestionnaire(ctx context.Context, id openapi_types.UUID, instrument string, body AmendQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AmendQuestionnaire(ctx context.Context, id openapi_types.UUID, instrument string, params *AmendQuestionnaireParams, body AmendQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetREMSForm The visit's REMS Patient Monitoring Form (nurse, prescriber)
 	//
@@ -6573,7 +6924,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/rems-form (the `AssembleREMSForm` operationId).
-	AssembleREMSFormWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AssembleREMSFormWithBody(ctx context.Context, id openapi_types.UUID, params *AssembleREMSFormParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AssembleREMSForm Assemble (or assemble again, after a correction) the REMS form of a discharged Spravato visit (nurse, prescriber)
 	//
@@ -6582,7 +6933,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/rems-form (the `AssembleREMSForm` operationId).
-	AssembleREMSForm(ctx context.Context, id openapi_types.UUID, body AssembleREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AssembleREMSForm(ctx context.Context, id openapi_types.UUID, params *AssembleREMSFormParams, body AssembleREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetREMSFormPDF The visit's REMS form as a PDF (nurse, prescriber)
 	//
@@ -6596,7 +6947,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/rems-form/incomplete (the `RecordREMSIncomplete` operationId).
-	RecordREMSIncompleteWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RecordREMSIncompleteWithBody(ctx context.Context, id openapi_types.UUID, params *RecordREMSIncompleteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordREMSIncomplete A prescriber records why the REMS form cannot be completed before the patient leaves
 	//
@@ -6605,21 +6956,21 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/rems-form/incomplete (the `RecordREMSIncomplete` operationId).
-	RecordREMSIncomplete(ctx context.Context, id openapi_types.UUID, body RecordREMSIncompleteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RecordREMSIncomplete(ctx context.Context, id openapi_types.UUID, params *RecordREMSIncompleteParams, body RecordREMSIncompleteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SubmitREMSFormWithBody Record that the REMS form was submitted to the REMS programme (nurse, prescriber)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/rems-form/submission (the `SubmitREMSForm` operationId).
-	SubmitREMSFormWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SubmitREMSFormWithBody(ctx context.Context, id openapi_types.UUID, params *SubmitREMSFormParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SubmitREMSForm Record that the REMS form was submitted to the REMS programme (nurse, prescriber)
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/rems-form/submission (the `SubmitREMSForm` operationId).
-	SubmitREMSForm(ctx context.Context, id openapi_types.UUID, body SubmitREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SubmitREMSForm(ctx context.Context, id openapi_types.UUID, params *SubmitREMSFormParams, body SubmitREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordRideWithBody Record the driver who takes the patient home (front desk, nurse, prescriber): no driver, no dosing
 	//
@@ -6640,14 +6991,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/session-end (the `EndSession` operationId).
-	EndSessionWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	EndSessionWithBody(ctx context.Context, id openapi_types.UUID, params *EndSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// EndSession End the session: the visit moves to recovering (nurse, prescriber)
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/session-end (the `EndSession` operationId).
-	EndSession(ctx context.Context, id openapi_types.UUID, body EndSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	EndSession(ctx context.Context, id openapi_types.UUID, params *EndSessionParams, body EndSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MoveVisitWithBody Move a visit: check in, cancel, not cleared, back to the gate
 	//
@@ -6656,7 +7007,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/transitions (the `MoveVisit` operationId).
-	MoveVisitWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	MoveVisitWithBody(ctx context.Context, id openapi_types.UUID, params *MoveVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MoveVisit Move a visit: check in, cancel, not cleared, back to the gate
 	//
@@ -6665,21 +7016,21 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/transitions (the `MoveVisit` operationId).
-	MoveVisit(ctx context.Context, id openapi_types.UUID, body MoveVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	MoveVisit(ctx context.Context, id openapi_types.UUID, params *MoveVisitParams, body MoveVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordVitalsWithBody Record vital signs (nurse, prescriber); a repeat is a new reading and the gate uses the latest
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/vitals (the `RecordVitals` operationId).
-	RecordVitalsWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RecordVitalsWithBody(ctx context.Context, id openapi_types.UUID, params *RecordVitalsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordVitals Record vital signs (nurse, prescriber); a repeat is a new reading and the gate uses the latest
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/vitals (the `RecordVitals` operationId).
-	RecordVitals(ctx context.Context, id openapi_types.UUID, body RecordVitalsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RecordVitals(ctx context.Context, id openapi_types.UUID, params *RecordVitalsParams, body RecordVitalsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// WasteRemainderWithBody Waste the rest of the drug drawn for the visit, with a witness
 	//
@@ -6688,7 +7039,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/waste (the `WasteRemainder` operationId).
-	WasteRemainderWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	WasteRemainderWithBody(ctx context.Context, id openapi_types.UUID, params *WasteRemainderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// WasteRemainder Waste the rest of the drug drawn for the visit, with a witness
 	//
@@ -6697,21 +7048,21 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/waste (the `WasteRemainder` operationId).
-	WasteRemainder(ctx context.Context, id openapi_types.UUID, body WasteRemainderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	WasteRemainder(ctx context.Context, id openapi_types.UUID, params *WasteRemainderParams, body WasteRemainderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordVisitWeightWithBody Weigh the patient at the visit (nurse, prescriber): the weight goes to the patient's record and the gate is judged again
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/weights (the `RecordVisitWeight` operationId).
-	RecordVisitWeightWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RecordVisitWeightWithBody(ctx context.Context, id openapi_types.UUID, params *RecordVisitWeightParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordVisitWeight Weigh the patient at the visit (nurse, prescriber): the weight goes to the patient's record and the gate is judged again
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/visits/{id}/weights (the `RecordVisitWeight` operationId).
-	RecordVisitWeight(ctx context.Context, id openapi_types.UUID, body RecordVisitWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RecordVisitWeight(ctx context.Context, id openapi_types.UUID, params *RecordVisitWeightParams, body RecordVisitWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Health Health check: 200 when the database answers
 	//
@@ -6758,8 +7109,8 @@ func (c *Client) ListAlerts(ctx context.Context, params *ListAlertsParams, reqEd
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/alerts/{id}/acknowledgement (the `AcknowledgeAlert` operationId).
-func (c *Client) AcknowledgeAlertWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAcknowledgeAlertRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) AcknowledgeAlertWithBody(ctx context.Context, id openapi_types.UUID, params *AcknowledgeAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcknowledgeAlertRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6777,8 +7128,8 @@ func (c *Client) AcknowledgeAlertWithBody(ctx context.Context, id openapi_types.
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/alerts/{id}/acknowledgement (the `AcknowledgeAlert` operationId).
-func (c *Client) AcknowledgeAlert(ctx context.Context, id openapi_types.UUID, body AcknowledgeAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAcknowledgeAlertRequest(c.Server, id, body)
+func (c *Client) AcknowledgeAlert(ctx context.Context, id openapi_types.UUID, params *AcknowledgeAlertParams, body AcknowledgeAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcknowledgeAlertRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6794,8 +7145,8 @@ func (c *Client) AcknowledgeAlert(ctx context.Context, id openapi_types.UUID, bo
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/alerts/{id}/assessments (the `AssessAlert` operationId).
-func (c *Client) AssessAlertWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAssessAlertRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) AssessAlertWithBody(ctx context.Context, id openapi_types.UUID, params *AssessAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssessAlertRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6811,8 +7162,8 @@ func (c *Client) AssessAlertWithBody(ctx context.Context, id openapi_types.UUID,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/alerts/{id}/assessments (the `AssessAlert` operationId).
-func (c *Client) AssessAlert(ctx context.Context, id openapi_types.UUID, body AssessAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAssessAlertRequest(c.Server, id, body)
+func (c *Client) AssessAlert(ctx context.Context, id openapi_types.UUID, params *AssessAlertParams, body AssessAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssessAlertRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6830,8 +7181,8 @@ func (c *Client) AssessAlert(ctx context.Context, id openapi_types.UUID, body As
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/alerts/{id}/notes (the `NoteAlert` operationId).
-func (c *Client) NoteAlertWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewNoteAlertRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) NoteAlertWithBody(ctx context.Context, id openapi_types.UUID, params *NoteAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNoteAlertRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6849,8 +7200,8 @@ func (c *Client) NoteAlertWithBody(ctx context.Context, id openapi_types.UUID, c
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/alerts/{id}/notes (the `NoteAlert` operationId).
-func (c *Client) NoteAlert(ctx context.Context, id openapi_types.UUID, body NoteAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewNoteAlertRequest(c.Server, id, body)
+func (c *Client) NoteAlert(ctx context.Context, id openapi_types.UUID, params *NoteAlertParams, body NoteAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNoteAlertRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6868,8 +7219,8 @@ func (c *Client) NoteAlert(ctx context.Context, id openapi_types.UUID, body Note
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/alerts/{id}/resolution (the `ResolveAlert` operationId).
-func (c *Client) ResolveAlertWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewResolveAlertRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) ResolveAlertWithBody(ctx context.Context, id openapi_types.UUID, params *ResolveAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResolveAlertRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6887,8 +7238,8 @@ func (c *Client) ResolveAlertWithBody(ctx context.Context, id openapi_types.UUID
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/alerts/{id}/resolution (the `ResolveAlert` operationId).
-func (c *Client) ResolveAlert(ctx context.Context, id openapi_types.UUID, body ResolveAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewResolveAlertRequest(c.Server, id, body)
+func (c *Client) ResolveAlert(ctx context.Context, id openapi_types.UUID, params *ResolveAlertParams, body ResolveAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResolveAlertRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6968,8 +7319,8 @@ func (c *Client) ListChairs(ctx context.Context, reqEditors ...RequestEditorFn) 
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/chairs (the `AddChair` operationId).
-func (c *Client) AddChairWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAddChairRequestWithBody(c.Server, contentType, body)
+func (c *Client) AddChairWithBody(ctx context.Context, params *AddChairParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddChairRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6985,8 +7336,8 @@ func (c *Client) AddChairWithBody(ctx context.Context, contentType string, body 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/chairs (the `AddChair` operationId).
-func (c *Client) AddChair(ctx context.Context, body AddChairJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAddChairRequest(c.Server, body)
+func (c *Client) AddChair(ctx context.Context, params *AddChairParams, body AddChairJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddChairRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7170,8 +7521,8 @@ func (c *Client) ListLots(ctx context.Context, params *ListLotsParams, reqEditor
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/lots (the `ReceiveLot` operationId).
-func (c *Client) ReceiveLotWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewReceiveLotRequestWithBody(c.Server, contentType, body)
+func (c *Client) ReceiveLotWithBody(ctx context.Context, params *ReceiveLotParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReceiveLotRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7187,8 +7538,8 @@ func (c *Client) ReceiveLotWithBody(ctx context.Context, contentType string, bod
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/lots (the `ReceiveLot` operationId).
-func (c *Client) ReceiveLot(ctx context.Context, body ReceiveLotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewReceiveLotRequest(c.Server, body)
+func (c *Client) ReceiveLot(ctx context.Context, params *ReceiveLotParams, body ReceiveLotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReceiveLotRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7219,8 +7570,8 @@ func (c *Client) GetLot(ctx context.Context, id openapi_types.UUID, reqEditors .
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/lots/{id}/entries (the `AppendLedgerEntry` operationId).
-func (c *Client) AppendLedgerEntryWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAppendLedgerEntryRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) AppendLedgerEntryWithBody(ctx context.Context, id openapi_types.UUID, params *AppendLedgerEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAppendLedgerEntryRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7236,8 +7587,8 @@ func (c *Client) AppendLedgerEntryWithBody(ctx context.Context, id openapi_types
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/lots/{id}/entries (the `AppendLedgerEntry` operationId).
-func (c *Client) AppendLedgerEntry(ctx context.Context, id openapi_types.UUID, body AppendLedgerEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAppendLedgerEntryRequest(c.Server, id, body)
+func (c *Client) AppendLedgerEntry(ctx context.Context, id openapi_types.UUID, params *AppendLedgerEntryParams, body AppendLedgerEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAppendLedgerEntryRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7298,8 +7649,8 @@ func (c *Client) ListPatients(ctx context.Context, params *ListPatientsParams, r
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/patients (the `CreatePatient` operationId).
-func (c *Client) CreatePatientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreatePatientRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreatePatientWithBody(ctx context.Context, params *CreatePatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePatientRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7315,8 +7666,8 @@ func (c *Client) CreatePatientWithBody(ctx context.Context, contentType string, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/patients (the `CreatePatient` operationId).
-func (c *Client) CreatePatient(ctx context.Context, body CreatePatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreatePatientRequest(c.Server, body)
+func (c *Client) CreatePatient(ctx context.Context, params *CreatePatientParams, body CreatePatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePatientRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7441,8 +7792,8 @@ func (c *Client) ListWeights(ctx context.Context, id openapi_types.UUID, reqEdit
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/patients/{id}/weights (the `RecordWeight` operationId).
-func (c *Client) RecordWeightWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecordWeightRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) RecordWeightWithBody(ctx context.Context, id openapi_types.UUID, params *RecordWeightParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordWeightRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7458,8 +7809,8 @@ func (c *Client) RecordWeightWithBody(ctx context.Context, id openapi_types.UUID
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/patients/{id}/weights (the `RecordWeight` operationId).
-func (c *Client) RecordWeight(ctx context.Context, id openapi_types.UUID, body RecordWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecordWeightRequest(c.Server, id, body)
+func (c *Client) RecordWeight(ctx context.Context, id openapi_types.UUID, params *RecordWeightParams, body RecordWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordWeightRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7520,8 +7871,8 @@ func (c *Client) ProtocolVersions(ctx context.Context, reqEditors ...RequestEdit
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/protocol/versions (the `SaveProtocol` operationId).
-func (c *Client) SaveProtocolWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSaveProtocolRequestWithBody(c.Server, contentType, body)
+func (c *Client) SaveProtocolWithBody(ctx context.Context, params *SaveProtocolParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSaveProtocolRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7537,8 +7888,8 @@ func (c *Client) SaveProtocolWithBody(ctx context.Context, contentType string, b
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/protocol/versions (the `SaveProtocol` operationId).
-func (c *Client) SaveProtocol(ctx context.Context, body SaveProtocolJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSaveProtocolRequest(c.Server, body)
+func (c *Client) SaveProtocol(ctx context.Context, params *SaveProtocolParams, body SaveProtocolJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSaveProtocolRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7678,8 +8029,8 @@ func (c *Client) ListUsers(ctx context.Context, reqEditors ...RequestEditorFn) (
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
-func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateUserRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateUserWithBody(ctx context.Context, params *CreateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateUserRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7695,8 +8046,8 @@ func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, bod
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
-func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateUserRequest(c.Server, body)
+func (c *Client) CreateUser(ctx context.Context, params *CreateUserParams, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateUserRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7761,8 +8112,8 @@ func (c *Client) ListVisits(ctx context.Context, params *ListVisitsParams, reqEd
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits (the `BookVisit` operationId).
-func (c *Client) BookVisitWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewBookVisitRequestWithBody(c.Server, contentType, body)
+func (c *Client) BookVisitWithBody(ctx context.Context, params *BookVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBookVisitRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7778,8 +8129,8 @@ func (c *Client) BookVisitWithBody(ctx context.Context, contentType string, body
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits (the `BookVisit` operationId).
-func (c *Client) BookVisit(ctx context.Context, body BookVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewBookVisitRequest(c.Server, body)
+func (c *Client) BookVisit(ctx context.Context, params *BookVisitParams, body BookVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBookVisitRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7814,8 +8165,8 @@ func (c *Client) GetVisit(ctx context.Context, id openapi_types.UUID, reqEditors
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/administrations (the `Administer` operationId).
-func (c *Client) AdministerWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAdministerRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) AdministerWithBody(ctx context.Context, id openapi_types.UUID, params *AdministerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdministerRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7833,8 +8184,8 @@ func (c *Client) AdministerWithBody(ctx context.Context, id openapi_types.UUID, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/administrations (the `Administer` operationId).
-func (c *Client) Administer(ctx context.Context, id openapi_types.UUID, body AdministerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAdministerRequest(c.Server, id, body)
+func (c *Client) Administer(ctx context.Context, id openapi_types.UUID, params *AdministerParams, body AdministerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdministerRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7852,8 +8203,8 @@ func (c *Client) Administer(ctx context.Context, id openapi_types.UUID, body Adm
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/adverse-events (the `RecordAdverseEvent` operationId).
-func (c *Client) RecordAdverseEventWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecordAdverseEventRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) RecordAdverseEventWithBody(ctx context.Context, id openapi_types.UUID, params *RecordAdverseEventParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordAdverseEventRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7871,8 +8222,8 @@ func (c *Client) RecordAdverseEventWithBody(ctx context.Context, id openapi_type
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/adverse-events (the `RecordAdverseEvent` operationId).
-func (c *Client) RecordAdverseEvent(ctx context.Context, id openapi_types.UUID, body RecordAdverseEventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecordAdverseEventRequest(c.Server, id, body)
+func (c *Client) RecordAdverseEvent(ctx context.Context, id openapi_types.UUID, params *RecordAdverseEventParams, body RecordAdverseEventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordAdverseEventRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7888,8 +8239,8 @@ func (c *Client) RecordAdverseEvent(ctx context.Context, id openapi_types.UUID, 
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/aldrete (the `RecordAldrete` operationId).
-func (c *Client) RecordAldreteWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecordAldreteRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) RecordAldreteWithBody(ctx context.Context, id openapi_types.UUID, params *RecordAldreteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordAldreteRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7905,8 +8256,8 @@ func (c *Client) RecordAldreteWithBody(ctx context.Context, id openapi_types.UUI
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/aldrete (the `RecordAldrete` operationId).
-func (c *Client) RecordAldrete(ctx context.Context, id openapi_types.UUID, body RecordAldreteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecordAldreteRequest(c.Server, id, body)
+func (c *Client) RecordAldrete(ctx context.Context, id openapi_types.UUID, params *RecordAldreteParams, body RecordAldreteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordAldreteRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7922,8 +8273,8 @@ func (c *Client) RecordAldrete(ctx context.Context, id openapi_types.UUID, body 
 // The gate is judged in the same transaction as the move, with the visit locked: no block can slip in between. A cleared visit goes back to checked_in by itself when a blocking fact arrives.
 //
 // Corresponds with POST /api/v1/visits/{id}/clear (the `ClearVisit` operationId).
-func (c *Client) ClearVisit(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewClearVisitRequest(c.Server, id)
+func (c *Client) ClearVisit(ctx context.Context, id openapi_types.UUID, params *ClearVisitParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClearVisitRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7973,8 +8324,8 @@ func (c *Client) RecordComfort(ctx context.Context, id openapi_types.UUID, body 
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/devices (the `GiveDevice` operationId).
-func (c *Client) GiveDeviceWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGiveDeviceRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) GiveDeviceWithBody(ctx context.Context, id openapi_types.UUID, params *GiveDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGiveDeviceRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7990,8 +8341,8 @@ func (c *Client) GiveDeviceWithBody(ctx context.Context, id openapi_types.UUID, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/devices (the `GiveDevice` operationId).
-func (c *Client) GiveDevice(ctx context.Context, id openapi_types.UUID, body GiveDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGiveDeviceRequest(c.Server, id, body)
+func (c *Client) GiveDevice(ctx context.Context, id openapi_types.UUID, params *GiveDeviceParams, body GiveDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGiveDeviceRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8009,8 +8360,8 @@ func (c *Client) GiveDevice(ctx context.Context, id openapi_types.UUID, body Giv
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/discharge (the `Discharge` operationId).
-func (c *Client) DischargeWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDischargeRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) DischargeWithBody(ctx context.Context, id openapi_types.UUID, params *DischargeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDischargeRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8028,8 +8379,8 @@ func (c *Client) DischargeWithBody(ctx context.Context, id openapi_types.UUID, c
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/discharge (the `Discharge` operationId).
-func (c *Client) Discharge(ctx context.Context, id openapi_types.UUID, body DischargeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDischargeRequest(c.Server, id, body)
+func (c *Client) Discharge(ctx context.Context, id openapi_types.UUID, params *DischargeParams, body DischargeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDischargeRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8085,8 +8436,8 @@ func (c *Client) RecordDischargeFacts(ctx context.Context, id openapi_types.UUID
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/dosing (the `StartDosing` operationId).
-func (c *Client) StartDosingWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewStartDosingRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) StartDosingWithBody(ctx context.Context, id openapi_types.UUID, params *StartDosingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartDosingRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8104,8 +8455,8 @@ func (c *Client) StartDosingWithBody(ctx context.Context, id openapi_types.UUID,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/dosing (the `StartDosing` operationId).
-func (c *Client) StartDosing(ctx context.Context, id openapi_types.UUID, body StartDosingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewStartDosingRequest(c.Server, id, body)
+func (c *Client) StartDosing(ctx context.Context, id openapi_types.UUID, params *StartDosingParams, body StartDosingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartDosingRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8155,8 +8506,8 @@ func (c *Client) RecordFasting(ctx context.Context, id openapi_types.UUID, body 
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/infusion (the `InfusionAction` operationId).
-func (c *Client) InfusionActionWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewInfusionActionRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) InfusionActionWithBody(ctx context.Context, id openapi_types.UUID, params *InfusionActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInfusionActionRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8172,8 +8523,8 @@ func (c *Client) InfusionActionWithBody(ctx context.Context, id openapi_types.UU
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/infusion (the `InfusionAction` operationId).
-func (c *Client) InfusionAction(ctx context.Context, id openapi_types.UUID, body InfusionActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewInfusionActionRequest(c.Server, id, body)
+func (c *Client) InfusionAction(ctx context.Context, id openapi_types.UUID, params *InfusionActionParams, body InfusionActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInfusionActionRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8189,8 +8540,8 @@ func (c *Client) InfusionAction(ctx context.Context, id openapi_types.UUID, body
 // The link works once and expires after the protocol's hours. Its token is shown only in this answer: only its hash is stored.
 //
 // Corresponds with POST /api/v1/visits/{id}/links (the `CreateQuestionnaireLink` operationId).
-func (c *Client) CreateQuestionnaireLink(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateQuestionnaireLinkRequest(c.Server, id)
+func (c *Client) CreateQuestionnaireLink(ctx context.Context, id openapi_types.UUID, params *CreateQuestionnaireLinkParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateQuestionnaireLinkRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8242,8 +8593,8 @@ func (c *Client) RecordMedications(ctx context.Context, id openapi_types.UUID, b
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/order (the `OrderDose` operationId).
-func (c *Client) OrderDoseWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewOrderDoseRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) OrderDoseWithBody(ctx context.Context, id openapi_types.UUID, params *OrderDoseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOrderDoseRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8261,8 +8612,8 @@ func (c *Client) OrderDoseWithBody(ctx context.Context, id openapi_types.UUID, c
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/order (the `OrderDose` operationId).
-func (c *Client) OrderDose(ctx context.Context, id openapi_types.UUID, body OrderDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewOrderDoseRequest(c.Server, id, body)
+func (c *Client) OrderDose(ctx context.Context, id openapi_types.UUID, params *OrderDoseParams, body OrderDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOrderDoseRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8280,8 +8631,8 @@ func (c *Client) OrderDose(ctx context.Context, id openapi_types.UUID, body Orde
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/overrides (the `OverrideCheck` operationId).
-func (c *Client) OverrideCheckWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewOverrideCheckRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) OverrideCheckWithBody(ctx context.Context, id openapi_types.UUID, params *OverrideCheckParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOverrideCheckRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8299,8 +8650,8 @@ func (c *Client) OverrideCheckWithBody(ctx context.Context, id openapi_types.UUI
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/overrides (the `OverrideCheck` operationId).
-func (c *Client) OverrideCheck(ctx context.Context, id openapi_types.UUID, body OverrideCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewOverrideCheckRequest(c.Server, id, body)
+func (c *Client) OverrideCheck(ctx context.Context, id openapi_types.UUID, params *OverrideCheckParams, body OverrideCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOverrideCheckRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8318,8 +8669,8 @@ func (c *Client) OverrideCheck(ctx context.Context, id openapi_types.UUID, body 
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/preparation (the `PrepareDose` operationId).
-func (c *Client) PrepareDoseWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPrepareDoseRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) PrepareDoseWithBody(ctx context.Context, id openapi_types.UUID, params *PrepareDoseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPrepareDoseRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8337,8 +8688,8 @@ func (c *Client) PrepareDoseWithBody(ctx context.Context, id openapi_types.UUID,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/preparation (the `PrepareDose` operationId).
-func (c *Client) PrepareDose(ctx context.Context, id openapi_types.UUID, body PrepareDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPrepareDoseRequest(c.Server, id, body)
+func (c *Client) PrepareDose(ctx context.Context, id openapi_types.UUID, params *PrepareDoseParams, body PrepareDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPrepareDoseRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8356,8 +8707,8 @@ func (c *Client) PrepareDose(ctx context.Context, id openapi_types.UUID, body Pr
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/preparation/verify (the `VerifyDose` operationId).
-func (c *Client) VerifyDoseWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewVerifyDoseRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) VerifyDoseWithBody(ctx context.Context, id openapi_types.UUID, params *VerifyDoseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyDoseRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8375,8 +8726,8 @@ func (c *Client) VerifyDoseWithBody(ctx context.Context, id openapi_types.UUID, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/preparation/verify (the `VerifyDose` operationId).
-func (c *Client) VerifyDose(ctx context.Context, id openapi_types.UUID, body VerifyDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewVerifyDoseRequest(c.Server, id, body)
+func (c *Client) VerifyDose(ctx context.Context, id openapi_types.UUID, params *VerifyDoseParams, body VerifyDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyDoseRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8394,8 +8745,8 @@ func (c *Client) VerifyDose(ctx context.Context, id openapi_types.UUID, body Ver
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/questionnaires (the `SubmitQuestionnaires` operationId).
-func (c *Client) SubmitQuestionnairesWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSubmitQuestionnairesRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) SubmitQuestionnairesWithBody(ctx context.Context, id openapi_types.UUID, params *SubmitQuestionnairesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitQuestionnairesRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8413,8 +8764,8 @@ func (c *Client) SubmitQuestionnairesWithBody(ctx context.Context, id openapi_ty
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/questionnaires (the `SubmitQuestionnaires` operationId).
-func (c *Client) SubmitQuestionnaires(ctx context.Context, id openapi_types.UUID, body SubmitQuestionnairesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSubmitQuestionnairesRequest(c.Server, id, body)
+func (c *Client) SubmitQuestionnaires(ctx context.Context, id openapi_types.UUID, params *SubmitQuestionnairesParams, body SubmitQuestionnairesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitQuestionnairesRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8432,8 +8783,8 @@ func (c *Client) SubmitQuestionnaires(ctx context.Context, id openapi_types.UUID
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/questionnaires/{instrument}/amendments (the `AmendQuestionnaire` operationId).
-func (c *Client) AmendQuestionnaireWithBody(ctx context.Context, id openapi_types.UUID, instrument string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAmendQuestionnaireRequestWithBody(c.Server, id, instrument, contentType, body)
+func (c *Client) AmendQuestionnaireWithBody(ctx context.Context, id openapi_types.UUID, instrument string, params *AmendQuestionnaireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAmendQuestionnaireRequestWithBody(c.Server, id, instrument, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8451,8 +8802,8 @@ func (c *Client) AmendQuestionnaireWithBody(ctx context.Context, id openapi_type
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/questionnaires/{instrument}/amendments (the `AmendQuestionnaire` operationId).
-func (c *Client) AmendQuestionnaire(ctx context.Context, id openapi_types.UUID, instrument string, body AmendQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAmendQuestionnaireRequest(c.Server, id, instrument, body)
+func (c *Client) AmendQuestionnaire(ctx context.Context, id openapi_types.UUID, instrument string, params *AmendQuestionnaireParams, body AmendQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAmendQuestionnaireRequest(c.Server, id, instrument, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8485,8 +8836,8 @@ func (c *Client) GetREMSForm(ctx context.Context, id openapi_types.UUID, reqEdit
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/rems-form (the `AssembleREMSForm` operationId).
-func (c *Client) AssembleREMSFormWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAssembleREMSFormRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) AssembleREMSFormWithBody(ctx context.Context, id openapi_types.UUID, params *AssembleREMSFormParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssembleREMSFormRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8504,8 +8855,8 @@ func (c *Client) AssembleREMSFormWithBody(ctx context.Context, id openapi_types.
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/rems-form (the `AssembleREMSForm` operationId).
-func (c *Client) AssembleREMSForm(ctx context.Context, id openapi_types.UUID, body AssembleREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAssembleREMSFormRequest(c.Server, id, body)
+func (c *Client) AssembleREMSForm(ctx context.Context, id openapi_types.UUID, params *AssembleREMSFormParams, body AssembleREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssembleREMSFormRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8538,8 +8889,8 @@ func (c *Client) GetREMSFormPDF(ctx context.Context, id openapi_types.UUID, reqE
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/rems-form/incomplete (the `RecordREMSIncomplete` operationId).
-func (c *Client) RecordREMSIncompleteWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecordREMSIncompleteRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) RecordREMSIncompleteWithBody(ctx context.Context, id openapi_types.UUID, params *RecordREMSIncompleteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordREMSIncompleteRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8557,8 +8908,8 @@ func (c *Client) RecordREMSIncompleteWithBody(ctx context.Context, id openapi_ty
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/rems-form/incomplete (the `RecordREMSIncomplete` operationId).
-func (c *Client) RecordREMSIncomplete(ctx context.Context, id openapi_types.UUID, body RecordREMSIncompleteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecordREMSIncompleteRequest(c.Server, id, body)
+func (c *Client) RecordREMSIncomplete(ctx context.Context, id openapi_types.UUID, params *RecordREMSIncompleteParams, body RecordREMSIncompleteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordREMSIncompleteRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8574,8 +8925,8 @@ func (c *Client) RecordREMSIncomplete(ctx context.Context, id openapi_types.UUID
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/rems-form/submission (the `SubmitREMSForm` operationId).
-func (c *Client) SubmitREMSFormWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSubmitREMSFormRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) SubmitREMSFormWithBody(ctx context.Context, id openapi_types.UUID, params *SubmitREMSFormParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitREMSFormRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8591,8 +8942,8 @@ func (c *Client) SubmitREMSFormWithBody(ctx context.Context, id openapi_types.UU
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/rems-form/submission (the `SubmitREMSForm` operationId).
-func (c *Client) SubmitREMSForm(ctx context.Context, id openapi_types.UUID, body SubmitREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSubmitREMSFormRequest(c.Server, id, body)
+func (c *Client) SubmitREMSForm(ctx context.Context, id openapi_types.UUID, params *SubmitREMSFormParams, body SubmitREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitREMSFormRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8642,8 +8993,8 @@ func (c *Client) RecordRide(ctx context.Context, id openapi_types.UUID, body Rec
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/session-end (the `EndSession` operationId).
-func (c *Client) EndSessionWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewEndSessionRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) EndSessionWithBody(ctx context.Context, id openapi_types.UUID, params *EndSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndSessionRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8659,8 +9010,8 @@ func (c *Client) EndSessionWithBody(ctx context.Context, id openapi_types.UUID, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/session-end (the `EndSession` operationId).
-func (c *Client) EndSession(ctx context.Context, id openapi_types.UUID, body EndSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewEndSessionRequest(c.Server, id, body)
+func (c *Client) EndSession(ctx context.Context, id openapi_types.UUID, params *EndSessionParams, body EndSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndSessionRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8678,8 +9029,8 @@ func (c *Client) EndSession(ctx context.Context, id openapi_types.UUID, body End
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/transitions (the `MoveVisit` operationId).
-func (c *Client) MoveVisitWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewMoveVisitRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) MoveVisitWithBody(ctx context.Context, id openapi_types.UUID, params *MoveVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMoveVisitRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8697,8 +9048,8 @@ func (c *Client) MoveVisitWithBody(ctx context.Context, id openapi_types.UUID, c
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/transitions (the `MoveVisit` operationId).
-func (c *Client) MoveVisit(ctx context.Context, id openapi_types.UUID, body MoveVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewMoveVisitRequest(c.Server, id, body)
+func (c *Client) MoveVisit(ctx context.Context, id openapi_types.UUID, params *MoveVisitParams, body MoveVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMoveVisitRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8714,8 +9065,8 @@ func (c *Client) MoveVisit(ctx context.Context, id openapi_types.UUID, body Move
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/vitals (the `RecordVitals` operationId).
-func (c *Client) RecordVitalsWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecordVitalsRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) RecordVitalsWithBody(ctx context.Context, id openapi_types.UUID, params *RecordVitalsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordVitalsRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8731,8 +9082,8 @@ func (c *Client) RecordVitalsWithBody(ctx context.Context, id openapi_types.UUID
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/vitals (the `RecordVitals` operationId).
-func (c *Client) RecordVitals(ctx context.Context, id openapi_types.UUID, body RecordVitalsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecordVitalsRequest(c.Server, id, body)
+func (c *Client) RecordVitals(ctx context.Context, id openapi_types.UUID, params *RecordVitalsParams, body RecordVitalsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordVitalsRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8750,8 +9101,8 @@ func (c *Client) RecordVitals(ctx context.Context, id openapi_types.UUID, body R
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/waste (the `WasteRemainder` operationId).
-func (c *Client) WasteRemainderWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewWasteRemainderRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) WasteRemainderWithBody(ctx context.Context, id openapi_types.UUID, params *WasteRemainderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWasteRemainderRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8769,8 +9120,8 @@ func (c *Client) WasteRemainderWithBody(ctx context.Context, id openapi_types.UU
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/waste (the `WasteRemainder` operationId).
-func (c *Client) WasteRemainder(ctx context.Context, id openapi_types.UUID, body WasteRemainderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewWasteRemainderRequest(c.Server, id, body)
+func (c *Client) WasteRemainder(ctx context.Context, id openapi_types.UUID, params *WasteRemainderParams, body WasteRemainderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWasteRemainderRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8786,8 +9137,8 @@ func (c *Client) WasteRemainder(ctx context.Context, id openapi_types.UUID, body
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/weights (the `RecordVisitWeight` operationId).
-func (c *Client) RecordVisitWeightWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecordVisitWeightRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) RecordVisitWeightWithBody(ctx context.Context, id openapi_types.UUID, params *RecordVisitWeightParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordVisitWeightRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8803,8 +9154,8 @@ func (c *Client) RecordVisitWeightWithBody(ctx context.Context, id openapi_types
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/visits/{id}/weights (the `RecordVisitWeight` operationId).
-func (c *Client) RecordVisitWeight(ctx context.Context, id openapi_types.UUID, body RecordVisitWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecordVisitWeightRequest(c.Server, id, body)
+func (c *Client) RecordVisitWeight(ctx context.Context, id openapi_types.UUID, params *RecordVisitWeightParams, body RecordVisitWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordVisitWeightRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8948,18 +9299,18 @@ func NewListAlertsRequest(server string, params *ListAlertsParams) (*http.Reques
 }
 
 // NewAcknowledgeAlertRequest calls the generic AcknowledgeAlert builder with application/json body
-func NewAcknowledgeAlertRequest(server string, id openapi_types.UUID, body AcknowledgeAlertJSONRequestBody) (*http.Request, error) {
+func NewAcknowledgeAlertRequest(server string, id openapi_types.UUID, params *AcknowledgeAlertParams, body AcknowledgeAlertJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAcknowledgeAlertRequestWithBody(server, id, "application/json", bodyReader)
+	return NewAcknowledgeAlertRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewAcknowledgeAlertRequestWithBody constructs an http.Request for the AcknowledgeAlert method, with any body, and a specified content type
-func NewAcknowledgeAlertRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewAcknowledgeAlertRequestWithBody(server string, id openapi_types.UUID, params *AcknowledgeAlertParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -8991,22 +9342,37 @@ func NewAcknowledgeAlertRequestWithBody(server string, id openapi_types.UUID, co
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewAssessAlertRequest calls the generic AssessAlert builder with application/json body
-func NewAssessAlertRequest(server string, id openapi_types.UUID, body AssessAlertJSONRequestBody) (*http.Request, error) {
+func NewAssessAlertRequest(server string, id openapi_types.UUID, params *AssessAlertParams, body AssessAlertJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAssessAlertRequestWithBody(server, id, "application/json", bodyReader)
+	return NewAssessAlertRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewAssessAlertRequestWithBody constructs an http.Request for the AssessAlert method, with any body, and a specified content type
-func NewAssessAlertRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewAssessAlertRequestWithBody(server string, id openapi_types.UUID, params *AssessAlertParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9038,22 +9404,37 @@ func NewAssessAlertRequestWithBody(server string, id openapi_types.UUID, content
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewNoteAlertRequest calls the generic NoteAlert builder with application/json body
-func NewNoteAlertRequest(server string, id openapi_types.UUID, body NoteAlertJSONRequestBody) (*http.Request, error) {
+func NewNoteAlertRequest(server string, id openapi_types.UUID, params *NoteAlertParams, body NoteAlertJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewNoteAlertRequestWithBody(server, id, "application/json", bodyReader)
+	return NewNoteAlertRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewNoteAlertRequestWithBody constructs an http.Request for the NoteAlert method, with any body, and a specified content type
-func NewNoteAlertRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewNoteAlertRequestWithBody(server string, id openapi_types.UUID, params *NoteAlertParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9085,22 +9466,37 @@ func NewNoteAlertRequestWithBody(server string, id openapi_types.UUID, contentTy
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewResolveAlertRequest calls the generic ResolveAlert builder with application/json body
-func NewResolveAlertRequest(server string, id openapi_types.UUID, body ResolveAlertJSONRequestBody) (*http.Request, error) {
+func NewResolveAlertRequest(server string, id openapi_types.UUID, params *ResolveAlertParams, body ResolveAlertJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewResolveAlertRequestWithBody(server, id, "application/json", bodyReader)
+	return NewResolveAlertRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewResolveAlertRequestWithBody constructs an http.Request for the ResolveAlert method, with any body, and a specified content type
-func NewResolveAlertRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewResolveAlertRequestWithBody(server string, id openapi_types.UUID, params *ResolveAlertParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9131,6 +9527,21 @@ func NewResolveAlertRequestWithBody(server string, id openapi_types.UUID, conten
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -9370,18 +9781,18 @@ func NewListChairsRequest(server string) (*http.Request, error) {
 }
 
 // NewAddChairRequest calls the generic AddChair builder with application/json body
-func NewAddChairRequest(server string, body AddChairJSONRequestBody) (*http.Request, error) {
+func NewAddChairRequest(server string, params *AddChairParams, body AddChairJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAddChairRequestWithBody(server, "application/json", bodyReader)
+	return NewAddChairRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewAddChairRequestWithBody constructs an http.Request for the AddChair method, with any body, and a specified content type
-func NewAddChairRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewAddChairRequestWithBody(server string, params *AddChairParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9405,6 +9816,21 @@ func NewAddChairRequestWithBody(server string, contentType string, body io.Reade
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -9699,18 +10125,18 @@ func NewListLotsRequest(server string, params *ListLotsParams) (*http.Request, e
 }
 
 // NewReceiveLotRequest calls the generic ReceiveLot builder with application/json body
-func NewReceiveLotRequest(server string, body ReceiveLotJSONRequestBody) (*http.Request, error) {
+func NewReceiveLotRequest(server string, params *ReceiveLotParams, body ReceiveLotJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewReceiveLotRequestWithBody(server, "application/json", bodyReader)
+	return NewReceiveLotRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewReceiveLotRequestWithBody constructs an http.Request for the ReceiveLot method, with any body, and a specified content type
-func NewReceiveLotRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewReceiveLotRequestWithBody(server string, params *ReceiveLotParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9734,6 +10160,21 @@ func NewReceiveLotRequestWithBody(server string, contentType string, body io.Rea
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -9773,18 +10214,18 @@ func NewGetLotRequest(server string, id openapi_types.UUID) (*http.Request, erro
 }
 
 // NewAppendLedgerEntryRequest calls the generic AppendLedgerEntry builder with application/json body
-func NewAppendLedgerEntryRequest(server string, id openapi_types.UUID, body AppendLedgerEntryJSONRequestBody) (*http.Request, error) {
+func NewAppendLedgerEntryRequest(server string, id openapi_types.UUID, params *AppendLedgerEntryParams, body AppendLedgerEntryJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAppendLedgerEntryRequestWithBody(server, id, "application/json", bodyReader)
+	return NewAppendLedgerEntryRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewAppendLedgerEntryRequestWithBody constructs an http.Request for the AppendLedgerEntry method, with any body, and a specified content type
-func NewAppendLedgerEntryRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewAppendLedgerEntryRequestWithBody(server string, id openapi_types.UUID, params *AppendLedgerEntryParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9815,6 +10256,21 @@ func NewAppendLedgerEntryRequestWithBody(server string, id openapi_types.UUID, c
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -9940,18 +10396,18 @@ func NewListPatientsRequest(server string, params *ListPatientsParams) (*http.Re
 }
 
 // NewCreatePatientRequest calls the generic CreatePatient builder with application/json body
-func NewCreatePatientRequest(server string, body CreatePatientJSONRequestBody) (*http.Request, error) {
+func NewCreatePatientRequest(server string, params *CreatePatientParams, body CreatePatientJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreatePatientRequestWithBody(server, "application/json", bodyReader)
+	return NewCreatePatientRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreatePatientRequestWithBody constructs an http.Request for the CreatePatient method, with any body, and a specified content type
-func NewCreatePatientRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreatePatientRequestWithBody(server string, params *CreatePatientParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9975,6 +10431,21 @@ func NewCreatePatientRequestWithBody(server string, contentType string, body io.
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -10284,18 +10755,18 @@ func NewListWeightsRequest(server string, id openapi_types.UUID) (*http.Request,
 }
 
 // NewRecordWeightRequest calls the generic RecordWeight builder with application/json body
-func NewRecordWeightRequest(server string, id openapi_types.UUID, body RecordWeightJSONRequestBody) (*http.Request, error) {
+func NewRecordWeightRequest(server string, id openapi_types.UUID, params *RecordWeightParams, body RecordWeightJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRecordWeightRequestWithBody(server, id, "application/json", bodyReader)
+	return NewRecordWeightRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewRecordWeightRequestWithBody constructs an http.Request for the RecordWeight method, with any body, and a specified content type
-func NewRecordWeightRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewRecordWeightRequestWithBody(server string, id openapi_types.UUID, params *RecordWeightParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10326,6 +10797,21 @@ func NewRecordWeightRequestWithBody(server string, id openapi_types.UUID, conten
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -10412,18 +10898,18 @@ func NewProtocolVersionsRequest(server string) (*http.Request, error) {
 }
 
 // NewSaveProtocolRequest calls the generic SaveProtocol builder with application/json body
-func NewSaveProtocolRequest(server string, body SaveProtocolJSONRequestBody) (*http.Request, error) {
+func NewSaveProtocolRequest(server string, params *SaveProtocolParams, body SaveProtocolJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewSaveProtocolRequestWithBody(server, "application/json", bodyReader)
+	return NewSaveProtocolRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewSaveProtocolRequestWithBody constructs an http.Request for the SaveProtocol method, with any body, and a specified content type
-func NewSaveProtocolRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewSaveProtocolRequestWithBody(server string, params *SaveProtocolParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -10447,6 +10933,21 @@ func NewSaveProtocolRequestWithBody(server string, contentType string, body io.R
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -10668,18 +11169,18 @@ func NewListUsersRequest(server string) (*http.Request, error) {
 }
 
 // NewCreateUserRequest calls the generic CreateUser builder with application/json body
-func NewCreateUserRequest(server string, body CreateUserJSONRequestBody) (*http.Request, error) {
+func NewCreateUserRequest(server string, params *CreateUserParams, body CreateUserJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateUserRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateUserRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateUserRequestWithBody constructs an http.Request for the CreateUser method, with any body, and a specified content type
-func NewCreateUserRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateUserRequestWithBody(server string, params *CreateUserParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -10703,6 +11204,21 @@ func NewCreateUserRequestWithBody(server string, contentType string, body io.Rea
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -10809,18 +11325,18 @@ func NewListVisitsRequest(server string, params *ListVisitsParams) (*http.Reques
 }
 
 // NewBookVisitRequest calls the generic BookVisit builder with application/json body
-func NewBookVisitRequest(server string, body BookVisitJSONRequestBody) (*http.Request, error) {
+func NewBookVisitRequest(server string, params *BookVisitParams, body BookVisitJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewBookVisitRequestWithBody(server, "application/json", bodyReader)
+	return NewBookVisitRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewBookVisitRequestWithBody constructs an http.Request for the BookVisit method, with any body, and a specified content type
-func NewBookVisitRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewBookVisitRequestWithBody(server string, params *BookVisitParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -10844,6 +11360,21 @@ func NewBookVisitRequestWithBody(server string, contentType string, body io.Read
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -10883,18 +11414,18 @@ func NewGetVisitRequest(server string, id openapi_types.UUID) (*http.Request, er
 }
 
 // NewAdministerRequest calls the generic Administer builder with application/json body
-func NewAdministerRequest(server string, id openapi_types.UUID, body AdministerJSONRequestBody) (*http.Request, error) {
+func NewAdministerRequest(server string, id openapi_types.UUID, params *AdministerParams, body AdministerJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAdministerRequestWithBody(server, id, "application/json", bodyReader)
+	return NewAdministerRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewAdministerRequestWithBody constructs an http.Request for the Administer method, with any body, and a specified content type
-func NewAdministerRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewAdministerRequestWithBody(server string, id openapi_types.UUID, params *AdministerParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10926,22 +11457,37 @@ func NewAdministerRequestWithBody(server string, id openapi_types.UUID, contentT
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewRecordAdverseEventRequest calls the generic RecordAdverseEvent builder with application/json body
-func NewRecordAdverseEventRequest(server string, id openapi_types.UUID, body RecordAdverseEventJSONRequestBody) (*http.Request, error) {
+func NewRecordAdverseEventRequest(server string, id openapi_types.UUID, params *RecordAdverseEventParams, body RecordAdverseEventJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRecordAdverseEventRequestWithBody(server, id, "application/json", bodyReader)
+	return NewRecordAdverseEventRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewRecordAdverseEventRequestWithBody constructs an http.Request for the RecordAdverseEvent method, with any body, and a specified content type
-func NewRecordAdverseEventRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewRecordAdverseEventRequestWithBody(server string, id openapi_types.UUID, params *RecordAdverseEventParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10973,22 +11519,37 @@ func NewRecordAdverseEventRequestWithBody(server string, id openapi_types.UUID, 
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewRecordAldreteRequest calls the generic RecordAldrete builder with application/json body
-func NewRecordAldreteRequest(server string, id openapi_types.UUID, body RecordAldreteJSONRequestBody) (*http.Request, error) {
+func NewRecordAldreteRequest(server string, id openapi_types.UUID, params *RecordAldreteParams, body RecordAldreteJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRecordAldreteRequestWithBody(server, id, "application/json", bodyReader)
+	return NewRecordAldreteRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewRecordAldreteRequestWithBody constructs an http.Request for the RecordAldrete method, with any body, and a specified content type
-func NewRecordAldreteRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewRecordAldreteRequestWithBody(server string, id openapi_types.UUID, params *RecordAldreteParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11020,11 +11581,26 @@ func NewRecordAldreteRequestWithBody(server string, id openapi_types.UUID, conte
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewClearVisitRequest constructs an http.Request for the ClearVisit method
-func NewClearVisitRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewClearVisitRequest(server string, id openapi_types.UUID, params *ClearVisitParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11052,6 +11628,21 @@ func NewClearVisitRequest(server string, id openapi_types.UUID) (*http.Request, 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -11105,18 +11696,18 @@ func NewRecordComfortRequestWithBody(server string, id openapi_types.UUID, conte
 }
 
 // NewGiveDeviceRequest calls the generic GiveDevice builder with application/json body
-func NewGiveDeviceRequest(server string, id openapi_types.UUID, body GiveDeviceJSONRequestBody) (*http.Request, error) {
+func NewGiveDeviceRequest(server string, id openapi_types.UUID, params *GiveDeviceParams, body GiveDeviceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewGiveDeviceRequestWithBody(server, id, "application/json", bodyReader)
+	return NewGiveDeviceRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewGiveDeviceRequestWithBody constructs an http.Request for the GiveDevice method, with any body, and a specified content type
-func NewGiveDeviceRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewGiveDeviceRequestWithBody(server string, id openapi_types.UUID, params *GiveDeviceParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11148,22 +11739,37 @@ func NewGiveDeviceRequestWithBody(server string, id openapi_types.UUID, contentT
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewDischargeRequest calls the generic Discharge builder with application/json body
-func NewDischargeRequest(server string, id openapi_types.UUID, body DischargeJSONRequestBody) (*http.Request, error) {
+func NewDischargeRequest(server string, id openapi_types.UUID, params *DischargeParams, body DischargeJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewDischargeRequestWithBody(server, id, "application/json", bodyReader)
+	return NewDischargeRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewDischargeRequestWithBody constructs an http.Request for the Discharge method, with any body, and a specified content type
-func NewDischargeRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewDischargeRequestWithBody(server string, id openapi_types.UUID, params *DischargeParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11194,6 +11800,21 @@ func NewDischargeRequestWithBody(server string, id openapi_types.UUID, contentTy
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -11246,18 +11867,18 @@ func NewRecordDischargeFactsRequestWithBody(server string, id openapi_types.UUID
 }
 
 // NewStartDosingRequest calls the generic StartDosing builder with application/json body
-func NewStartDosingRequest(server string, id openapi_types.UUID, body StartDosingJSONRequestBody) (*http.Request, error) {
+func NewStartDosingRequest(server string, id openapi_types.UUID, params *StartDosingParams, body StartDosingJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewStartDosingRequestWithBody(server, id, "application/json", bodyReader)
+	return NewStartDosingRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewStartDosingRequestWithBody constructs an http.Request for the StartDosing method, with any body, and a specified content type
-func NewStartDosingRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewStartDosingRequestWithBody(server string, id openapi_types.UUID, params *StartDosingParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11288,6 +11909,21 @@ func NewStartDosingRequestWithBody(server string, id openapi_types.UUID, content
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -11340,18 +11976,18 @@ func NewRecordFastingRequestWithBody(server string, id openapi_types.UUID, conte
 }
 
 // NewInfusionActionRequest calls the generic InfusionAction builder with application/json body
-func NewInfusionActionRequest(server string, id openapi_types.UUID, body InfusionActionJSONRequestBody) (*http.Request, error) {
+func NewInfusionActionRequest(server string, id openapi_types.UUID, params *InfusionActionParams, body InfusionActionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewInfusionActionRequestWithBody(server, id, "application/json", bodyReader)
+	return NewInfusionActionRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewInfusionActionRequestWithBody constructs an http.Request for the InfusionAction method, with any body, and a specified content type
-func NewInfusionActionRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewInfusionActionRequestWithBody(server string, id openapi_types.UUID, params *InfusionActionParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11383,11 +12019,26 @@ func NewInfusionActionRequestWithBody(server string, id openapi_types.UUID, cont
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewCreateQuestionnaireLinkRequest constructs an http.Request for the CreateQuestionnaireLink method
-func NewCreateQuestionnaireLinkRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewCreateQuestionnaireLinkRequest(server string, id openapi_types.UUID, params *CreateQuestionnaireLinkParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11415,6 +12066,21 @@ func NewCreateQuestionnaireLinkRequest(server string, id openapi_types.UUID) (*h
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -11468,18 +12134,18 @@ func NewRecordMedicationsRequestWithBody(server string, id openapi_types.UUID, c
 }
 
 // NewOrderDoseRequest calls the generic OrderDose builder with application/json body
-func NewOrderDoseRequest(server string, id openapi_types.UUID, body OrderDoseJSONRequestBody) (*http.Request, error) {
+func NewOrderDoseRequest(server string, id openapi_types.UUID, params *OrderDoseParams, body OrderDoseJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewOrderDoseRequestWithBody(server, id, "application/json", bodyReader)
+	return NewOrderDoseRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewOrderDoseRequestWithBody constructs an http.Request for the OrderDose method, with any body, and a specified content type
-func NewOrderDoseRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewOrderDoseRequestWithBody(server string, id openapi_types.UUID, params *OrderDoseParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11511,22 +12177,37 @@ func NewOrderDoseRequestWithBody(server string, id openapi_types.UUID, contentTy
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewOverrideCheckRequest calls the generic OverrideCheck builder with application/json body
-func NewOverrideCheckRequest(server string, id openapi_types.UUID, body OverrideCheckJSONRequestBody) (*http.Request, error) {
+func NewOverrideCheckRequest(server string, id openapi_types.UUID, params *OverrideCheckParams, body OverrideCheckJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewOverrideCheckRequestWithBody(server, id, "application/json", bodyReader)
+	return NewOverrideCheckRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewOverrideCheckRequestWithBody constructs an http.Request for the OverrideCheck method, with any body, and a specified content type
-func NewOverrideCheckRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewOverrideCheckRequestWithBody(server string, id openapi_types.UUID, params *OverrideCheckParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11558,22 +12239,37 @@ func NewOverrideCheckRequestWithBody(server string, id openapi_types.UUID, conte
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewPrepareDoseRequest calls the generic PrepareDose builder with application/json body
-func NewPrepareDoseRequest(server string, id openapi_types.UUID, body PrepareDoseJSONRequestBody) (*http.Request, error) {
+func NewPrepareDoseRequest(server string, id openapi_types.UUID, params *PrepareDoseParams, body PrepareDoseJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewPrepareDoseRequestWithBody(server, id, "application/json", bodyReader)
+	return NewPrepareDoseRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewPrepareDoseRequestWithBody constructs an http.Request for the PrepareDose method, with any body, and a specified content type
-func NewPrepareDoseRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewPrepareDoseRequestWithBody(server string, id openapi_types.UUID, params *PrepareDoseParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11605,22 +12301,37 @@ func NewPrepareDoseRequestWithBody(server string, id openapi_types.UUID, content
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewVerifyDoseRequest calls the generic VerifyDose builder with application/json body
-func NewVerifyDoseRequest(server string, id openapi_types.UUID, body VerifyDoseJSONRequestBody) (*http.Request, error) {
+func NewVerifyDoseRequest(server string, id openapi_types.UUID, params *VerifyDoseParams, body VerifyDoseJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewVerifyDoseRequestWithBody(server, id, "application/json", bodyReader)
+	return NewVerifyDoseRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewVerifyDoseRequestWithBody constructs an http.Request for the VerifyDose method, with any body, and a specified content type
-func NewVerifyDoseRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewVerifyDoseRequestWithBody(server string, id openapi_types.UUID, params *VerifyDoseParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11652,22 +12363,37 @@ func NewVerifyDoseRequestWithBody(server string, id openapi_types.UUID, contentT
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewSubmitQuestionnairesRequest calls the generic SubmitQuestionnaires builder with application/json body
-func NewSubmitQuestionnairesRequest(server string, id openapi_types.UUID, body SubmitQuestionnairesJSONRequestBody) (*http.Request, error) {
+func NewSubmitQuestionnairesRequest(server string, id openapi_types.UUID, params *SubmitQuestionnairesParams, body SubmitQuestionnairesJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewSubmitQuestionnairesRequestWithBody(server, id, "application/json", bodyReader)
+	return NewSubmitQuestionnairesRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewSubmitQuestionnairesRequestWithBody constructs an http.Request for the SubmitQuestionnaires method, with any body, and a specified content type
-func NewSubmitQuestionnairesRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewSubmitQuestionnairesRequestWithBody(server string, id openapi_types.UUID, params *SubmitQuestionnairesParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11699,22 +12425,37 @@ func NewSubmitQuestionnairesRequestWithBody(server string, id openapi_types.UUID
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewAmendQuestionnaireRequest calls the generic AmendQuestionnaire builder with application/json body
-func NewAmendQuestionnaireRequest(server string, id openapi_types.UUID, instrument string, body AmendQuestionnaireJSONRequestBody) (*http.Request, error) {
+func NewAmendQuestionnaireRequest(server string, id openapi_types.UUID, instrument string, params *AmendQuestionnaireParams, body AmendQuestionnaireJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAmendQuestionnaireRequestWithBody(server, id, instrument, "application/json", bodyReader)
+	return NewAmendQuestionnaireRequestWithBody(server, id, instrument, params, "application/json", bodyReader)
 }
 
 // NewAmendQuestionnaireRequestWithBody constructs an http.Request for the AmendQuestionnaire method, with any body, and a specified content type
-func NewAmendQuestionnaireRequestWithBody(server string, id openapi_types.UUID, instrument string, contentType string, body io.Reader) (*http.Request, error) {
+func NewAmendQuestionnaireRequestWithBody(server string, id openapi_types.UUID, instrument string, params *AmendQuestionnaireParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11752,6 +12493,21 @@ func NewAmendQuestionnaireRequestWithBody(server string, id openapi_types.UUID, 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -11791,18 +12547,18 @@ func NewGetREMSFormRequest(server string, id openapi_types.UUID) (*http.Request,
 }
 
 // NewAssembleREMSFormRequest calls the generic AssembleREMSForm builder with application/json body
-func NewAssembleREMSFormRequest(server string, id openapi_types.UUID, body AssembleREMSFormJSONRequestBody) (*http.Request, error) {
+func NewAssembleREMSFormRequest(server string, id openapi_types.UUID, params *AssembleREMSFormParams, body AssembleREMSFormJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAssembleREMSFormRequestWithBody(server, id, "application/json", bodyReader)
+	return NewAssembleREMSFormRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewAssembleREMSFormRequestWithBody constructs an http.Request for the AssembleREMSForm method, with any body, and a specified content type
-func NewAssembleREMSFormRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewAssembleREMSFormRequestWithBody(server string, id openapi_types.UUID, params *AssembleREMSFormParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11833,6 +12589,21 @@ func NewAssembleREMSFormRequestWithBody(server string, id openapi_types.UUID, co
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -11872,18 +12643,18 @@ func NewGetREMSFormPDFRequest(server string, id openapi_types.UUID) (*http.Reque
 }
 
 // NewRecordREMSIncompleteRequest calls the generic RecordREMSIncomplete builder with application/json body
-func NewRecordREMSIncompleteRequest(server string, id openapi_types.UUID, body RecordREMSIncompleteJSONRequestBody) (*http.Request, error) {
+func NewRecordREMSIncompleteRequest(server string, id openapi_types.UUID, params *RecordREMSIncompleteParams, body RecordREMSIncompleteJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRecordREMSIncompleteRequestWithBody(server, id, "application/json", bodyReader)
+	return NewRecordREMSIncompleteRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewRecordREMSIncompleteRequestWithBody constructs an http.Request for the RecordREMSIncomplete method, with any body, and a specified content type
-func NewRecordREMSIncompleteRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewRecordREMSIncompleteRequestWithBody(server string, id openapi_types.UUID, params *RecordREMSIncompleteParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11915,22 +12686,37 @@ func NewRecordREMSIncompleteRequestWithBody(server string, id openapi_types.UUID
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewSubmitREMSFormRequest calls the generic SubmitREMSForm builder with application/json body
-func NewSubmitREMSFormRequest(server string, id openapi_types.UUID, body SubmitREMSFormJSONRequestBody) (*http.Request, error) {
+func NewSubmitREMSFormRequest(server string, id openapi_types.UUID, params *SubmitREMSFormParams, body SubmitREMSFormJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewSubmitREMSFormRequestWithBody(server, id, "application/json", bodyReader)
+	return NewSubmitREMSFormRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewSubmitREMSFormRequestWithBody constructs an http.Request for the SubmitREMSForm method, with any body, and a specified content type
-func NewSubmitREMSFormRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewSubmitREMSFormRequestWithBody(server string, id openapi_types.UUID, params *SubmitREMSFormParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11961,6 +12747,21 @@ func NewSubmitREMSFormRequestWithBody(server string, id openapi_types.UUID, cont
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -12013,18 +12814,18 @@ func NewRecordRideRequestWithBody(server string, id openapi_types.UUID, contentT
 }
 
 // NewEndSessionRequest calls the generic EndSession builder with application/json body
-func NewEndSessionRequest(server string, id openapi_types.UUID, body EndSessionJSONRequestBody) (*http.Request, error) {
+func NewEndSessionRequest(server string, id openapi_types.UUID, params *EndSessionParams, body EndSessionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewEndSessionRequestWithBody(server, id, "application/json", bodyReader)
+	return NewEndSessionRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewEndSessionRequestWithBody constructs an http.Request for the EndSession method, with any body, and a specified content type
-func NewEndSessionRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewEndSessionRequestWithBody(server string, id openapi_types.UUID, params *EndSessionParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12056,22 +12857,37 @@ func NewEndSessionRequestWithBody(server string, id openapi_types.UUID, contentT
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewMoveVisitRequest calls the generic MoveVisit builder with application/json body
-func NewMoveVisitRequest(server string, id openapi_types.UUID, body MoveVisitJSONRequestBody) (*http.Request, error) {
+func NewMoveVisitRequest(server string, id openapi_types.UUID, params *MoveVisitParams, body MoveVisitJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewMoveVisitRequestWithBody(server, id, "application/json", bodyReader)
+	return NewMoveVisitRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewMoveVisitRequestWithBody constructs an http.Request for the MoveVisit method, with any body, and a specified content type
-func NewMoveVisitRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewMoveVisitRequestWithBody(server string, id openapi_types.UUID, params *MoveVisitParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12103,22 +12919,37 @@ func NewMoveVisitRequestWithBody(server string, id openapi_types.UUID, contentTy
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewRecordVitalsRequest calls the generic RecordVitals builder with application/json body
-func NewRecordVitalsRequest(server string, id openapi_types.UUID, body RecordVitalsJSONRequestBody) (*http.Request, error) {
+func NewRecordVitalsRequest(server string, id openapi_types.UUID, params *RecordVitalsParams, body RecordVitalsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRecordVitalsRequestWithBody(server, id, "application/json", bodyReader)
+	return NewRecordVitalsRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewRecordVitalsRequestWithBody constructs an http.Request for the RecordVitals method, with any body, and a specified content type
-func NewRecordVitalsRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewRecordVitalsRequestWithBody(server string, id openapi_types.UUID, params *RecordVitalsParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12150,22 +12981,37 @@ func NewRecordVitalsRequestWithBody(server string, id openapi_types.UUID, conten
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewWasteRemainderRequest calls the generic WasteRemainder builder with application/json body
-func NewWasteRemainderRequest(server string, id openapi_types.UUID, body WasteRemainderJSONRequestBody) (*http.Request, error) {
+func NewWasteRemainderRequest(server string, id openapi_types.UUID, params *WasteRemainderParams, body WasteRemainderJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewWasteRemainderRequestWithBody(server, id, "application/json", bodyReader)
+	return NewWasteRemainderRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewWasteRemainderRequestWithBody constructs an http.Request for the WasteRemainder method, with any body, and a specified content type
-func NewWasteRemainderRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewWasteRemainderRequestWithBody(server string, id openapi_types.UUID, params *WasteRemainderParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12197,22 +13043,37 @@ func NewWasteRemainderRequestWithBody(server string, id openapi_types.UUID, cont
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewRecordVisitWeightRequest calls the generic RecordVisitWeight builder with application/json body
-func NewRecordVisitWeightRequest(server string, id openapi_types.UUID, body RecordVisitWeightJSONRequestBody) (*http.Request, error) {
+func NewRecordVisitWeightRequest(server string, id openapi_types.UUID, params *RecordVisitWeightParams, body RecordVisitWeightJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRecordVisitWeightRequestWithBody(server, id, "application/json", bodyReader)
+	return NewRecordVisitWeightRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewRecordVisitWeightRequestWithBody constructs an http.Request for the RecordVisitWeight method, with any body, and a specified content type
-func NewRecordVisitWeightRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewRecordVisitWeightRequestWithBody(server string, id openapi_types.UUID, params *RecordVisitWeightParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12243,6 +13104,21 @@ func NewRecordVisitWeightRequestWithBody(server string, id openapi_types.UUID, c
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -12341,7 +13217,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/acknowledgement (the `AcknowledgeAlert` operationId).
-	AcknowledgeAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcknowledgeAlertResponse, error)
+	AcknowledgeAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AcknowledgeAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcknowledgeAlertResponse, error)
 
 	// AcknowledgeAlertWithResponse Acknowledge an alert with the action taken (nurse, prescriber)
 	//
@@ -12350,21 +13226,21 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/acknowledgement (the `AcknowledgeAlert` operationId).
-	AcknowledgeAlertWithResponse(ctx context.Context, id openapi_types.UUID, body AcknowledgeAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*AcknowledgeAlertResponse, error)
+	AcknowledgeAlertWithResponse(ctx context.Context, id openapi_types.UUID, params *AcknowledgeAlertParams, body AcknowledgeAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*AcknowledgeAlertResponse, error)
 
 	// AssessAlertWithBodyWithResponse Record a risk assessment on a PHQ-9 item 9 alert (prescriber): its acknowledgement
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/assessments (the `AssessAlert` operationId).
-	AssessAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssessAlertResponse, error)
+	AssessAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AssessAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssessAlertResponse, error)
 
 	// AssessAlertWithResponse Record a risk assessment on a PHQ-9 item 9 alert (prescriber): its acknowledgement
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/assessments (the `AssessAlert` operationId).
-	AssessAlertWithResponse(ctx context.Context, id openapi_types.UUID, body AssessAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*AssessAlertResponse, error)
+	AssessAlertWithResponse(ctx context.Context, id openapi_types.UUID, params *AssessAlertParams, body AssessAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*AssessAlertResponse, error)
 
 	// NoteAlertWithBodyWithResponse Record what you did about an alert a prescriber takes (nurse)
 	//
@@ -12373,7 +13249,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/notes (the `NoteAlert` operationId).
-	NoteAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NoteAlertResponse, error)
+	NoteAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *NoteAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NoteAlertResponse, error)
 
 	// NoteAlertWithResponse Record what you did about an alert a prescriber takes (nurse)
 	//
@@ -12382,7 +13258,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/notes (the `NoteAlert` operationId).
-	NoteAlertWithResponse(ctx context.Context, id openapi_types.UUID, body NoteAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*NoteAlertResponse, error)
+	NoteAlertWithResponse(ctx context.Context, id openapi_types.UUID, params *NoteAlertParams, body NoteAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*NoteAlertResponse, error)
 
 	// ResolveAlertWithBodyWithResponse Resolve an alert with a reason (nurse, prescriber)
 	//
@@ -12391,7 +13267,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/resolution (the `ResolveAlert` operationId).
-	ResolveAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResolveAlertResponse, error)
+	ResolveAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *ResolveAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResolveAlertResponse, error)
 
 	// ResolveAlertWithResponse Resolve an alert with a reason (nurse, prescriber)
 	//
@@ -12400,7 +13276,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/alerts/{id}/resolution (the `ResolveAlert` operationId).
-	ResolveAlertWithResponse(ctx context.Context, id openapi_types.UUID, body ResolveAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*ResolveAlertResponse, error)
+	ResolveAlertWithResponse(ctx context.Context, id openapi_types.UUID, params *ResolveAlertParams, body ResolveAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*ResolveAlertResponse, error)
 
 	// SearchAuditWithResponse Audit log entries of the clinic, newest first (admin)
 	//
@@ -12439,14 +13315,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/chairs (the `AddChair` operationId).
-	AddChairWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddChairResponse, error)
+	AddChairWithBodyWithResponse(ctx context.Context, params *AddChairParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddChairResponse, error)
 
 	// AddChairWithResponse Add a chair (admin)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/chairs (the `AddChair` operationId).
-	AddChairWithResponse(ctx context.Context, body AddChairJSONRequestBody, reqEditors ...RequestEditorFn) (*AddChairResponse, error)
+	AddChairWithResponse(ctx context.Context, params *AddChairParams, body AddChairJSONRequestBody, reqEditors ...RequestEditorFn) (*AddChairResponse, error)
 
 	// UpdateChairWithBodyWithResponse Rename a chair or take it out of (or back into) service (admin); chairs are never deleted
 	//
@@ -12529,14 +13405,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/lots (the `ReceiveLot` operationId).
-	ReceiveLotWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveLotResponse, error)
+	ReceiveLotWithBodyWithResponse(ctx context.Context, params *ReceiveLotParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveLotResponse, error)
 
 	// ReceiveLotWithResponse Receive a delivery: creates the lot and its receipt together (nurse, prescriber)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/lots (the `ReceiveLot` operationId).
-	ReceiveLotWithResponse(ctx context.Context, body ReceiveLotJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveLotResponse, error)
+	ReceiveLotWithResponse(ctx context.Context, params *ReceiveLotParams, body ReceiveLotJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveLotResponse, error)
 
 	// GetLotWithResponse One lot's books: every entry in order, open draws per visit, discrepancies
 	//
@@ -12550,14 +13426,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/lots/{id}/entries (the `AppendLedgerEntry` operationId).
-	AppendLedgerEntryWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AppendLedgerEntryResponse, error)
+	AppendLedgerEntryWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AppendLedgerEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AppendLedgerEntryResponse, error)
 
 	// AppendLedgerEntryWithResponse Record an entry on a lot: receive, waste (of stock), count or adjust. Waste and adjust are co-signed: the witness (a different active nurse or prescriber of the clinic) types their own password. Draws, gives and wastes for a visit are made by the visit's own steps (prepare, administer, waste); here they are 400 on kind or visit_id.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/lots/{id}/entries (the `AppendLedgerEntry` operationId).
-	AppendLedgerEntryWithResponse(ctx context.Context, id openapi_types.UUID, body AppendLedgerEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*AppendLedgerEntryResponse, error)
+	AppendLedgerEntryWithResponse(ctx context.Context, id openapi_types.UUID, params *AppendLedgerEntryParams, body AppendLedgerEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*AppendLedgerEntryResponse, error)
 
 	// MeWithResponse Who the caller is
 	//
@@ -12585,14 +13461,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/patients (the `CreatePatient` operationId).
-	CreatePatientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePatientResponse, error)
+	CreatePatientWithBodyWithResponse(ctx context.Context, params *CreatePatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePatientResponse, error)
 
 	// CreatePatientWithResponse Register a patient; a blank MRN gets the clinic's next number
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/patients (the `CreatePatient` operationId).
-	CreatePatientWithResponse(ctx context.Context, body CreatePatientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePatientResponse, error)
+	CreatePatientWithResponse(ctx context.Context, params *CreatePatientParams, body CreatePatientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePatientResponse, error)
 
 	// GetPatientWithResponse One patient; clinical fields only for roles that may see them
 	//
@@ -12648,14 +13524,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/patients/{id}/weights (the `RecordWeight` operationId).
-	RecordWeightWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordWeightResponse, error)
+	RecordWeightWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordWeightParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordWeightResponse, error)
 
 	// RecordWeightWithResponse Record a weight measurement
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/patients/{id}/weights (the `RecordWeight` operationId).
-	RecordWeightWithResponse(ctx context.Context, id openapi_types.UUID, body RecordWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordWeightResponse, error)
+	RecordWeightWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordWeightParams, body RecordWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordWeightResponse, error)
 
 	// GetProtocolWithResponse The clinic's current protocol: every clinical rule
 	//
@@ -12683,14 +13559,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/protocol/versions (the `SaveProtocol` operationId).
-	SaveProtocolWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveProtocolResponse, error)
+	SaveProtocolWithBodyWithResponse(ctx context.Context, params *SaveProtocolParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveProtocolResponse, error)
 
 	// SaveProtocolWithResponse Save a new version with some settings changed (admin); values out of range or inconsistent are refused, each named
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/protocol/versions (the `SaveProtocol` operationId).
-	SaveProtocolWithResponse(ctx context.Context, body SaveProtocolJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveProtocolResponse, error)
+	SaveProtocolWithResponse(ctx context.Context, params *SaveProtocolParams, body SaveProtocolJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveProtocolResponse, error)
 
 	// ProtocolVersionWithResponse One version, as visits judged by it saw it
 	//
@@ -12753,14 +13629,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
-	CreateUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
+	CreateUserWithBodyWithResponse(ctx context.Context, params *CreateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
 
 	// CreateUserWithResponse Add a staff account (admin)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
-	CreateUserWithResponse(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
+	CreateUserWithResponse(ctx context.Context, params *CreateUserParams, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
 
 	// UpdateUserWithBodyWithResponse Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
 	//
@@ -12788,14 +13664,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits (the `BookVisit` operationId).
-	BookVisitWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BookVisitResponse, error)
+	BookVisitWithBodyWithResponse(ctx context.Context, params *BookVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BookVisitResponse, error)
 
 	// BookVisitWithResponse Book a visit (front desk, nurse, prescriber) under the clinic's current protocol
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits (the `BookVisit` operationId).
-	BookVisitWithResponse(ctx context.Context, body BookVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*BookVisitResponse, error)
+	BookVisitWithResponse(ctx context.Context, params *BookVisitParams, body BookVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*BookVisitResponse, error)
 
 	// GetVisitWithResponse The visit screen: the visit, the patient, the gate with its checks, the facts, vitals, questionnaires, alerts, transitions, the protocol version and the steps the caller may take next (actions)
 	//
@@ -12813,7 +13689,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/administrations (the `Administer` operationId).
-	AdministerWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdministerResponse, error)
+	AdministerWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AdministerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdministerResponse, error)
 
 	// AdministerWithResponse Record the first dose (nurse, prescriber): the infusion starts, the injection, or Spravato device 1
 	//
@@ -12822,7 +13698,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/administrations (the `Administer` operationId).
-	AdministerWithResponse(ctx context.Context, id openapi_types.UUID, body AdministerJSONRequestBody, reqEditors ...RequestEditorFn) (*AdministerResponse, error)
+	AdministerWithResponse(ctx context.Context, id openapi_types.UUID, params *AdministerParams, body AdministerJSONRequestBody, reqEditors ...RequestEditorFn) (*AdministerResponse, error)
 
 	// RecordAdverseEventWithBodyWithResponse Record an adverse event, or an amendment of one (nurse, prescriber)
 	//
@@ -12831,7 +13707,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/adverse-events (the `RecordAdverseEvent` operationId).
-	RecordAdverseEventWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordAdverseEventResponse, error)
+	RecordAdverseEventWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordAdverseEventParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordAdverseEventResponse, error)
 
 	// RecordAdverseEventWithResponse Record an adverse event, or an amendment of one (nurse, prescriber)
 	//
@@ -12840,21 +13716,21 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/adverse-events (the `RecordAdverseEvent` operationId).
-	RecordAdverseEventWithResponse(ctx context.Context, id openapi_types.UUID, body RecordAdverseEventJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAdverseEventResponse, error)
+	RecordAdverseEventWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordAdverseEventParams, body RecordAdverseEventJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAdverseEventResponse, error)
 
 	// RecordAldreteWithBodyWithResponse Record a modified Aldrete score (nurse, prescriber)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/aldrete (the `RecordAldrete` operationId).
-	RecordAldreteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordAldreteResponse, error)
+	RecordAldreteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordAldreteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordAldreteResponse, error)
 
 	// RecordAldreteWithResponse Record a modified Aldrete score (nurse, prescriber)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/aldrete (the `RecordAldrete` operationId).
-	RecordAldreteWithResponse(ctx context.Context, id openapi_types.UUID, body RecordAldreteJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAldreteResponse, error)
+	RecordAldreteWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordAldreteParams, body RecordAldreteJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAldreteResponse, error)
 
 	// ClearVisitWithResponse Clear a checked-in visit for dosing (nurse, prescriber) when no gate check blocks
 	//
@@ -12863,7 +13739,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/clear (the `ClearVisit` operationId).
-	ClearVisitWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ClearVisitResponse, error)
+	ClearVisitWithResponse(ctx context.Context, id openapi_types.UUID, params *ClearVisitParams, reqEditors ...RequestEditorFn) (*ClearVisitResponse, error)
 
 	// RecordComfortWithBodyWithResponse Save the patient's comfort preferences for the chair
 	//
@@ -12884,14 +13760,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/devices (the `GiveDevice` operationId).
-	GiveDeviceWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GiveDeviceResponse, error)
+	GiveDeviceWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *GiveDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GiveDeviceResponse, error)
 
 	// GiveDeviceWithResponse Record a Spravato device after the first (nurse, prescriber)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/devices (the `GiveDevice` operationId).
-	GiveDeviceWithResponse(ctx context.Context, id openapi_types.UUID, body GiveDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*GiveDeviceResponse, error)
+	GiveDeviceWithResponse(ctx context.Context, id openapi_types.UUID, params *GiveDeviceParams, body GiveDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*GiveDeviceResponse, error)
 
 	// DischargeWithBodyWithResponse Move to ready_for_discharge or discharged (nurse, prescriber) when every criterion holds
 	//
@@ -12900,7 +13776,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/discharge (the `Discharge` operationId).
-	DischargeWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DischargeResponse, error)
+	DischargeWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *DischargeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DischargeResponse, error)
 
 	// DischargeWithResponse Move to ready_for_discharge or discharged (nurse, prescriber) when every criterion holds
 	//
@@ -12909,7 +13785,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/discharge (the `Discharge` operationId).
-	DischargeWithResponse(ctx context.Context, id openapi_types.UUID, body DischargeJSONRequestBody, reqEditors ...RequestEditorFn) (*DischargeResponse, error)
+	DischargeWithResponse(ctx context.Context, id openapi_types.UUID, params *DischargeParams, body DischargeJSONRequestBody, reqEditors ...RequestEditorFn) (*DischargeResponse, error)
 
 	// RecordDischargeFactsWithBodyWithResponse Record the ride home, after-care and integration booking (nurse, prescriber)
 	//
@@ -12936,7 +13812,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/dosing (the `StartDosing` operationId).
-	StartDosingWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartDosingResponse, error)
+	StartDosingWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *StartDosingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartDosingResponse, error)
 
 	// StartDosingWithResponse Start dosing a cleared visit (nurse, prescriber)
 	//
@@ -12945,7 +13821,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/dosing (the `StartDosing` operationId).
-	StartDosingWithResponse(ctx context.Context, id openapi_types.UUID, body StartDosingJSONRequestBody, reqEditors ...RequestEditorFn) (*StartDosingResponse, error)
+	StartDosingWithResponse(ctx context.Context, id openapi_types.UUID, params *StartDosingParams, body StartDosingJSONRequestBody, reqEditors ...RequestEditorFn) (*StartDosingResponse, error)
 
 	// RecordFastingWithBodyWithResponse Record what the patient states about their last food and drink (nurse, prescriber); the latest statement counts, every one is kept
 	//
@@ -12966,14 +13842,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/infusion (the `InfusionAction` operationId).
-	InfusionActionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InfusionActionResponse, error)
+	InfusionActionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *InfusionActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InfusionActionResponse, error)
 
 	// InfusionActionWithResponse Pause, resume or stop the IV infusion (nurse, prescriber)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/infusion (the `InfusionAction` operationId).
-	InfusionActionWithResponse(ctx context.Context, id openapi_types.UUID, body InfusionActionJSONRequestBody, reqEditors ...RequestEditorFn) (*InfusionActionResponse, error)
+	InfusionActionWithResponse(ctx context.Context, id openapi_types.UUID, params *InfusionActionParams, body InfusionActionJSONRequestBody, reqEditors ...RequestEditorFn) (*InfusionActionResponse, error)
 
 	// CreateQuestionnaireLinkWithResponse Make a one-time link for the patient to answer PHQ-9 and GAD-7 on their phone
 	//
@@ -12982,7 +13858,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/links (the `CreateQuestionnaireLink` operationId).
-	CreateQuestionnaireLinkWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*CreateQuestionnaireLinkResponse, error)
+	CreateQuestionnaireLinkWithResponse(ctx context.Context, id openapi_types.UUID, params *CreateQuestionnaireLinkParams, reqEditors ...RequestEditorFn) (*CreateQuestionnaireLinkResponse, error)
 
 	// RecordMedicationsWithBodyWithResponse Record the concomitant medications the Spravato REMS form asks about (nurse, prescriber)
 	//
@@ -13005,7 +13881,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/order (the `OrderDose` operationId).
-	OrderDoseWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OrderDoseResponse, error)
+	OrderDoseWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *OrderDoseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OrderDoseResponse, error)
 
 	// OrderDoseWithResponse Order and sign the dose (prescriber)
 	//
@@ -13014,7 +13890,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/order (the `OrderDose` operationId).
-	OrderDoseWithResponse(ctx context.Context, id openapi_types.UUID, body OrderDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*OrderDoseResponse, error)
+	OrderDoseWithResponse(ctx context.Context, id openapi_types.UUID, params *OrderDoseParams, body OrderDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*OrderDoseResponse, error)
 
 	// OverrideCheckWithBodyWithResponse Override one gate block with a written reason (prescriber)
 	//
@@ -13023,7 +13899,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/overrides (the `OverrideCheck` operationId).
-	OverrideCheckWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OverrideCheckResponse, error)
+	OverrideCheckWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *OverrideCheckParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OverrideCheckResponse, error)
 
 	// OverrideCheckWithResponse Override one gate block with a written reason (prescriber)
 	//
@@ -13032,7 +13908,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/overrides (the `OverrideCheck` operationId).
-	OverrideCheckWithResponse(ctx context.Context, id openapi_types.UUID, body OverrideCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*OverrideCheckResponse, error)
+	OverrideCheckWithResponse(ctx context.Context, id openapi_types.UUID, params *OverrideCheckParams, body OverrideCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*OverrideCheckResponse, error)
 
 	// PrepareDoseWithBodyWithResponse Prepare the current order's dose (nurse, prescriber): every figure worked out, the drug drawn from the lot
 	//
@@ -13041,7 +13917,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/preparation (the `PrepareDose` operationId).
-	PrepareDoseWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PrepareDoseResponse, error)
+	PrepareDoseWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *PrepareDoseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PrepareDoseResponse, error)
 
 	// PrepareDoseWithResponse Prepare the current order's dose (nurse, prescriber): every figure worked out, the drug drawn from the lot
 	//
@@ -13050,7 +13926,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/preparation (the `PrepareDose` operationId).
-	PrepareDoseWithResponse(ctx context.Context, id openapi_types.UUID, body PrepareDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*PrepareDoseResponse, error)
+	PrepareDoseWithResponse(ctx context.Context, id openapi_types.UUID, params *PrepareDoseParams, body PrepareDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*PrepareDoseResponse, error)
 
 	// VerifyDoseWithBodyWithResponse Check the prepared dose (a second nurse or prescriber)
 	//
@@ -13059,7 +13935,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/preparation/verify (the `VerifyDose` operationId).
-	VerifyDoseWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyDoseResponse, error)
+	VerifyDoseWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *VerifyDoseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyDoseResponse, error)
 
 	// VerifyDoseWithResponse Check the prepared dose (a second nurse or prescriber)
 	//
@@ -13068,7 +13944,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/preparation/verify (the `VerifyDose` operationId).
-	VerifyDoseWithResponse(ctx context.Context, id openapi_types.UUID, body VerifyDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyDoseResponse, error)
+	VerifyDoseWithResponse(ctx context.Context, id openapi_types.UUID, params *VerifyDoseParams, body VerifyDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyDoseResponse, error)
 
 	// SubmitQuestionnairesWithBodyWithResponse Enter the PHQ-9 and GAD-7 a patient answered on paper or aloud (a nurse or prescriber)
 	//
@@ -13077,7 +13953,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/questionnaires (the `SubmitQuestionnaires` operationId).
-	SubmitQuestionnairesWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitQuestionnairesResponse, error)
+	SubmitQuestionnairesWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *SubmitQuestionnairesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitQuestionnairesResponse, error)
 
 	// SubmitQuestionnairesWithResponse Enter the PHQ-9 and GAD-7 a patient answered on paper or aloud (a nurse or prescriber)
 	//
@@ -13086,7 +13962,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/questionnaires (the `SubmitQuestionnaires` operationId).
-	SubmitQuestionnairesWithResponse(ctx context.Context, id openapi_types.UUID, body SubmitQuestionnairesJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitQuestionnairesResponse, error)
+	SubmitQuestionnairesWithResponse(ctx context.Context, id openapi_types.UUID, params *SubmitQuestionnairesParams, body SubmitQuestionnairesJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitQuestionnairesResponse, error)
 
 	// AmendQuestionnaireWithBodyWithResponse Amend a visit's answers to one questionnaire, with a reason (a nurse or prescriber)
 	//
@@ -13095,7 +13971,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/questionnaires/{instrument}/amendments (the `AmendQuestionnaire` operationId).
-	AmendQuestionnaireWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, instrument string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AmendQuestionnaireResponse, error)
+	AmendQuestionnaireWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, instrument string, params *AmendQuestionnaireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AmendQuestionnaireResponse, error)
 
 	// AmendQuestionnaireWithResponse Amend a visit's answers to one questionnaire, with a reason (a nurse or prescriber)
 	//
@@ -13104,7 +13980,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/questionnaires/{instrument}/amendments (the `AmendQuestionnaire` operationId).
-	AmendQuestionnaireWithResponse(ctx context.Context, id openapi_types.UUID, instrument string, body AmendQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*AmendQuestionnaireResponse, error)
+	AmendQuestionnaireWithResponse(ctx context.Context, id openapi_types.UUID, instrument string, params *AmendQuestionnaireParams, body AmendQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*AmendQuestionnaireResponse, error)
 
 	// GetREMSFormWithResponse The visit's REMS Patient Monitoring Form (nurse, prescriber)
 	//
@@ -13120,7 +13996,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/rems-form (the `AssembleREMSForm` operationId).
-	AssembleREMSFormWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssembleREMSFormResponse, error)
+	AssembleREMSFormWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AssembleREMSFormParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssembleREMSFormResponse, error)
 
 	// AssembleREMSFormWithResponse Assemble (or assemble again, after a correction) the REMS form of a discharged Spravato visit (nurse, prescriber)
 	//
@@ -13129,7 +14005,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/rems-form (the `AssembleREMSForm` operationId).
-	AssembleREMSFormWithResponse(ctx context.Context, id openapi_types.UUID, body AssembleREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*AssembleREMSFormResponse, error)
+	AssembleREMSFormWithResponse(ctx context.Context, id openapi_types.UUID, params *AssembleREMSFormParams, body AssembleREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*AssembleREMSFormResponse, error)
 
 	// GetREMSFormPDFWithResponse The visit's REMS form as a PDF (nurse, prescriber)
 	//
@@ -13145,7 +14021,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/rems-form/incomplete (the `RecordREMSIncomplete` operationId).
-	RecordREMSIncompleteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordREMSIncompleteResponse, error)
+	RecordREMSIncompleteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordREMSIncompleteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordREMSIncompleteResponse, error)
 
 	// RecordREMSIncompleteWithResponse A prescriber records why the REMS form cannot be completed before the patient leaves
 	//
@@ -13154,21 +14030,21 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/rems-form/incomplete (the `RecordREMSIncomplete` operationId).
-	RecordREMSIncompleteWithResponse(ctx context.Context, id openapi_types.UUID, body RecordREMSIncompleteJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordREMSIncompleteResponse, error)
+	RecordREMSIncompleteWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordREMSIncompleteParams, body RecordREMSIncompleteJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordREMSIncompleteResponse, error)
 
 	// SubmitREMSFormWithBodyWithResponse Record that the REMS form was submitted to the REMS programme (nurse, prescriber)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/rems-form/submission (the `SubmitREMSForm` operationId).
-	SubmitREMSFormWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitREMSFormResponse, error)
+	SubmitREMSFormWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *SubmitREMSFormParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitREMSFormResponse, error)
 
 	// SubmitREMSFormWithResponse Record that the REMS form was submitted to the REMS programme (nurse, prescriber)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/rems-form/submission (the `SubmitREMSForm` operationId).
-	SubmitREMSFormWithResponse(ctx context.Context, id openapi_types.UUID, body SubmitREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitREMSFormResponse, error)
+	SubmitREMSFormWithResponse(ctx context.Context, id openapi_types.UUID, params *SubmitREMSFormParams, body SubmitREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitREMSFormResponse, error)
 
 	// RecordRideWithBodyWithResponse Record the driver who takes the patient home (front desk, nurse, prescriber): no driver, no dosing
 	//
@@ -13189,14 +14065,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/session-end (the `EndSession` operationId).
-	EndSessionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EndSessionResponse, error)
+	EndSessionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *EndSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EndSessionResponse, error)
 
 	// EndSessionWithResponse End the session: the visit moves to recovering (nurse, prescriber)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/session-end (the `EndSession` operationId).
-	EndSessionWithResponse(ctx context.Context, id openapi_types.UUID, body EndSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*EndSessionResponse, error)
+	EndSessionWithResponse(ctx context.Context, id openapi_types.UUID, params *EndSessionParams, body EndSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*EndSessionResponse, error)
 
 	// MoveVisitWithBodyWithResponse Move a visit: check in, cancel, not cleared, back to the gate
 	//
@@ -13205,7 +14081,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/transitions (the `MoveVisit` operationId).
-	MoveVisitWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MoveVisitResponse, error)
+	MoveVisitWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *MoveVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MoveVisitResponse, error)
 
 	// MoveVisitWithResponse Move a visit: check in, cancel, not cleared, back to the gate
 	//
@@ -13214,21 +14090,21 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/transitions (the `MoveVisit` operationId).
-	MoveVisitWithResponse(ctx context.Context, id openapi_types.UUID, body MoveVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveVisitResponse, error)
+	MoveVisitWithResponse(ctx context.Context, id openapi_types.UUID, params *MoveVisitParams, body MoveVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveVisitResponse, error)
 
 	// RecordVitalsWithBodyWithResponse Record vital signs (nurse, prescriber); a repeat is a new reading and the gate uses the latest
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/vitals (the `RecordVitals` operationId).
-	RecordVitalsWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordVitalsResponse, error)
+	RecordVitalsWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordVitalsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordVitalsResponse, error)
 
 	// RecordVitalsWithResponse Record vital signs (nurse, prescriber); a repeat is a new reading and the gate uses the latest
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/vitals (the `RecordVitals` operationId).
-	RecordVitalsWithResponse(ctx context.Context, id openapi_types.UUID, body RecordVitalsJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordVitalsResponse, error)
+	RecordVitalsWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordVitalsParams, body RecordVitalsJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordVitalsResponse, error)
 
 	// WasteRemainderWithBodyWithResponse Waste the rest of the drug drawn for the visit, with a witness
 	//
@@ -13237,7 +14113,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/waste (the `WasteRemainder` operationId).
-	WasteRemainderWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WasteRemainderResponse, error)
+	WasteRemainderWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *WasteRemainderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WasteRemainderResponse, error)
 
 	// WasteRemainderWithResponse Waste the rest of the drug drawn for the visit, with a witness
 	//
@@ -13246,21 +14122,21 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/waste (the `WasteRemainder` operationId).
-	WasteRemainderWithResponse(ctx context.Context, id openapi_types.UUID, body WasteRemainderJSONRequestBody, reqEditors ...RequestEditorFn) (*WasteRemainderResponse, error)
+	WasteRemainderWithResponse(ctx context.Context, id openapi_types.UUID, params *WasteRemainderParams, body WasteRemainderJSONRequestBody, reqEditors ...RequestEditorFn) (*WasteRemainderResponse, error)
 
 	// RecordVisitWeightWithBodyWithResponse Weigh the patient at the visit (nurse, prescriber): the weight goes to the patient's record and the gate is judged again
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/weights (the `RecordVisitWeight` operationId).
-	RecordVisitWeightWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordVisitWeightResponse, error)
+	RecordVisitWeightWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordVisitWeightParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordVisitWeightResponse, error)
 
 	// RecordVisitWeightWithResponse Weigh the patient at the visit (nurse, prescriber): the weight goes to the patient's record and the gate is judged again
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/visits/{id}/weights (the `RecordVisitWeight` operationId).
-	RecordVisitWeightWithResponse(ctx context.Context, id openapi_types.UUID, body RecordVisitWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordVisitWeightResponse, error)
+	RecordVisitWeightWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordVisitWeightParams, body RecordVisitWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordVisitWeightResponse, error)
 
 	// HealthWithResponse Health check: 200 when the database answers
 	//
@@ -13425,6 +14301,8 @@ type AcknowledgeAlertResponse struct {
 	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -13464,6 +14342,11 @@ func (r AcknowledgeAlertResponse) GetJSON409() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r AcknowledgeAlertResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AcknowledgeAlertResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -13522,6 +14405,8 @@ type AssessAlertResponse struct {
 	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -13561,6 +14446,11 @@ func (r AssessAlertResponse) GetJSON409() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r AssessAlertResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AssessAlertResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -13619,6 +14509,8 @@ type NoteAlertResponse struct {
 	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -13658,6 +14550,11 @@ func (r NoteAlertResponse) GetJSON409() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r NoteAlertResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r NoteAlertResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -14115,6 +15012,8 @@ type AddChairResponse struct {
 	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -14149,6 +15048,11 @@ func (r AddChairResponse) GetJSON409() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r AddChairResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AddChairResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -15305,6 +16209,8 @@ type CreatePatientResponse struct {
 	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -15339,6 +16245,11 @@ func (r CreatePatientResponse) GetJSON409() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r CreatePatientResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreatePatientResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -15912,8 +16823,12 @@ type RecordWeightResponse struct {
 	JSON403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -15945,9 +16860,19 @@ func (r RecordWeightResponse) GetJSON404() *Error {
 	return r.JSON404
 }
 
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RecordWeightResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordWeightResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RecordWeightResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -16234,6 +17159,8 @@ type SaveProtocolResponse struct {
 	JSON412 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -16273,6 +17200,11 @@ func (r SaveProtocolResponse) GetJSON412() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r SaveProtocolResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r SaveProtocolResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -16875,6 +17807,8 @@ type CreateUserResponse struct {
 	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -16909,6 +17843,11 @@ func (r CreateUserResponse) GetJSON409() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r CreateUserResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateUserResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -17131,6 +18070,8 @@ type BookVisitResponse struct {
 	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -17165,6 +18106,11 @@ func (r BookVisitResponse) GetJSON409() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r BookVisitResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r BookVisitResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -17514,6 +18460,8 @@ type RecordAldreteResponse struct {
 	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -17553,6 +18501,11 @@ func (r RecordAldreteResponse) GetJSON409() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordAldreteResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RecordAldreteResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -17610,7 +18563,7 @@ type ClearVisitResponse struct {
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
-	JSON422 *Blocked
+	JSON422 *ClearVisit422JSONResponseBody
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -17648,7 +18601,7 @@ func (r ClearVisitResponse) GetJSON409() *Error {
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r ClearVisitResponse) GetJSON422() *Blocked {
+func (r ClearVisitResponse) GetJSON422() *ClearVisit422JSONResponseBody {
 	return r.JSON422
 }
 
@@ -17910,7 +18863,7 @@ type DischargeResponse struct {
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
-	JSON422 *DischargeBlocked
+	JSON422 *Discharge422JSONResponseBody
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -17953,7 +18906,7 @@ func (r DischargeResponse) GetJSON415() *Error {
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r DischargeResponse) GetJSON422() *DischargeBlocked {
+func (r DischargeResponse) GetJSON422() *Discharge422JSONResponseBody {
 	return r.JSON422
 }
 
@@ -18311,6 +19264,8 @@ type InfusionActionResponse struct {
 	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -18350,6 +19305,11 @@ func (r InfusionActionResponse) GetJSON409() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r InfusionActionResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r InfusionActionResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -18406,6 +19366,8 @@ type CreateQuestionnaireLinkResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -18440,6 +19402,11 @@ func (r CreateQuestionnaireLinkResponse) GetJSON404() *Error {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r CreateQuestionnaireLinkResponse) GetJSON409() *Error {
 	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateQuestionnaireLinkResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -19011,6 +19978,8 @@ type SubmitQuestionnairesResponse struct {
 	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -19050,6 +20019,11 @@ func (r SubmitQuestionnairesResponse) GetJSON409() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r SubmitQuestionnairesResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r SubmitQuestionnairesResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -19108,6 +20082,8 @@ type AmendQuestionnaireResponse struct {
 	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -19147,6 +20123,11 @@ func (r AmendQuestionnaireResponse) GetJSON409() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r AmendQuestionnaireResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AmendQuestionnaireResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -19468,6 +20449,8 @@ type RecordREMSIncompleteResponse struct {
 	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -19507,6 +20490,11 @@ func (r RecordREMSIncompleteResponse) GetJSON409() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordREMSIncompleteResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RecordREMSIncompleteResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -20189,6 +21177,8 @@ type RecordVisitWeightResponse struct {
 	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -20228,6 +21218,11 @@ func (r RecordVisitWeightResponse) GetJSON409() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RecordVisitWeightResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RecordVisitWeightResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -20352,8 +21347,8 @@ func (c *ClientWithResponses) ListAlertsWithResponse(ctx context.Context, params
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/alerts/{id}/acknowledgement (the `AcknowledgeAlert` operationId).
-func (c *ClientWithResponses) AcknowledgeAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcknowledgeAlertResponse, error) {
-	rsp, err := c.AcknowledgeAlertWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AcknowledgeAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AcknowledgeAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcknowledgeAlertResponse, error) {
+	rsp, err := c.AcknowledgeAlertWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20367,8 +21362,8 @@ func (c *ClientWithResponses) AcknowledgeAlertWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/alerts/{id}/acknowledgement (the `AcknowledgeAlert` operationId).
-func (c *ClientWithResponses) AcknowledgeAlertWithResponse(ctx context.Context, id openapi_types.UUID, body AcknowledgeAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*AcknowledgeAlertResponse, error) {
-	rsp, err := c.AcknowledgeAlert(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) AcknowledgeAlertWithResponse(ctx context.Context, id openapi_types.UUID, params *AcknowledgeAlertParams, body AcknowledgeAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*AcknowledgeAlertResponse, error) {
+	rsp, err := c.AcknowledgeAlert(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20380,8 +21375,8 @@ func (c *ClientWithResponses) AcknowledgeAlertWithResponse(ctx context.Context, 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/alerts/{id}/assessments (the `AssessAlert` operationId).
-func (c *ClientWithResponses) AssessAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssessAlertResponse, error) {
-	rsp, err := c.AssessAlertWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AssessAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AssessAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssessAlertResponse, error) {
+	rsp, err := c.AssessAlertWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20393,8 +21388,8 @@ func (c *ClientWithResponses) AssessAlertWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/alerts/{id}/assessments (the `AssessAlert` operationId).
-func (c *ClientWithResponses) AssessAlertWithResponse(ctx context.Context, id openapi_types.UUID, body AssessAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*AssessAlertResponse, error) {
-	rsp, err := c.AssessAlert(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) AssessAlertWithResponse(ctx context.Context, id openapi_types.UUID, params *AssessAlertParams, body AssessAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*AssessAlertResponse, error) {
+	rsp, err := c.AssessAlert(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20408,8 +21403,8 @@ func (c *ClientWithResponses) AssessAlertWithResponse(ctx context.Context, id op
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/alerts/{id}/notes (the `NoteAlert` operationId).
-func (c *ClientWithResponses) NoteAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NoteAlertResponse, error) {
-	rsp, err := c.NoteAlertWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) NoteAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *NoteAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NoteAlertResponse, error) {
+	rsp, err := c.NoteAlertWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20423,8 +21418,8 @@ func (c *ClientWithResponses) NoteAlertWithBodyWithResponse(ctx context.Context,
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/alerts/{id}/notes (the `NoteAlert` operationId).
-func (c *ClientWithResponses) NoteAlertWithResponse(ctx context.Context, id openapi_types.UUID, body NoteAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*NoteAlertResponse, error) {
-	rsp, err := c.NoteAlert(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) NoteAlertWithResponse(ctx context.Context, id openapi_types.UUID, params *NoteAlertParams, body NoteAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*NoteAlertResponse, error) {
+	rsp, err := c.NoteAlert(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20438,8 +21433,8 @@ func (c *ClientWithResponses) NoteAlertWithResponse(ctx context.Context, id open
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/alerts/{id}/resolution (the `ResolveAlert` operationId).
-func (c *ClientWithResponses) ResolveAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResolveAlertResponse, error) {
-	rsp, err := c.ResolveAlertWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ResolveAlertWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *ResolveAlertParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResolveAlertResponse, error) {
+	rsp, err := c.ResolveAlertWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20453,8 +21448,8 @@ func (c *ClientWithResponses) ResolveAlertWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/alerts/{id}/resolution (the `ResolveAlert` operationId).
-func (c *ClientWithResponses) ResolveAlertWithResponse(ctx context.Context, id openapi_types.UUID, body ResolveAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*ResolveAlertResponse, error) {
-	rsp, err := c.ResolveAlert(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) ResolveAlertWithResponse(ctx context.Context, id openapi_types.UUID, params *ResolveAlertParams, body ResolveAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*ResolveAlertResponse, error) {
+	rsp, err := c.ResolveAlert(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20522,8 +21517,8 @@ func (c *ClientWithResponses) ListChairsWithResponse(ctx context.Context, reqEdi
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/chairs (the `AddChair` operationId).
-func (c *ClientWithResponses) AddChairWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddChairResponse, error) {
-	rsp, err := c.AddChairWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AddChairWithBodyWithResponse(ctx context.Context, params *AddChairParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddChairResponse, error) {
+	rsp, err := c.AddChairWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20535,8 +21530,8 @@ func (c *ClientWithResponses) AddChairWithBodyWithResponse(ctx context.Context, 
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/chairs (the `AddChair` operationId).
-func (c *ClientWithResponses) AddChairWithResponse(ctx context.Context, body AddChairJSONRequestBody, reqEditors ...RequestEditorFn) (*AddChairResponse, error) {
-	rsp, err := c.AddChair(ctx, body, reqEditors...)
+func (c *ClientWithResponses) AddChairWithResponse(ctx context.Context, params *AddChairParams, body AddChairJSONRequestBody, reqEditors ...RequestEditorFn) (*AddChairResponse, error) {
+	rsp, err := c.AddChair(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20684,8 +21679,8 @@ func (c *ClientWithResponses) ListLotsWithResponse(ctx context.Context, params *
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/lots (the `ReceiveLot` operationId).
-func (c *ClientWithResponses) ReceiveLotWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveLotResponse, error) {
-	rsp, err := c.ReceiveLotWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ReceiveLotWithBodyWithResponse(ctx context.Context, params *ReceiveLotParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveLotResponse, error) {
+	rsp, err := c.ReceiveLotWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20697,8 +21692,8 @@ func (c *ClientWithResponses) ReceiveLotWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/lots (the `ReceiveLot` operationId).
-func (c *ClientWithResponses) ReceiveLotWithResponse(ctx context.Context, body ReceiveLotJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveLotResponse, error) {
-	rsp, err := c.ReceiveLot(ctx, body, reqEditors...)
+func (c *ClientWithResponses) ReceiveLotWithResponse(ctx context.Context, params *ReceiveLotParams, body ReceiveLotJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveLotResponse, error) {
+	rsp, err := c.ReceiveLot(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20723,8 +21718,8 @@ func (c *ClientWithResponses) GetLotWithResponse(ctx context.Context, id openapi
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/lots/{id}/entries (the `AppendLedgerEntry` operationId).
-func (c *ClientWithResponses) AppendLedgerEntryWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AppendLedgerEntryResponse, error) {
-	rsp, err := c.AppendLedgerEntryWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AppendLedgerEntryWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AppendLedgerEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AppendLedgerEntryResponse, error) {
+	rsp, err := c.AppendLedgerEntryWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20736,8 +21731,8 @@ func (c *ClientWithResponses) AppendLedgerEntryWithBodyWithResponse(ctx context.
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/lots/{id}/entries (the `AppendLedgerEntry` operationId).
-func (c *ClientWithResponses) AppendLedgerEntryWithResponse(ctx context.Context, id openapi_types.UUID, body AppendLedgerEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*AppendLedgerEntryResponse, error) {
-	rsp, err := c.AppendLedgerEntry(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) AppendLedgerEntryWithResponse(ctx context.Context, id openapi_types.UUID, params *AppendLedgerEntryParams, body AppendLedgerEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*AppendLedgerEntryResponse, error) {
+	rsp, err := c.AppendLedgerEntry(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20788,8 +21783,8 @@ func (c *ClientWithResponses) ListPatientsWithResponse(ctx context.Context, para
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/patients (the `CreatePatient` operationId).
-func (c *ClientWithResponses) CreatePatientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePatientResponse, error) {
-	rsp, err := c.CreatePatientWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreatePatientWithBodyWithResponse(ctx context.Context, params *CreatePatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePatientResponse, error) {
+	rsp, err := c.CreatePatientWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20801,8 +21796,8 @@ func (c *ClientWithResponses) CreatePatientWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/patients (the `CreatePatient` operationId).
-func (c *ClientWithResponses) CreatePatientWithResponse(ctx context.Context, body CreatePatientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePatientResponse, error) {
-	rsp, err := c.CreatePatient(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreatePatientWithResponse(ctx context.Context, params *CreatePatientParams, body CreatePatientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePatientResponse, error) {
+	rsp, err := c.CreatePatient(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20905,8 +21900,8 @@ func (c *ClientWithResponses) ListWeightsWithResponse(ctx context.Context, id op
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/patients/{id}/weights (the `RecordWeight` operationId).
-func (c *ClientWithResponses) RecordWeightWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordWeightResponse, error) {
-	rsp, err := c.RecordWeightWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RecordWeightWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordWeightParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordWeightResponse, error) {
+	rsp, err := c.RecordWeightWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20918,8 +21913,8 @@ func (c *ClientWithResponses) RecordWeightWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/patients/{id}/weights (the `RecordWeight` operationId).
-func (c *ClientWithResponses) RecordWeightWithResponse(ctx context.Context, id openapi_types.UUID, body RecordWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordWeightResponse, error) {
-	rsp, err := c.RecordWeight(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) RecordWeightWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordWeightParams, body RecordWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordWeightResponse, error) {
+	rsp, err := c.RecordWeight(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20970,8 +21965,8 @@ func (c *ClientWithResponses) ProtocolVersionsWithResponse(ctx context.Context, 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/protocol/versions (the `SaveProtocol` operationId).
-func (c *ClientWithResponses) SaveProtocolWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveProtocolResponse, error) {
-	rsp, err := c.SaveProtocolWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) SaveProtocolWithBodyWithResponse(ctx context.Context, params *SaveProtocolParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveProtocolResponse, error) {
+	rsp, err := c.SaveProtocolWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20983,8 +21978,8 @@ func (c *ClientWithResponses) SaveProtocolWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/protocol/versions (the `SaveProtocol` operationId).
-func (c *ClientWithResponses) SaveProtocolWithResponse(ctx context.Context, body SaveProtocolJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveProtocolResponse, error) {
-	rsp, err := c.SaveProtocol(ctx, body, reqEditors...)
+func (c *ClientWithResponses) SaveProtocolWithResponse(ctx context.Context, params *SaveProtocolParams, body SaveProtocolJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveProtocolResponse, error) {
+	rsp, err := c.SaveProtocol(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21100,8 +22095,8 @@ func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, reqEdit
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
-func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUserResponse, error) {
-	rsp, err := c.CreateUserWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context, params *CreateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUserResponse, error) {
+	rsp, err := c.CreateUserWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21113,8 +22108,8 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
-func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResponse, error) {
-	rsp, err := c.CreateUser(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, params *CreateUserParams, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResponse, error) {
+	rsp, err := c.CreateUser(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21165,8 +22160,8 @@ func (c *ClientWithResponses) ListVisitsWithResponse(ctx context.Context, params
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits (the `BookVisit` operationId).
-func (c *ClientWithResponses) BookVisitWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BookVisitResponse, error) {
-	rsp, err := c.BookVisitWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) BookVisitWithBodyWithResponse(ctx context.Context, params *BookVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BookVisitResponse, error) {
+	rsp, err := c.BookVisitWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21178,8 +22173,8 @@ func (c *ClientWithResponses) BookVisitWithBodyWithResponse(ctx context.Context,
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits (the `BookVisit` operationId).
-func (c *ClientWithResponses) BookVisitWithResponse(ctx context.Context, body BookVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*BookVisitResponse, error) {
-	rsp, err := c.BookVisit(ctx, body, reqEditors...)
+func (c *ClientWithResponses) BookVisitWithResponse(ctx context.Context, params *BookVisitParams, body BookVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*BookVisitResponse, error) {
+	rsp, err := c.BookVisit(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21208,8 +22203,8 @@ func (c *ClientWithResponses) GetVisitWithResponse(ctx context.Context, id opena
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/administrations (the `Administer` operationId).
-func (c *ClientWithResponses) AdministerWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdministerResponse, error) {
-	rsp, err := c.AdministerWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AdministerWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AdministerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdministerResponse, error) {
+	rsp, err := c.AdministerWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21223,8 +22218,8 @@ func (c *ClientWithResponses) AdministerWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/administrations (the `Administer` operationId).
-func (c *ClientWithResponses) AdministerWithResponse(ctx context.Context, id openapi_types.UUID, body AdministerJSONRequestBody, reqEditors ...RequestEditorFn) (*AdministerResponse, error) {
-	rsp, err := c.Administer(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) AdministerWithResponse(ctx context.Context, id openapi_types.UUID, params *AdministerParams, body AdministerJSONRequestBody, reqEditors ...RequestEditorFn) (*AdministerResponse, error) {
+	rsp, err := c.Administer(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21238,8 +22233,8 @@ func (c *ClientWithResponses) AdministerWithResponse(ctx context.Context, id ope
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/adverse-events (the `RecordAdverseEvent` operationId).
-func (c *ClientWithResponses) RecordAdverseEventWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordAdverseEventResponse, error) {
-	rsp, err := c.RecordAdverseEventWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RecordAdverseEventWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordAdverseEventParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordAdverseEventResponse, error) {
+	rsp, err := c.RecordAdverseEventWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21253,8 +22248,8 @@ func (c *ClientWithResponses) RecordAdverseEventWithBodyWithResponse(ctx context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/adverse-events (the `RecordAdverseEvent` operationId).
-func (c *ClientWithResponses) RecordAdverseEventWithResponse(ctx context.Context, id openapi_types.UUID, body RecordAdverseEventJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAdverseEventResponse, error) {
-	rsp, err := c.RecordAdverseEvent(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) RecordAdverseEventWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordAdverseEventParams, body RecordAdverseEventJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAdverseEventResponse, error) {
+	rsp, err := c.RecordAdverseEvent(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21266,8 +22261,8 @@ func (c *ClientWithResponses) RecordAdverseEventWithResponse(ctx context.Context
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/aldrete (the `RecordAldrete` operationId).
-func (c *ClientWithResponses) RecordAldreteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordAldreteResponse, error) {
-	rsp, err := c.RecordAldreteWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RecordAldreteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordAldreteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordAldreteResponse, error) {
+	rsp, err := c.RecordAldreteWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21279,8 +22274,8 @@ func (c *ClientWithResponses) RecordAldreteWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/aldrete (the `RecordAldrete` operationId).
-func (c *ClientWithResponses) RecordAldreteWithResponse(ctx context.Context, id openapi_types.UUID, body RecordAldreteJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAldreteResponse, error) {
-	rsp, err := c.RecordAldrete(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) RecordAldreteWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordAldreteParams, body RecordAldreteJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAldreteResponse, error) {
+	rsp, err := c.RecordAldrete(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21294,8 +22289,8 @@ func (c *ClientWithResponses) RecordAldreteWithResponse(ctx context.Context, id 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/clear (the `ClearVisit` operationId).
-func (c *ClientWithResponses) ClearVisitWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ClearVisitResponse, error) {
-	rsp, err := c.ClearVisit(ctx, id, reqEditors...)
+func (c *ClientWithResponses) ClearVisitWithResponse(ctx context.Context, id openapi_types.UUID, params *ClearVisitParams, reqEditors ...RequestEditorFn) (*ClearVisitResponse, error) {
+	rsp, err := c.ClearVisit(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21333,8 +22328,8 @@ func (c *ClientWithResponses) RecordComfortWithResponse(ctx context.Context, id 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/devices (the `GiveDevice` operationId).
-func (c *ClientWithResponses) GiveDeviceWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GiveDeviceResponse, error) {
-	rsp, err := c.GiveDeviceWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) GiveDeviceWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *GiveDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GiveDeviceResponse, error) {
+	rsp, err := c.GiveDeviceWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21346,8 +22341,8 @@ func (c *ClientWithResponses) GiveDeviceWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/devices (the `GiveDevice` operationId).
-func (c *ClientWithResponses) GiveDeviceWithResponse(ctx context.Context, id openapi_types.UUID, body GiveDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*GiveDeviceResponse, error) {
-	rsp, err := c.GiveDevice(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) GiveDeviceWithResponse(ctx context.Context, id openapi_types.UUID, params *GiveDeviceParams, body GiveDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*GiveDeviceResponse, error) {
+	rsp, err := c.GiveDevice(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21361,8 +22356,8 @@ func (c *ClientWithResponses) GiveDeviceWithResponse(ctx context.Context, id ope
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/discharge (the `Discharge` operationId).
-func (c *ClientWithResponses) DischargeWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DischargeResponse, error) {
-	rsp, err := c.DischargeWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) DischargeWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *DischargeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DischargeResponse, error) {
+	rsp, err := c.DischargeWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21376,8 +22371,8 @@ func (c *ClientWithResponses) DischargeWithBodyWithResponse(ctx context.Context,
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/discharge (the `Discharge` operationId).
-func (c *ClientWithResponses) DischargeWithResponse(ctx context.Context, id openapi_types.UUID, body DischargeJSONRequestBody, reqEditors ...RequestEditorFn) (*DischargeResponse, error) {
-	rsp, err := c.Discharge(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) DischargeWithResponse(ctx context.Context, id openapi_types.UUID, params *DischargeParams, body DischargeJSONRequestBody, reqEditors ...RequestEditorFn) (*DischargeResponse, error) {
+	rsp, err := c.Discharge(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21421,8 +22416,8 @@ func (c *ClientWithResponses) RecordDischargeFactsWithResponse(ctx context.Conte
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/dosing (the `StartDosing` operationId).
-func (c *ClientWithResponses) StartDosingWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartDosingResponse, error) {
-	rsp, err := c.StartDosingWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) StartDosingWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *StartDosingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartDosingResponse, error) {
+	rsp, err := c.StartDosingWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21436,8 +22431,8 @@ func (c *ClientWithResponses) StartDosingWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/dosing (the `StartDosing` operationId).
-func (c *ClientWithResponses) StartDosingWithResponse(ctx context.Context, id openapi_types.UUID, body StartDosingJSONRequestBody, reqEditors ...RequestEditorFn) (*StartDosingResponse, error) {
-	rsp, err := c.StartDosing(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) StartDosingWithResponse(ctx context.Context, id openapi_types.UUID, params *StartDosingParams, body StartDosingJSONRequestBody, reqEditors ...RequestEditorFn) (*StartDosingResponse, error) {
+	rsp, err := c.StartDosing(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21475,8 +22470,8 @@ func (c *ClientWithResponses) RecordFastingWithResponse(ctx context.Context, id 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/infusion (the `InfusionAction` operationId).
-func (c *ClientWithResponses) InfusionActionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InfusionActionResponse, error) {
-	rsp, err := c.InfusionActionWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) InfusionActionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *InfusionActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InfusionActionResponse, error) {
+	rsp, err := c.InfusionActionWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21488,8 +22483,8 @@ func (c *ClientWithResponses) InfusionActionWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/infusion (the `InfusionAction` operationId).
-func (c *ClientWithResponses) InfusionActionWithResponse(ctx context.Context, id openapi_types.UUID, body InfusionActionJSONRequestBody, reqEditors ...RequestEditorFn) (*InfusionActionResponse, error) {
-	rsp, err := c.InfusionAction(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) InfusionActionWithResponse(ctx context.Context, id openapi_types.UUID, params *InfusionActionParams, body InfusionActionJSONRequestBody, reqEditors ...RequestEditorFn) (*InfusionActionResponse, error) {
+	rsp, err := c.InfusionAction(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21503,8 +22498,8 @@ func (c *ClientWithResponses) InfusionActionWithResponse(ctx context.Context, id
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/links (the `CreateQuestionnaireLink` operationId).
-func (c *ClientWithResponses) CreateQuestionnaireLinkWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*CreateQuestionnaireLinkResponse, error) {
-	rsp, err := c.CreateQuestionnaireLink(ctx, id, reqEditors...)
+func (c *ClientWithResponses) CreateQuestionnaireLinkWithResponse(ctx context.Context, id openapi_types.UUID, params *CreateQuestionnaireLinkParams, reqEditors ...RequestEditorFn) (*CreateQuestionnaireLinkResponse, error) {
+	rsp, err := c.CreateQuestionnaireLink(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21544,8 +22539,8 @@ func (c *ClientWithResponses) RecordMedicationsWithResponse(ctx context.Context,
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/order (the `OrderDose` operationId).
-func (c *ClientWithResponses) OrderDoseWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OrderDoseResponse, error) {
-	rsp, err := c.OrderDoseWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) OrderDoseWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *OrderDoseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OrderDoseResponse, error) {
+	rsp, err := c.OrderDoseWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21559,8 +22554,8 @@ func (c *ClientWithResponses) OrderDoseWithBodyWithResponse(ctx context.Context,
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/order (the `OrderDose` operationId).
-func (c *ClientWithResponses) OrderDoseWithResponse(ctx context.Context, id openapi_types.UUID, body OrderDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*OrderDoseResponse, error) {
-	rsp, err := c.OrderDose(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) OrderDoseWithResponse(ctx context.Context, id openapi_types.UUID, params *OrderDoseParams, body OrderDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*OrderDoseResponse, error) {
+	rsp, err := c.OrderDose(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21574,8 +22569,8 @@ func (c *ClientWithResponses) OrderDoseWithResponse(ctx context.Context, id open
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/overrides (the `OverrideCheck` operationId).
-func (c *ClientWithResponses) OverrideCheckWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OverrideCheckResponse, error) {
-	rsp, err := c.OverrideCheckWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) OverrideCheckWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *OverrideCheckParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OverrideCheckResponse, error) {
+	rsp, err := c.OverrideCheckWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21589,8 +22584,8 @@ func (c *ClientWithResponses) OverrideCheckWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/overrides (the `OverrideCheck` operationId).
-func (c *ClientWithResponses) OverrideCheckWithResponse(ctx context.Context, id openapi_types.UUID, body OverrideCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*OverrideCheckResponse, error) {
-	rsp, err := c.OverrideCheck(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) OverrideCheckWithResponse(ctx context.Context, id openapi_types.UUID, params *OverrideCheckParams, body OverrideCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*OverrideCheckResponse, error) {
+	rsp, err := c.OverrideCheck(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21604,8 +22599,8 @@ func (c *ClientWithResponses) OverrideCheckWithResponse(ctx context.Context, id 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/preparation (the `PrepareDose` operationId).
-func (c *ClientWithResponses) PrepareDoseWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PrepareDoseResponse, error) {
-	rsp, err := c.PrepareDoseWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) PrepareDoseWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *PrepareDoseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PrepareDoseResponse, error) {
+	rsp, err := c.PrepareDoseWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21619,8 +22614,8 @@ func (c *ClientWithResponses) PrepareDoseWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/preparation (the `PrepareDose` operationId).
-func (c *ClientWithResponses) PrepareDoseWithResponse(ctx context.Context, id openapi_types.UUID, body PrepareDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*PrepareDoseResponse, error) {
-	rsp, err := c.PrepareDose(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) PrepareDoseWithResponse(ctx context.Context, id openapi_types.UUID, params *PrepareDoseParams, body PrepareDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*PrepareDoseResponse, error) {
+	rsp, err := c.PrepareDose(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21634,8 +22629,8 @@ func (c *ClientWithResponses) PrepareDoseWithResponse(ctx context.Context, id op
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/preparation/verify (the `VerifyDose` operationId).
-func (c *ClientWithResponses) VerifyDoseWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyDoseResponse, error) {
-	rsp, err := c.VerifyDoseWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) VerifyDoseWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *VerifyDoseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyDoseResponse, error) {
+	rsp, err := c.VerifyDoseWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21649,8 +22644,8 @@ func (c *ClientWithResponses) VerifyDoseWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/preparation/verify (the `VerifyDose` operationId).
-func (c *ClientWithResponses) VerifyDoseWithResponse(ctx context.Context, id openapi_types.UUID, body VerifyDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyDoseResponse, error) {
-	rsp, err := c.VerifyDose(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) VerifyDoseWithResponse(ctx context.Context, id openapi_types.UUID, params *VerifyDoseParams, body VerifyDoseJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyDoseResponse, error) {
+	rsp, err := c.VerifyDose(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21664,8 +22659,8 @@ func (c *ClientWithResponses) VerifyDoseWithResponse(ctx context.Context, id ope
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/questionnaires (the `SubmitQuestionnaires` operationId).
-func (c *ClientWithResponses) SubmitQuestionnairesWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitQuestionnairesResponse, error) {
-	rsp, err := c.SubmitQuestionnairesWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) SubmitQuestionnairesWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *SubmitQuestionnairesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitQuestionnairesResponse, error) {
+	rsp, err := c.SubmitQuestionnairesWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21679,8 +22674,8 @@ func (c *ClientWithResponses) SubmitQuestionnairesWithBodyWithResponse(ctx conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/questionnaires (the `SubmitQuestionnaires` operationId).
-func (c *ClientWithResponses) SubmitQuestionnairesWithResponse(ctx context.Context, id openapi_types.UUID, body SubmitQuestionnairesJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitQuestionnairesResponse, error) {
-	rsp, err := c.SubmitQuestionnaires(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) SubmitQuestionnairesWithResponse(ctx context.Context, id openapi_types.UUID, params *SubmitQuestionnairesParams, body SubmitQuestionnairesJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitQuestionnairesResponse, error) {
+	rsp, err := c.SubmitQuestionnaires(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21694,8 +22689,8 @@ func (c *ClientWithResponses) SubmitQuestionnairesWithResponse(ctx context.Conte
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/questionnaires/{instrument}/amendments (the `AmendQuestionnaire` operationId).
-func (c *ClientWithResponses) AmendQuestionnaireWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, instrument string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AmendQuestionnaireResponse, error) {
-	rsp, err := c.AmendQuestionnaireWithBody(ctx, id, instrument, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AmendQuestionnaireWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, instrument string, params *AmendQuestionnaireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AmendQuestionnaireResponse, error) {
+	rsp, err := c.AmendQuestionnaireWithBody(ctx, id, instrument, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21709,8 +22704,8 @@ func (c *ClientWithResponses) AmendQuestionnaireWithBodyWithResponse(ctx context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/questionnaires/{instrument}/amendments (the `AmendQuestionnaire` operationId).
-func (c *ClientWithResponses) AmendQuestionnaireWithResponse(ctx context.Context, id openapi_types.UUID, instrument string, body AmendQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*AmendQuestionnaireResponse, error) {
-	rsp, err := c.AmendQuestionnaire(ctx, id, instrument, body, reqEditors...)
+func (c *ClientWithResponses) AmendQuestionnaireWithResponse(ctx context.Context, id openapi_types.UUID, instrument string, params *AmendQuestionnaireParams, body AmendQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*AmendQuestionnaireResponse, error) {
+	rsp, err := c.AmendQuestionnaire(ctx, id, instrument, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21737,8 +22732,8 @@ func (c *ClientWithResponses) GetREMSFormWithResponse(ctx context.Context, id op
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/rems-form (the `AssembleREMSForm` operationId).
-func (c *ClientWithResponses) AssembleREMSFormWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssembleREMSFormResponse, error) {
-	rsp, err := c.AssembleREMSFormWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AssembleREMSFormWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AssembleREMSFormParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssembleREMSFormResponse, error) {
+	rsp, err := c.AssembleREMSFormWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21752,8 +22747,8 @@ func (c *ClientWithResponses) AssembleREMSFormWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/rems-form (the `AssembleREMSForm` operationId).
-func (c *ClientWithResponses) AssembleREMSFormWithResponse(ctx context.Context, id openapi_types.UUID, body AssembleREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*AssembleREMSFormResponse, error) {
-	rsp, err := c.AssembleREMSForm(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) AssembleREMSFormWithResponse(ctx context.Context, id openapi_types.UUID, params *AssembleREMSFormParams, body AssembleREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*AssembleREMSFormResponse, error) {
+	rsp, err := c.AssembleREMSForm(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21780,8 +22775,8 @@ func (c *ClientWithResponses) GetREMSFormPDFWithResponse(ctx context.Context, id
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/rems-form/incomplete (the `RecordREMSIncomplete` operationId).
-func (c *ClientWithResponses) RecordREMSIncompleteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordREMSIncompleteResponse, error) {
-	rsp, err := c.RecordREMSIncompleteWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RecordREMSIncompleteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordREMSIncompleteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordREMSIncompleteResponse, error) {
+	rsp, err := c.RecordREMSIncompleteWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21795,8 +22790,8 @@ func (c *ClientWithResponses) RecordREMSIncompleteWithBodyWithResponse(ctx conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/rems-form/incomplete (the `RecordREMSIncomplete` operationId).
-func (c *ClientWithResponses) RecordREMSIncompleteWithResponse(ctx context.Context, id openapi_types.UUID, body RecordREMSIncompleteJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordREMSIncompleteResponse, error) {
-	rsp, err := c.RecordREMSIncomplete(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) RecordREMSIncompleteWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordREMSIncompleteParams, body RecordREMSIncompleteJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordREMSIncompleteResponse, error) {
+	rsp, err := c.RecordREMSIncomplete(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21808,8 +22803,8 @@ func (c *ClientWithResponses) RecordREMSIncompleteWithResponse(ctx context.Conte
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/rems-form/submission (the `SubmitREMSForm` operationId).
-func (c *ClientWithResponses) SubmitREMSFormWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitREMSFormResponse, error) {
-	rsp, err := c.SubmitREMSFormWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) SubmitREMSFormWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *SubmitREMSFormParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitREMSFormResponse, error) {
+	rsp, err := c.SubmitREMSFormWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21821,8 +22816,8 @@ func (c *ClientWithResponses) SubmitREMSFormWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/rems-form/submission (the `SubmitREMSForm` operationId).
-func (c *ClientWithResponses) SubmitREMSFormWithResponse(ctx context.Context, id openapi_types.UUID, body SubmitREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitREMSFormResponse, error) {
-	rsp, err := c.SubmitREMSForm(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) SubmitREMSFormWithResponse(ctx context.Context, id openapi_types.UUID, params *SubmitREMSFormParams, body SubmitREMSFormJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitREMSFormResponse, error) {
+	rsp, err := c.SubmitREMSForm(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21860,8 +22855,8 @@ func (c *ClientWithResponses) RecordRideWithResponse(ctx context.Context, id ope
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/session-end (the `EndSession` operationId).
-func (c *ClientWithResponses) EndSessionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EndSessionResponse, error) {
-	rsp, err := c.EndSessionWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) EndSessionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *EndSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EndSessionResponse, error) {
+	rsp, err := c.EndSessionWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21873,8 +22868,8 @@ func (c *ClientWithResponses) EndSessionWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/session-end (the `EndSession` operationId).
-func (c *ClientWithResponses) EndSessionWithResponse(ctx context.Context, id openapi_types.UUID, body EndSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*EndSessionResponse, error) {
-	rsp, err := c.EndSession(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) EndSessionWithResponse(ctx context.Context, id openapi_types.UUID, params *EndSessionParams, body EndSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*EndSessionResponse, error) {
+	rsp, err := c.EndSession(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21888,8 +22883,8 @@ func (c *ClientWithResponses) EndSessionWithResponse(ctx context.Context, id ope
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/transitions (the `MoveVisit` operationId).
-func (c *ClientWithResponses) MoveVisitWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MoveVisitResponse, error) {
-	rsp, err := c.MoveVisitWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) MoveVisitWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *MoveVisitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MoveVisitResponse, error) {
+	rsp, err := c.MoveVisitWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21903,8 +22898,8 @@ func (c *ClientWithResponses) MoveVisitWithBodyWithResponse(ctx context.Context,
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/transitions (the `MoveVisit` operationId).
-func (c *ClientWithResponses) MoveVisitWithResponse(ctx context.Context, id openapi_types.UUID, body MoveVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveVisitResponse, error) {
-	rsp, err := c.MoveVisit(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) MoveVisitWithResponse(ctx context.Context, id openapi_types.UUID, params *MoveVisitParams, body MoveVisitJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveVisitResponse, error) {
+	rsp, err := c.MoveVisit(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21916,8 +22911,8 @@ func (c *ClientWithResponses) MoveVisitWithResponse(ctx context.Context, id open
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/vitals (the `RecordVitals` operationId).
-func (c *ClientWithResponses) RecordVitalsWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordVitalsResponse, error) {
-	rsp, err := c.RecordVitalsWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RecordVitalsWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordVitalsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordVitalsResponse, error) {
+	rsp, err := c.RecordVitalsWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21929,8 +22924,8 @@ func (c *ClientWithResponses) RecordVitalsWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/vitals (the `RecordVitals` operationId).
-func (c *ClientWithResponses) RecordVitalsWithResponse(ctx context.Context, id openapi_types.UUID, body RecordVitalsJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordVitalsResponse, error) {
-	rsp, err := c.RecordVitals(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) RecordVitalsWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordVitalsParams, body RecordVitalsJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordVitalsResponse, error) {
+	rsp, err := c.RecordVitals(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21944,8 +22939,8 @@ func (c *ClientWithResponses) RecordVitalsWithResponse(ctx context.Context, id o
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/waste (the `WasteRemainder` operationId).
-func (c *ClientWithResponses) WasteRemainderWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WasteRemainderResponse, error) {
-	rsp, err := c.WasteRemainderWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) WasteRemainderWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *WasteRemainderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WasteRemainderResponse, error) {
+	rsp, err := c.WasteRemainderWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21959,8 +22954,8 @@ func (c *ClientWithResponses) WasteRemainderWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/waste (the `WasteRemainder` operationId).
-func (c *ClientWithResponses) WasteRemainderWithResponse(ctx context.Context, id openapi_types.UUID, body WasteRemainderJSONRequestBody, reqEditors ...RequestEditorFn) (*WasteRemainderResponse, error) {
-	rsp, err := c.WasteRemainder(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) WasteRemainderWithResponse(ctx context.Context, id openapi_types.UUID, params *WasteRemainderParams, body WasteRemainderJSONRequestBody, reqEditors ...RequestEditorFn) (*WasteRemainderResponse, error) {
+	rsp, err := c.WasteRemainder(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21972,8 +22967,8 @@ func (c *ClientWithResponses) WasteRemainderWithResponse(ctx context.Context, id
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/weights (the `RecordVisitWeight` operationId).
-func (c *ClientWithResponses) RecordVisitWeightWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordVisitWeightResponse, error) {
-	rsp, err := c.RecordVisitWeightWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RecordVisitWeightWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordVisitWeightParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordVisitWeightResponse, error) {
+	rsp, err := c.RecordVisitWeightWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21985,8 +22980,8 @@ func (c *ClientWithResponses) RecordVisitWeightWithBodyWithResponse(ctx context.
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/visits/{id}/weights (the `RecordVisitWeight` operationId).
-func (c *ClientWithResponses) RecordVisitWeightWithResponse(ctx context.Context, id openapi_types.UUID, body RecordVisitWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordVisitWeightResponse, error) {
-	rsp, err := c.RecordVisitWeight(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) RecordVisitWeightWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordVisitWeightParams, body RecordVisitWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordVisitWeightResponse, error) {
+	rsp, err := c.RecordVisitWeight(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22177,6 +23172,13 @@ func ParseAcknowledgeAlertResponse(rsp *http.Response) (*AcknowledgeAlertRespons
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22259,6 +23261,13 @@ func ParseAssessAlertResponse(rsp *http.Response) (*AssessAlertResponse, error) 
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22340,6 +23349,13 @@ func ParseNoteAlertResponse(rsp *http.Response) (*NoteAlertResponse, error) {
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -22741,6 +23757,13 @@ func ParseAddChairResponse(rsp *http.Response) (*AddChairResponse, error) {
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -23722,6 +24745,13 @@ func ParseCreatePatientResponse(rsp *http.Response) (*CreatePatientResponse, err
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24219,12 +25249,26 @@ func ParseRecordWeightResponse(rsp *http.Response) (*RecordWeightResponse, error
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -24490,6 +25534,13 @@ func ParseSaveProtocolResponse(rsp *http.Response) (*SaveProtocolResponse, error
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -25010,6 +26061,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25220,6 +26278,13 @@ func ParseBookVisitResponse(rsp *http.Response) (*BookVisitResponse, error) {
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -25549,6 +26614,13 @@ func ParseRecordAldreteResponse(rsp *http.Response) (*RecordAldreteResponse, err
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25625,7 +26697,7 @@ func ParseClearVisitResponse(rsp *http.Response) (*ClearVisitResponse, error) {
 		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest Blocked
+		var dest ClearVisit422JSONResponseBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -25885,7 +26957,7 @@ func ParseDischargeResponse(rsp *http.Response) (*DischargeResponse, error) {
 		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest DischargeBlocked
+		var dest Discharge422JSONResponseBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -26226,6 +27298,13 @@ func ParseInfusionActionResponse(rsp *http.Response) (*InfusionActionResponse, e
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26300,6 +27379,13 @@ func ParseCreateQuestionnaireLinkResponse(rsp *http.Response) (*CreateQuestionna
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -26821,6 +27907,13 @@ func ParseSubmitQuestionnairesResponse(rsp *http.Response) (*SubmitQuestionnaire
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26902,6 +27995,13 @@ func ParseAmendQuestionnaireResponse(rsp *http.Response) (*AmendQuestionnaireRes
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -27202,6 +28302,13 @@ func ParseRecordREMSIncompleteResponse(rsp *http.Response) (*RecordREMSIncomplet
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -27818,6 +28925,13 @@ func ParseRecordVisitWeightResponse(rsp *http.Response) (*RecordVisitWeightRespo
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error

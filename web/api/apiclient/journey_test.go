@@ -60,28 +60,37 @@ func TestIVVisitWithTheGeneratedClient(t *testing.T) {
 		}
 		now := f.Clock.Now
 
-		lot, err := c.ReceiveLotWithResponse(ctx, apiclient.NewLot{Drug: "ketamine", ConcentrationMgPerMl: ptr[float64](50),
-			MlPerVial: ptr[float64](10), LotNumber: "K-CLIENT", Expiry: date("2027-06-30"), Packs: 5}, as("nurse"))
+		// The delivery is sent with an Idempotency-Key, and sent again as
+		// a client that lost the answer would: it is received once.
+		receipt := &apiclient.ReceiveLotParams{IdempotencyKey: ptr("delivery-K-CLIENT")}
+		newLot := apiclient.NewLot{Drug: "ketamine", ConcentrationMgPerMl: ptr[float64](50),
+			MlPerVial: ptr[float64](10), LotNumber: "K-CLIENT", Expiry: date("2027-06-30"), Packs: 5}
+		lot, err := c.ReceiveLotWithResponse(ctx, receipt, newLot, as("nurse"))
 		must("receive the lot", lot, err, http.StatusCreated)
+		again, err := c.ReceiveLotWithResponse(ctx, receipt, newLot, as("nurse"))
+		must("receive the lot again", again, err, http.StatusCreated)
+		if again.JSON201.Id != lot.JSON201.Id || again.HTTPResponse.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("the retried delivery made lot %s beside %s", again.JSON201.Id, lot.JSON201.Id)
+		}
 
-		patient, err := c.CreatePatientWithResponse(ctx, apiclient.PatientInput{LegalName: "Client Journey", BirthDate: date("1980-04-30"),
+		patient, err := c.CreatePatientWithResponse(ctx, nil, apiclient.PatientInput{LegalName: "Client Journey", BirthDate: date("1980-04-30"),
 			Sex: "female", Phone: ptr("+1 555 010 0199"), Weight: &apiclient.NewWeight{Kg: 70, MeasuredAt: now().Add(-time.Hour)}}, as("nurse"))
 		must("register the patient", patient, err, http.StatusCreated)
 
-		booked, err := c.BookVisitWithResponse(ctx, apiclient.Booking{PatientId: patient.JSON201.Id, Route: "iv", ScheduledAt: now()}, as("frontdesk"))
+		booked, err := c.BookVisitWithResponse(ctx, nil, apiclient.Booking{PatientId: patient.JSON201.Id, Route: "iv", ScheduledAt: now()}, as("frontdesk"))
 		must("book", booked, err, http.StatusCreated)
 		visit := uuid(t, booked.JSON201.Id)
 
-		moved, err := c.MoveVisitWithResponse(ctx, visit, apiclient.Move{To: "checked_in"}, as("frontdesk"))
+		moved, err := c.MoveVisitWithResponse(ctx, visit, nil, apiclient.Move{To: "checked_in"}, as("frontdesk"))
 		must("check in", moved, err, http.StatusOK)
 
 		answers := apiclient.SubmitQuestionnairesJSONRequestBody{Phq9: ints(1, 1, 0, 1, 0, 0, 1, 0, 0), Gad7: ints(1, 0, 1, 0, 0, 1, 0)}
-		q, err := c.SubmitQuestionnairesWithResponse(ctx, visit, answers, as("nurse"))
+		q, err := c.SubmitQuestionnairesWithResponse(ctx, visit, nil, answers, as("nurse"))
 		must("questionnaires", q, err, http.StatusCreated)
 
 		vitals := func(step string) {
 			t.Helper()
-			v, err := c.RecordVitalsWithResponse(ctx, visit, apiclient.VitalsInput{Systolic: ptr(128), Diastolic: ptr(80),
+			v, err := c.RecordVitalsWithResponse(ctx, visit, nil, apiclient.VitalsInput{Systolic: ptr(128), Diastolic: ptr(80),
 				HeartRate: ptr(76), Spo2: ptr(98), RespiratoryRate: ptr(14), Sedation: ptr(5), Dissociation: ptr(false)}, as("nurse"))
 			must(step, v, err, http.StatusCreated)
 		}
@@ -92,21 +101,21 @@ func TestIVVisitWithTheGeneratedClient(t *testing.T) {
 		ride, err := c.RecordRideWithResponse(ctx, visit, apiclient.Ride{DriverName: "Sam Journey", DriverPhone: "+1 555 010 0198"}, as("frontdesk"))
 		must("ride home", ride, err, http.StatusOK)
 
-		order, err := c.OrderDoseWithResponse(ctx, visit, apiclient.OrderInput{MgPerKg: ptr[float64](0.5), InfusionMinutes: ptr(40)}, as("prescriber"))
+		order, err := c.OrderDoseWithResponse(ctx, visit, nil, apiclient.OrderInput{MgPerKg: ptr[float64](0.5), InfusionMinutes: ptr(40)}, as("prescriber"))
 		must("order", order, err, http.StatusCreated)
 		if order.JSON201.DoseMg != 35 {
 			t.Errorf("dose %g mg, want 35 (0.5 mg/kg of 70 kg)", order.JSON201.DoseMg)
 		}
-		prep, err := c.PrepareDoseWithResponse(ctx, visit, apiclient.PrepareInput{LotId: lot.JSON201.Id}, as("nurse"))
+		prep, err := c.PrepareDoseWithResponse(ctx, visit, nil, apiclient.PrepareInput{LotId: lot.JSON201.Id}, as("nurse"))
 		must("prepare", prep, err, http.StatusCreated)
-		verified, err := c.VerifyDoseWithResponse(ctx, visit, apiclient.VerifyDoseJSONRequestBody{}, as("nurse2"))
+		verified, err := c.VerifyDoseWithResponse(ctx, visit, nil, apiclient.VerifyDoseJSONRequestBody{}, as("nurse2"))
 		must("second check", verified, err, http.StatusOK)
 
-		cleared, err := c.ClearVisitWithResponse(ctx, visit, as("nurse"))
+		cleared, err := c.ClearVisitWithResponse(ctx, visit, nil, as("nurse"))
 		must("clear", cleared, err, http.StatusOK)
-		dosing, err := c.StartDosingWithResponse(ctx, visit, apiclient.StartDosingJSONRequestBody{}, as("nurse"))
+		dosing, err := c.StartDosingWithResponse(ctx, visit, nil, apiclient.StartDosingJSONRequestBody{}, as("nurse"))
 		must("start dosing", dosing, err, http.StatusOK)
-		first, err := c.AdministerWithResponse(ctx, visit, apiclient.AdministerJSONRequestBody{}, as("nurse"))
+		first, err := c.AdministerWithResponse(ctx, visit, nil, apiclient.AdministerJSONRequestBody{}, as("nurse"))
 		must("first dose", first, err, http.StatusCreated)
 		t0 := now()
 		at := func(m int) { f.Clock.Set(t0.Add(time.Duration(m) * time.Minute)) }
@@ -116,20 +125,20 @@ func TestIVVisitWithTheGeneratedClient(t *testing.T) {
 			vitals("vitals in the infusion")
 		}
 		at(45)
-		ended, err := c.EndSessionWithResponse(ctx, visit, apiclient.EndSessionJSONRequestBody{}, as("nurse"))
+		ended, err := c.EndSessionWithResponse(ctx, visit, nil, apiclient.EndSessionJSONRequestBody{}, as("nurse"))
 		must("end the session", ended, err, http.StatusOK)
 		for _, m := range []int{45, 60, 75, 90} {
 			at(m)
 			vitals("vitals in monitored rest")
 		}
-		aldrete, err := c.RecordAldreteWithResponse(ctx, visit, apiclient.AldreteInput{Activity: 2, Respiration: 2,
+		aldrete, err := c.RecordAldreteWithResponse(ctx, visit, nil, apiclient.AldreteInput{Activity: 2, Respiration: 2,
 			Circulation: 2, Consciousness: 2, OxygenSaturation: 2}, as("nurse"))
 		must("Aldrete", aldrete, err, http.StatusCreated)
 		facts, err := c.RecordDischargeFactsWithResponse(ctx, visit, apiclient.DischargeFactsInput{DriverPresent: ptr(true),
 			AftercareGiven: ptr(true), IntegrationBooked: ptr(true)}, as("nurse"))
 		must("discharge checklist", facts, err, http.StatusOK)
 		for _, to := range []apiclient.DischargeInputTo{apiclient.DischargeInputToReadyForDischarge, apiclient.DischargeInputToDischarged} {
-			d, err := c.DischargeWithResponse(ctx, visit, apiclient.DischargeInput{To: to}, as("nurse"))
+			d, err := c.DischargeWithResponse(ctx, visit, nil, apiclient.DischargeInput{To: to}, as("nurse"))
 			must(string(to), d, err, http.StatusOK)
 		}
 
