@@ -32,6 +32,7 @@ type App struct {
 	clinics   sync.Map // id -> ketaflow.Clinic
 	protocols protocolCache
 	training  *ketaflow.TrainingClock // nil unless OnTrainingClock
+	auditKey  *audit.Key              // nil: legacy, unkeyed entries (tests that do not ask for one)
 }
 
 // Option changes a setting of New.
@@ -41,6 +42,13 @@ type Option func(*App)
 // access.DefaultArgon2). Tests lower it; every hash stores its own cost.
 func PasswordCost(p access.Argon2Params) Option {
 	return func(a *App) { a.passwords = access.NewPasswords(p) }
+}
+
+// AuditKey seals every audit entry with key (an HMAC-SHA256 kept outside
+// the database) and signs checkpoints with it. The command always gives
+// one (--audit-key-file).
+func AuditKey(key *audit.Key) Option {
+	return func(a *App) { a.auditKey = key }
 }
 
 // New returns an App with the default security settings.
@@ -172,7 +180,7 @@ func (a *App) appendAudit(tx *store.Tx, actor access.Actor, o op, outcome string
 		ClinicID: clinic, At: a.Clock.Now(), UserID: actor.UserID, Username: actor.Username,
 		Role: string(actor.Role), Action: string(o.Action), PatientID: o.PatientID, Category: o.Category,
 		Source: actor.Source, Outcome: outcome, Detail: o.Detail,
-	})
+	}, a.auditKey)
 	return err
 }
 
@@ -227,5 +235,5 @@ func (a *App) Health(ctx context.Context) (string, error) {
 // App serving requests should not have its clinic or protocol changed
 // through a copy, whose change its caches would not see.
 func (a *App) WithClock(c ketaflow.Clock) *App {
-	return &App{DB: a.DB, Clock: c, Log: a.Log, Events: a.Events, logins: a.logins, passwords: a.passwords}
+	return &App{DB: a.DB, Clock: c, Log: a.Log, Events: a.Events, logins: a.logins, passwords: a.passwords, auditKey: a.auditKey}
 }
