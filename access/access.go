@@ -216,7 +216,16 @@ type Actor struct {
 	Name     string
 	Role     Role
 	Source   string
+	// Token is set when the request came with an API token, whose
+	// scopes are Scopes; a login or the command line has no scopes to
+	// limit it.
+	Token  bool
+	Scopes []Scope
 }
+
+// Allows reports whether the actor's credential covers scope: a login and
+// the command line cover every scope, a token only its own.
+func (a Actor) Allows(s Scope) bool { return !a.Token || slices.Contains(a.Scopes, s) }
 
 // Check returns an EForbidden error when the actor may not perform action.
 func (a Actor) Check(action Action) error {

@@ -34,7 +34,22 @@ func (a *App) SearchAudit(ctx context.Context, actor access.Actor, q AuditQuery)
 		var err error
 		out, err = tx.AuditEntries(actor.ClinicID, store.AuditQuery{PatientID: q.PatientID, UserID: q.UserID, Action: q.Action,
 			From: q.From, To: q.To, Limit: q.Limit, BeforeSeq: q.BeforeSeq})
-		return err
+		if err != nil {
+			return err
+		}
+		// Entries from before clinical values were kept out of the log are
+		// not rewritten (the chain must verify): their clinical details
+		// are withheld here, on read.
+		legacy, err := tx.AuditLegacyLast(actor.ClinicID)
+		if err != nil {
+			return err
+		}
+		for i, e := range out {
+			if e.Seq <= legacy && !auditDetailShown(actor.Role, e.Category) {
+				out[i].Detail = legacyAuditWithheld
+			}
+		}
+		return nil
 	})
 	return out, err
 }

@@ -145,7 +145,7 @@ func (a *App) UpdateUser(ctx context.Context, actor access.Actor, id string, ch 
 			return err
 		}
 		if endSessions {
-			if err := tx.EndUserLogins(u.ID, now); err != nil {
+			if err := endAccess(tx, u.ID, now); err != nil {
 				return err
 			}
 		}
@@ -153,4 +153,14 @@ func (a *App) UpdateUser(ctx context.Context, actor access.Actor, id string, ch 
 		return nil
 	})
 	return u, err
+}
+
+// endAccess ends every login and revokes every API token of a user, so
+// that a change of password, role or active flag takes effect at once on
+// every browser and program.
+func endAccess(tx *store.Tx, userID string, now time.Time) error {
+	if err := tx.EndUserLogins(userID, now); err != nil {
+		return err
+	}
+	return tx.RevokeUserAPITokens(userID, now)
 }

@@ -358,6 +358,13 @@ func buildParams() []Param {
 		func(p *Protocol) *int { return &p.Security.IdleTimeoutMinutes })
 	b.integer("security.session_max_hours", "Log staff out after a login of", "hours", "common practice (one clinic day)", 1, 24,
 		func(p *Protocol) *int { return &p.Security.LoginMaxHours })
+	b.integer("security.api_token_days", "End a new API token after", "days", "practice; OWASP ASVS 4.0 3.5 (tokens expire)", 1, 365,
+		func(p *Protocol) *int {
+			if p.Security.APITokenDays <= 0 {
+				p.Security.APITokenDays = DefaultAPITokenDays // a version saved before the setting
+			}
+			return &p.Security.APITokenDays
+		})
 
 	return b.params
 }

@@ -559,6 +559,23 @@ type Security struct {
 	// LoginMaxHours: hours after login when a staff login ends whatever the
 	// activity: one clinic day. 12 [practice].
 	LoginMaxHours int `json:"session_max_hours"`
+	// APITokenDays: days after which a new API token ends, unless its
+	// maker asks for fewer; at most 365 (access.TokenMaxLifetime). 90
+	// [practice; OWASP ASVS 4.0 3.5]. 0 in a version saved before the
+	// setting existed means 90.
+	APITokenDays int `json:"api_token_days"`
+}
+
+// DefaultAPITokenDays is APITokenDays of a version that predates it.
+const DefaultAPITokenDays = 90
+
+// APITokenLifetime is APITokenDays as a duration.
+func (s Security) APITokenLifetime() time.Duration {
+	d := s.APITokenDays
+	if d <= 0 {
+		d = DefaultAPITokenDays
+	}
+	return time.Duration(d) * 24 * time.Hour
 }
 
 // IdleTimeout is IdleTimeoutMinutes as a duration.
@@ -661,7 +678,7 @@ func Default() Protocol {
 			ResponseDropPercent: 50,
 			RemissionPHQ9Below:  5,
 		},
-		Security: Security{IdleTimeoutMinutes: 15, LoginMaxHours: 12},
+		Security: Security{IdleTimeoutMinutes: 15, LoginMaxHours: 12, APITokenDays: DefaultAPITokenDays},
 	}
 }
 

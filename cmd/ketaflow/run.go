@@ -643,9 +643,10 @@ func (c *cli) pickClinic(ctx context.Context, a *app.App, id, name string) (keta
 }
 
 func (c *cli) tokenAdd(ctx context.Context, args []string) error {
-	fs, dsn := c.flags("token add", "Makes an API token for a user, for a program that calls the JSON API with\n\"Authorization: Bearer TOKEN\". The token is printed once.")
+	fs, dsn := c.flags("token add", "Makes an API token for a user, for a program that calls the JSON API with\n\"Authorization: Bearer TOKEN\". The token is printed once. It ends after the clinic's\nsetting (security.api_token_days, 90 days by default) and is revoked when the user's\npassword changes.")
 	username := fs.String("username", "", "the user the token acts as")
 	name := fs.String("name", "", "what will use the token")
+	scopes := fs.String("scopes", "read,write", "what the token may do: read, write, device (device ingest), comma-separated")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -654,7 +655,7 @@ func (c *cli) tokenAdd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeDB()
-	secret, err := a.CreateAPITokenFromCommandLine(ctx, *username, *name)
+	secret, err := a.CreateAPITokenFromCommandLine(ctx, *username, *name, *scopes)
 	if err != nil {
 		return err
 	}

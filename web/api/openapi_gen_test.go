@@ -879,7 +879,7 @@ var requestExamples = map[reflect.Type]any{
 	reflect.TypeFor[apiNewWeight]():  apiNewWeight{KG: 64.5, MeasuredAt: exampleTime},
 	reflect.TypeFor[apiNewUser]():    apiNewUser{Username: "jlee", Name: "Jordan Lee", Role: access.Nurse, Password: "a long passphrase of words"},
 	reflect.TypeFor[apiUserChange](): apiUserChange{Role: ptr(access.Prescriber)},
-	reflect.TypeFor[apiNewToken]():   apiNewToken{Name: "billing export"},
+	reflect.TypeFor[apiNewToken]():   apiNewToken{Name: "billing export", Scopes: []string{"read"}, ExpiresInDays: 30},
 	reflect.TypeFor[apiNewProtocolVersion](): apiNewProtocolVersion{BasedOn: 3, Reason: "the medical director's new BP limit",
 		Values: map[string]string{"gate.max_systolic": "160"}},
 	reflect.TypeFor[apiClinicChange](): apiClinicChange{OnCallPhone: ptr("+1 555 010 0300")},

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"reflect"
+	"slices"
 
 	"github.com/ketaflow/ketaflow/web"
 )
@@ -104,7 +105,7 @@ func fails(list ...any) []failSpec {
 var failMeaning = map[int]string{
 	http.StatusBadRequest:            "Invalid input: the error names the field and what is allowed",
 	http.StatusUnauthorized:          "Not logged in or token not valid",
-	http.StatusForbidden:             "The role may not do this",
+	http.StatusForbidden:             "The role may not do this, or the API token's scopes do not cover the request",
 	http.StatusNotFound:              "Not found in the caller's clinic",
 	http.StatusMethodNotAllowed:      "The path does not take this method; the Allow header lists those it takes",
 	http.StatusConflict:              "Conflict: it exists already, changed meanwhile, or the state does not allow it",
@@ -169,8 +170,22 @@ func (h *API) Endpoints() []web.Endpoint {
 	return out
 }
 
-// operations is the table of the API's operations, in the document's order.
+// operations is the table of the API's operations, in the document's
+// order. Every operation that takes a login or token may answer 403: an API
+// token is used only within its scopes (read for GET, write otherwise).
 func (h *API) operations() []op {
+	ops := h.operationTable()
+	for i, o := range ops {
+		if o.Public || o.Core || slices.ContainsFunc(o.Fails, func(f failSpec) bool { return f.Status == http.StatusForbidden }) {
+			continue
+		}
+		ops[i].Fails = append(slices.Clone(o.Fails), failSpec{Status: http.StatusForbidden})
+		slices.SortStableFunc(ops[i].Fails, func(a, b failSpec) int { return a.Status - b.Status })
+	}
+	return ops
+}
+
+func (h *API) operationTable() []op {
 	return []op{
 		{Method: "GET", Pattern: "/healthz", Core: true, ID: "health", Tag: "system",
 			Summary: "Health check: 200 when the database answers",
@@ -249,9 +264,11 @@ func (h *API) operations() []op {
 			Out:     answer[apiTokens](200), Fails: fails(401),
 		},
 		{Method: "POST", Pattern: "/api/v1/tokens", Handle: h.createToken, ID: "createToken", Tag: "account",
-			Summary: "Make an API token acting as the caller; the secret is returned once",
-			In:      body[apiNewToken](),
-			Out:     answer[apiTokenMade](201), Fails: fails(400, 401),
+			Summary:     "Make an API token acting as the caller; the secret is returned once",
+			Description: "Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.",
+			In:          body[apiNewToken](),
+			Out:         answer[apiTokenMade](201),
+			Fails:       []failSpec{fail(400, ""), fail(401, ""), fail(403, "the request was made with an API token: tokens do not make tokens")},
 		},
 		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Handle: h.revokeToken, ID: "revokeToken", Tag: "account",
 			Summary: "Revoke one of the caller's tokens",

@@ -164,11 +164,20 @@ type apiAPIToken struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// ExpiresAt is when the token stops working.
+	ExpiresAt time.Time `json:"expires_at"`
+	// Scopes is what the token may be used for: read (GET), write (every
+	// other request), device (device ingest).
+	Scopes []string `json:"scopes"`
 }
 
 func toAPIToken(t access.APIToken) apiAPIToken {
+	scopes := []string{}
+	for _, s := range t.Scopes {
+		scopes = append(scopes, string(s))
+	}
 	return apiAPIToken{ID: t.ID, UserID: t.UserID, Name: t.Name, CreatedAt: utcTime(t.CreatedAt), LastUsedAt: utcTimePtr(t.LastUsedAt),
-		RevokedAt: utcTimePtr(t.RevokedAt)}
+		RevokedAt: utcTimePtr(t.RevokedAt), ExpiresAt: utcTime(t.ExpiresAt), Scopes: scopes}
 }
 
 // apiTokens is the caller's tokens.
@@ -179,6 +188,11 @@ type apiTokens struct {
 // apiNewToken is the body of POST /api/v1/tokens.
 type apiNewToken struct {
 	Name string `json:"name" jsonschema:"required"`
+	// Scopes: read, write, device; none means read and write.
+	Scopes []string `json:"scopes,omitempty"`
+	// ExpiresInDays: 1 to 365; none means the clinic's setting
+	// (security.api_token_days, 90 by default).
+	ExpiresInDays int `json:"expires_in_days,omitempty"`
 }
 
 // apiTokenMade is a new token with its secret, shown this once.

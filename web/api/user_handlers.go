@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/web"
 )
 
@@ -77,7 +78,7 @@ func (h *API) createToken(w http.ResponseWriter, r *http.Request, actor access.A
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	t, secret, err := h.app.CreateAPIToken(r.Context(), actor, in.Name)
+	t, secret, err := h.app.CreateAPIToken(r.Context(), actor, app.NewAPIToken{Name: in.Name, Scopes: in.Scopes, Days: in.ExpiresInDays})
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ type writeWorld struct {
 
 	chair, user, token, patient, lot, iv, alert, spravato, waste, incomplete string
 	sessionAlerts                                                            string    // an IV visit whose readings raise alerts
+	sentences                                                                []string  // the free text the cases sent (reasons, plans, notes)
 	first                                                                    time.Time // the IV's first dose
 	sprayFirst                                                               time.Time // the Spravato visit's first device
 }
@@ -113,6 +114,7 @@ func TestEveryWriteIsOneTransactionOneAuditEntryAndAnswersWhatAReadShows(t *test
 				return
 			}
 		}
+		w.auditHoldsNoClinicalValues()
 	})
 }
 
@@ -127,6 +129,7 @@ func (w *writeWorld) run(c writeCase) bool {
 	// records it now, so that the write below does not.
 	w.f.must(http.StatusOK, c.user, "GET", "/api/v1/me", nil, nil)
 	writes, entries := w.db.Stats().Writes, w.auditRows()
+	w.sentences = append(w.sentences, freeText(req.body)...)
 	status, raw := w.f.call(c.user, method, req.path, req.body)
 	if status != c.status {
 		t.Errorf("%s as %s: got %d %s, want %d", c.endpoint, c.user, status, raw, c.status)
@@ -309,9 +312,12 @@ func writeCases() []writeCase {
 			func(w *writeWorld, a any) {
 				w.same("user", a, byID(at(w.get("admin", "/api/v1/users"), "users"), w.user))
 			}},
-		{"POST /api/v1/tokens", "nurse", http.StatusCreated, "the token = its entry in GET /tokens",
+		// Only a signed-in login makes tokens (a token may not): the
+		// nurse's login secret stands for the browser.
+		{"POST /api/v1/tokens", "nurse-login", http.StatusCreated, "the token = its entry in GET /tokens",
 			func(w *writeWorld) writeRequest {
-				return writeRequest{"/api/v1/tokens", map[string]any{"name": "pump gateway"}}
+				w.f.Tokens["nurse-login"] = w.f.loginSecret("nurse")
+				return writeRequest{"/api/v1/tokens", map[string]any{"name": "pump gateway", "scopes": []string{"read", "write"}}}
 			},
 			func(w *writeWorld, a any) {
 				w.token = str(at(a, "token", "id"))

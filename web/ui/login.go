@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/web"
 )
 
@@ -102,8 +104,15 @@ func (h *UI) home(w http.ResponseWriter, r *http.Request, actor access.Actor) er
 }
 
 type accountData struct {
-	Tokens   any
+	Tokens   []accountToken
 	NewToken string
+	Scopes   []access.Scope
+}
+
+// accountToken is a token as the account page lists it.
+type accountToken struct {
+	access.APIToken
+	Expired bool
 }
 
 func (h *UI) accountPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -119,7 +128,12 @@ func (h *UI) renderAccount(w http.ResponseWriter, r *http.Request, actor access.
 	if formErr != nil {
 		v.withError(formErr)
 	}
-	v.Data = accountData{Tokens: tokens, NewToken: newToken}
+	now := h.app.Clock.Now()
+	list := make([]accountToken, len(tokens))
+	for i, t := range tokens {
+		list[i] = accountToken{APIToken: t, Expired: t.RevokedAt == nil && !t.Live(now)}
+	}
+	v.Data = accountData{Tokens: list, NewToken: newToken, Scopes: access.Scopes}
 	return h.render(w, status, "account", v)
 }
 
@@ -140,7 +154,16 @@ func (h *UI) passwordSubmit(w http.ResponseWriter, r *http.Request, actor access
 }
 
 func (h *UI) createTokenSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	_, secret, err := h.app.CreateAPIToken(r.Context(), actor, r.PostFormValue("name"))
+	days := 0
+	if d := strings.TrimSpace(r.PostFormValue("expires_in_days")); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil {
+			return h.renderAccount(w, r, actor, http.StatusBadRequest, ketaflow.Invalid("expires_in_days", "a token lasts 1 to 365 days"), "")
+		}
+		days = n
+	}
+	_, secret, err := h.app.CreateAPIToken(r.Context(), actor, app.NewAPIToken{Name: r.PostFormValue("name"),
+		Scopes: r.PostForm["scopes"], Days: days})
 	if err != nil {
 		if web.Status(err) >= 500 {
 			return err

@@ -2297,12 +2297,18 @@ func (e AdviseRoutesParamsPriorSpravato) Valid() bool {
 
 // APIToken APIToken is an API token; its secret is never shown again after it is made.
 type APIToken struct {
-	CreatedAt  time.Time  `json:"created_at"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// ExpiresAt expires_at is when the token stops working.
+	ExpiresAt  time.Time  `json:"expires_at"`
 	Id         string     `json:"id"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	Name       string     `json:"name"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	UserId     string     `json:"user_id"`
+
+	// Scopes scopes is what the token may be used for: read (GET), write (every other request), device (device ingest).
+	Scopes []string `json:"scopes"`
+	UserId string   `json:"user_id"`
 }
 
 // AcknowledgementInput AcknowledgementInput is the body of POST /api/v1/alerts/{id}/acknowledgement.
@@ -3398,7 +3404,12 @@ type NewProtocolVersion struct {
 
 // NewToken NewToken is the body of POST /api/v1/tokens.
 type NewToken struct {
-	Name string `json:"name"`
+	// ExpiresInDays ExpiresInDays: 1 to 365; none means the clinic's setting (security.api_token_days, 90 by default).
+	ExpiresInDays *int   `json:"expires_in_days,omitempty"`
+	Name          string `json:"name"`
+
+	// Scopes Scopes: read, write, device; none means read and write.
+	Scopes *[]string `json:"scopes,omitempty"`
 }
 
 // NewUser NewUser is the body of POST /api/v1/users.
@@ -4029,6 +4040,7 @@ type ProtocolRounding struct {
 
 // ProtocolSecurity defines model for ProtocolSecurity.
 type ProtocolSecurity struct {
+	ApiTokenDays       int `json:"api_token_days"`
 	IdleTimeoutMinutes int `json:"idle_timeout_minutes"`
 	SessionMaxHours    int `json:"session_max_hours"`
 }
@@ -5760,12 +5772,16 @@ type ClientInterface interface {
 
 	// CreateTokenWithBody Make an API token acting as the caller; the secret is returned once
 	//
+	// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/tokens (the `CreateToken` operationId).
 	CreateTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateToken Make an API token acting as the caller; the secret is returned once
+	//
+	// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -7148,6 +7164,8 @@ func (c *Client) ListTokens(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // CreateTokenWithBody Make an API token acting as the caller; the secret is returned once
 //
+// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/tokens (the `CreateToken` operationId).
@@ -7164,6 +7182,8 @@ func (c *Client) CreateTokenWithBody(ctx context.Context, contentType string, bo
 }
 
 // CreateToken Make an API token acting as the caller; the secret is returned once
+//
+// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -12160,12 +12180,16 @@ type ClientWithResponsesInterface interface {
 
 	// CreateTokenWithBodyWithResponse Make an API token acting as the caller; the secret is returned once
 	//
+	// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/tokens (the `CreateToken` operationId).
 	CreateTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
 
 	// CreateTokenWithResponse Make an API token acting as the caller; the secret is returned once
+	//
+	// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19909,6 +19933,8 @@ func (c *ClientWithResponses) ListTokensWithResponse(ctx context.Context, reqEdi
 
 // CreateTokenWithBodyWithResponse Make an API token acting as the caller; the secret is returned once
 //
+// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/tokens (the `CreateToken` operationId).
@@ -19921,6 +19947,8 @@ func (c *ClientWithResponses) CreateTokenWithBodyWithResponse(ctx context.Contex
 }
 
 // CreateTokenWithResponse Make an API token acting as the caller; the secret is returned once
+//
+// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
