@@ -287,7 +287,7 @@ func (a *App) ChangeOwnPassword(ctx context.Context, actor access.Actor, current
 			return ketaflow.Invalid("current_password", "the current password is wrong")
 		}
 		a.logins.succeed(actor.Username)
-		if err := tx.SetPassword(actor.ClinicID, actor.UserID, a.passwords.Hash(next), now); err != nil {
+		if err := tx.SetPassword(actor.ClinicID, actor.UserID, a.passwords.Hash(next), now, false); err != nil {
 			return err
 		}
 		if err := tx.RevokeUserAPITokens(actor.UserID, now); err != nil {

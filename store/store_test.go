@@ -325,7 +325,7 @@ func TestUsers(t *testing.T) {
 				}
 				return nil
 			})
-			write(t, db, func(tx *store.Tx) error { return tx.SetPassword(a.ID, admin.ID, "new-hash", t0.Add(time.Hour)) })
+			write(t, db, func(tx *store.Tx) error { return tx.SetPassword(a.ID, admin.ID, "new-hash", t0.Add(time.Hour), false) })
 			read(t, db, func(tx *store.Tx) error {
 				l, err := tx.UserByUsername("ada")
 				if err != nil {
@@ -336,7 +336,7 @@ func TestUsers(t *testing.T) {
 				}
 				return nil
 			})
-			err := db.Transact(ctx, func(tx *store.Tx) error { return tx.SetPassword(b.ID, admin.ID, "x", t0) })
+			err := db.Transact(ctx, func(tx *store.Tx) error { return tx.SetPassword(b.ID, admin.ID, "x", t0, false) })
 			wantCode(t, err, ketaflow.ENotFound)
 		})
 	})

@@ -34,11 +34,11 @@ type writeWorld struct {
 	f  *fixture
 	db *store.DB
 
-	chair, user, token, patient, lot, iv, alert, spravato, waste, incomplete string
-	sessionAlerts                                                            string    // an IV visit whose readings raise alerts
-	sentences                                                                []string  // the free text the cases sent (reasons, plans, notes)
-	first                                                                    time.Time // the IV's first dose
-	sprayFirst                                                               time.Time // the Spravato visit's first device
+	chair, user, token, patient, lot, iv, alert, spravato, waste, incomplete, request string
+	sessionAlerts                                                                     string    // an IV visit whose readings raise alerts
+	sentences                                                                         []string  // the free text the cases sent (reasons, plans, notes)
+	first                                                                             time.Time // the IV's first dose
+	sprayFirst                                                                        time.Time // the Spravato visit's first device
 }
 
 // writeRequest is what a case sends.
@@ -65,6 +65,7 @@ func TestEveryWriteIsOneTransactionOneAuditEntryAndAnswersWhatAReadShows(t *test
 		t.Parallel()
 		f := newFixture(t, db)
 		f.addStaff("nurse2", access.Nurse)
+		f.addStaff("admin2", access.Admin)
 		w := &writeWorld{t: t, f: f, db: db}
 		// The endpoints of a server on the training clock (serve --demo
 		// --clock manual) are taken on one, over a database of its own.
@@ -307,10 +308,42 @@ func writeCases() []writeCase {
 			}},
 		{"PATCH /api/v1/users/{id}", "admin", http.StatusOK, "the user = its entry in GET /users",
 			func(w *writeWorld) writeRequest {
-				return writeRequest{"/api/v1/users/" + w.user, map[string]any{"name": "Wren W. Writer", "role": "prescriber"}}
+				return writeRequest{"/api/v1/users/" + w.user, map[string]any{"name": "Wren W. Writer"}}
 			},
 			func(w *writeWorld, a any) {
 				w.same("user", a, byID(at(w.get("admin", "/api/v1/users"), "users"), w.user))
+			}},
+		// A clinical role or a reset waits for a second admin (finding 2
+		// of issue 13): the user above was made as front desk with a
+		// request for the nurse role.
+		{"POST /api/v1/account-requests", "admin", http.StatusCreated, "the request = its entry in GET /account-requests",
+			func(w *writeWorld) writeRequest {
+				return writeRequest{"/api/v1/account-requests", map[string]any{"user_id": w.user, "kind": "password_reset",
+					"password": "another long passphrase"}}
+			},
+			func(w *writeWorld, a any) {
+				w.request = str(at(a, "id"))
+				w.same("request", a, byID(at(w.get("admin", "/api/v1/account-requests"), "requests"), w.request))
+			}},
+		{"POST /api/v1/account-requests/{id}/approval", "admin2", http.StatusOK, "the request = its entry in GET /account-requests",
+			func(w *writeWorld) writeRequest {
+				var id string
+				for _, r := range at(w.get("admin2", "/api/v1/account-requests"), "requests").([]any) {
+					if str(at(r, "kind")) == "role" && str(at(r, "user_id")) == w.user {
+						id = str(at(r, "id"))
+					}
+				}
+				return writeRequest{"/api/v1/account-requests/" + id + "/approval", nil}
+			},
+			func(w *writeWorld, a any) {
+				w.same("request", a, byID(at(w.get("admin2", "/api/v1/account-requests"), "requests"), str(at(a, "id"))))
+			}},
+		{"POST /api/v1/account-requests/{id}/refusal", "admin", http.StatusOK, "the request = its entry in GET /account-requests",
+			func(w *writeWorld) writeRequest {
+				return writeRequest{"/api/v1/account-requests/" + w.request + "/refusal", nil}
+			},
+			func(w *writeWorld, a any) {
+				w.same("request", a, byID(at(w.get("admin", "/api/v1/account-requests"), "requests"), w.request))
 			}},
 		// Only a signed-in login makes tokens (a token may not): the
 		// nurse's login secret stands for the browser.

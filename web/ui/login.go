@@ -48,7 +48,7 @@ func (h *UI) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor)
 	username, password := r.PostFormValue("username"), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	// Signing in on a browser handed to a patient takes the tablet back.
-	secret, _, visitID, err := h.app.TakeTabletBack(r.Context(), tabletSecret(r), username, password, web.ClientAddr(r))
+	secret, u, visitID, err := h.app.TakeTabletBack(r.Context(), tabletSecret(r), username, password, web.ClientAddr(r))
 	if err != nil {
 		if ketaflow.ErrorCode(err) == ketaflow.EInternal || ketaflow.ErrorCode(err) == ketaflow.EUnavailable {
 			return err
@@ -57,6 +57,11 @@ func (h *UI) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor)
 		v.withError(err)
 		v.Data = loginData{Username: username, Next: next, Kept: r.PostFormValue("kept") == "1"}
 		return h.render(w, web.Status(err), "login", v)
+	}
+	if u.MustChangePassword {
+		// An admin set this password (an approved reset or role grant):
+		// nothing else opens until the person sets their own.
+		next, visitID = "/account?done=must_change_password", ""
 	}
 	return h.signedIn(w, r, secret, visitID, next)
 }

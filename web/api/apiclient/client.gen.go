@@ -18,6 +18,33 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AccountRequestRole.
+const (
+	AccountRequestRoleAdmin      AccountRequestRole = "admin"
+	AccountRequestRoleFrontdesk  AccountRequestRole = "frontdesk"
+	AccountRequestRoleNurse      AccountRequestRole = "nurse"
+	AccountRequestRolePrescriber AccountRequestRole = "prescriber"
+	AccountRequestRoleTherapist  AccountRequestRole = "therapist"
+)
+
+// Valid indicates whether the value is a known member of the AccountRequestRole enum.
+func (e AccountRequestRole) Valid() bool {
+	switch e {
+	case AccountRequestRoleAdmin:
+		return true
+	case AccountRequestRoleFrontdesk:
+		return true
+	case AccountRequestRoleNurse:
+		return true
+	case AccountRequestRolePrescriber:
+		return true
+	case AccountRequestRoleTherapist:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ActionName.
 const (
 	ActionNameAcknowledgeAlert         ActionName = "acknowledge_alert"
@@ -1029,6 +1056,51 @@ func (e MedicationsInputPsychostimulants1) Valid() bool {
 	case MedicationsInputPsychostimulants1No:
 		return true
 	case MedicationsInputPsychostimulants1Yes:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NewAccountRequestKind.
+const (
+	PasswordReset NewAccountRequestKind = "password_reset"
+	Role          NewAccountRequestKind = "role"
+)
+
+// Valid indicates whether the value is a known member of the NewAccountRequestKind enum.
+func (e NewAccountRequestKind) Valid() bool {
+	switch e {
+	case PasswordReset:
+		return true
+	case Role:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NewAccountRequestRole.
+const (
+	NewAccountRequestRoleAdmin      NewAccountRequestRole = "admin"
+	NewAccountRequestRoleFrontdesk  NewAccountRequestRole = "frontdesk"
+	NewAccountRequestRoleNurse      NewAccountRequestRole = "nurse"
+	NewAccountRequestRolePrescriber NewAccountRequestRole = "prescriber"
+	NewAccountRequestRoleTherapist  NewAccountRequestRole = "therapist"
+)
+
+// Valid indicates whether the value is a known member of the NewAccountRequestRole enum.
+func (e NewAccountRequestRole) Valid() bool {
+	switch e {
+	case NewAccountRequestRoleAdmin:
+		return true
+	case NewAccountRequestRoleFrontdesk:
+		return true
+	case NewAccountRequestRoleNurse:
+		return true
+	case NewAccountRequestRolePrescriber:
+		return true
+	case NewAccountRequestRoleTherapist:
 		return true
 	default:
 		return false
@@ -2311,6 +2383,35 @@ type APIToken struct {
 	UserId string   `json:"user_id"`
 }
 
+// AccountRequest AccountRequest is a change to an account that waits for a second person, or was decided.
+type AccountRequest struct {
+	// CanApprove CanApprove: the caller may approve it now; Why says why not.
+	CanApprove bool       `json:"can_approve"`
+	DecidedAt  *time.Time `json:"decided_at,omitempty"`
+	DecidedBy  *string    `json:"decided_by,omitempty"`
+
+	// Decision Decision: "" while it waits, approved or refused.
+	Decision    string    `json:"decision"`
+	Id          string    `json:"id"`
+	Kind        string    `json:"kind"`
+	RequestedAt time.Time `json:"requested_at"`
+
+	// RequestedBy requested_by is the username of the admin who asked.
+	RequestedBy string              `json:"requested_by"`
+	Role        *AccountRequestRole `json:"role,omitempty"`
+	UserId      string              `json:"user_id"`
+	Username    string              `json:"username"`
+	Why         *string             `json:"why,omitempty"`
+}
+
+// AccountRequestRole defines model for AccountRequest.Role.
+type AccountRequestRole string
+
+// AccountRequests AccountRequests is the clinic's account requests, newest first.
+type AccountRequests struct {
+	Requests []AccountRequest `json:"requests"`
+}
+
 // AcknowledgementInput AcknowledgementInput is the body of POST /api/v1/alerts/{id}/acknowledgement.
 type AcknowledgementInput struct {
 	// Action What was done
@@ -3324,6 +3425,25 @@ type Move struct {
 	Reason *string `json:"reason,omitempty"`
 	To     string  `json:"to"`
 }
+
+// NewAccountRequest NewAccountRequest is the body of POST /api/v1/account-requests.
+type NewAccountRequest struct {
+	// Kind Kind: role (grant a clinical role) or password_reset.
+	Kind NewAccountRequestKind `json:"kind"`
+
+	// Password Password: the new password, for kind password_reset; the person must change it at their next sign-in.
+	Password *string `json:"password,omitempty"`
+
+	// Role Role: the clinical role to grant (nurse, prescriber, therapist), for kind role.
+	Role   *NewAccountRequestRole `json:"role,omitempty"`
+	UserId string                 `json:"user_id"`
+}
+
+// NewAccountRequestKind Kind: role (grant a clinical role) or password_reset.
+type NewAccountRequestKind string
+
+// NewAccountRequestRole Role: the clinical role to grant (nurse, prescriber, therapist), for kind role.
+type NewAccountRequestRole string
 
 // NewChair NewChair is the body of POST /api/v1/chairs.
 type NewChair struct {
@@ -4536,10 +4656,13 @@ type User struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	Id          string     `json:"id"`
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
-	Name        string     `json:"name"`
-	Role        UserRole   `json:"role"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	Username    string     `json:"username"`
+
+	// MustChangePassword MustChangePassword: an admin set the password (an approved reset or role grant); the person must change it before anything else.
+	MustChangePassword bool      `json:"must_change_password"`
+	Name               string    `json:"name"`
+	Role               UserRole  `json:"role"`
+	UpdatedAt          time.Time `json:"updated_at"`
+	Username           string    `json:"username"`
 }
 
 // UserRole defines model for User.Role.
@@ -4917,6 +5040,9 @@ type SubmitQuestionnairesJSONBody struct {
 	// Phq9 PHQ-9: one answer per item, in order; null or -1 for an item left unanswered
 	Phq9 *[]*int `json:"phq9,omitempty"`
 }
+
+// RequestAccountChangeJSONRequestBody defines body for RequestAccountChange for application/json ContentType.
+type RequestAccountChangeJSONRequestBody = NewAccountRequest
 
 // AcknowledgeAlertJSONRequestBody defines body for AcknowledgeAlert for application/json ContentType.
 type AcknowledgeAlertJSONRequestBody = AcknowledgementInput
@@ -5439,6 +5565,37 @@ type ClientInterface interface {
 	// Corresponds with GET /api/openapi.json (the `Openapi` operationId).
 	Openapi(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListAccountRequests Account requests waiting for a second admin, and those decided in the last 30 days (admin)
+	//
+	// Corresponds with GET /api/v1/account-requests (the `ListAccountRequests` operationId).
+	ListAccountRequests(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestAccountChangeWithBody Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+	RequestAccountChangeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestAccountChange Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+	RequestAccountChange(ctx context.Context, body RequestAccountChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveAccountRequest Approve an account request: another admin, or for a password reset the person themself
+	//
+	// Applies the change, makes the person change their password at their next sign-in, and ends every login and API token of the account.
+	//
+	// Corresponds with POST /api/v1/account-requests/{id}/approval (the `ApproveAccountRequest` operationId).
+	ApproveAccountRequest(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RefuseAccountRequest Refuse an account request (an admin; the one who asked withdraws it so)
+	//
+	// Corresponds with POST /api/v1/account-requests/{id}/refusal (the `RefuseAccountRequest` operationId).
+	RefuseAccountRequest(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListAlerts The clinic's alerts, what needs someone first (open, then acknowledged; the most severe first)
 	//
 	// Escalations that came due are recorded as the list is read. Every alert not resolved is listed; the resolved ones are paged.
@@ -5800,6 +5957,8 @@ type ClientInterface interface {
 
 	// CreateUserWithBody Add a staff account (admin)
 	//
+	// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
@@ -5807,19 +5966,21 @@ type ClientInterface interface {
 
 	// CreateUser Add a staff account (admin)
 	//
+	// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
 	CreateUser(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateUserWithBody Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+	// UpdateUserWithBody Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
 	UpdateUserWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateUser Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+	// UpdateUser Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6311,6 +6472,87 @@ type ClientInterface interface {
 // Corresponds with GET /api/openapi.json (the `Openapi` operationId).
 func (c *Client) Openapi(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewOpenapiRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAccountRequests Account requests waiting for a second admin, and those decided in the last 30 days (admin)
+//
+// Corresponds with GET /api/v1/account-requests (the `ListAccountRequests` operationId).
+func (c *Client) ListAccountRequests(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAccountRequestsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestAccountChangeWithBody Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+func (c *Client) RequestAccountChangeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestAccountChangeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestAccountChange Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+func (c *Client) RequestAccountChange(ctx context.Context, body RequestAccountChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestAccountChangeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveAccountRequest Approve an account request: another admin, or for a password reset the person themself
+//
+// Applies the change, makes the person change their password at their next sign-in, and ends every login and API token of the account.
+//
+// Corresponds with POST /api/v1/account-requests/{id}/approval (the `ApproveAccountRequest` operationId).
+func (c *Client) ApproveAccountRequest(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveAccountRequestRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RefuseAccountRequest Refuse an account request (an admin; the one who asked withdraws it so)
+//
+// Corresponds with POST /api/v1/account-requests/{id}/refusal (the `RefuseAccountRequest` operationId).
+func (c *Client) RefuseAccountRequest(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRefuseAccountRequestRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -7232,6 +7474,8 @@ func (c *Client) ListUsers(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // CreateUserWithBody Add a staff account (admin)
 //
+// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
@@ -7249,6 +7493,8 @@ func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, bod
 
 // CreateUser Add a staff account (admin)
 //
+// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
@@ -7264,7 +7510,7 @@ func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody,
 	return c.Client.Do(req)
 }
 
-// UpdateUserWithBody Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+// UpdateUserWithBody Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 //
 // Takes any type of body and a specified content type.
 //
@@ -7281,7 +7527,7 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, id openapi_types.UUID, 
 	return c.Client.Do(req)
 }
 
-// UpdateUser Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+// UpdateUser Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8407,6 +8653,141 @@ func NewOpenapiRequest(server string) (*http.Request, error) {
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAccountRequestsRequest constructs an http.Request for the ListAccountRequests method
+func NewListAccountRequestsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/account-requests")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRequestAccountChangeRequest calls the generic RequestAccountChange builder with application/json body
+func NewRequestAccountChangeRequest(server string, body RequestAccountChangeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRequestAccountChangeRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRequestAccountChangeRequestWithBody constructs an http.Request for the RequestAccountChange method, with any body, and a specified content type
+func NewRequestAccountChangeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/account-requests")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewApproveAccountRequestRequest constructs an http.Request for the ApproveAccountRequest method
+func NewApproveAccountRequestRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/account-requests/%s/approval", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRefuseAccountRequestRequest constructs an http.Request for the RefuseAccountRequest method
+func NewRefuseAccountRequestRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/account-requests/%s/refusal", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -11801,6 +12182,43 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/openapi.json (the `Openapi` operationId).
 	OpenapiWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*OpenapiResponse, error)
 
+	// ListAccountRequestsWithResponse Account requests waiting for a second admin, and those decided in the last 30 days (admin)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/account-requests (the `ListAccountRequests` operationId).
+	ListAccountRequestsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAccountRequestsResponse, error)
+
+	// RequestAccountChangeWithBodyWithResponse Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+	RequestAccountChangeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestAccountChangeResponse, error)
+
+	// RequestAccountChangeWithResponse Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+	RequestAccountChangeWithResponse(ctx context.Context, body RequestAccountChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestAccountChangeResponse, error)
+
+	// ApproveAccountRequestWithResponse Approve an account request: another admin, or for a password reset the person themself
+	//
+	// Applies the change, makes the person change their password at their next sign-in, and ends every login and API token of the account.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/account-requests/{id}/approval (the `ApproveAccountRequest` operationId).
+	ApproveAccountRequestWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ApproveAccountRequestResponse, error)
+
+	// RefuseAccountRequestWithResponse Refuse an account request (an admin; the one who asked withdraws it so)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/account-requests/{id}/refusal (the `RefuseAccountRequest` operationId).
+	RefuseAccountRequestWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RefuseAccountRequestResponse, error)
+
 	// ListAlertsWithResponse The clinic's alerts, what needs someone first (open, then acknowledged; the most severe first)
 	//
 	// Escalations that came due are recorded as the list is read. Every alert not resolved is listed; the resolved ones are paged.
@@ -12212,6 +12630,8 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithBodyWithResponse Add a staff account (admin)
 	//
+	// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
@@ -12219,19 +12639,21 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithResponse Add a staff account (admin)
 	//
+	// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
 	CreateUserWithResponse(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
 
-	// UpdateUserWithBodyWithResponse Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+	// UpdateUserWithBodyWithResponse Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
 	UpdateUserWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
 
-	// UpdateUserWithResponse Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+	// UpdateUserWithResponse Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12774,6 +13196,317 @@ func (r OpenapiResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r OpenapiResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListAccountRequestsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccountRequests
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAccountRequestsResponse) GetJSON200() *AccountRequests {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAccountRequestsResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAccountRequestsResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAccountRequestsResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAccountRequestsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAccountRequestsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAccountRequestsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAccountRequestsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RequestAccountChangeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *AccountRequest
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON201() *AccountRequest {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RequestAccountChangeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RequestAccountChangeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RequestAccountChangeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RequestAccountChangeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ApproveAccountRequestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccountRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON200() *AccountRequest {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ApproveAccountRequestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApproveAccountRequestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApproveAccountRequestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApproveAccountRequestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RefuseAccountRequestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccountRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON200() *AccountRequest {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RefuseAccountRequestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RefuseAccountRequestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RefuseAccountRequestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RefuseAccountRequestResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15958,6 +16691,8 @@ type UpdateUserResponse struct {
 	JSON403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -15989,6 +16724,11 @@ func (r UpdateUserResponse) GetJSON403() *Error {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UpdateUserResponse) GetJSON404() *Error {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateUserResponse) GetJSON409() *Error {
+	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -19248,6 +19988,73 @@ func (c *ClientWithResponses) OpenapiWithResponse(ctx context.Context, reqEditor
 	return ParseOpenapiResponse(rsp)
 }
 
+// ListAccountRequestsWithResponse Account requests waiting for a second admin, and those decided in the last 30 days (admin)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/account-requests (the `ListAccountRequests` operationId).
+func (c *ClientWithResponses) ListAccountRequestsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAccountRequestsResponse, error) {
+	rsp, err := c.ListAccountRequests(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAccountRequestsResponse(rsp)
+}
+
+// RequestAccountChangeWithBodyWithResponse Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+func (c *ClientWithResponses) RequestAccountChangeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestAccountChangeResponse, error) {
+	rsp, err := c.RequestAccountChangeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestAccountChangeResponse(rsp)
+}
+
+// RequestAccountChangeWithResponse Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+func (c *ClientWithResponses) RequestAccountChangeWithResponse(ctx context.Context, body RequestAccountChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestAccountChangeResponse, error) {
+	rsp, err := c.RequestAccountChange(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestAccountChangeResponse(rsp)
+}
+
+// ApproveAccountRequestWithResponse Approve an account request: another admin, or for a password reset the person themself
+//
+// Applies the change, makes the person change their password at their next sign-in, and ends every login and API token of the account.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/account-requests/{id}/approval (the `ApproveAccountRequest` operationId).
+func (c *ClientWithResponses) ApproveAccountRequestWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ApproveAccountRequestResponse, error) {
+	rsp, err := c.ApproveAccountRequest(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveAccountRequestResponse(rsp)
+}
+
+// RefuseAccountRequestWithResponse Refuse an account request (an admin; the one who asked withdraws it so)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/account-requests/{id}/refusal (the `RefuseAccountRequest` operationId).
+func (c *ClientWithResponses) RefuseAccountRequestWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RefuseAccountRequestResponse, error) {
+	rsp, err := c.RefuseAccountRequest(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRefuseAccountRequestResponse(rsp)
+}
+
 // ListAlertsWithResponse The clinic's alerts, what needs someone first (open, then acknowledged; the most severe first)
 //
 // Escalations that came due are recorded as the list is read. Every alert not resolved is listed; the resolved ones are paged.
@@ -19989,6 +20796,8 @@ func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, reqEdit
 
 // CreateUserWithBodyWithResponse Add a staff account (admin)
 //
+// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
@@ -20002,6 +20811,8 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 
 // CreateUserWithResponse Add a staff account (admin)
 //
+// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
@@ -20013,7 +20824,7 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 	return ParseCreateUserResponse(rsp)
 }
 
-// UpdateUserWithBodyWithResponse Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+// UpdateUserWithBodyWithResponse Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20026,7 +20837,7 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 	return ParseUpdateUserResponse(rsp)
 }
 
-// UpdateUserWithResponse Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+// UpdateUserWithResponse Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20918,6 +21729,257 @@ func ParseOpenapiResponse(rsp *http.Response) (*OpenapiResponse, error) {
 			return nil, err
 		}
 		response.ApplicationvndOaiOpenapiJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListAccountRequestsResponse parses an HTTP response from a ListAccountRequestsWithResponse call
+func ParseListAccountRequestsResponse(rsp *http.Response) (*ListAccountRequestsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAccountRequestsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccountRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRequestAccountChangeResponse parses an HTTP response from a RequestAccountChangeWithResponse call
+func ParseRequestAccountChangeResponse(rsp *http.Response) (*RequestAccountChangeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RequestAccountChangeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest AccountRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseApproveAccountRequestResponse parses an HTTP response from a ApproveAccountRequestWithResponse call
+func ParseApproveAccountRequestResponse(rsp *http.Response) (*ApproveAccountRequestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApproveAccountRequestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccountRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRefuseAccountRequestResponse parses an HTTP response from a RefuseAccountRequestWithResponse call
+func ParseRefuseAccountRequestResponse(rsp *http.Response) (*RefuseAccountRequestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RefuseAccountRequestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccountRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -23532,6 +24594,13 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Error
