@@ -298,12 +298,6 @@ func (st *visitState) lateNote(e charting.Entry) string {
 	return fmt.Sprintf("; entered late at %s for %s", e.RecordedAt.In(loc).Format("15:04"), e.At.In(loc).Format("15:04"))
 }
 
-// describeEntry says, for the audit log, how an entry was charted: "" on
-// time, else when it was entered for when.
-func (st *visitState) describeEntry(e charting.Entry) string {
-	return charting.Describe(e, st.proto.Rules.Session.LateEntry(), st.clinic.Location())
-}
-
 // Moment is a moment a clinician states: when it happened (zero: now) and,
 // when written down later than the protocol's late-entry minutes, why.
 type Moment struct {

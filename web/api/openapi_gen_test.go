@@ -417,10 +417,7 @@ func (g *schemaGen) requestName(t reflect.Type) string {
 	return n
 }
 
-var (
-	dateType = reflect.TypeFor[ketaflow.Date]()
-	timeType = reflect.TypeFor[time.Time]()
-)
+var dateType = reflect.TypeFor[ketaflow.Date]()
 
 // mapType gives the schemas of the types that are not plain structs: a
 // date, the answers that are yes or no, and the domain's string types,
