@@ -114,7 +114,11 @@ const (
 
 	UserList   Action = "user.list"
 	UserManage Action = "user.manage" // add users, change roles, deactivate, reset passwords
-	AuditRead  Action = "audit.read"
+	// UserApprove decides an account request (a clinical role, a password
+	// reset): another admin, or for a reset the person themself; the app
+	// checks which (app/accountrequests.go).
+	UserApprove Action = "user.approve"
+	AuditRead   Action = "audit.read"
 	// Every staff member manages their own credentials.
 	TokenCreate    Action = "token.create"
 	TokenRevoke    Action = "token.revoke"
@@ -174,6 +178,7 @@ var matrix = map[Action][]Role{
 	ClockAdvance:     {Admin},
 	UserList:         {Admin},
 	UserManage:       {Admin},
+	UserApprove:      everyone,
 	AuditRead:        {Admin},
 	TokenCreate:      everyone,
 	TokenRevoke:      everyone,
@@ -216,12 +221,29 @@ type Actor struct {
 	Name     string
 	Role     Role
 	Source   string
+	// Token is set when the request came with an API token, whose
+	// scopes are Scopes; a login or the command line has no scopes to
+	// limit it.
+	Token  bool
+	Scopes []Scope
+	// MustChangePassword: the password was set by someone else (an
+	// approved reset or role grant); nothing but changing it is allowed
+	// until the person does.
+	MustChangePassword bool
 }
+
+// Allows reports whether the actor's credential covers scope: a login and
+// the command line cover every scope, a token only its own.
+func (a Actor) Allows(s Scope) bool { return !a.Token || slices.Contains(a.Scopes, s) }
 
 // Check returns an EForbidden error when the actor may not perform action.
 func (a Actor) Check(action Action) error {
 	if a.UserID == "" {
 		return ketaflow.Errorf(ketaflow.EUnauthorized, "please log in")
+	}
+	if a.MustChangePassword && action != PasswordChange && action != TokenList {
+		return &ketaflow.Error{Code: ketaflow.EForbidden,
+			Message: "your password was set by an admin: change it under Account before anything else"}
 	}
 	if !Can(a.Role, action) {
 		return &ketaflow.Error{Code: ketaflow.EForbidden,
@@ -262,9 +284,17 @@ type User struct {
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
+	// MustChangePassword: set when an admin's reset or role grant was
+	// approved; cleared when the person sets their own password.
+	MustChangePassword bool `json:"must_change_password"`
 }
+
+// ClinicalRole reports whether a role reads and writes clinical content:
+// granting one needs a second admin (finding 2 of issue 13).
+func ClinicalRole(r Role) bool { return r == Nurse || r == Prescriber || r == Therapist }
 
 // Actor returns the user as the author of a request from source.
 func (u User) Actor(source string) Actor {
-	return Actor{UserID: u.ID, ClinicID: u.ClinicID, Username: u.Username, Name: u.Name, Role: u.Role, Source: source}
+	return Actor{UserID: u.ID, ClinicID: u.ClinicID, Username: u.Username, Name: u.Name, Role: u.Role, Source: source,
+		MustChangePassword: u.MustChangePassword}
 }

@@ -326,7 +326,7 @@ func (a *App) recordEscalations(es []escalation) func(tx *store.Tx, o *op) error
 				return err
 			}
 			if ok {
-				done = append(done, fmt.Sprintf("alert %s (%s) escalated: %s", e.row.ID, e.row.Kind.Title(), e.event.Action))
+				done = append(done, "alert "+e.row.ID+" escalated")
 				o.changed(e.row.ClinicID, TopicAlerts, e.row.VisitID)
 			}
 		}
@@ -365,13 +365,12 @@ func (a *App) alertsFromReadings(tx *store.Tx, st *visitState, readings []vitals
 		if err := tx.InsertAlert(al); err != nil {
 			return "", err
 		}
-		w := fmt.Sprintf("alert raised: %s (%s, for the %s): %s", al.Kind.Title(), strings.ToLower(al.Severity.Label()),
-			strings.ToLower(al.To.Label()), al.Detail)
+		w := "alert " + al.ID + " raised"
 		for _, e := range al.Events {
 			if err := tx.InsertAlertEvent(st.clinic.ID, al.ID, e, now); err != nil {
 				return "", err
 			}
-			w += "; " + string(e.Kind) + ": " + e.Action
+			w += ", " + string(e.Kind)
 		}
 		words = append(words, w)
 	}
@@ -379,7 +378,7 @@ func (a *App) alertsFromReadings(tx *store.Tx, st *visitState, readings []vitals
 		if err := tx.InsertAlertEvent(st.clinic.ID, c.AlertID, c.Event, now); err != nil {
 			return "", err
 		}
-		words = append(words, fmt.Sprintf("alert %s %s: %s", c.AlertID, c.Event.Kind, c.Event.Action))
+		words = append(words, fmt.Sprintf("alert %s %s", c.AlertID, c.Event.Kind))
 	}
 	return strings.Join(words, "; "), nil
 }
@@ -665,9 +664,9 @@ func (a *App) AcknowledgeAlert(ctx context.Context, actor access.Actor, alertID,
 					return err
 				}
 			}
-			o.Detail = fmt.Sprintf("alert %s (%s) acknowledged: %s", al.ID, al.Kind.Title(), evs[0].Action)
+			o.Detail = "alert " + al.ID + " acknowledged"
 			if len(evs) > 1 {
-				o.Detail += "; resolved: " + evs[1].Action
+				o.Detail += " and resolved"
 			}
 			return nil
 		})
@@ -684,7 +683,7 @@ func (a *App) NoteAlert(ctx context.Context, actor access.Actor, alertID, text s
 			if err != nil {
 				return err
 			}
-			o.Detail = fmt.Sprintf("alert %s (%s) noted, still open for the prescriber: %s", al.ID, al.Kind.Title(), e.Action)
+			o.Detail = "alert " + al.ID + " noted; still open"
 			return tx.InsertAlertEvent(actor.ClinicID, al.ID, e, now)
 		})
 }
@@ -700,7 +699,7 @@ func (a *App) ResolveAlert(ctx context.Context, actor access.Actor, alertID, rea
 			if err != nil {
 				return err
 			}
-			o.Detail = fmt.Sprintf("alert %s (%s) resolved: %s", al.ID, al.Kind.Title(), e.Action)
+			o.Detail = "alert " + al.ID + " resolved"
 			return tx.InsertAlertEvent(actor.ClinicID, al.ID, e, now)
 		})
 }
@@ -802,7 +801,7 @@ const escalationBatch = 500
 // may have first).
 func (a *App) recordEscalation(ctx context.Context, e escalation, now time.Time) (bool, error) {
 	o := op{Action: "alert.escalate", Category: access.CatClinical, PatientID: e.row.PatientID,
-		Detail: fmt.Sprintf("alert %s (%s) escalated: %s", e.row.ID, e.row.Kind.Title(), e.event.Action)}
+		Detail: "alert " + e.row.ID + " escalated"}
 	recorded := false
 	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
 		var err error

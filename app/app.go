@@ -38,6 +38,7 @@ type App struct {
 	// inflight holds the Idempotency-Keys of the requests running now
 	// (idempotency.go).
 	inflight sync.Map
+	auditKey *audit.Key // nil: legacy, unkeyed entries (tests that do not ask for one)
 }
 
 // Option changes a setting of New.
@@ -47,6 +48,13 @@ type Option func(*App)
 // access.DefaultArgon2). Tests lower it; every hash stores its own cost.
 func PasswordCost(p access.Argon2Params) Option {
 	return func(a *App) { a.passwords = access.NewPasswords(p) }
+}
+
+// AuditKey seals every audit entry with key (an HMAC-SHA256 kept outside
+// the database) and signs checkpoints with it. The command always gives
+// one (--audit-key-file).
+func AuditKey(key *audit.Key) Option {
+	return func(a *App) { a.auditKey = key }
 }
 
 // New returns an App with the default security settings.
@@ -178,7 +186,7 @@ func (a *App) appendAudit(tx *store.Tx, actor access.Actor, o op, outcome string
 		ClinicID: clinic, At: a.Clock.Now(), UserID: actor.UserID, Username: actor.Username,
 		Role: string(actor.Role), Action: string(o.Action), PatientID: o.PatientID, Category: o.Category,
 		Source: actor.Source, Outcome: outcome, Detail: o.Detail,
-	})
+	}, a.auditKey)
 	return err
 }
 
@@ -233,5 +241,6 @@ func (a *App) Health(ctx context.Context) (string, error) {
 // App serving requests should not have its clinic or protocol changed
 // through a copy, whose change its caches would not see.
 func (a *App) WithClock(c ketaflow.Clock) *App {
-	return &App{DB: a.DB, Clock: c, Log: a.Log, Events: a.Events, origin: a.origin, logins: a.logins, passwords: a.passwords}
+	return &App{DB: a.DB, Clock: c, Log: a.Log, Events: a.Events, origin: a.origin, logins: a.logins, passwords: a.passwords,
+		auditKey: a.auditKey}
 }

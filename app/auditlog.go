@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -114,35 +116,89 @@ func (a *App) SearchAudit(ctx context.Context, actor access.Actor, q AuditQuery)
 		var err error
 		out, err = tx.AuditEntries(actor.ClinicID, store.AuditQuery{PatientID: q.PatientID, UserID: q.UserID, Action: q.Action,
 			From: q.From, To: q.To, Limit: q.Limit, BeforeSeq: q.BeforeSeq})
-		return err
+		if err != nil {
+			return err
+		}
+		// Entries from before clinical values were kept out of the log are
+		// not rewritten (the chain must verify): their clinical details
+		// are withheld here, on read.
+		legacy, err := tx.AuditLegacyLast(actor.ClinicID)
+		if err != nil {
+			return err
+		}
+		for i, e := range out {
+			if e.Seq <= legacy && !auditDetailShown(actor.Role, e.Category) {
+				out[i].Detail = legacyAuditWithheld
+			}
+		}
+		return nil
 	})
 	return out, err
 }
 
 // AuditReport is the result of checking every chain.
 type AuditReport struct {
-	Chains   int
-	Entries  int64
-	Problems []audit.Problem
+	Chains      int
+	Entries     int64
+	Legacy      int64 // entries written before the audit key, checked by their plain hash chain
+	Checkpoints int   // signed checkpoints compared with the chains
+	Problems    []audit.Problem
 }
 
-// VerifyAudit recomputes every clinic's hash chain and reports the first
-// entry of each chain that was altered, removed or reordered.
-func (a *App) VerifyAudit(ctx context.Context) (AuditReport, error) {
+// VerifyAudit recomputes the hash chain of every clinic found in the log
+// (or with a recorded head), keyed entries with the app's audit key, and
+// compares each chain with its signed checkpoints: those recorded in the
+// database and the ones given (exported off the machine earlier). It
+// reports the first entry of each chain that was altered, removed or
+// reordered, and a tail cut off with its head rewound.
+func (a *App) VerifyAudit(ctx context.Context, exported ...audit.Checkpoint) (AuditReport, error) {
 	var r AuditReport
 	err := a.DB.View(ctx, func(tx *store.Tx) error {
-		heads, err := tx.AuditHeads()
+		clinics, err := tx.AuditClinics()
 		if err != nil {
 			return err
 		}
-		for _, h := range heads {
-			v := audit.NewVerifier(h.ClinicID)
-			if err := tx.EachAuditEntry(h.ClinicID, v.Next); err != nil {
+		stored, err := tx.AuditCheckpoints()
+		if err != nil {
+			return err
+		}
+		byClinic := map[string][]audit.Checkpoint{}
+		for _, c := range append(stored, exported...) {
+			if a.auditKey == nil {
+				continue // nothing to check a signature with: the chains alone are checked
+			}
+			if c.KeyID != a.auditKey.ID || !c.CheckSignature(a.auditKey.Public()) {
+				r.Problems = append(r.Problems, audit.Problem{ClinicID: c.ClinicID, Seq: c.Seq,
+					Reason: fmt.Sprintf("the checkpoint signed at %s does not verify with the audit key %s (forged or altered)",
+						c.At.UTC().Format(time.RFC3339), a.auditKey.ID)})
+				continue
+			}
+			if !slices.Contains(clinics, c.ClinicID) {
+				clinics = append(clinics, c.ClinicID) // a chain removed whole
+			}
+			byClinic[c.ClinicID] = append(byClinic[c.ClinicID], c)
+			r.Checkpoints++
+		}
+		for _, id := range clinics {
+			v := audit.NewVerifier(id, a.auditKey, byClinic[id]...)
+			if err := tx.EachAuditEntry(id, v.Next); err != nil {
 				return err
 			}
-			v.Finish(h.Seq, h.Hash)
+			h, err := tx.AuditHead(id)
+			switch {
+			case ketaflow.IsCode(err, ketaflow.ENotFound):
+				if v.Problem == nil {
+					v.Problem = &audit.Problem{ClinicID: id, Seq: v.Count() + 1,
+						Reason: fmt.Sprintf("the log holds %d entries but no chain head is recorded (the head was removed)", v.Count())}
+				}
+			case err != nil:
+				return err
+			default:
+				v.Finish(h.Seq, h.Hash)
+			}
 			r.Chains++
 			r.Entries += v.Count()
+			r.Legacy += v.Legacy()
 			if v.Problem != nil {
 				r.Problems = append(r.Problems, *v.Problem)
 			}
@@ -150,4 +206,69 @@ func (a *App) VerifyAudit(ctx context.Context) (AuditReport, error) {
 		return nil
 	})
 	return r, err
+}
+
+// CheckpointAudit signs the head of every chain that moved since its last
+// checkpoint, with the app's audit key, and returns how many it signed.
+// serve calls it at start and every hour; without a key it does nothing.
+func (a *App) CheckpointAudit(ctx context.Context) (int, error) {
+	if a.auditKey == nil {
+		return 0, nil
+	}
+	n := 0
+	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
+		heads, err := tx.AuditHeads()
+		if err != nil {
+			return err
+		}
+		cps, err := tx.AuditCheckpoints()
+		if err != nil {
+			return err
+		}
+		last := map[string]int64{}
+		for _, c := range cps {
+			last[c.ClinicID] = max(last[c.ClinicID], c.Seq)
+		}
+		now := a.Clock.Now()
+		for _, h := range heads {
+			if h.Seq == 0 || last[h.ClinicID] >= h.Seq {
+				continue
+			}
+			if err := tx.InsertAuditCheckpoint(a.auditKey.SignCheckpoint(h.ClinicID, h.Seq, h.Hash, now)); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// AuditCheckpoints lists every signed checkpoint, for export off the
+// machine (ketaflow audit checkpoints --out).
+func (a *App) AuditCheckpoints(ctx context.Context) ([]audit.Checkpoint, error) {
+	var out []audit.Checkpoint
+	err := a.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.AuditCheckpoints()
+		return err
+	})
+	return out, err
+}
+
+// AuditKeyID names the app's audit key; "" when it has none.
+func (a *App) AuditKeyID() string {
+	if a.auditKey == nil {
+		return ""
+	}
+	return a.auditKey.ID
+}
+
+// AuditPublicKey is the base64 Ed25519 key that checks the checkpoints'
+// signatures; "" without a key.
+func (a *App) AuditPublicKey() string {
+	if a.auditKey == nil {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString(a.auditKey.Public())
 }

@@ -130,6 +130,10 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 		if err != nil || t.RevokedAt != nil || !u.Active {
 			return access.Actor{}, &ketaflow.Error{Code: ketaflow.EUnauthorized, Message: "the API token is not valid"}
 		}
+		if !t.Live(now) {
+			return access.Actor{}, &ketaflow.Error{Code: ketaflow.EUnauthorized,
+				Message: "the API token expired on " + t.ExpiresAt.UTC().Format(time.RFC3339) + "; make a new one under Account"}
+		}
 		if err := a.trainingAllows(ctx, u.ClinicID); err != nil {
 			return access.Actor{}, err
 		}
@@ -138,7 +142,9 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 				return access.Actor{}, err
 			}
 		}
-		return u.Actor(source), nil
+		actor := u.Actor(source)
+		actor.Token, actor.Scopes = true, t.Scopes
+		return actor, nil
 	}
 	if !strings.HasPrefix(secret, loginPrefix) {
 		return access.Actor{}, errLoggedOut
@@ -184,17 +190,56 @@ func (a *App) Logout(ctx context.Context, actor access.Actor, secret string) err
 	})
 }
 
-// CreateAPIToken makes a bearer token for the actor's own use. The secret is
-// returned once and never stored.
-func (a *App) CreateAPIToken(ctx context.Context, actor access.Actor, name string) (access.APIToken, string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 80 {
-		return access.APIToken{}, "", ketaflow.Invalid("name", "give the token a name of 1 to 80 characters, e.g. the program that will use it")
+// NewAPIToken is what a user asks for in a new token.
+type NewAPIToken struct {
+	Name   string
+	Scopes []string // read, write, device; none means read and write
+	Days   int      // 0: the clinic's setting (protocol.Security.APITokenDays)
+}
+
+var errTokenByToken = &ketaflow.Error{Code: ketaflow.EForbidden,
+	Message: "an API token cannot make tokens: sign in on the Account page, or run ketaflow token add on the server"}
+
+// CreateAPIToken makes a bearer token for the actor's own use, with its
+// scopes and its end (the clinic's setting, or fewer days; never more than
+// access.TokenMaxLifetime). The secret is returned once and never stored.
+// Only a signed-in login or the command line may make one: a token that
+// could make tokens would outlive its own revocation.
+func (a *App) CreateAPIToken(ctx context.Context, actor access.Actor, in NewAPIToken) (access.APIToken, string, error) {
+	if actor.Token {
+		o := op{Action: access.TokenCreate, Category: access.CatAuth, Detail: "refused: made with an API token"}
+		a.auditAlone(ctx, actor, o, audit.Denied)
+		return access.APIToken{}, "", errTokenByToken
 	}
+	name := strings.TrimSpace(in.Name)
+	var p ketaflow.Problems
+	if name == "" || len(name) > 80 {
+		p.Add("name", "give the token a name of 1 to 80 characters, e.g. the program that will use it")
+	}
+	scopes, err := access.ParseScopes("scopes", in.Scopes)
+	if err != nil {
+		p.Add("scopes", "%s", ketaflow.ErrorMessage(err))
+	}
+	if in.Days < 0 || in.Days > 365 {
+		p.Add("expires_in_days", "a token lasts 1 to 365 days (0 or none: the clinic's setting)")
+	}
+	if err := p.Err(); err != nil {
+		return access.APIToken{}, "", err
+	}
+	sec, err := a.security(ctx, actor.ClinicID)
+	if err != nil {
+		return access.APIToken{}, "", err
+	}
+	life := sec.APITokenLifetime()
+	if in.Days > 0 {
+		life = time.Duration(in.Days) * 24 * time.Hour
+	}
+	life = min(life, access.TokenMaxLifetime)
+	now := a.Clock.Now()
 	secret, hash := access.NewToken(tokenPrefix)
 	t := access.APIToken{ID: ketaflow.NewID(), UserID: actor.UserID, ClinicID: actor.ClinicID, Name: name,
-		TokenHash: hash, CreatedAt: a.Clock.Now()}
-	err := a.do(ctx, actor, op{Action: access.TokenCreate, Category: access.CatAuth, Detail: name}, func(tx *store.Tx, o *op) error {
+		TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(life).UTC().Truncate(time.Microsecond), Scopes: scopes}
+	err = a.do(ctx, actor, op{Action: access.TokenCreate, Category: access.CatAuth, Detail: "token " + t.ID}, func(tx *store.Tx, o *op) error {
 		return tx.InsertAPIToken(t)
 	})
 	return t, secret, err
@@ -222,7 +267,8 @@ func (a *App) RevokeAPIToken(ctx context.Context, actor access.Actor, id string)
 }
 
 // ChangeOwnPassword lets a user replace their password, given the current one.
-// Other logins of the user end.
+// Every login and API token of the user ends: a token made by whoever knew
+// the old password must not outlive it.
 func (a *App) ChangeOwnPassword(ctx context.Context, actor access.Actor, current, next string) error {
 	if err := access.CheckPassword("new_password", next); err != nil {
 		return err
@@ -241,7 +287,10 @@ func (a *App) ChangeOwnPassword(ctx context.Context, actor access.Actor, current
 			return ketaflow.Invalid("current_password", "the current password is wrong")
 		}
 		a.logins.succeed(actor.Username)
-		if err := tx.SetPassword(actor.ClinicID, actor.UserID, a.passwords.Hash(next), now); err != nil {
+		if err := tx.SetPassword(actor.ClinicID, actor.UserID, a.passwords.Hash(next), now, false); err != nil {
+			return err
+		}
+		if err := tx.RevokeUserAPITokens(actor.UserID, now); err != nil {
 			return err
 		}
 		return tx.EndUserLogins(actor.UserID, now)

@@ -303,7 +303,7 @@ func (a *App) AmendPatient(ctx context.Context, actor access.Actor, id string, v
 			for i, c := range changes {
 				names[i] = c.Field
 			}
-			o.Detail = fmt.Sprintf("version %d: %s; reason: %s", p.Version, strings.Join(names, ", "), reason)
+			o.Detail = fmt.Sprintf("version %d: %s changed", p.Version, strings.Join(names, ", "))
 			return nil
 		})
 	return readable(actor, p), err
@@ -356,7 +356,7 @@ func (a *App) RecordWeight(ctx context.Context, actor access.Actor, patientID st
 			}
 			w = patients.Weight{ID: ketaflow.NewID(), PatientID: patientID, KG: in.KG, MeasuredAt: in.MeasuredAt.UTC(),
 				RecordedBy: actor.UserID, RecordedByName: actor.Name, RecordedAt: now}
-			o.Detail = fmt.Sprintf("weight %g kg", in.KG)
+			o.Detail = "weight " + w.ID
 			return tx.InsertWeight(actor.ClinicID, w)
 		})
 	return w, err

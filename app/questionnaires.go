@@ -119,16 +119,15 @@ func (a *App) saveResponses(tx *store.Tx, vc visitContext, answers map[string][]
 	return out, nil
 }
 
+// summarize names, for the audit log, the questionnaire responses saved:
+// which instruments, never their answers, scores or alerts (finding 1 of
+// issue 13: clinical values stay in the clinical record).
 func summarize(s Submitted) string {
 	parts := make([]string, len(s.Results))
 	for i, r := range s.Results {
-		parts[i] = r.Summary()
+		parts[i] = r.Instrument
 	}
-	d := strings.Join(parts, "; ")
-	if s.Alert {
-		d += "; PHQ-9 item 9 safety alert raised"
-	}
-	return d
+	return "responses saved: " + strings.Join(parts, ", ")
 }
 
 // SubmitQuestionnaires saves the answers a patient gave a clinician (on
@@ -202,14 +201,7 @@ func (a *App) AmendQuestionnaire(ctx context.Context, actor access.Actor, visitI
 			case intake.AlertStaysOpen:
 				out.AlertStaysOpen = true
 			}
-			o.Detail = fmt.Sprintf("%s amended to version %d (was %s, now %s): %s", in.Title, resp.Version,
-				latest.Result.Summary(), r.Summary(), resp.Reason)
-			switch effect {
-			case intake.AlertRaise:
-				o.Detail += "; PHQ-9 item 9 safety alert raised"
-			case intake.AlertStaysOpen:
-				o.Detail += "; the open safety alert stays open until a risk assessment"
-			}
+			o.Detail = fmt.Sprintf("response %s (%s) amended to version %d, replacing %s", resp.ID, r.Instrument, resp.Version, latest.ResponseID)
 			return nil
 		})
 	return redactSubmitted(actor.Role, out), v, err
@@ -452,7 +444,7 @@ func (a *App) AssessAlert(ctx context.Context, actor access.Actor, alertID strin
 		if err := a.afterAssessment(tx, actor, st.visitContext, as, now); err != nil {
 			return err
 		}
-		o.Detail = fmt.Sprintf("risk assessment of alert %s: %s risk; proceed %t; %s", al.ID, as.Risk, as.Proceed, as.Plan)
+		o.Detail = "risk assessment of alert " + al.ID
 		return nil
 	})
 }

@@ -98,9 +98,12 @@ func (a *App) OrderDose(ctx context.Context, actor access.Actor, visitID string,
 					s.Order.SignedAt.Format("15:04"))
 			}
 		}
-		op.Detail = fmt.Sprintf("order %s: %s %g mg (%s)", o.ID, o.Route, o.DoseMg, reason)
+		op.Detail = "order " + o.ID
+		if replaces != "" {
+			op.Detail += " replacing order " + replaces
+		}
 		if len(o.Overridden) > 0 {
-			op.Detail += fmt.Sprintf("; overrides %v: %s", o.Overridden, o.OverrideReason)
+			op.Detail += "; overrides a course rule"
 		}
 		return tx.InsertOrder(st.clinic.ID, o, replaces, reason)
 	})
@@ -172,7 +175,7 @@ func (a *App) PrepareDose(ctx context.Context, actor access.Actor, visitID strin
 			Kind: dosing.Draw, Quantity: qty, VisitID: st.visit.ID, By: actor.UserID, At: now}); err != nil {
 			return err
 		}
-		op.Detail = fmt.Sprintf("prepared %g mg for order %s from lot %s", c.DoseMg, s.Order.ID, in.LotID)
+		op.Detail = fmt.Sprintf("preparation %s for order %s from lot %s", prep.ID, s.Order.ID, in.LotID)
 		return tx.InsertPreparation(st.clinic.ID, st.visit.ID, in.LotID, prep)
 	})
 }
@@ -215,7 +218,7 @@ func (a *App) StartDosing(ctx context.Context, actor access.Actor, visitID strin
 		if err != nil {
 			return err
 		}
-		op.Detail = "dosing started: " + t.Reason
+		op.Detail = "visit " + st.visit.ID + ": dosing started"
 		return a.moveTo(tx, st, v, t)
 	})
 }
@@ -282,10 +285,7 @@ func (a *App) Administer(ctx context.Context, actor access.Actor, visitID string
 		if err != nil {
 			return err
 		}
-		op.Detail = startDetail + fmt.Sprintf("first dose (%s) at %s", st.visit.Route, at.Format(time.RFC3339))
-		if late := st.describeEntry(e); late != "" {
-			op.Detail += "; " + late
-		}
+		op.Detail = startDetail + "first dose at " + at.UTC().Format(time.RFC3339) + st.lateNote(e)
 		return a.moveTo(tx, st, v, t)
 	})
 }
@@ -302,10 +302,15 @@ func (st *visitState) entryRule(field, what string, notBefore ...charting.Bound)
 	return r
 }
 
-// describeEntry says, for the audit log, how an entry was charted: "" on
-// time, else when it was entered for when.
-func (st *visitState) describeEntry(e charting.Entry) string {
-	return charting.Describe(e, st.proto.Rules.Session.LateEntry(), st.clinic.Location())
+// lateNote says, for the audit log, that an entry was written down late
+// and when: never why (the reason is the clinical record's, finding 1 of
+// issue 13).
+func (st *visitState) lateNote(e charting.Entry) string {
+	if !e.Late(st.proto.Rules.Session.LateEntry()) {
+		return ""
+	}
+	loc := st.clinic.Location()
+	return fmt.Sprintf("; entered late at %s for %s", e.RecordedAt.In(loc).Format("15:04"), e.At.In(loc).Format("15:04"))
 }
 
 // Moment is a moment a clinician states: when it happened (zero: now) and,
@@ -350,10 +355,7 @@ func (a *App) GiveDevice(ctx context.Context, actor access.Actor, visitID string
 			LotID: s.Preparation.LotID, Kind: dosing.Give, Quantity: 1, VisitID: st.visit.ID, By: actor.UserID, At: at}); err != nil {
 			return err
 		}
-		op.Detail = fmt.Sprintf("Spravato device %d at %s", n, at.Format(time.RFC3339))
-		if late := st.describeEntry(e); late != "" {
-			op.Detail += "; " + late
-		}
+		op.Detail = fmt.Sprintf("device %d at %s", n, at.UTC().Format(time.RFC3339)) + st.lateNote(e)
 		return tx.InsertSessionEvent(st.clinic.ID, session.Event{ID: ketaflow.NewID(), VisitID: st.visit.ID,
 			Kind: session.EventDevice, N: n, At: at, By: actor.UserID, RecordedAt: now, LateReason: e.LateReason})
 	})
@@ -404,7 +406,7 @@ func (a *App) InfusionAction(ctx context.Context, actor access.Actor, visitID, a
 		if infusedML != nil && action != InfusionStop {
 			return ketaflow.Invalid("infused_ml", "the volume infused is recorded when the infusion is stopped")
 		}
-		op.Detail = "infusion " + action + " " + reason
+		op.Detail = "infusion " + action
 		if action == InfusionStop {
 			status := in.Status(now)
 			ml, err := dosing.DeliveredIV(st.sess.Preparation.Calculation, status.DeliveredFraction, infusedML, st.proto.Rules)
@@ -414,7 +416,7 @@ func (a *App) InfusionAction(ctx context.Context, actor access.Actor, visitID, a
 			if err := a.giveDelivered(tx, actor, st, ml, now); err != nil {
 				return err
 			}
-			op.Detail += fmt.Sprintf("; delivered %g mL of %g mL drawn", ml, st.sess.Preparation.DrawML)
+			op.Detail += "; the volume delivered recorded"
 		}
 		return tx.InsertSessionEvent(st.clinic.ID, session.Event{ID: ketaflow.NewID(), VisitID: st.visit.ID,
 			Kind: kind, At: now, Reason: reason, By: actor.UserID, RecordedAt: now})
@@ -469,10 +471,7 @@ func (a *App) RecordAdverseEvent(ctx context.Context, actor access.Actor, visitI
 				return ketaflow.Invalid("amends", "the event to correct is not one of this visit's")
 			}
 		}
-		op.Detail = fmt.Sprintf("adverse event %s (%s): %s", e.Kind, e.Severity, e.Action)
-		if late := st.describeEntry(entry); late != "" {
-			op.Detail += "; " + late
-		}
+		op.Detail = "adverse event " + e.ID + st.lateNote(entry)
 		return tx.InsertAdverseEvent(st.clinic.ID, e)
 	})
 	if v.Session != nil {
@@ -502,7 +501,7 @@ func (a *App) EndSession(ctx context.Context, actor access.Actor, visitID string
 			if err := a.giveDelivered(tx, actor, st, ml, st.sess.InfusionNow.ExpectedEnd); err != nil {
 				return err
 			}
-			op.Detail += fmt.Sprintf("; infusion delivered %g mL", ml)
+			op.Detail += "; the infusion's delivered volume recorded"
 		}
 		return a.moveTo(tx, st, v, t)
 	})
@@ -542,12 +541,9 @@ func (a *App) WasteRemainder(ctx context.Context, actor access.Actor, visitID st
 				Reason: reason, At: now}); err != nil {
 				return err
 			}
-			parts = append(parts, fmt.Sprintf("%g %s of lot %s", acc.Remaining, acc.Unit, acc.LotNumber))
+			parts = append(parts, "lot "+acc.LotNumber)
 		}
-		op.Detail = fmt.Sprintf("wasted the rest (%s), witnessed by %s", strings.Join(parts, ", "), witness.Name)
-		if reason != "" {
-			op.Detail += ": " + reason
-		}
+		op.Detail = fmt.Sprintf("wasted the rest (%s), witnessed by %s", strings.Join(parts, ", "), witness.Username)
 		return nil
 	})
 }
@@ -559,7 +555,7 @@ func (a *App) RecordAldrete(ctx context.Context, actor access.Actor, visitID str
 		if err := al.Validate(); err != nil {
 			return err
 		}
-		op.Detail = fmt.Sprintf("modified Aldrete %d", al.Total())
+		op.Detail = "modified Aldrete score of visit " + st.visit.ID
 		return tx.InsertAldrete(st.clinic.ID, st.visit.ID, al)
 	})
 }
@@ -572,8 +568,7 @@ func (a *App) RecordChecklist(ctx context.Context, actor access.Actor, visitID s
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		op.Detail = fmt.Sprintf("driver present %t, alternative %q, after-care %t, integration booked %t",
-			c.DriverPresent, c.Alternative, c.AftercareGiven, c.IntegrationBooked)
+		op.Detail = "discharge checklist of visit " + st.visit.ID
 		return tx.InsertChecklist(st.clinic.ID, st.visit.ID, c, actor.UserID, a.Clock.Now())
 	})
 }
@@ -595,9 +590,9 @@ func (a *App) RecordMedications(ctx context.Context, actor access.Actor, visitID
 			return ketaflow.Invalid("late_reason", "the visit is %s: say why the medications were not recorded during it (for example, confirmed with the patient's pharmacy the next day)",
 				st.visit.State.Label())
 		}
-		op.Detail = "REMS concomitant medications"
+		op.Detail = "REMS concomitant medications of visit " + st.visit.ID
 		if lateReason != "" {
-			op.Detail += "; entered late: " + lateReason
+			op.Detail += "; entered late"
 		}
 		return tx.InsertMedications(st.clinic.ID, st.visit.ID, m, lateReason, actor.UserID, a.Clock.Now())
 	})
@@ -687,7 +682,7 @@ func (a *App) RecordREMSIncomplete(ctx context.Context, actor access.Actor, visi
 		if n := len([]rune(reason)); n < 10 || n > 1000 {
 			return ketaflow.Invalid("reason", "say why the REMS form cannot be completed before the patient leaves (10 to 1000 characters)")
 		}
-		op.Detail = "REMS form cannot be completed: " + reason
+		op.Detail = "REMS form of visit " + st.visit.ID + " cannot be completed; the reason is on the form"
 		return tx.InsertREMSIncomplete(st.clinic.ID, st.visit.ID, reason, actor.UserID, a.Clock.Now())
 	})
 }

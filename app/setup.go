@@ -134,7 +134,7 @@ func (a *App) addUser(tx *store.Tx, clinicID string, in NewUser) (access.User, e
 }
 
 // CreateAPITokenFromCommandLine makes an API token for a user by username.
-func (a *App) CreateAPITokenFromCommandLine(ctx context.Context, username, name string) (string, error) {
+func (a *App) CreateAPITokenFromCommandLine(ctx context.Context, username, name string, scopes ...string) (string, error) {
 	var l store.UserLogin
 	err := a.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
@@ -147,6 +147,6 @@ func (a *App) CreateAPITokenFromCommandLine(ctx context.Context, username, name 
 	if !l.User.Active {
 		return "", ketaflow.Invalid("username", "user %s is deactivated", l.User.Username)
 	}
-	_, secret, err := a.CreateAPIToken(ctx, l.User.Actor("command line"), name)
+	_, secret, err := a.CreateAPIToken(ctx, l.User.Actor("command line"), NewAPIToken{Name: name, Scopes: scopes})
 	return secret, err
 }

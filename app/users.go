@@ -19,14 +19,30 @@ type NewUser struct {
 	Password string
 }
 
-// CreateUser adds a staff account to the actor's clinic.
+// CreateUser adds a staff account to the actor's clinic. An account asked
+// for with a clinical role starts as front desk, with a request for the
+// role that a second admin approves (accountrequests.go): one admin alone
+// cannot make a prescriber.
 func (a *App) CreateUser(ctx context.Context, actor access.Actor, in NewUser) (access.User, error) {
 	var u access.User
 	err := a.do(ctx, actor, op{Action: access.UserManage, Category: access.CatAccount}, func(tx *store.Tx, o *op) error {
+		want := in.Role
+		if access.ClinicalRole(want) {
+			in.Role = access.FrontDesk
+		}
 		var err error
-		u, err = a.createUser(tx, a.Clock.Now(), actor.ClinicID, in)
+		if u, err = a.createUser(tx, a.Clock.Now(), actor.ClinicID, in); err != nil {
+			return err
+		}
 		o.Detail = fmt.Sprintf("added user %s with role %s", u.Username, u.Role)
-		return err
+		if want != in.Role {
+			r, err := a.requestAccountChange(tx, actor, AccountChange{UserID: u.ID, Kind: RequestRole, Role: want})
+			if err != nil {
+				return err
+			}
+			o.Detail += fmt.Sprintf("; account request %s: role %s, for a second admin", r.ID, want)
+		}
+		return nil
 	})
 	return u, err
 }
@@ -86,8 +102,10 @@ type UserChange struct {
 }
 
 // UpdateUser changes an account of the actor's clinic. A role change,
-// deactivation or password reset ends the user's sessions, so the change
-// takes effect at once. Admins cannot demote or deactivate themselves, so a
+// deactivation or password reset ends the user's logins and tokens, so the
+// change takes effect at once. Granting a clinical role or resetting
+// another person's password is refused here (EConflict): it is a request
+// for a second admin (RequestAccountChange). Admins cannot demote or deactivate themselves, so a
 // clinic is never left without an admin by accident.
 func (a *App) UpdateUser(ctx context.Context, actor access.Actor, id string, ch UserChange) (access.User, error) {
 	var u access.User
@@ -117,6 +135,9 @@ func (a *App) UpdateUser(ctx context.Context, actor access.Actor, id string, ch 
 			if u.ID == actor.UserID {
 				return ketaflow.Invalid("role", "you cannot change your own role; ask another admin")
 			}
+			if access.ClinicalRole(r) {
+				return errSecondAdmin("role", "granting the "+string(r)+" role")
+			}
 			what = append(what, fmt.Sprintf("role %s -> %s", u.Role, r))
 			u.Role, endSessions = r, true
 		}
@@ -128,10 +149,13 @@ func (a *App) UpdateUser(ctx context.Context, actor access.Actor, id string, ch 
 			u.Active, endSessions = *ch.Active, endSessions || !*ch.Active
 		}
 		if ch.Password != nil {
+			if u.ID != actor.UserID {
+				return errSecondAdmin("password", "resetting another person's password")
+			}
 			if err := access.CheckPassword("password", *ch.Password); err != nil {
 				return err
 			}
-			if err := tx.SetPassword(actor.ClinicID, u.ID, a.passwords.Hash(*ch.Password), now); err != nil {
+			if err := tx.SetPassword(actor.ClinicID, u.ID, a.passwords.Hash(*ch.Password), now, false); err != nil {
 				return err
 			}
 			what = append(what, "password reset")
@@ -145,7 +169,7 @@ func (a *App) UpdateUser(ctx context.Context, actor access.Actor, id string, ch 
 			return err
 		}
 		if endSessions {
-			if err := tx.EndUserLogins(u.ID, now); err != nil {
+			if err := endAccess(tx, u.ID, now); err != nil {
 				return err
 			}
 		}
@@ -153,4 +177,14 @@ func (a *App) UpdateUser(ctx context.Context, actor access.Actor, id string, ch 
 		return nil
 	})
 	return u, err
+}
+
+// endAccess ends every login and revokes every API token of a user, so
+// that a change of password, role or active flag takes effect at once on
+// every browser and program.
+func endAccess(tx *store.Tx, userID string, now time.Time) error {
+	if err := tx.EndUserLogins(userID, now); err != nil {
+		return err
+	}
+	return tx.RevokeUserAPITokens(userID, now)
 }

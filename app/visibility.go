@@ -67,6 +67,24 @@ var visibility = map[access.Role][]Part{
 	access.Admin:     nil,
 }
 
+// legacyAuditCategories are the audit categories whose entries, when
+// written before migration 0013, may carry clinical values in their detail
+// (a PHQ-9 score, a reading, a dose, a risk plan, a reason). Entries
+// written since name the record, never its values.
+var legacyAuditCategories = []string{access.CatClinical, access.CatVitals, access.CatQuestionnaire, access.CatDose,
+	access.CatVisit, access.CatDemographics, access.CatUnsavedForm}
+
+// legacyAuditWithheld stands in for such a detail for a role that may not
+// read clinical content.
+const legacyAuditWithheld = "[withheld: written before clinical values were kept out of the audit log; the clinical record holds them]"
+
+// auditDetailShown reports whether the role may read the detail of an
+// entry of the category written before clinical values were kept out of
+// the log: only the clinical roles may (finding 1 of issue 13).
+func auditDetailShown(role access.Role, category string) bool {
+	return Sees(role, PartClinicalReasons) || !slices.Contains(legacyAuditCategories, category)
+}
+
 // Sees reports whether a role may see a part of a view.
 func Sees(role access.Role, p Part) bool { return slices.Contains(visibility[role], p) }
 

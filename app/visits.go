@@ -418,7 +418,7 @@ func (a *App) MoveVisit(ctx context.Context, actor access.Actor, id string, to v
 			}
 			v.ProtocolVersion = proto.Number
 		}
-		o.Detail = fmt.Sprintf("visit %s: %s -> %s %s", id, cur.State, to, strings.TrimSpace(reason))
+		o.Detail = fmt.Sprintf("visit %s: %s -> %s", id, cur.State, to)
 		if err := tx.UpdateVisit(v); err != nil {
 			return err
 		}
@@ -450,7 +450,7 @@ func (a *App) ClearVisit(ctx context.Context, actor access.Actor, id string) (Vi
 		if err != nil {
 			return err
 		}
-		o.Detail = "visit " + id + ": " + t.Reason
+		o.Detail = "visit " + id + ": cleared for dosing"
 		if err := tx.UpdateVisit(v); err != nil {
 			return err
 		}
@@ -542,13 +542,11 @@ func (a *App) RecordVitals(ctx context.Context, actor access.Actor, visitID stri
 				return err
 			}
 			r.TakenAt, r.LateReason = e.At, e.LateReason
-			d := fmt.Sprintf("vitals BP %s HR %d SpO2 %d RR %d", r.BP(), r.HeartRate, r.SpO2, r.RespiratoryRate)
+			d := "vitals " + r.ID
 			if r.Amends != "" {
-				d += " amending " + r.Amends + ": " + r.AmendReason
+				d += " amending " + r.Amends
 			}
-			if late := st.describeEntry(e); late != "" {
-				d += "; " + late
-			}
+			d += st.lateNote(e)
 			details = append(details, d)
 			if err := tx.InsertVital(st.clinic.ID, r); err != nil {
 				return err
@@ -566,7 +564,7 @@ func (a *App) RecordVitals(ctx context.Context, actor access.Actor, visitID stri
 			}
 		}
 		if w := in.Weight; w != nil {
-			details = append(details, fmt.Sprintf("weight %g kg at visit %s", w.KG, visitID))
+			details = append(details, "weight at visit "+visitID)
 			if err := tx.InsertWeight(st.clinic.ID, patients.Weight{ID: ketaflow.NewID(), PatientID: st.patient.ID, KG: w.KG,
 				MeasuredAt: w.MeasuredAt.UTC(), RecordedBy: actor.UserID, RecordedByName: actor.Name, RecordedAt: now}); err != nil {
 				return err
@@ -633,7 +631,7 @@ func (a *App) RecordRide(ctx context.Context, actor access.Actor, visitID string
 			if err := p.Err(); err != nil {
 				return err
 			}
-			o.Detail = "ride home: " + r.DriverName
+			o.Detail = "ride home of visit " + st.visit.ID
 			return tx.InsertRide(st.clinic.ID, st.visit.ID, r, actor.UserID, a.Clock.Now())
 		})
 }
@@ -674,7 +672,7 @@ func (a *App) OverrideCheck(ctx context.Context, actor access.Actor, visitID str
 			if err := intake.ValidateOverride(st.gate, ov); err != nil {
 				return err
 			}
-			o.Detail = fmt.Sprintf("override %s (%s): %s", check, c.Reason, ov.Reason)
+			o.Detail = fmt.Sprintf("override of the %s check of visit %s", check, st.visit.ID)
 			if err := tx.InsertOverride(st.clinic.ID, st.visit.ID, ov); err != nil {
 				return err
 			}

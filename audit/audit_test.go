@@ -13,7 +13,7 @@ func chain(n int) []Entry {
 	for i := range n {
 		e := Entry{ClinicID: "c1", At: at.Add(time.Duration(i) * time.Minute), UserID: "u1", Username: "nurse",
 			Role: "nurse", Action: "patient.read", PatientID: "p1", Category: "demographics", Outcome: OK}
-		e.Seal(prevSeq, prev)
+		e.Seal(prevSeq, prev, nil)
 		prevSeq, prev = e.Seq, e.Hash
 		out = append(out, e)
 	}
@@ -21,7 +21,7 @@ func chain(n int) []Entry {
 }
 
 func verify(entries []Entry, headSeq int64, headHash string) *Problem {
-	v := NewVerifier("c1")
+	v := NewVerifier("c1", nil)
 	for _, e := range entries {
 		if !v.Next(e) {
 			break
@@ -46,7 +46,7 @@ func TestVerify(t *testing.T) {
 		{"removed_middle_entry_is_named", func(e []Entry) []Entry { return append(e[:2], e[3:]...) }, 3, "missing"},
 		{"rehashed_entry_breaks_next_link", func(e []Entry) []Entry {
 			e[1].Detail = "forged"
-			e[1].Hash = e[1].ComputeHash()
+			e[1].Hash = e[1].ComputeHash(nil)
 			return e
 		}, 3, "link"},
 		{"removed_last_entry_is_named", func(e []Entry) []Entry { return e[:4] }, 5, "removed from the end"},
@@ -77,7 +77,7 @@ func TestHashSeparatesFields(t *testing.T) {
 	t.Parallel()
 	a := Entry{Action: "ab", Category: "c"}
 	b := Entry{Action: "a", Category: "bc"}
-	if a.ComputeHash() == b.ComputeHash() {
+	if a.ComputeHash(nil) == b.ComputeHash(nil) {
 		t.Fatal("moving text between fields kept the hash")
 	}
 }

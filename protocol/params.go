@@ -361,6 +361,13 @@ func buildParams() []Param {
 	b.integer("security.idempotency_key_hours", "Answer a retried request (same Idempotency-Key) from its first answer for", "hours",
 		"draft-ietf-httpapi-idempotency-key-header (expiry left to the server); common practice (24 h)", 1, 168,
 		func(p *Protocol) *int { return &p.Security.IdempotencyKeyHours })
+	b.integer("security.api_token_days", "End a new API token after", "days", "practice; OWASP ASVS 4.0 3.5 (tokens expire)", 1, 365,
+		func(p *Protocol) *int {
+			if p.Security.APITokenDays <= 0 {
+				p.Security.APITokenDays = DefaultAPITokenDays // a version saved before the setting
+			}
+			return &p.Security.APITokenDays
+		})
 
 	return b.params
 }

@@ -565,6 +565,23 @@ type Security struct {
 	// [draft-ietf-httpapi-idempotency-key-header §2]; 24 [practice: a
 	// day covers a client's retries after an outage, as Stripe's 24 h].
 	IdempotencyKeyHours int `json:"idempotency_key_hours"`
+	// APITokenDays: days after which a new API token ends, unless its
+	// maker asks for fewer; at most 365 (access.TokenMaxLifetime). 90
+	// [practice; OWASP ASVS 4.0 3.5]. 0 in a version saved before the
+	// setting existed means 90.
+	APITokenDays int `json:"api_token_days"`
+}
+
+// DefaultAPITokenDays is APITokenDays of a version that predates it.
+const DefaultAPITokenDays = 90
+
+// APITokenLifetime is APITokenDays as a duration.
+func (s Security) APITokenLifetime() time.Duration {
+	d := s.APITokenDays
+	if d <= 0 {
+		d = DefaultAPITokenDays
+	}
+	return time.Duration(d) * 24 * time.Hour
 }
 
 // IdempotencyKeyTTL is IdempotencyKeyHours as a duration.
@@ -670,7 +687,7 @@ func Default() Protocol {
 			ResponseDropPercent: 50,
 			RemissionPHQ9Below:  5,
 		},
-		Security: Security{IdleTimeoutMinutes: 15, LoginMaxHours: 12, IdempotencyKeyHours: 24},
+		Security: Security{IdleTimeoutMinutes: 15, LoginMaxHours: 12, IdempotencyKeyHours: 24, APITokenDays: DefaultAPITokenDays},
 	}
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strings"
 	"time"
 
 	"github.com/ketaflow/ketaflow"
@@ -21,9 +22,10 @@ func (tx *Tx) LoginUser(tokenHash string) (access.Login, access.User, error) {
 	var u access.User
 	row := tx.tx.QueryRowContext(tx.ctx, `SELECT s.token_hash, s.user_id, s.clinic_id, s.created_at, s.last_seen_at,
 		s.expires_at, s.ended_at, s.source, u.id, u.clinic_id, u.username, u.display_name, u.role, u.active, u.locked_until,
-		u.created_at, u.updated_at FROM logins s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash)
+		u.created_at, u.updated_at, u.must_change_password FROM logins s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash)
 	err := row.Scan(&s.TokenHash, &s.UserID, &s.ClinicID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, nullTime{&s.EndedAt},
-		&s.Source, &u.ID, &u.ClinicID, &u.Username, &u.Name, &u.Role, &u.Active, nullTime{&u.LockedUntil}, &u.CreatedAt, &u.UpdatedAt)
+		&s.Source, &u.ID, &u.ClinicID, &u.Username, &u.Name, &u.Role, &u.Active, nullTime{&u.LockedUntil}, &u.CreatedAt, &u.UpdatedAt,
+		&u.MustChangePassword)
 	if err != nil {
 		return s, u, tx.notFound(err, "login", "get login")
 	}
@@ -87,16 +89,57 @@ func (tx *Tx) EndUserLogins(userID string, now time.Time) error {
 
 // InsertAPIToken records a new API token.
 func (tx *Tx) InsertAPIToken(t access.APIToken) error {
-	_, err := tx.exec("insert api token", `INSERT INTO api_tokens (id, user_id, clinic_id, name, token_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, t.ID, t.UserID, t.ClinicID, t.Name, t.TokenHash, t.CreatedAt)
+	_, err := tx.exec("insert api token", `INSERT INTO api_tokens (id, user_id, clinic_id, name, token_hash, created_at,
+		expires_at, scopes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, t.UserID, t.ClinicID, t.Name, t.TokenHash, t.CreatedAt,
+		t.ExpiresAt, scopeText(t.Scopes))
 	return err
 }
 
-const tokenColumns = `t.id, t.user_id, t.clinic_id, t.name, t.token_hash, t.created_at, t.last_used_at, t.revoked_at`
+func scopeText(ss []access.Scope) string {
+	var b strings.Builder
+	for i, s := range ss {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(string(s))
+	}
+	return b.String()
+}
+
+const tokenColumns = `t.id, t.user_id, t.clinic_id, t.name, t.token_hash, t.created_at, t.last_used_at, t.revoked_at, t.expires_at, t.scopes`
+
+// tokenRow scans a token; a token made before tokens had an expiry (a
+// NULL expires_at) ends access.TokenMaxLifetime after it was made.
+type tokenRow struct {
+	t       *access.APIToken
+	expires *time.Time
+	scopes  string
+}
+
+func (r *tokenRow) dest() []any {
+	return []any{&r.t.ID, &r.t.UserID, &r.t.ClinicID, &r.t.Name, &r.t.TokenHash, &r.t.CreatedAt,
+		nullTime{&r.t.LastUsedAt}, nullTime{&r.t.RevokedAt}, nullTime{&r.expires}, &r.scopes}
+}
+
+func (r *tokenRow) finish() {
+	if r.expires != nil {
+		r.t.ExpiresAt = *r.expires
+	} else {
+		r.t.ExpiresAt = r.t.CreatedAt.Add(access.TokenMaxLifetime)
+	}
+	r.t.Scopes = nil
+	for _, f := range strings.Fields(r.scopes) {
+		r.t.Scopes = append(r.t.Scopes, access.Scope(f))
+	}
+}
 
 func scanToken(sc interface{ Scan(...any) error }, t *access.APIToken, extra ...any) error {
-	return sc.Scan(append([]any{&t.ID, &t.UserID, &t.ClinicID, &t.Name, &t.TokenHash, &t.CreatedAt,
-		nullTime{&t.LastUsedAt}, nullTime{&t.RevokedAt}}, extra...)...)
+	r := tokenRow{t: t}
+	if err := sc.Scan(append(r.dest(), extra...)...); err != nil {
+		return err
+	}
+	r.finish()
+	return nil
 }
 
 // APITokenUser returns a token by its hash, with its user.
@@ -136,6 +179,13 @@ func (tx *Tx) APITokens(userID string) ([]access.APIToken, error) {
 		out = append(out, t)
 	}
 	return out, tx.db.mapErr("list api tokens", rows.Err())
+}
+
+// RevokeUserAPITokens revokes every live token of a user (a password
+// change or reset, a role change, a deactivation).
+func (tx *Tx) RevokeUserAPITokens(userID string, now time.Time) error {
+	_, err := tx.exec("revoke user api tokens", `UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, now, userID)
+	return err
 }
 
 // RevokeAPIToken revokes one of a user's tokens.

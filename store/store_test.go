@@ -329,7 +329,7 @@ func TestUsers(t *testing.T) {
 				}
 				return nil
 			})
-			write(t, db, func(tx *store.Tx) error { return tx.SetPassword(a.ID, admin.ID, "new-hash", t0.Add(time.Hour)) })
+			write(t, db, func(tx *store.Tx) error { return tx.SetPassword(a.ID, admin.ID, "new-hash", t0.Add(time.Hour), false) })
 			read(t, db, func(tx *store.Tx) error {
 				l, err := tx.UserByUsername("ada")
 				if err != nil {
@@ -340,7 +340,7 @@ func TestUsers(t *testing.T) {
 				}
 				return nil
 			})
-			err := db.Transact(ctx, func(tx *store.Tx) error { return tx.SetPassword(b.ID, admin.ID, "x", t0) })
+			err := db.Transact(ctx, func(tx *store.Tx) error { return tx.SetPassword(b.ID, admin.ID, "x", t0, false) })
 			wantCode(t, err, ketaflow.ENotFound)
 		})
 	})
@@ -876,7 +876,7 @@ func auditEntry(clinicID, action string, at time.Time) audit.Entry {
 
 func appendAudit(t *testing.T, db *store.DB, e audit.Entry) audit.Entry {
 	t.Helper()
-	write(t, db, func(tx *store.Tx) (err error) { e, err = tx.AppendAudit(e); return err })
+	write(t, db, func(tx *store.Tx) (err error) { e, err = tx.AppendAudit(e, nil); return err })
 	return e
 }
 
@@ -886,7 +886,7 @@ func verifyChain(t *testing.T, db *store.DB, clinicID string) []audit.Entry {
 	t.Helper()
 	var entries []audit.Entry
 	read(t, db, func(tx *store.Tx) error {
-		v := audit.NewVerifier(clinicID)
+		v := audit.NewVerifier(clinicID, nil)
 		if err := tx.EachAuditEntry(clinicID, func(e audit.Entry) bool {
 			entries = append(entries, e)
 			return v.Next(e)
@@ -935,7 +935,7 @@ func TestAuditChain(t *testing.T) {
 			if e.PrevHash != wantPrev {
 				t.Errorf("entry %d: got prev hash %s, want %s", e.Seq, e.PrevHash, wantPrev)
 			}
-			if e.Hash != e.ComputeHash() {
+			if e.Hash != e.ComputeHash(nil) {
 				t.Errorf("entry %d: hash does not match content", e.Seq)
 			}
 		}
@@ -994,7 +994,7 @@ func TestAuditConcurrentAppendsChain(t *testing.T) {
 		for i := range n {
 			wg.Go(func() {
 				errs <- db.Transact(ctx, func(tx *store.Tx) error {
-					_, err := tx.AppendAudit(auditEntry(clinic, fmt.Sprintf("a.%d", i), t0))
+					_, err := tx.AppendAudit(auditEntry(clinic, fmt.Sprintf("a.%d", i), t0), nil)
 					return err
 				})
 			})

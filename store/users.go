@@ -114,11 +114,11 @@ func (tx *Tx) NextMRN(clinicID string) (int64, error) {
 	return n, err
 }
 
-const userColumns = `id, clinic_id, username, display_name, role, active, locked_until, created_at, updated_at`
+const userColumns = `id, clinic_id, username, display_name, role, active, locked_until, created_at, updated_at, must_change_password`
 
 func scanUser(sc interface{ Scan(...any) error }, u *access.User, extra ...any) error {
 	return sc.Scan(append([]any{&u.ID, &u.ClinicID, &u.Username, &u.Name, &u.Role, &u.Active,
-		nullTime{&u.LockedUntil}, &u.CreatedAt, &u.UpdatedAt}, extra...)...)
+		nullTime{&u.LockedUntil}, &u.CreatedAt, &u.UpdatedAt, &u.MustChangePassword}, extra...)...)
 }
 
 // InsertUser adds a staff account with its password hash. A username taken
@@ -190,10 +190,89 @@ func (tx *Tx) UpdateUser(u access.User) error {
 }
 
 // SetPassword replaces an account's password hash and clears its lockout.
-func (tx *Tx) SetPassword(clinicID, userID, hash string, now time.Time) error {
-	res, err := tx.exec("set password", `UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2
-		WHERE clinic_id = $3 AND id = $4`, hash, now, clinicID, userID)
+// mustChange says whether the person must change it at the next sign-in
+// (someone else set it).
+func (tx *Tx) SetPassword(clinicID, userID, hash string, now time.Time, mustChange bool) error {
+	res, err := tx.exec("set password", `UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2,
+		must_change_password = $3 WHERE clinic_id = $4 AND id = $5`, hash, now, mustChange, clinicID, userID)
 	return tx.one(res, err, "user")
+}
+
+// MustChangePassword makes the person change their password at the next
+// sign-in.
+func (tx *Tx) MustChangePassword(clinicID, userID string) error {
+	res, err := tx.exec("force password change", `UPDATE users SET must_change_password = $1 WHERE clinic_id = $2 AND id = $3`,
+		true, clinicID, userID)
+	return tx.one(res, err, "user")
+}
+
+// AccountRequest is a change to an account that waits for a second
+// person: a clinical role to grant, or a password reset.
+type AccountRequest struct {
+	ID, ClinicID, UserID string
+	Kind                 string // role, password_reset
+	Role                 access.Role
+	PasswordHash         string
+	RequestedBy          string
+	RequestedAt          time.Time
+	Decision             string // "", approved, refused
+	DecidedBy            string
+	DecidedAt            *time.Time
+}
+
+// InsertAccountRequest records a request.
+func (tx *Tx) InsertAccountRequest(r AccountRequest) error {
+	_, err := tx.exec("insert account request", `INSERT INTO account_requests (id, clinic_id, user_id, kind, role, password_hash,
+		requested_by, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, r.ID, r.ClinicID, r.UserID, r.Kind, string(r.Role),
+		r.PasswordHash, r.RequestedBy, r.RequestedAt)
+	return err
+}
+
+const accountRequestColumns = `id, clinic_id, user_id, kind, role, password_hash, requested_by, requested_at, decision, decided_by, decided_at`
+
+func scanAccountRequest(sc interface{ Scan(...any) error }, r *AccountRequest) error {
+	return sc.Scan(&r.ID, &r.ClinicID, &r.UserID, &r.Kind, &r.Role, &r.PasswordHash, &r.RequestedBy, &r.RequestedAt,
+		&r.Decision, &r.DecidedBy, nullTime{&r.DecidedAt})
+}
+
+// AccountRequest returns a request of a clinic. (DecideAccountRequest
+// decides only a pending one, so two deciders cannot both win.)
+func (tx *Tx) AccountRequest(clinicID, id string) (AccountRequest, error) {
+	var r AccountRequest
+	if !ketaflow.ValidID(id) {
+		return r, ketaflow.NotFound("account request")
+	}
+	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+accountRequestColumns+` FROM account_requests WHERE clinic_id = $1 AND id = $2`, clinicID, id)
+	if err := scanAccountRequest(row, &r); err != nil {
+		return r, tx.notFound(err, "account request", "get account request")
+	}
+	return r, nil
+}
+
+// AccountRequests lists a clinic's requests made since, newest first.
+func (tx *Tx) AccountRequests(clinicID string, since time.Time) ([]AccountRequest, error) {
+	rows, err := tx.query("list account requests", `SELECT `+accountRequestColumns+` FROM account_requests
+		WHERE clinic_id = $1 AND (decision = '' OR requested_at >= $2) ORDER BY requested_at DESC`, clinicID, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AccountRequest
+	for rows.Next() {
+		var r AccountRequest
+		if err := scanAccountRequest(rows, &r); err != nil {
+			return nil, tx.db.mapErr("scan account request", err)
+		}
+		out = append(out, r)
+	}
+	return out, tx.db.mapErr("list account requests", rows.Err())
+}
+
+// DecideAccountRequest records the decision on a pending request.
+func (tx *Tx) DecideAccountRequest(r AccountRequest) error {
+	res, err := tx.exec("decide account request", `UPDATE account_requests SET decision = $1, decided_by = $2, decided_at = $3,
+		password_hash = '' WHERE clinic_id = $4 AND id = $5 AND decision = ''`, r.Decision, r.DecidedBy, r.DecidedAt, r.ClinicID, r.ID)
+	return tx.one(res, err, "account request")
 }
 
 // SetLoginFailures records the count of failed logins in a row and, when the

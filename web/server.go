@@ -183,6 +183,10 @@ func (s *Server) serve(ep Endpoint, g Group) http.Handler {
 				g.Unauthenticated(w, r, err)
 				return
 			}
+			if err := tokenScopeAllows(actor, r.Method); err != nil {
+				s.fail(w, r, g, actor, err)
+				return
+			}
 		}
 		// On a training server a write holds the clock still while it runs,
 		// so that it judges and records at one time; reads (which may
@@ -343,4 +347,31 @@ func checkUTF8(v url.Values) error {
 		}
 	}
 	return nil
+}
+
+// tokenScopeAllows checks an API token's scope against the request: a read
+// (GET, HEAD) needs read, anything else write. A device-ingest token is
+// refused both; the device endpoints, when they exist, take it. Logins and
+// the command line have no scopes to limit them.
+func tokenScopeAllows(actor access.Actor, method string) error {
+	need := access.ScopeWrite
+	if method == http.MethodGet || method == http.MethodHead {
+		need = access.ScopeRead
+	}
+	if actor.Allows(need) {
+		return nil
+	}
+	return &ketaflow.Error{Code: ketaflow.EForbidden,
+		Message: fmt.Sprintf("this API token's scopes (%s) do not include %s, which this request needs", scopeList(actor.Scopes), need)}
+}
+
+func scopeList(ss []access.Scope) string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, string(s))
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
 )
@@ -33,11 +35,35 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// keyFiles holds each test's audit key file: the commands of one test
+// share it, and a PostgreSQL test does not make its key in the working
+// directory.
+var keyFiles sync.Map // *testing.T -> path
+
+func keyFile(t *testing.T) string {
+	if p, ok := keyFiles.Load(t); ok {
+		return p.(string)
+	}
+	p := filepath.Join(t.TempDir(), "audit.key")
+	if err := os.WriteFile(p, audit.NewKey().Marshal(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keyFiles.Store(t, p)
+	return p
+}
+
 // run runs the command in-process and returns its exit status and output.
+// The audit key is the test's (keyFile) unless env names one.
 func run(t *testing.T, env map[string]string, args ...string) (int, string) {
 	t.Helper()
 	var out bytes.Buffer
-	code := Run(context.Background(), args, strings.NewReader(""), &out, &out, func(k string) string { return env[k] })
+	key := keyFile(t)
+	code := Run(context.Background(), args, strings.NewReader(""), &out, &out, func(k string) string {
+		if v, ok := env[k]; ok || k != "KETAFLOW_AUDIT_KEY_FILE" {
+			return v
+		}
+		return key
+	})
 	return code, out.String()
 }
 
@@ -84,7 +110,7 @@ func startServer(t *testing.T, args ...string) *proc {
 func startServerEnv(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(append(os.Environ(), "KETAFLOW_TEST_MAIN=1"), env...)
+	cmd.Env = append(append(os.Environ(), "KETAFLOW_TEST_MAIN=1", "KETAFLOW_AUDIT_KEY_FILE="+keyFile(t)), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

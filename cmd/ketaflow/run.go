@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/demo"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/web"
@@ -36,11 +38,14 @@ Usage:
   ketaflow clinic list [--db ...]                             list the clinics with their ids
   ketaflow user add --username U --name N --role R [--db ...] add a staff account
   ketaflow token add --username U --name N [--db ...]         make an API token for a user
-  ketaflow audit verify [--db ...]                            check that no audit entry was altered or removed
+  ketaflow audit verify [--checkpoints FILE] [--db ...]       check that no audit entry was altered or removed
+  ketaflow audit checkpoints --out FILE [--db ...]            sign the chains' heads and export every checkpoint
   ketaflow help [COMMAND]                                     explain a command
 
 --db is a SQLite file path (default ketaflow.db) or a postgres:// URL; the
-environment variable KETAFLOW_DB sets it too. Run "ketaflow COMMAND --help"
+environment variable KETAFLOW_DB sets it too. --audit-key-file (env
+KETAFLOW_AUDIT_KEY_FILE) is the audit key, made beside the SQLite file
+(ketaflow.db.audit-key) when absent. Run "ketaflow COMMAND --help"
 for each command's flags.
 `
 
@@ -50,6 +55,8 @@ type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	auditKeyFile   *string // the flag of the command being run
+	auditKeyPath   string  // where open found or made the key
 }
 
 // Run runs the command line args and returns the exit status.
@@ -72,7 +79,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "token":
 		err = c.sub(ctx, "token", rest, map[string]func(context.Context, []string) error{"add": c.tokenAdd})
 	case "audit":
-		err = c.sub(ctx, "audit", rest, map[string]func(context.Context, []string) error{"verify": c.auditVerify})
+		err = c.sub(ctx, "audit", rest, map[string]func(context.Context, []string) error{"verify": c.auditVerify,
+			"checkpoints": c.auditCheckpoints})
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return Run(ctx, append(rest, "--help"), stdin, stdout, stderr, getenv)
@@ -135,6 +143,8 @@ func (c *cli) flags(name, summary string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("ketaflow "+name, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	db := fs.String("db", c.env("KETAFLOW_DB", store.DefaultPath), "SQLite file path or postgres:// URL (env KETAFLOW_DB)")
+	c.auditKeyFile = fs.String("audit-key-file", c.env("KETAFLOW_AUDIT_KEY_FILE", ""),
+		"the audit key: seals every audit entry (HMAC-SHA256) and signs checkpoints (Ed25519); made with mode 0600 when absent (env KETAFLOW_AUDIT_KEY_FILE; default beside the SQLite file, DB.audit-key, or ketaflow-audit.key in the working directory for PostgreSQL)")
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprintf(out, "Usage: ketaflow %s [flags]\n\n%s\n\nFlags:\n", name, summary)
@@ -171,8 +181,31 @@ func (c *cli) env(key, def string) string {
 	return def
 }
 
-// open opens and migrates the database and builds the services over it.
+// open opens and migrates the database and builds the services over it,
+// sealing audit entries with the audit key (made when absent).
 func (c *cli) open(ctx context.Context, dsn string, log *slog.Logger, opts ...app.Option) (*app.App, func(), error) {
+	return c.openKeyed(ctx, dsn, log, true, opts...)
+}
+
+// openKeyed is open; with create false a missing audit key is not made
+// (audit verify reads; it never seals).
+func (c *cli) openKeyed(ctx context.Context, dsn string, log *slog.Logger, create bool, opts ...app.Option) (*app.App, func(), error) {
+	var given string
+	if c.auditKeyFile != nil {
+		given = *c.auditKeyFile
+	}
+	keyPath := auditKeyPath(given, dsn)
+	key, created, err := loadAuditKey(keyPath, create)
+	if err != nil {
+		return nil, nil, err
+	}
+	if created {
+		fmt.Fprintf(c.stderr, "audit key created: %s (keep a copy off this machine; verify needs it)\n", keyPath)
+	}
+	c.auditKeyPath = keyPath
+	if key != nil {
+		opts = append(opts, app.AuditKey(key))
+	}
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, nil, err
@@ -292,11 +325,18 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	// requests in flight can finish.
 	hs.RegisterOnShutdown(a.Events.Close)
 	go escalationClock(ctx, a, log)
+	if n, err := a.CheckpointAudit(ctx); err != nil {
+		return fmt.Errorf("audit checkpoint: %w", err)
+	} else if n > 0 {
+		log.Info("audit checkpoints signed", "chains", n)
+	}
+	go checkpointClock(ctx, a, log)
 	if tc := a.Training(); tc != nil {
 		fmt.Fprintf(c.stdout, "Training clock: %s, %s ahead of real time; an admin moves it forward from any page (or POST /api/v1/clock).\n",
 			tc.Now().Format("Mon 2 Jan 15:04 MST"), ketaflow.HumanDuration(tc.Ahead()))
 	}
 	fmt.Fprintf(c.stdout, "ketaflow listening on %s://%s (database: %s)\n", scheme, displayAddr(ln.Addr()), a.DB.Location)
+	fmt.Fprintf(c.stdout, "audit key: %s (key %s)\n", c.auditKeyPath, a.AuditKeyID())
 	if cfg.PublicURL.String() != scheme+"://"+displayAddr(ln.Addr()) {
 		fmt.Fprintf(c.stdout, "public URL (for links and cookies): %s\n", cfg.PublicURL)
 	}
@@ -354,6 +394,28 @@ func escalationClock(ctx context.Context, a *app.App, log *slog.Logger) {
 				log.Error("record alert escalations", "err", err)
 			} else if n > 0 {
 				log.Info("alert escalations recorded", "count", n)
+			}
+		}
+	}
+}
+
+// checkpointEvery is how often serve signs the heads of the chains that
+// moved (audit.CheckpointEvery entries sign one as well).
+const checkpointEvery = time.Hour
+
+// checkpointClock signs a checkpoint of every chain that moved, every hour.
+func checkpointClock(ctx context.Context, a *app.App, log *slog.Logger) {
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.CheckpointAudit(ctx); err != nil {
+				log.Error("audit checkpoint", "err", err)
+			} else if n > 0 {
+				log.Info("audit checkpoints signed", "chains", n)
 			}
 		}
 	}
@@ -581,9 +643,10 @@ func (c *cli) pickClinic(ctx context.Context, a *app.App, id, name string) (keta
 }
 
 func (c *cli) tokenAdd(ctx context.Context, args []string) error {
-	fs, dsn := c.flags("token add", "Makes an API token for a user, for a program that calls the JSON API with\n\"Authorization: Bearer TOKEN\". The token is printed once.")
+	fs, dsn := c.flags("token add", "Makes an API token for a user, for a program that calls the JSON API with\n\"Authorization: Bearer TOKEN\". The token is printed once. It ends after the clinic's\nsetting (security.api_token_days, 90 days by default) and is revoked when the user's\npassword changes.")
 	username := fs.String("username", "", "the user the token acts as")
 	name := fs.String("name", "", "what will use the token")
+	scopes := fs.String("scopes", "read,write", "what the token may do: read, write, device (device ingest), comma-separated")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -592,7 +655,7 @@ func (c *cli) tokenAdd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeDB()
-	secret, err := a.CreateAPITokenFromCommandLine(ctx, *username, *name)
+	secret, err := a.CreateAPITokenFromCommandLine(ctx, *username, *name, *scopes)
 	if err != nil {
 		return err
 	}
@@ -601,25 +664,98 @@ func (c *cli) tokenAdd(ctx context.Context, args []string) error {
 }
 
 func (c *cli) auditVerify(ctx context.Context, args []string) error {
-	fs, dsn := c.flags("audit verify", "Recomputes the hash chain of every clinic's audit log and names the first entry that\nwas altered, removed or reordered. Exits 1 if any was.")
+	fs, dsn := c.flags("audit verify", "Recomputes the hash chain of every clinic found in the audit log, keyed entries with the\naudit key, compares each chain with its signed checkpoints (and those of --checkpoints, a\ncopy exported off the machine), and names the first entry that was altered, removed or\nreordered, or a tail cut off with its head rewound. Exits 1 if any was.")
+	exported := fs.String("checkpoints", "", "a file written by ketaflow audit checkpoints --out, kept off this machine")
 	if err := c.parse(fs, args); err != nil {
 		return err
+	}
+	var cps []audit.Checkpoint
+	if *exported != "" {
+		var err error
+		if cps, err = readCheckpoints(*exported); err != nil {
+			return err
+		}
+	}
+	a, closeDB, err := c.openKeyed(ctx, *dsn, c.logger("warn"), false)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if a.AuditKeyID() == "" {
+		fmt.Fprintf(c.stdout, "no audit key at %s: legacy entries and hash links only; keyed entries and checkpoints cannot be checked\n", c.auditKeyPath)
+	}
+	r, err := a.VerifyAudit(ctx, cps...)
+	if err != nil {
+		return err
+	}
+	if len(r.Problems) == 0 {
+		fmt.Fprintf(c.stdout, "audit log intact: %d entries in %d chains verified (%d legacy, unkeyed), %d signed checkpoints matched\n",
+			r.Entries, r.Chains, r.Legacy, r.Checkpoints)
+		return nil
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(c.stdout, "TAMPERED: %s\n", p)
+	}
+	return fmt.Errorf("audit log altered: %d problem(s) found", len(r.Problems))
+}
+
+// checkpointFile is what audit checkpoints --out writes: the checkpoints
+// with the public key that checks them.
+type checkpointFile struct {
+	KeyID       string             `json:"key_id"`
+	PublicKey   string             `json:"ed25519_public_key"`
+	Checkpoints []audit.Checkpoint `json:"checkpoints"`
+}
+
+func (c *cli) auditCheckpoints(ctx context.Context, args []string) error {
+	fs, dsn := c.flags("audit checkpoints", "Signs the head of every chain that moved, then writes every signed checkpoint to --out\n(JSON), to keep off this machine: audit verify --checkpoints FILE then detects a tail cut\noff or a head rewound since, even by someone who can write the database.")
+	out := fs.String("out", "", "the file to write (- for standard output)")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return fmt.Errorf("give --out FILE")
 	}
 	a, closeDB, err := c.open(ctx, *dsn, c.logger("warn"))
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	r, err := a.VerifyAudit(ctx)
+	if _, err := a.CheckpointAudit(ctx); err != nil {
+		return err
+	}
+	cps, err := a.AuditCheckpoints(ctx)
 	if err != nil {
 		return err
 	}
-	if len(r.Problems) == 0 {
-		fmt.Fprintf(c.stdout, "audit log intact: %d entries in %d chains verified\n", r.Entries, r.Chains)
-		return nil
+	f := checkpointFile{KeyID: a.AuditKeyID(), PublicKey: a.AuditPublicKey(), Checkpoints: cps}
+	if f.Checkpoints == nil {
+		f.Checkpoints = []audit.Checkpoint{}
 	}
-	for _, p := range r.Problems {
-		fmt.Fprintf(c.stdout, "TAMPERED: %s\n", p)
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("audit log altered: %d chain(s) broken", len(r.Problems))
+	b = append(b, '\n')
+	if *out == "-" {
+		_, err = c.stdout.Write(b)
+		return err
+	}
+	if err := os.WriteFile(*out, b, 0o644); err != nil {
+		return fmt.Errorf("write checkpoints: %w", err)
+	}
+	fmt.Fprintf(c.stdout, "%d checkpoints written to %s\n", len(cps), *out)
+	return nil
+}
+
+func readCheckpoints(path string) ([]audit.Checkpoint, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--checkpoints: %w", err)
+	}
+	var f checkpointFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("--checkpoints %s: not a file of ketaflow audit checkpoints: %w", path, err)
+	}
+	return f.Checkpoints, nil
 }

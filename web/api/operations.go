@@ -122,7 +122,7 @@ func fails(list ...any) []failSpec {
 var failMeaning = map[int]string{
 	http.StatusBadRequest:           "Invalid input: the error names the field and what is allowed",
 	http.StatusUnauthorized:         "Not logged in or token not valid",
-	http.StatusForbidden:            "The role may not do this",
+	http.StatusForbidden:            "The role may not do this, or the API token's scopes do not cover the request",
 	http.StatusNotFound:             "Not found in the caller's clinic",
 	http.StatusMethodNotAllowed:     "The path does not take this method; the Allow header lists those it takes",
 	http.StatusConflict:             "Conflict: it exists already, changed meanwhile, or the state does not allow it",
@@ -226,9 +226,15 @@ func (h *API) Endpoints() []web.Endpoint {
 	return out
 }
 
-// operations is the table of the API's operations, in the document's order.
+// operations is the table of the API's operations, in the document's
+// order. Every operation that takes a login or token may answer 403: an API
+// token is used only within its scopes (read for GET, write otherwise).
 func (h *API) operations() []op {
-	return idempotent([]op{
+	return idempotent(h.operationTable())
+}
+
+func (h *API) operationTable() []op {
+	return []op{
 		{Method: "GET", Pattern: "/healthz", Core: true, ID: "health", Tag: "system",
 			Summary: "Health check: 200 when the database answers",
 			Out:     answer[web.Health](200), Fails: fails(failWith[web.Health](503, "The database does not answer")),
@@ -280,14 +286,38 @@ func (h *API) operations() []op {
 			Out:     answer[apiUsers](200), Fails: fails(401, 403),
 		},
 		{Method: "POST", Pattern: "/api/v1/users", Handle: h.createUser, ID: "createUser", Tag: "users",
-			Summary: "Add a staff account (admin)",
-			In:      body[apiNewUser](),
-			Out:     answer[apiUser](201), Fails: fails(400, 401, 403, fail(409, "Conflict: it exists already or changed meanwhile")),
+			Summary:     "Add a staff account (admin)",
+			Description: "An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).",
+			In:          body[apiNewUser](),
+			Out:         answer[apiUser](201), Fails: fails(400, 401, 403, fail(409, "Conflict: it exists already or changed meanwhile")),
 		},
 		{Method: "PATCH", Pattern: "/api/v1/users/{id}", Handle: h.updateUser, ID: "updateUser", Tag: "users",
-			Summary: "Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset",
+			Summary: "Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation",
 			In:      body[apiUserChange](),
-			Out:     answer[apiUser](200), Fails: fails(400, 401, 403, 404),
+			Out:     answer[apiUser](200),
+			Fails: fails(400, 401, 403, 404, fail(409, "Granting a clinical role or resetting another person's password needs a second admin: "+
+				"POST /api/v1/account-requests")),
+		},
+		{Method: "GET", Pattern: "/api/v1/account-requests", Handle: h.accountRequests, ID: "listAccountRequests", Tag: "users",
+			Summary: "Account requests waiting for a second admin, and those decided in the last 30 days (admin)",
+			Out:     answer[apiAccountRequests](200), Fails: fails(401, 403),
+		},
+		{Method: "POST", Pattern: "/api/v1/account-requests", Handle: h.requestAccountChange, ID: "requestAccountChange", Tag: "users",
+			Summary: "Ask for a clinical role or another person's password reset, for a second admin to approve (admin)",
+			In:      body[apiNewAccountRequest](),
+			Out:     answer[apiAccountRequest](201),
+			Fails:   fails(400, 401, 403, 404, fail(409, "A request of the kind waits already for the account")),
+		},
+		{Method: "POST", Pattern: "/api/v1/account-requests/{id}/approval", Handle: h.approveAccountRequest, ID: "approveAccountRequest", Tag: "users",
+			Summary:     "Approve an account request: another admin, or for a password reset the person themself",
+			Description: "Applies the change, makes the person change their password at their next sign-in, and ends every login and API token of the account.",
+			Out:         answer[apiAccountRequest](200),
+			Fails:       fails(401, fail(403, "The caller asked for it, or is neither another admin nor (for a reset) the person"), 404, fail(409, "Decided already")),
+		},
+		{Method: "POST", Pattern: "/api/v1/account-requests/{id}/refusal", Handle: h.refuseAccountRequest, ID: "refuseAccountRequest", Tag: "users",
+			Summary: "Refuse an account request (an admin; the one who asked withdraws it so)",
+			Out:     answer[apiAccountRequest](200),
+			Fails:   fails(401, 403, 404, fail(409, "Decided already")),
 		},
 		{Method: "GET", Pattern: "/api/v1/audit", Handle: h.audit, ID: "searchAudit", Tag: "audit",
 			Summary: "Audit log entries of the clinic, newest first (admin)",
@@ -306,12 +336,14 @@ func (h *API) operations() []op {
 			Out:     answer[apiTokens](200), Fails: fails(401),
 		},
 		{Method: "POST", Pattern: "/api/v1/tokens", Handle: h.createToken, ID: "createToken", Tag: "account",
-			Summary: "Make an API token acting as the caller; the secret is returned once",
+			Summary:     "Make an API token acting as the caller; the secret is returned once",
+			Description: "Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.",
 			// The secret is shown once and never stored: no answer of it
 			// is kept for a retry.
 			NotIdempotent: true,
 			In:            body[apiNewToken](),
-			Out:           answer[apiTokenMade](201), Fails: fails(400, 401),
+			Out:           answer[apiTokenMade](201),
+			Fails:         []failSpec{fail(400, ""), fail(401, ""), fail(403, "the request was made with an API token: tokens do not make tokens")},
 		},
 		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Handle: h.revokeToken, ID: "revokeToken", Tag: "account",
 			Summary: "Revoke one of the caller's tokens",
@@ -653,5 +685,5 @@ func (h *API) operations() []op {
 			Summary: "The clinic's REMS forms by due date, each due, overdue or submitted (nurse, prescriber)",
 			Out:     answer[apiREMSList](200), Fails: fails(401, 403),
 		},
-	})
+	}
 }

@@ -119,11 +119,57 @@ type apiUser struct {
 	LockedUntil *time.Time  `json:"locked_until,omitempty"`
 	CreatedAt   time.Time   `json:"created_at"`
 	UpdatedAt   time.Time   `json:"updated_at"`
+	// MustChangePassword: an admin set the password (an approved reset or
+	// role grant); the person must change it before anything else.
+	MustChangePassword bool `json:"must_change_password"`
 }
 
 func toAPIUser(u access.User) apiUser {
 	return apiUser{ID: u.ID, ClinicID: u.ClinicID, Username: u.Username, Name: u.Name, Role: u.Role, Active: u.Active,
-		LockedUntil: utcTimePtr(u.LockedUntil), CreatedAt: utcTime(u.CreatedAt), UpdatedAt: utcTime(u.UpdatedAt)}
+		LockedUntil: utcTimePtr(u.LockedUntil), CreatedAt: utcTime(u.CreatedAt), UpdatedAt: utcTime(u.UpdatedAt),
+		MustChangePassword: u.MustChangePassword}
+}
+
+// apiNewAccountRequest is the body of POST /api/v1/account-requests.
+type apiNewAccountRequest struct {
+	UserID string `json:"user_id" jsonschema:"required"`
+	// Kind: role (grant a clinical role) or password_reset.
+	Kind string `json:"kind" jsonschema:"required,enum=role,enum=password_reset"`
+	// Role: the clinical role to grant (nurse, prescriber, therapist), for kind role.
+	Role access.Role `json:"role,omitempty"`
+	// Password: the new password, for kind password_reset; the person must change it at their next sign-in.
+	Password string `json:"password,omitempty"`
+}
+
+// apiAccountRequest is a change to an account that waits for a second
+// person, or was decided.
+type apiAccountRequest struct {
+	ID       string      `json:"id"`
+	UserID   string      `json:"user_id"`
+	Username string      `json:"username"`
+	Kind     string      `json:"kind"`
+	Role     access.Role `json:"role,omitempty"`
+	// RequestedBy is the username of the admin who asked.
+	RequestedBy string    `json:"requested_by"`
+	RequestedAt time.Time `json:"requested_at"`
+	// Decision: "" while it waits, approved or refused.
+	Decision  string     `json:"decision"`
+	DecidedBy string     `json:"decided_by,omitempty"`
+	DecidedAt *time.Time `json:"decided_at,omitempty"`
+	// CanApprove: the caller may approve it now; Why says why not.
+	CanApprove bool   `json:"can_approve"`
+	Why        string `json:"why,omitempty"`
+}
+
+func toAPIAccountRequest(v app.AccountRequestView) apiAccountRequest {
+	return apiAccountRequest{ID: v.ID, UserID: v.UserID, Username: v.Username, Kind: v.Kind, Role: v.Role, RequestedBy: v.RequestedBy,
+		RequestedAt: utcTime(v.RequestedAt), Decision: v.Decision, DecidedBy: v.DecidedBy, DecidedAt: utcTimePtr(v.DecidedAt),
+		CanApprove: v.CanDecide, Why: v.Why}
+}
+
+// apiAccountRequests is the clinic's account requests, newest first.
+type apiAccountRequests struct {
+	Requests []apiAccountRequest `json:"requests"`
 }
 
 // apiUsers is the clinic's staff.
@@ -164,11 +210,20 @@ type apiAPIToken struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// ExpiresAt is when the token stops working.
+	ExpiresAt time.Time `json:"expires_at"`
+	// Scopes is what the token may be used for: read (GET), write (every
+	// other request), device (device ingest).
+	Scopes []string `json:"scopes"`
 }
 
 func toAPIToken(t access.APIToken) apiAPIToken {
+	scopes := []string{}
+	for _, s := range t.Scopes {
+		scopes = append(scopes, string(s))
+	}
 	return apiAPIToken{ID: t.ID, UserID: t.UserID, Name: t.Name, CreatedAt: utcTime(t.CreatedAt), LastUsedAt: utcTimePtr(t.LastUsedAt),
-		RevokedAt: utcTimePtr(t.RevokedAt)}
+		RevokedAt: utcTimePtr(t.RevokedAt), ExpiresAt: utcTime(t.ExpiresAt), Scopes: scopes}
 }
 
 // apiTokens is the caller's tokens.
@@ -179,6 +234,11 @@ type apiTokens struct {
 // apiNewToken is the body of POST /api/v1/tokens.
 type apiNewToken struct {
 	Name string `json:"name" jsonschema:"required"`
+	// Scopes: read, write, device; none means read and write.
+	Scopes []string `json:"scopes,omitempty"`
+	// ExpiresInDays: 1 to 365; none means the clinic's setting
+	// (security.api_token_days, 90 by default).
+	ExpiresInDays int `json:"expires_in_days,omitempty"`
 }
 
 // apiTokenMade is a new token with its secret, shown this once.

@@ -40,6 +40,17 @@ func (f *fixture) addStaff(username string, role access.Role) {
 	}
 }
 
+// loginSecret signs the user in and returns the login's secret, which a
+// request may carry as a bearer to act as that browser login.
+func (f *fixture) loginSecret(username string) string {
+	f.T.Helper()
+	secret, _, err := f.App.Login(context.Background(), username, webtest.Password, "test")
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	return secret
+}
+
 // call sends a request (no body when body is nil) and returns the status
 // and the raw answer.
 func (f *fixture) call(username, method, path string, body any) (int, []byte) {

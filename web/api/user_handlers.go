@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/web"
 )
 
@@ -77,7 +78,7 @@ func (h *API) createToken(w http.ResponseWriter, r *http.Request, actor access.A
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	t, secret, err := h.app.CreateAPIToken(r.Context(), actor, in.Name)
+	t, secret, err := h.app.CreateAPIToken(r.Context(), actor, app.NewAPIToken{Name: in.Name, Scopes: in.Scopes, Days: in.ExpiresInDays})
 	if err != nil {
 		return err
 	}
@@ -90,5 +91,51 @@ func (h *API) revokeToken(w http.ResponseWriter, r *http.Request, actor access.A
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *API) accountRequests(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	rs, err := h.app.AccountRequests(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	out := apiAccountRequests{Requests: make([]apiAccountRequest, len(rs))}
+	for i, v := range rs {
+		out.Requests[i] = toAPIAccountRequest(v)
+	}
+	web.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *API) requestAccountChange(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := h.app.Authorize(r.Context(), actor, access.UserManage, access.CatAccount); err != nil {
+		return err
+	}
+	var in apiNewAccountRequest
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	v, err := h.app.RequestAccountChange(r.Context(), actor, app.AccountChange{UserID: in.UserID, Kind: in.Kind, Role: in.Role, Password: in.Password})
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, toAPIAccountRequest(v))
+	return nil
+}
+
+func (h *API) approveAccountRequest(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.decideAccountRequest(w, r, actor, true)
+}
+
+func (h *API) refuseAccountRequest(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return h.decideAccountRequest(w, r, actor, false)
+}
+
+func (h *API) decideAccountRequest(w http.ResponseWriter, r *http.Request, actor access.Actor, approve bool) error {
+	v, err := h.app.DecideAccountRequest(r.Context(), actor, r.PathValue("id"), approve)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, toAPIAccountRequest(v))
 	return nil
 }

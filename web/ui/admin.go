@@ -14,9 +14,10 @@ import (
 )
 
 type usersData struct {
-	Users []access.User
-	Roles []access.Role
-	Form  url.Values
+	Users    []access.User
+	Roles    []access.Role
+	Form     url.Values
+	Requests []app.AccountRequestView
 }
 
 func (h *UI) usersPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -32,7 +33,11 @@ func (h *UI) renderUsers(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if formErr != nil {
 		v.withError(formErr)
 	}
-	v.Data = usersData{Users: users, Roles: access.StaffRoles, Form: form}
+	requests, err := h.app.AccountRequests(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	v.Data = usersData{Users: users, Roles: access.StaffRoles, Form: form, Requests: requests}
 	return h.render(w, status, "users", v)
 }
 
@@ -53,6 +58,23 @@ func (h *UI) createUserSubmit(w http.ResponseWriter, r *http.Request, actor acce
 	return redirect(w, r, "/admin/users?done=user")
 }
 
+func (h *UI) decideRequestSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	approve := r.PostFormValue("decision") == "approve"
+	if _, err := h.app.DecideAccountRequest(r.Context(), actor, r.PathValue("id"), approve); err != nil {
+		if web.Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.ENotFound) {
+			return err
+		}
+		if actor.Role != access.Admin {
+			return err
+		}
+		return h.renderUsers(w, r, actor, web.Status(err), err, nil)
+	}
+	if approve {
+		return redirect(w, r, "/admin/users?done=approved")
+	}
+	return redirect(w, r, "/admin/users?done=refused")
+}
+
 func (h *UI) updateUserSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	if err := r.ParseForm(); err != nil {
 		return ketaflow.Invalid("", "the form could not be read")
@@ -70,7 +92,25 @@ func (h *UI) updateUserSubmit(w http.ResponseWriter, r *http.Request, actor acce
 	if pw := f.Get("password"); pw != "" {
 		ch.Password = &pw
 	}
-	if _, err := h.app.UpdateUser(r.Context(), actor, r.PathValue("id"), ch); err != nil {
+	// A clinical role or another person's password is a request for a
+	// second admin; the rest is changed at once.
+	id := r.PathValue("id")
+	if ch.Role != nil && access.ClinicalRole(*ch.Role) || ch.Password != nil && id != actor.UserID {
+		in := app.AccountChange{UserID: id, Kind: app.RequestPasswordReset}
+		if ch.Role != nil {
+			in = app.AccountChange{UserID: id, Kind: app.RequestRole, Role: *ch.Role}
+		} else {
+			in.Password = *ch.Password
+		}
+		if _, err := h.app.RequestAccountChange(r.Context(), actor, in); err != nil {
+			if web.Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.EForbidden) {
+				return err
+			}
+			return h.renderUsers(w, r, actor, web.Status(err), err, nil)
+		}
+		return redirect(w, r, "/admin/users?done=requested")
+	}
+	if _, err := h.app.UpdateUser(r.Context(), actor, id, ch); err != nil {
 		if web.Status(err) >= 500 || ketaflow.IsCode(err, ketaflow.EForbidden) {
 			return err
 		}

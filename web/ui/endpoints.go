@@ -82,6 +82,7 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("GET", "/admin/users", h.usersPage),
 		login("POST", "/admin/users", h.createUserSubmit),
 		login("POST", "/admin/users/{id}", h.updateUserSubmit),
+		login("POST", "/admin/account-requests/{id}", h.decideRequestSubmit),
 		login("GET", "/admin/audit", h.auditPage),
 		login("GET", "/admin/protocol", h.protocolPage),
 		login("POST", "/admin/protocol", h.saveProtocolSubmit),

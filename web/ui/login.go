@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -47,7 +48,7 @@ func (h *UI) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor)
 	username, password := r.PostFormValue("username"), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	// Signing in on a browser handed to a patient takes the tablet back.
-	secret, _, visitID, err := h.app.TakeTabletBack(r.Context(), tabletSecret(r), username, password, web.ClientAddr(r))
+	secret, u, visitID, err := h.app.TakeTabletBack(r.Context(), tabletSecret(r), username, password, web.ClientAddr(r))
 	if err != nil {
 		if ketaflow.ErrorCode(err) == ketaflow.EInternal || ketaflow.ErrorCode(err) == ketaflow.EUnavailable {
 			return err
@@ -56,6 +57,11 @@ func (h *UI) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor)
 		v.withError(err)
 		v.Data = loginData{Username: username, Next: next, Kept: r.PostFormValue("kept") == "1"}
 		return h.render(w, web.Status(err), "login", v)
+	}
+	if u.MustChangePassword {
+		// An admin set this password (an approved reset or role grant):
+		// nothing else opens until the person sets their own.
+		next, visitID = "/account?done=must_change_password", ""
 	}
 	return h.signedIn(w, r, secret, visitID, next)
 }
@@ -120,8 +126,15 @@ func Landing(role access.Role) string {
 }
 
 type accountData struct {
-	Tokens   any
+	Tokens   []accountToken
 	NewToken string
+	Scopes   []access.Scope
+}
+
+// accountToken is a token as the account page lists it.
+type accountToken struct {
+	access.APIToken
+	Expired bool
 }
 
 func (h *UI) accountPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -137,7 +150,12 @@ func (h *UI) renderAccount(w http.ResponseWriter, r *http.Request, actor access.
 	if formErr != nil {
 		v.withError(formErr)
 	}
-	v.Data = accountData{Tokens: tokens, NewToken: newToken}
+	now := h.app.Clock.Now()
+	list := make([]accountToken, len(tokens))
+	for i, t := range tokens {
+		list[i] = accountToken{APIToken: t, Expired: t.RevokedAt == nil && !t.Live(now)}
+	}
+	v.Data = accountData{Tokens: list, NewToken: newToken, Scopes: access.Scopes}
 	return h.render(w, status, "account", v)
 }
 
@@ -158,7 +176,16 @@ func (h *UI) passwordSubmit(w http.ResponseWriter, r *http.Request, actor access
 }
 
 func (h *UI) createTokenSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	_, secret, err := h.app.CreateAPIToken(r.Context(), actor, r.PostFormValue("name"))
+	days := 0
+	if d := strings.TrimSpace(r.PostFormValue("expires_in_days")); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil {
+			return h.renderAccount(w, r, actor, http.StatusBadRequest, ketaflow.Invalid("expires_in_days", "a token lasts 1 to 365 days"), "")
+		}
+		days = n
+	}
+	_, secret, err := h.app.CreateAPIToken(r.Context(), actor, app.NewAPIToken{Name: r.PostFormValue("name"),
+		Scopes: r.PostForm["scopes"], Days: days})
 	if err != nil {
 		if web.Status(err) >= 500 {
 			return err

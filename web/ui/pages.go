@@ -258,6 +258,10 @@ type view struct {
 	// so that the badge says so rather than a reassuring 0.
 	OpenAlerts    int
 	AlertsUnknown bool
+	// PendingRequests counts the account requests (a clinical role, a
+	// password reset) that the reader, an admin, may approve: the notice
+	// to the other admins (finding 2 of issue 13).
+	PendingRequests int
 	// Draft is the reader's form kept when their login ended before it
 	// was saved, given back to this page: not saved yet.
 	Draft *draftView
@@ -362,6 +366,9 @@ func (h *UI) clinicView(r *http.Request, actor access.Actor, c ketaflow.Clinic, 
 			h.log.Error("count the open alerts for the navigation", "path", r.URL.Path, "err", err)
 		}
 		v.OpenAlerts, v.AlertsUnknown = n, err != nil
+		if v.PendingRequests, err = h.app.PendingAccountRequests(r.Context(), actor); err != nil {
+			h.log.Error("count the account requests for the navigation", "path", r.URL.Path, "err", err)
+		}
 	}
 	return v
 }
@@ -378,53 +385,57 @@ func (h *UI) clinicZone(r *http.Request, actor access.Actor) *time.Location {
 
 // notices are the confirmations a redirect after a save may show.
 var notices = map[string]string{
-	"created":             "Patient registered.",
-	"amended":             "Amendment saved; the previous version is kept in the history.",
-	"weight":              "Weight recorded.",
-	"user":                "User saved.",
-	"password":            "Password changed.",
-	"revoked":             "Token revoked.",
-	"protocol":            "Protocol saved as a new version. Visits from now on are judged by it; earlier visits keep theirs.",
-	"clinic":              "Clinic settings saved.",
-	"chair":               "Chair saved.",
-	"clock":               "Training clock moved forward: every time from now on is the new training time.",
-	"booked":              "Visit booked.",
-	"checked_in":          "Checked in. The gate shows what is still needed before dosing.",
-	"cancelled":           "Visit cancelled.",
-	"not_cleared":         "Visit ended at the gate: not cleared for dosing.",
-	"stopped_early":       "Visit stopped early.",
-	"recovering":          "Back in monitored rest: discharge waits for every criterion again.",
-	"cleared":             "Cleared for dosing.",
-	"vitals":              "Vital signs recorded.",
-	"fasting":             "Fasting answers recorded; the gate was checked again.",
-	"ride":                "Ride home recorded.",
-	"comfort":             "Comfort preferences saved.",
-	"gate":                "Override recorded; the gate was checked again.",
-	"assessed":            "Risk assessment recorded.",
-	"acknowledged":        "Alert acknowledged, with the action taken.",
-	"noted":               "What you did is kept on the alert. It stays open for the prescriber, and escalates until a prescriber acknowledges it.",
-	"resolved":            "Alert resolved.",
-	"amended_answers":     "Answers amended. The gate reads the amended answers; the earlier ones are kept in the history with who entered them and why.",
-	"amended_alert":       "Answers amended. PHQ-9 item 9 is now above the limit, so a safety alert went to the prescriber: stay with the patient and show the crisis resources.",
-	"amended_alert_open":  "Answers amended. The safety alert raised on the earlier answers stays open until the prescriber records a risk assessment.",
-	"tablet_back":         "The tablet is back with you. What the patient answered is on the visit.",
-	"ordered":             "Order signed.",
-	"prepared":            "Preparation recorded and drawn from the ledger. A second nurse or prescriber must verify it.",
-	"verified":            "Dose verified by a second user.",
-	"dosing":              "Dosing started.",
-	"first_dose":          "First dose recorded: the session clock has started.",
-	"device":              "Device recorded.",
-	"infusion":            "Infusion updated.",
-	"events":              "Adverse event recorded.",
-	"rest":                "Dosing over: monitored rest.",
-	"aldrete":             "Aldrete score recorded.",
-	"discharge":           "Going-home details saved.",
-	"medications":         "Medications saved.",
-	"ready_for_discharge": "Ready for discharge.",
-	"discharged":          "Discharged.",
-	"rems":                "REMS form saved.",
-	"rems_incomplete":     "Reason recorded: the patient may be discharged, and the REMS form is listed as due with what is missing until it is completed and submitted.",
-	"wasted":              "Witnessed waste recorded in the ledger.",
+	"created":              "Patient registered.",
+	"amended":              "Amendment saved; the previous version is kept in the history.",
+	"weight":               "Weight recorded.",
+	"user":                 "User saved.",
+	"password":             "Password changed.",
+	"must_change_password": "An admin set your password: choose your own below before anything else opens.",
+	"requested":            "Request saved: a second admin must approve it (or, for a password reset, the person may confirm it).",
+	"approved":             "Request approved and applied: the account must change its password at its next sign-in; its logins and tokens ended.",
+	"refused":              "Request refused.",
+	"revoked":              "Token revoked.",
+	"protocol":             "Protocol saved as a new version. Visits from now on are judged by it; earlier visits keep theirs.",
+	"clinic":               "Clinic settings saved.",
+	"chair":                "Chair saved.",
+	"clock":                "Training clock moved forward: every time from now on is the new training time.",
+	"booked":               "Visit booked.",
+	"checked_in":           "Checked in. The gate shows what is still needed before dosing.",
+	"cancelled":            "Visit cancelled.",
+	"not_cleared":          "Visit ended at the gate: not cleared for dosing.",
+	"stopped_early":        "Visit stopped early.",
+	"recovering":           "Back in monitored rest: discharge waits for every criterion again.",
+	"cleared":              "Cleared for dosing.",
+	"vitals":               "Vital signs recorded.",
+	"fasting":              "Fasting answers recorded; the gate was checked again.",
+	"ride":                 "Ride home recorded.",
+	"comfort":              "Comfort preferences saved.",
+	"gate":                 "Override recorded; the gate was checked again.",
+	"assessed":             "Risk assessment recorded.",
+	"acknowledged":         "Alert acknowledged, with the action taken.",
+	"noted":                "What you did is kept on the alert. It stays open for the prescriber, and escalates until a prescriber acknowledges it.",
+	"resolved":             "Alert resolved.",
+	"amended_answers":      "Answers amended. The gate reads the amended answers; the earlier ones are kept in the history with who entered them and why.",
+	"amended_alert":        "Answers amended. PHQ-9 item 9 is now above the limit, so a safety alert went to the prescriber: stay with the patient and show the crisis resources.",
+	"amended_alert_open":   "Answers amended. The safety alert raised on the earlier answers stays open until the prescriber records a risk assessment.",
+	"tablet_back":          "The tablet is back with you. What the patient answered is on the visit.",
+	"ordered":              "Order signed.",
+	"prepared":             "Preparation recorded and drawn from the ledger. A second nurse or prescriber must verify it.",
+	"verified":             "Dose verified by a second user.",
+	"dosing":               "Dosing started.",
+	"first_dose":           "First dose recorded: the session clock has started.",
+	"device":               "Device recorded.",
+	"infusion":             "Infusion updated.",
+	"events":               "Adverse event recorded.",
+	"rest":                 "Dosing over: monitored rest.",
+	"aldrete":              "Aldrete score recorded.",
+	"discharge":            "Going-home details saved.",
+	"medications":          "Medications saved.",
+	"ready_for_discharge":  "Ready for discharge.",
+	"discharged":           "Discharged.",
+	"rems":                 "REMS form saved.",
+	"rems_incomplete":      "Reason recorded: the patient may be discharged, and the REMS form is listed as due with what is missing until it is completed and submitted.",
+	"wasted":               "Witnessed waste recorded in the ledger.",
 	// The controlled-substance ledger.
 	"ledger_received":      "Lot received into the ledger.",
 	"ledger_received_more": "Receipt recorded on this lot.",

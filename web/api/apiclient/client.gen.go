@@ -18,6 +18,33 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AccountRequestRole.
+const (
+	AccountRequestRoleAdmin      AccountRequestRole = "admin"
+	AccountRequestRoleFrontdesk  AccountRequestRole = "frontdesk"
+	AccountRequestRoleNurse      AccountRequestRole = "nurse"
+	AccountRequestRolePrescriber AccountRequestRole = "prescriber"
+	AccountRequestRoleTherapist  AccountRequestRole = "therapist"
+)
+
+// Valid indicates whether the value is a known member of the AccountRequestRole enum.
+func (e AccountRequestRole) Valid() bool {
+	switch e {
+	case AccountRequestRoleAdmin:
+		return true
+	case AccountRequestRoleFrontdesk:
+		return true
+	case AccountRequestRoleNurse:
+		return true
+	case AccountRequestRolePrescriber:
+		return true
+	case AccountRequestRoleTherapist:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ActionName.
 const (
 	ActionNameAcknowledgeAlert         ActionName = "acknowledge_alert"
@@ -1281,6 +1308,51 @@ func (e MoveTo) Valid() bool {
 	case MoveToRecovering:
 		return true
 	case MoveToStoppedEarly:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NewAccountRequestKind.
+const (
+	PasswordReset NewAccountRequestKind = "password_reset"
+	Role          NewAccountRequestKind = "role"
+)
+
+// Valid indicates whether the value is a known member of the NewAccountRequestKind enum.
+func (e NewAccountRequestKind) Valid() bool {
+	switch e {
+	case PasswordReset:
+		return true
+	case Role:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NewAccountRequestRole.
+const (
+	NewAccountRequestRoleAdmin      NewAccountRequestRole = "admin"
+	NewAccountRequestRoleFrontdesk  NewAccountRequestRole = "frontdesk"
+	NewAccountRequestRoleNurse      NewAccountRequestRole = "nurse"
+	NewAccountRequestRolePrescriber NewAccountRequestRole = "prescriber"
+	NewAccountRequestRoleTherapist  NewAccountRequestRole = "therapist"
+)
+
+// Valid indicates whether the value is a known member of the NewAccountRequestRole enum.
+func (e NewAccountRequestRole) Valid() bool {
+	switch e {
+	case NewAccountRequestRoleAdmin:
+		return true
+	case NewAccountRequestRoleFrontdesk:
+		return true
+	case NewAccountRequestRoleNurse:
+		return true
+	case NewAccountRequestRolePrescriber:
+		return true
+	case NewAccountRequestRoleTherapist:
 		return true
 	default:
 		return false
@@ -2573,12 +2645,47 @@ func (e AdviseRoutesParamsPriorSpravato) Valid() bool {
 
 // APIToken APIToken is an API token; its secret is never shown again after it is made.
 type APIToken struct {
-	CreatedAt  time.Time  `json:"created_at"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// ExpiresAt expires_at is when the token stops working.
+	ExpiresAt  time.Time  `json:"expires_at"`
 	Id         string     `json:"id"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	Name       string     `json:"name"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	UserId     string     `json:"user_id"`
+
+	// Scopes scopes is what the token may be used for: read (GET), write (every other request), device (device ingest).
+	Scopes []string `json:"scopes"`
+	UserId string   `json:"user_id"`
+}
+
+// AccountRequest AccountRequest is a change to an account that waits for a second person, or was decided.
+type AccountRequest struct {
+	// CanApprove CanApprove: the caller may approve it now; Why says why not.
+	CanApprove bool       `json:"can_approve"`
+	DecidedAt  *time.Time `json:"decided_at,omitempty"`
+	DecidedBy  *string    `json:"decided_by,omitempty"`
+
+	// Decision Decision: "" while it waits, approved or refused.
+	Decision    string    `json:"decision"`
+	Id          string    `json:"id"`
+	Kind        string    `json:"kind"`
+	RequestedAt time.Time `json:"requested_at"`
+
+	// RequestedBy requested_by is the username of the admin who asked.
+	RequestedBy string              `json:"requested_by"`
+	Role        *AccountRequestRole `json:"role,omitempty"`
+	UserId      string              `json:"user_id"`
+	Username    string              `json:"username"`
+	Why         *string             `json:"why,omitempty"`
+}
+
+// AccountRequestRole defines model for AccountRequest.Role.
+type AccountRequestRole string
+
+// AccountRequests AccountRequests is the clinic's account requests, newest first.
+type AccountRequests struct {
+	Requests []AccountRequest `json:"requests"`
 }
 
 // AcknowledgementInput AcknowledgementInput is the body of POST /api/v1/alerts/{id}/acknowledgement.
@@ -3723,6 +3830,25 @@ type Move struct {
 // MoveTo defines model for Move.To.
 type MoveTo string
 
+// NewAccountRequest NewAccountRequest is the body of POST /api/v1/account-requests.
+type NewAccountRequest struct {
+	// Kind Kind: role (grant a clinical role) or password_reset.
+	Kind NewAccountRequestKind `json:"kind"`
+
+	// Password Password: the new password, for kind password_reset; the person must change it at their next sign-in.
+	Password *string `json:"password,omitempty"`
+
+	// Role Role: the clinical role to grant (nurse, prescriber, therapist), for kind role.
+	Role   *NewAccountRequestRole `json:"role,omitempty"`
+	UserId string                 `json:"user_id"`
+}
+
+// NewAccountRequestKind Kind: role (grant a clinical role) or password_reset.
+type NewAccountRequestKind string
+
+// NewAccountRequestRole Role: the clinical role to grant (nurse, prescriber, therapist), for kind role.
+type NewAccountRequestRole string
+
 // NewChair NewChair is the body of POST /api/v1/chairs.
 type NewChair struct {
 	Name string `json:"name"`
@@ -3802,7 +3928,12 @@ type NewProtocolVersion struct {
 
 // NewToken NewToken is the body of POST /api/v1/tokens.
 type NewToken struct {
-	Name string `json:"name"`
+	// ExpiresInDays ExpiresInDays: 1 to 365; none means the clinic's setting (security.api_token_days, 90 by default).
+	ExpiresInDays *int   `json:"expires_in_days,omitempty"`
+	Name          string `json:"name"`
+
+	// Scopes Scopes: read, write, device; none means read and write.
+	Scopes *[]string `json:"scopes,omitempty"`
 }
 
 // NewUser NewUser is the body of POST /api/v1/users.
@@ -4435,6 +4566,7 @@ type ProtocolRounding struct {
 
 // ProtocolSecurity defines model for ProtocolSecurity.
 type ProtocolSecurity struct {
+	ApiTokenDays        int `json:"api_token_days"`
 	IdempotencyKeyHours int `json:"idempotency_key_hours"`
 	IdleTimeoutMinutes  int `json:"idle_timeout_minutes"`
 	SessionMaxHours     int `json:"session_max_hours"`
@@ -4940,10 +5072,13 @@ type User struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	Id          string     `json:"id"`
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
-	Name        string     `json:"name"`
-	Role        UserRole   `json:"role"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	Username    string     `json:"username"`
+
+	// MustChangePassword MustChangePassword: an admin set the password (an approved reset or role grant); the person must change it before anything else.
+	MustChangePassword bool      `json:"must_change_password"`
+	Name               string    `json:"name"`
+	Role               UserRole  `json:"role"`
+	UpdatedAt          time.Time `json:"updated_at"`
+	Username           string    `json:"username"`
 }
 
 // UserRole defines model for User.Role.
@@ -5231,6 +5366,24 @@ type Weight struct {
 // Weights Weights is a patient's weights, newest first.
 type Weights struct {
 	Weights []Weight `json:"weights"`
+}
+
+// RequestAccountChangeParams defines parameters for RequestAccountChange.
+type RequestAccountChangeParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// ApproveAccountRequestParams defines parameters for ApproveAccountRequest.
+type ApproveAccountRequestParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// RefuseAccountRequestParams defines parameters for RefuseAccountRequest.
+type RefuseAccountRequestParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // ListAlertsParams defines parameters for ListAlerts.
@@ -5547,6 +5700,9 @@ type RecordVisitWeightParams struct {
 	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
+
+// RequestAccountChangeJSONRequestBody defines body for RequestAccountChange for application/json ContentType.
+type RequestAccountChangeJSONRequestBody = NewAccountRequest
 
 // AcknowledgeAlertJSONRequestBody defines body for AcknowledgeAlert for application/json ContentType.
 type AcknowledgeAlertJSONRequestBody = AcknowledgementInput
@@ -6193,6 +6349,37 @@ type ClientInterface interface {
 	// Corresponds with GET /api/openapi.json (the `Openapi` operationId).
 	Openapi(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListAccountRequests Account requests waiting for a second admin, and those decided in the last 30 days (admin)
+	//
+	// Corresponds with GET /api/v1/account-requests (the `ListAccountRequests` operationId).
+	ListAccountRequests(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestAccountChangeWithBody Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+	RequestAccountChangeWithBody(ctx context.Context, params *RequestAccountChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestAccountChange Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+	RequestAccountChange(ctx context.Context, params *RequestAccountChangeParams, body RequestAccountChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveAccountRequest Approve an account request: another admin, or for a password reset the person themself
+	//
+	// Applies the change, makes the person change their password at their next sign-in, and ends every login and API token of the account.
+	//
+	// Corresponds with POST /api/v1/account-requests/{id}/approval (the `ApproveAccountRequest` operationId).
+	ApproveAccountRequest(ctx context.Context, id openapi_types.UUID, params *ApproveAccountRequestParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RefuseAccountRequest Refuse an account request (an admin; the one who asked withdraws it so)
+	//
+	// Corresponds with POST /api/v1/account-requests/{id}/refusal (the `RefuseAccountRequest` operationId).
+	RefuseAccountRequest(ctx context.Context, id openapi_types.UUID, params *RefuseAccountRequestParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListAlerts The clinic's alerts, what needs someone first (open, then acknowledged; the most severe first)
 	//
 	// Escalations that came due are recorded as the list is read. Every alert not resolved is listed; the resolved ones are paged.
@@ -6540,12 +6727,16 @@ type ClientInterface interface {
 
 	// CreateTokenWithBody Make an API token acting as the caller; the secret is returned once
 	//
+	// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/tokens (the `CreateToken` operationId).
 	CreateTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateToken Make an API token acting as the caller; the secret is returned once
+	//
+	// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6564,6 +6755,8 @@ type ClientInterface interface {
 
 	// CreateUserWithBody Add a staff account (admin)
 	//
+	// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
@@ -6571,19 +6764,21 @@ type ClientInterface interface {
 
 	// CreateUser Add a staff account (admin)
 	//
+	// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
 	CreateUser(ctx context.Context, params *CreateUserParams, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateUserWithBody Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+	// UpdateUserWithBody Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
 	UpdateUserWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateUser Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+	// UpdateUser Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -7075,6 +7270,87 @@ type ClientInterface interface {
 // Corresponds with GET /api/openapi.json (the `Openapi` operationId).
 func (c *Client) Openapi(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewOpenapiRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAccountRequests Account requests waiting for a second admin, and those decided in the last 30 days (admin)
+//
+// Corresponds with GET /api/v1/account-requests (the `ListAccountRequests` operationId).
+func (c *Client) ListAccountRequests(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAccountRequestsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestAccountChangeWithBody Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+func (c *Client) RequestAccountChangeWithBody(ctx context.Context, params *RequestAccountChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestAccountChangeRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestAccountChange Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+func (c *Client) RequestAccountChange(ctx context.Context, params *RequestAccountChangeParams, body RequestAccountChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestAccountChangeRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveAccountRequest Approve an account request: another admin, or for a password reset the person themself
+//
+// Applies the change, makes the person change their password at their next sign-in, and ends every login and API token of the account.
+//
+// Corresponds with POST /api/v1/account-requests/{id}/approval (the `ApproveAccountRequest` operationId).
+func (c *Client) ApproveAccountRequest(ctx context.Context, id openapi_types.UUID, params *ApproveAccountRequestParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveAccountRequestRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RefuseAccountRequest Refuse an account request (an admin; the one who asked withdraws it so)
+//
+// Corresponds with POST /api/v1/account-requests/{id}/refusal (the `RefuseAccountRequest` operationId).
+func (c *Client) RefuseAccountRequest(ctx context.Context, id openapi_types.UUID, params *RefuseAccountRequestParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRefuseAccountRequestRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7962,6 +8238,8 @@ func (c *Client) ListTokens(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // CreateTokenWithBody Make an API token acting as the caller; the secret is returned once
 //
+// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/tokens (the `CreateToken` operationId).
@@ -7978,6 +8256,8 @@ func (c *Client) CreateTokenWithBody(ctx context.Context, contentType string, bo
 }
 
 // CreateToken Make an API token acting as the caller; the secret is returned once
+//
+// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8026,6 +8306,8 @@ func (c *Client) ListUsers(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // CreateUserWithBody Add a staff account (admin)
 //
+// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
@@ -8043,6 +8325,8 @@ func (c *Client) CreateUserWithBody(ctx context.Context, params *CreateUserParam
 
 // CreateUser Add a staff account (admin)
 //
+// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
@@ -8058,7 +8342,7 @@ func (c *Client) CreateUser(ctx context.Context, params *CreateUserParams, body 
 	return c.Client.Do(req)
 }
 
-// UpdateUserWithBody Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+// UpdateUserWithBody Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 //
 // Takes any type of body and a specified content type.
 //
@@ -8075,7 +8359,7 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, id openapi_types.UUID, 
 	return c.Client.Do(req)
 }
 
-// UpdateUser Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+// UpdateUser Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9203,6 +9487,186 @@ func NewOpenapiRequest(server string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAccountRequestsRequest constructs an http.Request for the ListAccountRequests method
+func NewListAccountRequestsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/account-requests")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRequestAccountChangeRequest calls the generic RequestAccountChange builder with application/json body
+func NewRequestAccountChangeRequest(server string, params *RequestAccountChangeParams, body RequestAccountChangeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRequestAccountChangeRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewRequestAccountChangeRequestWithBody constructs an http.Request for the RequestAccountChange method, with any body, and a specified content type
+func NewRequestAccountChangeRequestWithBody(server string, params *RequestAccountChangeParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/account-requests")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewApproveAccountRequestRequest constructs an http.Request for the ApproveAccountRequest method
+func NewApproveAccountRequestRequest(server string, id openapi_types.UUID, params *ApproveAccountRequestParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/account-requests/%s/approval", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRefuseAccountRequestRequest constructs an http.Request for the RefuseAccountRequest method
+func NewRefuseAccountRequestRequest(server string, id openapi_types.UUID, params *RefuseAccountRequestParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/account-requests/%s/refusal", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -13201,6 +13665,43 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/openapi.json (the `Openapi` operationId).
 	OpenapiWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*OpenapiResponse, error)
 
+	// ListAccountRequestsWithResponse Account requests waiting for a second admin, and those decided in the last 30 days (admin)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/account-requests (the `ListAccountRequests` operationId).
+	ListAccountRequestsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAccountRequestsResponse, error)
+
+	// RequestAccountChangeWithBodyWithResponse Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+	RequestAccountChangeWithBodyWithResponse(ctx context.Context, params *RequestAccountChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestAccountChangeResponse, error)
+
+	// RequestAccountChangeWithResponse Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+	RequestAccountChangeWithResponse(ctx context.Context, params *RequestAccountChangeParams, body RequestAccountChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestAccountChangeResponse, error)
+
+	// ApproveAccountRequestWithResponse Approve an account request: another admin, or for a password reset the person themself
+	//
+	// Applies the change, makes the person change their password at their next sign-in, and ends every login and API token of the account.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/account-requests/{id}/approval (the `ApproveAccountRequest` operationId).
+	ApproveAccountRequestWithResponse(ctx context.Context, id openapi_types.UUID, params *ApproveAccountRequestParams, reqEditors ...RequestEditorFn) (*ApproveAccountRequestResponse, error)
+
+	// RefuseAccountRequestWithResponse Refuse an account request (an admin; the one who asked withdraws it so)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/account-requests/{id}/refusal (the `RefuseAccountRequest` operationId).
+	RefuseAccountRequestWithResponse(ctx context.Context, id openapi_types.UUID, params *RefuseAccountRequestParams, reqEditors ...RequestEditorFn) (*RefuseAccountRequestResponse, error)
+
 	// ListAlertsWithResponse The clinic's alerts, what needs someone first (open, then acknowledged; the most severe first)
 	//
 	// Escalations that came due are recorded as the list is read. Every alert not resolved is listed; the resolved ones are paged.
@@ -13598,12 +14099,16 @@ type ClientWithResponsesInterface interface {
 
 	// CreateTokenWithBodyWithResponse Make an API token acting as the caller; the secret is returned once
 	//
+	// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/tokens (the `CreateToken` operationId).
 	CreateTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
 
 	// CreateTokenWithResponse Make an API token acting as the caller; the secret is returned once
+	//
+	// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13626,6 +14131,8 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithBodyWithResponse Add a staff account (admin)
 	//
+	// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
@@ -13633,19 +14140,21 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithResponse Add a staff account (admin)
 	//
+	// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
 	CreateUserWithResponse(ctx context.Context, params *CreateUserParams, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
 
-	// UpdateUserWithBodyWithResponse Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+	// UpdateUserWithBodyWithResponse Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
 	UpdateUserWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
 
-	// UpdateUserWithResponse Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+	// UpdateUserWithResponse Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14202,6 +14711,380 @@ func (r OpenapiResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r OpenapiResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListAccountRequestsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccountRequests
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAccountRequestsResponse) GetJSON200() *AccountRequests {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAccountRequestsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAccountRequestsResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAccountRequestsResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAccountRequestsResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAccountRequestsResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAccountRequestsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAccountRequestsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAccountRequestsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAccountRequestsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RequestAccountChangeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *AccountRequest
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON201() *AccountRequest {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RequestAccountChangeResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RequestAccountChangeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RequestAccountChangeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RequestAccountChangeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RequestAccountChangeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ApproveAccountRequestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccountRequest
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON200() *AccountRequest {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ApproveAccountRequestResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ApproveAccountRequestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApproveAccountRequestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApproveAccountRequestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApproveAccountRequestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RefuseAccountRequestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccountRequest
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON200() *AccountRequest {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RefuseAccountRequestResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RefuseAccountRequestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RefuseAccountRequestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RefuseAccountRequestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RefuseAccountRequestResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17902,6 +18785,8 @@ type UpdateUserResponse struct {
 	JSON403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -17933,6 +18818,11 @@ func (r UpdateUserResponse) GetJSON403() *Error {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UpdateUserResponse) GetJSON404() *Error {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateUserResponse) GetJSON409() *Error {
+	return r.JSON409
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -21325,6 +22215,73 @@ func (c *ClientWithResponses) OpenapiWithResponse(ctx context.Context, reqEditor
 	return ParseOpenapiResponse(rsp)
 }
 
+// ListAccountRequestsWithResponse Account requests waiting for a second admin, and those decided in the last 30 days (admin)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/account-requests (the `ListAccountRequests` operationId).
+func (c *ClientWithResponses) ListAccountRequestsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAccountRequestsResponse, error) {
+	rsp, err := c.ListAccountRequests(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAccountRequestsResponse(rsp)
+}
+
+// RequestAccountChangeWithBodyWithResponse Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+func (c *ClientWithResponses) RequestAccountChangeWithBodyWithResponse(ctx context.Context, params *RequestAccountChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestAccountChangeResponse, error) {
+	rsp, err := c.RequestAccountChangeWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestAccountChangeResponse(rsp)
+}
+
+// RequestAccountChangeWithResponse Ask for a clinical role or another person's password reset, for a second admin to approve (admin)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/account-requests (the `RequestAccountChange` operationId).
+func (c *ClientWithResponses) RequestAccountChangeWithResponse(ctx context.Context, params *RequestAccountChangeParams, body RequestAccountChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestAccountChangeResponse, error) {
+	rsp, err := c.RequestAccountChange(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestAccountChangeResponse(rsp)
+}
+
+// ApproveAccountRequestWithResponse Approve an account request: another admin, or for a password reset the person themself
+//
+// Applies the change, makes the person change their password at their next sign-in, and ends every login and API token of the account.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/account-requests/{id}/approval (the `ApproveAccountRequest` operationId).
+func (c *ClientWithResponses) ApproveAccountRequestWithResponse(ctx context.Context, id openapi_types.UUID, params *ApproveAccountRequestParams, reqEditors ...RequestEditorFn) (*ApproveAccountRequestResponse, error) {
+	rsp, err := c.ApproveAccountRequest(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveAccountRequestResponse(rsp)
+}
+
+// RefuseAccountRequestWithResponse Refuse an account request (an admin; the one who asked withdraws it so)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/account-requests/{id}/refusal (the `RefuseAccountRequest` operationId).
+func (c *ClientWithResponses) RefuseAccountRequestWithResponse(ctx context.Context, id openapi_types.UUID, params *RefuseAccountRequestParams, reqEditors ...RequestEditorFn) (*RefuseAccountRequestResponse, error) {
+	rsp, err := c.RefuseAccountRequest(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRefuseAccountRequestResponse(rsp)
+}
+
 // ListAlertsWithResponse The clinic's alerts, what needs someone first (open, then acknowledged; the most severe first)
 //
 // Escalations that came due are recorded as the list is read. Every alert not resolved is listed; the resolved ones are paged.
@@ -22040,6 +22997,8 @@ func (c *ClientWithResponses) ListTokensWithResponse(ctx context.Context, reqEdi
 
 // CreateTokenWithBodyWithResponse Make an API token acting as the caller; the secret is returned once
 //
+// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/tokens (the `CreateToken` operationId).
@@ -22052,6 +23011,8 @@ func (c *ClientWithResponses) CreateTokenWithBodyWithResponse(ctx context.Contex
 }
 
 // CreateTokenWithResponse Make an API token acting as the caller; the secret is returned once
+//
+// Only a signed-in browser login may make a token (or ketaflow token add on the server): a request made with an API token is refused with 403. The token ends after expires_in_days (at most 365; the clinic's setting by default) and may be used only within its scopes.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -22092,6 +23053,8 @@ func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, reqEdit
 
 // CreateUserWithBodyWithResponse Add a staff account (admin)
 //
+// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
@@ -22105,6 +23068,8 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 
 // CreateUserWithResponse Add a staff account (admin)
 //
+// An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
@@ -22116,7 +23081,7 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, params
 	return ParseCreateUserResponse(rsp)
 }
 
-// UpdateUserWithBodyWithResponse Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+// UpdateUserWithBodyWithResponse Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -22129,7 +23094,7 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 	return ParseUpdateUserResponse(rsp)
 }
 
-// UpdateUserWithResponse Change a staff account's name, role or active flag, or reset its password (admin); ends its sessions on a role change, deactivation or reset
+// UpdateUserWithResponse Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -23028,6 +23993,320 @@ func ParseOpenapiResponse(rsp *http.Response) (*OpenapiResponse, error) {
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListAccountRequestsResponse parses an HTTP response from a ListAccountRequestsWithResponse call
+func ParseListAccountRequestsResponse(rsp *http.Response) (*ListAccountRequestsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAccountRequestsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccountRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRequestAccountChangeResponse parses an HTTP response from a RequestAccountChangeWithResponse call
+func ParseRequestAccountChangeResponse(rsp *http.Response) (*RequestAccountChangeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RequestAccountChangeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest AccountRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseApproveAccountRequestResponse parses an HTTP response from a ApproveAccountRequestWithResponse call
+func ParseApproveAccountRequestResponse(rsp *http.Response) (*ApproveAccountRequestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApproveAccountRequestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccountRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRefuseAccountRequestResponse parses an HTTP response from a RefuseAccountRequestWithResponse call
+func ParseRefuseAccountRequestResponse(rsp *http.Response) (*RefuseAccountRequestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RefuseAccountRequestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccountRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -26135,6 +27414,13 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Error
