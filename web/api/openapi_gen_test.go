@@ -299,6 +299,13 @@ func (g *schemaGen) operation(o op) (map[string]any, error) {
 		}
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": s}}
 	}
+	if len(o.Out.Headers) > 0 {
+		headers := map[string]any{}
+		for name, says := range o.Out.Headers {
+			headers[name] = map[string]any{"description": says, "schema": map[string]any{"type": "string"}}
+		}
+		ok["headers"] = headers
+	}
 	responses[strconv.Itoa(o.Out.Status)] = ok
 	fails := o.Fails
 	if !o.Public && !o.Core {

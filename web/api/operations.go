@@ -61,7 +61,30 @@ type answerSpec struct {
 	Status int
 	Type   reflect.Type
 	Media  string // "" is application/json
+	// Headers are the answer's headers of note, by name, with what each
+	// says.
+	Headers map[string]string
 }
+
+// with is the answer with a header of note.
+func (a answerSpec) with(header, says string) answerSpec {
+	h := map[string]string{header: says}
+	for k, v := range a.Headers {
+		h[k] = v
+	}
+	a.Headers = h
+	return a
+}
+
+// The headers of note of the answers.
+const (
+	etagSays     = `The record's version, like "v3": send it back as If-Match to amend this version`
+	locationSays = "The path of what was made"
+)
+
+// ifMatch is the request header of an amendment: the version amended.
+var ifMatch = param{In: "header", Name: "If-Match", Type: "string",
+	Description: `The ETag of the version amended, like "v3" (or give "version" in the body); an amendment of a version that is no longer the latest is 412`}
 
 func answer[T any](status int) answerSpec {
 	return answerSpec{Status: status, Type: reflect.TypeFor[T]()}
@@ -257,16 +280,16 @@ func (h *API) operationTable() []op {
 		{Method: "POST", Pattern: "/api/v1/patients", Handle: h.createPatient, ID: "createPatient", Tag: "patients",
 			Summary: "Register a patient; a blank MRN gets the clinic's next number",
 			In:      body[patientInput](),
-			Out:     answer[apiPatient](201), Fails: fails(400, 401, 403, fail(409, "Conflict: it exists already or changed meanwhile")),
+			Out:     answer[apiPatient](201).with("Location", locationSays).with("ETag", etagSays), Fails: fails(400, 401, 403, fail(409, "Conflict: it exists already or changed meanwhile")),
 		},
 		{Method: "GET", Pattern: "/api/v1/patients/{id}", Handle: h.getPatient, ID: "getPatient", Tag: "patients",
 			Summary: "One patient; clinical fields only for roles that may see them",
-			Out:     answer[apiPatient](200), Fails: fails(401, 403, 404),
+			Out:     answer[apiPatient](200).with("ETag", etagSays), Fails: fails(401, 403, 404),
 		},
 		{Method: "PATCH", Pattern: "/api/v1/patients/{id}", Handle: h.amendPatient, ID: "amendPatient", Tag: "patients",
 			Summary: "Amend a record: the fields given change, a new version is saved with the reason, and the old version is kept",
-			In:      body[apiAmendment](),
-			Out:     answer[apiPatient](200), Fails: fails(400, 401, 403, 404, fail(409, "Conflict: it exists already or changed meanwhile"), fail(412, "The record changed since the version given")),
+			In:      body[apiAmendment](), Headers: []param{ifMatch},
+			Out: answer[apiPatient](200).with("ETag", etagSays), Fails: fails(400, 401, 403, 404, fail(409, "Conflict: it exists already or changed meanwhile"), fail(412, "The record changed since the version given")),
 		},
 		{Method: "GET", Pattern: "/api/v1/patients/{id}/versions", Handle: h.patientVersions, ID: "patientVersions", Tag: "patients",
 			Summary: "Every saved version of the record, oldest first, with what changed",
@@ -289,7 +312,7 @@ func (h *API) operationTable() []op {
 			Summary:     "Add a staff account (admin)",
 			Description: "An account asked for with a clinical role (nurse, prescriber, therapist) is made as front desk, with an account request for the role that a second admin approves (POST /api/v1/account-requests/{id}/approval).",
 			In:          body[apiNewUser](),
-			Out:         answer[apiUser](201), Fails: fails(400, 401, 403, fail(409, "Conflict: it exists already or changed meanwhile")),
+			Out:         answer[apiUser](201).with("Location", locationSays), Fails: fails(400, 401, 403, fail(409, "Conflict: it exists already or changed meanwhile")),
 		},
 		{Method: "PATCH", Pattern: "/api/v1/users/{id}", Handle: h.updateUser, ID: "updateUser", Tag: "users",
 			Summary: "Change a staff account's name, role or active flag (admin); ends its logins and tokens on a role change or deactivation",
@@ -364,7 +387,7 @@ func (h *API) operationTable() []op {
 		{Method: "POST", Pattern: "/api/v1/protocol/versions", Handle: h.saveProtocol, ID: "saveProtocol", Tag: "protocol",
 			Summary: "Save a new version with some settings changed (admin); values out of range or inconsistent are refused, each named",
 			In:      body[apiNewProtocolVersion](),
-			Out:     answer[apiProtocolVersion](201), Fails: fails(400, 401, 403, 409, fail(412, "Changed since the version given")),
+			Out:     answer[apiProtocolVersion](201).with("Location", locationSays), Fails: fails(400, 401, 403, 409, fail(412, "Changed since the version given")),
 		},
 		{Method: "GET", Pattern: "/api/v1/protocol/versions/{number}", Handle: h.protocolVersion, ID: "protocolVersion", Tag: "protocol",
 			Summary: "One version, as visits judged by it saw it",
@@ -415,7 +438,7 @@ func (h *API) operationTable() []op {
 		{Method: "POST", Pattern: "/api/v1/visits", Handle: h.bookVisit, ID: "bookVisit", Tag: "visits",
 			Summary: "Book a visit (front desk, nurse, prescriber) under the clinic's current protocol",
 			In:      body[apiBooking](),
-			Out:     answer[apiVisit](201), Fails: fails(400, 401, 403, 409),
+			Out:     answer[apiVisit](201).with("Location", locationSays), Fails: fails(400, 401, 403, 409),
 		},
 		{Method: "GET", Pattern: "/api/v1/visits/{id}", Handle: h.getVisit, ID: "getVisit", Tag: "visits",
 			Summary:     "The visit screen: the visit, the patient, the gate with its checks, the facts, vitals, questionnaires, alerts, transitions, the protocol version and the steps the caller may take next (actions)",
@@ -492,8 +515,9 @@ func (h *API) operationTable() []op {
 			Description: "Each event's data is a BoardEvent: its topic and visit, never what changed; read GET /api/v1/board again. " +
 				"Resume with the Last-Event-ID header (or last_event_id) after a dropped connection: the events missed are sent " +
 				"in order, or resync when the id cannot be placed (a restarted server, too old).",
-			Query: []param{paramString("last_event_id", "The id of the last event received, as Last-Event-ID")},
-			Out:   eventStream[apiBoardEvent](200), Fails: fails(401),
+			Query:   []param{paramString("last_event_id", "The id of the last event received, as Last-Event-ID")},
+			Headers: []param{{In: "header", Name: "Last-Event-ID", Type: "string", Description: "The id of the last event received (EventSource sends it on reconnecting)"}},
+			Out:     eventStream[apiBoardEvent](200), Fails: fails(401),
 		},
 		{Method: "GET", Pattern: "/api/v1/alerts", Handle: h.alerts, ID: "listAlerts", Tag: "alerts",
 			Summary:     "The clinic's alerts, what needs someone first (open, then acknowledged; the most severe first)",
@@ -560,7 +584,7 @@ func (h *API) operationTable() []op {
 		{Method: "POST", Pattern: "/api/v1/lots", Handle: h.receiveLot, ID: "receiveLot", Tag: "ledger",
 			Summary: "Receive a delivery: creates the lot and its receipt together (nurse, prescriber)",
 			In:      body[apiNewLot](),
-			Out:     answer[apiLot](201), Fails: fails(400, 401, 403, fail(409, "The lot number of that drug is in the ledger already: record more stock as a receipt on it"), fail(422, "The lot is past its expiry")),
+			Out:     answer[apiLot](201).with("Location", locationSays), Fails: fails(400, 401, 403, fail(409, "The lot number of that drug is in the ledger already: record more stock as a receipt on it"), fail(422, "The lot is past its expiry")),
 		},
 		{Method: "GET", Pattern: "/api/v1/lots/{id}", Handle: h.lot, ID: "getLot", Tag: "ledger",
 			Summary: "One lot's books: every entry in order, open draws per visit, discrepancies",

@@ -5447,6 +5447,9 @@ type SearchAuditParams struct {
 type StreamBoardEventsParams struct {
 	// LastEventId The id of the last event received, as Last-Event-ID
 	LastEventId *string `form:"last_event_id,omitempty" json:"last_event_id,omitempty"`
+
+	// LastEventID The id of the last event received (EventSource sends it on reconnecting)
+	LastEventID *string `json:"Last-Event-ID,omitempty"`
 }
 
 // AddChairParams defines parameters for AddChair.
@@ -5489,6 +5492,12 @@ type ListPatientsParams struct {
 type CreatePatientParams struct {
 	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// AmendPatientParams defines parameters for AmendPatient.
+type AmendPatientParams struct {
+	// IfMatch The ETag of the version amended, like "v3" (or give "version" in the body); an amendment of a version that is no longer the latest is 412
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // AdviseRoutesParams defines parameters for AdviseRoutes.
@@ -6633,14 +6642,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
-	AmendPatientWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AmendPatientWithBody(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AmendPatient Amend a record: the fields given change, a new version is saved with the reason, and the old version is kept
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
-	AmendPatient(ctx context.Context, id openapi_types.UUID, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AmendPatient(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AdviseRoutes Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
 	//
@@ -7974,8 +7983,8 @@ func (c *Client) GetPatient(ctx context.Context, id openapi_types.UUID, reqEdito
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
-func (c *Client) AmendPatientWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAmendPatientRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) AmendPatientWithBody(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAmendPatientRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7991,8 +8000,8 @@ func (c *Client) AmendPatientWithBody(ctx context.Context, id openapi_types.UUID
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
-func (c *Client) AmendPatient(ctx context.Context, id openapi_types.UUID, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAmendPatientRequest(c.Server, id, body)
+func (c *Client) AmendPatient(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAmendPatientRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10214,6 +10223,21 @@ func NewStreamBoardEventsRequest(server string, params *StreamBoardEventsParams)
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.LastEventID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Last-Event-ID", *params.LastEventID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Last-Event-ID", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -10949,18 +10973,18 @@ func NewGetPatientRequest(server string, id openapi_types.UUID) (*http.Request, 
 }
 
 // NewAmendPatientRequest calls the generic AmendPatient builder with application/json body
-func NewAmendPatientRequest(server string, id openapi_types.UUID, body AmendPatientJSONRequestBody) (*http.Request, error) {
+func NewAmendPatientRequest(server string, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAmendPatientRequestWithBody(server, id, "application/json", bodyReader)
+	return NewAmendPatientRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewAmendPatientRequestWithBody constructs an http.Request for the AmendPatient method, with any body, and a specified content type
-func NewAmendPatientRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewAmendPatientRequestWithBody(server string, id openapi_types.UUID, params *AmendPatientParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10991,6 +11015,21 @@ func NewAmendPatientRequestWithBody(server string, id openapi_types.UUID, conten
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -13983,14 +14022,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
-	AmendPatientWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AmendPatientResponse, error)
+	AmendPatientWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AmendPatientResponse, error)
 
 	// AmendPatientWithResponse Amend a record: the fields given change, a new version is saved with the reason, and the old version is kept
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
-	AmendPatientWithResponse(ctx context.Context, id openapi_types.UUID, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*AmendPatientResponse, error)
+	AmendPatientWithResponse(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*AmendPatientResponse, error)
 
 	// AdviseRoutesWithResponse Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
 	//
@@ -16558,6 +16597,11 @@ func (r ListLotsResponse) ContentType() string {
 	return ""
 }
 
+// ReceiveLotResponse201Headers the declared response headers of an HTTP 201 response for ReceiveLot
+type ReceiveLotResponse201Headers struct {
+	Location *string
+}
+
 type ReceiveLotResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16579,6 +16623,8 @@ type ReceiveLotResponse struct {
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Error
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ReceiveLotResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17077,6 +17123,12 @@ func (r ListPatientsResponse) ContentType() string {
 	return ""
 }
 
+// CreatePatientResponse201Headers the declared response headers of an HTTP 201 response for CreatePatient
+type CreatePatientResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
 type CreatePatientResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17098,6 +17150,8 @@ type CreatePatientResponse struct {
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Error
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreatePatientResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17174,6 +17228,11 @@ func (r CreatePatientResponse) ContentType() string {
 	return ""
 }
 
+// GetPatientResponse200Headers the declared response headers of an HTTP 200 response for GetPatient
+type GetPatientResponse200Headers struct {
+	ETag *string
+}
+
 type GetPatientResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17191,6 +17250,8 @@ type GetPatientResponse struct {
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetPatientResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17257,6 +17318,11 @@ func (r GetPatientResponse) ContentType() string {
 	return ""
 }
 
+// AmendPatientResponse200Headers the declared response headers of an HTTP 200 response for AmendPatient
+type AmendPatientResponse200Headers struct {
+	ETag *string
+}
+
 type AmendPatientResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17280,6 +17346,8 @@ type AmendPatientResponse struct {
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AmendPatientResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18025,6 +18093,11 @@ func (r ProtocolVersionsResponse) ContentType() string {
 	return ""
 }
 
+// SaveProtocolResponse201Headers the declared response headers of an HTTP 201 response for SaveProtocol
+type SaveProtocolResponse201Headers struct {
+	Location *string
+}
+
 type SaveProtocolResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18048,6 +18121,8 @@ type SaveProtocolResponse struct {
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Error
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *SaveProtocolResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -18675,6 +18750,11 @@ func (r ListUsersResponse) ContentType() string {
 	return ""
 }
 
+// CreateUserResponse201Headers the declared response headers of an HTTP 201 response for CreateUser
+type CreateUserResponse201Headers struct {
+	Location *string
+}
+
 type CreateUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18696,6 +18776,8 @@ type CreateUserResponse struct {
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Error
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateUserResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -18945,6 +19027,11 @@ func (r ListVisitsResponse) ContentType() string {
 	return ""
 }
 
+// BookVisitResponse201Headers the declared response headers of an HTTP 201 response for BookVisit
+type BookVisitResponse201Headers struct {
+	Location *string
+}
+
 type BookVisitResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18966,6 +19053,8 @@ type BookVisitResponse struct {
 	JSON500 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Error
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *BookVisitResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -22779,8 +22868,8 @@ func (c *ClientWithResponses) GetPatientWithResponse(ctx context.Context, id ope
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
-func (c *ClientWithResponses) AmendPatientWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AmendPatientResponse, error) {
-	rsp, err := c.AmendPatientWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AmendPatientWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AmendPatientResponse, error) {
+	rsp, err := c.AmendPatientWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22792,8 +22881,8 @@ func (c *ClientWithResponses) AmendPatientWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
-func (c *ClientWithResponses) AmendPatientWithResponse(ctx context.Context, id openapi_types.UUID, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*AmendPatientResponse, error) {
-	rsp, err := c.AmendPatient(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) AmendPatientWithResponse(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*AmendPatientResponse, error) {
+	rsp, err := c.AmendPatient(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -25618,6 +25707,19 @@ func ParseReceiveLotResponse(rsp *http.Response) (*ReceiveLotResponse, error) {
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers ReceiveLotResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -26047,6 +26149,26 @@ func ParseCreatePatientResponse(rsp *http.Response) (*CreatePatientResponse, err
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreatePatientResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -26113,6 +26235,19 @@ func ParseGetPatientResponse(rsp *http.Response) (*GetPatientResponse, error) {
 		}
 		response.JSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetPatientResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -26202,6 +26337,19 @@ func ParseAmendPatientResponse(rsp *http.Response) (*AmendPatientResponse, error
 		}
 		response.JSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AmendPatientResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -26837,6 +26985,19 @@ func ParseSaveProtocolResponse(rsp *http.Response) (*SaveProtocolResponse, error
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers SaveProtocolResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -27363,6 +27524,19 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateUserResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -27586,6 +27760,19 @@ func ParseBookVisitResponse(rsp *http.Response) (*BookVisitResponse, error) {
 		}
 		response.JSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers BookVisitResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
 	}
 
 	return response, nil
