@@ -308,6 +308,41 @@ func login(url, username, password string) chromedp.Action[chromedp.Void] {
 	)
 }
 
+// staffSwitcher returns as(username): it logs in as a demo user, logging
+// the previous one out first, as the staff change at the chair. The logout
+// is sent from the page the window is on, which is one of the clinic's
+// after the first login.
+func staffSwitcher(t *testing.T, ctx context.Context, url string) func(username string) {
+	loggedIn := false
+	return func(username string) {
+		t.Helper()
+		if loggedIn {
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`fetch('/logout', {method: 'POST'}).then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		do(t, ctx, login(url, username, username+"-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)))
+		loggedIn = true
+	}
+}
+
+// atThreeSizes returns sizes(name, path, css): it keeps a screenshot of the
+// page at path at the three sizes staff use (desktop, tablet, phone), and
+// leaves the window at desktop size.
+func atThreeSizes(t *testing.T, ctx context.Context, url string) func(name, path, css string) {
+	return func(name, path, css string) {
+		t.Helper()
+		for _, s := range []struct {
+			tag  string
+			w, h int64
+		}{{"desktop", 1280, 800}, {"tablet", 820, 1180}, {"phone", 390, 844}} {
+			do(t, ctx, chromedp.EmulateViewport(s.w, s.h), chromedp.Navigate(url+path), chromedp.WaitVisible(chromedp.CSS("h1")))
+			view(t, ctx, name+"-"+s.tag, css)
+		}
+		do(t, ctx, chromedp.EmulateViewport(1280, 800))
+	}
+}
+
 // TestDemoLoginReachesPatientList is the newcomer's first minute: the demo
 // login page, a nurse's login landing on Today, the patient list, a search,
 // a patient.

@@ -31,29 +31,8 @@ func TestStoppedInfusionWastedAndSummarised(t *testing.T) {
 	clock := ketaflow.NewFakeClock(time.Now())
 	srv, _ := demoServerClock(t, store.SQLite, clock)
 	ctx := browser(t, 1280, 800)
-	loggedIn := false
-	as := func(username string) {
-		t.Helper()
-		if loggedIn {
-			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`fetch('/logout', {method: 'POST'}).then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		do(t, ctx, login(srv.URL, username, username+"-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)))
-		loggedIn = true
-	}
-	// sizes keeps a screenshot of the page at the three sizes staff use.
-	sizes := func(name, path, css string) {
-		t.Helper()
-		for _, s := range []struct {
-			tag  string
-			w, h int64
-		}{{"desktop", 1280, 800}, {"tablet", 820, 1180}, {"phone", 390, 844}} {
-			do(t, ctx, chromedp.EmulateViewport(s.w, s.h), chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS("h1")))
-			view(t, ctx, name+"-"+s.tag, css)
-		}
-		do(t, ctx, chromedp.EmulateViewport(1280, 800))
-	}
+	as := staffSwitcher(t, ctx, srv.URL)
+	sizes := atThreeSizes(t, ctx, srv.URL)
 
 	as("nurse")
 	do(t, ctx, chromedp.Navigate(srv.URL+"/visits"), chromedp.WaitVisible(chromedp.ID("schedule")),
@@ -191,28 +170,8 @@ func TestSpravatoLateReadingAndIncompleteREMSForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := browser(t, 1280, 800)
-	loggedIn := false
-	as := func(username string) {
-		t.Helper()
-		if loggedIn {
-			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`fetch('/logout', {method: 'POST'}).then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		do(t, ctx, login(srv.URL, username, username+"-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)))
-		loggedIn = true
-	}
-	sizes := func(name, path, css string) {
-		t.Helper()
-		for _, s := range []struct {
-			tag  string
-			w, h int64
-		}{{"desktop", 1280, 800}, {"tablet", 820, 1180}, {"phone", 390, 844}} {
-			do(t, ctx, chromedp.EmulateViewport(s.w, s.h), chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS("h1")))
-			view(t, ctx, name+"-"+s.tag, css)
-		}
-		do(t, ctx, chromedp.EmulateViewport(1280, 800))
-	}
+	as := staffSwitcher(t, ctx, srv.URL)
+	sizes := atThreeSizes(t, ctx, srv.URL)
 	setJS := func(js string) {
 		t.Helper()
 		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("(() => {"+js+"; return true})()")); err != nil {

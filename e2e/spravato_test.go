@@ -28,22 +28,9 @@ func TestSpravatoVisitFromGateToDischarge(t *testing.T) {
 	clock := ketaflow.NewFakeClock(time.Now())
 	srv, _ := demoServerClock(t, store.SQLite, clock)
 	ctx := browser(t, 1280, 1000)
-	// as logs in as a demo user, logging the previous one out: the staff
-	// change at the chair, and a session idle for longer than the protocol
-	// allows (the clock jumps here) has ended anyway.
-	// The logout is sent from the page the window is on, which is one of
-	// the clinic's after the first login.
-	loggedIn := false
-	as := func(username string) {
-		t.Helper()
-		if loggedIn {
-			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`fetch('/logout', {method: 'POST'}).then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		do(t, ctx, login(srv.URL, username, username+"-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)))
-		loggedIn = true
-	}
+	// A session idle for longer than the protocol allows (the clock jumps
+	// here) has ended anyway; as logs in again.
+	as := staffSwitcher(t, ctx, srv.URL)
 	var visitURL string
 	open := func() {
 		t.Helper()
