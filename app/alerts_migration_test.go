@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"testing"
 	"time"
@@ -28,24 +27,7 @@ func TestItem9AlertsOfAnOldDatabaseCarryOver(t *testing.T) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			dsn := storetest.DSN(t, d)
-			db, err := store.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if _, err := db.MigrateTo(ctx, 6); err != nil {
-				t.Fatal(err)
-			}
-			driver := "sqlite"
-			if d == store.Postgres {
-				driver = "pgx"
-			}
-			raw, err := sql.Open(driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer raw.Close()
+			db, raw := storetest.AtMigration(t, d, 6)
 			now := time.Date(2026, 5, 4, 14, 0, 0, 0, time.UTC)
 			clinic, prescriber, patient := ketaflow.NewID(), ketaflow.NewID(), ketaflow.NewID()
 			open, assessed := ketaflow.NewID(), ketaflow.NewID()

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -23,24 +22,7 @@ func TestOldAuditEntriesWithClinicalValuesAreWithheldFromTheAdmin(t *testing.T) 
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			dsn := storetest.DSN(t, d)
-			db, err := store.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if _, err := db.MigrateTo(ctx, 12); err != nil {
-				t.Fatal(err)
-			}
-			driver := "sqlite"
-			if d == store.Postgres {
-				driver = "pgx"
-			}
-			raw, err := sql.Open(driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer raw.Close()
+			db, raw := storetest.AtMigration(t, d, 12)
 			clinic := ketaflow.NewID()
 			at := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
 			// As the release before wrote them: plain SHA-256, clinical values in the detail.

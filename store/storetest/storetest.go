@@ -47,6 +47,33 @@ func Open(t testing.TB, d store.Dialect) *store.DB {
 	return db
 }
 
+// AtMigration returns a fresh database of the dialect migrated only up to
+// version n, as an older release left it, and a plain connection to it for
+// writing rows the way that release wrote them; both close when the test
+// ends. A migration test then runs db.Migrate and checks what carried over.
+func AtMigration(t testing.TB, d store.Dialect, n int) (*store.DB, *sql.DB) {
+	t.Helper()
+	dsn := DSN(t, d)
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("open %s: %v", d, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.MigrateTo(context.Background(), n); err != nil {
+		t.Fatalf("migrate %s to %d: %v", d, n, err)
+	}
+	driver := "sqlite"
+	if d == store.Postgres {
+		driver = "pgx"
+	}
+	raw, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatalf("open %s: %v", d, err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return db, raw
+}
+
 // DSN returns the address of a fresh empty database of the dialect: a file
 // in the test's temporary directory, or a new PostgreSQL schema dropped at
 // cleanup. It skips the test when PostgreSQL is asked for and not configured.
