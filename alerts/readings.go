@@ -151,7 +151,8 @@ func Reconcile(stored []Alert, conds []session.Alert, readings []vitals.Reading,
 		case c.cond == nil:
 			ev = &Event{Kind: Resolved, At: now, Action: "the readings that raised it were corrected"}
 		case c.a.Severity == Flag && superseder(c.a) != nil:
-			ev = &Event{Kind: Resolved, At: now, Action: "superseded by the alert “" + superseder(c.a).a.Kind.Title() + "”"}
+			by := superseder(c.a)
+			ev = &Event{Kind: Resolved, At: now, Action: "superseded by the alert “" + by.a.Kind.Title() + "”"}
 		case c.cond.Ongoing():
 		case !st.Severity.Latching() || st.State == AcknowledgedSt:
 			ev = &Event{Kind: Resolved, At: now, Action: "cleared: " + c.cond.EndedBy}

@@ -362,12 +362,7 @@ func buildParams() []Param {
 		"draft-ietf-httpapi-idempotency-key-header (expiry left to the server); common practice (24 h)", 1, 168,
 		func(p *Protocol) *int { return &p.Security.IdempotencyKeyHours })
 	b.integer("security.api_token_days", "End a new API token after", "days", "practice; OWASP ASVS 4.0 3.5 (tokens expire)", 1, 365,
-		func(p *Protocol) *int {
-			if p.Security.APITokenDays <= 0 {
-				p.Security.APITokenDays = DefaultAPITokenDays // a version saved before the setting
-			}
-			return &p.Security.APITokenDays
-		})
+		func(p *Protocol) *int { return &p.Security.APITokenDays })
 
 	return b.params
 }

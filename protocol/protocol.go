@@ -567,21 +567,17 @@ type Security struct {
 	IdempotencyKeyHours int `json:"idempotency_key_hours"`
 	// APITokenDays: days after which a new API token ends, unless its
 	// maker asks for fewer; at most 365 (access.TokenMaxLifetime). 90
-	// [practice; OWASP ASVS 4.0 3.5]. 0 in a version saved before the
-	// setting existed means 90.
+	// [practice; OWASP ASVS 4.0 3.5]. A version saved before the setting
+	// existed reads it as the default (store decodes over Default).
 	APITokenDays int `json:"api_token_days"`
 }
 
-// DefaultAPITokenDays is APITokenDays of a version that predates it.
+// DefaultAPITokenDays is the default of APITokenDays.
 const DefaultAPITokenDays = 90
 
 // APITokenLifetime is APITokenDays as a duration.
 func (s Security) APITokenLifetime() time.Duration {
-	d := s.APITokenDays
-	if d <= 0 {
-		d = DefaultAPITokenDays
-	}
-	return time.Duration(d) * 24 * time.Hour
+	return time.Duration(s.APITokenDays) * 24 * time.Hour
 }
 
 // IdempotencyKeyTTL is IdempotencyKeyHours as a duration.
