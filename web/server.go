@@ -140,9 +140,15 @@ func (s *Server) Handler() http.Handler {
 // plain text.
 func (s *Server) routed(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// Looked up only to know whether it is found: ServeHTTP routes
+		// again, as it alone sets the path's values on r.
 		h, pattern := mux.Handler(r)
 		g := s.groupOf(r.URL.Path)
-		if pattern != "" || g == nil || !strings.HasPrefix(r.URL.Path, "/api/") {
+		if pattern != "" || g == nil {
 			mux.ServeHTTP(w, r)
 			return
 		}
