@@ -64,11 +64,8 @@ func (h *API) notices(w http.ResponseWriter, r *http.Request, actor access.Actor
 }
 
 func (h *API) assessAlert(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := h.app.Authorize(r.Context(), actor, access.AlertAssess, access.CatQuestionnaire); err != nil {
-		return err
-	}
-	var in apiAssessmentInput
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[apiAssessmentInput](h, r, actor, access.AlertAssess, access.CatQuestionnaire)
+	if err != nil {
 		return err
 	}
 	// Said outright, never defaulted: false ends the visit at the gate.
@@ -84,11 +81,8 @@ func (h *API) assessAlert(w http.ResponseWriter, r *http.Request, actor access.A
 }
 
 func (h *API) acknowledgeAlert(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := h.app.Authorize(r.Context(), actor, access.AlertAcknowledge, access.CatClinical); err != nil {
-		return err
-	}
-	var in apiAcknowledgementInput
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[apiAcknowledgementInput](h, r, actor, access.AlertAcknowledge, access.CatClinical)
+	if err != nil {
 		return err
 	}
 	al, _, err := h.app.AcknowledgeAlert(r.Context(), actor, r.PathValue("id"), in.Action)
@@ -100,11 +94,8 @@ func (h *API) acknowledgeAlert(w http.ResponseWriter, r *http.Request, actor acc
 }
 
 func (h *API) noteAlert(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := h.app.Authorize(r.Context(), actor, access.AlertAcknowledge, access.CatClinical); err != nil {
-		return err
-	}
-	var in apiAlertNoteInput
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[apiAlertNoteInput](h, r, actor, access.AlertAcknowledge, access.CatClinical)
+	if err != nil {
 		return err
 	}
 	al, _, err := h.app.NoteAlert(r.Context(), actor, r.PathValue("id"), in.Action)
@@ -116,11 +107,8 @@ func (h *API) noteAlert(w http.ResponseWriter, r *http.Request, actor access.Act
 }
 
 func (h *API) resolveAlert(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := h.app.Authorize(r.Context(), actor, access.AlertResolve, access.CatClinical); err != nil {
-		return err
-	}
-	var in apiResolutionInput
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[apiResolutionInput](h, r, actor, access.AlertResolve, access.CatClinical)
+	if err != nil {
 		return err
 	}
 	al, _, err := h.app.ResolveAlert(r.Context(), actor, r.PathValue("id"), in.Reason)

@@ -108,11 +108,8 @@ func (h *API) accountRequests(w http.ResponseWriter, r *http.Request, actor acce
 }
 
 func (h *API) requestAccountChange(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if err := h.app.Authorize(r.Context(), actor, access.UserManage, access.CatAccount); err != nil {
-		return err
-	}
-	var in apiNewAccountRequest
-	if err := decodeJSON(r, &in); err != nil {
+	in, err := authorizedBody[apiNewAccountRequest](h, r, actor, access.UserManage, access.CatAccount)
+	if err != nil {
 		return err
 	}
 	v, err := h.app.RequestAccountChange(r.Context(), actor, app.AccountChange{UserID: in.UserID, Kind: in.Kind, Role: in.Role, Password: in.Password})
