@@ -245,12 +245,8 @@ func parseWeightForm(form url.Values, loc *time.Location, now time.Time) (*app.N
 		p.Add("weight_kg", "weight must be a number of kilograms, %g to %g", patients.MinWeightKG, patients.MaxWeightKG)
 	}
 	at := now
-	if m := strings.TrimSpace(form.Get("measured_at")); m != "" {
-		t, err := parseLocalTime(m, loc, now)
-		if err != nil {
-			p.Add("measured_at", "the time measured must be a date and 24-hour time, like 2026-11-25 14:30 (or 14:30 for today)")
-		}
-		at = t
+	if t := timeField(&p, form, "measured_at", "the time measured", loc, now); t != nil {
+		at = *t
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
