@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/alerts"
 	"github.com/ketaflow/ketaflow/discharge"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/session"
@@ -389,6 +390,56 @@ func TestSpravatoStoppedEarlyKeepsItsREMSForm(t *testing.T) {
 		f.must(err)
 		if len(items) != 1 || len(items[0].Actions) != 1 || items[0].Actions[0].Allowed {
 			t.Errorf("the REMS list: %+v", items)
+		}
+	})
+}
+
+// A first dose written down late starts the session in the past: a
+// reading charted before it, but taken after the stated first dose, is an
+// in-session reading, and its alert is raised when the first dose is
+// charted, not at some next reading (issue 8: the paths around the rules).
+func TestBackdatedFirstDoseRaisesTheAlertsOfReadingsMeanwhile(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newVisitFixture(t, db)
+		ctx := context.Background()
+		id := f.dosingStarted(f.newPatient("Late First Dose"))
+		started := f.clock.Now()
+		f.clock.Advance(5 * time.Minute)
+		sed, dis := 5, false
+		_, v, err := f.a.RecordVitals(ctx, f.actor("nurse"), id, VitalsInput{Reading: &vitals.Reading{
+			Systolic: 126, Diastolic: 80, HeartRate: 74, SpO2: 86, RespiratoryRate: 14, Sedation: &sed, Dissociation: &dis}})
+		f.must(err)
+		if n := len(v.Alerts); n != 0 {
+			t.Fatalf("before the first dose the gate judges readings, yet %d alerts are open", n)
+		}
+		// Charted 20 minutes on, the infusion started 2 minutes after dosing did.
+		f.clock.Advance(20 * time.Minute)
+		v, err = f.a.Administer(ctx, f.actor("nurse"), id, Moment{At: started.Add(2 * time.Minute),
+			LateReason: "infusion started during a busy admission; charted now"})
+		f.must(err)
+		var low []AlertView
+		for _, al := range v.Alerts {
+			if al.Kind == alerts.LowSpO2 {
+				low = append(low, al)
+			}
+		}
+		if len(low) != 1 {
+			t.Fatalf("after a first dose charted at %s, the reading of SpO2 86%% at %s raised %d low-SpO2 alerts (alerts %+v); want 1",
+				started.Add(2*time.Minute).Format("15:04"), started.Add(5*time.Minute).Format("15:04"), len(low), v.Alerts)
+		}
+		// Charting the dose on time changes nothing: a reading before it
+		// stays the gate's.
+		id2 := f.dosingStarted(f.newPatient("Prompt First Dose"))
+		f.clock.Advance(time.Minute)
+		_, _, err = f.a.RecordVitals(ctx, f.actor("nurse"), id2, VitalsInput{Reading: &vitals.Reading{
+			Systolic: 126, Diastolic: 80, HeartRate: 74, SpO2: 86, RespiratoryRate: 14, Sedation: &sed, Dissociation: &dis}})
+		f.must(err)
+		f.clock.Advance(time.Minute)
+		v, err = f.a.Administer(ctx, f.actor("nurse"), id2, Moment{})
+		f.must(err)
+		if n := len(v.Alerts); n != 0 {
+			t.Errorf("a reading taken before the first dose raised %d in-session alerts: %+v", n, v.Alerts)
 		}
 	})
 }

@@ -286,7 +286,23 @@ func (a *App) Administer(ctx context.Context, actor access.Actor, visitID string
 			return err
 		}
 		op.Detail = startDetail + "first dose at " + at.UTC().Format(time.RFC3339) + st.lateNote(e)
-		return a.moveTo(tx, st, v, t)
+		if err := a.moveTo(tx, st, v, t); err != nil {
+			return err
+		}
+		// A first dose written down late starts the session in the past:
+		// readings charted meanwhile, taken after it, are in-session
+		// readings, and their alerts are raised now, in this transaction,
+		// rather than waiting for a next reading that may never come.
+		st.sess.FirstDoseAt = &at
+		words, err := a.alertsFromReadings(tx, st, st.facts.Vitals, now)
+		if err != nil {
+			return err
+		}
+		if words != "" {
+			op.Detail += "; " + words
+			op.changed(st.clinic.ID, TopicAlerts, st.visit.ID)
+		}
+		return nil
 	})
 }
 

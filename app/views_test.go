@@ -89,6 +89,17 @@ func (f *visitFixture) checkedIn(p patients.Patient, route string, item9 int) Vi
 // preparation and check, to the first dose.
 func (f *visitFixture) dosed(p patients.Patient) VisitView {
 	f.t.Helper()
+	id := f.dosingStarted(p)
+	v, err := f.a.Administer(context.Background(), f.actor("nurse"), id, Moment{})
+	f.must(err)
+	return v
+}
+
+// dosingStarted takes an IV visit of p through the gate, the order, the
+// prepared and checked dose and the start of dosing, short of the first
+// dose, and returns its id.
+func (f *visitFixture) dosingStarted(p patients.Patient) string {
+	f.t.Helper()
 	ctx := context.Background()
 	id := f.checkedIn(p, "iv", 0).Visit.ID
 	if len(p.Contraindications) > 0 {
@@ -106,9 +117,7 @@ func (f *visitFixture) dosed(p patients.Patient) VisitView {
 	f.must(err)
 	_, err = f.a.StartDosing(ctx, f.actor("nurse"), id)
 	f.must(err)
-	v, err := f.a.Administer(ctx, f.actor("nurse"), id, Moment{})
-	f.must(err)
-	return v
+	return id
 }
 
 // seen is what of a visit view a reader received.
