@@ -94,6 +94,9 @@ const (
 	// REMSIncomplete: record why a Spravato visit's REMS form cannot be
 	// completed, so that the patient may leave with it listed as due.
 	REMSIncomplete Action = "rems.incomplete"
+	// FloorSheet: print the floor's downtime run sheet (every patient on
+	// the floor with their dose, vitals and alerts), to chart by hand.
+	FloorSheet Action = "floor.sheet"
 
 	// The controlled-substance ledger (ketamine and esketamine, Schedule III).
 	LedgerRead    Action = "ledger.read"    // lots, entries, discrepancies
@@ -171,6 +174,7 @@ var matrix = map[Action][]Role{
 	REMSRead:         {Nurse, Prescriber},
 	REMSSubmit:       {Nurse, Prescriber},
 	REMSIncomplete:   {Prescriber},
+	FloorSheet:       {Nurse, Prescriber},
 	ProtocolRead:     everyone,
 	ProtocolEdit:     {Admin},
 	ClinicEdit:       {Admin},

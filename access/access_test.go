@@ -65,6 +65,7 @@ func TestMatrix(t *testing.T) {
 		REMSRead:           {Nurse, Prescriber},
 		REMSSubmit:         {Nurse, Prescriber},
 		REMSIncomplete:     {Prescriber},
+		FloorSheet:         {Nurse, Prescriber},
 		LedgerRead:         {Nurse, Prescriber, Admin},
 		LedgerReceive:      {Nurse, Prescriber},
 		LedgerDraw:         {Nurse, Prescriber},

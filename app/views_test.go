@@ -12,6 +12,7 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/alerts"
+	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/discharge"
 	"github.com/ketaflow/ketaflow/dosing"
 	"github.com/ketaflow/ketaflow/intake"
@@ -421,6 +422,24 @@ func (f *ledgerFixture) auditCount() int {
 		f.t.Fatal(err)
 	}
 	return n
+}
+
+// lastAudit is the clinic's newest audit entry, read straight from the
+// store.
+func (f *ledgerFixture) lastAudit() audit.Entry {
+	f.t.Helper()
+	var e audit.Entry
+	err := f.a.DB.View(context.Background(), func(tx *store.Tx) error {
+		es, err := tx.AuditEntries(f.clinic.ID, store.AuditQuery{Limit: 1})
+		if err == nil && len(es) == 1 {
+			e = es[0]
+		}
+		return err
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return e
 }
 
 // TestRefusalsSpeakOnlyToThoseWhoMayReadThem: why a step is refused can

@@ -95,3 +95,7 @@ func (h *API) boardEvents(w http.ResponseWriter, r *http.Request, actor access.A
 		}
 	}
 }
+
+func (h *API) downtimeSheet(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return web.WriteDowntimeSheet(w, r, h.app, actor)
+}

@@ -135,6 +135,28 @@ func TestBoardAPI(t *testing.T) {
 			t.Errorf("clinic B's nurse sees clinic A's board: %+v", b.Tiles)
 		}
 		f.must(http.StatusUnauthorized, "", "GET", "/api/v1/board", nil, nil)
+
+		// The downtime sheet prints the floor for the roles that dose.
+		resp, err := f.Client.Do(authed(t, f, "nurse", "/api/v1/board/downtime.pdf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pdf, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" ||
+			!strings.Contains(string(pdf), "No chair: Board Patient") || !strings.Contains(string(pdf), "ALERT \\(Flag\\) Blood pressure high") {
+			t.Errorf("downtime sheet: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(pdf))
+		}
+		for _, u := range []string{"frontdesk", "admin", "therapist"} {
+			resp, err := f.Client.Do(authed(t, f, u, "/api/v1/board/downtime.pdf"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s asked for the downtime sheet: %d, want 403", u, resp.StatusCode)
+			}
+		}
 	})
 }
 

@@ -194,10 +194,7 @@ func (h *API) remsFormPDF(w http.ResponseWriter, r *http.Request, actor access.A
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="rems-`+f.Form.TreatmentDate.String()+`.pdf"`)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(pdf)
+	web.WritePDF(w, "rems-"+f.Form.TreatmentDate.String()+".pdf", pdf)
 	return nil
 }
 

@@ -519,6 +519,12 @@ func (h *API) operationTable() []op {
 			Headers: []param{{In: "header", Name: "Last-Event-ID", Type: "string", Description: "The id of the last event received (EventSource sends it on reconnecting)"}},
 			Out:     eventStream[apiBoardEvent](200), Fails: fails(401),
 		},
+		{Method: "GET", Pattern: "/api/v1/board/downtime.pdf", Handle: h.downtimeSheet, ID: "getDowntimeSheet", Tag: "board",
+			Summary: "The floor's downtime run sheet as a PDF, to chart by hand if the network fails (nurse, prescriber)",
+			Description: "Each patient on the floor in the board's order: identity, allergies, route, dose, first dose, latest " +
+				"vitals, open alerts and what is due within the hour, with empty rows to chart on.",
+			Out: pdf(200), Fails: fails(401, 403),
+		},
 		{Method: "GET", Pattern: "/api/v1/alerts", Handle: h.alerts, ID: "listAlerts", Tag: "alerts",
 			Summary:     "The clinic's alerts, what needs someone first (open, then acknowledged; the most severe first)",
 			Description: "Escalations that came due are recorded as the list is read. Every alert not resolved is listed; the resolved ones are paged.",

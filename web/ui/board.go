@@ -9,6 +9,7 @@ import (
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/session"
 	"github.com/ketaflow/ketaflow/visits"
+	"github.com/ketaflow/ketaflow/web"
 )
 
 // boardPage is the floor board page: the board as the reader may see it,
@@ -66,4 +67,9 @@ func (h *UI) boardPage(w http.ResponseWriter, r *http.Request, actor access.Acto
 	v.Now = b.At
 	v.Data = boardPage{Board: b}
 	return h.render(w, http.StatusOK, "board", v)
+}
+
+// downtimePDF prints the floor's downtime run sheet.
+func (h *UI) downtimePDF(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	return web.WriteDowntimeSheet(w, r, h.app, actor)
 }

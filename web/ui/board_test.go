@@ -65,6 +65,12 @@ func TestBoardPage(t *testing.T) {
 		if doc.Find("#board-sound-box").Length() != 1 {
 			t.Error("a clinical screen is not offered sound")
 		}
+		if href := doc.Find("#board-downtime").AttrOr("href", ""); href != "/board/downtime.pdf" {
+			t.Errorf("the board offers the downtime sheet at %q", href)
+		}
+		if resp, _ := nurse.Get("/board/downtime.pdf"); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" {
+			t.Errorf("GET /board/downtime.pdf: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
 
 		desk := f.Login("frontdesk") // lands on Patients (Login checks it)
 		_, doc = desk.Get("/board")
@@ -72,7 +78,7 @@ func TestBoardPage(t *testing.T) {
 		if tile.Find(".tile-patient").Text() != "P. P." || !strings.Contains(tile.Find(".state-label").Text(), "In session") {
 			t.Errorf("front desk's tile: %q", tile.Text())
 		}
-		for _, css := range []string{".tile-phase", ".tile-overdue", ".tile-discharge", ".tile-vitals", ".tile-alerts", ".tile-due", ".tile-infusion", "#board-sound-box"} {
+		for _, css := range []string{".tile-phase", ".tile-overdue", ".tile-discharge", ".tile-vitals", ".tile-alerts", ".tile-due", ".tile-infusion", "#board-sound-box", "#board-downtime"} {
 			if doc.Find(css).Length() != 0 {
 				t.Errorf("front desk sees %s: %q", css, doc.Find(css).Text())
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/session"
 	"github.com/ketaflow/ketaflow/visits"
+	"github.com/ketaflow/ketaflow/web"
 )
 
 // floatField reads an optional decimal number from a form.
@@ -251,10 +252,7 @@ func (h *UI) remsPDF(w http.ResponseWriter, r *http.Request, actor access.Actor)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="rems-`+row.Form.TreatmentDate.String()+`.pdf"`)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(pdf)
+	web.WritePDF(w, "rems-"+row.Form.TreatmentDate.String()+".pdf", pdf)
 	return nil
 }
 

@@ -6476,6 +6476,13 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/board (the `GetBoard` operationId).
 	GetBoard(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetDowntimeSheet The floor's downtime run sheet as a PDF, to chart by hand if the network fails (nurse, prescriber)
+	//
+	// Each patient on the floor in the board's order: identity, allergies, route, dose, first dose, latest vitals, open alerts and what is due within the hour, with empty rows to chart on.
+	//
+	// Corresponds with GET /api/v1/board/downtime.pdf (the `GetDowntimeSheet` operationId).
+	GetDowntimeSheet(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// StreamBoardEvents The board's live stream (server-sent events): ready, visit, alerts, floor and resync, each with an id
 	//
 	// Each event's data is a BoardEvent: its topic and visit, never what changed; read GET /api/v1/board again. Resume with the Last-Event-ID header (or last_event_id) after a dropped connection: the events missed are sent in order, or resync when the id cannot be placed (a restarted server, too old).
@@ -7557,6 +7564,23 @@ func (c *Client) SearchAudit(ctx context.Context, params *SearchAuditParams, req
 // Corresponds with GET /api/v1/board (the `GetBoard` operationId).
 func (c *Client) GetBoard(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetBoardRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDowntimeSheet The floor's downtime run sheet as a PDF, to chart by hand if the network fails (nurse, prescriber)
+//
+// Each patient on the floor in the board's order: identity, allergies, route, dose, first dose, latest vitals, open alerts and what is due within the hour, with empty rows to chart on.
+//
+// Corresponds with GET /api/v1/board/downtime.pdf (the `GetDowntimeSheet` operationId).
+func (c *Client) GetDowntimeSheet(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDowntimeSheetRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -10155,6 +10179,33 @@ func NewGetBoardRequest(server string) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/board")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDowntimeSheetRequest constructs an http.Request for the GetDowntimeSheet method
+func NewGetDowntimeSheetRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/board/downtime.pdf")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -13834,6 +13885,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/board (the `GetBoard` operationId).
 	GetBoardWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetBoardResponse, error)
 
+	// GetDowntimeSheetWithResponse The floor's downtime run sheet as a PDF, to chart by hand if the network fails (nurse, prescriber)
+	//
+	// Each patient on the floor in the board's order: identity, allergies, route, dose, first dose, latest vitals, open alerts and what is due within the hour, with empty rows to chart on.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/board/downtime.pdf (the `GetDowntimeSheet` operationId).
+	GetDowntimeSheetWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDowntimeSheetResponse, error)
+
 	// StreamBoardEventsWithResponse The board's live stream (server-sent events): ready, visit, alerts, floor and resync, each with an id
 	//
 	// Each event's data is a BoardEvent: its topic and visit, never what changed; read GET /api/v1/board again. Resume with the Last-Event-ID header (or last_event_id) after a dropped connection: the events missed are sent in order, or resync when the id cannot be placed (a restarted server, too old).
@@ -15768,6 +15828,75 @@ func (r GetBoardResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetBoardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDowntimeSheetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDowntimeSheetResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDowntimeSheetResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDowntimeSheetResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDowntimeSheetResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetDowntimeSheetResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDowntimeSheetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDowntimeSheetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDowntimeSheetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDowntimeSheetResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22530,6 +22659,21 @@ func (c *ClientWithResponses) GetBoardWithResponse(ctx context.Context, reqEdito
 	return ParseGetBoardResponse(rsp)
 }
 
+// GetDowntimeSheetWithResponse The floor's downtime run sheet as a PDF, to chart by hand if the network fails (nurse, prescriber)
+//
+// Each patient on the floor in the board's order: identity, allergies, route, dose, first dose, latest vitals, open alerts and what is due within the hour, with empty rows to chart on.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/board/downtime.pdf (the `GetDowntimeSheet` operationId).
+func (c *ClientWithResponses) GetDowntimeSheetWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDowntimeSheetResponse, error) {
+	rsp, err := c.GetDowntimeSheet(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDowntimeSheetResponse(rsp)
+}
+
 // StreamBoardEventsWithResponse The board's live stream (server-sent events): ready, visit, alerts, floor and resync, each with an id
 //
 // Each event's data is a BoardEvent: its topic and visit, never what changed; read GET /api/v1/board again. Resume with the Last-Event-ID header (or last_event_id) after a dropped connection: the events missed are sent in order, or resync when the id cannot be placed (a restarted server, too old).
@@ -24915,6 +25059,60 @@ func ParseGetBoardResponse(rsp *http.Response) (*GetBoardResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDowntimeSheetResponse parses an HTTP response from a GetDowntimeSheetWithResponse call
+func ParseGetDowntimeSheetResponse(rsp *http.Response) (*GetDowntimeSheetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDowntimeSheetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
