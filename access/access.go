@@ -122,6 +122,8 @@ const (
 	// checks which (app/accountrequests.go).
 	UserApprove Action = "user.approve"
 	AuditRead   Action = "audit.read"
+	// MetricsRead: the operators' figures (GET /metrics), no patient data.
+	MetricsRead Action = "metrics.read"
 	// Every staff member manages their own credentials.
 	TokenCreate    Action = "token.create"
 	TokenRevoke    Action = "token.revoke"
@@ -184,6 +186,7 @@ var matrix = map[Action][]Role{
 	UserManage:       {Admin},
 	UserApprove:      everyone,
 	AuditRead:        {Admin},
+	MetricsRead:      {Admin},
 	TokenCreate:      everyone,
 	TokenRevoke:      everyone,
 	TokenList:        everyone,

@@ -30,6 +30,7 @@ func TestMatrix(t *testing.T) {
 		// person themself; app/accountrequests.go decides which.
 		UserApprove:        {FrontDesk, Nurse, Prescriber, Therapist, Admin},
 		AuditRead:          {Admin},
+		MetricsRead:        {Admin},
 		TokenCreate:        {FrontDesk, Nurse, Prescriber, Therapist, Admin},
 		TokenRevoke:        {FrontDesk, Nurse, Prescriber, Therapist, Admin},
 		TokenList:          {FrontDesk, Nurse, Prescriber, Therapist, Admin},

@@ -78,6 +78,14 @@ func NewBroker() *Broker {
 	return &Broker{subs: map[*subscriber]struct{}{}, epoch: hex.EncodeToString(b)}
 }
 
+// Subscribers is how many subscriptions the broker holds now (open pages
+// and board streams), for the operators' metrics.
+func (b *Broker) Subscribers() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.subs)
+}
+
 // Cursor is an event's id on the wire (the SSE id): the broker's epoch and
 // the event's number, "3f9a1c02-17".
 func (b *Broker) Cursor(e Event) string { return b.cursorAt(e.ID) }

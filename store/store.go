@@ -61,6 +61,17 @@ type Stats struct {
 // that one request is one transaction.
 func (db *DB) Stats() Stats { return Stats{Writes: db.writes.Load(), Reads: db.reads.Load()} }
 
+// Pools are the database's connection pools by name ("writer", "reader"),
+// for the operators' metrics: the writer's wait is how long writes queue
+// for SQLite's single writer or PostgreSQL's connections.
+// PostgreSQL has one pool for both ("pool").
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.writer == db.reader {
+		return map[string]*sql.DB{"pool": db.writer}
+	}
+	return map[string]*sql.DB{"writer": db.writer, "reader": db.reader}
+}
+
 // Open opens the database named by dsn: a postgres:// (or postgresql://)
 // URL, or a SQLite file path (optionally prefixed "sqlite:" or "file:").
 // An empty dsn means DefaultPath. Open does not migrate; call Migrate.

@@ -130,7 +130,7 @@ func TestNewRefusesAnEndpointOutsideItsGroup(t *testing.T) {
 	for _, e := range s.Endpoints() {
 		got = append(got, e.Method+" "+e.Pattern)
 	}
-	if want := "GET /healthz,GET /api/ping"; strings.Join(got, ",") != want {
+	if want := "GET /healthz,GET /metrics,GET /api/ping"; strings.Join(got, ",") != want {
 		t.Errorf("Endpoints: got %v, want %s", got, want)
 	}
 }

@@ -87,6 +87,7 @@ type Server struct {
 	groups    []Group
 	endpoints []Endpoint
 	mux       *http.ServeMux
+	metrics   *metrics
 }
 
 // New builds the server from its groups of endpoints, refusing an endpoint
@@ -95,10 +96,11 @@ func New(a *app.App, log *slog.Logger, cfg Config, groups ...Group) (*Server, er
 	if cfg.PublicURL == nil {
 		return nil, fmt.Errorf("the server needs its public URL (--public-url), the base of the links it sends")
 	}
-	s := &Server{app: a, log: log, cfg: cfg, groups: groups, mux: http.NewServeMux()}
-	health := Endpoint{Method: "GET", Pattern: "/healthz", Auth: Public, Handle: s.healthz}
-	s.endpoints = append(s.endpoints, health)
-	s.mux.Handle(health.Method+" "+health.Pattern, s.serve(health, nil))
+	s := &Server{app: a, log: log, cfg: cfg, groups: groups, mux: http.NewServeMux(), metrics: newMetrics(a)}
+	for _, ep := range []Endpoint{{Method: "GET", Pattern: "/healthz", Auth: Public, Handle: s.healthz}, s.metricsEndpoint()} {
+		s.endpoints = append(s.endpoints, ep)
+		s.mux.Handle(ep.Method+" "+ep.Pattern, s.serve(ep, nil))
+	}
 	for _, g := range groups {
 		for _, ep := range g.Endpoints() {
 			if !strings.HasPrefix(ep.Pattern, g.Prefix()) {
@@ -179,13 +181,17 @@ func (s *Server) groupOf(path string) Group {
 // serve authenticates a request to an endpoint, runs its handler, and has
 // the group (nil for the core's own endpoints) answer what fails.
 func (s *Server) serve(ep Endpoint, g Group) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.metrics.instrument(ep.Method, ep.Pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// One limit for every body, forms and JSON alike.
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		var actor access.Actor
 		if ep.Auth != Public {
 			var err error
 			if actor, err = Authenticate(s.app, r, ep.Auth); err != nil {
+				if g == nil {
+					s.fail(w, r, nil, actor, err)
+					return
+				}
 				g.Unauthenticated(w, r, err)
 				return
 			}
@@ -248,7 +254,7 @@ func (s *Server) serve(ep Endpoint, g Group) http.Handler {
 			run(held, r)
 		}()
 		held.send()
-	})
+	}))
 }
 
 // fail answers a request whose handler returned err, through its group
