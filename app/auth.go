@@ -127,6 +127,11 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 			t, u, err = tx.APITokenUser(hash)
 			return err
 		})
+		if err != nil && !ketaflow.IsCode(err, ketaflow.ENotFound) {
+			// The database failed to answer: the token may well be
+			// good, and a client told 401 would throw it away.
+			return access.Actor{}, err
+		}
 		if err != nil || t.RevokedAt != nil || !u.Active {
 			return access.Actor{}, &ketaflow.Error{Code: ketaflow.EUnauthorized, Message: "the API token is not valid"}
 		}
