@@ -21,7 +21,7 @@ import (
 // Spravato session, both dosed now; chair 10 empty with a patient booked
 // at 11:00; a patient checked in with no chair whose PHQ-9 item 9 answer
 // raised the safety alert. It returns the visits by chair.
-func floor(t *testing.T, db *store.DB) (*visitFixture, map[string]string) {
+func floor(t testing.TB, db *store.DB) (*visitFixture, map[string]string) {
 	f := newVisitFixture(t, db)
 	ctx := context.Background()
 	chairs := map[string]string{}

@@ -29,7 +29,7 @@ var ledgerNow = time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
 // ledgerFixture is a clinic with staff of every role (and a deactivated
 // nurse), a second clinic's nurse, and one booked visit to draw for.
 type ledgerFixture struct {
-	t      *testing.T
+	t      testing.TB
 	a      *App
 	clock  *ketaflow.FakeClock
 	clinic ketaflow.Clinic
@@ -37,7 +37,7 @@ type ledgerFixture struct {
 	visit  visits.Visit
 }
 
-func newLedgerFixture(t *testing.T, db *store.DB) *ledgerFixture {
+func newLedgerFixture(t testing.TB, db *store.DB) *ledgerFixture {
 	t.Helper()
 	ctx := context.Background()
 	clock := ketaflow.NewFakeClock(ledgerNow)

@@ -33,7 +33,7 @@ type visitFixture struct {
 	chairID string
 }
 
-func newVisitFixture(t *testing.T, db *store.DB) *visitFixture {
+func newVisitFixture(t testing.TB, db *store.DB) *visitFixture {
 	t.Helper()
 	f := &visitFixture{ledgerFixture: newLedgerFixture(t, db)}
 	f.vial = f.receive("nurse", ketamineVials("K-VIEW", 10)).Lot

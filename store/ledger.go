@@ -66,7 +66,7 @@ func (tx *Tx) Lot(clinicID, id string) (LotRow, error) {
 	if !ketaflow.ValidID(id) {
 		return r, ketaflow.NotFound("lot")
 	}
-	row := tx.tx.QueryRowContext(tx.ctx, lotRowQuery+` WHERE l.clinic_id = $1 AND l.id = $2`, clinicID, id)
+	row := tx.row(lotRowQuery+` WHERE l.clinic_id = $1 AND l.id = $2`, clinicID, id)
 	if err := scanLotRow(row, &r); err != nil {
 		return r, tx.notFound(err, "lot", "get lot")
 	}
@@ -82,7 +82,7 @@ func (tx *Tx) LockLot(clinicID, id string) (dosing.Lot, error) {
 	if !ketaflow.ValidID(id) {
 		return l, ketaflow.NotFound("lot")
 	}
-	row := tx.tx.QueryRowContext(tx.ctx, `UPDATE lots SET version = version WHERE clinic_id = $1 AND id = $2
+	row := tx.row(`UPDATE lots SET version = version WHERE clinic_id = $1 AND id = $2
 		RETURNING id, clinic_id, drug, form, concentration_mg_per_ml, ml_per_vial, devices_per_kit, lot_number, expiry, ndc`,
 		clinicID, id)
 	if err := row.Scan(lotDest(&l)...); err != nil {

@@ -20,7 +20,7 @@ func (tx *Tx) InsertLogin(s access.Login) error {
 func (tx *Tx) LoginUser(tokenHash string) (access.Login, access.User, error) {
 	var s access.Login
 	var u access.User
-	row := tx.tx.QueryRowContext(tx.ctx, `SELECT s.token_hash, s.user_id, s.clinic_id, s.created_at, s.last_seen_at,
+	row := tx.row(`SELECT s.token_hash, s.user_id, s.clinic_id, s.created_at, s.last_seen_at,
 		s.expires_at, s.ended_at, s.source, u.id, u.clinic_id, u.username, u.display_name, u.role, u.active, u.locked_until,
 		u.created_at, u.updated_at, u.must_change_password FROM logins s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash)
 	err := row.Scan(&s.TokenHash, &s.UserID, &s.ClinicID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, nullTime{&s.EndedAt},
@@ -146,7 +146,7 @@ func scanToken(sc interface{ Scan(...any) error }, t *access.APIToken, extra ...
 func (tx *Tx) APITokenUser(tokenHash string) (access.APIToken, access.User, error) {
 	var t access.APIToken
 	var u access.User
-	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+tokenColumns+`, u.id, u.clinic_id, u.username, u.display_name, u.role,
+	row := tx.row(`SELECT `+tokenColumns+`, u.id, u.clinic_id, u.username, u.display_name, u.role,
 		u.active, u.locked_until, u.created_at, u.updated_at FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = $1`, tokenHash)
 	err := scanToken(row, &t, &u.ID, &u.ClinicID, &u.Username, &u.Name, &u.Role, &u.Active, nullTime{&u.LockedUntil},

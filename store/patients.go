@@ -100,7 +100,7 @@ func (tx *Tx) Patient(clinicID, id string) (patients.Patient, error) {
 	if !ketaflow.ValidID(id) {
 		return p, ketaflow.NotFound("patient")
 	}
-	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+patientColumns+` FROM patients WHERE clinic_id = $1 AND id = $2`, clinicID, id)
+	row := tx.row(`SELECT `+patientColumns+` FROM patients WHERE clinic_id = $1 AND id = $2`, clinicID, id)
 	if err := scanPatient(row, &p); err != nil {
 		return p, tx.notFound(err, "patient", "get patient")
 	}

@@ -51,7 +51,7 @@ func scanProtocol(sc interface{ Scan(...any) error }) (ProtocolVersionRow, error
 
 // CurrentProtocol returns a clinic's newest protocol version.
 func (tx *Tx) CurrentProtocol(clinicID string) (ProtocolVersionRow, error) {
-	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+protocolColumns+` FROM protocol_versions p
+	row := tx.row(`SELECT `+protocolColumns+` FROM protocol_versions p
 		LEFT JOIN users u ON CAST(u.id AS TEXT) = p.created_by
 		WHERE p.clinic_id = $1 ORDER BY p.number DESC LIMIT 1`, clinicID)
 	v, err := scanProtocol(row)
@@ -63,7 +63,7 @@ func (tx *Tx) CurrentProtocol(clinicID string) (ProtocolVersionRow, error) {
 
 // ProtocolVersion returns one version of a clinic's protocol by number.
 func (tx *Tx) ProtocolVersion(clinicID string, number int) (ProtocolVersionRow, error) {
-	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+protocolColumns+` FROM protocol_versions p
+	row := tx.row(`SELECT `+protocolColumns+` FROM protocol_versions p
 		LEFT JOIN users u ON CAST(u.id AS TEXT) = p.created_by
 		WHERE p.clinic_id = $1 AND p.number = $2`, clinicID, number)
 	v, err := scanProtocol(row)

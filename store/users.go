@@ -143,7 +143,7 @@ type UserLogin struct {
 // UserByUsername finds an account by its username, in any clinic.
 func (tx *Tx) UserByUsername(username string) (UserLogin, error) {
 	var l UserLogin
-	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+userColumns+`, password_hash, failed_logins FROM users WHERE username = $1`, username)
+	row := tx.row(`SELECT `+userColumns+`, password_hash, failed_logins FROM users WHERE username = $1`, username)
 	err := scanUser(row, &l.User, &l.PasswordHash, &l.FailedLogins)
 	if err != nil {
 		return l, tx.notFound(err, "user", "get user by username")
@@ -157,7 +157,7 @@ func (tx *Tx) User(clinicID, id string) (access.User, error) {
 	if !ketaflow.ValidID(id) {
 		return u, ketaflow.NotFound("user")
 	}
-	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+userColumns+` FROM users WHERE clinic_id = $1 AND id = $2`, clinicID, id)
+	row := tx.row(`SELECT `+userColumns+` FROM users WHERE clinic_id = $1 AND id = $2`, clinicID, id)
 	if err := scanUser(row, &u); err != nil {
 		return u, tx.notFound(err, "user", "get user")
 	}
@@ -242,7 +242,7 @@ func (tx *Tx) AccountRequest(clinicID, id string) (AccountRequest, error) {
 	if !ketaflow.ValidID(id) {
 		return r, ketaflow.NotFound("account request")
 	}
-	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+accountRequestColumns+` FROM account_requests WHERE clinic_id = $1 AND id = $2`, clinicID, id)
+	row := tx.row(`SELECT `+accountRequestColumns+` FROM account_requests WHERE clinic_id = $1 AND id = $2`, clinicID, id)
 	if err := scanAccountRequest(row, &r); err != nil {
 		return r, tx.notFound(err, "account request", "get account request")
 	}

@@ -56,7 +56,7 @@ func (tx *Tx) Visit(clinicID, id string) (visits.Visit, error) {
 	if !ketaflow.ValidID(id) {
 		return v, ketaflow.NotFound("visit")
 	}
-	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+visitColumns+` FROM visits v WHERE v.clinic_id = $1 AND v.id = $2`, clinicID, id)
+	row := tx.row(`SELECT `+visitColumns+` FROM visits v WHERE v.clinic_id = $1 AND v.id = $2`, clinicID, id)
 	if err := scanVisit(row, &v); err != nil {
 		return v, tx.notFound(err, "visit", "get visit")
 	}
@@ -73,7 +73,7 @@ func (tx *Tx) LockVisit(clinicID, id string) (visits.Visit, error) {
 	if !ketaflow.ValidID(id) {
 		return v, ketaflow.NotFound("visit")
 	}
-	row := tx.tx.QueryRowContext(tx.ctx, `UPDATE visits SET version = version WHERE clinic_id = $1 AND id = $2
+	row := tx.row(`UPDATE visits SET version = version WHERE clinic_id = $1 AND id = $2
 		RETURNING id, clinic_id, patient_id, route, chair_id, scheduled_at, minutes, protocol_version, state, comfort,
 		version, created_at, updated_at`, clinicID, id)
 	if err := scanVisit(row, &v); err != nil {
