@@ -14,6 +14,7 @@ require (
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/oapi-codegen/oapi-codegen/v2 v2.8.2
 	github.com/oapi-codegen/runtime v1.9.0
+	github.com/samply/golang-fhir-models/fhir-models v0.3.2
 	golang.org/x/crypto v0.59.0
 	modernc.org/sqlite v1.62.0
 )
