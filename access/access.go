@@ -62,6 +62,8 @@ const (
 	PatientAmend        Action = "patient.amend"         // amend demographic fields
 	PatientAmendClinic  Action = "patient.amend_clinical"
 	WeightRecord        Action = "weight.record"
+	// RecordExport: the whole record as FHIR, every score, reading and dose.
+	RecordExport Action = "record.export"
 
 	// Visits, from booking to cleared for dosing.
 	VisitList          Action = "visit.list"
@@ -140,6 +142,7 @@ var matrix = map[Action][]Role{
 	PatientAmend:        {FrontDesk, Nurse, Prescriber, Admin},
 	PatientAmendClinic:  {Nurse, Prescriber},
 	WeightRecord:        {Nurse, Prescriber},
+	RecordExport:        {Nurse, Prescriber, Therapist},
 	VisitList:           everyone,
 	VisitRead:           everyone,
 	VisitBook:           {FrontDesk, Nurse, Prescriber},

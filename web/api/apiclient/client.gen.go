@@ -4530,6 +4530,7 @@ type ProtocolIVDose struct {
 type ProtocolIntegration struct {
 	CourseSessions      ProtocolByRouteint `json:"course_sessions"`
 	MorningCheckInHour  int                `json:"morning_check_in_hour"`
+	RelapsePhq9AtLeast  int                `json:"relapse_phq9_at_least"`
 	RemissionPhq9Below  int                `json:"remission_phq9_below"`
 	ResponseDropPercent int                `json:"response_drop_percent"`
 	WindowHours         int                `json:"window_hours"`
@@ -6651,6 +6652,13 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
 	AmendPatient(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ExportPatientFHIR The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
+	//
+	// Patient, Practitioner, an Encounter per visit, an Observation per vital sign, weight and PHQ-9/GAD-7 total (LOINC codes, UCUM units, blood pressure as a panel with components), a QuestionnaireResponse per questionnaire with the Questionnaire it answers, and a MedicationAdministration per dose (RxNorm). Every reference is an entry's urn:uuid fullUrl inside the Bundle.
+	//
+	// Corresponds with GET /api/v1/patients/{id}/fhir (the `ExportPatientFHIR` operationId).
+	ExportPatientFHIR(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AdviseRoutes Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
 	//
 	// Corresponds with GET /api/v1/patients/{id}/route-advice (the `AdviseRoutes` operationId).
@@ -8002,6 +8010,23 @@ func (c *Client) AmendPatientWithBody(ctx context.Context, id openapi_types.UUID
 // Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
 func (c *Client) AmendPatient(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAmendPatientRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportPatientFHIR The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
+//
+// Patient, Practitioner, an Encounter per visit, an Observation per vital sign, weight and PHQ-9/GAD-7 total (LOINC codes, UCUM units, blood pressure as a panel with components), a QuestionnaireResponse per questionnaire with the Questionnaire it answers, and a MedicationAdministration per dose (RxNorm). Every reference is an entry's urn:uuid fullUrl inside the Bundle.
+//
+// Corresponds with GET /api/v1/patients/{id}/fhir (the `ExportPatientFHIR` operationId).
+func (c *Client) ExportPatientFHIR(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportPatientFHIRRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -11034,6 +11059,40 @@ func NewAmendPatientRequestWithBody(server string, id openapi_types.UUID, params
 	return req, nil
 }
 
+// NewExportPatientFHIRRequest constructs an http.Request for the ExportPatientFHIR method
+func NewExportPatientFHIRRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/patients/%s/fhir", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAdviseRoutesRequest constructs an http.Request for the AdviseRoutes method
 func NewAdviseRoutesRequest(server string, id openapi_types.UUID, params *AdviseRoutesParams) (*http.Request, error) {
 	var err error
@@ -14030,6 +14089,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
 	AmendPatientWithResponse(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*AmendPatientResponse, error)
+
+	// ExportPatientFHIRWithResponse The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
+	//
+	// Patient, Practitioner, an Encounter per visit, an Observation per vital sign, weight and PHQ-9/GAD-7 total (LOINC codes, UCUM units, blood pressure as a panel with components), a QuestionnaireResponse per questionnaire with the Questionnaire it answers, and a MedicationAdministration per dose (RxNorm). Every reference is an entry's urn:uuid fullUrl inside the Bundle.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/patients/{id}/fhir (the `ExportPatientFHIR` operationId).
+	ExportPatientFHIRWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ExportPatientFHIRResponse, error)
 
 	// AdviseRoutesWithResponse Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
 	//
@@ -17423,6 +17491,89 @@ func (r AmendPatientResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AmendPatientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportPatientFHIRResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationfhirJSON200 the response for an HTTP 200 `application/fhir+json` response
+	ApplicationfhirJSON200 *map[string]interface{}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetApplicationfhirJSON200 returns the response for an HTTP 200 `application/fhir+json` response
+func (r ExportPatientFHIRResponse) GetApplicationfhirJSON200() *map[string]interface{} {
+	return r.ApplicationfhirJSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExportPatientFHIRResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExportPatientFHIRResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ExportPatientFHIRResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ExportPatientFHIRResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExportPatientFHIRResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ExportPatientFHIRResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportPatientFHIRResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportPatientFHIRResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportPatientFHIRResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportPatientFHIRResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22889,6 +23040,21 @@ func (c *ClientWithResponses) AmendPatientWithResponse(ctx context.Context, id o
 	return ParseAmendPatientResponse(rsp)
 }
 
+// ExportPatientFHIRWithResponse The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
+//
+// Patient, Practitioner, an Encounter per visit, an Observation per vital sign, weight and PHQ-9/GAD-7 total (LOINC codes, UCUM units, blood pressure as a panel with components), a QuestionnaireResponse per questionnaire with the Questionnaire it answers, and a MedicationAdministration per dose (RxNorm). Every reference is an entry's urn:uuid fullUrl inside the Bundle.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/patients/{id}/fhir (the `ExportPatientFHIR` operationId).
+func (c *ClientWithResponses) ExportPatientFHIRWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ExportPatientFHIRResponse, error) {
+	rsp, err := c.ExportPatientFHIR(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportPatientFHIRResponse(rsp)
+}
+
 // AdviseRoutesWithResponse Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -26350,6 +26516,74 @@ func ParseAmendPatientResponse(rsp *http.Response) (*AmendPatientResponse, error
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportPatientFHIRResponse parses an HTTP response from a ExportPatientFHIRWithResponse call
+func ParseExportPatientFHIRResponse(rsp *http.Response) (*ExportPatientFHIRResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportPatientFHIRResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationfhirJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil
