@@ -64,6 +64,8 @@ const (
 	WeightRecord        Action = "weight.record"
 	// RecordExport: the whole record as FHIR, every score, reading and dose.
 	RecordExport Action = "record.export"
+	// ReportRead: the clinic's outcome figures, counts and rates only.
+	ReportRead Action = "report.read"
 
 	// Visits, from booking to cleared for dosing.
 	VisitList          Action = "visit.list"
@@ -143,6 +145,7 @@ var matrix = map[Action][]Role{
 	PatientAmendClinic:  {Nurse, Prescriber},
 	WeightRecord:        {Nurse, Prescriber},
 	RecordExport:        {Nurse, Prescriber, Therapist},
+	ReportRead:          {Nurse, Prescriber, Therapist, Admin},
 	VisitList:           everyone,
 	VisitRead:           everyone,
 	VisitBook:           {FrontDesk, Nurse, Prescriber},

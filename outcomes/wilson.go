@@ -36,3 +36,8 @@ func Wilson(successes, n int) (Interval, bool) {
 	}
 	return Interval{Low: lo, High: hi}, true
 }
+
+// GuideRemission is the patient guide's claim for ketamine alone, shown
+// beside a clinic's own remission rate: "50-70% of patients reach
+// remission with ketamine alone, and more with therapy" [patient guide].
+var GuideRemission = Interval{Low: 0.50, High: 0.70}
