@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/outcomes"
@@ -21,6 +22,7 @@ import (
 // grouping must move to the course records when they land.
 type CourseOutcome struct {
 	PatientID string
+	MRN       string // set where the reader may see the patient (ClinicCourses, PatientOutcomes)
 	Route     protocol.Route
 	Sessions  int // sessions given (visits that reached dosing)
 	outcomes.Outcome
@@ -230,4 +232,66 @@ func patientCourses(tx *store.Tx, clinicID, patientID string, rules outcomes.Rul
 			Outcome: outcomes.Course(phq9[rt], gad7[rt], rules)})
 	}
 	return out, nil
+}
+
+// ClinicCourses is every course of the clinic with its outcome, for the
+// clinical roles: the rows behind the report, one per course.
+func (a *App) ClinicCourses(ctx context.Context, actor access.Actor) ([]CourseOutcome, outcomes.Rules, error) {
+	var out []CourseOutcome
+	var rules outcomes.Rules
+	err := a.view(ctx, actor, op{Action: access.QuestionnaireRead, Category: access.CatQuestionnaire, Detail: "outcomes of every course"},
+		func(tx *store.Tx, o *op) error {
+			pv, err := tx.CurrentProtocol(actor.ClinicID)
+			if err != nil {
+				return err
+			}
+			rules = outcomes.RulesOf(pv.Rules.Integration)
+			ps, err := tx.Patients(actor.ClinicID, store.PatientQuery{})
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				cs, err := patientCourses(tx, actor.ClinicID, p.ID, rules)
+				if err != nil {
+					return err
+				}
+				for i := range cs {
+					cs[i].MRN = p.MRN
+				}
+				out = append(out, cs...)
+			}
+			return nil
+		})
+	return out, rules, err
+}
+
+// PatientOutcomes is one patient's courses with their outcomes, for the
+// clinical roles, in one audited read.
+//
+// Errors: EForbidden for another role; ENotFound for a patient of another
+// clinic or none.
+func (a *App) PatientOutcomes(ctx context.Context, actor access.Actor, patientID string) ([]CourseOutcome, outcomes.Rules, error) {
+	var out []CourseOutcome
+	var rules outcomes.Rules
+	err := a.view(ctx, actor, op{Action: access.QuestionnaireRead, Category: access.CatQuestionnaire, PatientID: patientID},
+		func(tx *store.Tx, o *op) error {
+			p, err := tx.Patient(actor.ClinicID, patientID)
+			if err != nil {
+				if !ketaflow.ValidID(patientID) {
+					o.PatientID = ""
+				}
+				return err
+			}
+			pv, err := tx.CurrentProtocol(actor.ClinicID)
+			if err != nil {
+				return err
+			}
+			rules = outcomes.RulesOf(pv.Rules.Integration)
+			out, err = patientCourses(tx, actor.ClinicID, patientID, rules)
+			for i := range out {
+				out[i].MRN = p.MRN
+			}
+			return err
+		})
+	return out, rules, err
 }
