@@ -73,6 +73,13 @@ func parsePages() (*pages, error) {
 		},
 		"pct1":  func(v float64) string { return strconv.FormatFloat(100*v, 'f', 0, 64) + "%" },
 		"list2": func(a, b any) []any { return []any{a, b} },
+		// signed is a change with its sign: "-7", "+2", "0".
+		"signed": func(n int) string {
+			if n > 0 {
+				return "+" + strconv.Itoa(n)
+			}
+			return strconv.Itoa(n)
+		},
 		"localInputPtr": func(loc *time.Location, t *time.Time) string {
 			if t == nil {
 				return ""

@@ -9,16 +9,19 @@ import (
 	"github.com/ketaflow/ketaflow/outcomes"
 )
 
-// The bar chart's geometry, in SVG user units: a label column, the bars
-// from 0 to 100%, and room for the figure after each bar.
+// The bar chart's geometry, in SVG user units: each group's name on a line
+// of its own, then its two bars, each after its series' name, from 0 to
+// 100%, with the figure after it. Narrow enough to stay readable on a
+// phone.
 const (
-	chartLabelW = 190
-	chartBarW   = 300
-	chartValueW = 70
+	chartLabelW = 78
+	chartBarW   = 240
+	chartValueW = 112
 	chartBarH   = 14
 	chartRowGap = 4
-	chartGroupH = 2*chartBarH + chartRowGap + 18
-	chartTop    = 24
+	chartNameH  = 18
+	chartGroupH = chartNameH + 2*chartBarH + chartRowGap + 14
+	chartTop    = 22
 	chartBottom = 22
 )
 
@@ -58,6 +61,7 @@ type chart struct {
 	Guide          bool
 	GuideX, GuideW float64
 	AxisY          int
+	ValueX         int
 }
 
 func barX(v float64) float64 { return chartLabelW + v*chartBarW }
@@ -82,8 +86,9 @@ func newChart(id, title string, groups []app.OutcomeGroup, guide bool) chart {
 	c := chart{ID: id, Title: title, W: chartLabelW + chartBarW + chartValueW, LabelW: chartLabelW, BarX0: chartLabelW, Guide: guide}
 	y := chartTop
 	for _, g := range groups {
-		cg := chartGroup{Label: g.Label, Y: y + chartBarH, Groups: g}
-		cg.Bars = []chartBar{bar("Response", "bar-response", y, g.Response), bar("Remission", "bar-remission", y+chartBarH+chartRowGap, g.Remission)}
+		cg := chartGroup{Label: g.Label, Y: y + 12, Groups: g}
+		top := y + chartNameH
+		cg.Bars = []chartBar{bar("Response", "bar-response", top, g.Response), bar("Remission", "bar-remission", top+chartBarH+chartRowGap, g.Remission)}
 		c.Groups = append(c.Groups, cg)
 		y += chartGroupH
 	}
@@ -92,6 +97,7 @@ func newChart(id, title string, groups []app.OutcomeGroup, guide bool) chart {
 	for _, v := range []float64{0, 0.25, 0.5, 0.75, 1} {
 		c.Ticks = append(c.Ticks, chartTick{X: barX(v), Label: fmt.Sprintf("%.0f%%", v*100)})
 	}
+	c.ValueX = chartLabelW + chartBarW + 6
 	c.GuideX = barX(outcomes.GuideRemission.Low)
 	c.GuideW = (outcomes.GuideRemission.High - outcomes.GuideRemission.Low) * chartBarW
 	return c

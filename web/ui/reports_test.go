@@ -57,3 +57,34 @@ func TestReportsPage(t *testing.T) {
 		}
 	})
 }
+
+// TestPatientChartOutcomes: the chart shows each course's outcome to the
+// roles that see scores, with the FHIR export for the clinical roles, and
+// neither to front desk.
+func TestPatientChartOutcomes(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		visitID, _ := f.InSessionIV("Ida Chart")
+		var v struct {
+			Visit struct {
+				PatientID string `json:"patient_id"`
+			} `json:"visit"`
+		}
+		f.API("nurse", "GET", "/api/v1/visits/"+visitID, nil, &v)
+		path := "/patients/" + v.Visit.PatientID
+		_, doc := f.Login("therapist").Get(path)
+		row := doc.Find("#outcome-list tbody tr")
+		if row.Length() != 1 || strings.TrimSpace(row.Find("th").Text()) != "IV infusion" ||
+			!strings.Contains(row.Text(), "No outcome yet: one PHQ-9 so far") {
+			t.Errorf("outcomes: %q", row.Text())
+		}
+		if doc.Find(`a[href="/api/v1/patients/`+v.Visit.PatientID+`/fhir"]`).Length() != 1 {
+			t.Error("no FHIR export link for the therapist")
+		}
+		_, doc = f.Login("frontdesk").Get(path)
+		if doc.Find("#outcomes").Length() != 0 || doc.Find(`a[href$="/fhir"]`).Length() != 0 {
+			t.Error("front desk sees outcomes or the FHIR export")
+		}
+	})
+}
