@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/demo"
 	"github.com/ketaflow/ketaflow/fhir"
 	"github.com/ketaflow/ketaflow/fhir/fhirtest"
@@ -51,8 +53,29 @@ func TestExportFHIRWholeDemoClinic(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("export fhir: exit %d: %s", code, out)
 			}
-			if !strings.Contains(out, "exported") || !strings.Contains(out, "Patient.ndjson") {
-				t.Errorf("output does not say what was written:\n%s", out)
+			if !strings.Contains(out, "Patient.ndjson") || !strings.Contains(out, "exported 1 of ") {
+				t.Errorf("output does not show the progress and what was written:\n%s", out)
+			}
+			db, err = store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			exports := 0
+			err = db.View(ctx, func(tx *store.Tx) error {
+				cs, err := tx.Clinics()
+				if err != nil {
+					return err
+				}
+				return tx.EachAuditEntry(cs[0].ID, func(e audit.Entry) bool {
+					if e.Action == "record.export" && e.Source == "cli" && strings.HasSuffix(e.Detail, " patients") {
+						exports++
+					}
+					return true
+				})
+			})
+			db.Close()
+			if err != nil || exports != 1 {
+				t.Errorf("%d audit entries of the export (%v), want 1", exports, err)
 			}
 			files, err := filepath.Glob(filepath.Join(dir, "*.ndjson"))
 			if err != nil {
@@ -91,6 +114,9 @@ func TestExportFHIRWholeDemoClinic(t *testing.T) {
 				if count[typ] == 0 {
 					t.Errorf("no %s in the demo clinic's export: %v", typ, count)
 				}
+			}
+			if n := count["Patient"]; !strings.Contains(out, fmt.Sprintf("exported %d of %d patients", n, n)) {
+				t.Errorf("progress does not reach the %d patients:\n%s", n, out)
 			}
 			seen := map[string]bool{}
 			for _, r := range rs {
