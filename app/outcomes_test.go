@@ -130,6 +130,15 @@ func TestOutcomesReportCountsByHand(t *testing.T) {
 		if len(admin.Courses) != 0 || admin.All.Courses != 6 {
 			t.Errorf("admin: %d courses listed, %d counted; want none listed and 6 counted", len(admin.Courses), admin.All.Courses)
 		}
+		// The chart carries the patient's courses for the roles that see
+		// scores, and none for the others.
+		for who, want := range map[string]int{"therapist": 2, "nurse": 2, "frontdesk": 0, "admin": 0} {
+			c, err := f.a.PatientChart(ctx, f.actor(who), ids["Ann"])
+			f.must(err)
+			if len(c.Outcomes) != want {
+				t.Errorf("%s: %d courses on Ann's chart, want %d", who, len(c.Outcomes), want)
+			}
+		}
 		if _, err := f.a.ClinicOutcomes(ctx, f.actor("frontdesk")); !ketaflow.IsCode(err, ketaflow.EForbidden) {
 			t.Errorf("front desk: %v, want forbidden", err)
 		}
