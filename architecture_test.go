@@ -27,8 +27,8 @@ type layer struct {
 }
 
 var (
-	domainPackages = []string{"", "/access", "/alerts", "/audit", "/charting", "/patients", "/protocol", "/intake", "/vitals", "/visits", "/dosing", "/runsheet",
-		"/session", "/discharge"}
+	domainPackages = []string{"", "/access", "/alerts", "/audit", "/charting", "/patients", "/protocol", "/intake", "/vitals", "/visits", "/dosing",
+		"/runsheet", "/session", "/discharge", "/outcomes", "/fhir"}
 	httpLayer = []string{"/web", "/web/api", "/web/ui"}
 )
 

@@ -62,6 +62,10 @@ const (
 	PatientAmend        Action = "patient.amend"         // amend demographic fields
 	PatientAmendClinic  Action = "patient.amend_clinical"
 	WeightRecord        Action = "weight.record"
+	// RecordExport: the whole record as FHIR, every score, reading and dose.
+	RecordExport Action = "record.export"
+	// ReportRead: the clinic's outcome figures, counts and rates only.
+	ReportRead Action = "report.read"
 
 	// Visits, from booking to cleared for dosing.
 	VisitList          Action = "visit.list"
@@ -145,6 +149,8 @@ var matrix = map[Action][]Role{
 	PatientAmend:        {FrontDesk, Nurse, Prescriber, Admin},
 	PatientAmendClinic:  {Nurse, Prescriber},
 	WeightRecord:        {Nurse, Prescriber},
+	RecordExport:        {Nurse, Prescriber, Therapist},
+	ReportRead:          {Nurse, Prescriber, Therapist, Admin},
 	VisitList:           everyone,
 	VisitRead:           everyone,
 	VisitBook:           {FrontDesk, Nurse, Prescriber},

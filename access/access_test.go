@@ -24,8 +24,12 @@ func TestMatrix(t *testing.T) {
 		PatientAmend:        {FrontDesk, Nurse, Prescriber, Admin},
 		PatientAmendClinic:  {Nurse, Prescriber},
 		WeightRecord:        {Nurse, Prescriber},
-		UserList:            {Admin},
-		UserManage:          {Admin},
+		// The whole record leaves the clinic only with a clinician; the
+		// report's rates hold no patient's data.
+		RecordExport: {Nurse, Prescriber, Therapist},
+		ReportRead:   {Nurse, Prescriber, Therapist, Admin},
+		UserList:     {Admin},
+		UserManage:   {Admin},
 		// Deciding an account request: another admin, or for a reset the
 		// person themself; app/accountrequests.go decides which.
 		UserApprove:        {FrontDesk, Nurse, Prescriber, Therapist, Admin},

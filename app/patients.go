@@ -9,6 +9,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/outcomes"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/store"
 )
@@ -161,6 +162,10 @@ type Chart struct {
 	Patient patients.Patient
 	Weights []patients.Weight
 	Visits  []VisitSummary // newest first
+	// Outcomes are the patient's courses with what each achieved, for
+	// roles that see scores; OutcomeRules the thresholds they were judged by.
+	Outcomes     []CourseOutcome
+	OutcomeRules outcomes.Rules
 }
 
 // PatientChart reads a patient's page in one audited read, so that opening
@@ -186,6 +191,16 @@ func (a *App) PatientChart(ctx context.Context, actor access.Actor, id string) (
 			clinic, err := tx.Clinic(actor.ClinicID)
 			if err != nil {
 				return err
+			}
+			if Sees(actor.Role, PartScores) {
+				pv, err := tx.CurrentProtocol(actor.ClinicID)
+				if err != nil {
+					return err
+				}
+				c.OutcomeRules = outcomes.RulesOf(pv.Rules.Integration)
+				if c.Outcomes, err = patientCourses(tx, actor.ClinicID, id, c.OutcomeRules); err != nil {
+					return err
+				}
 			}
 			rows, err := tx.Visits(actor.ClinicID, store.VisitQuery{PatientID: id})
 			slices.Reverse(rows)

@@ -148,6 +148,9 @@ func redactChart(role access.Role, c Chart) Chart {
 	if !Sees(role, PartClinicalRecord) {
 		c.Weights = nil
 	}
+	if !Sees(role, PartScores) {
+		c.Outcomes = nil
+	}
 	return c
 }
 

@@ -50,8 +50,9 @@ func TestPagesOnAPhoneAndATablet(t *testing.T) {
 	t.Parallel()
 	srv, _ := demoServerClock(t, store.SQLite, ketaflow.NewFakeClock(time.Now()))
 	pages := map[string][]string{
-		"nurse": {"/visits", "/ledger", "lot", "visit:Yuki Tanaka", "visit:Kwame Mensah", "visit:Patricia Nowak", "/admin/protocol"},
-		"admin": {"/admin/users", "/admin/audit"},
+		"nurse": {"/visits", "/ledger", "lot", "visit:Yuki Tanaka", "visit:Kwame Mensah", "visit:Patricia Nowak", "/admin/protocol",
+			"/reports", "patient:Yuki Tanaka"},
+		"admin": {"/admin/users", "/admin/audit", "/reports"},
 	}
 	for _, size := range [][2]int{{1280, 800}, {800, 1280}, {390, 844}} {
 		for _, role := range []string{"nurse", "admin"} {
@@ -64,6 +65,10 @@ func TestPagesOnAPhoneAndATablet(t *testing.T) {
 					name = "visit-" + strings.ReplaceAll(strings.ToLower(p[6:]), " ", "-")
 					do(t, ctx, chromedp.Navigate(srv.URL+"/visits"), chromedp.WaitVisible(chromedp.ID("schedule")),
 						loads(chromedp.Click(chromedp.Search(`//td/a[contains(., "`+p[6:]+`")]`))), chromedp.WaitVisible(chromedp.ID("visit-state")))
+				case strings.HasPrefix(p, "patient:"):
+					name = "patient-" + strings.ReplaceAll(strings.ToLower(p[8:]), " ", "-")
+					do(t, ctx, chromedp.Navigate(srv.URL+"/patients"), chromedp.WaitVisible(chromedp.ID("patient-list")),
+						loads(chromedp.Click(chromedp.Search(`//a[contains(., "`+p[8:]+`")]`))), chromedp.WaitVisible(chromedp.ID("outcomes")))
 				case p == "lot":
 					do(t, ctx, chromedp.Navigate(srv.URL+"/ledger"), chromedp.WaitVisible(chromedp.ID("lot-list")),
 						loads(chromedp.Click(chromedp.CSS(`#lot-list a[href^="/ledger/lots/"]`))), chromedp.WaitVisible(chromedp.ID("entries")))
@@ -96,7 +101,7 @@ func TestPhoneNavigationMenu(t *testing.T) {
 	needChromium(t)
 	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
-	want := []string{"Board", "Today", "Patients", "Alerts", "Ledger", "REMS", "Protocol", "Account"}
+	want := []string{"Board", "Today", "Patients", "Alerts", "Reports", "Ledger", "REMS", "Protocol", "Account"}
 	phone := browser(t, 390, 844)
 	do(t, phone, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)))
 	shown := `[...document.querySelectorAll('nav[aria-label=Main] .nav a')].filter(a => a.checkVisibility() && a.getBoundingClientRect().width > 0).map(a => a.textContent.trim().split(/\s/)[0])`

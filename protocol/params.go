@@ -352,6 +352,8 @@ func buildParams() []Param {
 		func(p *Protocol) *int { return &in(p).ResponseDropPercent })
 	b.integer("integration.remission_phq9_below", "Remission: PHQ-9 total below", "", "common practice (5)", 1, 27,
 		func(p *Protocol) *int { return &in(p).RemissionPHQ9Below })
+	b.integer("integration.relapse_phq9_at_least", "Relapse after remission: PHQ-9 total back at", "points", "common practice (10, the PHQ-9's moderate band)", 1, 27,
+		func(p *Protocol) *int { return &in(p).RelapsePHQ9AtLeast })
 
 	b.group = GroupSecurity
 	b.integer("security.idle_timeout_minutes", "Log staff out after inactivity of", "minutes", "common practice; HIPAA automatic logoff", 1, 60,

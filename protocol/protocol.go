@@ -538,6 +538,9 @@ type Integration struct {
 	ResponseDropPercent int `json:"response_drop_percent"`
 	// RemissionPHQ9Below: a PHQ-9 total below this is remission. 5 [practice].
 	RemissionPHQ9Below int `json:"remission_phq9_below"`
+	// RelapsePHQ9AtLeast: points; after remission, a PHQ-9 total at or above
+	// this is a relapse. 10 [practice: the start of the moderate band].
+	RelapsePHQ9AtLeast int `json:"relapse_phq9_at_least"`
 }
 
 // Window is WindowHours as a duration.
@@ -682,6 +685,7 @@ func Default() Protocol {
 			CourseSessions:      ByRoute[int]{IV: 6, IM: 6, Spravato: 8},
 			ResponseDropPercent: 50,
 			RemissionPHQ9Below:  5,
+			RelapsePHQ9AtLeast:  10,
 		},
 		Security: Security{IdleTimeoutMinutes: 15, LoginMaxHours: 12, IdempotencyKeyHours: 24, APITokenDays: DefaultAPITokenDays},
 	}

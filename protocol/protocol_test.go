@@ -95,6 +95,7 @@ func TestValidate(t *testing.T) {
 		{"discharge_spo2_below_session_alert_is_refused", func(p *Protocol) { p.Discharge.SpO2AtLeast = 90 }, []string{"discharge.spo2_at_least"}},
 		{"discharge_bp_above_session_alert_is_refused", func(p *Protocol) { p.Discharge.SystolicBelow = 190 }, []string{"discharge.systolic_below"}},
 		{"rems_form_later_than_seven_days_is_refused", func(p *Protocol) { p.Discharge.REMSFormDueDays = 10 }, []string{"discharge.rems_form_due_days"}},
+		{"relapse_below_remission_is_refused", func(p *Protocol) { p.Integration.RelapsePHQ9AtLeast = 4 }, []string{"integration.relapse_phq9_at_least"}},
 		{"check_in_hour_past_23_is_refused", func(p *Protocol) { p.Integration.MorningCheckInHour = 24 }, []string{"integration.morning_check_in_hour"}},
 		{"idle_timeout_over_an_hour_is_refused", func(p *Protocol) { p.Security.IdleTimeoutMinutes = 90 }, []string{"security.idle_timeout_minutes"}},
 		{"out_of_range_setting_is_reported_once", func(p *Protocol) { p.Gate.BPWarnSystolic = 300 }, []string{"gate.bp_warn_systolic"}},

@@ -30,6 +30,7 @@ func (p Protocol) Validate() error {
 	c.alerts(p)
 	c.discharge(p)
 	c.fasting(p)
+	c.integration(p)
 	return probs.Err()
 }
 
@@ -186,5 +187,15 @@ func (c checker) fasting(p Protocol) {
 			c.add(k+"clear_liquid_minutes", []string{k + "solid_food_hours"},
 				"%s: clear liquid fast of %d minutes must not be longer than the food fast of %d hours", r.Label(), f.ClearLiquidMinutes, f.SolidFoodHours)
 		}
+	}
+}
+
+// integration: a relapse is a PHQ-9 that is no longer remission, so its
+// threshold is at or above remission's.
+func (c checker) integration(p Protocol) {
+	in := p.Integration
+	if in.RelapsePHQ9AtLeast < in.RemissionPHQ9Below {
+		c.add("integration.relapse_phq9_at_least", []string{"integration.remission_phq9_below"},
+			"a relapse (PHQ-9 at least %d) must be at or above remission (PHQ-9 below %d)", in.RelapsePHQ9AtLeast, in.RemissionPHQ9Below)
 	}
 }

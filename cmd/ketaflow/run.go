@@ -41,6 +41,7 @@ Usage:
   ketaflow audit verify [--checkpoints FILE] [--db ...]       check that no audit entry was altered or removed
   ketaflow audit checkpoints --out FILE [--db ...]            sign the chains' heads and export every checkpoint
   ketaflow bench [--db ...] [--out DIR]                       load a synthetic history and measure the server
+  ketaflow export fhir --out DIR [--db ...]                   write the clinic's records as FHIR R4 NDJSON files
   ketaflow help [COMMAND]                                     explain a command
 
 --db is a SQLite file path (default ketaflow.db) or a postgres:// URL; the
@@ -84,6 +85,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			"checkpoints": c.auditCheckpoints})
 	case "bench":
 		err = c.bench(ctx, rest)
+	case "export":
+		err = c.sub(ctx, "export", rest, map[string]func(context.Context, []string) error{"fhir": c.exportFHIR})
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return Run(ctx, append(rest, "--help"), stdin, stdout, stderr, getenv)

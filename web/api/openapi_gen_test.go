@@ -112,6 +112,8 @@ var docInfo = map[string]any{
 
 // tagDescriptions describe the groups of operations.
 var tagDescriptions = map[string]string{
+	"reports": "What courses achieved: response, remission and relapse by the protocol's definitions, per course and as the " +
+		"clinic's rates with counts and 95% Wilson intervals, as JSON and CSV.",
 	"ledger": "The controlled-substance ledger: every vial of ketamine and every Spravato device, from receipt to the patient or " +
 		"the waste. Append-only; a count that differs from the books raises a discrepancy that a witnessed adjustment resolves.",
 	"session": "The dose and the live session: the prescriber's order, the nurse's preparation with every figure, a second " +
@@ -287,6 +289,8 @@ func (g *schemaGen) operation(o op) (map[string]any, error) {
 			return nil, err
 		}
 		ok["description"] = "A stream of server-sent events; the data of each is " + strings.TrimPrefix(fmt.Sprint(data["$ref"]), "#/components/schemas/")
+		ok["content"] = map[string]any{o.Out.Media: map[string]any{"schema": map[string]any{"type": "string"}}}
+	case o.Out.Media == "text/csv":
 		ok["content"] = map[string]any{o.Out.Media: map[string]any{"schema": map[string]any{"type": "string"}}}
 	case o.Out.Media == "application/pdf":
 		ok["content"] = map[string]any{o.Out.Media: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}

@@ -235,3 +235,15 @@ func (h *API) routeAdvice(w http.ResponseWriter, r *http.Request, actor access.A
 		Note: "Advice only: it ranks the routes for discussion; the prescriber decides."})
 	return nil
 }
+
+func (h *API) patientFHIR(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	b, err := h.app.PatientFHIR(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/fhir+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+	return nil
+}

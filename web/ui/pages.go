@@ -66,6 +66,20 @@ func parsePages() (*pages, error) {
 		"query": url.QueryEscape,
 		"num0":  func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
 		"add":   func(a, b int) int { return a + b },
+		"minus": func(a, b int) int { return a - b },
+		// pct is count of of as a whole percentage; pct1 a share (0 to 1).
+		"pct": func(count, of int) string {
+			return strconv.FormatFloat(100*float64(count)/float64(of), 'f', 0, 64) + "%"
+		},
+		"pct1":  func(v float64) string { return strconv.FormatFloat(100*v, 'f', 0, 64) + "%" },
+		"list2": func(a, b any) []any { return []any{a, b} },
+		// signed is a change with its sign: "-7", "+2", "0".
+		"signed": func(n int) string {
+			if n > 0 {
+				return "+" + strconv.Itoa(n)
+			}
+			return strconv.Itoa(n)
+		},
 		"localInputPtr": func(loc *time.Location, t *time.Time) string {
 			if t == nil {
 				return ""

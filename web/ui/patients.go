@@ -10,6 +10,7 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
+	"github.com/ketaflow/ketaflow/outcomes"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/web"
 )
@@ -45,6 +46,9 @@ type patientData struct {
 	Team     map[string]string // user id -> name
 	Contra   []patients.Contraindication
 	WeightAt string // default for the weight form: now, local
+	// Outcomes are the courses' outcomes, for roles that see scores.
+	Outcomes     []app.CourseOutcome
+	OutcomeRules outcomes.Rules
 }
 
 func (h *UI) patientPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -66,7 +70,7 @@ func (h *UI) renderPatient(w http.ResponseWriter, r *http.Request, actor access.
 		v.withError(formErr)
 	}
 	v.Data = patientData{Visits: chart.Visits, Patient: p, Weights: chart.Weights, Team: team, Contra: p.Contraindications,
-		WeightAt: v.Now.In(v.Loc).Format(timeInputLayout)}
+		WeightAt: v.Now.In(v.Loc).Format(timeInputLayout), Outcomes: chart.Outcomes, OutcomeRules: chart.OutcomeRules}
 	return h.render(w, status, "patient", v)
 }
 

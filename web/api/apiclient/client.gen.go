@@ -3168,6 +3168,13 @@ type Chairs struct {
 	Chairs []Chair `json:"chairs"`
 }
 
+// Claim Claim is the patient guide's remission claim, shown beside the clinic's own rate.
+type Claim struct {
+	High   float64 `json:"high"`
+	Low    float64 `json:"low"`
+	Source string  `json:"source"`
+}
+
 // Cleared Cleared is the answer to a clearance: the visit and its gate.
 type Cleared struct {
 	// Gate Gate is the pre-session gate's verdict; Blocking lists the checks that stop dosing now (blocks not overridden), in gate order. For a role that may not see clinical findings the clinical checks are left out altogether (ClinicalHidden): only the ride home and REMS are there.
@@ -3253,6 +3260,23 @@ type CountDifference struct {
 	Expected   float64   `json:"expected"`
 	LotId      string    `json:"lot_id"`
 	Unit       string    `json:"unit"`
+}
+
+// CourseOutcome CourseOutcome is one course and what it achieved.
+type CourseOutcome struct {
+	// Assessed a baseline and a later PHQ-9: the course has an outcome
+	Assessed       bool       `json:"assessed"`
+	FirstRemission *Milestone `json:"first_remission,omitempty"`
+	FirstResponse  *Milestone `json:"first_response,omitempty"`
+	Gad7           Track      `json:"gad7"`
+	Mrn            string     `json:"mrn"`
+	PatientId      string     `json:"patient_id"`
+	Phq9           Track      `json:"phq9"`
+	Relapse        *Milestone `json:"relapse,omitempty"`
+	Remission      bool       `json:"remission"`
+	Response       bool       `json:"response"`
+	Route          string     `json:"route"`
+	Sessions       int        `json:"sessions"`
 }
 
 // Device defines model for Device.
@@ -3821,6 +3845,18 @@ type MedicationsInput_Psychostimulants struct {
 	union json.RawMessage
 }
 
+// Milestone defines model for Milestone.
+type Milestone struct {
+	At time.Time `json:"at"`
+
+	// Days whole days since the baseline
+	Days int `json:"days"`
+
+	// Sessions sessions given since the baseline
+	Sessions int `json:"sessions"`
+	Total    int `json:"total"`
+}
+
 // Move Move is the body of POST /api/v1/visits/{id}/transitions.
 type Move struct {
 	Reason *string `json:"reason,omitempty"`
@@ -4101,6 +4137,48 @@ type OrderRowRoute string
 // OrderRowSite IM only; "" on the other routes
 type OrderRowSite string
 
+// OutcomeGroup defines model for OutcomeGroup.
+type OutcomeGroup struct {
+	// Courses every course of the group; the rates count the assessed ones
+	Courses int    `json:"courses"`
+	Label   string `json:"label"`
+
+	// Remission Rate is a share of assessed courses: count of of, the rate, and its 95% Wilson interval (absent when of is 0).
+	Remission Rate `json:"remission"`
+
+	// Response Rate is a share of assessed courses: count of of, the rate, and its 95% Wilson interval (absent when of is 0).
+	Response Rate `json:"response"`
+}
+
+// OutcomeGrouping defines model for OutcomeGrouping.
+type OutcomeGrouping struct {
+	Groups []OutcomeGroup `json:"groups"`
+
+	// Id route, sessions, period
+	Id    string `json:"id"`
+	Title string `json:"title"`
+}
+
+// OutcomeRules defines model for OutcomeRules.
+type OutcomeRules struct {
+	RelapsePhq9AtLeast  int `json:"relapse_phq9_at_least"`
+	RemissionPhq9Below  int `json:"remission_phq9_below"`
+	ResponseDropPercent int `json:"response_drop_percent"`
+}
+
+// OutcomesReport OutcomesReport is GET /api/v1/reports/outcomes.
+type OutcomesReport struct {
+	All OutcomeGroup `json:"all"`
+
+	// CourseGrouping course_grouping says what a course is until course records exist.
+	CourseGrouping string            `json:"course_grouping"`
+	Groupings      []OutcomeGrouping `json:"groupings"`
+
+	// GuideRemission Claim is the patient guide's remission claim, shown beside the clinic's own rate.
+	GuideRemission Claim        `json:"guide_remission"`
+	Rules          OutcomeRules `json:"rules"`
+}
+
 // Override Override is a prescriber's written override of a block.
 type Override struct {
 	At     time.Time     `json:"at"`
@@ -4230,6 +4308,13 @@ type PatientInputContraindications string
 
 // PatientInputSex defines model for PatientInput.Sex.
 type PatientInputSex string
+
+// PatientOutcomes PatientOutcomes is GET /api/v1/patients/{id}/outcomes.
+type PatientOutcomes struct {
+	CourseGrouping string          `json:"course_grouping"`
+	Courses        []CourseOutcome `json:"courses"`
+	Rules          OutcomeRules    `json:"rules"`
+}
 
 // PatientRecord PatientRecord is a patient record's fields: the body of a registration and of an amendment (any subset), and part of every patient answer.
 type PatientRecord struct {
@@ -4530,6 +4615,7 @@ type ProtocolIVDose struct {
 type ProtocolIntegration struct {
 	CourseSessions      ProtocolByRouteint `json:"course_sessions"`
 	MorningCheckInHour  int                `json:"morning_check_in_hour"`
+	RelapsePhq9AtLeast  int                `json:"relapse_phq9_at_least"`
 	RemissionPhq9Below  int                `json:"remission_phq9_below"`
 	ResponseDropPercent int                `json:"response_drop_percent"`
 	WindowHours         int                `json:"window_hours"`
@@ -4805,6 +4891,15 @@ type REMSStatus struct {
 // REMSStatusState defines model for REMSStatus.State.
 type REMSStatusState string
 
+// Rate Rate is a share of assessed courses: count of of, the rate, and its 95% Wilson interval (absent when of is 0).
+type Rate struct {
+	Ci95High *float64 `json:"ci95_high,omitempty"`
+	Ci95Low  *float64 `json:"ci95_low,omitempty"`
+	Count    int      `json:"count"`
+	Of       int      `json:"of"`
+	Rate     *float64 `json:"rate,omitempty"`
+}
+
 // Recorded Recorded says who recorded a fact and when.
 type Recorded struct {
 	At     time.Time `json:"at"`
@@ -4878,6 +4973,13 @@ type RouteProfile struct {
 type Schedule struct {
 	Date   openapi_types.Date `json:"date"`
 	Visits []VisitRow         `json:"visits"`
+}
+
+// Score defines model for Score.
+type Score struct {
+	At             time.Time `json:"at"`
+	SessionsBefore int       `json:"sessions_before"`
+	Total          int       `json:"total"`
 }
 
 // ScoredResult ScoredResult is a questionnaire scored as it was saved.
@@ -5025,6 +5127,16 @@ type TokenMade struct {
 // Tokens Tokens is the caller's tokens.
 type Tokens struct {
 	Tokens []APIToken `json:"tokens"`
+}
+
+// Track defines model for Track.
+type Track struct {
+	Baseline *Score `json:"baseline,omitempty"`
+
+	// Change latest minus baseline; absent with fewer than two scores
+	Change *int   `json:"change,omitempty"`
+	Latest *Score `json:"latest,omitempty"`
+	Scores int    `json:"scores"`
 }
 
 // TrainingClock TrainingClock is the training clock's reading.
@@ -6658,6 +6770,20 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
 	AmendPatient(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ExportPatientFHIR The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
+	//
+	// Patient, Practitioner, an Encounter per visit, an Observation per vital sign, weight and PHQ-9/GAD-7 total (LOINC codes, UCUM units, blood pressure as a panel with components), a QuestionnaireResponse per questionnaire with the Questionnaire it answers, and a MedicationAdministration per dose (RxNorm). Every reference is an entry's urn:uuid fullUrl inside the Bundle.
+	//
+	// Corresponds with GET /api/v1/patients/{id}/fhir (the `ExportPatientFHIR` operationId).
+	ExportPatientFHIR(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatientOutcomes The patient's courses and what each achieved: PHQ-9 and GAD-7 baseline, latest and change, response, remission, first response, relapse (nurse, prescriber, therapist)
+	//
+	// Until course records exist, a course is the patient's visits on one route.
+	//
+	// Corresponds with GET /api/v1/patients/{id}/outcomes (the `PatientOutcomes` operationId).
+	PatientOutcomes(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AdviseRoutes Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
 	//
 	// Corresponds with GET /api/v1/patients/{id}/route-advice (the `AdviseRoutes` operationId).
@@ -6735,6 +6861,23 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/rems-forms (the `ListREMSForms` operationId).
 	ListREMSForms(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OutcomesReport The clinic's response and remission rates, each with its count and 95% Wilson interval: all courses, by route, by sessions given, by quarter of the baseline
+	//
+	// Rates count the assessed courses (a baseline PHQ-9 and a later one). Until course records exist, a course is a patient's visits on one route. No patient's data: every role that reads reports (not front desk).
+	//
+	// Corresponds with GET /api/v1/reports/outcomes (the `OutcomesReport` operationId).
+	OutcomesReport(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OutcomesReportCSV The outcome report as CSV, one row per group (the README names the columns)
+	//
+	// Corresponds with GET /api/v1/reports/outcomes.csv (the `OutcomesReportCSV` operationId).
+	OutcomesReportCSV(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OutcomeCoursesCSV Every course behind the report as CSV, one row per course (nurse, prescriber, therapist; the README names the columns)
+	//
+	// Corresponds with GET /api/v1/reports/outcomes/courses.csv (the `OutcomeCoursesCSV` operationId).
+	OutcomeCoursesCSV(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListTokens The caller's API tokens
 	//
@@ -8036,6 +8179,40 @@ func (c *Client) AmendPatient(ctx context.Context, id openapi_types.UUID, params
 	return c.Client.Do(req)
 }
 
+// ExportPatientFHIR The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
+//
+// Patient, Practitioner, an Encounter per visit, an Observation per vital sign, weight and PHQ-9/GAD-7 total (LOINC codes, UCUM units, blood pressure as a panel with components), a QuestionnaireResponse per questionnaire with the Questionnaire it answers, and a MedicationAdministration per dose (RxNorm). Every reference is an entry's urn:uuid fullUrl inside the Bundle.
+//
+// Corresponds with GET /api/v1/patients/{id}/fhir (the `ExportPatientFHIR` operationId).
+func (c *Client) ExportPatientFHIR(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportPatientFHIRRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatientOutcomes The patient's courses and what each achieved: PHQ-9 and GAD-7 baseline, latest and change, response, remission, first response, relapse (nurse, prescriber, therapist)
+//
+// Until course records exist, a course is the patient's visits on one route.
+//
+// Corresponds with GET /api/v1/patients/{id}/outcomes (the `PatientOutcomes` operationId).
+func (c *Client) PatientOutcomes(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatientOutcomesRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AdviseRoutes Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
 //
 // Corresponds with GET /api/v1/patients/{id}/route-advice (the `AdviseRoutes` operationId).
@@ -8244,6 +8421,53 @@ func (c *Client) ListQuestionnaires(ctx context.Context, reqEditors ...RequestEd
 // Corresponds with GET /api/v1/rems-forms (the `ListREMSForms` operationId).
 func (c *Client) ListREMSForms(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListREMSFormsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OutcomesReport The clinic's response and remission rates, each with its count and 95% Wilson interval: all courses, by route, by sessions given, by quarter of the baseline
+//
+// Rates count the assessed courses (a baseline PHQ-9 and a later one). Until course records exist, a course is a patient's visits on one route. No patient's data: every role that reads reports (not front desk).
+//
+// Corresponds with GET /api/v1/reports/outcomes (the `OutcomesReport` operationId).
+func (c *Client) OutcomesReport(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOutcomesReportRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OutcomesReportCSV The outcome report as CSV, one row per group (the README names the columns)
+//
+// Corresponds with GET /api/v1/reports/outcomes.csv (the `OutcomesReportCSV` operationId).
+func (c *Client) OutcomesReportCSV(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOutcomesReportCSVRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OutcomeCoursesCSV Every course behind the report as CSV, one row per course (nurse, prescriber, therapist; the README names the columns)
+//
+// Corresponds with GET /api/v1/reports/outcomes/courses.csv (the `OutcomeCoursesCSV` operationId).
+func (c *Client) OutcomeCoursesCSV(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOutcomeCoursesCSVRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -11085,6 +11309,74 @@ func NewAmendPatientRequestWithBody(server string, id openapi_types.UUID, params
 	return req, nil
 }
 
+// NewExportPatientFHIRRequest constructs an http.Request for the ExportPatientFHIR method
+func NewExportPatientFHIRRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/patients/%s/fhir", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatientOutcomesRequest constructs an http.Request for the PatientOutcomes method
+func NewPatientOutcomesRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/patients/%s/outcomes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAdviseRoutesRequest constructs an http.Request for the AdviseRoutes method
 func NewAdviseRoutesRequest(server string, id openapi_types.UUID, params *AdviseRoutesParams) (*http.Request, error) {
 	var err error
@@ -11577,6 +11869,87 @@ func NewListREMSFormsRequest(server string) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/rems-forms")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewOutcomesReportRequest constructs an http.Request for the OutcomesReport method
+func NewOutcomesReportRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/reports/outcomes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewOutcomesReportCSVRequest constructs an http.Request for the OutcomesReportCSV method
+func NewOutcomesReportCSVRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/reports/outcomes.csv")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewOutcomeCoursesCSVRequest constructs an http.Request for the OutcomeCoursesCSV method
+func NewOutcomeCoursesCSVRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/reports/outcomes/courses.csv")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -14091,6 +14464,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
 	AmendPatientWithResponse(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*AmendPatientResponse, error)
 
+	// ExportPatientFHIRWithResponse The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
+	//
+	// Patient, Practitioner, an Encounter per visit, an Observation per vital sign, weight and PHQ-9/GAD-7 total (LOINC codes, UCUM units, blood pressure as a panel with components), a QuestionnaireResponse per questionnaire with the Questionnaire it answers, and a MedicationAdministration per dose (RxNorm). Every reference is an entry's urn:uuid fullUrl inside the Bundle.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/patients/{id}/fhir (the `ExportPatientFHIR` operationId).
+	ExportPatientFHIRWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ExportPatientFHIRResponse, error)
+
+	// PatientOutcomesWithResponse The patient's courses and what each achieved: PHQ-9 and GAD-7 baseline, latest and change, response, remission, first response, relapse (nurse, prescriber, therapist)
+	//
+	// Until course records exist, a course is the patient's visits on one route.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/patients/{id}/outcomes (the `PatientOutcomes` operationId).
+	PatientOutcomesWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*PatientOutcomesResponse, error)
+
 	// AdviseRoutesWithResponse Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -14188,6 +14579,29 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/rems-forms (the `ListREMSForms` operationId).
 	ListREMSFormsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListREMSFormsResponse, error)
+
+	// OutcomesReportWithResponse The clinic's response and remission rates, each with its count and 95% Wilson interval: all courses, by route, by sessions given, by quarter of the baseline
+	//
+	// Rates count the assessed courses (a baseline PHQ-9 and a later one). Until course records exist, a course is a patient's visits on one route. No patient's data: every role that reads reports (not front desk).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/reports/outcomes (the `OutcomesReport` operationId).
+	OutcomesReportWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*OutcomesReportResponse, error)
+
+	// OutcomesReportCSVWithResponse The outcome report as CSV, one row per group (the README names the columns)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/reports/outcomes.csv (the `OutcomesReportCSV` operationId).
+	OutcomesReportCSVWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*OutcomesReportCSVResponse, error)
+
+	// OutcomeCoursesCSVWithResponse Every course behind the report as CSV, one row per course (nurse, prescriber, therapist; the README names the columns)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/reports/outcomes/courses.csv (the `OutcomeCoursesCSV` operationId).
+	OutcomeCoursesCSVWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*OutcomeCoursesCSVResponse, error)
 
 	// ListTokensWithResponse The caller's API tokens
 	//
@@ -17558,6 +17972,172 @@ func (r AmendPatientResponse) ContentType() string {
 	return ""
 }
 
+type ExportPatientFHIRResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationfhirJSON200 the response for an HTTP 200 `application/fhir+json` response
+	ApplicationfhirJSON200 *map[string]interface{}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetApplicationfhirJSON200 returns the response for an HTTP 200 `application/fhir+json` response
+func (r ExportPatientFHIRResponse) GetApplicationfhirJSON200() *map[string]interface{} {
+	return r.ApplicationfhirJSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExportPatientFHIRResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExportPatientFHIRResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ExportPatientFHIRResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ExportPatientFHIRResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExportPatientFHIRResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ExportPatientFHIRResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportPatientFHIRResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportPatientFHIRResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportPatientFHIRResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportPatientFHIRResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PatientOutcomesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PatientOutcomes
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatientOutcomesResponse) GetJSON200() *PatientOutcomes {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PatientOutcomesResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PatientOutcomesResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PatientOutcomesResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PatientOutcomesResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PatientOutcomesResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PatientOutcomesResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatientOutcomesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatientOutcomesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatientOutcomesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatientOutcomesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AdviseRoutesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18562,6 +19142,220 @@ func (r ListREMSFormsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListREMSFormsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OutcomesReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OutcomesReport
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r OutcomesReportResponse) GetJSON200() *OutcomesReport {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r OutcomesReportResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OutcomesReportResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r OutcomesReportResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r OutcomesReportResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r OutcomesReportResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r OutcomesReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OutcomesReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OutcomesReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OutcomesReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OutcomesReportCSVResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r OutcomesReportCSVResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OutcomesReportCSVResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r OutcomesReportCSVResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r OutcomesReportCSVResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r OutcomesReportCSVResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r OutcomesReportCSVResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OutcomesReportCSVResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OutcomesReportCSVResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OutcomesReportCSVResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OutcomeCoursesCSVResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r OutcomeCoursesCSVResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OutcomeCoursesCSVResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r OutcomeCoursesCSVResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r OutcomeCoursesCSVResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r OutcomeCoursesCSVResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r OutcomeCoursesCSVResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OutcomeCoursesCSVResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OutcomeCoursesCSVResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OutcomeCoursesCSVResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -23033,6 +23827,36 @@ func (c *ClientWithResponses) AmendPatientWithResponse(ctx context.Context, id o
 	return ParseAmendPatientResponse(rsp)
 }
 
+// ExportPatientFHIRWithResponse The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
+//
+// Patient, Practitioner, an Encounter per visit, an Observation per vital sign, weight and PHQ-9/GAD-7 total (LOINC codes, UCUM units, blood pressure as a panel with components), a QuestionnaireResponse per questionnaire with the Questionnaire it answers, and a MedicationAdministration per dose (RxNorm). Every reference is an entry's urn:uuid fullUrl inside the Bundle.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/patients/{id}/fhir (the `ExportPatientFHIR` operationId).
+func (c *ClientWithResponses) ExportPatientFHIRWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ExportPatientFHIRResponse, error) {
+	rsp, err := c.ExportPatientFHIR(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportPatientFHIRResponse(rsp)
+}
+
+// PatientOutcomesWithResponse The patient's courses and what each achieved: PHQ-9 and GAD-7 baseline, latest and change, response, remission, first response, relapse (nurse, prescriber, therapist)
+//
+// Until course records exist, a course is the patient's visits on one route.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/patients/{id}/outcomes (the `PatientOutcomes` operationId).
+func (c *ClientWithResponses) PatientOutcomesWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*PatientOutcomesResponse, error) {
+	rsp, err := c.PatientOutcomes(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatientOutcomesResponse(rsp)
+}
+
 // AdviseRoutesWithResponse Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -23213,6 +24037,47 @@ func (c *ClientWithResponses) ListREMSFormsWithResponse(ctx context.Context, req
 		return nil, err
 	}
 	return ParseListREMSFormsResponse(rsp)
+}
+
+// OutcomesReportWithResponse The clinic's response and remission rates, each with its count and 95% Wilson interval: all courses, by route, by sessions given, by quarter of the baseline
+//
+// Rates count the assessed courses (a baseline PHQ-9 and a later one). Until course records exist, a course is a patient's visits on one route. No patient's data: every role that reads reports (not front desk).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/reports/outcomes (the `OutcomesReport` operationId).
+func (c *ClientWithResponses) OutcomesReportWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*OutcomesReportResponse, error) {
+	rsp, err := c.OutcomesReport(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOutcomesReportResponse(rsp)
+}
+
+// OutcomesReportCSVWithResponse The outcome report as CSV, one row per group (the README names the columns)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/reports/outcomes.csv (the `OutcomesReportCSV` operationId).
+func (c *ClientWithResponses) OutcomesReportCSVWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*OutcomesReportCSVResponse, error) {
+	rsp, err := c.OutcomesReportCSV(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOutcomesReportCSVResponse(rsp)
+}
+
+// OutcomeCoursesCSVWithResponse Every course behind the report as CSV, one row per course (nurse, prescriber, therapist; the README names the columns)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/reports/outcomes/courses.csv (the `OutcomeCoursesCSV` operationId).
+func (c *ClientWithResponses) OutcomeCoursesCSVWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*OutcomeCoursesCSVResponse, error) {
+	rsp, err := c.OutcomeCoursesCSV(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOutcomeCoursesCSVResponse(rsp)
 }
 
 // ListTokensWithResponse The caller's API tokens
@@ -26553,6 +27418,142 @@ func ParseAmendPatientResponse(rsp *http.Response) (*AmendPatientResponse, error
 	return response, nil
 }
 
+// ParseExportPatientFHIRResponse parses an HTTP response from a ExportPatientFHIRWithResponse call
+func ParseExportPatientFHIRResponse(rsp *http.Response) (*ExportPatientFHIRResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportPatientFHIRResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationfhirJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePatientOutcomesResponse parses an HTTP response from a PatientOutcomesWithResponse call
+func ParsePatientOutcomesResponse(rsp *http.Response) (*PatientOutcomesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatientOutcomesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PatientOutcomes
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAdviseRoutesResponse parses an HTTP response from a AdviseRoutesWithResponse call
 func ParseAdviseRoutesResponse(rsp *http.Response) (*AdviseRoutesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -27349,6 +28350,175 @@ func ParseListREMSFormsResponse(rsp *http.Response) (*ListREMSFormsResponse, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseOutcomesReportResponse parses an HTTP response from a OutcomesReportWithResponse call
+func ParseOutcomesReportResponse(rsp *http.Response) (*OutcomesReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OutcomesReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OutcomesReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseOutcomesReportCSVResponse parses an HTTP response from a OutcomesReportCSVWithResponse call
+func ParseOutcomesReportCSVResponse(rsp *http.Response) (*OutcomesReportCSVResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OutcomesReportCSVResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseOutcomeCoursesCSVResponse parses an HTTP response from a OutcomeCoursesCSVWithResponse call
+func ParseOutcomeCoursesCSVResponse(rsp *http.Response) (*OutcomeCoursesCSVResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OutcomeCoursesCSVResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
