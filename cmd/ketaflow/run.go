@@ -40,6 +40,8 @@ Usage:
   ketaflow token add --username U --name N [--db ...]         make an API token for a user
   ketaflow audit verify [--checkpoints FILE] [--db ...]       check that no audit entry was altered or removed
   ketaflow audit checkpoints --out FILE [--db ...]            sign the chains' heads and export every checkpoint
+  ketaflow backup --out FILE [--db ...]                       copy a SQLite database while the server runs
+  ketaflow restore --from FILE [--force] [--db ...]           bring a SQLite backup back (server stopped)
   ketaflow help [COMMAND]                                     explain a command
 
 --db is a SQLite file path (default ketaflow.db) or a postgres:// URL; the
@@ -81,6 +83,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "audit":
 		err = c.sub(ctx, "audit", rest, map[string]func(context.Context, []string) error{"verify": c.auditVerify,
 			"checkpoints": c.auditCheckpoints})
+	case "backup":
+		err = c.backup(ctx, rest)
+	case "restore":
+		err = c.restore(ctx, rest)
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return Run(ctx, append(rest, "--help"), stdin, stdout, stderr, getenv)
