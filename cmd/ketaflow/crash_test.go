@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -77,7 +78,7 @@ func crashRoundsOn(t *testing.T, d store.Dialect, rounds int) {
 		wg.Add(1)
 		go func() { defer wg.Done(); w(ctx) }()
 	}
-	cut := 0
+	var cut int64
 	var phases [4]time.Duration // writing, integrity check, restart, reading back
 	for round := range rounds {
 		// Kill after a random number of acknowledged writes of this
@@ -106,6 +107,9 @@ func crashRoundsOn(t *testing.T, d store.Dialect, rounds int) {
 		}
 		c.open(srv)
 	}
+	// The last server runs until a dose has been given whole, so that the
+	// check of the doses below has one at least, however few rounds.
+	c.waitFor(srv, func() bool { return len(c.stopped) > 0 })
 	stop()
 	c.release()
 	wg.Wait()
@@ -190,27 +194,12 @@ type crashRun struct {
 	total      int           // acknowledged writes checked after a restart
 	pending    []ackedWrite  // acknowledged since the last check
 	lots       []string
-	doseVisits []string            // visits the dose writers started
-	prepared   map[string]bool     // visit -> its preparation was acknowledged
-	stopped    map[string]bool     // visit -> its stop (the volume given) was acknowledged
-	unknown    atomicCounter       // requests whose answer the kill cut off
-	progress   chan struct{}       // a write was acknowledged
-	closed     bool                // the writers are told to stop
-	statuses   map[string][]string // unexpected answers, for the failure message
-}
-
-type atomicCounter struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (a *atomicCounter) Add(n int) { a.mu.Lock(); a.n += n; a.mu.Unlock() }
-func (a *atomicCounter) Swap(n int) int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	old := a.n
-	a.n = n
-	return old
+	doseVisits []string        // visits the dose writers started
+	prepared   map[string]bool // visit -> its preparation was acknowledged
+	stopped    map[string]bool // visit -> its stop (the volume given) was acknowledged
+	unknown    atomic.Int64    // requests whose answer the kill cut off, retried
+	progress   chan struct{}   // a write was acknowledged
+	closed     bool            // the writers are told to stop
 }
 
 // ackedWrite is a write answered 2xx: the record as answered, and where to
@@ -271,8 +260,19 @@ func (c *crashRun) ackCount() int {
 
 // waitAcks waits until n writes have been acknowledged in all.
 func (c *crashRun) waitAcks(n int, srv *proc) {
+	c.waitFor(srv, func() bool { return c.acks >= n })
+}
+
+// waitFor waits until done, called with c.mu held, is true.
+func (c *crashRun) waitFor(srv *proc, done func() bool) {
 	deadline := time.After(60 * time.Second)
-	for c.ackCount() < n {
+	for {
+		c.mu.Lock()
+		ok := done()
+		c.mu.Unlock()
+		if ok {
+			return
+		}
 		select {
 		case <-c.progress:
 		case err := <-srv.done:
