@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -54,6 +55,11 @@ func (c *cli) backup(ctx context.Context, args []string) error {
 	}
 	if *out == "" {
 		return fmt.Errorf("give --out FILE, the backup to write")
+	}
+	// Opening a SQLite path that does not exist would make an empty
+	// database there.
+	if _, err := os.Stat(strings.TrimPrefix(strings.TrimPrefix(*dsn, "sqlite:"), "file:")); err != nil {
+		return fmt.Errorf("backup: no database to back up: %w", err)
 	}
 	keyPath := auditKeyPath(*c.auditKeyFile, *dsn)
 	key, _, err := loadAuditKey(keyPath, false)

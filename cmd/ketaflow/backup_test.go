@@ -130,6 +130,18 @@ func TestBackupWhileWritingRestoresEveryAcknowledgedWrite(t *testing.T) {
 	}
 }
 
+// TestBackupOfNoDatabaseMakesNone: a mistyped --db is refused, and no
+// empty database is made there.
+func TestBackupOfNoDatabaseMakesNone(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "typo.db")
+	code, log := run(t, nil, "backup", "--db", missing, "--out", filepath.Join(dir, "b.db"))
+	if _, err := os.Stat(missing); code != 1 || !strings.Contains(log, "no database to back up") || err == nil {
+		t.Errorf("backup of a missing database: exit %d (made it: %v):\n%s", code, err == nil, log)
+	}
+}
+
 // TestBackupOfPostgresSaysHow: backup and restore of a PostgreSQL URL
 // refuse, naming pg_dump and point-in-time recovery.
 func TestBackupOfPostgresSaysHow(t *testing.T) {
