@@ -427,8 +427,11 @@ func (c *crashRun) patientsAndVisits(ctx context.Context) {
 
 func (c *crashRun) vitals(ctx context.Context, visitID string) {
 	for i := 0; ctx.Err() == nil; i++ {
+		// Taken now, stated to the nanosecond as a device may:
+		// the answer must be what is stored, to the microsecond.
+		taken := time.Now().Format(time.RFC3339Nano)
 		c.write(ctx, "nurse", "/api/v1/visits/"+visitID+"/vitals", map[string]any{"systolic": 110 + i%30, "diastolic": 70 + i%10,
-			"heart_rate": 60 + i%40, "spo2": 95 + i%5}, "vitals", field("reading"),
+			"heart_rate": 60 + i%40, "spo2": 95 + i%5, "taken_at": taken}, "vitals", field("reading"),
 			func(string) string { return "/api/v1/visits/" + visitID })
 	}
 }
