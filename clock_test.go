@@ -76,3 +76,15 @@ func TestTrainingClockWaitsForWritesInFlight(t *testing.T) {
 	}
 	c.Hold()() // and writes go on after it
 }
+
+// TestSystemClockKeepsWhatTheDatabasesKeep: the databases store times to
+// the microsecond, so the clock reads no finer; an answer that carried
+// nanoseconds would differ from the record read back.
+func TestSystemClockKeepsWhatTheDatabasesKeep(t *testing.T) {
+	for range 100 {
+		now := SystemClock{}.Now()
+		if now.Nanosecond()%1000 != 0 || now.Location() != time.UTC {
+			t.Fatalf("SystemClock.Now() = %v: finer than a microsecond or not UTC", now)
+		}
+	}
+}

@@ -153,6 +153,33 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	return &DB{Dialect: SQLite, writer: writer, reader: reader, Location: path}, nil
 }
 
+// LimitPages caps a SQLite database at n pages of its page size (SQLite's
+// max_page_count, on the one writer connection) and returns the cap in
+// force, which is never below the pages in use. A write that needs more
+// fails as on a full disk (SQLITE_FULL). Tests use it to fill the disk
+// without root (a small tmpfs needs a mount); raising it is space coming
+// back.
+func (db *DB) LimitPages(ctx context.Context, n int64) (int64, error) {
+	if db.Dialect != SQLite {
+		return 0, fmt.Errorf("limit pages: only SQLite has a page limit, not %s", db.Dialect)
+	}
+	var got int64
+	// A pragma takes no bound parameter; n is a number formatted here.
+	if err := db.writer.QueryRowContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", n)).Scan(&got); err != nil {
+		return 0, db.mapErr("limit pages", err)
+	}
+	return got, nil
+}
+
+// PageCount is the number of pages a SQLite database holds.
+func (db *DB) PageCount(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.writer.QueryRowContext(ctx, "PRAGMA page_count").Scan(&n); err != nil {
+		return 0, db.mapErr("page count", err)
+	}
+	return n, nil
+}
+
 // Close closes the database; SQLite checkpoints its WAL on the last close.
 func (db *DB) Close() error {
 	var errs []error

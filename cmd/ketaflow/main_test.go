@@ -350,6 +350,8 @@ func TestHelpAndUsage(t *testing.T) {
 		{"serve_help_lists_flags", []string{"serve", "--help"}, 0, "--demo"},
 		{"help_of_a_command", []string{"help", "migrate"}, 0, "Applies every database migration"},
 		{"user_add_help", []string{"user", "add", "--help"}, 0, "KETAFLOW_PASSWORD"},
+		{"backup_help", []string{"backup", "--help"}, 0, "VACUUM INTO"},
+		{"restore_help", []string{"help", "restore"}, 0, "--force"},
 		{"unknown_command_is_usage_error", []string{"frobnicate"}, 2, "unknown command"},
 		{"no_command_prints_usage", nil, 2, "Usage:"},
 	}

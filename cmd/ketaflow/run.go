@@ -42,6 +42,8 @@ Usage:
   ketaflow audit checkpoints --out FILE [--db ...]            sign the chains' heads and export every checkpoint
   ketaflow bench [--db ...] [--out DIR]                       load a synthetic history and measure the server
   ketaflow export fhir --out DIR [--db ...]                   write the clinic's records as FHIR R4 NDJSON files
+  ketaflow backup --out FILE [--db ...]                       copy a SQLite database while the server runs
+  ketaflow restore --from FILE [--force] [--db ...]           bring a SQLite backup back (server stopped)
   ketaflow help [COMMAND]                                     explain a command
 
 --db is a SQLite file path (default ketaflow.db) or a postgres:// URL; the
@@ -87,6 +89,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = c.bench(ctx, rest)
 	case "export":
 		err = c.sub(ctx, "export", rest, map[string]func(context.Context, []string) error{"fhir": c.exportFHIR})
+	case "backup":
+		err = c.backup(ctx, rest)
+	case "restore":
+		err = c.restore(ctx, rest)
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return Run(ctx, append(rest, "--help"), stdin, stdout, stderr, getenv)

@@ -89,7 +89,7 @@ type apiLedgerEntry struct {
 func toAPIEntry(e app.LedgerEntry) apiLedgerEntry {
 	out := apiLedgerEntry{ID: e.ID, LotID: e.LotID, Seq: e.Seq, Kind: e.Kind, Quantity: e.Quantity, VisitID: e.VisitID, By: e.By,
 		ByName: e.ByName, WitnessBy: e.WitnessBy, WitnessName: e.WitnessName, Direction: e.Direction, Reason: e.Reason,
-		Resolves: e.Resolves, At: e.At.UTC(), BalanceAfter: e.BalanceAfter}
+		Resolves: e.Resolves, At: utcTime(e.At), BalanceAfter: e.BalanceAfter}
 	if e.Kind == dosing.Count {
 		c := e.Counted
 		out.Counted = &c
@@ -122,7 +122,7 @@ type apiDiscrepancy struct {
 func toAPIDiscrepancies(ds []app.Discrepancy) []apiDiscrepancy {
 	out := make([]apiDiscrepancy, len(ds))
 	for i, d := range ds {
-		out[i] = apiDiscrepancy{EntryID: d.EntryID, LotID: d.LotID, LotNumber: d.LotNumber, Drug: d.Drug, At: d.At.UTC(),
+		out[i] = apiDiscrepancy{EntryID: d.EntryID, LotID: d.LotID, LotNumber: d.LotNumber, Drug: d.Drug, At: utcTime(d.At),
 			Counted: d.Counted, Expected: d.Expected, Difference: d.Difference, Unit: d.Unit, CountedBy: d.CountedBy,
 			CountedByName: d.CountedByName, Open: d.Open(), ResolvedBy: d.ResolvedBy, ResolvedAt: utcTimePtr(d.ResolvedAt),
 			ResolverName: d.ResolverName, ResolverReason: d.Resolution}

@@ -24,7 +24,7 @@ func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
-	u := t.UTC()
+	u := utcTime(t)
 	return &u
 }
 

@@ -21,18 +21,21 @@ import (
 // the API only shapes them for programs: snake_case names, times in UTC,
 // lists never null.
 
+// utcTime is a time as the API answers it: in UTC, to the microsecond,
+// which is what both databases keep, so that the answer to a write that
+// stated a finer time (a device's clock) is what a later read returns.
 func utcTime(t time.Time) time.Time {
 	if t.IsZero() {
 		return t
 	}
-	return t.UTC()
+	return t.UTC().Truncate(time.Microsecond)
 }
 
 func utcTimePtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}
-	u := t.UTC()
+	u := utcTime(*t)
 	return &u
 }
 
