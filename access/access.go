@@ -124,6 +124,9 @@ const (
 	TokenRevoke    Action = "token.revoke"
 	TokenList      Action = "token.list"
 	PasswordChange Action = "auth.password_change"
+	// TwoFactorManage: set up one's own authenticator app and recovery
+	// codes (app/twofactor.go).
+	TwoFactorManage Action = "auth.two_factor"
 )
 
 var everyone = []Role{FrontDesk, Nurse, Prescriber, Therapist, Admin}
@@ -184,6 +187,7 @@ var matrix = map[Action][]Role{
 	TokenRevoke:      everyone,
 	TokenList:        everyone,
 	PasswordChange:   everyone,
+	TwoFactorManage:  everyone,
 	// Admins handle discrepancies [PRODUCT.md]: they see the ledger and
 	// may adjust it, with a nurse or prescriber as witness, but never
 	// handle the drug itself.

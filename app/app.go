@@ -39,6 +39,9 @@ type App struct {
 	// (idempotency.go).
 	inflight sync.Map
 	auditKey *audit.Key // nil: legacy, unkeyed entries (tests that do not ask for one)
+	// startingRules changes the rules a new clinic starts with (nil: the
+	// defaults).
+	startingRules func(*protocol.Protocol)
 }
 
 // Option changes a setting of New.
@@ -55,6 +58,14 @@ func PasswordCost(p access.Argon2Params) Option {
 // one (--audit-key-file).
 func AuditKey(key *audit.Key) Option {
 	return func(a *App) { a.auditKey = key }
+}
+
+// StartingRules changes the rules every clinic made by this App starts
+// with (its protocol's version 1), from protocol.Default. The test
+// fixtures start theirs without the second factor, which only the
+// two-factor tests need.
+func StartingRules(change func(*protocol.Protocol)) Option {
+	return func(a *App) { a.startingRules = change }
 }
 
 // New returns an App with the default security settings.
@@ -242,5 +253,5 @@ func (a *App) Health(ctx context.Context) (string, error) {
 // through a copy, whose change its caches would not see.
 func (a *App) WithClock(c ketaflow.Clock) *App {
 	return &App{DB: a.DB, Clock: c, Log: a.Log, Events: a.Events, origin: a.origin, logins: a.logins, passwords: a.passwords,
-		auditKey: a.auditKey}
+		auditKey: a.auditKey, startingRules: a.startingRules}
 }

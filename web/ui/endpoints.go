@@ -16,6 +16,11 @@ func (h *UI) Endpoints() []web.Endpoint {
 	return append([]web.Endpoint{
 		public("GET", "/login", h.loginPage),
 		public("POST", "/login", h.loginSubmit),
+		// The step after the password: its own cookie, no login.
+		public("GET", "/login/code", h.codePage(false)),
+		public("POST", "/login/code", h.codeSubmit(false)),
+		public("GET", "/login/enrol", h.codePage(true)),
+		public("POST", "/login/enrol", h.codeSubmit(true)),
 		login("POST", "/logout", h.logout),
 		login("GET", "/{$}", h.home),
 		login("GET", "/patients", h.patientsPage),
@@ -93,6 +98,8 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("POST", "/admin/chairs/{id}", h.updateChairSubmit),
 		login("GET", "/account", h.accountPage),
 		login("POST", "/account/password", h.passwordSubmit),
+		login("POST", "/account/two-factor", h.twoFactorSetupSubmit),
+		login("POST", "/account/two-factor/confirm", h.twoFactorConfirmSubmit),
 		login("POST", "/account/tokens", h.createTokenSubmit),
 		login("POST", "/account/tokens/{id}/revoke", h.revokeTokenSubmit),
 	}, h.trainingClockEndpoints()...)
