@@ -368,6 +368,10 @@ func (a *App) ConfirmTwoFactor(ctx context.Context, actor access.Actor, code str
 	if w := a.logins.wait(actor.Username, actor.Source, now); w > 0 {
 		return TwoFactorView{}, errThrottled(w)
 	}
+	// Only six digits can be a guess; anything else is a typing slip.
+	if len(access.NormalizeCode(code)) != 6 {
+		return TwoFactorView{}, ketaflow.Invalid("code", "enter the 6 digits your authenticator app shows")
+	}
 	var v TwoFactorView
 	err := a.do(ctx, actor, op{Action: access.TwoFactorManage, Category: access.CatAuth}, func(tx *store.Tx, o *op) error {
 		f, err := tx.SecondFactor(actor.UserID)
