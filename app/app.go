@@ -9,6 +9,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/ketaflow/ketaflow"
@@ -192,6 +193,10 @@ func (a *App) appendAudit(tx *store.Tx, actor access.Actor, o op, outcome string
 	clinic := actor.ClinicID
 	if clinic == "" {
 		clinic = audit.SystemClinic
+	}
+	// An entry about the patient of an open break-glass access names it.
+	if actor.Glass.Covers(o.PatientID, a.Clock.Now()) && !strings.Contains(o.Detail, actor.Glass.ID) {
+		o.Detail = strings.TrimSuffix("under break-glass "+actor.Glass.ID+"; "+o.Detail, "; ")
 	}
 	_, err := tx.AppendAudit(audit.Entry{
 		ClinicID: clinic, At: a.Clock.Now(), UserID: actor.UserID, Username: actor.Username,

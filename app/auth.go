@@ -151,10 +151,19 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 	}
 	var s access.Login
 	var u access.User
+	var glass *access.BreakGlass
 	err := a.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		s, u, err = tx.LoginUser(hash)
-		return err
+		if s, u, err = tx.LoginUser(hash); err != nil {
+			return err
+		}
+		g, err := tx.LiveBreakGlass(u.ID, now)
+		if err == nil {
+			glass = &g
+		} else if !ketaflow.IsCode(err, ketaflow.ENotFound) {
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		if ketaflow.IsCode(err, ketaflow.ENotFound) {
@@ -182,7 +191,9 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 			return access.Actor{}, err
 		}
 	}
-	return u.Actor(source), nil
+	actor := u.Actor(source)
+	actor.Glass = glass
+	return actor, nil
 }
 
 // Logout ends the login with the given secret.

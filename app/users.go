@@ -190,5 +190,8 @@ func endAccess(tx *store.Tx, userID string, now time.Time) error {
 	if err := tx.EndUserChallenges(userID, now); err != nil {
 		return err
 	}
+	if err := tx.EndUserBreakGlass(userID, now); err != nil {
+		return err
+	}
 	return tx.RevokeUserAPITokens(userID, now)
 }

@@ -45,6 +45,8 @@ type patientData struct {
 	Team     map[string]string // user id -> name
 	Contra   []patients.Contraindication
 	WeightAt string // default for the weight form: now, local
+	// BreakGlassMinutes: how long a break-glass access would last.
+	BreakGlassMinutes int
 }
 
 func (h *UI) patientPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -66,7 +68,7 @@ func (h *UI) renderPatient(w http.ResponseWriter, r *http.Request, actor access.
 		v.withError(formErr)
 	}
 	v.Data = patientData{Visits: chart.Visits, Patient: p, Weights: chart.Weights, Team: team, Contra: p.Contraindications,
-		WeightAt: v.Now.In(v.Loc).Format(timeInputLayout)}
+		WeightAt: v.Now.In(v.Loc).Format(timeInputLayout), BreakGlassMinutes: chart.BreakGlassMinutes}
 	return h.render(w, status, "patient", v)
 }
 

@@ -247,3 +247,33 @@ func twoFactorNote(tf app.TwoFactorView) string {
 	}
 	return "Off."
 }
+
+// breakGlassSubmit opens the patient's record to the reader outside their
+// role, with their reason.
+func (h *UI) breakGlassSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	id := r.PathValue("id")
+	if _, err := h.app.OpenBreakGlass(r.Context(), actor, id, r.PostFormValue("reason")); err != nil {
+		if ketaflow.IsCode(err, ketaflow.EInvalid) || ketaflow.IsCode(err, ketaflow.EConflict) {
+			return h.renderPatient(w, r, actor, id, web.Status(err), err)
+		}
+		return err
+	}
+	return redirect(w, r, "/patients/"+url.PathEscape(id)+"?done=break_glass")
+}
+
+// breakGlassEndSubmit ends the reader's break-glass access.
+func (h *UI) breakGlassEndSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := h.app.EndBreakGlass(r.Context(), actor); err != nil {
+		return err
+	}
+	return redirect(w, r, "/patients?done=break_glass_ended")
+}
+
+// breakGlassReviewSubmit marks another person's break-glass access as
+// reviewed.
+func (h *UI) breakGlassReviewSubmit(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := h.app.ReviewBreakGlass(r.Context(), actor, r.PathValue("id")); err != nil {
+		return err
+	}
+	return redirect(w, r, "/admin/users?done=break_glass_reviewed")
+}
