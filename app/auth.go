@@ -65,6 +65,11 @@ func (a *App) checkCredentials(ctx context.Context, username, password, source s
 	if w := a.logins.wait(username, source, now); w > 0 {
 		return fail(anon, "throttled after wrong passwords: wait "+w.Round(time.Second).String(), errThrottled(w))
 	}
+	// A form sent without a name or a password guesses nothing: it is
+	// refused without counting, the same for every name.
+	if username == "" || password == "" {
+		return fail(anon, "no username or no password", ketaflow.Invalid("", "enter your username and your password"))
+	}
 	var l store.UserLogin
 	err := a.DB.View(ctx, func(tx *store.Tx) error {
 		var err error

@@ -47,7 +47,9 @@ func permitted(role access.Role, action string) bool {
 // the pages' endpoint table as every role of clinic A, as clinic B's nurse
 // on clinic A's records, as a patient (a questionnaire link's token, the
 // clinic tablet in their hands), as a person whose password was right and
-// whose authenticator code is still to come, and signed out. What each may do is not
+// whose authenticator code is still to come, as an admin reading a patient
+// under break-glass (whose successes must still be the admin role's), and
+// signed out. What each may do is not
 // written here per route: every answer that succeeds must have written only
 // audit entries whose action the permission table (access.Can) allows the
 // role, every 403 must have written a denied entry, clinic B's nurse never
@@ -138,6 +140,20 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := f.App.ConfirmTwoFactor(ctx, halfway.Actor("test"), access.TOTPCode(tf.Enrolment.Secret, f.Clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		// An admin reading clinic A's patient under break-glass: it opens
+		// what they read, never what they may do.
+		glassAdmin, err := f.App.AddUserFromCommandLine(ctx, f.ClinicA.ID, app.NewUser{Username: "glass-admin", Name: "Glass Admin",
+			Role: access.Admin, Password: webtest.Password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Users["glass-admin"] = glassAdmin
+		if f.Tokens["glass-admin"], err = f.App.CreateAPITokenFromCommandLine(ctx, "glass-admin", "tests"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.App.OpenBreakGlass(ctx, glassAdmin.Actor("test"), f.PatientA.ID, "the matrix reads under break-glass"); err != nil {
 			t.Fatal(err)
 		}
 		fill := func(pattern string) string {
@@ -231,6 +247,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			callers = append(callers, caller{name: string(r), username: string(r), role: r})
 		}
 		callers = append(callers, caller{name: "clinic B nurse", username: "nurse-b", role: access.Nurse, other: true})
+		callers = append(callers, caller{name: "admin under break-glass", username: "glass-admin", role: access.Admin})
 		callers = append(callers, caller{name: "patient holding the tablet", tablet: true})
 		callers = append(callers, caller{name: "password right, code to come", halfway: true})
 
