@@ -297,6 +297,10 @@ type TwoFactorView struct {
 
 // TwoFactor is the actor's own second factor.
 func (a *App) TwoFactor(ctx context.Context, actor access.Actor) (TwoFactorView, error) {
+	if actor.MustChangePassword {
+		// Nothing but the password until it is changed; the page says so.
+		return TwoFactorView{}, nil
+	}
 	if err := a.allow(ctx, actor, op{Action: access.TwoFactorManage, Category: access.CatAccount}); err != nil {
 		return TwoFactorView{}, err
 	}

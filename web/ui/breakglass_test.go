@@ -39,7 +39,7 @@ func TestBreakGlassOpensOneRecordForAWhileAndTellsTheOtherAdmins(t *testing.T) {
 		admin := f.Login("admin")
 
 		_, doc := admin.Get(patient)
-		if doc.Find("#clinical .hidden-note").Length() != 1 || doc.Find("form[action='" + patient + "/break-glass']").Length() != 1 {
+		if doc.Find("#clinical .hidden-note").Length() != 1 || doc.Find("form[action='"+patient+"/break-glass']").Length() != 1 {
 			t.Fatalf("the admin's patient page: want the clinical record hidden and the break-glass form")
 		}
 		if doc.Find("#break-glass-banner").Length() != 0 {

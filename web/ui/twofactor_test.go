@@ -335,3 +335,40 @@ func TestDisablingAUserEndsEveryLoginTokenAndSignIn(t *testing.T) {
 		}
 	})
 }
+
+// TestTakingTheTabletBackAsksForTheCode: a sign-in that takes the clinic
+// tablet back from a patient goes through the code like any other, then
+// returns to the visit.
+func TestTakingTheTabletBackAsksForTheCode(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		f := newFixture(t, db, webtest.TwoFactor())
+		ctx := context.Background()
+		id, _ := f.ReadyVisit(webtest.FactQuestionnaires, webtest.FactRide)
+		visit := "/visits/" + id
+		b := f.Login("frontdesk")
+		if resp := b.Post(visit+"/tablet", nil); resp.Request.URL.Path != "/tablet" {
+			t.Fatalf("hand-over ended at %s", resp.Request.URL)
+		}
+		// Front desk has an authenticator of their own.
+		tf, err := f.App.StartTwoFactor(ctx, f.Actor("frontdesk"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.App.ConfirmTwoFactor(ctx, f.Actor("frontdesk"), access.TOTPCode(tf.Enrolment.Secret, f.Clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		resp := b.Post("/tablet/return", url.Values{"username": {"frontdesk"}, "password": {webtest.Password}})
+		if resp.Request.URL.Path != "/login/code" || cookie(f, b, "ketaflow_tablet") != "" {
+			t.Fatalf("taking the tablet back: ended at %s, tablet cookie %q; want the code page and the tablet back",
+				resp.Request.URL.Path, cookie(f, b, "ketaflow_tablet"))
+		}
+		f.Clock.Advance(access.TOTPPeriod)
+		resp = b.Post("/login/code", url.Values{"code": {access.TOTPCode(tf.Enrolment.Secret, f.Clock.Now())},
+			"next": {resp.Request.URL.Query().Get("next")}})
+		if resp.Request.URL.Path != visit {
+			t.Errorf("after the code: ended at %s, want the visit %s", resp.Request.URL, visit)
+		}
+	})
+}
