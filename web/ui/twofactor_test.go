@@ -255,8 +255,8 @@ func TestTwoFactorRequiredByTheClinic(t *testing.T) {
 		}
 		tSecret := enrolSecret(t, doc)
 		resp, doc = therapist.PostDoc("/account/two-factor/confirm", url.Values{"code": {"123"}})
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("a 3-digit code: %d, want 400", resp.StatusCode)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(doc.Find(".problem").Text(), "6 digits") {
+			t.Errorf("a 3-digit code: %d %q, want 400 asking for 6 digits", resp.StatusCode, doc.Find(".problem").Text())
 		}
 		resp, doc = therapist.PostDoc("/account/two-factor/confirm", url.Values{"code": {access.TOTPCode(tSecret, f.Clock.Now())}})
 		if n := doc.Find("#recovery-codes code").Length(); resp.StatusCode != http.StatusOK || n != access.RecoveryCodeCount {
