@@ -133,6 +133,15 @@ const (
 	TokenRevoke    Action = "token.revoke"
 	TokenList      Action = "token.list"
 	PasswordChange Action = "auth.password_change"
+	// TwoFactorManage: set up one's own authenticator app and recovery
+	// codes (app/twofactor.go).
+	TwoFactorManage Action = "auth.two_factor"
+	// BreakGlassOpen: open one patient's record outside one's role, with a
+	// written reason, for a limited time (breakglass.go). The app refuses
+	// it to a role that reads the whole record already.
+	BreakGlassOpen Action = "break_glass.open"
+	// BreakGlassReview: another admin marks a break-glass access as seen.
+	BreakGlassReview Action = "break_glass.review"
 )
 
 var everyone = []Role{FrontDesk, Nurse, Prescriber, Therapist, Admin}
@@ -197,6 +206,11 @@ var matrix = map[Action][]Role{
 	TokenRevoke:      everyone,
 	TokenList:        everyone,
 	PasswordChange:   everyone,
+	TwoFactorManage:  everyone,
+	// Break-glass is for a named admin or clinician; front desk, who
+	// arranges visits, has no clinical reason to read a record.
+	BreakGlassOpen:   {Admin, Nurse, Prescriber, Therapist},
+	BreakGlassReview: {Admin},
 	// Admins handle discrepancies [PRODUCT.md]: they see the ledger and
 	// may adjust it, with a nurse or prescriber as witness, but never
 	// handle the drug itself.
@@ -243,6 +257,10 @@ type Actor struct {
 	// approved reset or role grant); nothing but changing it is allowed
 	// until the person does.
 	MustChangePassword bool
+	// Glass is the person's break-glass access open when the request came
+	// (a browser login only: a program has no banner to show it), nil
+	// when there is none.
+	Glass *BreakGlass
 }
 
 // Allows reports whether the actor's credential covers scope: a login and

@@ -32,13 +32,18 @@ func TestMatrix(t *testing.T) {
 		UserManage:   {Admin},
 		// Deciding an account request: another admin, or for a reset the
 		// person themself; app/accountrequests.go decides which.
-		UserApprove:        {FrontDesk, Nurse, Prescriber, Therapist, Admin},
-		AuditRead:          {Admin},
-		MetricsRead:        {Admin},
-		TokenCreate:        {FrontDesk, Nurse, Prescriber, Therapist, Admin},
-		TokenRevoke:        {FrontDesk, Nurse, Prescriber, Therapist, Admin},
-		TokenList:          {FrontDesk, Nurse, Prescriber, Therapist, Admin},
-		PasswordChange:     {FrontDesk, Nurse, Prescriber, Therapist, Admin},
+		UserApprove:     {FrontDesk, Nurse, Prescriber, Therapist, Admin},
+		AuditRead:       {Admin},
+		MetricsRead:     {Admin},
+		TokenCreate:     {FrontDesk, Nurse, Prescriber, Therapist, Admin},
+		TokenRevoke:     {FrontDesk, Nurse, Prescriber, Therapist, Admin},
+		TokenList:       {FrontDesk, Nurse, Prescriber, Therapist, Admin},
+		PasswordChange:  {FrontDesk, Nurse, Prescriber, Therapist, Admin},
+		TwoFactorManage: {FrontDesk, Nurse, Prescriber, Therapist, Admin},
+		// Break-glass: a named admin or clinician, never front desk; the
+		// app refuses it to a role that reads the whole record already.
+		BreakGlassOpen:     {Nurse, Prescriber, Therapist, Admin},
+		BreakGlassReview:   {Admin},
 		ProtocolRead:       {FrontDesk, Nurse, Prescriber, Therapist, Admin},
 		ProtocolEdit:       {Admin},
 		ClinicEdit:         {Admin},

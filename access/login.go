@@ -15,6 +15,9 @@ type Login struct {
 	ExpiresAt  time.Time // absolute end, fixed at login
 	EndedAt    *time.Time
 	Source     string
+	// TwoFactor: the login was opened with a second factor (a code or a
+	// recovery code) after the password.
+	TwoFactor bool
 }
 
 // Live reports whether the login may still be used at now, given the idle

@@ -9,6 +9,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/ketaflow/ketaflow"
@@ -39,6 +40,9 @@ type App struct {
 	// (idempotency.go).
 	inflight sync.Map
 	auditKey *audit.Key // nil: legacy, unkeyed entries (tests that do not ask for one)
+	// startingRules changes the rules a new clinic starts with (nil: the
+	// defaults).
+	startingRules func(*protocol.Protocol)
 }
 
 // Option changes a setting of New.
@@ -55,6 +59,14 @@ func PasswordCost(p access.Argon2Params) Option {
 // one (--audit-key-file).
 func AuditKey(key *audit.Key) Option {
 	return func(a *App) { a.auditKey = key }
+}
+
+// StartingRules changes the rules every clinic made by this App starts
+// with (its protocol's version 1), from protocol.Default. The test
+// fixtures start theirs without the second factor, which only the
+// two-factor tests need.
+func StartingRules(change func(*protocol.Protocol)) Option {
+	return func(a *App) { a.startingRules = change }
 }
 
 // New returns an App with the default security settings.
@@ -182,6 +194,10 @@ func (a *App) appendAudit(tx *store.Tx, actor access.Actor, o op, outcome string
 	if clinic == "" {
 		clinic = audit.SystemClinic
 	}
+	// An entry about the patient of an open break-glass access names it.
+	if actor.Glass.Covers(o.PatientID, a.Clock.Now()) && !strings.Contains(o.Detail, actor.Glass.ID) {
+		o.Detail = strings.TrimSuffix("under break-glass "+actor.Glass.ID+"; "+o.Detail, "; ")
+	}
 	_, err := tx.AppendAudit(audit.Entry{
 		ClinicID: clinic, At: a.Clock.Now(), UserID: actor.UserID, Username: actor.Username,
 		Role: string(actor.Role), Action: string(o.Action), PatientID: o.PatientID, Category: o.Category,
@@ -242,5 +258,5 @@ func (a *App) Health(ctx context.Context) (string, error) {
 // through a copy, whose change its caches would not see.
 func (a *App) WithClock(c ketaflow.Clock) *App {
 	return &App{DB: a.DB, Clock: c, Log: a.Log, Events: a.Events, origin: a.origin, logins: a.logins, passwords: a.passwords,
-		auditKey: a.auditKey}
+		auditKey: a.auditKey, startingRules: a.startingRules}
 }

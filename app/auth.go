@@ -24,30 +24,29 @@ const (
 
 var errBadLogin = &ketaflow.Error{Code: ketaflow.EUnauthorized, Message: "wrong username or password"}
 
-// Login checks a username and password and opens a login. It returns the
-// login's secret for the cookie. Every attempt, ok or failed, is audited.
-func (a *App) Login(ctx context.Context, username, password, source string) (string, access.User, error) {
+// Login checks a username and password. When the user has an
+// authenticator, or the clinic requires one of their role, the password
+// opens a challenge for the second factor (twofactor.go), not a login;
+// otherwise it opens the login. Every attempt, ok or failed, is audited.
+func (a *App) Login(ctx context.Context, username, password, source string) (SignIn, error) {
 	o := op{Action: "auth.login", Category: access.CatAuth}
 	u, err := a.checkCredentials(ctx, username, password, source, o)
 	if err != nil {
-		return "", access.User{}, err
+		return SignIn{}, err
 	}
-	sec, err := a.security(ctx, u.ClinicID)
-	if err != nil {
-		return "", access.User{}, err
-	}
-	var secret string
+	var in SignIn
 	err = a.DB.Transact(ctx, func(tx *store.Tx) error {
 		var err error
-		if secret, err = a.openLogin(tx, u, source, sec); err != nil {
+		in, err = a.afterPassword(tx, u, source, "", &o)
+		if err != nil {
 			return err
 		}
 		return a.appendAudit(tx, u.Actor(source), o, audit.OK)
 	})
 	if err != nil {
-		return "", access.User{}, err
+		return SignIn{}, err
 	}
-	return secret, u, nil
+	return in, nil
 }
 
 // checkCredentials checks a username and password under the throttle of
@@ -65,6 +64,11 @@ func (a *App) checkCredentials(ctx context.Context, username, password, source s
 	}
 	if w := a.logins.wait(username, source, now); w > 0 {
 		return fail(anon, "throttled after wrong passwords: wait "+w.Round(time.Second).String(), errThrottled(w))
+	}
+	// A form sent without a name or a password guesses nothing: it is
+	// refused without counting, the same for every name.
+	if username == "" || password == "" {
+		return fail(anon, "no username or no password", ketaflow.Invalid("", "enter your username and your password"))
 	}
 	var l store.UserLogin
 	err := a.DB.View(ctx, func(tx *store.Tx) error {
@@ -98,14 +102,15 @@ func (a *App) checkCredentials(ctx context.Context, username, password, source s
 	return u, nil
 }
 
-// openLogin opens a login for a user whose password was checked, in tx,
-// under their clinic's security settings, and returns its secret for the
-// cookie.
-func (a *App) openLogin(tx *store.Tx, u access.User, source string, sec protocol.Security) (string, error) {
+// openLogin opens a login for a user whose password (and second factor,
+// when twoFactor) was checked, in tx, under their clinic's security
+// settings, and returns its secret for the cookie: always a new one, so
+// that no secret known before the sign-in is a login after it.
+func (a *App) openLogin(tx *store.Tx, u access.User, source string, sec protocol.Security, twoFactor bool) (string, error) {
 	now := a.Clock.Now()
 	secret, hash := access.NewToken(loginPrefix)
 	s := access.Login{TokenHash: hash, UserID: u.ID, ClinicID: u.ClinicID, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(sec.LoginMax()), Source: source}
+		ExpiresAt: now.Add(sec.LoginMax()), Source: source, TwoFactor: twoFactor}
 	if err := tx.SetLoginFailures(u.ID, 0, nil); err != nil {
 		return "", err
 	}
@@ -156,10 +161,19 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 	}
 	var s access.Login
 	var u access.User
+	var glass *access.BreakGlass
 	err := a.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		s, u, err = tx.LoginUser(hash)
-		return err
+		if s, u, err = tx.LoginUser(hash); err != nil {
+			return err
+		}
+		g, err := tx.LiveBreakGlass(u.ID, now)
+		if err == nil {
+			glass = &g
+		} else if !ketaflow.IsCode(err, ketaflow.ENotFound) {
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		if ketaflow.IsCode(err, ketaflow.ENotFound) {
@@ -174,6 +188,11 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 	if !s.Live(now, sec.IdleTimeout()) || !u.Active {
 		return access.Actor{}, errLoggedOut
 	}
+	// A login opened by a password alone ends once the clinic requires a
+	// second factor of the role.
+	if !s.TwoFactor && access.SecondFactorRequired(u.Role, twoFactorRule(sec)) {
+		return access.Actor{}, errSecondFactorNow
+	}
 	if err := a.trainingAllows(ctx, u.ClinicID); err != nil {
 		return access.Actor{}, err
 	}
@@ -182,7 +201,9 @@ func (a *App) Authenticate(ctx context.Context, secret, source string) (access.A
 			return access.Actor{}, err
 		}
 	}
-	return u.Actor(source), nil
+	actor := u.Actor(source)
+	actor.Glass = glass
+	return actor, nil
 }
 
 // Logout ends the login with the given secret.

@@ -403,7 +403,7 @@ func TestWitnessPasswordsCountWithSignInFailures(t *testing.T) {
 		// Three wrong sign-ins as nurse2 from another device, then three
 		// wrong witness passwords for nurse2: six failures of one account.
 		for range 3 {
-			if _, _, err := f.a.Login(ctx, "nurse2", "a wrong guess", "10.9.9.9"); !ketaflow.IsCode(err, ketaflow.EUnauthorized) {
+			if _, err := f.a.Login(ctx, "nurse2", "a wrong guess", "10.9.9.9"); !ketaflow.IsCode(err, ketaflow.EUnauthorized) {
 				t.Fatalf("wrong sign-in: got %v, want unauthorized", err)
 			}
 		}
@@ -413,13 +413,13 @@ func TestWitnessPasswordsCountWithSignInFailures(t *testing.T) {
 		}
 		_, err := f.entry("nurse", l.ID, waste, nurse2Signs, "")
 		wantLedgerRefusal(t, err, ketaflow.ERateLimited, "", "try again in 1 second")
-		if _, _, err := f.a.Login(ctx, "nurse2", ledgerPassword, "10.9.9.10"); !ketaflow.IsCode(err, ketaflow.ERateLimited) {
+		if _, err := f.a.Login(ctx, "nurse2", ledgerPassword, "10.9.9.10"); !ketaflow.IsCode(err, ketaflow.ERateLimited) {
 			t.Fatalf("sign-in after the witness's failures: got %v, want rate_limited", err)
 		}
 		// The wait is a second, not a lock: the right password then signs.
 		f.clock.Advance(time.Second)
 		f.mustEntry("nurse", l.ID, waste, nurse2Signs, "")
-		if _, _, err := f.a.Login(ctx, "nurse2", ledgerPassword, "10.9.9.10"); err != nil {
+		if _, err := f.a.Login(ctx, "nurse2", ledgerPassword, "10.9.9.10"); err != nil {
 			t.Fatalf("sign-in after the right witness password: %v", err)
 		}
 
@@ -429,7 +429,7 @@ func TestWitnessPasswordsCountWithSignInFailures(t *testing.T) {
 			err := f.a.ChangeOwnPassword(ctx, nurse, "a wrong guess", "a brand new passphrase")
 			wantLedgerRefusal(t, err, ketaflow.EInvalid, "current_password")
 		}
-		if _, _, err := f.a.Login(ctx, "nurse", ledgerPassword, "10.9.9.11"); !ketaflow.IsCode(err, ketaflow.ERateLimited) {
+		if _, err := f.a.Login(ctx, "nurse", ledgerPassword, "10.9.9.11"); !ketaflow.IsCode(err, ketaflow.ERateLimited) {
 			t.Fatalf("sign-in after six wrong current passwords: got %v, want rate_limited", err)
 		}
 	})

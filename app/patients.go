@@ -76,7 +76,7 @@ func (a *App) CreatePatient(ctx context.Context, actor access.Actor, rec patient
 		p, err = tx.Patient(actor.ClinicID, p.ID)
 		return err
 	})
-	return readable(actor, p), err
+	return readable(actor, p, a.Clock.Now()), err
 }
 
 func hasClinical(changes []patients.Change) bool {
@@ -128,13 +128,16 @@ func checkCareTeam(tx *store.Tx, clinicID string, rec patients.Record) error {
 	return nil
 }
 
-// readable returns the patient as the actor may see it.
-func readable(actor access.Actor, p patients.Patient) patients.Patient {
-	return redactPatient(actor.Role, p)
+// readable returns the patient as the actor may see it at now (under a
+// break-glass access, the clinical record too).
+func readable(actor access.Actor, p patients.Patient, now time.Time) patients.Patient {
+	return redactPatient(reader(actor, p.ID, now), p)
 }
 
-func readCategory(actor access.Actor) string {
-	if Sees(actor.Role, PartClinicalRecord) {
+// readCategory is the audit category of a read of the patient's record by
+// the actor: clinical when they see the clinical record.
+func (a *App) readCategory(actor access.Actor, patientID string) string {
+	if Sees(reader(actor, patientID, a.Clock.Now()), PartClinicalRecord) {
 		return access.CatClinical
 	}
 	return access.CatDemographics
@@ -144,7 +147,7 @@ func readCategory(actor access.Actor) string {
 // only for roles that may see them. A patient of another clinic is not found.
 func (a *App) Patient(ctx context.Context, actor access.Actor, id string) (patients.Patient, error) {
 	var p patients.Patient
-	err := a.view(ctx, actor, op{Action: access.PatientRead, Category: readCategory(actor), PatientID: id},
+	err := a.view(ctx, actor, op{Action: access.PatientRead, Category: a.readCategory(actor, id), PatientID: id},
 		func(tx *store.Tx, o *op) error {
 			var err error
 			p, err = tx.Patient(actor.ClinicID, id)
@@ -153,7 +156,7 @@ func (a *App) Patient(ctx context.Context, actor access.Actor, id string) (patie
 			}
 			return err
 		})
-	return readable(actor, p), err
+	return readable(actor, p, a.Clock.Now()), err
 }
 
 // Chart is what the patient page shows: the record and, for roles that
@@ -166,6 +169,9 @@ type Chart struct {
 	// roles that see scores; OutcomeRules the thresholds they were judged by.
 	Outcomes     []CourseOutcome
 	OutcomeRules outcomes.Rules
+	// BreakGlassMinutes is how long a break-glass access to the record
+	// would last, for a reader from whom it is partly hidden (0 otherwise).
+	BreakGlassMinutes int
 }
 
 // PatientChart reads a patient's page in one audited read, so that opening
@@ -173,8 +179,9 @@ type Chart struct {
 func (a *App) PatientChart(ctx context.Context, actor access.Actor, id string) (Chart, error) {
 	var c Chart
 	// The weight history is read only for a role that will see it.
-	clinical := Sees(actor.Role, PartClinicalRecord)
-	err := a.view(ctx, actor, op{Action: access.PatientRead, Category: readCategory(actor), PatientID: id},
+	role := reader(actor, id, a.Clock.Now())
+	clinical := Sees(role, PartClinicalRecord)
+	err := a.view(ctx, actor, op{Action: access.PatientRead, Category: a.readCategory(actor, id), PatientID: id},
 		func(tx *store.Tx, o *op) error {
 			var err error
 			if c.Patient, err = tx.Patient(actor.ClinicID, id); err != nil {
@@ -202,12 +209,19 @@ func (a *App) PatientChart(ctx context.Context, actor access.Actor, id string) (
 					return err
 				}
 			}
+			if !clinical && access.Can(actor.Role, access.BreakGlassOpen) {
+				sec, err := a.protocolRules(tx, actor.ClinicID)
+				if err != nil {
+					return err
+				}
+				c.BreakGlassMinutes = sec.BreakGlassMinutes
+			}
 			rows, err := tx.Visits(actor.ClinicID, store.VisitQuery{PatientID: id})
 			slices.Reverse(rows)
 			c.Visits = summaries(rows, clinic.Location())
 			return err
 		})
-	return redactChart(actor.Role, c), err
+	return redactChart(role, c), err
 }
 
 // SearchPatients lists patients of the actor's clinic whose name or MRN
@@ -321,7 +335,7 @@ func (a *App) AmendPatient(ctx context.Context, actor access.Actor, id string, v
 			o.Detail = fmt.Sprintf("version %d: %s changed", p.Version, strings.Join(names, ", "))
 			return nil
 		})
-	return readable(actor, p), err
+	return readable(actor, p, a.Clock.Now()), err
 }
 
 // PatientVersions returns every version of a record with what changed in
@@ -330,7 +344,7 @@ func (a *App) AmendPatient(ctx context.Context, actor access.Actor, id string, v
 func (a *App) PatientVersions(ctx context.Context, actor access.Actor, id string) ([]patients.Version, error) {
 	var vs []patients.Version
 	var names map[string]string
-	err := a.view(ctx, actor, op{Action: access.PatientRead, Category: readCategory(actor), PatientID: id, Detail: "history"},
+	err := a.view(ctx, actor, op{Action: access.PatientRead, Category: a.readCategory(actor, id), PatientID: id, Detail: "history"},
 		func(tx *store.Tx, o *op) error {
 			if _, err := tx.Patient(actor.ClinicID, id); err != nil {
 				return err
@@ -354,7 +368,7 @@ func (a *App) PatientVersions(ctx context.Context, actor access.Actor, id string
 		}
 		prev = cur
 	}
-	return redactVersions(actor.Role, vs), err
+	return redactVersions(reader(actor, id, a.Clock.Now()), vs), err
 }
 
 // RecordWeight adds a weight measurement to a patient's chart.

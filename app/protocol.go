@@ -48,10 +48,21 @@ const protocolTTL = 30 * time.Second
 const defaultsAuthor = "ketaflow defaults"
 
 // initialProtocol makes version 1 of a new clinic's protocol: the defaults.
-func (a *App) initialProtocol(tx *store.Tx, clinicID string) error {
+func (a *App) initialProtocol(tx *store.Tx, clinicID string, demo bool) error {
+	rules, reason := protocol.Default(), "the defaults of ketaflow, from the patient guide, the Spravato label and REMS"
+	if demo {
+		// The demo clinic's people and passwords are fictional and
+		// published (README): a second factor would protect nothing, and
+		// would stand between a visitor and the clinic's day. Its admin
+		// may turn it on to try it.
+		rules.Security.TwoFactorAdmins, rules.Security.TwoFactorPrescribers = false, false
+		reason += "; no second factor in the demo clinic, whose logins are published"
+	}
+	if a.startingRules != nil {
+		a.startingRules(&rules)
+	}
 	return tx.InsertProtocolVersion(protocol.Version{ID: ketaflow.NewID(), ClinicID: clinicID, Number: 1,
-		Rules: protocol.Default(), CreatedAt: a.Clock.Now(), CreatedBy: defaultsAuthor,
-		Reason: "the defaults of ketaflow, from the patient guide, the Spravato label and REMS"})
+		Rules: rules, CreatedAt: a.Clock.Now(), CreatedBy: defaultsAuthor, Reason: reason})
 }
 
 // EnsureProtocols gives every clinic without a protocol the defaults as
@@ -65,7 +76,7 @@ func (a *App) EnsureProtocols(ctx context.Context) error {
 		err := a.DB.Transact(ctx, func(tx *store.Tx) error {
 			_, err := tx.CurrentProtocol(c.ID)
 			if ketaflow.IsCode(err, ketaflow.ENotFound) {
-				return a.initialProtocol(tx, c.ID)
+				return a.initialProtocol(tx, c.ID, c.Demo)
 			}
 			return err
 		})

@@ -91,7 +91,8 @@ func TestASecondSubmissionIsRefusedWhicheverWayItComes(t *testing.T) {
 		wantCode(t, "front desk entering answers", err, ketaflow.EForbidden, "may not")
 		_, _, err = f.a.CreateQuestionnaireLink(ctx, f.actor("frontdesk"), id)
 		wantCode(t, "a third link", err, ketaflow.EConflict, "answered")
-		secret, _, err := f.a.Login(ctx, "frontdesk", ledgerPassword, "tablet")
+		secretIn, err := f.a.Login(ctx, "frontdesk", ledgerPassword, "tablet")
+		secret := secretIn.LoginSecret
 		f.must(err)
 		_, err = f.a.HandTabletToPatient(ctx, f.actor("frontdesk"), secret, id)
 		wantCode(t, "the tablet after the link", err, ketaflow.EConflict, "answered")
@@ -118,7 +119,8 @@ func TestConcurrentSubmissionsDoNotBothLand(t *testing.T) {
 			id := f.unanswered("Race Patient")
 			link, _, err := f.a.CreateQuestionnaireLink(ctx, f.actor("frontdesk"), id)
 			f.must(err)
-			login, _, err := f.a.Login(ctx, "frontdesk", ledgerPassword, "tablet")
+			loginIn, err := f.a.Login(ctx, "frontdesk", ledgerPassword, "tablet")
+			login := loginIn.LoginSecret
 			f.must(err)
 			tablet, err := f.a.HandTabletToPatient(ctx, f.actor("frontdesk"), login, id)
 			f.must(err)
@@ -326,7 +328,8 @@ func TestTabletAndAmendmentAlertsLiveTheAlertsLife(t *testing.T) {
 
 		// The tablet.
 		id := f.unanswered("Tablet Alert Patient")
-		login, _, err := f.a.Login(ctx, "frontdesk", ledgerPassword, "tablet")
+		loginIn, err := f.a.Login(ctx, "frontdesk", ledgerPassword, "tablet")
+		login := loginIn.LoginSecret
 		f.must(err)
 		tablet, err := f.a.HandTabletToPatient(ctx, f.actor("frontdesk"), login, id)
 		f.must(err)

@@ -98,7 +98,7 @@ func (a *App) createClinic(tx *store.Tx, name, tz string, demo bool) (ketaflow.C
 	if err := tx.InsertClinic(c); err != nil {
 		return c, err
 	}
-	if err := a.initialProtocol(tx, c.ID); err != nil {
+	if err := a.initialProtocol(tx, c.ID, demo); err != nil {
 		return c, err
 	}
 	what := "clinic"

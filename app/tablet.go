@@ -181,10 +181,11 @@ func (a *App) SubmitTablet(ctx context.Context, secret, source string, answers m
 
 // TakeTabletBack signs a staff member in on a browser handed to a patient:
 // their own password, throttled and audited as every login, ends the
-// hand-over and opens their login in one transaction. It returns the
-// login's secret and the visit to go back to. A browser whose hand-over is
-// over (or was never made) is signed in as by Login, with no visit.
-func (a *App) TakeTabletBack(ctx context.Context, tabletSecret, username, password, source string) (string, access.User, string, error) {
+// hand-over and opens their login (or, with a second factor, the challenge
+// for its code) in one transaction. The sign-in names the visit to go
+// back to. A browser whose hand-over is over (or was never made) is signed
+// in as by Login, with no visit.
+func (a *App) TakeTabletBack(ctx context.Context, tabletSecret, username, password, source string) (SignIn, error) {
 	var h access.HandOff
 	var err error = ketaflow.NotFound("tablet hand-over")
 	if tabletSecret != "" {
@@ -195,40 +196,39 @@ func (a *App) TakeTabletBack(ctx context.Context, tabletSecret, username, passwo
 		})
 	}
 	if err != nil || h.Stage(a.Clock.Now()) == access.HandOffOver {
-		secret, u, err := a.Login(ctx, username, password, source)
-		return secret, u, "", err
+		return a.Login(ctx, username, password, source)
 	}
 	o := op{Action: "auth.login", Category: access.CatAuth, PatientID: h.PatientID}
 	u, err := a.checkCredentials(ctx, username, password, source, o)
 	if err != nil {
-		return "", access.User{}, "", err
+		return SignIn{}, err
 	}
 	if u.ClinicID != h.ClinicID {
 		o.Detail = "signed in on another clinic's tablet"
 		a.auditAlone(ctx, u.Actor(source), o, audit.Failed)
-		return "", access.User{}, "", ketaflow.Errorf(ketaflow.EForbidden, "this tablet belongs to another clinic; a member of its staff takes it back")
+		return SignIn{}, ketaflow.Errorf(ketaflow.EForbidden, "this tablet belongs to another clinic; a member of its staff takes it back")
 	}
-	sec, err := a.security(ctx, u.ClinicID)
-	if err != nil {
-		return "", access.User{}, "", err
-	}
-	var secret string
+	var in SignIn
 	err = a.DB.Transact(ctx, func(tx *store.Tx) error {
 		now := a.Clock.Now()
 		if err := tx.EndHandOff(h.ID, u.ID, now); err != nil {
 			return err
 		}
 		var err error
-		if secret, err = a.openLogin(tx, u, source, sec); err != nil {
+		if in, err = a.afterPassword(tx, u, source, h.VisitID, &o); err != nil {
 			return err
 		}
+		step := o.Detail
 		o.Detail = fmt.Sprintf("took the clinic tablet back from the patient (visit %s, handed over by %s)", h.VisitID, h.StartedByName)
+		if step != "" {
+			o.Detail += "; " + step
+		}
 		return a.appendAudit(tx, u.Actor(source), o, audit.OK)
 	})
 	if err != nil {
-		return "", access.User{}, "", err
+		return SignIn{}, err
 	}
-	return secret, u, h.VisitID, nil
+	return in, nil
 }
 
 // TabletHandedOver reports whether a tablet secret names a hand-over not

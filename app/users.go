@@ -179,11 +179,18 @@ func (a *App) UpdateUser(ctx context.Context, actor access.Actor, id string, ch 
 	return u, err
 }
 
-// endAccess ends every login and revokes every API token of a user, so
+// endAccess ends every login and sign-in waiting for its code and revokes
+// every API token of a user, so
 // that a change of password, role or active flag takes effect at once on
 // every browser and program.
 func endAccess(tx *store.Tx, userID string, now time.Time) error {
 	if err := tx.EndUserLogins(userID, now); err != nil {
+		return err
+	}
+	if err := tx.EndUserChallenges(userID, now); err != nil {
+		return err
+	}
+	if err := tx.EndUserBreakGlass(userID, now); err != nil {
 		return err
 	}
 	return tx.RevokeUserAPITokens(userID, now)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"slices"
+	"time"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
@@ -65,7 +66,29 @@ var visibility = map[access.Role][]Part{
 	access.Therapist: everything,
 	access.FrontDesk: nil,
 	access.Admin:     nil,
+	// A person reading one patient's record under break-glass reads it
+	// as a clinician does, while the access lasts (access.BreakGlass).
+	breakGlassReader: everything,
 }
+
+// breakGlassReader is the row of the table for a person reading a record
+// under break-glass: not a role anyone has (access.Can allows it nothing),
+// only the parts such a reader sees. What they may do stays their role's.
+const breakGlassReader access.Role = "break_glass"
+
+// reader is the row of the table by which a view of the patient's record
+// is redacted for the actor at now: breakGlassReader while the actor's
+// break-glass access to that patient lasts, their role otherwise.
+func reader(actor access.Actor, patientID string, now time.Time) access.Role {
+	if actor.Glass.Covers(patientID, now) {
+		return breakGlassReader
+	}
+	return actor.Role
+}
+
+// readsWholeRecord reports whether a role reads every part of a record
+// already: break-glass opens nothing more for it.
+func readsWholeRecord(role access.Role) bool { return slices.Equal(visibility[role], everything) }
 
 // legacyAuditCategories are the audit categories whose entries, when
 // written before migration 0013, may carry clinical values in their detail

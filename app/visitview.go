@@ -422,7 +422,8 @@ func (st *visitState) view(actor access.Actor) VisitView {
 			EnteredBy: r.EnteredBy, EnteredByName: r.EnteredByName, SubmittedAt: r.SubmittedAt.In(loc), Version: r.Version,
 			Reason: r.Reason, Current: cur[r.Result.Instrument].ResponseID == r.ID})
 	}
-	v.Alerts = st.alertViews(actor.Role)
+	role := reader(actor, st.patient.ID, st.now)
+	v.Alerts = st.alertViews(role)
 	for i := range v.Transitions {
 		v.Transitions[i].At = v.Transitions[i].At.In(loc)
 	}
@@ -431,7 +432,7 @@ func (st *visitState) view(actor access.Actor) VisitView {
 	sess.Notices = st.notices()
 	v.Session = &sess
 	v.Actions = st.actions(actor)
-	return redactVisit(actor.Role, v)
+	return redactVisit(role, v)
 }
 
 // buildSession assembles the session view of a visit at now. A recorded

@@ -74,10 +74,11 @@ func Run(ctx context.Context, a *app.App, cfg Config) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	_, nurse, err := a.Login(ctx, "nurse", nurseLogin(), "bench")
+	signIn, err := a.Login(ctx, "nurse", nurseLogin(), "bench")
 	if err != nil {
 		return rep, err
 	}
+	nurse := signIn.User
 	loaded, history, err := loadHistory(ctx, a.DB, c.ID, nurse.ID, cfg.History, a.Clock.Now(), out)
 	rep.Rows = loaded
 	if err != nil {

@@ -76,11 +76,11 @@ func Floor(ctx context.Context, a *app.App, n int) ([]string, error) {
 func demoStaff(ctx context.Context, a *app.App) (staff, error) {
 	actors := map[string]access.Actor{}
 	for _, l := range Logins {
-		_, u, err := a.Login(ctx, l.Username, l.Password, "demo")
+		in, err := a.Login(ctx, l.Username, l.Password, "demo")
 		if err != nil {
 			return staff{}, fmt.Errorf("demo login %s (is the demo clinic loaded?): %w", l.Username, err)
 		}
-		actors[l.Username] = u.Actor("demo")
+		actors[l.Username] = in.User.Actor("demo")
 	}
 	return staff{admin: actors["admin"], prescriber: actors["prescriber"], nurse: actors["nurse"], nurse2: actors["nurse2"],
 		frontdesk: actors["frontdesk"]}, nil

@@ -365,6 +365,18 @@ func buildParams() []Param {
 		func(p *Protocol) *int { return &p.Security.IdempotencyKeyHours })
 	b.integer("security.api_token_days", "End a new API token after", "days", "practice; OWASP ASVS 4.0 3.5 (tokens expire)", 1, 365,
 		func(p *Protocol) *int { return &p.Security.APITokenDays })
+	b.boolean("security.two_factor_admins", "Clinic admins sign in with a code from an authenticator app",
+		"NIST SP 800-63B (AAL2: two factors for access to health records); OWASP ASVS 4.0 V2 (level 2)",
+		func(p *Protocol) *bool { return &p.Security.TwoFactorAdmins })
+	b.boolean("security.two_factor_prescribers", "Prescribers sign in with a code from an authenticator app",
+		"DEA 21 CFR 1311.115 (two-factor for who signs Schedule III orders: ketamine, esketamine)",
+		func(p *Protocol) *bool { return &p.Security.TwoFactorPrescribers })
+	b.boolean("security.two_factor_other_staff", "Nurses, therapists and front desk sign in with a code from an authenticator app",
+		"practice (off: bedside computers are shared between chairs); HHS HIPAA Security Rule proposal of 2025 (MFA for all)",
+		func(p *Protocol) *bool { return &p.Security.TwoFactorOtherStaff })
+	b.integer("security.break_glass_minutes", "Break-glass access to a record outside one's role lasts", "minutes",
+		"practice (one hour: an urgent consultation); HIPAA 45 CFR 164.312(a)(2)(ii) emergency access procedure", 5, 240,
+		func(p *Protocol) *int { return &p.Security.BreakGlassMinutes })
 
 	return b.params
 }

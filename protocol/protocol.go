@@ -573,7 +573,33 @@ type Security struct {
 	// [practice; OWASP ASVS 4.0 3.5]. A version saved before the setting
 	// existed reads it as the default (store decodes over Default).
 	APITokenDays int `json:"api_token_days"`
+	// TwoFactorAdmins: clinic admins sign in with a password and a code
+	// from an authenticator app (TOTP). On: the admin manages accounts and
+	// the protocol and may open clinical records under break-glass [NIST
+	// SP 800-63B: AAL2 for access to personal health data; OWASP ASVS 4.0
+	// V2 at level 2].
+	TwoFactorAdmins bool `json:"two_factor_admins"`
+	// TwoFactorPrescribers: prescribers do too. On: they sign the dose
+	// orders of Schedule III drugs, for which the DEA requires two-factor
+	// authentication of the signer when prescribing electronically [21 CFR
+	// 1311.115].
+	TwoFactorPrescribers bool `json:"two_factor_prescribers"`
+	// TwoFactorOtherStaff: nurses, therapists and front desk do too. Off:
+	// bedside computers are shared between chairs and a code at every
+	// sign-in slows care at the chair [practice]; a clinic may turn it on
+	// (HHS's 2025 proposal for the HIPAA Security Rule asks for MFA for
+	// everyone who reaches health records).
+	TwoFactorOtherStaff bool `json:"two_factor_other_staff"`
+	// BreakGlassMinutes: how long a break-glass access (a person opening a
+	// patient's record outside their role, with a written reason) lasts
+	// before it ends by itself. 60 [practice: an urgent consultation;
+	// HIPAA 45 CFR 164.312(a)(2)(ii) asks for an emergency access
+	// procedure and leaves its length to the entity].
+	BreakGlassMinutes int `json:"break_glass_minutes"`
 }
+
+// BreakGlass is BreakGlassMinutes as a duration.
+func (s Security) BreakGlass() time.Duration { return minutes(s.BreakGlassMinutes) }
 
 // DefaultAPITokenDays is the default of APITokenDays.
 const DefaultAPITokenDays = 90
@@ -687,7 +713,8 @@ func Default() Protocol {
 			RemissionPHQ9Below:  5,
 			RelapsePHQ9AtLeast:  10,
 		},
-		Security: Security{IdleTimeoutMinutes: 15, LoginMaxHours: 12, IdempotencyKeyHours: 24, APITokenDays: DefaultAPITokenDays},
+		Security: Security{IdleTimeoutMinutes: 15, LoginMaxHours: 12, IdempotencyKeyHours: 24, APITokenDays: DefaultAPITokenDays,
+			TwoFactorAdmins: true, TwoFactorPrescribers: true, BreakGlassMinutes: 60},
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 // InsertLogin records a new login.
 func (tx *Tx) InsertLogin(s access.Login) error {
 	_, err := tx.exec("insert login", `INSERT INTO logins (token_hash, user_id, clinic_id, created_at, last_seen_at,
-		expires_at, source) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		s.TokenHash, s.UserID, s.ClinicID, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.Source)
+		expires_at, source, two_factor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		s.TokenHash, s.UserID, s.ClinicID, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.Source, s.TwoFactor)
 	return err
 }
 
@@ -21,10 +21,10 @@ func (tx *Tx) LoginUser(tokenHash string) (access.Login, access.User, error) {
 	var s access.Login
 	var u access.User
 	row := tx.row(`SELECT s.token_hash, s.user_id, s.clinic_id, s.created_at, s.last_seen_at,
-		s.expires_at, s.ended_at, s.source, u.id, u.clinic_id, u.username, u.display_name, u.role, u.active, u.locked_until,
+		s.expires_at, s.ended_at, s.source, s.two_factor, u.id, u.clinic_id, u.username, u.display_name, u.role, u.active, u.locked_until,
 		u.created_at, u.updated_at, u.must_change_password FROM logins s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash)
 	err := row.Scan(&s.TokenHash, &s.UserID, &s.ClinicID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, nullTime{&s.EndedAt},
-		&s.Source, &u.ID, &u.ClinicID, &u.Username, &u.Name, &u.Role, &u.Active, nullTime{&u.LockedUntil}, &u.CreatedAt, &u.UpdatedAt,
+		&s.Source, &s.TwoFactor, &u.ID, &u.ClinicID, &u.Username, &u.Name, &u.Role, &u.Active, nullTime{&u.LockedUntil}, &u.CreatedAt, &u.UpdatedAt,
 		&u.MustChangePassword)
 	if err != nil {
 		return s, u, tx.notFound(err, "login", "get login")

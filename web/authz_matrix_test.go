@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
@@ -44,7 +46,10 @@ func permitted(role access.Role, action string) bool {
 // TestAuthorizationMatrix calls every route of the API's operations and of
 // the pages' endpoint table as every role of clinic A, as clinic B's nurse
 // on clinic A's records, as a patient (a questionnaire link's token, the
-// clinic tablet in their hands) and signed out. What each may do is not
+// clinic tablet in their hands), as a person whose password was right and
+// whose authenticator code is still to come, as an admin reading a patient
+// under break-glass (whose successes must still be the admin role's), and
+// signed out. What each may do is not
 // written here per route: every answer that succeeds must have written only
 // audit entries whose action the permission table (access.Can) allows the
 // role, every 403 must have written a denied entry, clinic B's nurse never
@@ -122,6 +127,34 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if tk.Name == "spare" {
 				tokenID = tk.ID
 			}
+		}
+		// A nurse with an authenticator app, for the caller whose password
+		// was right and whose code is still to come.
+		halfway, err := f.App.AddUserFromCommandLine(ctx, f.ClinicA.ID, app.NewUser{Username: "halfway", Name: "Half Way",
+			Role: access.Nurse, Password: webtest.Password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tf, err := f.App.StartTwoFactor(ctx, halfway.Actor("test"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.App.ConfirmTwoFactor(ctx, halfway.Actor("test"), access.TOTPCode(tf.Enrolment.Secret, f.Clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		// An admin reading clinic A's patient under break-glass: it opens
+		// what they read, never what they may do.
+		glassAdmin, err := f.App.AddUserFromCommandLine(ctx, f.ClinicA.ID, app.NewUser{Username: "glass-admin", Name: "Glass Admin",
+			Role: access.Admin, Password: webtest.Password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Users["glass-admin"] = glassAdmin
+		if f.Tokens["glass-admin"], err = f.App.CreateAPITokenFromCommandLine(ctx, "glass-admin", "tests"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.App.OpenBreakGlass(ctx, glassAdmin.Actor("test"), f.PatientA.ID, "the matrix reads under break-glass"); err != nil {
+			t.Fatal(err)
 		}
 		fill := func(pattern string) string {
 			p := strings.TrimSuffix(pattern, "{$}")
@@ -207,13 +240,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 			other    bool   // clinic B on clinic A's records
 			bearer   string // sent as a bearer token and as the login cookie
 			tablet   bool   // a browser whose login was handed to the patient
+			halfway  bool   // a browser whose password was right, its code still to come
 		}
 		callers := []caller{{name: "signed out"}, {name: "patient with the link token", bearer: linkToken}}
 		for _, r := range access.StaffRoles {
 			callers = append(callers, caller{name: string(r), username: string(r), role: r})
 		}
 		callers = append(callers, caller{name: "clinic B nurse", username: "nurse-b", role: access.Nurse, other: true})
+		callers = append(callers, caller{name: "admin under break-glass", username: "glass-admin", role: access.Admin})
 		callers = append(callers, caller{name: "patient holding the tablet", tablet: true})
+		callers = append(callers, caller{name: "password right, code to come", halfway: true})
 
 		send := func(c caller, rt route) (*http.Response, string) {
 			path := fill(rt.Pattern)
@@ -248,6 +284,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 					t.Fatalf("hand-over ended at %s", resp.Request.URL)
 				}
 				client = noRedirect(b.Client.Jar)
+			case c.halfway:
+				b := &webtest.Browser{F: f, Client: &http.Client{Jar: jar, Transport: f.Client.Transport}}
+				if resp := b.Post("/login", url.Values{"username": {"halfway"}, "password": {webtest.Password}}); resp.Request.URL.Path != "/login/code" {
+					t.Fatalf("password of a user with an authenticator ended at %s", resp.Request.URL)
+				}
+				// Its sign-in secret as a bearer and as the login cookie, too.
+				for _, ck := range jar.Cookies(req.URL) {
+					if ck.Name == "ketaflow_signin" && rt.api {
+						req.Header.Set("Authorization", "Bearer "+ck.Value)
+					}
+				}
 			}
 			ctx, cancel := context.WithCancel(ctx)
 			defer cancel() // the event stream ends here
@@ -266,8 +313,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		for _, rt := range routes {
 			key := rt.Method + " " + rt.Pattern
 			for _, c := range callers {
-				if c.tablet {
-					newEntries() // the hand-over's own entries
+				if c.tablet || c.halfway {
+					newEntries() // the hand-over's or the password's own entries
 				}
 				resp, path := send(c, rt)
 				entries := newEntries()

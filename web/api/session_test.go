@@ -44,7 +44,8 @@ func (f *fixture) addStaff(username string, role access.Role) {
 // request may carry as a bearer to act as that browser login.
 func (f *fixture) loginSecret(username string) string {
 	f.T.Helper()
-	secret, _, err := f.App.Login(context.Background(), username, webtest.Password, "test")
+	secretIn, err := f.App.Login(context.Background(), username, webtest.Password, "test")
+	secret := secretIn.LoginSecret
 	if err != nil {
 		f.T.Fatal(err)
 	}

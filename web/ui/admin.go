@@ -18,6 +18,8 @@ type usersData struct {
 	Roles    []access.Role
 	Form     url.Values
 	Requests []app.AccountRequestView
+	// Glass is the break-glass accesses no admin has reviewed yet.
+	Glass []app.BreakGlassReview
 }
 
 func (h *UI) usersPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -37,7 +39,11 @@ func (h *UI) renderUsers(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if err != nil {
 		return err
 	}
-	v.Data = usersData{Users: users, Roles: access.StaffRoles, Form: form, Requests: requests}
+	glass, err := h.app.BreakGlassToReview(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	v.Data = usersData{Users: users, Roles: access.StaffRoles, Form: form, Requests: requests, Glass: glass}
 	return h.render(w, status, "users", v)
 }
 

@@ -16,6 +16,11 @@ func (h *UI) Endpoints() []web.Endpoint {
 	return append([]web.Endpoint{
 		public("GET", "/login", h.loginPage),
 		public("POST", "/login", h.loginSubmit),
+		// The step after the password: its own cookie, no login.
+		public("GET", "/login/code", h.codePage(false)),
+		public("POST", "/login/code", h.codeSubmit(false)),
+		public("GET", "/login/enrol", h.codePage(true)),
+		public("POST", "/login/enrol", h.codeSubmit(true)),
 		login("POST", "/logout", h.logout),
 		login("GET", "/{$}", h.home),
 		login("GET", "/patients", h.patientsPage),
@@ -29,6 +34,8 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("GET", "/patients/{id}/book", h.bookPage),
 		login("POST", "/patients/{id}/book", h.bookSubmit),
 		login("GET", "/patients/{id}/routes", h.routesPage),
+		login("POST", "/patients/{id}/break-glass", h.breakGlassSubmit),
+		login("POST", "/break-glass/end", h.breakGlassEndSubmit),
 		login("GET", "/visits", h.schedulePage),
 		login("GET", "/visits/{id}", h.visitPage),
 		login("POST", "/visits/{id}/move", h.moveVisitSubmit),
@@ -85,6 +92,7 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("POST", "/admin/users", h.createUserSubmit),
 		login("POST", "/admin/users/{id}", h.updateUserSubmit),
 		login("POST", "/admin/account-requests/{id}", h.decideRequestSubmit),
+		login("POST", "/admin/break-glass/{id}/review", h.breakGlassReviewSubmit),
 		login("GET", "/admin/audit", h.auditPage),
 		login("GET", "/admin/protocol", h.protocolPage),
 		login("POST", "/admin/protocol", h.saveProtocolSubmit),
@@ -95,6 +103,8 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("POST", "/admin/chairs/{id}", h.updateChairSubmit),
 		login("GET", "/account", h.accountPage),
 		login("POST", "/account/password", h.passwordSubmit),
+		login("POST", "/account/two-factor", h.twoFactorSetupSubmit),
+		login("POST", "/account/two-factor/confirm", h.twoFactorConfirmSubmit),
 		login("POST", "/account/tokens", h.createTokenSubmit),
 		login("POST", "/account/tokens/{id}/revoke", h.revokeTokenSubmit),
 	}, h.trainingClockEndpoints()...)

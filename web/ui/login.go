@@ -48,7 +48,7 @@ func (h *UI) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor)
 	username, password := r.PostFormValue("username"), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	// Signing in on a browser handed to a patient takes the tablet back.
-	secret, u, visitID, err := h.app.TakeTabletBack(r.Context(), tabletSecret(r), username, password, web.ClientAddr(r))
+	in, err := h.app.TakeTabletBack(r.Context(), tabletSecret(r), username, password, web.ClientAddr(r))
 	if err != nil {
 		if ketaflow.ErrorCode(err) == ketaflow.EInternal || ketaflow.ErrorCode(err) == ketaflow.EUnavailable {
 			return err
@@ -58,12 +58,7 @@ func (h *UI) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor)
 		v.Data = loginData{Username: username, Next: next, Kept: r.PostFormValue("kept") == "1"}
 		return h.render(w, web.Status(err), "login", v)
 	}
-	if u.MustChangePassword {
-		// An admin set this password (an approved reset or role grant):
-		// nothing else opens until the person sets their own.
-		next, visitID = "/account?done=must_change_password", ""
-	}
-	return h.signedIn(w, r, secret, visitID, next)
+	return h.afterPassword(w, r, in, next)
 }
 
 // safeNext keeps a post-login redirect on this site: it accepts only a
@@ -129,6 +124,11 @@ type accountData struct {
 	Tokens   []accountToken
 	NewToken string
 	Scopes   []access.Scope
+	// TwoFactor is the reader's second factor; Enrol, an authenticator
+	// being set up.
+	TwoFactor     app.TwoFactorView
+	TwoFactorNote string
+	Enrol         *enrolData
 }
 
 // accountToken is a token as the account page lists it.
@@ -142,9 +142,22 @@ func (h *UI) accountPage(w http.ResponseWriter, r *http.Request, actor access.Ac
 }
 
 func (h *UI) renderAccount(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, newToken string) error {
+	return h.renderAccountWith(w, r, actor, status, formErr, newToken, nil)
+}
+
+// renderAccountWith is the account page; tf, when given, is the second
+// factor as the request left it.
+func (h *UI) renderAccountWith(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, formErr error, newToken string, tf *app.TwoFactorView) error {
 	tokens, err := h.app.APITokens(r.Context(), actor)
 	if err != nil {
 		return err
+	}
+	if tf == nil {
+		t, err := h.app.TwoFactor(r.Context(), actor)
+		if err != nil && !ketaflow.IsCode(err, ketaflow.EForbidden) {
+			return err
+		}
+		tf = &t
 	}
 	v := h.newView(r, actor, "Your account", "account")
 	if formErr != nil {
@@ -155,7 +168,11 @@ func (h *UI) renderAccount(w http.ResponseWriter, r *http.Request, actor access.
 	for i, t := range tokens {
 		list[i] = accountToken{APIToken: t, Expired: t.RevokedAt == nil && !t.Live(now)}
 	}
-	v.Data = accountData{Tokens: list, NewToken: newToken, Scopes: access.Scopes}
+	d := accountData{Tokens: list, NewToken: newToken, Scopes: access.Scopes, TwoFactor: *tf, TwoFactorNote: twoFactorNote(*tf)}
+	if d.Enrol, err = newEnrolData(tf.Enrolment); err != nil {
+		return err
+	}
+	v.Data = d
 	return h.render(w, status, "account", v)
 }
 

@@ -276,6 +276,9 @@ type view struct {
 	// password reset) that the reader, an admin, may approve: the notice
 	// to the other admins (finding 2 of issue 13).
 	PendingRequests int
+	// BreakGlassAlerts counts the break-glass accesses of others the
+	// reader, an admin, has still to review: the alert to the other admins.
+	BreakGlassAlerts int
 	// Draft is the reader's form kept when their login ended before it
 	// was saved, given back to this page: not saved yet.
 	Draft *draftView
@@ -383,6 +386,9 @@ func (h *UI) clinicView(r *http.Request, actor access.Actor, c ketaflow.Clinic, 
 		if v.PendingRequests, err = h.app.PendingAccountRequests(r.Context(), actor); err != nil {
 			h.log.Error("count the account requests for the navigation", "path", r.URL.Path, "err", err)
 		}
+		if v.BreakGlassAlerts, err = h.app.BreakGlassAlerts(r.Context(), actor); err != nil {
+			h.log.Error("count the break-glass accesses for the navigation", "path", r.URL.Path, "err", err)
+		}
 	}
 	return v
 }
@@ -409,6 +415,9 @@ var notices = map[string]string{
 	"approved":             "Request approved and applied: the account must change its password at its next sign-in; its logins and tokens ended.",
 	"refused":              "Request refused.",
 	"revoked":              "Token revoked.",
+	"break_glass":          "Break-glass access open: you read this record outside your role until the time in the band above. The other admins see your reason.",
+	"break_glass_ended":    "Break-glass access ended.",
+	"break_glass_reviewed": "Break-glass access marked as reviewed.",
 	"protocol":             "Protocol saved as a new version. Visits from now on are judged by it; earlier visits keep theirs.",
 	"clinic":               "Clinic settings saved.",
 	"chair":                "Chair saved.",

@@ -49,6 +49,8 @@ type patientData struct {
 	// Outcomes are the courses' outcomes, for roles that see scores.
 	Outcomes     []app.CourseOutcome
 	OutcomeRules outcomes.Rules
+	// BreakGlassMinutes: how long a break-glass access would last.
+	BreakGlassMinutes int
 }
 
 func (h *UI) patientPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -70,7 +72,8 @@ func (h *UI) renderPatient(w http.ResponseWriter, r *http.Request, actor access.
 		v.withError(formErr)
 	}
 	v.Data = patientData{Visits: chart.Visits, Patient: p, Weights: chart.Weights, Team: team, Contra: p.Contraindications,
-		WeightAt: v.Now.In(v.Loc).Format(timeInputLayout), Outcomes: chart.Outcomes, OutcomeRules: chart.OutcomeRules}
+		WeightAt: v.Now.In(v.Loc).Format(timeInputLayout), Outcomes: chart.Outcomes, OutcomeRules: chart.OutcomeRules,
+		BreakGlassMinutes: chart.BreakGlassMinutes}
 	return h.render(w, status, "patient", v)
 }
 

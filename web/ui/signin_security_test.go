@@ -100,7 +100,7 @@ func TestWrongPasswordsSlowDownWithoutLockingOut(t *testing.T) {
 			// Each guess from its own address, as from a botnet: the
 			// account's count is what slows them.
 			source := fmt.Sprintf("10.0.%d.9", i)
-			if _, _, err := f.App.Login(ctx, "nurse", "not the password", source); !ketaflow.IsCode(err, ketaflow.EUnauthorized) {
+			if _, err := f.App.Login(ctx, "nurse", "not the password", source); !ketaflow.IsCode(err, ketaflow.EUnauthorized) {
 				t.Fatalf("guess %d: got %v, want a wrong password", i, err)
 			}
 		}
@@ -108,13 +108,13 @@ func TestWrongPasswordsSlowDownWithoutLockingOut(t *testing.T) {
 			wrong(i)
 		}
 		// The right password waits a second after the sixth failure...
-		_, _, err := f.App.Login(ctx, "nurse", webtest.Password, "10.1.0.1")
+		_, err := f.App.Login(ctx, "nurse", webtest.Password, "10.1.0.1")
 		if !ketaflow.IsCode(err, ketaflow.ERateLimited) || !strings.Contains(ketaflow.ErrorMessage(err), "try again in 1 second") {
 			t.Fatalf("right password during the wait: got %v, want a wait of 1 second", err)
 		}
 		// ...and signs in after it.
 		f.Clock.Advance(time.Second)
-		if _, _, err := f.App.Login(ctx, "nurse", webtest.Password, "10.1.0.1"); err != nil {
+		if _, err := f.App.Login(ctx, "nurse", webtest.Password, "10.1.0.1"); err != nil {
 			t.Fatalf("right password after the wait: %v", err)
 		}
 		// A stranger who keeps guessing (waiting each time) delays the
@@ -124,7 +124,7 @@ func TestWrongPasswordsSlowDownWithoutLockingOut(t *testing.T) {
 			wrong(i)
 		}
 		f.Clock.Advance(time.Minute)
-		if _, _, err := f.App.Login(ctx, "nurse", webtest.Password, "10.1.0.1"); err != nil {
+		if _, err := f.App.Login(ctx, "nurse", webtest.Password, "10.1.0.1"); err != nil {
 			t.Fatalf("right password a minute after the 30th guess: %v, want signed in (no lock)", err)
 		}
 	})

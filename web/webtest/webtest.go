@@ -27,6 +27,7 @@ import (
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/patients"
+	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/web"
 	"github.com/ketaflow/ketaflow/web/api"
@@ -111,6 +112,7 @@ type Option func(*options)
 
 type options struct {
 	training  bool
+	twoFactor bool
 	configure []func(*web.Config)
 	log       *slog.Logger
 }
@@ -129,6 +131,12 @@ func Log(log *slog.Logger) Option { return func(o *options) { o.log = log } }
 // demo clinics, the only ones such a server admits.
 func Training() Option { return func(o *options) { o.training = true } }
 
+// TwoFactor keeps the clinics' default two-factor settings (admins and
+// prescribers sign in with a code). Without it the fixture's clinics start
+// with no second factor, so that the many tests of other things sign in
+// with the password alone; the two-factor tests ask for it.
+func TwoFactor() Option { return func(o *options) { o.twoFactor = true } }
+
 // New starts the server over db.
 func New(t testing.TB, db *store.DB, opts ...Option) *Fixture {
 	t.Helper()
@@ -139,6 +147,11 @@ func New(t testing.TB, db *store.DB, opts ...Option) *Fixture {
 	ctx := context.Background()
 	clock := ketaflow.NewFakeClock(Start)
 	appOpts := []app.Option{app.PasswordCost(access.CheapArgon2())}
+	if !o.twoFactor {
+		appOpts = append(appOpts, app.StartingRules(func(p *protocol.Protocol) {
+			p.Security.TwoFactorAdmins, p.Security.TwoFactorPrescribers, p.Security.TwoFactorOtherStaff = false, false, false
+		}))
+	}
 	createClinic := (*app.App).CreateClinic
 	if o.training {
 		appOpts = append(appOpts, app.OnTrainingClock())

@@ -4652,10 +4652,14 @@ type ProtocolRounding struct {
 
 // ProtocolSecurity defines model for ProtocolSecurity.
 type ProtocolSecurity struct {
-	ApiTokenDays        int `json:"api_token_days"`
-	IdempotencyKeyHours int `json:"idempotency_key_hours"`
-	IdleTimeoutMinutes  int `json:"idle_timeout_minutes"`
-	SessionMaxHours     int `json:"session_max_hours"`
+	ApiTokenDays         int  `json:"api_token_days"`
+	BreakGlassMinutes    int  `json:"break_glass_minutes"`
+	IdempotencyKeyHours  int  `json:"idempotency_key_hours"`
+	IdleTimeoutMinutes   int  `json:"idle_timeout_minutes"`
+	SessionMaxHours      int  `json:"session_max_hours"`
+	TwoFactorAdmins      bool `json:"two_factor_admins"`
+	TwoFactorOtherStaff  bool `json:"two_factor_other_staff"`
+	TwoFactorPrescribers bool `json:"two_factor_prescribers"`
 }
 
 // ProtocolSession defines model for ProtocolSession.
