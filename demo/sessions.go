@@ -210,7 +210,7 @@ func (p player) play(dv demoVisit, now time.Time) error {
 	if _, err := a.RecordAldrete(ctx, st.nurse, v.ID, discharge.Aldrete{Activity: 2, Respiration: 2, Circulation: 2, Consciousness: 2, OxygenSaturation: 2}); err != nil {
 		return step("aldrete", err)
 	}
-	if _, err := a.RecordChecklist(ctx, st.nurse, v.ID, discharge.Checklist{DriverPresent: true, AftercareGiven: true, IntegrationBooked: true}); err != nil {
+	if _, err := a.RecordChecklist(ctx, st.nurse, v.ID, discharge.Checklist{DriverPresent: true, AftercareGiven: true}); err != nil {
 		return step("discharge facts", err)
 	}
 	if dv.route == protocol.Spravato {

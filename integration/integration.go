@@ -323,3 +323,90 @@ func Left(d time.Duration) string {
 	}
 	return s + " left"
 }
+
+// Session is the integration session of one discharged visit, as stored:
+// its bookings (the newest counts), its hold, the therapist's notes and the
+// patient's journal.
+type Session struct {
+	VisitID   string
+	ClinicID  string
+	PatientID string
+	// TherapistID is the patient's therapist when the visit was
+	// discharged; "" when none was assigned.
+	TherapistID  string
+	DischargedAt time.Time
+	// ChecklistBooked: the visit was discharged before integration
+	// sessions were kept, with the old checkbox "integration session
+	// booked" ticked; no time, therapist or mode was ever recorded.
+	ChecklistBooked bool
+	Bookings        []Booking // oldest first
+	Hold            *Hold
+	Notes           []Note  // oldest first; an amendment names the note it corrects
+	Journal         []Entry // oldest first
+}
+
+// Booking is the newest booking, or nil.
+func (s Session) Booking() *Booking {
+	if len(s.Bookings) == 0 {
+		return nil
+	}
+	return &s.Bookings[len(s.Bookings)-1]
+}
+
+// Therapist is who holds the session: the therapist of the newest booking,
+// else the patient's therapist at discharge.
+func (s Session) Therapist() string {
+	if b := s.Booking(); b != nil {
+		return b.TherapistID
+	}
+	return s.TherapistID
+}
+
+// HeldAt is when the session was held, or nil.
+func (s Session) HeldAt() *time.Time {
+	if s.Hold == nil {
+		return nil
+	}
+	return &s.Hold.HeldAt
+}
+
+// Booking is a time in a therapist's calendar for the session.
+type Booking struct {
+	ID          string
+	TherapistID string
+	Slot        Slot
+	Mode        Mode
+	BookedBy    string
+	BookedAt    time.Time
+}
+
+// Hold records that the session took place.
+type Hold struct {
+	HeldAt     time.Time
+	RecordedBy string
+	RecordedAt time.Time
+}
+
+// Note is a therapist's signed note, or an amendment of one: signed when
+// written, never changed; a correction is a new note that names the one it
+// amends and says why.
+type Note struct {
+	ID       string
+	Body     string
+	SignedBy string
+	SignedAt time.Time
+	Amends   string // the note this one corrects; "" for an original
+	Reason   string // why, for an amendment
+}
+
+// Entry is one journal entry of the patient.
+type Entry struct {
+	ID        string
+	Kind      Kind
+	Body      string
+	Source    string // "tablet"
+	WrittenAt time.Time
+}
+
+// SourceTablet names an entry written on the clinic tablet.
+const SourceTablet = "tablet"

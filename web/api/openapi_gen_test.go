@@ -969,7 +969,7 @@ var requestExamples = map[reflect.Type]any{
 		Action: "ondansetron 4 mg IV given", LateReason: "charted after an emergency at chair 3"},
 	reflect.TypeFor[apiAldreteInput](): apiAldreteInput{Activity: ptr(2), Respiration: ptr(2), Circulation: ptr(2),
 		Consciousness: ptr(2), OxygenSaturation: ptr(2)},
-	reflect.TypeFor[apiDischargeFacts](): apiDischargeFacts{DriverPresent: true, AftercareGiven: true, IntegrationBooked: true},
+	reflect.TypeFor[apiDischargeFacts](): apiDischargeFacts{DriverPresent: true, AftercareGiven: true},
 	// The answers may be true/false or "yes"/"no"; the type holds them raw.
 	reflect.TypeFor[apiMedicationsInput](): map[string]any{"benzodiazepines": "no", "non_benzodiazepine_sedative_hypnotics": "no",
 		"psychostimulants": "no", "maois": "no", "opioids": "yes"},

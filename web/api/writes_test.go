@@ -619,8 +619,7 @@ func writeCases() []writeCase {
 		{"PUT /api/v1/visits/{id}/discharge-facts", "nurse", http.StatusOK,
 			"the checklist = GET /visits/{id}'s session.discharge_facts",
 			func(w *writeWorld) writeRequest {
-				return writeRequest{w.visitPath("/discharge-facts"), map[string]any{"driver_present": true, "aftercare_given": true,
-					"integration_booked": true}}
+				return writeRequest{w.visitPath("/discharge-facts"), map[string]any{"driver_present": true, "aftercare_given": true}}
 			},
 			sameSession("nurse", ivPath, "discharge_facts", whole)},
 		{"POST /api/v1/visits/{id}/discharge", "nurse", http.StatusOK, "the visit = GET /visits/{id}'s visit",
@@ -741,7 +740,7 @@ func writeCases() []writeCase {
 				f.must(http.StatusCreated, "nurse", "POST", path+"/aldrete", map[string]any{"activity": 2, "respiration": 2,
 					"circulation": 2, "consciousness": 1, "oxygen_saturation": 2}, nil)
 				f.must(http.StatusOK, "nurse", "PUT", path+"/discharge-facts", map[string]any{"driver_present": true,
-					"aftercare_given": true, "integration_booked": true}, nil)
+					"aftercare_given": true}, nil)
 				f.must(http.StatusOK, "nurse", "POST", path+"/discharge", map[string]any{"to": "ready_for_discharge"}, nil)
 				f.must(http.StatusOK, "nurse", "POST", path+"/discharge", map[string]any{"to": "discharged"}, nil)
 				f.Clock.Advance(10 * time.Minute)
