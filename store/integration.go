@@ -6,6 +6,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/integration"
+	"github.com/ketaflow/ketaflow/protocol"
 )
 
 // InsertIntegrationSession records the integration session a discharge
@@ -17,58 +18,70 @@ func (tx *Tx) InsertIntegrationSession(s integration.Session, at time.Time) erro
 	return err
 }
 
-const integrationColumns = `s.visit_id, s.clinic_id, s.patient_id, s.therapist_id, s.discharged_at, s.checklist_booked`
+// IntegrationRow is an integration session with what a list shows of its
+// visit and patient.
+type IntegrationRow struct {
+	integration.Session
+	Route           protocol.Route
+	ProtocolVersion int // of the visit: its window applies
+	PatientName     string
+	PreferredName   string
+}
 
-func scanIntegration(sc interface{ Scan(...any) error }, s *integration.Session) error {
-	return sc.Scan(&s.VisitID, &s.ClinicID, &s.PatientID, nullString{&s.TherapistID}, &s.DischargedAt, &s.ChecklistBooked)
+const integrationColumns = `s.visit_id, s.clinic_id, s.patient_id, s.therapist_id, s.discharged_at, s.checklist_booked,
+	v.route, v.protocol_version, p.legal_name, p.preferred_name`
+
+const integrationFrom = ` FROM integration_sessions s JOIN visits v ON v.id = s.visit_id JOIN patients p ON p.id = s.patient_id`
+
+func scanIntegration(sc interface{ Scan(...any) error }, r *IntegrationRow) error {
+	s := &r.Session
+	if err := sc.Scan(&s.VisitID, &s.ClinicID, &s.PatientID, nullString{&s.TherapistID}, &s.DischargedAt, &s.ChecklistBooked,
+		&r.Route, &r.ProtocolVersion, &r.PatientName, &r.PreferredName); err != nil {
+		return err
+	}
+	s.DischargedAt = s.DischargedAt.UTC()
+	return nil
 }
 
 // IntegrationSession returns the integration session of a visit of the
 // clinic, whole: bookings, hold, notes and journal.
-func (tx *Tx) IntegrationSession(clinicID, visitID string) (integration.Session, error) {
-	var s integration.Session
+func (tx *Tx) IntegrationSession(clinicID, visitID string) (IntegrationRow, error) {
+	var r IntegrationRow
 	if !ketaflow.ValidID(visitID) {
-		return s, ketaflow.NotFound("integration session")
+		return r, ketaflow.NotFound("integration session")
 	}
-	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+integrationColumns+` FROM integration_sessions s
+	row := tx.tx.QueryRowContext(tx.ctx, `SELECT `+integrationColumns+integrationFrom+`
 		WHERE s.clinic_id = $1 AND s.visit_id = $2`, clinicID, visitID)
-	if err := scanIntegration(row, &s); err != nil {
-		return s, tx.notFound(err, "integration session", "get integration session")
+	if err := scanIntegration(row, &r); err != nil {
+		return r, tx.notFound(err, "integration session", "get integration session")
 	}
-	s.DischargedAt = s.DischargedAt.UTC()
-	all := []*integration.Session{&s}
-	if err := tx.fillIntegration(all, true); err != nil {
-		return s, err
+	if err := tx.fillIntegration([]*integration.Session{&r.Session}, true); err != nil {
+		return r, err
 	}
-	return s, nil
+	return r, nil
 }
 
 // IntegrationSessions lists the clinic's integration sessions of visits
 // discharged at or after since, oldest discharge first, with their
 // bookings and holds (not their notes or journal).
-func (tx *Tx) IntegrationSessions(clinicID string, since time.Time) ([]integration.Session, error) {
-	rows, err := tx.query("list integration sessions", `SELECT `+integrationColumns+` FROM integration_sessions s
-		WHERE s.clinic_id = $1 AND s.discharged_at >= $2 ORDER BY s.discharged_at, s.visit_id`, clinicID, since)
+func (tx *Tx) IntegrationSessions(clinicID string, since time.Time) ([]IntegrationRow, error) {
+	var out []IntegrationRow
+	err := tx.scanAll("list integration sessions", `SELECT `+integrationColumns+integrationFrom+`
+		WHERE s.clinic_id = $1 AND s.discharged_at >= $2 ORDER BY s.discharged_at, s.visit_id`, []any{clinicID, since},
+		func(rows *sql.Rows) error {
+			var r IntegrationRow
+			if err := scanIntegration(rows, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	var out []integration.Session
-	for rows.Next() {
-		var s integration.Session
-		if err := scanIntegration(rows, &s); err != nil {
-			rows.Close()
-			return nil, tx.db.mapErr("scan integration session", err)
-		}
-		s.DischargedAt = s.DischargedAt.UTC()
-		out = append(out, s)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, tx.db.mapErr("list integration sessions", err)
-	}
 	ptrs := make([]*integration.Session, len(out))
 	for i := range out {
-		ptrs[i] = &out[i]
+		ptrs[i] = &out[i].Session
 	}
 	return out, tx.fillIntegration(ptrs, false)
 }

@@ -73,8 +73,11 @@ func TestIntegrationSessionRoundTrip(t *testing.T) {
 
 		var got integration.Session
 		read(t, db, func(tx *store.Tx) error {
-			var err error
-			got, err = tx.IntegrationSession(c.ID, v.ID)
+			r, err := tx.IntegrationSession(c.ID, v.ID)
+			if r.PatientName != "Ann Bee" || r.Route != "iv" || r.ProtocolVersion != 1 {
+				t.Errorf("row %+v, want the visit's route and protocol and the patient's name", r)
+			}
+			got = r.Session
 			return err
 		})
 		want := s
@@ -99,7 +102,7 @@ func TestIntegrationSessionRoundTrip(t *testing.T) {
 			t.Errorf("calendar %+v, want only the newest booking", cal)
 		}
 
-		var list []integration.Session
+		var list []store.IntegrationRow
 		read(t, db, func(tx *store.Tx) error {
 			var err error
 			list, err = tx.IntegrationSessions(c.ID, t0.Add(-time.Hour))

@@ -48,7 +48,7 @@ func (h *UI) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor)
 	username, password := r.PostFormValue("username"), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	// Signing in on a browser handed to a patient takes the tablet back.
-	secret, u, visitID, err := h.app.TakeTabletBack(r.Context(), tabletSecret(r), username, password, web.ClientAddr(r))
+	secret, u, back, err := h.app.TakeTabletBack(r.Context(), tabletSecret(r), username, password, web.ClientAddr(r))
 	if err != nil {
 		if ketaflow.ErrorCode(err) == ketaflow.EInternal || ketaflow.ErrorCode(err) == ketaflow.EUnavailable {
 			return err
@@ -61,9 +61,9 @@ func (h *UI) loginSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor)
 	if u.MustChangePassword {
 		// An admin set this password (an approved reset or role grant):
 		// nothing else opens until the person sets their own.
-		next, visitID = "/account?done=must_change_password", ""
+		next, back = "/account?done=must_change_password", app.TabletBack{}
 	}
-	return h.signedIn(w, r, secret, visitID, next)
+	return h.signedIn(w, r, secret, back, next)
 }
 
 // safeNext keeps a post-login redirect on this site: it accepts only a

@@ -140,25 +140,28 @@ func (h *UI) tabletSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor
 // sign-in, then the visit.
 func (h *UI) tabletReturnSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
 	username, password := r.PostFormValue("username"), r.PostFormValue("password")
-	secret, _, visitID, err := h.app.TakeTabletBack(r.Context(), tabletSecret(r), username, password, web.ClientAddr(r))
+	secret, _, back, err := h.app.TakeTabletBack(r.Context(), tabletSecret(r), username, password, web.ClientAddr(r))
 	if err != nil {
 		if web.Status(err) >= 500 {
 			return err
 		}
 		return h.showTablet(w, r, web.Status(err), tabletData{Username: username, SignInError: sentence(ketaflow.ErrorMessage(err))})
 	}
-	return h.signedIn(w, r, secret, visitID, "/patients")
+	return h.signedIn(w, r, secret, back, "/patients")
 }
 
 // signedIn sets the new login's cookie, ends the browser's tablet
 // hand-over, and goes to the visit it was handed over for, else next.
-func (h *UI) signedIn(w http.ResponseWriter, r *http.Request, secret, visitID, next string) error {
+func (h *UI) signedIn(w http.ResponseWriter, r *http.Request, secret string, back app.TabletBack, next string) error {
 	web.SetLoginCookie(w, r, secret)
 	if tabletSecret(r) != "" {
 		clearTablet(w, r)
 	}
-	if visitID != "" {
-		return redirect(w, r, "/visits/"+url.PathEscape(visitID)+"?done=tablet_back#questionnaires")
+	switch {
+	case back.Journal:
+		return redirect(w, r, "/visits/"+url.PathEscape(back.VisitID)+"/integration?done=tablet_back#journal")
+	case back.VisitID != "":
+		return redirect(w, r, "/visits/"+url.PathEscape(back.VisitID)+"?done=tablet_back#questionnaires")
 	}
 	return redirect(w, r, next)
 }
