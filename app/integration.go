@@ -39,6 +39,9 @@ type IntegrationView struct {
 	Route        protocol.Route
 	DischargedAt time.Time
 	Standing     integration.Standing
+	// NextChange is when the session moves to the next list by time alone
+	// (due to at risk, at risk to missed); zero once held or missed.
+	NextChange time.Time
 	// TherapistID, TherapistName: who holds it (the newest booking's
 	// therapist, else the patient's therapist at discharge); "" when
 	// nobody is assigned yet.
@@ -123,11 +126,14 @@ type Worklist struct {
 	Clinic ketaflow.Clinic
 	// Scope is "mine" (the therapist's own, and those nobody holds yet)
 	// or "all".
-	Scope  string
-	AtRisk []IntegrationView
-	Due    []IntegrationView
-	Missed []IntegrationView
-	Held   []IntegrationView
+	Scope string
+	// WindowHours, AtRiskHours: the clinic's protocol now, for the page's
+	// words (each session is judged by its visit's protocol version).
+	WindowHours, AtRiskHours int
+	AtRisk                   []IntegrationView
+	Due                      []IntegrationView
+	Missed                   []IntegrationView
+	Held                     []IntegrationView
 }
 
 // Count is how many sessions need doing: at risk, due and missed.
@@ -179,6 +185,7 @@ func (a *App) worklist(tx *store.Tx, actor access.Actor, c ketaflow.Clinic, scop
 		return w, err
 	}
 	pi := protocolVersion(cur).Rules.Integration
+	w.WindowHours, w.AtRiskHours = pi.WindowHours, pi.AtRiskHours
 	since := now.Add(-pi.Window() - max(pi.MissedShown(), heldListed(pi)))
 	rows, err := tx.IntegrationSessions(c.ID, since)
 	if err != nil {
@@ -241,6 +248,12 @@ func integrationView(r store.IntegrationRow, c ketaflow.Clinic, p protocol.Integ
 		PatientBoard: boardName(c.Boards(), r.PatientName), Route: r.Route, DischargedAt: r.DischargedAt.In(loc), Standing: st,
 		TherapistID: r.Therapist(), TherapistName: names[r.Therapist()], ChecklistBooked: r.ChecklistBooked,
 		NoteSigned: len(r.Notes) > 0}
+	switch st.Status {
+	case integration.Due:
+		v.NextChange = st.DueBy.Add(-p.AtRisk())
+	case integration.AtRisk:
+		v.NextChange = st.DueBy.Add(time.Second)
+	}
 	if b := r.Booking(); b != nil {
 		v.Booking = &BookingView{Start: b.Slot.Start.In(loc), End: b.Slot.End.In(loc), Mode: b.Mode, TherapistID: b.TherapistID,
 			TherapistName: names[b.TherapistID], BookedBy: names[b.BookedBy], BookedAt: b.BookedAt.In(loc),
@@ -587,3 +600,6 @@ func (a *App) AmendIntegrationNote(ctx context.Context, actor access.Actor, visi
 				SignedBy: actor.UserID, SignedAt: a.Clock.Now(), Amends: noteID, Reason: reason})
 		})
 }
+
+// LeftWords is the time left of the window (or past it) in words.
+func (v IntegrationView) LeftWords() string { return integration.Left(v.Standing.Left) }

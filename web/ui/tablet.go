@@ -71,6 +71,9 @@ func (h *UI) showTablet(w http.ResponseWriter, r *http.Request, status int, d ta
 		d.Username = page.StaffUsername
 	}
 	title := "Questionnaires"
+	if page.Journal {
+		title = "Your journal"
+	}
 	if !d.Answering {
 		title = "Please hand the tablet back"
 	}
@@ -159,7 +162,7 @@ func (h *UI) signedIn(w http.ResponseWriter, r *http.Request, secret string, bac
 	}
 	switch {
 	case back.Journal:
-		return redirect(w, r, "/visits/"+url.PathEscape(back.VisitID)+"/integration?done=tablet_back#journal")
+		return redirect(w, r, "/visits/"+url.PathEscape(back.VisitID)+"/integration?done=journal_back#journal")
 	case back.VisitID != "":
 		return redirect(w, r, "/visits/"+url.PathEscape(back.VisitID)+"?done=tablet_back#questionnaires")
 	}
