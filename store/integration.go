@@ -63,7 +63,7 @@ func (tx *Tx) IntegrationSession(clinicID, visitID string) (IntegrationRow, erro
 
 // IntegrationSessions lists the clinic's integration sessions of visits
 // discharged at or after since, oldest discharge first, with their
-// bookings and holds (not their notes or journal).
+// bookings, holds and notes (not their journal).
 func (tx *Tx) IntegrationSessions(clinicID string, since time.Time) ([]IntegrationRow, error) {
 	var out []IntegrationRow
 	err := tx.scanAll("list integration sessions", `SELECT `+integrationColumns+integrationFrom+`
@@ -86,8 +86,8 @@ func (tx *Tx) IntegrationSessions(clinicID string, since time.Time) ([]Integrati
 	return out, tx.fillIntegration(ptrs, false)
 }
 
-// fillIntegration reads the bookings and holds of the sessions, and when
-// whole their notes and journal, one query per table.
+// fillIntegration reads the bookings, holds and notes of the sessions, and
+// when whole their journal, one query per table.
 func (tx *Tx) fillIntegration(ss []*integration.Session, whole bool) error {
 	if len(ss) == 0 {
 		return nil
@@ -125,9 +125,6 @@ func (tx *Tx) fillIntegration(ss []*integration.Session, whole bool) error {
 	}); err != nil {
 		return err
 	}
-	if !whole {
-		return nil
-	}
 	if err := tx.scanAll("list integration notes", `SELECT id, visit_id, body, signed_by, signed_at, amends, reason
 		FROM integration_notes WHERE visit_id IN (`+in+`) ORDER BY signed_at, id`, ids, func(r *sql.Rows) error {
 		var n integration.Note
@@ -140,6 +137,9 @@ func (tx *Tx) fillIntegration(ss []*integration.Session, whole bool) error {
 		return nil
 	}); err != nil {
 		return err
+	}
+	if !whole {
+		return nil
 	}
 	return tx.scanAll("list integration journal", `SELECT id, visit_id, kind, body, source, written_at
 		FROM integration_journal WHERE visit_id IN (`+in+`) ORDER BY written_at, id`, ids, func(r *sql.Rows) error {

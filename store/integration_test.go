@@ -108,8 +108,8 @@ func TestIntegrationSessionRoundTrip(t *testing.T) {
 			list, err = tx.IntegrationSessions(c.ID, t0.Add(-time.Hour))
 			return err
 		})
-		if len(list) != 1 || len(list[0].Bookings) != 2 || list[0].Hold == nil || list[0].Notes != nil {
-			t.Errorf("list %+v, want the session with bookings and hold, without notes", list)
+		if len(list) != 1 || len(list[0].Bookings) != 2 || list[0].Hold == nil || len(list[0].Notes) != 2 || list[0].Journal != nil {
+			t.Errorf("list %+v, want the session with bookings, hold and notes, without the journal", list)
 		}
 		read(t, db, func(tx *store.Tx) error {
 			var err error
