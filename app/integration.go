@@ -108,14 +108,15 @@ type EntryView struct {
 	WrittenAt time.Time
 }
 
-// Act returns the named action and whether the view lists it.
-func (v IntegrationView) Act(name ActionName) (Action, bool) {
+// Act returns the named action, or nil when the view does not list it
+// (the reader's role may not take it).
+func (v IntegrationView) Act(name ActionName) *Action {
 	for _, a := range v.Actions {
 		if a.Name == name {
-			return a, true
+			return &a
 		}
 	}
-	return Action{}, false
+	return nil
 }
 
 // Worklist is the integration sessions of the clinic that need someone:

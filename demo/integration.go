@@ -47,10 +47,11 @@ func (p player) integration(ig demoIntegration, now time.Time) error {
 		loc = c.Location()
 	}
 
-	// Held: booked an hour after the discharge for the next afternoon,
+	// Held: booked an hour after the discharge for that afternoon,
 	// held, the note signed and amended, the journal written on the tablet.
 	h := ig.held
-	start := now.Add(-6 * time.Hour).Truncate(15 * time.Minute)
+	y := h.out.In(loc)
+	start := time.Date(y.Year(), y.Month(), y.Day(), 15, 30, 0, 0, loc) // the afternoon of the day of the session
 	if _, err := p.at(h.out.Add(time.Hour)).BookIntegration(ctx, ther, h.id, app.BookInput{StartsAt: start, Mode: string(integration.InPerson)}); err != nil {
 		return step("book the held session", err)
 	}

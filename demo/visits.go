@@ -44,6 +44,10 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 	y := now.In(loc).AddDate(0, 0, -1)
 	yesterday := func(h, m int) time.Time { return time.Date(y.Year(), y.Month(), y.Day(), h, m, 0, 0, loc) }
 	ago := func(m int) time.Time { return now.Add(-time.Duration(m) * time.Minute).Truncate(time.Minute) }
+	daysAgo := func(n, h, m int) time.Time {
+		d := now.In(loc).AddDate(0, 0, -n)
+		return time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, loc)
+	}
 	// The integration sessions of the visits discharged in the last days
 	// (integration.go): one missed, one at risk, one held with its note and
 	// the patient's journal, yesterday's due (one booked).
@@ -55,11 +59,14 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 			visitID: &ig.booked.id, discharged: &ig.booked.out},
 		{patient: pts[3], route: protocol.Spravato, chair: chairs[0], start: yesterday(13, 0), upTo: toDischarge, spravatoMg: 84, override: true},
 		// Earlier IV sessions of patients part way through their course.
-		{patient: pts[10], route: protocol.IV, chair: chairs[3], start: ago(56 * 60), upTo: toDischarge,
+		// Three days ago in the morning: its window closed yesterday.
+		{patient: pts[10], route: protocol.IV, chair: chairs[3], start: daysAgo(3, 11, 0), upTo: toDischarge,
 			visitID: &ig.missed.id, discharged: &ig.missed.out},
+		// Discharged 39 hours ago: under 12 hours of its window left.
 		{patient: pts[4], route: protocol.IV, chair: chairs[4], start: ago(41 * 60), upTo: toDischarge,
 			visitID: &ig.atRisk.id, discharged: &ig.atRisk.out},
-		{patient: pts[0], route: protocol.IV, chair: chairs[5], start: ago(30 * 60), upTo: toDischarge,
+		// Yesterday at 8: held yesterday afternoon.
+		{patient: pts[0], route: protocol.IV, chair: chairs[5], start: yesterday(8, 0), upTo: toDischarge,
 			visitID: &ig.held.id, discharged: &ig.held.out},
 	}
 	// In the order they happened, so that the ledger is drawn from in order.
