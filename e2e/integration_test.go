@@ -53,6 +53,14 @@ func TestTherapistWorklist(t *testing.T) {
 			}
 			shot(t, ctx, "96-integration-held")
 
+			// The board's footer: the clinic's sessions at risk, due and missed.
+			do(t, ctx, loads(chromedp.Navigate(srv.URL+"/board")), chromedp.WaitVisible(chromedp.ID("board-integration")))
+			if f := text(t, ctx, "#board-integration"); !strings.Contains(f, "At risk") || !strings.Contains(f, "S. R.") ||
+				!strings.Contains(f, "M. S.") || strings.Contains(f, "Sofia") {
+				t.Errorf("board footer: %q, want the patients by initials", f)
+			}
+			view(t, ctx, "98-board-integration-footer", "#board-integration")
+
 			// The session at risk, booked where the calendar is full: refused
 			// with the clash and the nearest free times; then at a free time.
 			cs, err := a.Clinics(t.Context())
@@ -73,7 +81,10 @@ func TestTherapistWorklist(t *testing.T) {
 			}
 			shot(t, ctx, "97-integration-clash")
 			free := a.Clock.Now().In(loc).Add(2 * time.Hour).Truncate(15 * time.Minute)
-			do(t, ctx, chromedp.SetValue(chromedp.ID("starts_at"), ""), chromedp.SendKeys(chromedp.ID("starts_at"), free.Format("2006-01-02 15:04")),
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.getElementById("starts_at").value = ""; return true })()`)); err != nil {
+				t.Fatal(err)
+			}
+			do(t, ctx, chromedp.SendKeys(chromedp.ID("starts_at"), free.Format("2006-01-02 15:04")),
 				chromedp.Click(chromedp.Search(`//input[@name="mode" and @value="video"]`)),
 				loads(chromedp.Submit(chromedp.ID("starts_at"))), notice("Integration session booked"))
 			if b := text(t, ctx, "#booking-now"); !strings.Contains(b, "By video") || !strings.Contains(b, free.Format("15:04")) {
