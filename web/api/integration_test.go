@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,8 +129,31 @@ func TestIntegrationWindowOnTheFakeClock(t *testing.T) {
 			t.Errorf("front desk: content not hidden")
 		}
 
-		// Booked by video 46 h after the first discharge, in the window.
+		// Two bookings into one calendar at once, 20 minutes apart: one is
+		// booked, the other told of the clash, whichever comes first.
 		start := out1.Add(46 * time.Hour).Truncate(time.Minute)
+		var wg sync.WaitGroup
+		statuses := make([]int, 2)
+		for i, b := range []struct {
+			id string
+			at time.Time
+		}{{one, start}, {two, start.Add(20 * time.Minute)}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i], _ = f.call("therapist", "PUT", path(b.id, "/booking"), map[string]any{"starts_at": b.at.Format(time.RFC3339),
+					"mode": "video"})
+			}()
+		}
+		wg.Wait()
+		if slices.Sort(statuses); statuses[0] != http.StatusOK || statuses[1] != http.StatusConflict {
+			t.Fatalf("two bookings at once: %v, want one 200 and one 409", statuses)
+		}
+		// The second patient's booking (if it won) moves two hours later.
+		f.must(http.StatusOK, "therapist", "PUT", path(two, "/booking"), map[string]any{"starts_at": start.Add(2 * time.Hour).Format(time.RFC3339),
+			"mode": "in_person"}, nil)
+
+		// Booked by video 46 h after the first discharge, in the window.
 		f.must(http.StatusOK, "therapist", "PUT", path(one, "/booking"), map[string]any{"starts_at": start.Format(time.RFC3339),
 			"mode": "video"}, &s)
 		if s.Booking == nil || !s.Booking.StartsAt.Equal(start) || s.Booking.EndsAt.Sub(start) != 50*time.Minute ||
@@ -200,14 +224,14 @@ func TestIntegrationWindowOnTheFakeClock(t *testing.T) {
 		if _, ok := got[one]; ok {
 			t.Errorf("board footer lists the held session: %v", got)
 		}
-		// therapist2 holds nothing: their own list has only the unassigned second.
-		mine := worklist("therapist2")
-		if _, ok := mine[one]; ok || mine[two] != "missed" {
-			t.Errorf("therapist2's worklist %v, want only the unassigned missed session", mine)
+		// therapist2 holds neither (both are booked with therapist): their
+		// own list is empty; every therapist's lists both.
+		if mine := worklist("therapist2"); len(mine) != 0 {
+			t.Errorf("therapist2's worklist %v, want nothing of another therapist's", mine)
 		}
 		var all worklistJSON
 		f.must(http.StatusOK, "therapist2", "GET", "/api/v1/integration?scope=all", nil, &all)
-		if l := all.lists(); l[one] != "held" {
+		if l := all.lists(); l[one] != "held" || l[two] != "missed" {
 			t.Errorf("scope=all: %v", l)
 		}
 		// Every write was audited once under the therapist.

@@ -33,6 +33,12 @@ func TestIntegrationPages(t *testing.T) {
 		if doc.Find("#due a[href='"+page+"']").Length() != 1 {
 			t.Errorf("the worklist does not link the session's page")
 		}
+		if _, doc := ther.Get("/visits/" + id); doc.Find("a#integration-link[href='"+page+"']").Length() != 1 {
+			t.Errorf("the discharged visit does not link its integration session")
+		}
+		if _, doc := ther.Get("/visits/" + id + "/aftercare"); !strings.Contains(doc.Find("main").Text(), "next 48 hours") {
+			t.Errorf("the after-care sheet does not give the window")
+		}
 
 		// A start in the past is refused beside its field; nothing is saved.
 		past := out.Add(-time.Hour).In(loc).Format("2006-01-02 15:04")
