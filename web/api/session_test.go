@@ -638,7 +638,7 @@ func TestIVVisitFromOrderToDischargeThroughTheAPI(t *testing.T) {
 				}
 			case "discharge_facts":
 				ss := f.sessionOf("nurse", j.id).Session
-				if !ss.Discharge.Ready || len(ss.Discharge.Criteria) != 8 {
+				if !ss.Discharge.Ready || len(ss.Discharge.Criteria) != 7 {
 					t.Errorf("discharge before the move: %+v", ss.Discharge)
 				}
 				if ss.Aldrete == nil || ss.Aldrete.Total != 10 {
