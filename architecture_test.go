@@ -28,7 +28,7 @@ type layer struct {
 
 var (
 	domainPackages = []string{"", "/access", "/alerts", "/audit", "/charting", "/patients", "/protocol", "/intake", "/vitals", "/visits", "/dosing",
-		"/runsheet", "/session", "/discharge", "/outcomes", "/fhir"}
+		"/runsheet", "/session", "/discharge", "/outcomes", "/fhir", "/integration"}
 	httpLayer = []string{"/web", "/web/api", "/web/ui"}
 )
 

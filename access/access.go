@@ -111,6 +111,18 @@ const (
 	LedgerCount   Action = "ledger.count"   // what is in the safe; a difference raises a discrepancy
 	LedgerAdjust  Action = "ledger.adjust"  // witnessed correction of on-hand, resolving a discrepancy
 
+	// The integration session after each discharge [product brief §6]:
+	// who is due, at risk or missed is read by everyone who reads the
+	// schedule (the note and the journal are redacted by the app); the
+	// therapist books it in their own calendar, holds it and writes its
+	// note; a clinician hands the tablet to the patient for the journal.
+	IntegrationList Action = "integration.list"
+	IntegrationRead Action = "integration.read"
+	IntegrationBook Action = "integration.book"
+	IntegrationHold Action = "integration.hold"
+	IntegrationNote Action = "integration.note"
+	JournalHandOff  Action = "integration.journal_handoff"
+
 	ProtocolRead Action = "protocol.read"
 	ProtocolEdit Action = "protocol.edit"
 	ClinicEdit   Action = "clinic.edit" // name, time zone, REMS setting, contacts, chairs
@@ -192,6 +204,12 @@ var matrix = map[Action][]Role{
 	REMSSubmit:       {Nurse, Prescriber},
 	REMSIncomplete:   {Prescriber},
 	FloorSheet:       {Nurse, Prescriber},
+	IntegrationList:  everyone,
+	IntegrationRead:  everyone,
+	IntegrationBook:  {Therapist},
+	IntegrationHold:  {Therapist},
+	IntegrationNote:  {Therapist},
+	JournalHandOff:   {Nurse, Prescriber, Therapist},
 	ProtocolRead:     everyone,
 	ProtocolEdit:     {Admin},
 	ClinicEdit:       {Admin},

@@ -26,7 +26,19 @@ type HandOff struct {
 	Alert   bool
 	EndedAt *time.Time
 	EndedBy string // who took the tablet back
+	// Purpose is what the tablet is handed over for: the visit's
+	// questionnaires, or the patient's journal for the integration
+	// session of the visit.
+	Purpose HandOffPurpose
 }
+
+// HandOffPurpose is what a hand-over is for.
+type HandOffPurpose string
+
+const (
+	ForQuestionnaires HandOffPurpose = "questionnaires"
+	ForJournal        HandOffPurpose = "journal"
+)
 
 // HandOffLifetime is how long the tablet offers the questionnaires: they
 // take about five minutes, and a tablet left alone longer than this only

@@ -23,6 +23,10 @@ const (
 	// TopicFloor: a chair was added, renamed or taken out of (or back
 	// into) service, or the clinic changed how the board names patients.
 	TopicFloor = "floor"
+	// TopicIntegration: an integration session became due (a discharge),
+	// was booked or held; the board's footer and the worklists read
+	// again.
+	TopicIntegration = "integration"
 	// TopicResync says that events may have been missed (another server's,
 	// while the connection that hears them was down; or from before the
 	// reader's last event, which the server no longer has): a page reads

@@ -65,8 +65,7 @@ func TestStoppedInfusionIsRestAndWastesTheRest(t *testing.T) {
 		_, err = f.a.RecordAldrete(ctx, f.actor("nurse"), id, discharge.Aldrete{Activity: 2, Respiration: 2, Circulation: 2,
 			Consciousness: 2, OxygenSaturation: 2})
 		f.must(err)
-		_, err = f.a.RecordChecklist(ctx, f.actor("nurse"), id, discharge.Checklist{DriverPresent: true, AftercareGiven: true,
-			IntegrationBooked: true})
+		_, err = f.a.RecordChecklist(ctx, f.actor("nurse"), id, discharge.Checklist{DriverPresent: true, AftercareGiven: true})
 		f.must(err)
 		f.clock.Set(first.Add(91 * time.Minute))
 		v, err = f.a.Discharge(ctx, f.actor("nurse"), id, visits.ReadyForDischarge)
@@ -124,8 +123,7 @@ func TestDischargedVisitReadsAsItWasWhenThePatientLeft(t *testing.T) {
 		_, err = f.a.RecordAldrete(ctx, f.actor("nurse"), id, discharge.Aldrete{Activity: 2, Respiration: 2, Circulation: 2,
 			Consciousness: 2, OxygenSaturation: 2})
 		f.must(err)
-		_, err = f.a.RecordChecklist(ctx, f.actor("nurse"), id, discharge.Checklist{DriverPresent: true, AftercareGiven: true,
-			IntegrationBooked: true})
+		_, err = f.a.RecordChecklist(ctx, f.actor("nurse"), id, discharge.Checklist{DriverPresent: true, AftercareGiven: true})
 		f.must(err)
 		left := first.Add(95 * time.Minute)
 		f.clock.Set(left)

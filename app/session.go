@@ -11,6 +11,7 @@ import (
 	"github.com/ketaflow/ketaflow/charting"
 	"github.com/ketaflow/ketaflow/discharge"
 	"github.com/ketaflow/ketaflow/dosing"
+	"github.com/ketaflow/ketaflow/integration"
 	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/session"
 	"github.com/ketaflow/ketaflow/store"
@@ -643,6 +644,13 @@ func (a *App) Discharge(ctx context.Context, actor access.Actor, visitID string,
 			if err := tx.InsertDischargeRecord(st.clinic.ID, st.visit.ID, st.sess.Discharge, actor.UserID, now); err != nil {
 				return err
 			}
+			// The integration session is due from now, with the patient's
+			// therapist [product brief §6].
+			if err := tx.InsertIntegrationSession(integration.Session{VisitID: st.visit.ID, ClinicID: st.clinic.ID,
+				PatientID: st.patient.ID, TherapistID: st.patient.TherapistID, DischargedAt: now}, now); err != nil {
+				return err
+			}
+			op.changed(st.clinic.ID, TopicIntegration, st.visit.ID)
 		}
 		if to == visits.Discharged && st.visit.Route == protocol.Spravato {
 			return a.storeREMSAtClose(tx, st, now, st.sess.REMSIncompleteReason())

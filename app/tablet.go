@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/intake"
+	"github.com/ketaflow/ketaflow/integration"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/visits"
 )
@@ -72,6 +74,11 @@ type TabletPage struct {
 	// StaffUsername is who handed the tablet over, to fill in the sign-in
 	// that takes it back.
 	StaffUsername string
+	// Journal: the tablet is handed over for the patient's journal of the
+	// integration session, not the questionnaires; JournalKinds are what
+	// an entry may be about.
+	Journal      bool
+	JournalKinds []integration.Kind
 }
 
 // openHandOff finds a hand-over that is not over, and its visit (locked
@@ -97,6 +104,13 @@ func (a *App) Tablet(ctx context.Context, secret, source string) (TabletPage, er
 			return err
 		}
 		p = TabletPage{Stage: h.Stage(a.Clock.Now()), ClinicName: vc.clinic.Name, Alert: h.Alert, StaffUsername: h.StartedByUsername}
+		if h.Purpose == access.ForJournal {
+			p.Journal = true
+			if p.Stage == access.HandOffAnswering {
+				p.PatientName, p.JournalKinds = firstName(vc.patient), integration.Kinds
+			}
+			return nil
+		}
 		if h.Alert {
 			p.PatientCrisisResources = vc.clinic.PatientCrisisText()
 		}
@@ -119,11 +133,106 @@ func (a *App) Tablet(ctx context.Context, secret, source string) (TabletPage, er
 	if err != nil {
 		return p, err
 	}
+	action, cat := "questionnaire.tablet_open", access.CatQuestionnaire
+	if p.Journal {
+		action, cat = "integration.journal_tablet_open", access.CatClinical
+	}
 	err = a.DB.Transact(ctx, func(tx *store.Tx) error {
-		return a.appendAudit(tx, tabletActor(h.ClinicID, source), op{Action: "questionnaire.tablet_open", Category: access.CatQuestionnaire,
+		return a.appendAudit(tx, tabletActor(h.ClinicID, source), op{Action: access.Action(action), Category: cat,
 			PatientID: h.PatientID, Detail: fmt.Sprintf("visit %s, tablet handed over by %s", h.VisitID, h.StartedByName)}, audit.OK)
 	})
 	return p, err
+}
+
+// HandTabletForJournal hands this browser to the patient of a discharged
+// visit to write their journal (what they saw, what they felt) for its
+// integration session. As for the questionnaires, the staff login whose
+// secret is given ends in the same transaction; the tablet's secret is
+// returned, for its cookie.
+func (a *App) HandTabletForJournal(ctx context.Context, actor access.Actor, loginSecret, visitID string) (string, error) {
+	if loginSecret == "" {
+		return "", ketaflow.Errorf(ketaflow.EConflict, "the tablet is handed over from a browser signed in to ketaflow")
+	}
+	secret, hash := access.NewToken(tabletPrefix)
+	_, err := a.integrationWrite(ctx, actor, ActHandTabletJournal, access.JournalHandOff, access.CatClinical, visitID,
+		func(tx *store.Tx, st *integrationState, o *op) error {
+			now := a.Clock.Now()
+			h := access.HandOff{ID: ketaflow.NewID(), TokenHash: hash, ClinicID: actor.ClinicID, VisitID: visitID,
+				PatientID: st.row.PatientID, StartedBy: actor.UserID, StartedAt: now, ExpiresAt: now.Add(access.HandOffLifetime),
+				Purpose: access.ForJournal}
+			if err := tx.InsertHandOff(h, access.HashToken(loginSecret)); err != nil {
+				return err
+			}
+			if err := tx.EndLogin(access.HashToken(loginSecret), now); err != nil {
+				return err
+			}
+			o.Detail = "clinic tablet handed to the patient for the journal of visit " + visitID + "; the staff login on this browser ended until a staff member signs in again"
+			return nil
+		})
+	if err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// SubmitTabletJournal keeps what the patient wrote on the tablet, one
+// entry per kind they filled in (at least one), attached to the
+// integration session of the visit. One submission per hand-over.
+//
+// Errors: EInvalid on a kind's text (too long) or on "text" when nothing
+// was written; EConflict when sent already.
+func (a *App) SubmitTabletJournal(ctx context.Context, secret, source string, texts map[integration.Kind]string) error {
+	var h access.HandOff
+	n := 0
+	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		if h, err = tx.HandOffByHash(access.HashToken(secret)); err != nil || h.Stage(a.Clock.Now()) == access.HandOffOver || h.Purpose != access.ForJournal {
+			return errNoHandOff
+		}
+		if _, err := tx.LockVisit(h.ClinicID, h.VisitID); err != nil {
+			return err
+		}
+		if h.Stage(a.Clock.Now()) != access.HandOffAnswering {
+			return ketaflow.Errorf(ketaflow.EConflict, "your journal on this tablet was sent already; please hand the tablet back to the staff")
+		}
+		now := a.Clock.Now()
+		var entries []integration.Entry
+		for _, k := range integration.Kinds {
+			if strings.TrimSpace(texts[k]) == "" {
+				continue
+			}
+			kind, text, err := integration.ValidateEntry(string(k), texts[k])
+			if err != nil {
+				if e := ketaflow.AsError(err); e.Field == "text" {
+					return ketaflow.Invalid(string(k), "%s", e.Message)
+				}
+				return err
+			}
+			entries = append(entries, integration.Entry{ID: ketaflow.NewID(), Kind: kind, Body: text, Source: integration.SourceTablet, WrittenAt: now})
+		}
+		if len(entries) == 0 {
+			return ketaflow.Invalid("text", "write what you saw or what you felt (or both) before sending")
+		}
+		for _, e := range entries {
+			if err := tx.InsertJournalEntry(h.ClinicID, h.VisitID, h.PatientID, h.ID, e); err != nil {
+				return err
+			}
+		}
+		n = len(entries)
+		if err := tx.SubmitHandOff(h.ID, now, false); err != nil {
+			return err
+		}
+		return a.appendAudit(tx, tabletActor(h.ClinicID, source), op{Action: "integration.journal_tablet_submit", Category: access.CatClinical,
+			PatientID: h.PatientID, Detail: fmt.Sprintf("%d journal entries for the integration session of visit %s; tablet handed over by %s", n, h.VisitID, h.StartedByName)}, audit.OK)
+	})
+	if err == nil {
+		a.publish(ctx, []Event{{ClinicID: h.ClinicID, Topic: TopicIntegration, VisitID: h.VisitID}})
+	}
+	if err != nil && h.ClinicID != "" && (ketaflow.IsCode(err, ketaflow.EInvalid) || ketaflow.IsCode(err, ketaflow.EConflict)) {
+		a.auditAlone(ctx, tabletActor(h.ClinicID, source), op{Action: "integration.journal_tablet_submit", Category: access.CatClinical,
+			PatientID: h.PatientID, Detail: ketaflow.ErrorMessage(err)}, audit.Failed)
+	}
+	return err
 }
 
 // SubmitTablet saves the answers the patient gave on the tablet: every
@@ -139,6 +248,9 @@ func (a *App) SubmitTablet(ctx context.Context, secret, source string, answers m
 		var err error
 		if h, vc, err = a.openHandOff(tx, secret, true); err != nil {
 			return err
+		}
+		if h.Purpose == access.ForJournal {
+			return ketaflow.Errorf(ketaflow.EConflict, "this tablet is handed over for your journal, not the questionnaires; please hand the tablet back to the staff")
 		}
 		if h.Stage(a.Clock.Now()) != access.HandOffAnswering {
 			return ketaflow.Errorf(ketaflow.EConflict, "the answers on this tablet were sent already; please hand the tablet back to the staff")
@@ -218,6 +330,7 @@ func (a *App) TakeTabletBack(ctx context.Context, tabletSecret, username, passwo
 		if in, err = a.afterPassword(tx, u, source, h.VisitID, &o); err != nil {
 			return err
 		}
+		in.Journal = h.Purpose == access.ForJournal
 		step := o.Detail
 		o.Detail = fmt.Sprintf("took the clinic tablet back from the patient (visit %s, handed over by %s)", h.VisitID, h.StartedByName)
 		if step != "" {

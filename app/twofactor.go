@@ -31,8 +31,11 @@ type SignIn struct {
 	// Challenge is what is still to come when there is no login yet.
 	Challenge       access.ChallengeKind
 	ChallengeSecret string
-	// VisitID is the visit to go back to (the sign-in took a tablet back).
+	// VisitID is the visit to go back to (the sign-in took a tablet back);
+	// Journal says the tablet was handed over for the patient's journal of
+	// its integration session rather than for the questionnaires.
 	VisitID string
+	Journal bool
 	// RecoveryCodes are shown once, when the sign-in set up the
 	// authenticator.
 	RecoveryCodes []string

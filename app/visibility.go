@@ -46,11 +46,15 @@ const (
 	PartClinicalReasons Part = "clinical_reasons"
 	// PartSession: the dose, the live session and discharge.
 	PartSession Part = "session"
+	// PartIntegrationContent: the therapist's notes of an integration
+	// session and the patient's journal (visions, feelings). Who is due,
+	// booked or missed is not in it: front desk arranges the booking.
+	PartIntegrationContent Part = "integration_content"
 )
 
 // everything is every part, for the clinical roles.
 var everything = []Part{PartClinicalRecord, PartGateFindings, PartCrisisText, PartVitals, PartScores, PartAlerts,
-	PartFasting, PartClinicalReasons, PartSession}
+	PartFasting, PartClinicalReasons, PartSession, PartIntegrationContent}
 
 // visibility is the table: the parts of a view each role may see. Front
 // desk sees the state of a visit and of the checks it can act on (the ride

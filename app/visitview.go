@@ -571,7 +571,7 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time
 		c := s.Checklist
 		s.Discharge = discharge.Evaluate(discharge.Facts{Route: v.Route, FirstDoseAt: first, DosingStartedAt: m.DosingStarted,
 			Now: now, Vitals: readings, Aldrete: s.Aldrete, DriverPresent: c.DriverPresent, Alternative: c.Alternative,
-			AftercareGiven: c.AftercareGiven, IntegrationBooked: c.IntegrationBooked}, p)
+			AftercareGiven: c.AftercareGiven}, p)
 		if v.State == visits.Discharged {
 			// The criteria as they were met at discharge, not re-judged.
 			rec, ok, err := tx.DischargeRecord(v.ID)

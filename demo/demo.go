@@ -151,7 +151,7 @@ func Load(ctx context.Context, a *app.App, tz string) (ketaflow.Clinic, error) {
 		pts = append(pts, pt)
 	}
 	st := staff{admin: admin, prescriber: users[access.Prescriber].Actor("demo"), nurse: nurse,
-		nurse2: nurse2.Actor("demo"), frontdesk: users[access.FrontDesk].Actor("demo")}
+		nurse2: nurse2.Actor("demo"), frontdesk: users[access.FrontDesk].Actor("demo"), therapist: users[access.Therapist].Actor("demo")}
 	if err := loadMorning(ctx, a, st, pts, chairs); err != nil {
 		return c, err
 	}

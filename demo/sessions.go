@@ -38,6 +38,10 @@ type demoVisit struct {
 	override   bool // a prescriber overrides the patient's contraindication
 	submitted  bool // the REMS form was submitted
 	devices    int  // Spravato devices given so far (0: all)
+	// visitID and discharged, when set, receive the visit and when it was
+	// discharged, for what the demo does after (its integration session).
+	visitID    *string
+	discharged *time.Time
 }
 
 // player runs demo visits against the database, with a clock per step.
@@ -90,6 +94,9 @@ func (p player) play(dv demoVisit, now time.Time) error {
 		return err
 	}
 	v := booked.Visit
+	if dv.visitID != nil {
+		*dv.visitID = v.ID
+	}
 	if _, err := p.at(t0).MoveVisit(ctx, st.frontdesk, v.ID, visits.CheckedIn, ""); step("check in", err) != nil {
 		return step("check in", err)
 	}
@@ -210,7 +217,7 @@ func (p player) play(dv demoVisit, now time.Time) error {
 	if _, err := a.RecordAldrete(ctx, st.nurse, v.ID, discharge.Aldrete{Activity: 2, Respiration: 2, Circulation: 2, Consciousness: 2, OxygenSaturation: 2}); err != nil {
 		return step("aldrete", err)
 	}
-	if _, err := a.RecordChecklist(ctx, st.nurse, v.ID, discharge.Checklist{DriverPresent: true, AftercareGiven: true, IntegrationBooked: true}); err != nil {
+	if _, err := a.RecordChecklist(ctx, st.nurse, v.ID, discharge.Checklist{DriverPresent: true, AftercareGiven: true}); err != nil {
 		return step("discharge facts", err)
 	}
 	if dv.route == protocol.Spravato {
@@ -225,6 +232,9 @@ func (p player) play(dv demoVisit, now time.Time) error {
 	}
 	if _, err := p.at(leave).Discharge(ctx, st.nurse, v.ID, visits.Discharged); err != nil {
 		return step("discharge", err)
+	}
+	if dv.discharged != nil {
+		*dv.discharged = leave
 	}
 	if dv.submitted {
 		if _, _, err := p.at(leave.Add(3*time.Hour)).SubmitREMSForm(ctx, st.nurse, v.ID, "REMS-CONF-20931"); err != nil {

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ketaflow/ketaflow"
@@ -17,7 +18,7 @@ import (
 
 // staff are the demo's actors by role.
 type staff struct {
-	admin, prescriber, nurse, nurse2, frontdesk access.Actor
+	admin, prescriber, nurse, nurse2, frontdesk, therapist access.Actor
 }
 
 // answers for a demo questionnaire: low scores, with item 9 as given.
@@ -43,20 +44,46 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 	y := now.In(loc).AddDate(0, 0, -1)
 	yesterday := func(h, m int) time.Time { return time.Date(y.Year(), y.Month(), y.Day(), h, m, 0, 0, loc) }
 	ago := func(m int) time.Time { return now.Add(-time.Duration(m) * time.Minute).Truncate(time.Minute) }
-	for _, dv := range []demoVisit{
+	daysAgo := func(n, h, m int) time.Time {
+		d := now.In(loc).AddDate(0, 0, -n)
+		return time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, loc)
+	}
+	// The integration sessions of the visits discharged in the last days
+	// (integration.go): one missed, one at risk, one held with its note and
+	// the patient's journal, yesterday's due (one booked).
+	var ig demoIntegration
+	past := []demoVisit{
 		// Yesterday: two Spravato sessions, discharged, their REMS forms
 		// assembled; one submitted, one due.
-		{patient: pts[5], route: protocol.Spravato, chair: chairs[1], start: yesterday(9, 30), upTo: toDischarge, spravatoMg: 56, submitted: true},
+		{patient: pts[5], route: protocol.Spravato, chair: chairs[1], start: yesterday(9, 30), upTo: toDischarge, spravatoMg: 56, submitted: true,
+			visitID: &ig.booked.id, discharged: &ig.booked.out},
 		{patient: pts[3], route: protocol.Spravato, chair: chairs[0], start: yesterday(13, 0), upTo: toDischarge, spravatoMg: 84, override: true},
+		// Earlier IV sessions of patients part way through their course.
+		// Three days ago in the morning: its window closed yesterday.
+		{patient: pts[10], route: protocol.IV, chair: chairs[3], start: daysAgo(3, 11, 0), upTo: toDischarge,
+			visitID: &ig.missed.id, discharged: &ig.missed.out},
+		// Discharged 39 hours ago: under 12 hours of its window left.
+		{patient: pts[4], route: protocol.IV, chair: chairs[4], start: ago(41 * 60), upTo: toDischarge,
+			visitID: &ig.atRisk.id, discharged: &ig.atRisk.out},
+		// Yesterday at 8: held yesterday afternoon.
+		{patient: pts[0], route: protocol.IV, chair: chairs[5], start: yesterday(8, 0), upTo: toDischarge,
+			visitID: &ig.held.id, discharged: &ig.held.out},
+	}
+	// In the order they happened, so that the ledger is drawn from in order.
+	slices.SortFunc(past, func(x, y demoVisit) int { return x.start.Compare(y.start) })
+	for _, dv := range append(past, []demoVisit{
 		// Today, running now: an IV in monitored rest nearly ready to go,
 		// an IV in its peak, and a Spravato session between devices.
 		{patient: pts[9], route: protocol.IV, chair: chairs[2], start: ago(100), upTo: toRecovery},
 		{patient: pts[8], route: protocol.IV, chair: chairs[0], start: ago(37), upTo: toPeak},
 		{patient: pts[7], route: protocol.Spravato, chair: chairs[1], start: ago(18), upTo: toPeak, spravatoMg: 84, devices: 1},
-	} {
+	}...) {
 		if err := pl.play(dv, now); err != nil {
 			return err
 		}
+	}
+	if err := pl.integration(ig, now); err != nil {
+		return err
 	}
 	// Visits that began earlier are booked by an app whose clock reads two
 	// hours ago, as the front desk would have done.

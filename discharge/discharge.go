@@ -35,18 +35,18 @@ type Facts struct {
 	Alternative string `json:"alternative,omitempty"`
 	// AftercareGiven is set once the patient was told not to drive until the
 	// next day after restful sleep [guide; label].
-	AftercareGiven    bool `json:"aftercare_given"`
-	IntegrationBooked bool `json:"integration_booked"`
+	AftercareGiven bool `json:"aftercare_given"`
 }
 
 // Checklist is what the nurse records towards discharge: how the patient
 // gets home, and the after-care given. It is kept as a history: the latest
-// counts.
+// counts. (The integration session is no longer a box ticked here: the
+// discharge makes it due, and the therapist books and holds it; see
+// package integration.)
 type Checklist struct {
-	DriverPresent     bool
-	Alternative       string // taxi, companion, ...: another way home, recorded instead of the driver
-	AftercareGiven    bool
-	IntegrationBooked bool
+	DriverPresent  bool
+	Alternative    string // taxi, companion, ...: another way home, recorded instead of the driver
+	AftercareGiven bool
 }
 
 // MaxAlternative is the longest "other way home", in characters.
@@ -76,7 +76,6 @@ const (
 	AldreteScore = "aldrete"
 	RideHome     = "ride_home"
 	Aftercare    = "aftercare"
-	Integration  = "integration"
 )
 
 // Criterion is one condition of discharge, met or not, with the detail a
@@ -141,7 +140,10 @@ func (r Result) Err() error {
 //     least the protocol's (9).
 //   - ride_home: the driver is present, or another way home is recorded.
 //   - aftercare: the no-driving-until-the-next-day instructions were given.
-//   - integration: the integration session is booked.
+//
+// The integration session is not a criterion: the discharge makes it due
+// within the protocol's window, and the therapist books it (package
+// integration).
 func Evaluate(f Facts, p protocol.Protocol) Result {
 	var res Result
 	res.Criteria = append(res.Criteria, minTime(f, p, &res))
@@ -164,11 +166,7 @@ func Evaluate(f Facts, p protocol.Protocol) Result {
 	} else {
 		care.Detail = "not yet given: " + care.Detail
 	}
-	integ := Criterion{ID: Integration, Title: "Integration session booked", Met: f.IntegrationBooked, Detail: "booked"}
-	if !f.IntegrationBooked {
-		integ.Detail = "book the integration session with the therapist before the patient leaves"
-	}
-	res.Criteria = append(res.Criteria, ride, care, integ)
+	res.Criteria = append(res.Criteria, ride, care)
 
 	res.Ready = !slices.ContainsFunc(res.Criteria, func(c Criterion) bool { return !c.Met })
 	if at, ok := ReadyWithoutMinimum(f, p); ok {

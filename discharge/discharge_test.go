@@ -36,7 +36,7 @@ func readyFacts() Facts {
 			check("c85", 85, 134, 86, 97, 5, false),
 		},
 		Aldrete:       fullAldrete(88),
-		DriverPresent: true, AftercareGiven: true, IntegrationBooked: true,
+		DriverPresent: true, AftercareGiven: true,
 	}
 }
 
@@ -88,7 +88,6 @@ func TestEvaluate(t *testing.T) {
 		{"taxi_instead_of_driver_allowed", func(f *Facts) { f.DriverPresent, f.Alternative = false, "taxi" }, nil},
 		{"blank_alternative_blocks", func(f *Facts) { f.DriverPresent, f.Alternative = false, "  " }, []string{RideHome}},
 		{"aftercare_not_given_blocks", func(f *Facts) { f.AftercareGiven = false }, []string{Aftercare}},
-		{"integration_not_booked_blocks", func(f *Facts) { f.IntegrationBooked = false }, []string{Integration}},
 		{"unknown_route_blocks", func(f *Facts) { f.Route = "oral" }, []string{MinTime}},
 		{"no_first_dose_blocks", func(f *Facts) { f.FirstDoseAt = time.Time{} }, []string{MinTime}},
 		{"minimum_counts_from_the_start_of_dosing_when_the_first_dose_is_timed_before_it",
@@ -116,8 +115,8 @@ func TestEvaluate(t *testing.T) {
 			if res.Ready != (len(tt.unmet) == 0) || (res.Err() == nil) != res.Ready {
 				t.Errorf("Ready = %v, Err = %v", res.Ready, res.Err())
 			}
-			if len(res.Criteria) != 8 {
-				t.Errorf("%d criteria shown, want all 8", len(res.Criteria))
+			if len(res.Criteria) != 7 {
+				t.Errorf("%d criteria shown, want all 7", len(res.Criteria))
 			}
 		})
 	}
@@ -142,7 +141,6 @@ func TestEvaluateDetails(t *testing.T) {
 		AldreteScore: "8 of 10 at 10:59; below full marks: circulation 1 (Blood pressure ± 20 to 49 mmHg of the pre-anaesthetic level), consciousness 1 (Arousable on calling)",
 		RideHome:     "the recorded driver is present",
 		Aftercare:    "given: no driving until the next day after restful sleep",
-		Integration:  "booked",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("details mismatch (-want +got):\n%s", diff)

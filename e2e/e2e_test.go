@@ -295,8 +295,9 @@ func text(t *testing.T, ctx context.Context, css string) string {
 }
 
 // landing is what a login from the login page lands on: the floor board
-// for the clinical roles, the patient list for front desk and the admin.
-const landing = "#board, #schedule, #patient-list"
+// for the nurse and prescriber, the integration worklist for the
+// therapist, the patient list for front desk and the admin.
+const landing = "#board, #schedule, #patient-list, #integration-live"
 
 func login(url, username, password string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(

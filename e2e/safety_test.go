@@ -84,7 +84,7 @@ func TestStoppedInfusionWastedAndSummarised(t *testing.T) {
 	setJS(`for (const k of ['activity','respiration','circulation','consciousness','oxygen_saturation'])
 		document.querySelector('input[name="'+k+'"][value="2"]').checked = true`)
 	do(t, ctx, loads(chromedp.Submit(chromedp.CSS(`input[name="activity"]`))), notice("Aldrete score recorded"))
-	setJS(`for (const k of ['driver_present','aftercare_given','integration_booked']) document.querySelector('input[name="'+k+'"]').checked = true`)
+	setJS(`for (const k of ['driver_present','aftercare_given']) document.querySelector('input[name="'+k+'"]').checked = true`)
 	do(t, ctx, loads(chromedp.Submit(chromedp.CSS(`input[name="driver_present"]`))), notice("Going-home details saved"),
 		loads(chromedp.Click(chromedp.ID("ready"))), notice("Ready for discharge"),
 		loads(chromedp.Click(chromedp.ID("discharge-btn"))),
@@ -232,7 +232,7 @@ func TestSpravatoLateReadingAndIncompleteREMSForm(t *testing.T) {
 	setJS(`for (const k of ['activity','respiration','circulation','consciousness','oxygen_saturation'])
 		document.querySelector('input[name="'+k+'"][value="2"]').checked = true`)
 	do(t, ctx, loads(chromedp.Submit(chromedp.CSS(`input[name="activity"]`))), notice("Aldrete score recorded"))
-	setJS(`for (const k of ['driver_present','aftercare_given','integration_booked']) document.querySelector('input[name="'+k+'"]').checked = true`)
+	setJS(`for (const k of ['driver_present','aftercare_given']) document.querySelector('input[name="'+k+'"]').checked = true`)
 	do(t, ctx, loads(chromedp.Submit(chromedp.CSS(`input[name="driver_present"]`))), notice("Going-home details saved"))
 	setJS(`for (const k of ['benzodiazepines','non_benzodiazepine_sedative_hypnotics','psychostimulants','maois','opioids'])
 		document.querySelector('input[name="'+k+'"][value="no"]').checked = true`)

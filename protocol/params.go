@@ -354,6 +354,16 @@ func buildParams() []Param {
 		func(p *Protocol) *int { return &in(p).RemissionPHQ9Below })
 	b.integer("integration.relapse_phq9_at_least", "Relapse after remission: PHQ-9 total back at", "points", "common practice (10, the PHQ-9's moderate band)", 1, 27,
 		func(p *Protocol) *int { return &in(p).RelapsePHQ9AtLeast })
+	b.integer("integration.at_risk_hours", "Integration session at risk with less than", "hours left", "common practice (12 h: half a day to fit the patient in)", 1, 72,
+		func(p *Protocol) *int { return &in(p).AtRiskHours })
+	b.integer("integration.session_minutes", "Integration session length", "minutes", "common practice (the 50-minute therapy hour)", 15, 180,
+		func(p *Protocol) *int { return &in(p).SessionMinutes })
+	b.integer("integration.calendar_from_hour", "Therapist's calendar offers slots from (clinic time)", "o'clock", "common practice (8 am)", 0, 23,
+		func(p *Protocol) *int { return &in(p).CalendarFromHour })
+	b.integer("integration.calendar_to_hour", "Therapist's calendar offers slots until (clinic time)", "o'clock", "common practice (8 pm)", 1, 24,
+		func(p *Protocol) *int { return &in(p).CalendarToHour })
+	b.integer("integration.missed_shown_days", "Missed integration sessions stay listed for", "days", "common practice (14 days)", 1, 90,
+		func(p *Protocol) *int { return &in(p).MissedShownDays })
 
 	b.group = GroupSecurity
 	b.integer("security.idle_timeout_minutes", "Log staff out after inactivity of", "minutes", "common practice; HIPAA automatic logoff", 1, 60,

@@ -541,10 +541,35 @@ type Integration struct {
 	// RelapsePHQ9AtLeast: points; after remission, a PHQ-9 total at or above
 	// this is a relapse. 10 [practice: the start of the moderate band].
 	RelapsePHQ9AtLeast int `json:"relapse_phq9_at_least"`
+	// AtRiskHours: an integration session not held with less than this
+	// left of its window is at risk, and listed so. 12 [practice: a
+	// therapist needs half a day to fit a patient in].
+	AtRiskHours int `json:"at_risk_hours"`
+	// SessionMinutes: how long an integration session takes in the
+	// therapist's calendar. 50 [practice: the therapy hour].
+	SessionMinutes int `json:"session_minutes"`
+	// CalendarFromHour, CalendarToHour: the clinic hours (local time) in
+	// which the nearest free slots of a therapist's calendar are offered.
+	// 8 and 20 [practice].
+	CalendarFromHour int `json:"calendar_from_hour"`
+	CalendarToHour   int `json:"calendar_to_hour"`
+	// MissedShownDays: days a missed integration session stays on the
+	// therapist's worklist after its window closed. 14 [practice: until
+	// the next session of an IV course at the latest].
+	MissedShownDays int `json:"missed_shown_days"`
 }
 
 // Window is WindowHours as a duration.
 func (i Integration) Window() time.Duration { return hours(i.WindowHours) }
+
+// AtRisk is AtRiskHours as a duration.
+func (i Integration) AtRisk() time.Duration { return hours(i.AtRiskHours) }
+
+// SessionLength is SessionMinutes as a duration.
+func (i Integration) SessionLength() time.Duration { return minutes(i.SessionMinutes) }
+
+// MissedShown is MissedShownDays as a duration.
+func (i Integration) MissedShown() time.Duration { return days(i.MissedShownDays) }
 
 // MorningCheckIn is when the morning-after check-in goes out for a session
 // that ended at end: the next calendar day in loc at MorningCheckInHour.
@@ -712,6 +737,11 @@ func Default() Protocol {
 			ResponseDropPercent: 50,
 			RemissionPHQ9Below:  5,
 			RelapsePHQ9AtLeast:  10,
+			AtRiskHours:         12,
+			SessionMinutes:      50,
+			CalendarFromHour:    8,
+			CalendarToHour:      20,
+			MissedShownDays:     14,
 		},
 		Security: Security{IdleTimeoutMinutes: 15, LoginMaxHours: 12, IdempotencyKeyHours: 24, APITokenDays: DefaultAPITokenDays,
 			TwoFactorAdmins: true, TwoFactorPrescribers: true, BreakGlassMinutes: 60},

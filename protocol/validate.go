@@ -31,6 +31,7 @@ func (p Protocol) Validate() error {
 	c.discharge(p)
 	c.fasting(p)
 	c.integration(p)
+	c.outcomes(p)
 	return probs.Err()
 }
 
@@ -55,6 +56,20 @@ func (c checker) add(key string, others []string, format string, args ...any) {
 func (c checker) notAbove(key string, v int, other string, limit int, format string, args ...any) {
 	if v > limit {
 		c.add(key, []string{other}, format, args...)
+	}
+}
+
+// integration: a session can be at risk only inside its window, and the
+// calendar's day ends after it begins and holds at least one session.
+func (c checker) integration(p Protocol) {
+	in := p.Integration
+	if in.AtRiskHours >= in.WindowHours {
+		c.add("integration.at_risk_hours", []string{"integration.window_hours"},
+			"at risk must be fewer hours than the %d-hour window", in.WindowHours)
+	}
+	if in.CalendarToHour*60-in.CalendarFromHour*60 < in.SessionMinutes {
+		c.add("integration.calendar_to_hour", []string{"integration.calendar_from_hour", "integration.session_minutes"},
+			"the calendar must end at least one %d-minute session after it begins at %d o'clock", in.SessionMinutes, in.CalendarFromHour)
 	}
 }
 
@@ -190,9 +205,9 @@ func (c checker) fasting(p Protocol) {
 	}
 }
 
-// integration: a relapse is a PHQ-9 that is no longer remission, so its
+// outcomes: a relapse is a PHQ-9 that is no longer remission, so its
 // threshold is at or above remission's.
-func (c checker) integration(p Protocol) {
+func (c checker) outcomes(p Protocol) {
 	in := p.Integration
 	if in.RelapsePHQ9AtLeast < in.RemissionPHQ9Below {
 		c.add("integration.relapse_phq9_at_least", []string{"integration.remission_phq9_below"},

@@ -73,10 +73,13 @@ type rideDoc struct {
 
 // checklistDoc is discharge.Checklist as stored.
 type checklistDoc struct {
-	DriverPresent     bool   `json:"driver_present"`
-	Alternative       string `json:"alternative,omitempty"`
-	AftercareGiven    bool   `json:"aftercare_given"`
-	IntegrationBooked bool   `json:"integration_booked"`
+	DriverPresent  bool   `json:"driver_present"`
+	Alternative    string `json:"alternative,omitempty"`
+	AftercareGiven bool   `json:"aftercare_given"`
+	// IntegrationBooked was the checkbox "integration session booked".
+	// Migration 18 read it into integration_sessions.checklist_booked;
+	// it is kept in the format, written false, and read by nobody.
+	IntegrationBooked bool `json:"integration_booked"`
 }
 
 // medicationsDoc is discharge.Medications as stored: each "yes", "no" or
@@ -123,7 +126,7 @@ func (tx *Tx) LatestRide(visitID string) (intake.Ride, *FactRecord, error) {
 // InsertChecklist records the discharge checklist.
 func (tx *Tx) InsertChecklist(clinicID, visitID string, c discharge.Checklist, by string, at time.Time) error {
 	return tx.insertFact(clinicID, visitID, factChecklist, checklistDoc{DriverPresent: c.DriverPresent, Alternative: c.Alternative,
-		AftercareGiven: c.AftercareGiven, IntegrationBooked: c.IntegrationBooked}, by, at)
+		AftercareGiven: c.AftercareGiven}, by, at)
 }
 
 // LatestChecklist returns the newest discharge checklist of a visit; nil
@@ -131,8 +134,7 @@ func (tx *Tx) InsertChecklist(clinicID, visitID string, c discharge.Checklist, b
 func (tx *Tx) LatestChecklist(visitID string) (discharge.Checklist, *FactRecord, error) {
 	var d checklistDoc
 	rec, err := tx.latestFact(visitID, factChecklist, &d)
-	return discharge.Checklist{DriverPresent: d.DriverPresent, Alternative: d.Alternative, AftercareGiven: d.AftercareGiven,
-		IntegrationBooked: d.IntegrationBooked}, rec, err
+	return discharge.Checklist{DriverPresent: d.DriverPresent, Alternative: d.Alternative, AftercareGiven: d.AftercareGiven}, rec, err
 }
 
 // InsertMedications records the concomitant medications of the REMS form.

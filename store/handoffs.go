@@ -12,8 +12,8 @@ import (
 // the staff login the hand-over ended.
 func (tx *Tx) InsertHandOff(h access.HandOff, loginHash string) error {
 	_, err := tx.exec("insert hand-off", `INSERT INTO tablet_handoffs (id, token_hash, clinic_id, visit_id, patient_id, login_hash,
-		started_by, started_at, expires_at, alert) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		h.ID, h.TokenHash, h.ClinicID, h.VisitID, h.PatientID, loginHash, h.StartedBy, h.StartedAt, h.ExpiresAt, false)
+		started_by, started_at, expires_at, alert, purpose) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		h.ID, h.TokenHash, h.ClinicID, h.VisitID, h.PatientID, loginHash, h.StartedBy, h.StartedAt, h.ExpiresAt, false, string(purpose(h)))
 	return err
 }
 
@@ -22,11 +22,19 @@ func (tx *Tx) InsertHandOff(h access.HandOff, loginHash string) error {
 func (tx *Tx) HandOffByHash(hash string) (access.HandOff, error) {
 	var h access.HandOff
 	err := tx.queryRow("get hand-off", "tablet hand-over", `SELECT h.id, h.token_hash, h.clinic_id, h.visit_id, h.patient_id,
-		h.started_by, u.display_name, u.username, h.started_at, h.expires_at, h.submitted_at, h.alert, h.ended_at, h.ended_by
+		h.started_by, u.display_name, u.username, h.started_at, h.expires_at, h.submitted_at, h.alert, h.ended_at, h.ended_by, h.purpose
 		FROM tablet_handoffs h JOIN users u ON u.id = h.started_by WHERE h.token_hash = $1`, []any{hash},
 		&h.ID, &h.TokenHash, &h.ClinicID, &h.VisitID, &h.PatientID, &h.StartedBy, &h.StartedByName, &h.StartedByUsername,
-		&h.StartedAt, &h.ExpiresAt, nullTime{&h.SubmittedAt}, &h.Alert, nullTime{&h.EndedAt}, nullString{&h.EndedBy})
+		&h.StartedAt, &h.ExpiresAt, nullTime{&h.SubmittedAt}, &h.Alert, nullTime{&h.EndedAt}, nullString{&h.EndedBy}, &h.Purpose)
 	return h, err
+}
+
+// purpose is a hand-over's purpose; the questionnaires unless it says.
+func purpose(h access.HandOff) access.HandOffPurpose {
+	if h.Purpose == "" {
+		return access.ForQuestionnaires
+	}
+	return h.Purpose
 }
 
 // SubmitHandOff records that the patient sent their answers from the

@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"errors"
+	"strconv"
 
 	"github.com/ketaflow/ketaflow"
 )
@@ -28,4 +29,32 @@ func (tx *Tx) notFound(err error, what, op string) error {
 		return ketaflow.NotFound(what)
 	}
 	return tx.db.mapErr(op, err)
+}
+
+// placeholders returns "$from, $from+1, ..." for n arguments.
+func placeholders(n, from int) string {
+	var b []byte
+	for i := range n {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, '$')
+		b = strconv.AppendInt(b, int64(from+i), 10)
+	}
+	return string(b)
+}
+
+// scanAll runs a query and calls scan for each row.
+func (tx *Tx) scanAll(op, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := tx.query(op, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return tx.db.mapErr(op, err)
+		}
+	}
+	return tx.db.mapErr(op, rows.Err())
 }

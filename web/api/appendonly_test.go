@@ -21,7 +21,7 @@ var appendOnlyTables = []string{
 	"dose_orders", "preparations", "preparation_checks", "session_events", "adverse_events", "aldrete_scores",
 	"rems_forms", "rems_submissions", "vital_signs", "visit_facts", "gate_overrides", "questionnaire_responses",
 	"questionnaire_versions", "ledger_entries", "audit_log", "patient_versions", "weights", "protocol_versions", "visit_transitions",
-	"alerts", "alert_events",
+	"alerts", "alert_events", "integration_sessions", "integration_bookings", "integration_holds", "integration_notes",
 }
 
 // sqlDriver is the database/sql driver of a dialect (both registered by
@@ -67,6 +67,13 @@ func TestNoClinicalEntryCanBeEditedOrDeleted(t *testing.T) {
 				"severity": "moderate", "at": first.Add(25 * time.Minute).Format(time.RFC3339), "action": "reassurance",
 				"amends": ae.ID, "amend_reason": "severity entered wrongly"}, nil)
 			f.must(http.StatusCreated, "nurse", "POST", path+"/rems-form/submission", map[string]any{"confirmation": "C-1"}, nil)
+			// Its integration session, booked, held and written up.
+			start := f.Clock.Now().Add(time.Hour).Truncate(time.Minute)
+			f.must(http.StatusOK, "therapist", "PUT", path+"/integration/booking", map[string]any{"starts_at": start.Format(time.RFC3339),
+				"mode": "video"}, nil)
+			f.Clock.Advance(2 * time.Hour)
+			f.must(http.StatusOK, "therapist", "PUT", path+"/integration/held", map[string]any{"held_at": start.Format(time.RFC3339)}, nil)
+			f.must(http.StatusCreated, "therapist", "POST", path+"/integration/notes", map[string]any{"text": "Talked it through."}, nil)
 			// A gate override.
 			ov, _ := f.ReadyVisit()
 			f.recordBP(ov, 165, 95)

@@ -188,7 +188,7 @@ func TestTrainingClockSeesASpravatoVisitThroughToItsMarkedREMSForm(t *testing.T)
 		f.must(http.StatusCreated, "nurse", "POST", path+"/aldrete", map[string]any{"activity": 2, "respiration": 2,
 			"circulation": 2, "consciousness": 1, "oxygen_saturation": 2}, nil)
 		f.must(http.StatusOK, "nurse", "PUT", path+"/discharge-facts", map[string]any{"driver_present": true,
-			"aftercare_given": true, "integration_booked": true}, nil)
+			"aftercare_given": true}, nil)
 		f.must(http.StatusOK, "nurse", "PUT", path+"/medications", map[string]any{"benzodiazepines": "no",
 			"non_benzodiazepine_sedative_hypnotics": "no", "psychostimulants": "no", "maois": "no", "opioids": "no"}, nil)
 		f.must(http.StatusOK, "nurse", "POST", path+"/discharge", map[string]any{"to": "ready_for_discharge"}, nil)

@@ -120,6 +120,8 @@ var tagDescriptions = map[string]string{
 		"user's check, the first dose, Spravato devices, the infusion, adverse events, the end of the session and discharge. " +
 		"GET /api/v1/visits/{id} shows it all as the visit's session.",
 	"board": "The floor board of the clinic's chairs and its live stream.",
+	"integration": "The integration session with the therapist in the window after each discharge (the patient guide's 48 hours): " +
+		"the worklist of what is due, at risk and missed, booking in the therapist's calendar, holding, and signed notes with amendments.",
 	"rems": "The Spravato REMS Patient Monitoring Form of each Spravato visit: assembled at discharge, due within 7 days, " +
 		"submitted to the REMS programme.",
 }
@@ -127,6 +129,7 @@ var tagDescriptions = map[string]string{
 // pathParams describe the parameters of the paths by name.
 var pathParams = map[string]map[string]any{
 	"id":         {"type": "string", "format": "uuid"},
+	"note":       {"type": "string", "format": "uuid"},
 	"number":     {"type": "integer", "minimum": 1},
 	"instrument": {"type": "string", "enum": instrumentIDs()},
 }
@@ -973,11 +976,16 @@ var requestExamples = map[reflect.Type]any{
 		Action: "ondansetron 4 mg IV given", LateReason: "charted after an emergency at chair 3"},
 	reflect.TypeFor[apiAldreteInput](): apiAldreteInput{Activity: ptr(2), Respiration: ptr(2), Circulation: ptr(2),
 		Consciousness: ptr(2), OxygenSaturation: ptr(2)},
-	reflect.TypeFor[apiDischargeFacts](): apiDischargeFacts{DriverPresent: true, AftercareGiven: true, IntegrationBooked: true},
+	reflect.TypeFor[apiDischargeFacts](): apiDischargeFacts{DriverPresent: true, AftercareGiven: true},
 	// The answers may be true/false or "yes"/"no"; the type holds them raw.
 	reflect.TypeFor[apiMedicationsInput](): map[string]any{"benzodiazepines": "no", "non_benzodiazepine_sedative_hypnotics": "no",
 		"psychostimulants": "no", "maois": "no", "opioids": "yes"},
-	reflect.TypeFor[apiDischargeInput]():      apiDischargeInput{To: "discharged"},
+	reflect.TypeFor[apiDischargeInput](): apiDischargeInput{To: "discharged"},
+	reflect.TypeFor[apiBookingInput]():   apiBookingInput{StartsAt: time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC), Mode: "video"},
+	reflect.TypeFor[apiHeldInput]():      apiHeldInput{HeldAt: time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)},
+	reflect.TypeFor[apiNoteInput]():      apiNoteInput{Text: "Talked through the images of the session and the grief they brought up."},
+	reflect.TypeFor[apiAmendmentInput](): apiAmendmentInput{Text: "Talked through the images of the session, the grief and the relief.",
+		Reason: "left out the relief she described"},
 	reflect.TypeFor[apiSubmissionInput]():     apiSubmissionInput{Confirmation: "REMS-2611-0042"},
 	reflect.TypeFor[apiREMSIncompleteInput](): apiREMSIncompleteInput{Reason: "the 40-minute BP was not taken: the cuff failed"},
 }

@@ -22,6 +22,16 @@ type apiBoard struct {
 	Cursor         string              `json:"cursor"`
 	ClinicalHidden bool                `json:"clinical_hidden"`
 	Tiles          []apiBoardTile      `json:"tiles"`
+	// The footer: the clinic's integration sessions at risk, due and
+	// missed (as GET /api/v1/integration?scope=all, without the held)
+	Integration apiBoardIntegration `json:"integration"`
+}
+
+// apiBoardIntegration is the board's footer.
+type apiBoardIntegration struct {
+	AtRisk []apiIntegration `json:"at_risk"`
+	Due    []apiIntegration `json:"due"`
+	Missed []apiIntegration `json:"missed"`
 }
 
 // apiBoardTile is one chair; chair_id is null for the visits with no chair.
@@ -139,6 +149,8 @@ func toAPIBoard(b app.Board) apiBoard {
 		}
 		out.Tiles = append(out.Tiles, at)
 	}
+	wl := toAPIWorklist(b.Integration)
+	out.Integration = apiBoardIntegration{AtRisk: wl.AtRisk, Due: wl.Due, Missed: wl.Missed}
 	return out
 }
 

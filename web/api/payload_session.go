@@ -89,26 +89,25 @@ type apiOrderDefaults struct {
 	WeightMeasuredAt *time.Time `json:"weight_measured_at"`
 }
 
-// apiDischargeFacts is the discharge checklist: the ride home, after-care
-// and integration booking, as recorded (all false until recorded); also
-// the body of PUT /api/v1/visits/{id}/discharge-facts.
+// apiDischargeFacts is the discharge checklist: the ride home and the
+// after-care, as recorded (all false until recorded); also the body of PUT
+// /api/v1/visits/{id}/discharge-facts. The integration session is not on
+// it: the discharge makes it due (GET /api/v1/visits/{id}/integration).
 type apiDischargeFacts struct {
 	// The driver recorded at check-in has come
 	DriverPresent bool   `json:"driver_present"`
 	Alternative   string `json:"alternative" jsonschema:"maxLength=200"` // taxi, companion, ...: another way home
 	// No driving until the next day after restful sleep
-	AftercareGiven    bool `json:"aftercare_given"`
-	IntegrationBooked bool `json:"integration_booked"`
+	AftercareGiven bool `json:"aftercare_given"`
 }
 
 func toAPIDischargeFacts(c discharge.Checklist) apiDischargeFacts {
 	return apiDischargeFacts{DriverPresent: c.DriverPresent, Alternative: strings.TrimSpace(c.Alternative),
-		AftercareGiven: c.AftercareGiven, IntegrationBooked: c.IntegrationBooked}
+		AftercareGiven: c.AftercareGiven}
 }
 
 func (f apiDischargeFacts) checklist() discharge.Checklist {
-	return discharge.Checklist{DriverPresent: f.DriverPresent, Alternative: f.Alternative, AftercareGiven: f.AftercareGiven,
-		IntegrationBooked: f.IntegrationBooked}
+	return discharge.Checklist{DriverPresent: f.DriverPresent, Alternative: f.Alternative, AftercareGiven: f.AftercareGiven}
 }
 
 // apiMedications are the concomitant medications the REMS form asks about,

@@ -445,10 +445,10 @@ func vitalsAt(sedation int, dissociation bool, minutes ...int) func(j *ivVisit) 
 	}
 }
 
-func dischargeFacts(driver bool, alternative string, aftercare, integration bool) func(j *ivVisit) (int, []byte) {
+func dischargeFacts(driver bool, alternative string, aftercare bool) func(j *ivVisit) (int, []byte) {
 	return func(j *ivVisit) (int, []byte) {
 		return j.f.call("nurse", "PUT", j.path("/discharge-facts"), map[string]any{"driver_present": driver,
-			"alternative": alternative, "aftercare_given": aftercare, "integration_booked": integration})
+			"alternative": alternative, "aftercare_given": aftercare})
 	}
 }
 
@@ -472,7 +472,7 @@ func ivJourney() []ivStep {
 		{"wait_90", -1, http.StatusCreated, vitalsAt(5, false, 90)},
 		{"aldrete", -1, http.StatusCreated, post("nurse", "/aldrete", map[string]any{"activity": 2, "respiration": 2,
 			"circulation": 2, "consciousness": 2, "oxygen_saturation": 2})},
-		{"discharge_facts", -1, http.StatusOK, dischargeFacts(true, "", true, true)},
+		{"discharge_facts", -1, http.StatusOK, dischargeFacts(true, "", true)},
 		{"ready", -1, http.StatusOK, post("nurse", "/discharge", map[string]any{"to": "ready_for_discharge"})},
 		{"discharged", -1, http.StatusOK, post("nurse", "/discharge", map[string]any{"to": "discharged"})},
 	}
@@ -639,7 +639,7 @@ func TestIVVisitFromOrderToDischargeThroughTheAPI(t *testing.T) {
 				}
 			case "discharge_facts":
 				ss := f.sessionOf("nurse", j.id).Session
-				if !ss.Discharge.Ready || len(ss.Discharge.Criteria) != 8 {
+				if !ss.Discharge.Ready || len(ss.Discharge.Criteria) != 7 {
 					t.Errorf("discharge before the move: %+v", ss.Discharge)
 				}
 				if ss.Aldrete == nil || ss.Aldrete.Total != 10 {
@@ -743,14 +743,11 @@ func TestVisitFailsIfAnyStepCanBeSkipped(t *testing.T) {
 		{name: "discharge_without_aldrete", skip: []string{"aldrete"}, at: "ready",
 			status: 422, code: "blocked", words: "Aldrete", unmet: []string{"aldrete"}},
 		{name: "discharge_without_driver_or_alternative",
-			replace: map[string]ivStep{"discharge_facts": {"discharge_facts", -1, 200, dischargeFacts(false, "", true, true)}}, at: "ready",
+			replace: map[string]ivStep{"discharge_facts": {"discharge_facts", -1, 200, dischargeFacts(false, "", true)}}, at: "ready",
 			status: 422, code: "blocked", words: "Ride home", unmet: []string{"ride_home"}},
 		{name: "discharge_without_aftercare",
-			replace: map[string]ivStep{"discharge_facts": {"discharge_facts", -1, 200, dischargeFacts(true, "", false, true)}}, at: "ready",
+			replace: map[string]ivStep{"discharge_facts": {"discharge_facts", -1, 200, dischargeFacts(true, "", false)}}, at: "ready",
 			status: 422, code: "blocked", words: "After-care", unmet: []string{"aftercare"}},
-		{name: "discharge_without_integration_booked",
-			replace: map[string]ivStep{"discharge_facts": {"discharge_facts", -1, 200, dischargeFacts(true, "", true, false)}}, at: "ready",
-			status: 422, code: "blocked", words: "Integration", unmet: []string{"integration"}},
 		{name: "discharge_while_sedated_and_dissociated",
 			replace: map[string]ivStep{"wait_90": {"wait_90", -1, 201, vitalsAt(4, true, 90)}}, at: "ready",
 			status: 422, code: "blocked", words: "MOAA/S", unmet: []string{"sedation", "dissociation"}},
@@ -1048,7 +1045,7 @@ func TestSpravato84mgVisitFromOrderToREMSSubmission(t *testing.T) {
 		f.must(http.StatusCreated, "nurse", "POST", path+"/aldrete", map[string]any{"activity": 2, "respiration": 2,
 			"circulation": 2, "consciousness": 2, "oxygen_saturation": 2}, nil)
 		f.must(http.StatusOK, "nurse", "PUT", path+"/discharge-facts", map[string]any{"driver_present": false,
-			"alternative": "taxi with her sister", "aftercare_given": true, "integration_booked": true}, nil)
+			"alternative": "taxi with her sister", "aftercare_given": true}, nil)
 
 		// Before 120 minutes the discharge is refused naming the REMS minimum.
 		at(118)
@@ -1253,7 +1250,7 @@ func (f *fixture) dischargeSpravato(id string, first time.Time) {
 	f.must(http.StatusCreated, "nurse", "POST", path+"/aldrete", map[string]any{"activity": 2, "respiration": 2,
 		"circulation": 2, "consciousness": 1, "oxygen_saturation": 2}, nil)
 	f.must(http.StatusOK, "nurse", "PUT", path+"/discharge-facts", map[string]any{"driver_present": true,
-		"aftercare_given": true, "integration_booked": true}, nil)
+		"aftercare_given": true}, nil)
 	f.must(http.StatusOK, "nurse", "PUT", path+"/medications", map[string]any{"benzodiazepines": "no",
 		"non_benzodiazepine_sedative_hypnotics": "no", "psychostimulants": "no", "maois": "no", "opioids": "no"}, nil)
 	f.must(http.StatusOK, "nurse", "POST", path+"/discharge", map[string]any{"to": "ready_for_discharge"}, nil)

@@ -619,8 +619,7 @@ func writeCases() []writeCase {
 		{"PUT /api/v1/visits/{id}/discharge-facts", "nurse", http.StatusOK,
 			"the checklist = GET /visits/{id}'s session.discharge_facts",
 			func(w *writeWorld) writeRequest {
-				return writeRequest{w.visitPath("/discharge-facts"), map[string]any{"driver_present": true, "aftercare_given": true,
-					"integration_booked": true}}
+				return writeRequest{w.visitPath("/discharge-facts"), map[string]any{"driver_present": true, "aftercare_given": true}}
 			},
 			sameSession("nurse", ivPath, "discharge_facts", whole)},
 		{"POST /api/v1/visits/{id}/discharge", "nurse", http.StatusOK, "the visit = GET /visits/{id}'s visit",
@@ -741,7 +740,7 @@ func writeCases() []writeCase {
 				f.must(http.StatusCreated, "nurse", "POST", path+"/aldrete", map[string]any{"activity": 2, "respiration": 2,
 					"circulation": 2, "consciousness": 1, "oxygen_saturation": 2}, nil)
 				f.must(http.StatusOK, "nurse", "PUT", path+"/discharge-facts", map[string]any{"driver_present": true,
-					"aftercare_given": true, "integration_booked": true}, nil)
+					"aftercare_given": true}, nil)
 				f.must(http.StatusOK, "nurse", "POST", path+"/discharge", map[string]any{"to": "ready_for_discharge"}, nil)
 				f.must(http.StatusOK, "nurse", "POST", path+"/discharge", map[string]any{"to": "discharged"}, nil)
 				f.Clock.Advance(10 * time.Minute)
@@ -753,6 +752,36 @@ func writeCases() []writeCase {
 				return writeRequest{w.sprayPath("/rems-form/submission"), map[string]any{"confirmation": "C-7"}}
 			},
 			func(w *writeWorld, a any) { w.same("REMS form", a, w.get("nurse", w.sprayPath("/rems-form"))) }},
+
+		// The discharged Spravato visit's integration session: booked,
+		// held and written up by the therapist.
+		{"PUT /api/v1/visits/{id}/integration/booking", "therapist", http.StatusOK, "the session = GET /visits/{id}/integration",
+			func(w *writeWorld) writeRequest {
+				w.f.Clock.Advance(time.Hour)
+				start := w.f.Clock.Now().Add(20 * time.Hour).Truncate(time.Minute)
+				return writeRequest{w.sprayPath("/integration/booking"), map[string]any{"starts_at": start.Format(time.RFC3339), "mode": "video"}}
+			},
+			func(w *writeWorld, a any) { w.same("integration", a, w.get("therapist", w.sprayPath("/integration"))) }},
+		{"PUT /api/v1/visits/{id}/integration/held", "therapist", http.StatusOK, "the session = GET /visits/{id}/integration",
+			func(w *writeWorld) writeRequest {
+				w.f.Clock.Advance(21 * time.Hour)
+				return writeRequest{w.sprayPath("/integration/held"), map[string]any{
+					"held_at": w.f.Clock.Now().Add(-10 * time.Minute).Format(time.RFC3339)}}
+			},
+			func(w *writeWorld, a any) { w.same("integration", a, w.get("therapist", w.sprayPath("/integration"))) }},
+		{"POST /api/v1/visits/{id}/integration/notes", "therapist", http.StatusCreated, "the session = GET /visits/{id}/integration",
+			func(w *writeWorld) writeRequest {
+				return writeRequest{w.sprayPath("/integration/notes"), map[string]any{"text": "She spoke of the light she saw and of her father."}}
+			},
+			func(w *writeWorld, a any) { w.same("integration", a, w.get("therapist", w.sprayPath("/integration"))) }},
+		{"POST /api/v1/visits/{id}/integration/notes/{note}/amendments", "therapist", http.StatusCreated,
+			"the session = GET /visits/{id}/integration",
+			func(w *writeWorld) writeRequest {
+				note := str(at(at(w.get("therapist", w.sprayPath("/integration")), "notes").([]any)[0], "id"))
+				return writeRequest{w.sprayPath("/integration/notes/" + note + "/amendments"), map[string]any{
+					"text": "She spoke of the light she saw, of her father and of relief.", "reason": "left out the relief she described"}}
+			},
+			func(w *writeWorld, a any) { w.same("integration", a, w.get("therapist", w.sprayPath("/integration"))) }},
 
 		// An IV infusion stopped early: the rest is wasted with a witness.
 		{"POST /api/v1/visits/{id}/waste", "nurse", http.StatusCreated, "the drug = GET /visits/{id}'s session.drug",

@@ -53,7 +53,7 @@
         setTimeout(connect, 2000);
       }
     });
-    ["ready", "visit", "alerts", "floor", "resync"].forEach(function (t) { source.addEventListener(t, heard); });
+    ["ready", "visit", "alerts", "floor", "integration", "resync"].forEach(function (t) { source.addEventListener(t, heard); });
   }
   function heard(e) {
     if (e.lastEventId) cursor = e.lastEventId;

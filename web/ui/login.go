@@ -112,6 +112,9 @@ func (h *UI) home(w http.ResponseWriter, r *http.Request, actor access.Actor) er
 // Landing is the page a role lands on after logging in.
 func Landing(role access.Role) string {
 	switch {
+	case role == access.Therapist:
+		// The therapist's work is the integration sessions [issue 10].
+		return "/integration"
 	case app.Sees(role, app.PartSession):
 		return "/board"
 	case role == access.Admin:

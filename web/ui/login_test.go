@@ -91,16 +91,17 @@ func TestLoginIdleTimeout(t *testing.T) {
 	})
 }
 
-// TestLoginLandsOnTheRolesHome: the clinical roles land on the floor
-// board after logging in, front desk on Today, the admin on Patients, as
-// the README says. A next page given to the login still wins (issue 9's
+// TestLoginLandsOnTheRolesHome: the nurse and prescriber land on the
+// floor board after logging in, the therapist on the integration worklist
+// (issue 10), front desk on Today, the admin on Patients, as the README
+// says. A next page given to the login still wins (issue 9's
 // walk-through).
 func TestLoginLandsOnTheRolesHome(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
 		f := newFixture(t, db)
-		for user, want := range map[string]string{"nurse": "/board", "prescriber": "/board", "therapist": "/board",
+		for user, want := range map[string]string{"nurse": "/board", "prescriber": "/board", "therapist": "/integration",
 			"frontdesk": "/visits", "admin": "/patients"} {
 			b := f.Login(user)
 			if resp, _ := b.Get("/"); resp.Request.URL.Path != want {

@@ -122,7 +122,7 @@ func (f *fixture) readyToLeave(visitID string) {
 		Circulation: 2, Consciousness: 2, OxygenSaturation: 2})
 	f.ok("aldrete", err)
 	_, err = f.App.RecordChecklist(ctx, f.Actor("nurse"), visitID, discharge.Checklist{DriverPresent: true,
-		AftercareGiven: true, IntegrationBooked: true})
+		AftercareGiven: true})
 	f.ok("checklist", err)
 }
 

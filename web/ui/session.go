@@ -184,7 +184,7 @@ func (h *UI) checklistSubmit(w http.ResponseWriter, r *http.Request, actor acces
 	return h.visitForm(w, r, actor, "discharge", func(f url.Values) (app.VisitView, error) {
 		return h.app.RecordChecklist(r.Context(), actor, r.PathValue("id"), discharge.Checklist{
 			DriverPresent: f.Get("driver_present") == "yes", Alternative: f.Get("alternative"),
-			AftercareGiven: f.Get("aftercare_given") == "yes", IntegrationBooked: f.Get("integration_booked") == "yes"})
+			AftercareGiven: f.Get("aftercare_given") == "yes"})
 	})
 }
 

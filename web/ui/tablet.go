@@ -70,6 +70,9 @@ func (h *UI) showTablet(w http.ResponseWriter, r *http.Request, status int, d ta
 		d.Username = page.StaffUsername
 	}
 	title := "Questionnaires"
+	if page.Journal {
+		title = "Your journal"
+	}
 	if !d.Answering {
 		title = "Please hand the tablet back"
 	}

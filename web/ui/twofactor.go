@@ -73,6 +73,8 @@ func nextAfter(in app.SignIn, next string) string {
 		// An admin set this password (an approved reset or role grant):
 		// nothing else opens until the person sets their own.
 		return "/account?done=must_change_password"
+	case in.VisitID != "" && in.Journal:
+		return "/visits/" + url.PathEscape(in.VisitID) + "/integration?done=journal_back#journal"
 	case in.VisitID != "":
 		return "/visits/" + url.PathEscape(in.VisitID) + "?done=tablet_back#questionnaires"
 	}

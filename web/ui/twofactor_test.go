@@ -285,7 +285,7 @@ func TestTwoFactorRequiredByTheClinic(t *testing.T) {
 		}
 		f.Clock.Advance(access.TOTPPeriod)
 		therapist.Post("/login", url.Values{"username": {"therapist"}, "password": {webtest.Password}})
-		if resp := therapist.Post("/login/code", url.Values{"code": {access.TOTPCode(tSecret, f.Clock.Now())}}); resp.Request.URL.Path != "/board" {
+		if resp := therapist.Post("/login/code", url.Values{"code": {access.TOTPCode(tSecret, f.Clock.Now())}}); resp.Request.URL.Path != "/integration" {
 			t.Errorf("the therapist's code: ended at %s", resp.Request.URL.Path)
 		}
 		// API tokens are made by a signed-in person and are not asked for

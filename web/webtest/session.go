@@ -45,3 +45,33 @@ func (f *Fixture) InSessionIV(name string) (visitID string, first time.Time) {
 	f.MustStatus(http.StatusCreated, "nurse", "POST", path+"/administrations", nil)
 	return v.ID, first
 }
+
+// DischargedIV takes a new patient's IV visit through its session to
+// discharge and returns it with the moment of its discharge: its
+// integration session is due from then.
+func (f *Fixture) DischargedIV(name string) (visitID string, out time.Time) {
+	f.T.Helper()
+	id, first := f.InSessionIV(name)
+	path := "/api/v1/visits/" + id
+	at := func(m int) { f.Clock.Set(first.Add(time.Duration(m) * time.Minute)) }
+	vitals := func(sedation int, dissociation bool) {
+		f.MustStatus(http.StatusCreated, "nurse", "POST", path+"/vitals", map[string]any{"systolic": 128, "diastolic": 80,
+			"heart_rate": 76, "spo2": 98, "sedation": sedation, "dissociation": dissociation})
+	}
+	for _, m := range []int{15, 30, 40} {
+		at(m)
+		vitals(4, true)
+	}
+	at(45)
+	f.MustStatus(http.StatusOK, "nurse", "POST", path+"/session-end", nil)
+	for _, m := range []int{45, 60, 75, 90} {
+		at(m)
+		vitals(5, false)
+	}
+	f.MustStatus(http.StatusCreated, "nurse", "POST", path+"/aldrete", map[string]any{"activity": 2, "respiration": 2,
+		"circulation": 2, "consciousness": 2, "oxygen_saturation": 2})
+	f.MustStatus(http.StatusOK, "nurse", "PUT", path+"/discharge-facts", map[string]any{"driver_present": true, "aftercare_given": true})
+	f.MustStatus(http.StatusOK, "nurse", "POST", path+"/discharge", map[string]any{"to": "ready_for_discharge"})
+	f.MustStatus(http.StatusOK, "nurse", "POST", path+"/discharge", map[string]any{"to": "discharged"})
+	return id, f.Clock.Now()
+}

@@ -49,12 +49,14 @@ func (e AccountRequestRole) Valid() bool {
 const (
 	ActionNameAcknowledgeAlert         ActionName = "acknowledge_alert"
 	ActionNameAdminister               ActionName = "administer"
+	ActionNameAmendIntegrationNote     ActionName = "amend_integration_note"
 	ActionNameAmendQuestionnaire       ActionName = "amend_questionnaire"
 	ActionNameAnswerQuestionnaires     ActionName = "answer_questionnaires"
 	ActionNameAssembleRemsForm         ActionName = "assemble_rems_form"
 	ActionNameAssessAlert              ActionName = "assess_alert"
 	ActionNameBackToGate               ActionName = "back_to_gate"
 	ActionNameBackToRecovery           ActionName = "back_to_recovery"
+	ActionNameBookIntegration          ActionName = "book_integration"
 	ActionNameCancel                   ActionName = "cancel"
 	ActionNameCheckIn                  ActionName = "check_in"
 	ActionNameClear                    ActionName = "clear"
@@ -62,6 +64,8 @@ const (
 	ActionNameEndSession               ActionName = "end_session"
 	ActionNameEnterQuestionnaires      ActionName = "enter_questionnaires"
 	ActionNameGiveDevice               ActionName = "give_device"
+	ActionNameHandTabletForJournal     ActionName = "hand_tablet_for_journal"
+	ActionNameHoldIntegration          ActionName = "hold_integration"
 	ActionNameNotCleared               ActionName = "not_cleared"
 	ActionNameNoteAlert                ActionName = "note_alert"
 	ActionNameOrderDose                ActionName = "order_dose"
@@ -89,6 +93,7 @@ const (
 	ActionNameSubmitRemsForm           ActionName = "submit_rems_form"
 	ActionNameVerifyDose               ActionName = "verify_dose"
 	ActionNameWasteRemainder           ActionName = "waste_remainder"
+	ActionNameWriteIntegrationNote     ActionName = "write_integration_note"
 )
 
 // Valid indicates whether the value is a known member of the ActionName enum.
@@ -97,6 +102,8 @@ func (e ActionName) Valid() bool {
 	case ActionNameAcknowledgeAlert:
 		return true
 	case ActionNameAdminister:
+		return true
+	case ActionNameAmendIntegrationNote:
 		return true
 	case ActionNameAmendQuestionnaire:
 		return true
@@ -109,6 +116,8 @@ func (e ActionName) Valid() bool {
 	case ActionNameBackToGate:
 		return true
 	case ActionNameBackToRecovery:
+		return true
+	case ActionNameBookIntegration:
 		return true
 	case ActionNameCancel:
 		return true
@@ -123,6 +132,10 @@ func (e ActionName) Valid() bool {
 	case ActionNameEnterQuestionnaires:
 		return true
 	case ActionNameGiveDevice:
+		return true
+	case ActionNameHandTabletForJournal:
+		return true
+	case ActionNameHoldIntegration:
 		return true
 	case ActionNameNotCleared:
 		return true
@@ -177,6 +190,8 @@ func (e ActionName) Valid() bool {
 	case ActionNameVerifyDose:
 		return true
 	case ActionNameWasteRemainder:
+		return true
+	case ActionNameWriteIntegrationNote:
 		return true
 	default:
 		return false
@@ -624,6 +639,24 @@ func (e BoardVisitState) Valid() bool {
 	}
 }
 
+// Defines values for BookingInputMode.
+const (
+	BookingInputModeInPerson BookingInputMode = "in_person"
+	BookingInputModeVideo    BookingInputMode = "video"
+)
+
+// Valid indicates whether the value is a known member of the BookingInputMode enum.
+func (e BookingInputMode) Valid() bool {
+	switch e {
+	case BookingInputModeInPerson:
+		return true
+	case BookingInputModeVideo:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ComfortMusic.
 const (
 	ComfortMusicEmpty   ComfortMusic = ""
@@ -933,6 +966,87 @@ func (e InfusionInputAction) Valid() bool {
 	case InfusionInputActionResume:
 		return true
 	case InfusionInputActionStop:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IntegrationRoute.
+const (
+	IntegrationRouteIm       IntegrationRoute = "im"
+	IntegrationRouteIv       IntegrationRoute = "iv"
+	IntegrationRouteSpravato IntegrationRoute = "spravato"
+)
+
+// Valid indicates whether the value is a known member of the IntegrationRoute enum.
+func (e IntegrationRoute) Valid() bool {
+	switch e {
+	case IntegrationRouteIm:
+		return true
+	case IntegrationRouteIv:
+		return true
+	case IntegrationRouteSpravato:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IntegrationStatus.
+const (
+	IntegrationStatusAtRisk IntegrationStatus = "at_risk"
+	IntegrationStatusDue    IntegrationStatus = "due"
+	IntegrationStatusHeld   IntegrationStatus = "held"
+	IntegrationStatusMissed IntegrationStatus = "missed"
+)
+
+// Valid indicates whether the value is a known member of the IntegrationStatus enum.
+func (e IntegrationStatus) Valid() bool {
+	switch e {
+	case IntegrationStatusAtRisk:
+		return true
+	case IntegrationStatusDue:
+		return true
+	case IntegrationStatusHeld:
+		return true
+	case IntegrationStatusMissed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IntegrationSlotMode.
+const (
+	IntegrationSlotModeInPerson IntegrationSlotMode = "in_person"
+	IntegrationSlotModeVideo    IntegrationSlotMode = "video"
+)
+
+// Valid indicates whether the value is a known member of the IntegrationSlotMode enum.
+func (e IntegrationSlotMode) Valid() bool {
+	switch e {
+	case IntegrationSlotModeInPerson:
+		return true
+	case IntegrationSlotModeVideo:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JournalEntryKind.
+const (
+	Feeling JournalEntryKind = "feeling"
+	Vision  JournalEntryKind = "vision"
+)
+
+// Valid indicates whether the value is a known member of the JournalEntryKind enum.
+func (e JournalEntryKind) Valid() bool {
+	switch e {
+	case Feeling:
+		return true
+	case Vision:
 		return true
 	default:
 		return false
@@ -2547,6 +2661,24 @@ func (e VitalsCheckState) Valid() bool {
 	}
 }
 
+// Defines values for WorklistScope.
+const (
+	WorklistScopeAll  WorklistScope = "all"
+	WorklistScopeMine WorklistScope = "mine"
+)
+
+// Valid indicates whether the value is a known member of the WorklistScope enum.
+func (e WorklistScope) Valid() bool {
+	switch e {
+	case WorklistScopeAll:
+		return true
+	case WorklistScopeMine:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListAlertsParamsState.
 const (
 	ListAlertsParamsStateAcknowledged ListAlertsParamsState = "acknowledged"
@@ -2565,6 +2697,24 @@ func (e ListAlertsParamsState) Valid() bool {
 	case ListAlertsParamsStateOpen:
 		return true
 	case ListAlertsParamsStateResolved:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListIntegrationParamsScope.
+const (
+	ListIntegrationParamsScopeAll  ListIntegrationParamsScope = "all"
+	ListIntegrationParamsScopeMine ListIntegrationParamsScope = "mine"
+)
+
+// Valid indicates whether the value is a known member of the ListIntegrationParamsScope enum.
+func (e ListIntegrationParamsScope) Valid() bool {
+	switch e {
+	case ListIntegrationParamsScopeAll:
+		return true
+	case ListIntegrationParamsScopeMine:
 		return true
 	default:
 		return false
@@ -2935,6 +3085,13 @@ type Amendment struct {
 	Version *int `json:"version,omitempty"`
 }
 
+// AmendmentInput AmendmentInput corrects a signed note.
+type AmendmentInput struct {
+	// Reason Why the signed note is corrected, 10 to 1000 characters
+	Reason *string `json:"reason,omitempty"`
+	Text   *string `json:"text,omitempty"`
+}
+
 // AssessmentInput AssessmentInput is the body of POST /api/v1/alerts/{id}/assessments.
 type AssessmentInput struct {
 	// Plan What was assessed and decided
@@ -3000,12 +3157,15 @@ type BlockedBlocking string
 
 // Board Board is the floor board (GET /api/v1/board): every chair at the moment at, which a client counts its clocks down from. cursor is where the live stream (GET /api/v1/board/events) resumes for this reading: pass it as Last-Event-ID (or last_event_id).
 type Board struct {
-	At             time.Time   `json:"at"`
-	ClinicId       string      `json:"clinic_id"`
-	ClinicalHidden bool        `json:"clinical_hidden"`
-	Cursor         string      `json:"cursor"`
-	Names          BoardNames  `json:"names"`
-	Tiles          []BoardTile `json:"tiles"`
+	At             time.Time `json:"at"`
+	ClinicId       string    `json:"clinic_id"`
+	ClinicalHidden bool      `json:"clinical_hidden"`
+	Cursor         string    `json:"cursor"`
+
+	// Integration The footer: the clinic's integration sessions at risk, due and missed (as GET /api/v1/integration?scope=all, without the held)
+	Integration BoardIntegration `json:"integration"`
+	Names       BoardNames       `json:"names"`
+	Tiles       []BoardTile      `json:"tiles"`
 }
 
 // BoardNames defines model for Board.Names.
@@ -3058,6 +3218,13 @@ type BoardInfusion struct {
 
 // BoardInfusionState defines model for BoardInfusion.State.
 type BoardInfusionState string
+
+// BoardIntegration BoardIntegration is the board's footer.
+type BoardIntegration struct {
+	AtRisk []Integration `json:"at_risk"`
+	Due    []Integration `json:"due"`
+	Missed []Integration `json:"missed"`
+}
 
 // BoardNextDevice defines model for BoardNextDevice.
 type BoardNextDevice struct {
@@ -3135,6 +3302,16 @@ type Booking struct {
 	// ScheduledAt RFC 3339; from 15 minutes ago to a year ahead
 	ScheduledAt time.Time `json:"scheduled_at"`
 }
+
+// BookingInput BookingInput books (or books again) the integration session in the caller's calendar, for integration.session_minutes.
+type BookingInput struct {
+	// Mode in_person or video
+	Mode     *BookingInputMode `json:"mode,omitempty"`
+	StartsAt *time.Time        `json:"starts_at,omitempty"`
+}
+
+// BookingInputMode in_person or video
+type BookingInputMode string
 
 // CalculationLine CalculationLine is one worked figure of a preparation, with its formula.
 type CalculationLine struct {
@@ -3338,7 +3515,7 @@ type DischargeCriterion struct {
 	Title  string `json:"title"`
 }
 
-// DischargeFacts DischargeFacts is the discharge checklist: the ride home, after-care and integration booking, as recorded (all false until recorded); also the body of PUT /api/v1/visits/{id}/discharge-facts.
+// DischargeFacts DischargeFacts is the discharge checklist: the ride home and the after-care, as recorded (all false until recorded); also the body of PUT /api/v1/visits/{id}/discharge-facts. The integration session is not on it: the discharge makes it due (GET /api/v1/visits/{id}/integration).
 type DischargeFacts struct {
 	// AftercareGiven No driving until the next day after restful sleep
 	AftercareGiven bool `json:"aftercare_given"`
@@ -3347,11 +3524,10 @@ type DischargeFacts struct {
 	Alternative string `json:"alternative"`
 
 	// DriverPresent The driver recorded at check-in has come
-	DriverPresent     bool `json:"driver_present"`
-	IntegrationBooked bool `json:"integration_booked"`
+	DriverPresent bool `json:"driver_present"`
 }
 
-// DischargeFactsInput DischargeFacts is the discharge checklist: the ride home, after-care and integration booking, as recorded (all false until recorded); also the body of PUT /api/v1/visits/{id}/discharge-facts.
+// DischargeFactsInput DischargeFacts is the discharge checklist: the ride home and the after-care, as recorded (all false until recorded); also the body of PUT /api/v1/visits/{id}/discharge-facts. The integration session is not on it: the discharge makes it due (GET /api/v1/visits/{id}/integration).
 type DischargeFactsInput struct {
 	// AftercareGiven No driving until the next day after restful sleep
 	AftercareGiven *bool `json:"aftercare_given,omitempty"`
@@ -3360,8 +3536,7 @@ type DischargeFactsInput struct {
 	Alternative *string `json:"alternative,omitempty"`
 
 	// DriverPresent The driver recorded at check-in has come
-	DriverPresent     *bool `json:"driver_present,omitempty"`
-	IntegrationBooked *bool `json:"integration_booked,omitempty"`
+	DriverPresent *bool `json:"driver_present,omitempty"`
 }
 
 // DischargeInput DischargeInput is the body of POST /api/v1/visits/{id}/discharge.
@@ -3568,6 +3743,12 @@ type Health struct {
 	Status string `json:"status"`
 }
 
+// HeldInput HeldInput marks the session held.
+type HeldInput struct {
+	// HeldAt When it was held: not in the future, not before the discharge
+	HeldAt *time.Time `json:"held_at,omitempty"`
+}
+
 // Infusion Infusion is an IV infusion as recorded and its status now.
 type Infusion struct {
 	// DeliveredFraction 0 to 1
@@ -3624,11 +3805,117 @@ type Instruments struct {
 	Instruments []Instrument `json:"instruments"`
 }
 
+// Integration Integration is the integration session of a discharged visit: due within the protocol's window after the discharge, booked in a therapist's calendar, held, with the therapist's signed notes and the patient's journal.
+type Integration struct {
+	Actions []Action         `json:"actions"`
+	Booking *IntegrationSlot `json:"booking"`
+
+	// ChecklistBooked Discharged before sessions were kept, with the old checkbox "integration session booked" ticked: no time or therapist was recorded
+	ChecklistBooked bool `json:"checklist_booked"`
+
+	// ContentHidden The role may not read notes or journal (front desk, admin)
+	ContentHidden bool      `json:"content_hidden"`
+	DischargedAt  time.Time `json:"discharged_at"`
+
+	// DueBy End of the window: the discharge plus integration.window_hours (elapsed hours)
+	DueBy time.Time        `json:"due_by"`
+	Held  *IntegrationHeld `json:"held"`
+
+	// InWindow Held at or before due_by
+	InWindow bool `json:"in_window"`
+
+	// Journal The patient's journal entries (empty when content_hidden)
+	Journal []JournalEntry `json:"journal"`
+
+	// MinutesLeft Whole minutes to due_by; negative once it has passed
+	MinutesLeft int `json:"minutes_left"`
+
+	// NoteSigned A note is signed
+	NoteSigned bool `json:"note_signed"`
+
+	// Notes The therapist's signed notes, each with its amendments (empty when content_hidden)
+	Notes []IntegrationNote `json:"notes"`
+
+	// Patient Legal name of the patient
+	Patient string `json:"patient"`
+
+	// PatientBoard As the floor board names the patient (initials unless the clinic chose full names)
+	PatientBoard string `json:"patient_board"`
+	PatientId    string `json:"patient_id"`
+
+	// Rebooked How many earlier bookings the current one replaced (kept on record)
+	Rebooked int              `json:"rebooked"`
+	Route    IntegrationRoute `json:"route"`
+
+	// Status due; at_risk (less than integration.at_risk_hours left); missed (not held in the window); held
+	Status IntegrationStatus `json:"status"`
+
+	// TherapistId Who holds it: the newest booking's therapist, else the patient's therapist at discharge; null when nobody
+	TherapistId   *string `json:"therapist_id"`
+	TherapistName string  `json:"therapist_name"`
+
+	// VisitId The visit it integrates (its id is the session's)
+	VisitId string `json:"visit_id"`
+}
+
+// IntegrationRoute defines model for Integration.Route.
+type IntegrationRoute string
+
+// IntegrationStatus due; at_risk (less than integration.at_risk_hours left); missed (not held in the window); held
+type IntegrationStatus string
+
+// IntegrationHeld IntegrationHeld says when the session was held.
+type IntegrationHeld struct {
+	HeldAt     time.Time `json:"held_at"`
+	RecordedAt time.Time `json:"recorded_at"`
+	RecordedBy string    `json:"recorded_by"`
+}
+
+// IntegrationNote IntegrationNote is a signed note or an amendment of one; never changed.
+type IntegrationNote struct {
+	// Amendments The corrections, oldest first; the newest is what counts now
+	Amendments []IntegrationNote `json:"amendments"`
+	Id         string            `json:"id"`
+
+	// Reason Why, for an amendment
+	Reason   string    `json:"reason"`
+	SignedAt time.Time `json:"signed_at"`
+	SignedBy string    `json:"signed_by"`
+	Text     string    `json:"text"`
+}
+
+// IntegrationSlot IntegrationSlot is the current booking.
+type IntegrationSlot struct {
+	BookedAt time.Time           `json:"booked_at"`
+	BookedBy string              `json:"booked_by"`
+	EndsAt   time.Time           `json:"ends_at"`
+	Mode     IntegrationSlotMode `json:"mode"`
+
+	// OutsideWindow It starts after due_by
+	OutsideWindow bool      `json:"outside_window"`
+	StartsAt      time.Time `json:"starts_at"`
+	TherapistId   string    `json:"therapist_id"`
+	TherapistName string    `json:"therapist_name"`
+}
+
+// IntegrationSlotMode defines model for IntegrationSlot.Mode.
+type IntegrationSlotMode string
+
 // Item defines model for Item.
 type Item struct {
 	Number int    `json:"number"`
 	Text   string `json:"text"`
 }
+
+// JournalEntry JournalEntry is one entry of the patient's journal.
+type JournalEntry struct {
+	Kind      JournalEntryKind `json:"kind"`
+	Text      string           `json:"text"`
+	WrittenAt time.Time        `json:"written_at"`
+}
+
+// JournalEntryKind defines model for JournalEntry.Kind.
+type JournalEntryKind string
 
 // LedgerEntry LedgerEntry is a ledger entry as the API shows it.
 type LedgerEntry struct {
@@ -3997,6 +4284,11 @@ type NextDevice struct {
 
 	// WaitSeconds 0 once due
 	WaitSeconds int `json:"wait_seconds"`
+}
+
+// NoteInput NoteInput is a note to sign.
+type NoteInput struct {
+	Text *string `json:"text,omitempty"`
 }
 
 // Notices Notices is what is due now at the clinic's sessions.
@@ -4613,11 +4905,16 @@ type ProtocolIVDose struct {
 
 // ProtocolIntegration defines model for ProtocolIntegration.
 type ProtocolIntegration struct {
+	AtRiskHours         int                `json:"at_risk_hours"`
+	CalendarFromHour    int                `json:"calendar_from_hour"`
+	CalendarToHour      int                `json:"calendar_to_hour"`
 	CourseSessions      ProtocolByRouteint `json:"course_sessions"`
+	MissedShownDays     int                `json:"missed_shown_days"`
 	MorningCheckInHour  int                `json:"morning_check_in_hour"`
 	RelapsePhq9AtLeast  int                `json:"relapse_phq9_at_least"`
 	RemissionPhq9Below  int                `json:"remission_phq9_below"`
 	ResponseDropPercent int                `json:"response_drop_percent"`
+	SessionMinutes      int                `json:"session_minutes"`
 	WindowHours         int                `json:"window_hours"`
 }
 
@@ -5013,7 +5310,7 @@ type Session struct {
 	// Discharge Discharge is every discharge criterion, met or not, now.
 	Discharge Discharge `json:"discharge"`
 
-	// DischargeFacts DischargeFacts is the discharge checklist: the ride home, after-care and integration booking, as recorded (all false until recorded); also the body of PUT /api/v1/visits/{id}/discharge-facts.
+	// DischargeFacts DischargeFacts is the discharge checklist: the ride home and the after-care, as recorded (all false until recorded); also the body of PUT /api/v1/visits/{id}/discharge-facts. The integration session is not on it: the discharge makes it due (GET /api/v1/visits/{id}/integration).
 	DischargeFacts DischargeFacts `json:"discharge_facts"`
 
 	// Drug drug is the controlled drug drawn for the visit, per lot: drawn, given, wasted, and what is left to settle before the visit closes.
@@ -5484,6 +5781,25 @@ type Weights struct {
 	Weights []Weight `json:"weights"`
 }
 
+// Worklist Worklist is GET /api/v1/integration: the sessions that need a therapist, each list by its deadline.
+type Worklist struct {
+	At     time.Time     `json:"at"`
+	AtRisk []Integration `json:"at_risk"`
+	Due    []Integration `json:"due"`
+
+	// Held held within the last window, with or without their note
+	Held []Integration `json:"held"`
+
+	// Missed Not held when the window closed, for integration.missed_shown_days
+	Missed []Integration `json:"missed"`
+
+	// Scope mine (the caller's and the unassigned) or all
+	Scope WorklistScope `json:"scope"`
+}
+
+// WorklistScope mine (the caller's and the unassigned) or all
+type WorklistScope string
+
 // RequestAccountChangeParams defines parameters for RequestAccountChange.
 type RequestAccountChangeParams struct {
 	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
@@ -5579,6 +5895,15 @@ type ListDiscrepanciesParams struct {
 	// All Include discrepancies already resolved by an adjustment
 	All *bool `form:"all,omitempty" json:"all,omitempty"`
 }
+
+// ListIntegrationParams defines parameters for ListIntegration.
+type ListIntegrationParams struct {
+	// Scope mine (a therapist's default) or all (every other role's default)
+	Scope *ListIntegrationParamsScope `form:"scope,omitempty" json:"scope,omitempty"`
+}
+
+// ListIntegrationParamsScope defines parameters for ListIntegration.
+type ListIntegrationParamsScope string
 
 // ListLotsParams defines parameters for ListLots.
 type ListLotsParams struct {
@@ -5723,6 +6048,18 @@ type StartDosingParams struct {
 
 // InfusionActionParams defines parameters for InfusionAction.
 type InfusionActionParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// WriteIntegrationNoteParams defines parameters for WriteIntegrationNote.
+type WriteIntegrationNoteParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// AmendIntegrationNoteParams defines parameters for AmendIntegrationNote.
+type AmendIntegrationNoteParams struct {
 	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
@@ -5912,6 +6249,18 @@ type RecordFastingJSONRequestBody = FastingAnswers
 
 // InfusionActionJSONRequestBody defines body for InfusionAction for application/json ContentType.
 type InfusionActionJSONRequestBody = InfusionInput
+
+// BookIntegrationJSONRequestBody defines body for BookIntegration for application/json ContentType.
+type BookIntegrationJSONRequestBody = BookingInput
+
+// HoldIntegrationJSONRequestBody defines body for HoldIntegration for application/json ContentType.
+type HoldIntegrationJSONRequestBody = HeldInput
+
+// WriteIntegrationNoteJSONRequestBody defines body for WriteIntegrationNote for application/json ContentType.
+type WriteIntegrationNoteJSONRequestBody = NoteInput
+
+// AmendIntegrationNoteJSONRequestBody defines body for AmendIntegrationNote for application/json ContentType.
+type AmendIntegrationNoteJSONRequestBody = AmendmentInput
 
 // RecordMedicationsJSONRequestBody defines body for RecordMedications for application/json ContentType.
 type RecordMedicationsJSONRequestBody = MedicationsInput
@@ -6599,7 +6948,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/board/downtime.pdf (the `GetDowntimeSheet` operationId).
 	GetDowntimeSheet(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// StreamBoardEvents The board's live stream (server-sent events): ready, visit, alerts, floor and resync, each with an id
+	// StreamBoardEvents The board's live stream (server-sent events): ready, visit, alerts, floor, integration and resync, each with an id
 	//
 	// Each event's data is a BoardEvent: its topic and visit, never what changed; read GET /api/v1/board again. Resume with the Last-Event-ID header (or last_event_id) after a dropped connection: the events missed are sent in order, or resync when the id cannot be placed (a restarted server, too old).
 	//
@@ -6687,6 +7036,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/discrepancies (the `ListDiscrepancies` operationId).
 	ListDiscrepancies(ctx context.Context, params *ListDiscrepanciesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListIntegration The integration sessions at risk, due, missed and recently held: a therapist's worklist
+	//
+	// After each discharge an integration session with the patient's therapist is due within integration.window_hours (48 by default, elapsed hours from the discharge). At risk: less than integration.at_risk_hours left. Missed: not held when the window closed, listed for integration.missed_shown_days. A therapist gets their own sessions and those nobody holds yet unless scope=all; every other role gets all. Notes and journal are not in the lists.
+	//
+	// Corresponds with GET /api/v1/integration (the `ListIntegration` operationId).
+	ListIntegration(ctx context.Context, params *ListIntegrationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListLots The clinic's lots with their stock, the first to expire first (nurse, prescriber, admin)
 	//
@@ -7140,6 +7496,85 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/visits/{id}/infusion (the `InfusionAction` operationId).
 	InfusionAction(ctx context.Context, id openapi_types.UUID, params *InfusionActionParams, body InfusionActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetIntegration The integration session of a discharged visit, with its booking, hold, signed notes and the patient's journal
+	//
+	// Front desk and admins get no notes or journal (content_hidden is true). actions lists what the caller may do now, with the reason when not.
+	//
+	// Corresponds with GET /api/v1/visits/{id}/integration (the `GetIntegration` operationId).
+	GetIntegration(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BookIntegrationWithBody Book the integration session in your own calendar, in person or by video (therapist)
+	//
+	// The session lasts integration.session_minutes. Booking again replaces the booking, which stays on record. A time when you are booked for another integration session is 409 on starts_at, naming the clash and offering the nearest free times.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/visits/{id}/integration/booking (the `BookIntegration` operationId).
+	BookIntegrationWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BookIntegration Book the integration session in your own calendar, in person or by video (therapist)
+	//
+	// The session lasts integration.session_minutes. Booking again replaces the booking, which stays on record. A time when you are booked for another integration session is 409 on starts_at, naming the clash and offering the nearest free times.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/visits/{id}/integration/booking (the `BookIntegration` operationId).
+	BookIntegration(ctx context.Context, id openapi_types.UUID, body BookIntegrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HoldIntegrationWithBody Mark the integration session held (its therapist)
+	//
+	// held_at may not be in the future nor before the discharge. Once only (409 after).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/visits/{id}/integration/held (the `HoldIntegration` operationId).
+	HoldIntegrationWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HoldIntegration Mark the integration session held (its therapist)
+	//
+	// held_at may not be in the future nor before the discharge. Once only (409 after).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/visits/{id}/integration/held (the `HoldIntegration` operationId).
+	HoldIntegration(ctx context.Context, id openapi_types.UUID, body HoldIntegrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WriteIntegrationNoteWithBody Sign a note of the held integration session (its therapist)
+	//
+	// A signed note is never changed; correct it with an amendment.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/visits/{id}/integration/notes (the `WriteIntegrationNote` operationId).
+	WriteIntegrationNoteWithBody(ctx context.Context, id openapi_types.UUID, params *WriteIntegrationNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WriteIntegrationNote Sign a note of the held integration session (its therapist)
+	//
+	// A signed note is never changed; correct it with an amendment.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/visits/{id}/integration/notes (the `WriteIntegrationNote` operationId).
+	WriteIntegrationNote(ctx context.Context, id openapi_types.UUID, params *WriteIntegrationNoteParams, body WriteIntegrationNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AmendIntegrationNoteWithBody Amend a signed note with the reason (the therapist who signed it)
+	//
+	// The original and every earlier amendment stay; the newest amendment is what counts now.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/visits/{id}/integration/notes/{note}/amendments (the `AmendIntegrationNote` operationId).
+	AmendIntegrationNoteWithBody(ctx context.Context, id openapi_types.UUID, note openapi_types.UUID, params *AmendIntegrationNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AmendIntegrationNote Amend a signed note with the reason (the therapist who signed it)
+	//
+	// The original and every earlier amendment stay; the newest amendment is what counts now.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/visits/{id}/integration/notes/{note}/amendments (the `AmendIntegrationNote` operationId).
+	AmendIntegrationNote(ctx context.Context, id openapi_types.UUID, note openapi_types.UUID, params *AmendIntegrationNoteParams, body AmendIntegrationNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateQuestionnaireLink Make a one-time link for the patient to answer PHQ-9 and GAD-7 on their phone
 	//
@@ -7738,7 +8173,7 @@ func (c *Client) GetDowntimeSheet(ctx context.Context, reqEditors ...RequestEdit
 	return c.Client.Do(req)
 }
 
-// StreamBoardEvents The board's live stream (server-sent events): ready, visit, alerts, floor and resync, each with an id
+// StreamBoardEvents The board's live stream (server-sent events): ready, visit, alerts, floor, integration and resync, each with an id
 //
 // Each event's data is a BoardEvent: its topic and visit, never what changed; read GET /api/v1/board again. Resume with the Last-Event-ID header (or last_event_id) after a dropped connection: the events missed are sent in order, or resync when the id cannot be placed (a restarted server, too old).
 //
@@ -7947,6 +8382,23 @@ func (c *Client) AdvanceTrainingClock(ctx context.Context, body AdvanceTrainingC
 // Corresponds with GET /api/v1/discrepancies (the `ListDiscrepancies` operationId).
 func (c *Client) ListDiscrepancies(ctx context.Context, params *ListDiscrepanciesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListDiscrepanciesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListIntegration The integration sessions at risk, due, missed and recently held: a therapist's worklist
+//
+// After each discharge an integration session with the patient's therapist is due within integration.window_hours (48 by default, elapsed hours from the discharge). At risk: less than integration.at_risk_hours left. Missed: not held when the window closed, listed for integration.missed_shown_days. A therapist gets their own sessions and those nobody holds yet unless scope=all; every other role gets all. Notes and journal are not in the lists.
+//
+// Corresponds with GET /api/v1/integration (the `ListIntegration` operationId).
+func (c *Client) ListIntegration(ctx context.Context, params *ListIntegrationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListIntegrationRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9070,6 +9522,175 @@ func (c *Client) InfusionActionWithBody(ctx context.Context, id openapi_types.UU
 // Corresponds with POST /api/v1/visits/{id}/infusion (the `InfusionAction` operationId).
 func (c *Client) InfusionAction(ctx context.Context, id openapi_types.UUID, params *InfusionActionParams, body InfusionActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewInfusionActionRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetIntegration The integration session of a discharged visit, with its booking, hold, signed notes and the patient's journal
+//
+// Front desk and admins get no notes or journal (content_hidden is true). actions lists what the caller may do now, with the reason when not.
+//
+// Corresponds with GET /api/v1/visits/{id}/integration (the `GetIntegration` operationId).
+func (c *Client) GetIntegration(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetIntegrationRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BookIntegrationWithBody Book the integration session in your own calendar, in person or by video (therapist)
+//
+// The session lasts integration.session_minutes. Booking again replaces the booking, which stays on record. A time when you are booked for another integration session is 409 on starts_at, naming the clash and offering the nearest free times.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/visits/{id}/integration/booking (the `BookIntegration` operationId).
+func (c *Client) BookIntegrationWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBookIntegrationRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BookIntegration Book the integration session in your own calendar, in person or by video (therapist)
+//
+// The session lasts integration.session_minutes. Booking again replaces the booking, which stays on record. A time when you are booked for another integration session is 409 on starts_at, naming the clash and offering the nearest free times.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/visits/{id}/integration/booking (the `BookIntegration` operationId).
+func (c *Client) BookIntegration(ctx context.Context, id openapi_types.UUID, body BookIntegrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBookIntegrationRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HoldIntegrationWithBody Mark the integration session held (its therapist)
+//
+// held_at may not be in the future nor before the discharge. Once only (409 after).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/visits/{id}/integration/held (the `HoldIntegration` operationId).
+func (c *Client) HoldIntegrationWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHoldIntegrationRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HoldIntegration Mark the integration session held (its therapist)
+//
+// held_at may not be in the future nor before the discharge. Once only (409 after).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/visits/{id}/integration/held (the `HoldIntegration` operationId).
+func (c *Client) HoldIntegration(ctx context.Context, id openapi_types.UUID, body HoldIntegrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHoldIntegrationRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WriteIntegrationNoteWithBody Sign a note of the held integration session (its therapist)
+//
+// A signed note is never changed; correct it with an amendment.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/visits/{id}/integration/notes (the `WriteIntegrationNote` operationId).
+func (c *Client) WriteIntegrationNoteWithBody(ctx context.Context, id openapi_types.UUID, params *WriteIntegrationNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWriteIntegrationNoteRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WriteIntegrationNote Sign a note of the held integration session (its therapist)
+//
+// A signed note is never changed; correct it with an amendment.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/visits/{id}/integration/notes (the `WriteIntegrationNote` operationId).
+func (c *Client) WriteIntegrationNote(ctx context.Context, id openapi_types.UUID, params *WriteIntegrationNoteParams, body WriteIntegrationNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWriteIntegrationNoteRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AmendIntegrationNoteWithBody Amend a signed note with the reason (the therapist who signed it)
+//
+// The original and every earlier amendment stay; the newest amendment is what counts now.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/visits/{id}/integration/notes/{note}/amendments (the `AmendIntegrationNote` operationId).
+func (c *Client) AmendIntegrationNoteWithBody(ctx context.Context, id openapi_types.UUID, note openapi_types.UUID, params *AmendIntegrationNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAmendIntegrationNoteRequestWithBody(c.Server, id, note, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AmendIntegrationNote Amend a signed note with the reason (the therapist who signed it)
+//
+// The original and every earlier amendment stay; the newest amendment is what counts now.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/visits/{id}/integration/notes/{note}/amendments (the `AmendIntegrationNote` operationId).
+func (c *Client) AmendIntegrationNote(ctx context.Context, id openapi_types.UUID, note openapi_types.UUID, params *AmendIntegrationNoteParams, body AmendIntegrationNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAmendIntegrationNoteRequest(c.Server, id, note, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10814,6 +11435,60 @@ func NewListDiscrepanciesRequest(server string, params *ListDiscrepanciesParams)
 		if params.All != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "all", *params.All, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListIntegrationRequest constructs an http.Request for the ListIntegration method
+func NewListIntegrationRequest(server string, params *ListIntegrationParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/integration")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Scope != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "scope", *params.Scope, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -12968,6 +13643,265 @@ func NewInfusionActionRequestWithBody(server string, id openapi_types.UUID, para
 	return req, nil
 }
 
+// NewGetIntegrationRequest constructs an http.Request for the GetIntegration method
+func NewGetIntegrationRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/visits/%s/integration", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewBookIntegrationRequest calls the generic BookIntegration builder with application/json body
+func NewBookIntegrationRequest(server string, id openapi_types.UUID, body BookIntegrationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewBookIntegrationRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewBookIntegrationRequestWithBody constructs an http.Request for the BookIntegration method, with any body, and a specified content type
+func NewBookIntegrationRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/visits/%s/integration/booking", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewHoldIntegrationRequest calls the generic HoldIntegration builder with application/json body
+func NewHoldIntegrationRequest(server string, id openapi_types.UUID, body HoldIntegrationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewHoldIntegrationRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewHoldIntegrationRequestWithBody constructs an http.Request for the HoldIntegration method, with any body, and a specified content type
+func NewHoldIntegrationRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/visits/%s/integration/held", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewWriteIntegrationNoteRequest calls the generic WriteIntegrationNote builder with application/json body
+func NewWriteIntegrationNoteRequest(server string, id openapi_types.UUID, params *WriteIntegrationNoteParams, body WriteIntegrationNoteJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWriteIntegrationNoteRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewWriteIntegrationNoteRequestWithBody constructs an http.Request for the WriteIntegrationNote method, with any body, and a specified content type
+func NewWriteIntegrationNoteRequestWithBody(server string, id openapi_types.UUID, params *WriteIntegrationNoteParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/visits/%s/integration/notes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewAmendIntegrationNoteRequest calls the generic AmendIntegrationNote builder with application/json body
+func NewAmendIntegrationNoteRequest(server string, id openapi_types.UUID, note openapi_types.UUID, params *AmendIntegrationNoteParams, body AmendIntegrationNoteJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAmendIntegrationNoteRequestWithBody(server, id, note, params, "application/json", bodyReader)
+}
+
+// NewAmendIntegrationNoteRequestWithBody constructs an http.Request for the AmendIntegrationNote method, with any body, and a specified content type
+func NewAmendIntegrationNoteRequestWithBody(server string, id openapi_types.UUID, note openapi_types.UUID, params *AmendIntegrationNoteParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "note", note, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/visits/%s/integration/notes/%s/amendments", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewCreateQuestionnaireLinkRequest constructs an http.Request for the CreateQuestionnaireLink method
 func NewCreateQuestionnaireLinkRequest(server string, id openapi_types.UUID, params *CreateQuestionnaireLinkParams) (*http.Request, error) {
 	var err error
@@ -14271,7 +15205,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/board/downtime.pdf (the `GetDowntimeSheet` operationId).
 	GetDowntimeSheetWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDowntimeSheetResponse, error)
 
-	// StreamBoardEventsWithResponse The board's live stream (server-sent events): ready, visit, alerts, floor and resync, each with an id
+	// StreamBoardEventsWithResponse The board's live stream (server-sent events): ready, visit, alerts, floor, integration and resync, each with an id
 	//
 	// Each event's data is a BoardEvent: its topic and visit, never what changed; read GET /api/v1/board again. Resume with the Last-Event-ID header (or last_event_id) after a dropped connection: the events missed are sent in order, or resync when the id cannot be placed (a restarted server, too old).
 	//
@@ -14369,6 +15303,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/discrepancies (the `ListDiscrepancies` operationId).
 	ListDiscrepanciesWithResponse(ctx context.Context, params *ListDiscrepanciesParams, reqEditors ...RequestEditorFn) (*ListDiscrepanciesResponse, error)
+
+	// ListIntegrationWithResponse The integration sessions at risk, due, missed and recently held: a therapist's worklist
+	//
+	// After each discharge an integration session with the patient's therapist is due within integration.window_hours (48 by default, elapsed hours from the discharge). At risk: less than integration.at_risk_hours left. Missed: not held when the window closed, listed for integration.missed_shown_days. A therapist gets their own sessions and those nobody holds yet unless scope=all; every other role gets all. Notes and journal are not in the lists.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/integration (the `ListIntegration` operationId).
+	ListIntegrationWithResponse(ctx context.Context, params *ListIntegrationParams, reqEditors ...RequestEditorFn) (*ListIntegrationResponse, error)
 
 	// ListLotsWithResponse The clinic's lots with their stock, the first to expire first (nurse, prescriber, admin)
 	//
@@ -14876,6 +15819,87 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/visits/{id}/infusion (the `InfusionAction` operationId).
 	InfusionActionWithResponse(ctx context.Context, id openapi_types.UUID, params *InfusionActionParams, body InfusionActionJSONRequestBody, reqEditors ...RequestEditorFn) (*InfusionActionResponse, error)
+
+	// GetIntegrationWithResponse The integration session of a discharged visit, with its booking, hold, signed notes and the patient's journal
+	//
+	// Front desk and admins get no notes or journal (content_hidden is true). actions lists what the caller may do now, with the reason when not.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/visits/{id}/integration (the `GetIntegration` operationId).
+	GetIntegrationWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetIntegrationResponse, error)
+
+	// BookIntegrationWithBodyWithResponse Book the integration session in your own calendar, in person or by video (therapist)
+	//
+	// The session lasts integration.session_minutes. Booking again replaces the booking, which stays on record. A time when you are booked for another integration session is 409 on starts_at, naming the clash and offering the nearest free times.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/visits/{id}/integration/booking (the `BookIntegration` operationId).
+	BookIntegrationWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BookIntegrationResponse, error)
+
+	// BookIntegrationWithResponse Book the integration session in your own calendar, in person or by video (therapist)
+	//
+	// The session lasts integration.session_minutes. Booking again replaces the booking, which stays on record. A time when you are booked for another integration session is 409 on starts_at, naming the clash and offering the nearest free times.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/visits/{id}/integration/booking (the `BookIntegration` operationId).
+	BookIntegrationWithResponse(ctx context.Context, id openapi_types.UUID, body BookIntegrationJSONRequestBody, reqEditors ...RequestEditorFn) (*BookIntegrationResponse, error)
+
+	// HoldIntegrationWithBodyWithResponse Mark the integration session held (its therapist)
+	//
+	// held_at may not be in the future nor before the discharge. Once only (409 after).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/visits/{id}/integration/held (the `HoldIntegration` operationId).
+	HoldIntegrationWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*HoldIntegrationResponse, error)
+
+	// HoldIntegrationWithResponse Mark the integration session held (its therapist)
+	//
+	// held_at may not be in the future nor before the discharge. Once only (409 after).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/visits/{id}/integration/held (the `HoldIntegration` operationId).
+	HoldIntegrationWithResponse(ctx context.Context, id openapi_types.UUID, body HoldIntegrationJSONRequestBody, reqEditors ...RequestEditorFn) (*HoldIntegrationResponse, error)
+
+	// WriteIntegrationNoteWithBodyWithResponse Sign a note of the held integration session (its therapist)
+	//
+	// A signed note is never changed; correct it with an amendment.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/visits/{id}/integration/notes (the `WriteIntegrationNote` operationId).
+	WriteIntegrationNoteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *WriteIntegrationNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WriteIntegrationNoteResponse, error)
+
+	// WriteIntegrationNoteWithResponse Sign a note of the held integration session (its therapist)
+	//
+	// A signed note is never changed; correct it with an amendment.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/visits/{id}/integration/notes (the `WriteIntegrationNote` operationId).
+	WriteIntegrationNoteWithResponse(ctx context.Context, id openapi_types.UUID, params *WriteIntegrationNoteParams, body WriteIntegrationNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*WriteIntegrationNoteResponse, error)
+
+	// AmendIntegrationNoteWithBodyWithResponse Amend a signed note with the reason (the therapist who signed it)
+	//
+	// The original and every earlier amendment stay; the newest amendment is what counts now.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/visits/{id}/integration/notes/{note}/amendments (the `AmendIntegrationNote` operationId).
+	AmendIntegrationNoteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, note openapi_types.UUID, params *AmendIntegrationNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AmendIntegrationNoteResponse, error)
+
+	// AmendIntegrationNoteWithResponse Amend a signed note with the reason (the therapist who signed it)
+	//
+	// The original and every earlier amendment stay; the newest amendment is what counts now.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/visits/{id}/integration/notes/{note}/amendments (the `AmendIntegrationNote` operationId).
+	AmendIntegrationNoteWithResponse(ctx context.Context, id openapi_types.UUID, note openapi_types.UUID, params *AmendIntegrationNoteParams, body AmendIntegrationNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*AmendIntegrationNoteResponse, error)
 
 	// CreateQuestionnaireLinkWithResponse Make a one-time link for the patient to answer PHQ-9 and GAD-7 on their phone
 	//
@@ -17062,6 +18086,82 @@ func (r ListDiscrepanciesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListDiscrepanciesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListIntegrationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Worklist
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListIntegrationResponse) GetJSON200() *Worklist {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListIntegrationResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListIntegrationResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListIntegrationResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListIntegrationResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListIntegrationResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListIntegrationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListIntegrationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListIntegrationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListIntegrationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21257,6 +22357,491 @@ func (r InfusionActionResponse) ContentType() string {
 	return ""
 }
 
+type GetIntegrationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Integration
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetIntegrationResponse) GetJSON200() *Integration {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetIntegrationResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetIntegrationResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetIntegrationResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetIntegrationResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetIntegrationResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetIntegrationResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetIntegrationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetIntegrationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetIntegrationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetIntegrationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type BookIntegrationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Integration
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r BookIntegrationResponse) GetJSON200() *Integration {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r BookIntegrationResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r BookIntegrationResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r BookIntegrationResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r BookIntegrationResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r BookIntegrationResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r BookIntegrationResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r BookIntegrationResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r BookIntegrationResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r BookIntegrationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BookIntegrationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BookIntegrationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BookIntegrationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type HoldIntegrationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Integration
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r HoldIntegrationResponse) GetJSON200() *Integration {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r HoldIntegrationResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r HoldIntegrationResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r HoldIntegrationResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r HoldIntegrationResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r HoldIntegrationResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r HoldIntegrationResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r HoldIntegrationResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r HoldIntegrationResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r HoldIntegrationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HoldIntegrationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HoldIntegrationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HoldIntegrationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type WriteIntegrationNoteResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Integration
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r WriteIntegrationNoteResponse) GetJSON201() *Integration {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r WriteIntegrationNoteResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r WriteIntegrationNoteResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r WriteIntegrationNoteResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r WriteIntegrationNoteResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r WriteIntegrationNoteResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r WriteIntegrationNoteResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r WriteIntegrationNoteResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r WriteIntegrationNoteResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r WriteIntegrationNoteResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r WriteIntegrationNoteResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r WriteIntegrationNoteResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r WriteIntegrationNoteResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r WriteIntegrationNoteResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AmendIntegrationNoteResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Integration
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AmendIntegrationNoteResponse) GetJSON201() *Integration {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AmendIntegrationNoteResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AmendIntegrationNoteResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AmendIntegrationNoteResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AmendIntegrationNoteResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AmendIntegrationNoteResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AmendIntegrationNoteResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AmendIntegrationNoteResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AmendIntegrationNoteResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AmendIntegrationNoteResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AmendIntegrationNoteResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AmendIntegrationNoteResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AmendIntegrationNoteResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AmendIntegrationNoteResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type CreateQuestionnaireLinkResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23472,7 +25057,7 @@ func (c *ClientWithResponses) GetDowntimeSheetWithResponse(ctx context.Context, 
 	return ParseGetDowntimeSheetResponse(rsp)
 }
 
-// StreamBoardEventsWithResponse The board's live stream (server-sent events): ready, visit, alerts, floor and resync, each with an id
+// StreamBoardEventsWithResponse The board's live stream (server-sent events): ready, visit, alerts, floor, integration and resync, each with an id
 //
 // Each event's data is a BoardEvent: its topic and visit, never what changed; read GET /api/v1/board again. Resume with the Last-Event-ID header (or last_event_id) after a dropped connection: the events missed are sent in order, or resync when the id cannot be placed (a restarted server, too old).
 //
@@ -23647,6 +25232,21 @@ func (c *ClientWithResponses) ListDiscrepanciesWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseListDiscrepanciesResponse(rsp)
+}
+
+// ListIntegrationWithResponse The integration sessions at risk, due, missed and recently held: a therapist's worklist
+//
+// After each discharge an integration session with the patient's therapist is due within integration.window_hours (48 by default, elapsed hours from the discharge). At risk: less than integration.at_risk_hours left. Missed: not held when the window closed, listed for integration.missed_shown_days. A therapist gets their own sessions and those nobody holds yet unless scope=all; every other role gets all. Notes and journal are not in the lists.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/integration (the `ListIntegration` operationId).
+func (c *ClientWithResponses) ListIntegrationWithResponse(ctx context.Context, params *ListIntegrationParams, reqEditors ...RequestEditorFn) (*ListIntegrationResponse, error) {
+	rsp, err := c.ListIntegration(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListIntegrationResponse(rsp)
 }
 
 // ListLotsWithResponse The clinic's lots with their stock, the first to expire first (nurse, prescriber, admin)
@@ -24556,6 +26156,141 @@ func (c *ClientWithResponses) InfusionActionWithResponse(ctx context.Context, id
 		return nil, err
 	}
 	return ParseInfusionActionResponse(rsp)
+}
+
+// GetIntegrationWithResponse The integration session of a discharged visit, with its booking, hold, signed notes and the patient's journal
+//
+// Front desk and admins get no notes or journal (content_hidden is true). actions lists what the caller may do now, with the reason when not.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/visits/{id}/integration (the `GetIntegration` operationId).
+func (c *ClientWithResponses) GetIntegrationWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetIntegrationResponse, error) {
+	rsp, err := c.GetIntegration(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetIntegrationResponse(rsp)
+}
+
+// BookIntegrationWithBodyWithResponse Book the integration session in your own calendar, in person or by video (therapist)
+//
+// The session lasts integration.session_minutes. Booking again replaces the booking, which stays on record. A time when you are booked for another integration session is 409 on starts_at, naming the clash and offering the nearest free times.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/visits/{id}/integration/booking (the `BookIntegration` operationId).
+func (c *ClientWithResponses) BookIntegrationWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BookIntegrationResponse, error) {
+	rsp, err := c.BookIntegrationWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBookIntegrationResponse(rsp)
+}
+
+// BookIntegrationWithResponse Book the integration session in your own calendar, in person or by video (therapist)
+//
+// The session lasts integration.session_minutes. Booking again replaces the booking, which stays on record. A time when you are booked for another integration session is 409 on starts_at, naming the clash and offering the nearest free times.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/visits/{id}/integration/booking (the `BookIntegration` operationId).
+func (c *ClientWithResponses) BookIntegrationWithResponse(ctx context.Context, id openapi_types.UUID, body BookIntegrationJSONRequestBody, reqEditors ...RequestEditorFn) (*BookIntegrationResponse, error) {
+	rsp, err := c.BookIntegration(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBookIntegrationResponse(rsp)
+}
+
+// HoldIntegrationWithBodyWithResponse Mark the integration session held (its therapist)
+//
+// held_at may not be in the future nor before the discharge. Once only (409 after).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/visits/{id}/integration/held (the `HoldIntegration` operationId).
+func (c *ClientWithResponses) HoldIntegrationWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*HoldIntegrationResponse, error) {
+	rsp, err := c.HoldIntegrationWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHoldIntegrationResponse(rsp)
+}
+
+// HoldIntegrationWithResponse Mark the integration session held (its therapist)
+//
+// held_at may not be in the future nor before the discharge. Once only (409 after).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/visits/{id}/integration/held (the `HoldIntegration` operationId).
+func (c *ClientWithResponses) HoldIntegrationWithResponse(ctx context.Context, id openapi_types.UUID, body HoldIntegrationJSONRequestBody, reqEditors ...RequestEditorFn) (*HoldIntegrationResponse, error) {
+	rsp, err := c.HoldIntegration(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHoldIntegrationResponse(rsp)
+}
+
+// WriteIntegrationNoteWithBodyWithResponse Sign a note of the held integration session (its therapist)
+//
+// A signed note is never changed; correct it with an amendment.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/visits/{id}/integration/notes (the `WriteIntegrationNote` operationId).
+func (c *ClientWithResponses) WriteIntegrationNoteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *WriteIntegrationNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WriteIntegrationNoteResponse, error) {
+	rsp, err := c.WriteIntegrationNoteWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWriteIntegrationNoteResponse(rsp)
+}
+
+// WriteIntegrationNoteWithResponse Sign a note of the held integration session (its therapist)
+//
+// A signed note is never changed; correct it with an amendment.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/visits/{id}/integration/notes (the `WriteIntegrationNote` operationId).
+func (c *ClientWithResponses) WriteIntegrationNoteWithResponse(ctx context.Context, id openapi_types.UUID, params *WriteIntegrationNoteParams, body WriteIntegrationNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*WriteIntegrationNoteResponse, error) {
+	rsp, err := c.WriteIntegrationNote(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWriteIntegrationNoteResponse(rsp)
+}
+
+// AmendIntegrationNoteWithBodyWithResponse Amend a signed note with the reason (the therapist who signed it)
+//
+// The original and every earlier amendment stay; the newest amendment is what counts now.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/visits/{id}/integration/notes/{note}/amendments (the `AmendIntegrationNote` operationId).
+func (c *ClientWithResponses) AmendIntegrationNoteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, note openapi_types.UUID, params *AmendIntegrationNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AmendIntegrationNoteResponse, error) {
+	rsp, err := c.AmendIntegrationNoteWithBody(ctx, id, note, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAmendIntegrationNoteResponse(rsp)
+}
+
+// AmendIntegrationNoteWithResponse Amend a signed note with the reason (the therapist who signed it)
+//
+// The original and every earlier amendment stay; the newest amendment is what counts now.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/visits/{id}/integration/notes/{note}/amendments (the `AmendIntegrationNote` operationId).
+func (c *ClientWithResponses) AmendIntegrationNoteWithResponse(ctx context.Context, id openapi_types.UUID, note openapi_types.UUID, params *AmendIntegrationNoteParams, body AmendIntegrationNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*AmendIntegrationNoteResponse, error) {
+	rsp, err := c.AmendIntegrationNote(ctx, id, note, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAmendIntegrationNoteResponse(rsp)
 }
 
 // CreateQuestionnaireLinkWithResponse Make a one-time link for the patient to answer PHQ-9 and GAD-7 on their phone
@@ -26589,6 +28324,67 @@ func ParseListDiscrepanciesResponse(rsp *http.Response) (*ListDiscrepanciesRespo
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest Discrepancies
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListIntegrationResponse parses an HTTP response from a ListIntegrationWithResponse call
+func ParseListIntegrationResponse(rsp *http.Response) (*ListIntegrationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListIntegrationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Worklist
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -30096,6 +31892,416 @@ func ParseInfusionActionResponse(rsp *http.Response) (*InfusionActionResponse, e
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest InfusionAnswer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetIntegrationResponse parses an HTTP response from a GetIntegrationWithResponse call
+func ParseGetIntegrationResponse(rsp *http.Response) (*GetIntegrationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetIntegrationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Integration
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseBookIntegrationResponse parses an HTTP response from a BookIntegrationWithResponse call
+func ParseBookIntegrationResponse(rsp *http.Response) (*BookIntegrationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BookIntegrationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Integration
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseHoldIntegrationResponse parses an HTTP response from a HoldIntegrationWithResponse call
+func ParseHoldIntegrationResponse(rsp *http.Response) (*HoldIntegrationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HoldIntegrationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Integration
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseWriteIntegrationNoteResponse parses an HTTP response from a WriteIntegrationNoteWithResponse call
+func ParseWriteIntegrationNoteResponse(rsp *http.Response) (*WriteIntegrationNoteResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &WriteIntegrationNoteResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Integration
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAmendIntegrationNoteResponse parses an HTTP response from a AmendIntegrationNoteWithResponse call
+func ParseAmendIntegrationNoteResponse(rsp *http.Response) (*AmendIntegrationNoteResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AmendIntegrationNoteResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Integration
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

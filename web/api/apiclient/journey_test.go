@@ -135,7 +135,7 @@ func TestIVVisitWithTheGeneratedClient(t *testing.T) {
 			Circulation: 2, Consciousness: 2, OxygenSaturation: 2}, as("nurse"))
 		must("Aldrete", aldrete, err, http.StatusCreated)
 		facts, err := c.RecordDischargeFactsWithResponse(ctx, visit, apiclient.DischargeFactsInput{DriverPresent: ptr(true),
-			AftercareGiven: ptr(true), IntegrationBooked: ptr(true)}, as("nurse"))
+			AftercareGiven: ptr(true)}, as("nurse"))
 		must("discharge checklist", facts, err, http.StatusOK)
 		for _, to := range []apiclient.DischargeInputTo{apiclient.DischargeInputToReadyForDischarge, apiclient.DischargeInputToDischarged} {
 			d, err := c.DischargeWithResponse(ctx, visit, nil, apiclient.DischargeInput{To: to}, as("nurse"))
