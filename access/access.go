@@ -119,6 +119,9 @@ const (
 	// checks which (app/accountrequests.go).
 	UserApprove Action = "user.approve"
 	AuditRead   Action = "audit.read"
+	// OutboxRead: the queued emails to patients, with their tries and
+	// errors (no message text).
+	OutboxRead Action = "outbox.read"
 	// Every staff member manages their own credentials.
 	TokenCreate    Action = "token.create"
 	TokenRevoke    Action = "token.revoke"
@@ -173,6 +176,7 @@ var matrix = map[Action][]Role{
 	REMSIncomplete:   {Prescriber},
 	ProtocolRead:     everyone,
 	ProtocolEdit:     {Admin},
+	OutboxRead:       {Admin},
 	ClinicEdit:       {Admin},
 	ChairList:        everyone,
 	ClockAdvance:     {Admin},

@@ -36,6 +36,7 @@ func TestMatrix(t *testing.T) {
 		PasswordChange:     {FrontDesk, Nurse, Prescriber, Therapist, Admin},
 		ProtocolRead:       {FrontDesk, Nurse, Prescriber, Therapist, Admin},
 		ProtocolEdit:       {Admin},
+		OutboxRead:         {Admin},
 		ClinicEdit:         {Admin},
 		ClockAdvance:       {Admin},
 		ChairList:          {FrontDesk, Nurse, Prescriber, Therapist, Admin},

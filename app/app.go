@@ -39,6 +39,8 @@ type App struct {
 	// (idempotency.go).
 	inflight sync.Map
 	auditKey *audit.Key // nil: legacy, unkeyed entries (tests that do not ask for one)
+	// mail sends the queued emails to patients (outbox.go).
+	mail Mail
 }
 
 // Option changes a setting of New.

@@ -627,6 +627,11 @@ func (a *App) Discharge(ctx context.Context, actor access.Actor, visitID string,
 			if err := tx.InsertDischargeRecord(st.clinic.ID, st.visit.ID, st.sess.Discharge, actor.UserID, now); err != nil {
 				return err
 			}
+			// The integration reminder and the morning-after check-in are
+			// queued with the discharge: both commit or neither.
+			if err := enqueueAfterDischarge(tx, st.visitContext, actor.UserID, now); err != nil {
+				return err
+			}
 		}
 		if to == visits.Discharged && st.visit.Route == protocol.Spravato {
 			return a.storeREMSAtClose(tx, st, now, st.sess.REMSIncompleteReason())

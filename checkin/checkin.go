@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ketaflow/ketaflow"
@@ -163,3 +164,23 @@ func Words(a Answers, ws []Worry) string {
 	}
 	return "Morning-after check-in: " + strings.Join(parts, "; ")
 }
+
+// CheckLink says whether a check-in link may be used at now: not after it
+// expired, was used, or was replaced by a newer one. The refusal is in the
+// patient's words (ENotFound for a link that no longer works, EConflict
+// for answers given already).
+func CheckLink(expiresAt time.Time, usedAt, voidedAt *time.Time, now time.Time) error {
+	switch {
+	case usedAt != nil:
+		return ErrAnswered
+	case voidedAt != nil:
+		return &ketaflow.Error{Code: ketaflow.ENotFound, Message: "This link was replaced by a newer one from the clinic. Please use the newest link you were sent."}
+	case !now.Before(expiresAt):
+		return &ketaflow.Error{Code: ketaflow.ENotFound, Message: "This link has expired. If you want to tell us how you are, please call the clinic."}
+	}
+	return nil
+}
+
+// ErrAnswered refuses a second set of answers: the first are kept as given.
+var ErrAnswered = &ketaflow.Error{Code: ketaflow.EConflict,
+	Message: "Your check-in is already saved, so it cannot be sent again. If something has changed, please call the clinic."}

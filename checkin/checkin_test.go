@@ -2,6 +2,7 @@ package checkin
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -86,5 +87,28 @@ func TestValidateKeepsTheFormsOrderOfEffects(t *testing.T) {
 	}
 	if a.Note != "tired" {
 		t.Errorf("note = %q, want it trimmed", a.Note)
+	}
+}
+
+func TestCheckLink(t *testing.T) {
+	now := time.Date(2026, 12, 2, 9, 30, 0, 0, time.UTC)
+	exp := now.Add(time.Hour)
+	tests := []struct {
+		name         string
+		expires      time.Time
+		used, voided *time.Time
+		want         ketaflow.Code
+	}{
+		{"an_open_link_works", exp, nil, nil, ""},
+		{"a_used_link_is_answered_already", exp, &now, nil, ketaflow.EConflict},
+		{"a_replaced_link_is_gone", exp, nil, &now, ketaflow.ENotFound},
+		{"a_link_at_its_expiry_is_gone", now, nil, nil, ketaflow.ENotFound},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ketaflow.ErrorCode(CheckLink(tc.expires, tc.used, tc.voided, now)); got != tc.want {
+				t.Errorf("CheckLink code = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
