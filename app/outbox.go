@@ -71,6 +71,10 @@ type Mail struct {
 // WithMail sets how the App sends email.
 func WithMail(m Mail) Option { return func(a *App) { a.mail = m } }
 
+// UseMail sets how the App sends email, once, before it serves: the
+// command knows the public URL only once it listens.
+func (a *App) UseMail(m Mail) { a.mail = m }
+
 // How long a worker holds a job it took, and how long one try may take. A
 // lease that runs out (the worker died) lets another worker take the job.
 const (
@@ -127,25 +131,6 @@ func (a *App) SendDue(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, nil
-}
-
-// RunMail sends what comes due every interval until ctx ends. The ticker
-// only wakes it; what is due is the app clock's answer.
-func (a *App) RunMail(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if n, err := a.SendDue(ctx); err != nil && ctx.Err() == nil {
-			a.Log.Error("send queued email", "err", err)
-		} else if n > 0 {
-			a.Log.Info("queued email handled", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // claimed is a job a worker holds, with the message to send, or the

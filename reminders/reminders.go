@@ -50,6 +50,17 @@ func (k Kind) Known() bool {
 	return false
 }
 
+// State is where a queued message stands.
+type State string
+
+const (
+	Waiting   State = "waiting"   // due at its time (again, after a failed try)
+	Running   State = "running"   // a worker is sending it, under a lease
+	Sent      State = "sent"      // done
+	Failed    State = "failed"    // given up, or it cannot be sent (the error says why)
+	Cancelled State = "cancelled" // its visit no longer needs it (the error says why)
+)
+
 // VisitReminderAt is when the reminder of a visit at visitAt goes out: the
 // protocol's hours before it, or now when the visit was booked later than
 // that.

@@ -10,15 +10,15 @@ import (
 	"github.com/ketaflow/ketaflow/reminders"
 )
 
-// JobState is where a queued job stands.
-type JobState string
+// JobState is where a queued job stands (reminders.State).
+type JobState = reminders.State
 
 const (
-	JobWaiting   JobState = "waiting"   // due at RunAt (again, after a failed try)
-	JobRunning   JobState = "running"   // a worker holds it until LeaseUntil
-	JobSent      JobState = "sent"      // done
-	JobFailed    JobState = "failed"    // given up, or it cannot be sent (LastError says why)
-	JobCancelled JobState = "cancelled" // its visit no longer needs it (LastError says why)
+	JobWaiting   = reminders.Waiting
+	JobRunning   = reminders.Running
+	JobSent      = reminders.Sent
+	JobFailed    = reminders.Failed
+	JobCancelled = reminders.Cancelled
 )
 
 // JobStates lists the states in the order the outbox shows them.
@@ -83,7 +83,7 @@ func scanJobs(rows *sql.Rows, err error) ([]Job, error) {
 			nullTime{&j.DoneAt}, &j.PatientName); err != nil {
 			return nil, fmt.Errorf("scan job: %w", err)
 		}
-		j.Kind, j.State = reminders.Kind(kind), JobState(state)
+		j.Kind, j.State = reminders.Kind(kind), reminders.State(state)
 		j.CreatedAt, j.RunAt = j.CreatedAt.UTC(), j.RunAt.UTC()
 		out = append(out, j)
 	}
@@ -154,7 +154,7 @@ func (tx *Tx) CountJobs(clinicID string) (map[JobState]int, error) {
 		if err := rows.Scan(&s, &n); err != nil {
 			return nil, tx.db.mapErr("count jobs", err)
 		}
-		out[JobState(s)] = n
+		out[reminders.State(s)] = n
 	}
 	return out, tx.db.mapErr("count jobs", rows.Err())
 }

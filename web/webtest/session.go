@@ -45,3 +45,34 @@ func (f *Fixture) InSessionIV(name string) (visitID string, first time.Time) {
 	f.MustStatus(http.StatusCreated, "nurse", "POST", path+"/administrations", nil)
 	return v.ID, first
 }
+
+// DischargedIV takes a new patient's IV visit through its session to
+// discharge through the API (InSessionIV, then the vitals, the end of the
+// session at 45 minutes, the Aldrete score and the discharge facts), and
+// returns the visit and the moment of discharge, 90 minutes after the
+// first dose.
+func (f *Fixture) DischargedIV(name string) (visitID string, discharged time.Time) {
+	f.T.Helper()
+	id, first := f.InSessionIV(name)
+	path := "/api/v1/visits/" + id
+	vitals := func(m int) {
+		f.Clock.Set(first.Add(time.Duration(m) * time.Minute))
+		f.MustStatus(http.StatusCreated, "nurse", "POST", path+"/vitals", map[string]any{"systolic": 126, "diastolic": 80,
+			"heart_rate": 74, "spo2": 98, "sedation": 5, "dissociation": false})
+	}
+	for _, m := range []int{15, 30, 40} {
+		vitals(m)
+	}
+	f.Clock.Set(first.Add(45 * time.Minute))
+	f.MustStatus(http.StatusOK, "nurse", "POST", path+"/session-end", nil)
+	for _, m := range []int{45, 60, 75, 90} {
+		vitals(m)
+	}
+	f.MustStatus(http.StatusCreated, "nurse", "POST", path+"/aldrete", map[string]any{"activity": 2, "respiration": 2,
+		"circulation": 2, "consciousness": 2, "oxygen_saturation": 2})
+	f.MustStatus(http.StatusOK, "nurse", "PUT", path+"/discharge-facts", map[string]any{"driver_present": true,
+		"aftercare_given": true, "integration_booked": true})
+	f.MustStatus(http.StatusOK, "nurse", "POST", path+"/discharge", map[string]any{"to": "ready_for_discharge"})
+	f.MustStatus(http.StatusOK, "nurse", "POST", path+"/discharge", map[string]any{"to": "discharged"})
+	return id, f.Clock.Now()
+}
