@@ -29,9 +29,9 @@ import (
 type Kind string
 
 const (
-	Item9       Kind = "phq9_item9" // PHQ-9 item 9 answered above the protocol's limit
+	Item9 Kind = "phq9_item9" // PHQ-9 item 9 answered above the protocol's limit
 	// CheckIn: a worrying answer on the morning-after check-in (checkin.Worries).
-	CheckIn Kind = "check_in_worrying"
+	CheckIn     Kind = "check_in_worrying"
 	BPHigh      Kind = Kind(session.BPHigh)
 	BPSustained Kind = Kind(session.BPSustained)
 	BPSevere    Kind = Kind(session.BPSevere)

@@ -37,10 +37,10 @@ type writeWorld struct {
 	db *store.DB
 
 	chair, user, token, patient, lot, iv, alert, spravato, waste, incomplete, request, checkIn string
-	sessionAlerts                                                                     string    // an IV visit whose readings raise alerts
-	sentences                                                                         []string  // the free text the cases sent (reasons, plans, notes)
-	first                                                                             time.Time // the IV's first dose
-	sprayFirst                                                                        time.Time // the Spravato visit's first device
+	sessionAlerts                                                                              string    // an IV visit whose readings raise alerts
+	sentences                                                                                  []string  // the free text the cases sent (reasons, plans, notes)
+	first                                                                                      time.Time // the IV's first dose
+	sprayFirst                                                                                 time.Time // the Spravato visit's first device
 }
 
 // writeRequest is what a case sends.
