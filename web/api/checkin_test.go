@@ -3,35 +3,16 @@ package api_test
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/patients"
-	"github.com/ketaflow/ketaflow/reminders"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
 	"github.com/ketaflow/ketaflow/web/webtest"
 )
-
-// outbox keeps what the app sends, in place of an SMTP server (the real
-// one is app's TestRemindersArriveExactlyOnceAcrossARestart).
-type outbox struct {
-	mu   sync.Mutex
-	sent []reminders.Message
-}
-
-func (o *outbox) Send(_ context.Context, _ string, m reminders.Message) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.sent = append(o.sent, m)
-	return nil
-}
-
-var checkInLink = regexp.MustCompile(`https://clinic\.example/c/(\S+)`)
 
 // TestAWorryingCheckInAlertsThePrescriberAndTheTherapist: the morning
 // after a discharge the patient is emailed the check-in link at the
@@ -45,8 +26,8 @@ func TestAWorryingCheckInAlertsThePrescriberAndTheTherapist(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, db)
 		ctx := context.Background()
-		box := &outbox{}
-		f.App.UseMail(app.Mail{Sender: box, LinkBase: "https://clinic.example"})
+		box := &webtest.Mailbox{}
+		f.App.UseMail(app.Mail{Sender: box, LinkBase: webtest.LinkBase})
 		id, discharged := f.DischargedIV("Check In Patient")
 		var screen struct {
 			Patient struct {
@@ -68,27 +49,26 @@ func TestAWorryingCheckInAlertsThePrescriberAndTheTherapist(t *testing.T) {
 		if _, err := f.App.SendDue(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if len(box.sent) != 1 || box.sent[0].Subject[:len("Book your integration session")] != "Book your integration session" {
-			t.Fatalf("at discharge the outbox sent %+v; want the integration reminder only", box.sent)
+		if len(box.Sent()) != 1 || box.Sent()[0].Subject[:len("Book your integration session")] != "Book your integration session" {
+			t.Fatalf("at discharge the outbox sent %+v; want the integration reminder only", box.Sent())
 		}
 		loc := f.ClinicA.Location()
 		y, m, d := discharged.In(loc).Date()
 		morning := time.Date(y, m, d+1, 9, 0, 0, 0, loc)
 		f.Clock.Set(morning.Add(-time.Minute))
 		f.App.SendDue(ctx)
-		if len(box.sent) != 1 {
-			t.Fatalf("the check-in went before 09:00: %+v", box.sent[1:])
+		if len(box.Sent()) != 1 {
+			t.Fatalf("the check-in went before 09:00: %+v", box.Sent()[1:])
 		}
 		f.Clock.Set(morning)
 		f.App.SendDue(ctx)
-		if len(box.sent) != 2 {
-			t.Fatalf("at 09:00 the check-in did not go: %d sent", len(box.sent))
+		if len(box.Sent()) != 2 {
+			t.Fatalf("at 09:00 the check-in did not go: %d sent", len(box.Sent()))
 		}
-		match := checkInLink.FindStringSubmatch(box.sent[1].Text)
-		if match == nil || box.sent[1].To != "check.in@example.org" {
-			t.Fatalf("the check-in email has no link or the wrong address: %+v", box.sent[1])
+		token := box.CheckInToken("check.in@example.org")
+		if token == "" {
+			t.Fatalf("the check-in email has no link or the wrong address: %+v", box.Sent()[1])
 		}
-		token := match[1]
 
 		f.Clock.Advance(20 * time.Minute)
 		var saved struct {

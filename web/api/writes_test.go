@@ -15,9 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ketaflow/ketaflow/access"
-	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/audit"
-	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
 	"github.com/ketaflow/ketaflow/web/api"
@@ -796,32 +794,8 @@ func writeCases() []writeCase {
 		// emailed at 09:00 the morning after the discharge; no login.
 		{"POST /api/v1/check-ins/{token}", "", http.StatusCreated, "alerted = whether GET /visits/{id}'s check_in names an alert",
 			func(w *writeWorld) writeRequest {
-				box := &outbox{}
-				w.f.App.UseMail(app.Mail{Sender: box, LinkBase: "https://clinic.example"})
-				id, discharged := w.f.DischargedIV("Check-in Writes")
+				id, token := w.f.MorningCheckIn("Check-in Writes", "writes@example.org", &webtest.Mailbox{})
 				w.checkIn = id
-				pid := str(at(at(w.get("nurse", "/api/v1/visits/"+id), "patient"), "id"))
-				p, err := w.f.App.Patient(context.Background(), w.f.Actor("frontdesk"), pid)
-				if err != nil {
-					w.t.Fatal(err)
-				}
-				if _, err := w.f.App.AmendPatient(context.Background(), w.f.Actor("frontdesk"), pid, p.Version, "email given",
-					func(r *patients.Record) error { r.Email = "writes@example.org"; return nil }); err != nil {
-					w.t.Fatal(err)
-				}
-				w.f.Clock.Set(discharged.Add(24 * time.Hour))
-				if _, err := w.f.App.SendDue(context.Background()); err != nil {
-					w.t.Fatal(err)
-				}
-				var token string
-				for _, m := range box.sent {
-					if l := checkInLink.FindStringSubmatch(m.Text); l != nil && m.To == "writes@example.org" {
-						token = l[1]
-					}
-				}
-				if token == "" {
-					w.t.Fatalf("no check-in link was emailed: %+v", box.sent)
-				}
 				return writeRequest{"/api/v1/check-ins/" + token, map[string]any{"mood": 3, "sleep": "hardly", "safety": false,
 					"note": "the writes case: a hard night"}}
 			},
