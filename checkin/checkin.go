@@ -72,6 +72,21 @@ func (e Effect) Label() string {
 	return string(e)
 }
 
+// Short is the effect in a clinician's words.
+func (e Effect) Short() string {
+	switch e {
+	case Dissociation:
+		return "dissociation"
+	case Headache:
+		return "headache"
+	case Nausea:
+		return "nausea"
+	case EmotionalHangover:
+		return "emotional hangover"
+	}
+	return string(e)
+}
+
 // NoteMax is the longest note the patient may add, in characters.
 const NoteMax = 2000
 
