@@ -405,3 +405,93 @@ func TestWithoutSMTPMessagesWaitAndTheAdminSeesWhy(t *testing.T) {
 		}
 	})
 }
+
+// TestAWorkerKilledBeforeSendingLeavesItsJobToTheNext: a worker that
+// claimed a reminder and died (no stop, no outcome) holds it only until
+// its lease runs out; then the next worker sends it, once, and the dead
+// try is recorded as abandoned.
+func TestAWorkerKilledBeforeSendingLeavesItsJobToTheNext(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newLedgerFixture(t, db)
+		srv := startSMTP(t)
+		booked := f.bookDay(1)
+		f.clock.Set(booked[0].Visit.ScheduledAt.Add(-24 * time.Hour))
+		ctx := context.Background()
+		// The dead worker's claim, as it left it.
+		var id string
+		err := db.Transact(ctx, func(tx *store.Tx) error {
+			due, err := tx.DueJobs(f.clock.Now(), 10)
+			if err != nil {
+				return err
+			}
+			for _, j := range due {
+				if j.VisitID == booked[0].Visit.ID {
+					id = j.ID
+					_, _, err = tx.ClaimJob(j.ID, "dead-worker", f.clock.Now(), f.clock.Now().Add(jobLease))
+					return err
+				}
+			}
+			return fmt.Errorf("the reminder is not due")
+		})
+		f.must(err)
+		a := f.withMail(srv.sender(t))
+		a.SendDue(ctx)
+		if len(srv.mails()) != 0 {
+			t.Fatalf("a job under another worker's lease was sent")
+		}
+		f.clock.Advance(jobLease)
+		a.SendDue(ctx)
+		if got := srv.mails(); len(got) != 1 || got[0].To != "patient0@example.org" || !strings.Contains(got[0].MessageID, id) {
+			t.Fatalf("after the lease: %+v; want the one reminder, its Message-ID the job's", got)
+		}
+		out, err := a.Outbox(ctx, f.actor("admin"))
+		f.must(err)
+		m := ours(t, out)
+		if m.State != store.JobSent || m.Attempts != 2 || len(m.Tries) != 2 || m.Tries[0].Outcome != "abandoned" || m.Tries[1].Outcome != "sent" {
+			t.Errorf("the outbox: %s after %d tries %+v", m.State, m.Attempts, m.Tries)
+		}
+	})
+}
+
+// TestTheReminderCommitsWithTheBooking: a booking refused leaves no
+// reminder, and a booking made has exactly one, due the protocol's hours
+// before the visit.
+func TestTheReminderCommitsWithTheBooking(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newLedgerFixture(t, db)
+		ctx := context.Background()
+		count := func() int {
+			out, err := f.a.Outbox(ctx, f.actor("admin"))
+			f.must(err)
+			return len(out.Messages)
+		}
+		before := count()
+		p, err := f.a.CreatePatient(ctx, f.actor("frontdesk"), patients.Record{LegalName: "Booked Once", BirthDate: ketaflow.Date{Year: 1980, Month: 1, Day: 2},
+			Sex: patients.Female, Phone: "+1 555 010 0199", Email: "once@example.org"}, nil)
+		f.must(err)
+		if _, err := f.a.BookVisit(ctx, f.actor("frontdesk"), visits.Booking{PatientID: p.ID, Route: "oral",
+			ScheduledAt: f.clock.Now().Add(72 * time.Hour)}); err == nil {
+			t.Fatal("an oral booking was taken")
+		}
+		if got := count(); got != before {
+			t.Errorf("a refused booking left %d reminders", got-before)
+		}
+		at := f.clock.Now().Add(72 * time.Hour)
+		_, err = f.a.BookVisit(ctx, f.actor("frontdesk"), visits.Booking{PatientID: p.ID, Route: "iv", ScheduledAt: at})
+		f.must(err)
+		out, err := f.a.Outbox(ctx, f.actor("admin"))
+		f.must(err)
+		n := 0
+		for _, m := range out.Messages {
+			if m.PatientName == "Booked Once" {
+				n++
+				if m.Kind != reminders.VisitReminder || !m.DueAt.Equal(at.Add(-24*time.Hour)) {
+					t.Errorf("the reminder: %+v; want a visit reminder 24 hours before", m)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d reminders for one booking", n)
+		}
+	})
+}
