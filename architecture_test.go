@@ -28,7 +28,7 @@ type layer struct {
 
 var (
 	domainPackages = []string{"", "/access", "/alerts", "/audit", "/charting", "/patients", "/protocol", "/intake", "/vitals", "/visits", "/dosing",
-		"/runsheet", "/session", "/discharge", "/outcomes", "/fhir", "/integration"}
+		"/runsheet", "/session", "/discharge", "/outcomes", "/fhir", "/integration", "/reminders", "/checkin"}
 	httpLayer = []string{"/web", "/web/api", "/web/ui"}
 )
 
@@ -39,7 +39,10 @@ func in(list []string) func(string) bool {
 var layers = []layer{
 	{"domain", in(domainPackages), []string{"/app", "/store", "/web", "/web/", "/demo", "/cmd/"}},
 	{"store", func(p string) bool { return strings.HasPrefix(p, module+"/store") }, []string{"/app", "/web", "/web/", "/demo", "/cmd/"}},
-	{"app", in([]string{"/app"}), []string{"/web", "/web/", "/demo", "/cmd/"}},
+	{"app", in([]string{"/app"}), []string{"/web", "/web/", "/demo", "/cmd/", "/mail"}},
+	// The SMTP client knows the messages (reminders) and nothing of the
+	// services, the database or HTTP; the command hands it to the app.
+	{"mail", in([]string{"/mail"}), []string{"/app", "/store", "/web", "/web/", "/demo", "/cmd/"}},
 	{"http", in(httpLayer), []string{"/store", "/store/"}},
 }
 

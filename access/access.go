@@ -140,6 +140,9 @@ const (
 	AuditRead   Action = "audit.read"
 	// MetricsRead: the operators' figures (GET /metrics), no patient data.
 	MetricsRead Action = "metrics.read"
+	// OutboxRead: the queued emails to patients, with their tries and
+	// errors (no message text).
+	OutboxRead Action = "outbox.read"
 	// Every staff member manages their own credentials.
 	TokenCreate    Action = "token.create"
 	TokenRevoke    Action = "token.revoke"
@@ -212,6 +215,7 @@ var matrix = map[Action][]Role{
 	JournalHandOff:   {Nurse, Prescriber, Therapist},
 	ProtocolRead:     everyone,
 	ProtocolEdit:     {Admin},
+	OutboxRead:       {Admin},
 	ClinicEdit:       {Admin},
 	ChairList:        everyone,
 	ClockAdvance:     {Admin},

@@ -52,6 +52,7 @@ func TestMatrix(t *testing.T) {
 		IntegrationNote:    {Therapist},
 		JournalHandOff:     {Nurse, Prescriber, Therapist},
 		ProtocolEdit:       {Admin},
+		OutboxRead:         {Admin},
 		ClinicEdit:         {Admin},
 		ClockAdvance:       {Admin},
 		ChairList:          {FrontDesk, Nurse, Prescriber, Therapist, Admin},

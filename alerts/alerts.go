@@ -29,7 +29,9 @@ import (
 type Kind string
 
 const (
-	Item9       Kind = "phq9_item9" // PHQ-9 item 9 answered above the protocol's limit
+	Item9 Kind = "phq9_item9" // PHQ-9 item 9 answered above the protocol's limit
+	// CheckIn: a worrying answer on the morning-after check-in (checkin.Worries).
+	CheckIn     Kind = "check_in_worrying"
 	BPHigh      Kind = Kind(session.BPHigh)
 	BPSustained Kind = Kind(session.BPSustained)
 	BPSevere    Kind = Kind(session.BPSevere)
@@ -115,25 +117,34 @@ type kindRule struct {
 	// vital groups the kinds of one vital sign: a more severe alert of the
 	// same vital supersedes a flag.
 	vital string
+	// prescriber: raised for the prescriber, whatever its severity.
+	prescriber bool
+	// also are the roles the alert is addressed to beside the one it is
+	// raised for: they see it counted as theirs while it is open.
+	also []access.Role
 }
 
 var kinds = map[Kind]kindRule{
 	// A positive item 9 goes to the prescriber at once for a risk
 	// assessment; dosing is blocked until then [product brief].
-	Item9: {"PHQ-9 item 9: thoughts of death or self-harm", Urgent, true, ""},
+	Item9: {"PHQ-9 item 9: thoughts of death or self-harm", Urgent, true, "", false, nil},
+	// A worrying morning-after answer reaches the care team: the
+	// prescriber takes it, the therapist who will integrate the session
+	// sees it too [product brief, section 6].
+	CheckIn: {title: "Morning-after check-in: a worrying answer", severity: Urgent, prescriber: true, also: []access.Role{access.Therapist}},
 	// One reading above the sustained limits: the second, 5 minutes on,
 	// decides [product brief: the sustained alert needs two].
-	BPHigh: {"Blood pressure high on one reading", Flag, false, "bp"},
+	BPHigh: {"Blood pressure high on one reading", Flag, false, "bp", false, nil},
 	// Two readings above 180/110 at least 5 minutes apart, or one above
 	// 200/120, are severe [product brief, in-session alerts].
-	BPSustained: {"Blood pressure high, sustained", Severe, false, "bp"},
-	BPSevere:    {"Blood pressure very high", Severe, false, "bp"},
-	HeartRate:   {"Heart rate high, sustained", Urgent, false, "hr"},
-	LowSpO2:     {"Oxygen saturation low", Urgent, false, "spo2"},
+	BPSustained: {"Blood pressure high, sustained", Severe, false, "bp", false, nil},
+	BPSevere:    {"Blood pressure very high", Severe, false, "bp", false, nil},
+	HeartRate:   {"Heart rate high, sustained", Urgent, false, "hr", false, nil},
+	LowSpO2:     {"Oxygen saturation low", Urgent, false, "spo2", false, nil},
 
-	VitalsDue:     {"Vitals due", Notice, false, ""},
-	VitalsOverdue: {"Vitals overdue", Notice, false, ""},
-	DeviceDue:     {"Spravato device due", Notice, false, ""},
+	VitalsDue:     {"Vitals due", Notice, false, "", false, nil},
+	VitalsOverdue: {"Vitals overdue", Notice, false, "", false, nil},
+	DeviceDue:     {"Spravato device due", Notice, false, "", false, nil},
 }
 
 // Known reports whether ketaflow knows the kind.
@@ -161,7 +172,7 @@ func (k Kind) InSession() bool { return kinds[k].vital != "" }
 // a risk assessment or a severe reading, the chair's nurse otherwise
 // [product brief].
 func AddressedTo(k Kind, s Severity) access.Role {
-	if k.RiskAssessment() || s.Rank() >= Severe.Rank() {
+	if k.RiskAssessment() || kinds[k].prescriber || s.Rank() >= Severe.Rank() {
 		return access.Prescriber
 	}
 	return access.Nurse
@@ -293,7 +304,7 @@ func EscalateAfter(s Severity, p protocol.Alerts) time.Duration {
 // whether or not the escalation has been recorded yet (so every screen
 // shows it at once); the recorded one is used when there is one.
 func (a Alert) StatusAt(now time.Time, p protocol.Alerts) Status {
-	st := Status{State: Open, Severity: a.Severity, To: []access.Role{a.To}}
+	st := Status{State: Open, Severity: a.Severity, To: append([]access.Role{a.To}, kinds[a.Kind].also...)}
 	for i := range a.Events {
 		e := &a.Events[i]
 		if e.At.After(now) {

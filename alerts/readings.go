@@ -314,6 +314,11 @@ func Advice(k Kind, st State, inf Infusion, p protocol.Session) []string {
 			return nil // the risk assessment is the answer
 		}
 		return []string{"Show the crisis resources to the patient. The prescriber records a risk assessment; dosing waits for it."}
+	case CheckIn:
+		if st != Open {
+			return nil
+		}
+		return []string{"Call the patient today: ask how they are and whether they are safe, and give them the crisis resources. The therapist brings it to the integration session."}
 	case BPHigh:
 		return []string{fmt.Sprintf("Repeat the blood pressure in %d min: a second reading above %d/%d then is a severe alert.",
 			p.SustainedMinutesApart, p.SustainedSystolicAbove, p.SustainedDiastolicAbove)}

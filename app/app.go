@@ -43,6 +43,8 @@ type App struct {
 	// startingRules changes the rules a new clinic starts with (nil: the
 	// defaults).
 	startingRules func(*protocol.Protocol)
+	// mail sends the queued emails to patients (outbox.go).
+	mail Mail
 }
 
 // Option changes a setting of New.

@@ -651,6 +651,11 @@ func (a *App) Discharge(ctx context.Context, actor access.Actor, visitID string,
 				return err
 			}
 			op.changed(st.clinic.ID, TopicIntegration, st.visit.ID)
+			// The integration reminder and the morning-after check-in are
+			// queued with the discharge: both commit or neither.
+			if err := enqueueAfterDischarge(tx, st.visitContext, actor.UserID, now); err != nil {
+				return err
+			}
 		}
 		if to == visits.Discharged && st.visit.Route == protocol.Spravato {
 			return a.storeREMSAtClose(tx, st, now, st.sess.REMSIncompleteReason())

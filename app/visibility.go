@@ -32,7 +32,8 @@ const (
 	PartCrisisText Part = "crisis_text"
 	// PartVitals: vital-sign readings.
 	PartVitals Part = "vitals"
-	// PartScores: questionnaire answers, scores and bands.
+	// PartScores: questionnaire answers, scores and bands, and the
+	// morning-after check-in's answers.
 	PartScores Part = "scores"
 	// PartAlerts: the alerts of a visit (PHQ-9 item 9, in-session
 	// readings), their risk assessments and acknowledgements, and the mark
@@ -235,6 +236,7 @@ func redactVisit(role access.Role, v VisitView) VisitView {
 	}
 	if !Sees(role, PartScores) {
 		v.Questionnaires = nil
+		v.CheckIn = nil
 	}
 	if !Sees(role, PartAlerts) {
 		v.Alerts = nil

@@ -13,6 +13,7 @@ import (
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/protocol"
+	"github.com/ketaflow/ketaflow/reminders"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/visits"
 	"github.com/ketaflow/ketaflow/vitals"
@@ -59,6 +60,11 @@ func (a *App) BookVisit(ctx context.Context, actor access.Actor, b visits.Bookin
 			o.Detail = fmt.Sprintf("booked %s visit %s at %s for %d minutes", v.Route, v.ID, v.ScheduledAt.Format(time.RFC3339), v.Minutes)
 			if err := tx.InsertTransition(actor.ClinicID, visits.Transition{VisitID: v.ID, From: "", To: visits.Booked, At: now,
 				By: actor.UserID, Reason: "booked"}); err != nil {
+				return err
+			}
+			// The reminder is queued with the booking: both commit or neither.
+			if err := enqueue(tx, reminders.VisitReminder, v, actor.UserID, now,
+				reminders.VisitReminderAt(v.ScheduledAt, now, proto.Rules.Integration)); err != nil {
 				return err
 			}
 			st, err := a.loadState(tx, actor, v.ID, false)
@@ -204,6 +210,8 @@ type visitFacts struct {
 	RideBy    *Recorded[intake.Ride]
 	Responses []store.Response
 	Alerts    []store.AlertRow
+	// CheckIn is the morning-after check-in, nil until answered.
+	CheckIn *store.CheckIn
 }
 
 // visitFacts collects the facts the gate judges for a visit.
@@ -235,6 +243,11 @@ func (a *App) visitFacts(tx *store.Tx, vc visitContext) (visitFacts, error) {
 		return vf, err
 	}
 	f.SafetyAlert = item9State(vf.Alerts)
+	if c, err := tx.VisitCheckIn(v.ID); err == nil {
+		vf.CheckIn = &c
+	} else if !ketaflow.IsCode(err, ketaflow.ENotFound) {
+		return vf, err
+	}
 	if f.Vitals, err = tx.Vitals(v.ID); err != nil {
 		return vf, err
 	}

@@ -54,7 +54,10 @@ type VisitView struct {
 	Vitals         []vitals.Reading // every reading, amendments included
 	Questionnaires []Questionnaire
 	Alerts         []AlertView // every alert of the visit, what needs someone first
-	Transitions    []visits.Transition
+	// CheckIn is the patient's morning-after check-in, nil until answered
+	// (or hidden from the role).
+	CheckIn     *CheckInView
+	Transitions []visits.Transition
 	// Session is the dose, the live session and discharge; nil for roles
 	// that may not see it.
 	Session *SessionView
@@ -424,6 +427,7 @@ func (st *visitState) view(actor access.Actor) VisitView {
 	}
 	role := reader(actor, st.patient.ID, st.now)
 	v.Alerts = st.alertViews(role)
+	v.CheckIn = checkInView(f.CheckIn, st.visitContext)
 	for i := range v.Transitions {
 		v.Transitions[i].At = v.Transitions[i].At.In(loc)
 	}

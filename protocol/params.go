@@ -364,6 +364,13 @@ func buildParams() []Param {
 		func(p *Protocol) *int { return &in(p).CalendarToHour })
 	b.integer("integration.missed_shown_days", "Missed integration sessions stay listed for", "days", "common practice (14 days)", 1, 90,
 		func(p *Protocol) *int { return &in(p).MissedShownDays })
+	b.integer("integration.check_in_low_mood_at_or_below", "Morning-after check-in: alert the care team at a mood (0-10) at or below", "of 10",
+		"common practice (3 of 10: a low mood the morning after warrants a call)", 0, 9,
+		func(p *Protocol) *int { return &in(p).CheckInLowMood })
+	b.integer("integration.check_in_link_hours", "Morning-after check-in link valid for", "hours", "common practice (as the questionnaire link)", 1, 72,
+		func(p *Protocol) *int { return &in(p).CheckInLinkHours })
+	b.integer("integration.reminder_hours_before", "Visit reminder emailed before the visit", "hours", "common practice (the day before)", 1, 168,
+		func(p *Protocol) *int { return &in(p).ReminderHoursBefore })
 
 	b.group = GroupSecurity
 	b.integer("security.idle_timeout_minutes", "Log staff out after inactivity of", "minutes", "common practice; HIPAA automatic logoff", 1, 60,

@@ -557,6 +557,17 @@ type Integration struct {
 	// therapist's worklist after its window closed. 14 [practice: until
 	// the next session of an IV course at the latest].
 	MissedShownDays int `json:"missed_shown_days"`
+	// CheckInLowMood: a mood at or below this (0-10) on the morning-after
+	// check-in is a worrying answer that alerts the prescriber and the
+	// therapist. 3 [practice: a low mood the morning after warrants a call].
+	CheckInLowMood int `json:"check_in_low_mood_at_or_below"`
+	// CheckInLinkHours: hours the morning-after check-in link works after it
+	// is sent. 24 [practice, as the questionnaire link].
+	CheckInLinkHours int `json:"check_in_link_hours"`
+	// ReminderHoursBefore: hours before a visit its reminder (the
+	// instructions and the questionnaire link) is emailed; a visit booked
+	// later than that gets it at once. 24 [practice: the day before].
+	ReminderHoursBefore int `json:"reminder_hours_before"`
 }
 
 // Window is WindowHours as a duration.
@@ -570,6 +581,12 @@ func (i Integration) SessionLength() time.Duration { return minutes(i.SessionMin
 
 // MissedShown is MissedShownDays as a duration.
 func (i Integration) MissedShown() time.Duration { return days(i.MissedShownDays) }
+
+// CheckInLink is CheckInLinkHours as a duration.
+func (i Integration) CheckInLink() time.Duration { return hours(i.CheckInLinkHours) }
+
+// ReminderBefore is ReminderHoursBefore as a duration.
+func (i Integration) ReminderBefore() time.Duration { return hours(i.ReminderHoursBefore) }
 
 // MorningCheckIn is when the morning-after check-in goes out for a session
 // that ended at end: the next calendar day in loc at MorningCheckInHour.
@@ -742,6 +759,9 @@ func Default() Protocol {
 			CalendarFromHour:    8,
 			CalendarToHour:      20,
 			MissedShownDays:     14,
+			CheckInLowMood:      3,
+			CheckInLinkHours:    24,
+			ReminderHoursBefore: 24,
 		},
 		Security: Security{IdleTimeoutMinutes: 15, LoginMaxHours: 12, IdempotencyKeyHours: 24, APITokenDays: DefaultAPITokenDays,
 			TwoFactorAdmins: true, TwoFactorPrescribers: true, BreakGlassMinutes: 60},

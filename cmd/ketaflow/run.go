@@ -23,6 +23,7 @@ import (
 	"github.com/ketaflow/ketaflow/app"
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/demo"
+	"github.com/ketaflow/ketaflow/mail"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/web"
 	"github.com/ketaflow/ketaflow/web/api"
@@ -258,8 +259,23 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		"the address people open, e.g. https://clinic.example: the base of the links sent to patients; https makes cookies Secure and turns on HSTS, also behind a proxy (env KETAFLOW_PUBLIC_URL; default http://localhost and the port of --addr, https with --tls-cert)")
 	trustedProxies := fs.String("trusted-proxy", c.env("KETAFLOW_TRUSTED_PROXIES", ""),
 		"comma-separated CIDR networks or addresses of the reverse proxies in front; only they may name the client in X-Forwarded-For (env KETAFLOW_TRUSTED_PROXIES; default none)")
+	smtpURL := fs.String("smtp-url", c.env("KETAFLOW_SMTP_URL", ""),
+		"the SMTP server that sends the patients' reminders, smtp://user:password@host:587 (STARTTLS required; env KETAFLOW_SMTP_URL; default none: the messages wait in the admin's outbox)")
+	mailFrom := fs.String("mail-from", c.env("KETAFLOW_MAIL_FROM", ""),
+		"the sender of the reminders, e.g. \"Clinic <reminders@clinic.example>\" (env KETAFLOW_MAIL_FROM; needed with --smtp-url)")
 	if err := c.parse(fs, args); err != nil {
 		return err
+	}
+	var sender *mail.SMTP
+	switch {
+	case *smtpURL != "":
+		s, err := mail.New(mail.Config{URL: *smtpURL, From: *mailFrom})
+		if err != nil {
+			return fmt.Errorf("--smtp-url and --mail-from: %w", err)
+		}
+		sender = s
+	case *mailFrom != "":
+		return fmt.Errorf("--mail-from needs --smtp-url: the server that sends the mail")
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fmt.Errorf("give both --tls-cert and --tls-key, or neither")
@@ -320,6 +336,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		// The demo's default: this machine, at the port listened on.
 		cfg.PublicURL = &url.URL{Scheme: scheme, Host: displayAddr(ln.Addr())}
 	}
+	m := app.Mail{LinkBase: strings.TrimSuffix(cfg.PublicURL.String(), "/")}
+	if sender != nil {
+		m.Sender = sender
+	}
+	a.UseMail(m)
 	srv, err := web.New(a, log, cfg, api.New(a, log), pages)
 	if err != nil {
 		ln.Close()
@@ -343,6 +364,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		log.Info("audit checkpoints signed", "chains", n)
 	}
 	go checkpointClock(ctx, a, log)
+	go mailClock(ctx, a)
 	if tc := a.Training(); tc != nil {
 		fmt.Fprintf(c.stdout, "Training clock: %s, %s ahead of real time; an admin moves it forward from any page (or POST /api/v1/clock).\n",
 			tc.Now().Format("Mon 2 Jan 15:04 MST"), ketaflow.HumanDuration(tc.Ahead()))
@@ -351,6 +373,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.stdout, "audit key: %s (key %s)\n", c.auditKeyPath, a.AuditKeyID())
 	if cfg.PublicURL.String() != scheme+"://"+displayAddr(ln.Addr()) {
 		fmt.Fprintf(c.stdout, "public URL (for links and cookies): %s\n", cfg.PublicURL)
+	}
+	if sender != nil {
+		fmt.Fprintf(c.stdout, "email: reminders sent through %s\n", sender.Redacted)
+	} else {
+		fmt.Fprintln(c.stdout, "email: no SMTP server (--smtp-url), so the reminders wait in the admin's outbox")
 	}
 	errc := make(chan error, 1)
 	go func() {
@@ -406,6 +433,35 @@ func escalationClock(ctx context.Context, a *app.App, log *slog.Logger) {
 				log.Error("record alert escalations", "err", err)
 			} else if n > 0 {
 				log.Info("alert escalations recorded", "count", n)
+			}
+		}
+	}
+}
+
+// mailEvery is how often serve looks for reminders that came due.
+const mailEvery = 15 * time.Second
+
+// mailClock sends the queued emails as they come due (app.SendDue). On a
+// training server each round holds the clock still, as every write
+// request does.
+func mailClock(ctx context.Context, a *app.App) {
+	t := time.NewTicker(mailEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			release := func() {}
+			if tc := a.Training(); tc != nil {
+				release = tc.Hold()
+			}
+			n, err := a.SendDue(ctx)
+			release()
+			if err != nil && ctx.Err() == nil {
+				a.Log.Error("send queued email", "err", err)
+			} else if n > 0 {
+				a.Log.Info("queued email handled", "count", n)
 			}
 		}
 	}

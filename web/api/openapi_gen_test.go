@@ -25,6 +25,7 @@ import (
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
+	"github.com/ketaflow/ketaflow/checkin"
 	"github.com/ketaflow/ketaflow/dosing"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/patients"
@@ -132,6 +133,8 @@ var pathParams = map[string]map[string]any{
 	"note":       {"type": "string", "format": "uuid"},
 	"number":     {"type": "integer", "minimum": 1},
 	"instrument": {"type": "string", "enum": instrumentIDs()},
+	// the secret of a link sent to a patient (access.NewToken)
+	"token": {"type": "string", "minLength": 1},
 }
 
 func instrumentIDs() []string {
@@ -928,6 +931,8 @@ func rewrite(m map[string]any) error {
 // requestExamples are an example of each request body, checked against
 // its schema by TestOpenAPIDocument.
 var requestExamples = map[reflect.Type]any{
+	reflect.TypeFor[apiCheckInAnswers](): apiCheckInAnswers{Mood: ptr(4), Sleep: checkin.SleptPoorly,
+		Effects: []checkin.Effect{checkin.Headache, checkin.EmotionalHangover}, Safety: ptr(true), Note: "tired, a bit low"},
 	reflect.TypeFor[patientInput](): patientInput{apiPatientRecord: apiPatientRecord{LegalName: "Maria Alvarez",
 		BirthDate: exampleDate("1984-03-12"), Sex: "female", Phone: "+1 555 010 0101", Allergies: "penicillin",
 		Contraindications: []patients.Contraindication{}}, Weight: &apiNewWeight{KG: 64, MeasuredAt: exampleTime}},

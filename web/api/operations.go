@@ -514,6 +514,20 @@ func (h *API) operationTable() []op {
 			Description: "The link works once and expires after the protocol's hours. Its token is shown only in this answer: only its hash is stored.",
 			Out:         answer[apiQuestionnaireLink](201), Fails: fails(401, 403, 404, 409),
 		},
+		{Method: "POST", Pattern: "/api/v1/check-ins/{token}", Handle: h.submitCheckIn, Public: true, ID: "submitCheckIn", Tag: "visits",
+			Summary: "The patient's morning-after check-in, from the token of the link they were emailed (no login)",
+			Description: "The link works once and expires after the protocol's integration.check_in_link_hours. A visit has one check-in: " +
+				"a second submission is refused with 409 and the first answers stay as given. A worrying answer (the safety question " +
+				"answered yes, or a mood at or below integration.check_in_low_mood_at_or_below) raises an alert to the prescriber and " +
+				"the therapist at once; the answer then carries the crisis resources to show.",
+			In:  body[apiCheckInAnswers](),
+			Out: answer[apiCheckInSaved](201), Fails: fails(400, 404, 409),
+		},
+		{Method: "GET", Pattern: "/api/v1/outbox", Handle: h.outbox, ID: "getOutbox", Tag: "clinic",
+			Summary:     "The queue of emails to patients (an admin): sent, failed, retrying and waiting, with their tries and errors",
+			Description: "No message text. Without an SMTP server (serve --smtp-url) nothing is sent and not_configured says so.",
+			Out:         answer[apiOutbox](200), Fails: fails(401, 403),
+		},
 		{Method: "GET", Pattern: "/api/v1/board", Handle: h.board, ID: "getBoard", Tag: "board",
 			Summary: "The floor board: one tile per chair with its visit, phase, devices, vitals due, alerts and the next booking",
 			Description: "Redacted by role: front desk and admin see who is where, route, state, comfort and the blocks they act on " +

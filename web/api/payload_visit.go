@@ -503,6 +503,9 @@ type apiVisitScreen struct {
 	// Session is the dose, the live session and discharge
 	// (payload_session.go); absent for roles that may not see it.
 	Session *apiSession `json:"session,omitempty"`
+	// CheckIn is the patient's morning-after check-in; absent until
+	// answered, and for roles that may not see scores.
+	CheckIn *apiCheckIn `json:"check_in,omitempty"`
 }
 
 func toAPIScreen(v app.VisitView) apiVisitScreen {
@@ -529,6 +532,7 @@ func toAPIScreen(v app.VisitView) apiVisitScreen {
 		s := toAPISession(*v.Session)
 		out.Session = &s
 	}
+	out.CheckIn = toAPICheckIn(v.CheckIn)
 	return out
 }
 

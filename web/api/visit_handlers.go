@@ -347,3 +347,27 @@ func (h *API) questionnaires(w http.ResponseWriter, r *http.Request, actor acces
 	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
+
+// submitCheckIn saves a patient's morning-after check-in from the token
+// of their link: no login, as the questionnaire link page.
+func (h *API) submitCheckIn(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
+	var in apiCheckInAnswers
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	saved, err := h.app.SubmitCheckIn(r.Context(), r.PathValue("token"), web.ClientAddr(r), in.answers())
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, apiCheckInSaved{Alerted: saved.Alerted, CrisisResources: saved.CrisisResources})
+	return nil
+}
+
+func (h *API) outbox(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	out, err := h.app.Outbox(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, toAPIOutbox(out))
+	return nil
+}

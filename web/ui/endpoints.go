@@ -91,6 +91,9 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("POST", "/ledger/lots/{id}/entries", h.ledgerEntrySubmit),
 		public("GET", "/q/{token}", h.linkPage),
 		public("POST", "/q/{token}", h.linkSubmitAnswers),
+		public("GET", "/c/{token}", h.checkInPage),
+		public("POST", "/c/{token}", h.checkInSubmit),
+		login("GET", "/admin/outbox", h.outboxPage),
 		// The clinic tablet in the patient's hands: its own cookie, no login.
 		public("GET", "/tablet", h.tabletPage),
 		public("POST", "/tablet", h.tabletSubmit),

@@ -180,6 +180,7 @@ func parsePages() (*pages, error) {
 			}
 			return m, nil
 		},
+		"derefBool": func(p *bool) bool { return p != nil && *p },
 		"deref": func(p *int) int {
 			if p == nil {
 				return 0

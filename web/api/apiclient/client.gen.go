@@ -356,15 +356,16 @@ func (e AlertAddressedTo) Valid() bool {
 
 // Defines values for AlertKind.
 const (
-	AlertKindBpHigh        AlertKind = "bp_high"
-	AlertKindBpSevere      AlertKind = "bp_severe"
-	AlertKindBpSustained   AlertKind = "bp_sustained"
-	AlertKindDeviceDue     AlertKind = "device_due"
-	AlertKindHeartRate     AlertKind = "heart_rate"
-	AlertKindPhq9Item9     AlertKind = "phq9_item9"
-	AlertKindSpo2          AlertKind = "spo2"
-	AlertKindVitalsDue     AlertKind = "vitals_due"
-	AlertKindVitalsOverdue AlertKind = "vitals_overdue"
+	AlertKindBpHigh          AlertKind = "bp_high"
+	AlertKindBpSevere        AlertKind = "bp_severe"
+	AlertKindBpSustained     AlertKind = "bp_sustained"
+	AlertKindCheckInWorrying AlertKind = "check_in_worrying"
+	AlertKindDeviceDue       AlertKind = "device_due"
+	AlertKindHeartRate       AlertKind = "heart_rate"
+	AlertKindPhq9Item9       AlertKind = "phq9_item9"
+	AlertKindSpo2            AlertKind = "spo2"
+	AlertKindVitalsDue       AlertKind = "vitals_due"
+	AlertKindVitalsOverdue   AlertKind = "vitals_overdue"
 )
 
 // Valid indicates whether the value is a known member of the AlertKind enum.
@@ -375,6 +376,8 @@ func (e AlertKind) Valid() bool {
 	case AlertKindBpSevere:
 		return true
 	case AlertKindBpSustained:
+		return true
+	case AlertKindCheckInWorrying:
 		return true
 	case AlertKindDeviceDue:
 		return true
@@ -651,6 +654,114 @@ func (e BookingInputMode) Valid() bool {
 	case BookingInputModeInPerson:
 		return true
 	case BookingInputModeVideo:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CheckInEffects.
+const (
+	CheckInEffectsDissociation      CheckInEffects = "dissociation"
+	CheckInEffectsEmotionalHangover CheckInEffects = "emotional_hangover"
+	CheckInEffectsHeadache          CheckInEffects = "headache"
+	CheckInEffectsNausea            CheckInEffects = "nausea"
+)
+
+// Valid indicates whether the value is a known member of the CheckInEffects enum.
+func (e CheckInEffects) Valid() bool {
+	switch e {
+	case CheckInEffectsDissociation:
+		return true
+	case CheckInEffectsEmotionalHangover:
+		return true
+	case CheckInEffectsHeadache:
+		return true
+	case CheckInEffectsNausea:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CheckInSleep.
+const (
+	CheckInSleepHardly CheckInSleep = "hardly"
+	CheckInSleepPoorly CheckInSleep = "poorly"
+	CheckInSleepWell   CheckInSleep = "well"
+)
+
+// Valid indicates whether the value is a known member of the CheckInSleep enum.
+func (e CheckInSleep) Valid() bool {
+	switch e {
+	case CheckInSleepHardly:
+		return true
+	case CheckInSleepPoorly:
+		return true
+	case CheckInSleepWell:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CheckInWorries.
+const (
+	LowMood CheckInWorries = "low_mood"
+	Safety  CheckInWorries = "safety"
+)
+
+// Valid indicates whether the value is a known member of the CheckInWorries enum.
+func (e CheckInWorries) Valid() bool {
+	switch e {
+	case LowMood:
+		return true
+	case Safety:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CheckInAnswersEffects.
+const (
+	CheckInAnswersEffectsDissociation      CheckInAnswersEffects = "dissociation"
+	CheckInAnswersEffectsEmotionalHangover CheckInAnswersEffects = "emotional_hangover"
+	CheckInAnswersEffectsHeadache          CheckInAnswersEffects = "headache"
+	CheckInAnswersEffectsNausea            CheckInAnswersEffects = "nausea"
+)
+
+// Valid indicates whether the value is a known member of the CheckInAnswersEffects enum.
+func (e CheckInAnswersEffects) Valid() bool {
+	switch e {
+	case CheckInAnswersEffectsDissociation:
+		return true
+	case CheckInAnswersEffectsEmotionalHangover:
+		return true
+	case CheckInAnswersEffectsHeadache:
+		return true
+	case CheckInAnswersEffectsNausea:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CheckInAnswersSleep.
+const (
+	CheckInAnswersSleepHardly CheckInAnswersSleep = "hardly"
+	CheckInAnswersSleepPoorly CheckInAnswersSleep = "poorly"
+	CheckInAnswersSleepWell   CheckInAnswersSleep = "well"
+)
+
+// Valid indicates whether the value is a known member of the CheckInAnswersSleep enum.
+func (e CheckInAnswersSleep) Valid() bool {
+	switch e {
+	case CheckInAnswersSleepHardly:
+		return true
+	case CheckInAnswersSleepPoorly:
+		return true
+	case CheckInAnswersSleepWell:
 		return true
 	default:
 		return false
@@ -1710,6 +1821,81 @@ func (e OrderRowSite) Valid() bool {
 	case OrderRowSiteGluteal:
 		return true
 	case OrderRowSiteThigh:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OutboxCountState.
+const (
+	OutboxCountStateCancelled OutboxCountState = "cancelled"
+	OutboxCountStateFailed    OutboxCountState = "failed"
+	OutboxCountStateRunning   OutboxCountState = "running"
+	OutboxCountStateSent      OutboxCountState = "sent"
+	OutboxCountStateWaiting   OutboxCountState = "waiting"
+)
+
+// Valid indicates whether the value is a known member of the OutboxCountState enum.
+func (e OutboxCountState) Valid() bool {
+	switch e {
+	case OutboxCountStateCancelled:
+		return true
+	case OutboxCountStateFailed:
+		return true
+	case OutboxCountStateRunning:
+		return true
+	case OutboxCountStateSent:
+		return true
+	case OutboxCountStateWaiting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OutboxMessageKind.
+const (
+	OutboxMessageKindCheckIn             OutboxMessageKind = "check_in"
+	OutboxMessageKindIntegrationReminder OutboxMessageKind = "integration_reminder"
+	OutboxMessageKindVisitReminder       OutboxMessageKind = "visit_reminder"
+)
+
+// Valid indicates whether the value is a known member of the OutboxMessageKind enum.
+func (e OutboxMessageKind) Valid() bool {
+	switch e {
+	case OutboxMessageKindCheckIn:
+		return true
+	case OutboxMessageKindIntegrationReminder:
+		return true
+	case OutboxMessageKindVisitReminder:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OutboxMessageState.
+const (
+	OutboxMessageStateCancelled OutboxMessageState = "cancelled"
+	OutboxMessageStateFailed    OutboxMessageState = "failed"
+	OutboxMessageStateRunning   OutboxMessageState = "running"
+	OutboxMessageStateSent      OutboxMessageState = "sent"
+	OutboxMessageStateWaiting   OutboxMessageState = "waiting"
+)
+
+// Valid indicates whether the value is a known member of the OutboxMessageState enum.
+func (e OutboxMessageState) Valid() bool {
+	switch e {
+	case OutboxMessageStateCancelled:
+		return true
+	case OutboxMessageStateFailed:
+		return true
+	case OutboxMessageStateRunning:
+		return true
+	case OutboxMessageStateSent:
+		return true
+	case OutboxMessageStateWaiting:
 		return true
 	default:
 		return false
@@ -3345,6 +3531,65 @@ type Chairs struct {
 	Chairs []Chair `json:"chairs"`
 }
 
+// CheckIn CheckIn is a visit's morning-after check-in as staff see it.
+type CheckIn struct {
+	// AlertId The alert the answers raised; absent when none
+	AlertId *string          `json:"alert_id,omitempty"`
+	Effects []CheckInEffects `json:"effects"`
+	Mood    int              `json:"mood"`
+	Note    string           `json:"note"`
+
+	// Safety The safety question answered yes
+	Safety      bool         `json:"safety"`
+	Sleep       CheckInSleep `json:"sleep"`
+	SubmittedAt time.Time    `json:"submitted_at"`
+
+	// Worries Why the answers are worrying; empty when they are not
+	Worries []CheckInWorries `json:"worries"`
+}
+
+// CheckInEffects defines model for CheckIn.Effects.
+type CheckInEffects string
+
+// CheckInSleep defines model for CheckIn.Sleep.
+type CheckInSleep string
+
+// CheckInWorries defines model for CheckIn.Worries.
+type CheckInWorries string
+
+// CheckInAnswers CheckInAnswers is the patient's morning-after check-in, sent from the link they were emailed.
+type CheckInAnswers struct {
+	// Effects The effects of the session still felt; none when left out
+	Effects *[]CheckInAnswersEffects `json:"effects,omitempty"`
+
+	// Mood From 0 (the worst the patient has felt) to 10 (the best)
+	Mood int `json:"mood"`
+
+	// Note Anything else for the care team, at most 2000 characters
+	Note *string `json:"note,omitempty"`
+
+	// Safety The answer to "Since your session, have you had thoughts of harming yourself, or that you would be better off dead?"
+	Safety bool `json:"safety"`
+
+	// Sleep How the patient slept the night after the session
+	Sleep CheckInAnswersSleep `json:"sleep"`
+}
+
+// CheckInAnswersEffects defines model for CheckInAnswers.Effects.
+type CheckInAnswersEffects string
+
+// CheckInAnswersSleep How the patient slept the night after the session
+type CheckInAnswersSleep string
+
+// CheckInSaved CheckInSaved is what the patient is told once the answers are saved.
+type CheckInSaved struct {
+	// Alerted The answers were worrying (the safety question answered yes, or a mood at or below the protocol's integration.check_in_low_mood_at_or_below): an alert went to the prescriber and the therapist at once
+	Alerted bool `json:"alerted"`
+
+	// CrisisResources The clinic's crisis help to show the patient when alerted
+	CrisisResources *string `json:"crisis_resources,omitempty"`
+}
+
 // Claim Claim is the patient guide's remission claim, shown beside the clinic's own rate.
 type Claim struct {
 	High   float64 `json:"high"`
@@ -4429,6 +4674,58 @@ type OrderRowRoute string
 // OrderRowSite IM only; "" on the other routes
 type OrderRowSite string
 
+// Outbox Outbox is the queue of emails to patients, for the admin: no message text.
+type Outbox struct {
+	// Configured An SMTP server is configured (serve --smtp-url); when not, nothing is sent and not_configured says so
+	Configured    bool            `json:"configured"`
+	Counts        []OutboxCount   `json:"counts"`
+	Messages      []OutboxMessage `json:"messages"`
+	NotConfigured *string         `json:"not_configured,omitempty"`
+}
+
+// OutboxCount defines model for OutboxCount.
+type OutboxCount struct {
+	N     int              `json:"n"`
+	State OutboxCountState `json:"state"`
+}
+
+// OutboxCountState defines model for OutboxCount.State.
+type OutboxCountState string
+
+// OutboxMessage OutboxMessage is one queued email, the latest due first.
+type OutboxMessage struct {
+	// Attempts Tries so far
+	Attempts  int               `json:"attempts"`
+	DoneAt    *time.Time        `json:"done_at"`
+	DueAt     time.Time         `json:"due_at"`
+	Id        string            `json:"id"`
+	Kind      OutboxMessageKind `json:"kind"`
+	LastError string            `json:"last_error"`
+	PatientId string            `json:"patient_id"`
+
+	// Recipient The address tried; "" until tried
+	Recipient string             `json:"recipient"`
+	State     OutboxMessageState `json:"state"`
+	Tries     []OutboxTry        `json:"tries"`
+	VisitId   string             `json:"visit_id"`
+}
+
+// OutboxMessageKind defines model for OutboxMessage.Kind.
+type OutboxMessageKind string
+
+// OutboxMessageState defines model for OutboxMessage.State.
+type OutboxMessageState string
+
+// OutboxTry defines model for OutboxTry.
+type OutboxTry struct {
+	Error string `json:"error"`
+	N     int    `json:"n"`
+
+	// Outcome running, sent, retry, failed, cancelled or abandoned (the worker stopped before it recorded the outcome)
+	Outcome   string    `json:"outcome"`
+	StartedAt time.Time `json:"started_at"`
+}
+
 // OutcomeGroup defines model for OutcomeGroup.
 type OutcomeGroup struct {
 	// Courses every course of the group; the rates count the assessed ones
@@ -4905,17 +5202,20 @@ type ProtocolIVDose struct {
 
 // ProtocolIntegration defines model for ProtocolIntegration.
 type ProtocolIntegration struct {
-	AtRiskHours         int                `json:"at_risk_hours"`
-	CalendarFromHour    int                `json:"calendar_from_hour"`
-	CalendarToHour      int                `json:"calendar_to_hour"`
-	CourseSessions      ProtocolByRouteint `json:"course_sessions"`
-	MissedShownDays     int                `json:"missed_shown_days"`
-	MorningCheckInHour  int                `json:"morning_check_in_hour"`
-	RelapsePhq9AtLeast  int                `json:"relapse_phq9_at_least"`
-	RemissionPhq9Below  int                `json:"remission_phq9_below"`
-	ResponseDropPercent int                `json:"response_drop_percent"`
-	SessionMinutes      int                `json:"session_minutes"`
-	WindowHours         int                `json:"window_hours"`
+	AtRiskHours             int                `json:"at_risk_hours"`
+	CalendarFromHour        int                `json:"calendar_from_hour"`
+	CalendarToHour          int                `json:"calendar_to_hour"`
+	CheckInLinkHours        int                `json:"check_in_link_hours"`
+	CheckInLowMoodAtOrBelow int                `json:"check_in_low_mood_at_or_below"`
+	CourseSessions          ProtocolByRouteint `json:"course_sessions"`
+	MissedShownDays         int                `json:"missed_shown_days"`
+	MorningCheckInHour      int                `json:"morning_check_in_hour"`
+	RelapsePhq9AtLeast      int                `json:"relapse_phq9_at_least"`
+	ReminderHoursBefore     int                `json:"reminder_hours_before"`
+	RemissionPhq9Below      int                `json:"remission_phq9_below"`
+	ResponseDropPercent     int                `json:"response_drop_percent"`
+	SessionMinutes          int                `json:"session_minutes"`
+	WindowHours             int                `json:"window_hours"`
 }
 
 // ProtocolParam ProtocolParam describes one protocol setting for programs that build forms.
@@ -5620,6 +5920,9 @@ type VisitScreen struct {
 	// CanClear CanClear: the caller may clear the visit for dosing now (the clear action is allowed).
 	CanClear bool `json:"can_clear"`
 
+	// CheckIn check_in is the patient's morning-after check-in; absent until answered, and for roles that may not see scores.
+	CheckIn *CheckIn `json:"check_in,omitempty"`
+
 	// ClinicalHidden The role may not see clinical content: vitals, scores, alerts and clinical reasons are left out
 	ClinicalHidden bool `json:"clinical_hidden"`
 
@@ -5886,6 +6189,12 @@ type StreamBoardEventsParams struct {
 
 // AddChairParams defines parameters for AddChair.
 type AddChairParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// SubmitCheckInParams defines parameters for SubmitCheckIn.
+type SubmitCheckInParams struct {
 	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
@@ -6183,6 +6492,9 @@ type AddChairJSONRequestBody = NewChair
 
 // UpdateChairJSONRequestBody defines body for UpdateChair for application/json ContentType.
 type UpdateChairJSONRequestBody = ChairChange
+
+// SubmitCheckInJSONRequestBody defines body for SubmitCheckIn for application/json ContentType.
+type SubmitCheckInJSONRequestBody = CheckInAnswers
 
 // UpdateClinicJSONRequestBody defines body for UpdateClinic for application/json ContentType.
 type UpdateClinicJSONRequestBody = ClinicChange
@@ -6988,6 +7300,24 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v1/chairs/{id} (the `UpdateChair` operationId).
 	UpdateChair(ctx context.Context, id openapi_types.UUID, body UpdateChairJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SubmitCheckInWithBody The patient's morning-after check-in, from the token of the link they were emailed (no login)
+	//
+	// The link works once and expires after the protocol's integration.check_in_link_hours. A visit has one check-in: a second submission is refused with 409 and the first answers stay as given. A worrying answer (the safety question answered yes, or a mood at or below integration.check_in_low_mood_at_or_below) raises an alert to the prescriber and the therapist at once; the answer then carries the crisis resources to show.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/check-ins/{token} (the `SubmitCheckIn` operationId).
+	SubmitCheckInWithBody(ctx context.Context, token string, params *SubmitCheckInParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitCheckIn The patient's morning-after check-in, from the token of the link they were emailed (no login)
+	//
+	// The link works once and expires after the protocol's integration.check_in_link_hours. A visit has one check-in: a second submission is refused with 409 and the first answers stay as given. A worrying answer (the safety question answered yes, or a mood at or below integration.check_in_low_mood_at_or_below) raises an alert to the prescriber and the therapist at once; the answer then carries the crisis resources to show.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/check-ins/{token} (the `SubmitCheckIn` operationId).
+	SubmitCheckIn(ctx context.Context, token string, params *SubmitCheckInParams, body SubmitCheckInJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetClinic The caller's clinic
 	//
 	// Corresponds with GET /api/v1/clinic (the `GetClinic` operationId).
@@ -7091,6 +7421,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/notices (the `ListNotices` operationId).
 	ListNotices(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOutbox The queue of emails to patients (an admin): sent, failed, retrying and waiting, with their tries and errors
+	//
+	// No message text. Without an SMTP server (serve --smtp-url) nothing is sent and not_configured says so.
+	//
+	// Corresponds with GET /api/v1/outbox (the `GetOutbox` operationId).
+	GetOutbox(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListPatients Search patients by name or MRN words, or by date of birth (YYYY-MM-DD); demographics only
 	//
@@ -8273,6 +8610,44 @@ func (c *Client) UpdateChair(ctx context.Context, id openapi_types.UUID, body Up
 	return c.Client.Do(req)
 }
 
+// SubmitCheckInWithBody The patient's morning-after check-in, from the token of the link they were emailed (no login)
+//
+// The link works once and expires after the protocol's integration.check_in_link_hours. A visit has one check-in: a second submission is refused with 409 and the first answers stay as given. A worrying answer (the safety question answered yes, or a mood at or below integration.check_in_low_mood_at_or_below) raises an alert to the prescriber and the therapist at once; the answer then carries the crisis resources to show.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/check-ins/{token} (the `SubmitCheckIn` operationId).
+func (c *Client) SubmitCheckInWithBody(ctx context.Context, token string, params *SubmitCheckInParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitCheckInRequestWithBody(c.Server, token, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitCheckIn The patient's morning-after check-in, from the token of the link they were emailed (no login)
+//
+// The link works once and expires after the protocol's integration.check_in_link_hours. A visit has one check-in: a second submission is refused with 409 and the first answers stay as given. A worrying answer (the safety question answered yes, or a mood at or below integration.check_in_low_mood_at_or_below) raises an alert to the prescriber and the therapist at once; the answer then carries the crisis resources to show.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/check-ins/{token} (the `SubmitCheckIn` operationId).
+func (c *Client) SubmitCheckIn(ctx context.Context, token string, params *SubmitCheckInParams, body SubmitCheckInJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitCheckInRequest(c.Server, token, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetClinic The caller's clinic
 //
 // Corresponds with GET /api/v1/clinic (the `GetClinic` operationId).
@@ -8527,6 +8902,23 @@ func (c *Client) Me(ctx context.Context, reqEditors ...RequestEditorFn) (*http.R
 // Corresponds with GET /api/v1/notices (the `ListNotices` operationId).
 func (c *Client) ListNotices(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListNoticesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOutbox The queue of emails to patients (an admin): sent, failed, retrying and waiting, with their tries and errors
+//
+// No message text. Without an SMTP server (serve --smtp-url) nothing is sent and not_configured says so.
+//
+// Corresponds with GET /api/v1/outbox (the `GetOutbox` operationId).
+func (c *Client) GetOutbox(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOutboxRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -11270,6 +11662,68 @@ func NewUpdateChairRequestWithBody(server string, id openapi_types.UUID, content
 	return req, nil
 }
 
+// NewSubmitCheckInRequest calls the generic SubmitCheckIn builder with application/json body
+func NewSubmitCheckInRequest(server string, token string, params *SubmitCheckInParams, body SubmitCheckInJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSubmitCheckInRequestWithBody(server, token, params, "application/json", bodyReader)
+}
+
+// NewSubmitCheckInRequestWithBody constructs an http.Request for the SubmitCheckIn method, with any body, and a specified content type
+func NewSubmitCheckInRequestWithBody(server string, token string, params *SubmitCheckInParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/check-ins/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetClinicRequest constructs an http.Request for the GetClinic method
 func NewGetClinicRequest(server string) (*http.Request, error) {
 	var err error
@@ -11754,6 +12208,33 @@ func NewListNoticesRequest(server string) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/notices")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOutboxRequest constructs an http.Request for the GetOutbox method
+func NewGetOutboxRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/outbox")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -15249,6 +15730,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/v1/chairs/{id} (the `UpdateChair` operationId).
 	UpdateChairWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateChairJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateChairResponse, error)
 
+	// SubmitCheckInWithBodyWithResponse The patient's morning-after check-in, from the token of the link they were emailed (no login)
+	//
+	// The link works once and expires after the protocol's integration.check_in_link_hours. A visit has one check-in: a second submission is refused with 409 and the first answers stay as given. A worrying answer (the safety question answered yes, or a mood at or below integration.check_in_low_mood_at_or_below) raises an alert to the prescriber and the therapist at once; the answer then carries the crisis resources to show.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/check-ins/{token} (the `SubmitCheckIn` operationId).
+	SubmitCheckInWithBodyWithResponse(ctx context.Context, token string, params *SubmitCheckInParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitCheckInResponse, error)
+
+	// SubmitCheckInWithResponse The patient's morning-after check-in, from the token of the link they were emailed (no login)
+	//
+	// The link works once and expires after the protocol's integration.check_in_link_hours. A visit has one check-in: a second submission is refused with 409 and the first answers stay as given. A worrying answer (the safety question answered yes, or a mood at or below integration.check_in_low_mood_at_or_below) raises an alert to the prescriber and the therapist at once; the answer then carries the crisis resources to show.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/check-ins/{token} (the `SubmitCheckIn` operationId).
+	SubmitCheckInWithResponse(ctx context.Context, token string, params *SubmitCheckInParams, body SubmitCheckInJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitCheckInResponse, error)
+
 	// GetClinicWithResponse The caller's clinic
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -15368,6 +15867,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/notices (the `ListNotices` operationId).
 	ListNoticesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListNoticesResponse, error)
+
+	// GetOutboxWithResponse The queue of emails to patients (an admin): sent, failed, retrying and waiting, with their tries and errors
+	//
+	// No message text. Without an SMTP server (serve --smtp-url) nothing is sent and not_configured says so.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/outbox (the `GetOutbox` operationId).
+	GetOutboxWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOutboxResponse, error)
 
 	// ListPatientsWithResponse Search patients by name or MRN words, or by date of birth (YYYY-MM-DD); demographics only
 	//
@@ -17684,6 +18192,96 @@ func (r UpdateChairResponse) ContentType() string {
 	return ""
 }
 
+type SubmitCheckInResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CheckInSaved
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SubmitCheckInResponse) GetJSON201() *CheckInSaved {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SubmitCheckInResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SubmitCheckInResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SubmitCheckInResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SubmitCheckInResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r SubmitCheckInResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SubmitCheckInResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SubmitCheckInResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SubmitCheckInResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubmitCheckInResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubmitCheckInResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubmitCheckInResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetClinicResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18688,6 +19286,82 @@ func (r ListNoticesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListNoticesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOutboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Outbox
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOutboxResponse) GetJSON200() *Outbox {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetOutboxResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetOutboxResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetOutboxResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetOutboxResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetOutboxResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOutboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOutboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOutboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOutboxResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -25137,6 +25811,36 @@ func (c *ClientWithResponses) UpdateChairWithResponse(ctx context.Context, id op
 	return ParseUpdateChairResponse(rsp)
 }
 
+// SubmitCheckInWithBodyWithResponse The patient's morning-after check-in, from the token of the link they were emailed (no login)
+//
+// The link works once and expires after the protocol's integration.check_in_link_hours. A visit has one check-in: a second submission is refused with 409 and the first answers stay as given. A worrying answer (the safety question answered yes, or a mood at or below integration.check_in_low_mood_at_or_below) raises an alert to the prescriber and the therapist at once; the answer then carries the crisis resources to show.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/check-ins/{token} (the `SubmitCheckIn` operationId).
+func (c *ClientWithResponses) SubmitCheckInWithBodyWithResponse(ctx context.Context, token string, params *SubmitCheckInParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitCheckInResponse, error) {
+	rsp, err := c.SubmitCheckInWithBody(ctx, token, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitCheckInResponse(rsp)
+}
+
+// SubmitCheckInWithResponse The patient's morning-after check-in, from the token of the link they were emailed (no login)
+//
+// The link works once and expires after the protocol's integration.check_in_link_hours. A visit has one check-in: a second submission is refused with 409 and the first answers stay as given. A worrying answer (the safety question answered yes, or a mood at or below integration.check_in_low_mood_at_or_below) raises an alert to the prescriber and the therapist at once; the answer then carries the crisis resources to show.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/check-ins/{token} (the `SubmitCheckIn` operationId).
+func (c *ClientWithResponses) SubmitCheckInWithResponse(ctx context.Context, token string, params *SubmitCheckInParams, body SubmitCheckInJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitCheckInResponse, error) {
+	rsp, err := c.SubmitCheckIn(ctx, token, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitCheckInResponse(rsp)
+}
+
 // GetClinicWithResponse The caller's clinic
 //
 // Returns a wrapper object for the known response body format(s).
@@ -25351,6 +26055,21 @@ func (c *ClientWithResponses) ListNoticesWithResponse(ctx context.Context, reqEd
 		return nil, err
 	}
 	return ParseListNoticesResponse(rsp)
+}
+
+// GetOutboxWithResponse The queue of emails to patients (an admin): sent, failed, retrying and waiting, with their tries and errors
+//
+// No message text. Without an SMTP server (serve --smtp-url) nothing is sent and not_configured says so.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/outbox (the `GetOutbox` operationId).
+func (c *ClientWithResponses) GetOutboxWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOutboxResponse, error) {
+	rsp, err := c.GetOutbox(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOutboxResponse(rsp)
 }
 
 // ListPatientsWithResponse Search patients by name or MRN words, or by date of birth (YYYY-MM-DD); demographics only
@@ -28036,6 +28755,81 @@ func ParseUpdateChairResponse(rsp *http.Response) (*UpdateChairResponse, error) 
 	return response, nil
 }
 
+// ParseSubmitCheckInResponse parses an HTTP response from a SubmitCheckInWithResponse call
+func ParseSubmitCheckInResponse(rsp *http.Response) (*SubmitCheckInResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubmitCheckInResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CheckInSaved
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetClinicResponse parses an HTTP response from a GetClinicWithResponse call
 func ParseGetClinicResponse(rsp *http.Response) (*GetClinicResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -28827,6 +29621,67 @@ func ParseListNoticesResponse(rsp *http.Response) (*ListNoticesResponse, error) 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest Notices
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOutboxResponse parses an HTTP response from a GetOutboxWithResponse call
+func ParseGetOutboxResponse(rsp *http.Response) (*GetOutboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOutboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Outbox
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
