@@ -35,6 +35,10 @@ const (
 	BPSevere    Kind = Kind(session.BPSevere)
 	HeartRate   Kind = Kind(session.HeartRate)
 	LowSpO2     Kind = Kind(session.LowSpO2)
+	// MonitorLowSpO2: a bedside monitor's SpO2 stayed low for the
+	// protocol's time (monitor.go). Its life follows the monitor's
+	// readings, not the charted ones.
+	MonitorLowSpO2 Kind = "monitor_spo2_low"
 
 	// Notices: computed from the visit's schedule and devices.
 	VitalsDue     Kind = "vitals_due"
@@ -115,25 +119,32 @@ type kindRule struct {
 	// vital groups the kinds of one vital sign: a more severe alert of the
 	// same vital supersedes a flag.
 	vital string
+	// monitor: raised and cleared by a bedside monitor's readings, which
+	// the charted readings' reconciliation leaves alone.
+	monitor bool
 }
 
 var kinds = map[Kind]kindRule{
 	// A positive item 9 goes to the prescriber at once for a risk
 	// assessment; dosing is blocked until then [product brief].
-	Item9: {"PHQ-9 item 9: thoughts of death or self-harm", Urgent, true, ""},
+	Item9: {"PHQ-9 item 9: thoughts of death or self-harm", Urgent, true, "", false},
 	// One reading above the sustained limits: the second, 5 minutes on,
 	// decides [product brief: the sustained alert needs two].
-	BPHigh: {"Blood pressure high on one reading", Flag, false, "bp"},
+	BPHigh: {"Blood pressure high on one reading", Flag, false, "bp", false},
 	// Two readings above 180/110 at least 5 minutes apart, or one above
 	// 200/120, are severe [product brief, in-session alerts].
-	BPSustained: {"Blood pressure high, sustained", Severe, false, "bp"},
-	BPSevere:    {"Blood pressure very high", Severe, false, "bp"},
-	HeartRate:   {"Heart rate high, sustained", Urgent, false, "hr"},
-	LowSpO2:     {"Oxygen saturation low", Urgent, false, "spo2"},
+	BPSustained: {"Blood pressure high, sustained", Severe, false, "bp", false},
+	BPSevere:    {"Blood pressure very high", Severe, false, "bp", false},
+	HeartRate:   {"Heart rate high, sustained", Urgent, false, "hr", false},
+	LowSpO2:     {"Oxygen saturation low", Urgent, false, "spo2", false},
+	// The monitor's SpO2 below the limit for the protocol's seconds is
+	// urgent at once, as a charted one is [product brief, in-session
+	// alerts].
+	MonitorLowSpO2: {"Oxygen saturation low on the monitor", Urgent, false, "monitor-spo2", true},
 
-	VitalsDue:     {"Vitals due", Notice, false, ""},
-	VitalsOverdue: {"Vitals overdue", Notice, false, ""},
-	DeviceDue:     {"Spravato device due", Notice, false, ""},
+	VitalsDue:     {"Vitals due", Notice, false, "", false},
+	VitalsOverdue: {"Vitals overdue", Notice, false, "", false},
+	DeviceDue:     {"Spravato device due", Notice, false, "", false},
 }
 
 // Known reports whether ketaflow knows the kind.
@@ -154,8 +165,13 @@ func (k Kind) Severity() Severity { return kinds[k].severity }
 // assessment (PHQ-9 item 9) rather than with an action taken.
 func (k Kind) RiskAssessment() bool { return kinds[k].riskAssessment }
 
-// InSession reports whether the kind is raised from in-session readings.
+// InSession reports whether the kind is raised from in-session readings,
+// charted or a monitor's.
 func (k Kind) InSession() bool { return kinds[k].vital != "" }
+
+// FromMonitor reports whether the kind is raised from a bedside monitor's
+// readings.
+func (k Kind) FromMonitor() bool { return kinds[k].monitor }
 
 // AddressedTo is who an alert is for when it is raised: the prescriber for
 // a risk assessment or a severe reading, the chair's nurse otherwise
