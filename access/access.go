@@ -108,6 +108,9 @@ const (
 	ProtocolEdit Action = "protocol.edit"
 	ClinicEdit   Action = "clinic.edit" // name, time zone, REMS setting, contacts, chairs
 	ChairList    Action = "chair.list"
+	// DeviceIngest: send bedside monitors' readings (a gateway's token of
+	// the device scope, or the MLLP listener).
+	DeviceIngest Action = "device.ingest"
 	// ClockAdvance moves the training clock of a demo server forward
 	// (serve --demo --clock manual); a real server has no such clock.
 	ClockAdvance Action = "clock.advance"
@@ -175,15 +178,18 @@ var matrix = map[Action][]Role{
 	ProtocolEdit:     {Admin},
 	ClinicEdit:       {Admin},
 	ChairList:        everyone,
-	ClockAdvance:     {Admin},
-	UserList:         {Admin},
-	UserManage:       {Admin},
-	UserApprove:      everyone,
-	AuditRead:        {Admin},
-	TokenCreate:      everyone,
-	TokenRevoke:      everyone,
-	TokenList:        everyone,
-	PasswordChange:   everyone,
+	// A gateway's token belongs to the nurse or admin who set it up; what
+	// it sends is readings, not a view of anyone's record.
+	DeviceIngest:   {Nurse, Prescriber, Admin},
+	ClockAdvance:   {Admin},
+	UserList:       {Admin},
+	UserManage:     {Admin},
+	UserApprove:    everyone,
+	AuditRead:      {Admin},
+	TokenCreate:    everyone,
+	TokenRevoke:    everyone,
+	TokenList:      everyone,
+	PasswordChange: everyone,
 	// Admins handle discrepancies [PRODUCT.md]: they see the ledger and
 	// may adjust it, with a nurse or prescriber as witness, but never
 	// handle the drug itself.
