@@ -27,7 +27,7 @@ type layer struct {
 }
 
 var (
-	domainPackages = []string{"", "/access", "/alerts", "/devices", "/audit", "/charting", "/patients", "/protocol", "/intake", "/vitals", "/visits", "/dosing",
+	domainPackages = []string{"", "/access", "/alerts", "/devices", "/hl7", "/audit", "/charting", "/patients", "/protocol", "/intake", "/vitals", "/visits", "/dosing",
 		"/session", "/discharge"}
 	httpLayer = []string{"/web", "/web/api", "/web/ui"}
 )
