@@ -41,6 +41,9 @@ var layers = []layer{
 	{"store", func(p string) bool { return strings.HasPrefix(p, module+"/store") }, []string{"/app", "/web", "/web/", "/demo", "/cmd/"}},
 	{"app", in([]string{"/app"}), []string{"/web", "/web/", "/demo", "/cmd/"}},
 	{"http", in(httpLayer), []string{"/store", "/store/"}},
+	// The MLLP listener is the HTTP layer's peer for monitors: it calls
+	// the app, never the store.
+	{"mllp", in([]string{"/mllp"}), []string{"/store", "/store/", "/web", "/web/"}},
 }
 
 func forbids(l layer, imp string) bool {
