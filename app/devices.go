@@ -579,3 +579,39 @@ func chartMonitorReading(tx *store.Tx, st *visitState, id string, r *vitals.Read
 	}
 	return nil
 }
+
+// MonitorsInSession lists the monitors of the named clinic whose chair has
+// a session under way, by chair: the command line's monitor simulator
+// sends for them. It is not a person's read and is not audited.
+func (a *App) MonitorsInSession(ctx context.Context, clinicName string) ([]Monitor, error) {
+	cs, err := a.Clinics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(cs, func(c ketaflow.Clinic) bool { return c.Name == clinicName })
+	if i < 0 {
+		return nil, ketaflow.NotFound("clinic " + clinicName)
+	}
+	var out []Monitor
+	err = a.DB.View(ctx, func(tx *store.Tx) error {
+		ms, err := tx.Monitors(cs[i].ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if m.ChairID == "" {
+				continue
+			}
+			vs, err := tx.ChairVisits(cs[i].ID, m.ChairID, []visits.State{visits.Dosing, visits.InSession, visits.Recovering, visits.ReadyForDischarge})
+			if err != nil {
+				return err
+			}
+			if len(vs) > 0 {
+				out = append(out, monitorOf(m))
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(x, y Monitor) int { return naturalCompare(x.ChairName, y.ChairName) })
+	return out, err
+}
