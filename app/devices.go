@@ -172,7 +172,7 @@ func (a *App) AddMonitorCode(ctx context.Context, actor access.Actor, c devices.
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		o.Detail = fmt.Sprintf("device code %s of %q is %s", c.Code, c.System, c.Vital)
+		o.Detail = fmt.Sprintf("device code %s of %q added to the code table", c.Code, c.System)
 		return tx.InsertDeviceCode(actor.ClinicID, c, a.Clock.Now())
 	})
 	return c, err
