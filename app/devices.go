@@ -615,3 +615,31 @@ func (a *App) MonitorsInSession(ctx context.Context, clinicName string) ([]Monit
 	slices.SortFunc(out, func(x, y Monitor) int { return naturalCompare(x.ChairName, y.ChairName) })
 	return out, err
 }
+
+// UnassignedReading is a monitor's reading kept without a visit, as the
+// Monitors page lists it for the admin: which monitor, when and why, and
+// no values (the admin sees no clinical content).
+type UnassignedMonitorReading struct {
+	Monitor    string
+	ReceivedAt time.Time
+	Reason     string
+}
+
+// UnassignedReadings lists the clinic's latest readings kept without a
+// visit, newest first, so that an admin sees which monitor is not set up.
+func (a *App) UnassignedReadings(ctx context.Context, actor access.Actor, limit int) ([]UnassignedMonitorReading, error) {
+	var out []UnassignedMonitorReading
+	err := a.view(ctx, actor, op{Action: access.ClinicEdit, Category: access.CatClinic, Detail: "unassigned monitor readings"},
+		func(tx *store.Tx, o *op) error {
+			c, err := tx.Clinic(actor.ClinicID)
+			if err != nil {
+				return err
+			}
+			rs, err := tx.UnassignedDeviceReadings(actor.ClinicID, limit)
+			for _, r := range rs {
+				out = append(out, UnassignedMonitorReading{Monitor: r.MonitorKey, ReceivedAt: r.ReceivedAt.In(c.Location()), Reason: r.Unassigned})
+			}
+			return err
+		})
+	return out, err
+}
