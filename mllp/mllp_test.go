@@ -331,3 +331,104 @@ func TestWithAnIndependentHL7Client(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkListener200Monitors: 200 monitors, each on a chair with a visit
+// checked in, send ORU^R01s (SpO2 and pulse) over MLLP, one connection per
+// sender goroutine, each answered after its commit. 200 monitors sending
+// every 5 s is 40 messages a second.
+func BenchmarkListener200Monitors(b *testing.B) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		b.Run(string(d), func(b *testing.B) {
+			db := storetest.Open(b, d)
+			ctx := context.Background()
+			a := app.New(db, ketaflow.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)), app.PasswordCost(access.CheapArgon2()))
+			c, err := a.CreateClinic(ctx, "Clinic A", "America/New_York")
+			if err != nil {
+				b.Fatal(err)
+			}
+			var actors []access.Actor
+			for _, u := range []struct {
+				name string
+				role access.Role
+			}{{"nurse", access.Nurse}, {"admin", access.Admin}} {
+				user, err := a.AddUserFromCommandLine(ctx, c.ID, app.NewUser{Username: u.name, Name: u.name, Role: u.role, Password: "velvet-orchid-tramline-42"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				actors = append(actors, user.Actor("bench"))
+			}
+			nurse, admin := actors[0], actors[1]
+			p, err := a.CreatePatient(ctx, nurse, patients.Record{LegalName: "Ana Ortiz", BirthDate: ketaflow.Date{Year: 1980, Month: 3, Day: 14},
+				Sex: patients.Female, Phone: "+1 555 010 0101"}, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			const monitors = 200
+			for i := range monitors {
+				ch, err := a.AddChair(ctx, admin, fmt.Sprintf("Chair %d", i+1))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := a.AddMonitor(ctx, admin, app.MonitorInput{Key: fmt.Sprintf("INF^^BED%d", i+1), ChairID: &ch.ID}); err != nil {
+					b.Fatal(err)
+				}
+				v, err := a.BookVisit(ctx, nurse, visits.Booking{PatientID: p.ID, Route: "iv", ScheduledAt: time.Now(), ChairID: ch.ID})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := a.MoveVisit(ctx, nurse, v.Visit.ID, visits.CheckedIn, ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			sctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			l := &Listener{App: a, ClinicID: c.ID, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			go l.Serve(sctx, ln)
+			loc, _ := time.LoadLocation("America/New_York")
+			var seq atomicCounter
+			b.SetParallelism(4)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				conn, err := net.Dial("tcp", ln.Addr().String())
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				defer conn.Close()
+				r := bufio.NewReader(conn)
+				for pb.Next() {
+					n := seq.next()
+					ts := time.Now().In(loc).Format("20060102150405")
+					msg := "MSH|^~\\&|GW|INF|||" + ts + "||ORU^R01|B" + fmt.Sprint(n) + "|P|2.5.1\r" +
+						fmt.Sprintf("PV1|1|O|INF^^BED%d\r", n%monitors+1) +
+						"OBX|1|NM|59408-5^^LN||97|%|||||F\rOBX|2|NM|8889-8^^LN||72|/min|||||F\r"
+					if _, err := conn.Write(wrap([]byte(msg))); err != nil {
+						b.Error(err)
+						return
+					}
+					frame, _, err := readFrame(conn, r)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					if !bytes.Contains(frame, []byte("MSA|AA|")) {
+						b.Errorf("ACK %q", frame)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}
+
+type atomicCounter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *atomicCounter) next() int { c.mu.Lock(); defer c.mu.Unlock(); c.n++; return c.n }
