@@ -467,7 +467,9 @@ func (s Session) HRHigh(bpm int) bool { return bpm > s.HRAbove }
 func (s Session) SpO2Alert(percent int) bool { return percent < s.SpO2Below }
 
 // DeviceSpO2Sustained is DeviceSpO2Seconds as a duration.
-func (s Session) DeviceSpO2Sustained() time.Duration { return time.Duration(s.DeviceSpO2Seconds) * time.Second }
+func (s Session) DeviceSpO2Sustained() time.Duration {
+	return time.Duration(s.DeviceSpO2Seconds) * time.Second
+}
 
 // DeviceGap is DeviceGapSeconds as a duration.
 func (s Session) DeviceGap() time.Duration { return time.Duration(s.DeviceGapSeconds) * time.Second }
