@@ -14,6 +14,7 @@ import (
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/devices"
 	"github.com/ketaflow/ketaflow/protocol"
+	"github.com/ketaflow/ketaflow/session"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/visits"
 	"github.com/ketaflow/ketaflow/vitals"
@@ -518,6 +519,37 @@ type MonitorTrend struct {
 	// SpO2Below.
 	LowSpO2   bool
 	SpO2Below int
+	// ForCheck names, by reading id, the vitals check due or overdue that
+	// validating the reading would meet: the monitor's blood pressure
+	// nearest the check's time, from its window's opening on [product
+	// brief: the vitals schedule can be met by validating the reading
+	// nearest the due time].
+	ForCheck map[string]string
+}
+
+// markChecks fills ForCheck from the visit's vitals schedule.
+func (t *MonitorTrend) markChecks(schedule []session.DueStatus) {
+	for _, d := range schedule {
+		if d.State != session.DueNow && d.State != session.Overdue {
+			continue
+		}
+		best, gap := "", time.Duration(0)
+		for _, r := range t.Readings {
+			if r.Value(devices.Systolic) == 0 || r.ChartedAs != "" || r.TakenAt.Before(d.Opens) {
+				continue
+			}
+			g := r.TakenAt.Sub(d.At).Abs()
+			if best == "" || g < gap {
+				best, gap = r.ID, g
+			}
+		}
+		if best != "" {
+			if t.ForCheck == nil {
+				t.ForCheck = map[string]string{}
+			}
+			t.ForCheck[best] = d.Label
+		}
+	}
 }
 
 // monitorTrend reads the live trend of an open visit: one read of its

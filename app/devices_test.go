@@ -14,6 +14,7 @@ import (
 	"github.com/ketaflow/ketaflow/alerts"
 	"github.com/ketaflow/ketaflow/devices"
 	"github.com/ketaflow/ketaflow/patients"
+	"github.com/ketaflow/ketaflow/session"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
 	"github.com/ketaflow/ketaflow/visits"
@@ -321,4 +322,41 @@ func BenchmarkIngestReading(b *testing.B) {
 			})
 		}
 	}
+}
+
+func TestTheMonitorReadingNearestADueCheckIsOfferedForIt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f, visitOf := monitorFloor(t, db)
+		ctx := context.Background()
+		id := visitOf["Chair 1"]
+		f.clock.Advance(15 * time.Minute) // the 15 min check is due
+		bp := func(at time.Time, sys int) devices.Reading {
+			return devices.Reading{Monitor: "BED1", TakenAt: at, Values: map[devices.Vital]int{devices.Systolic: sys, devices.Diastolic: 80, devices.SpO2: 97}}
+		}
+		_, err := f.a.IngestReadings(ctx, f.actor("nurse"), Batch{Source: "json", Readings: []devices.Reading{
+			bp(f.clock.Now().Add(-3*time.Minute), 120), bp(f.clock.Now().Add(-30*time.Second), 124), spo2("BED1", f.clock.Now(), 98)}})
+		f.must(err)
+		v, err := f.a.Visit(ctx, f.actor("nurse"), id)
+		f.must(err)
+		var due string
+		for _, d := range v.Session.Schedule {
+			if d.State == session.DueNow {
+				due = d.Label
+			}
+		}
+		if due == "" {
+			t.Fatalf("no check is due: %+v", v.Session.Schedule)
+		}
+		rs := v.Monitor.Readings
+		if got := v.Monitor.ForCheck; len(got) != 1 || got[rs[1].ID] != due {
+			t.Fatalf("offered %v; want the 124/80 of 30 s ago for the %s check", got, due)
+		}
+		_, v, err = f.a.ValidateMonitorReading(ctx, f.actor("nurse"), id, rs[1].ID)
+		f.must(err)
+		for _, d := range v.Session.Schedule {
+			if d.Label == due && d.State != session.Done {
+				t.Errorf("after validating, the %s check is %s, want done", due, d.State)
+			}
+		}
+	})
 }

@@ -416,6 +416,9 @@ func (a *App) loadState(tx *store.Tx, actor access.Actor, id string, lock bool) 
 		if st.monitor, err = monitorTrend(tx, vc.visit.ID, st.now, vc.proto.Rules, vc.clinic.Location()); err != nil {
 			return nil, err
 		}
+		if st.monitor != nil {
+			st.monitor.markChecks(st.sess.Schedule)
+		}
 	}
 	return st, nil
 }
