@@ -193,6 +193,7 @@ func (s *Server) serve(ep Endpoint, g Group) http.Handler {
 				return
 			}
 			if err := tokenScopeAllows(actor, r.Method, ep.Scope); err != nil {
+				s.app.RefuseScope(r.Context(), actor, err)
 				s.fail(w, r, g, actor, err)
 				return
 			}
