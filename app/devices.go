@@ -335,7 +335,6 @@ func (a *App) ingest(tx *store.Tx, clinicID string, b Batch, o *op) (Ingested, e
 	// ones before it.
 	slices.SortStableFunc(order, func(x, y int) int { return b.Readings[x].TakenAt.Compare(b.Readings[y].TakenAt) })
 	touched := map[string]bool{}
-	var ids []string
 	for _, i := range order {
 		r := b.Readings[i]
 		key := strings.TrimSpace(r.Monitor)
@@ -365,7 +364,6 @@ func (a *App) ingest(tx *store.Tx, clinicID string, b Batch, o *op) (Ingested, e
 			return out, err
 		}
 		out.Stored++
-		ids = append(ids, row.ID)
 		if row.VisitID == "" {
 			out.Unassigned = append(out.Unassigned, UnassignedReading{Index: i, Monitor: key, Reason: row.Unassigned})
 			continue
