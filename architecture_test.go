@@ -27,8 +27,8 @@ type layer struct {
 }
 
 var (
-	domainPackages = []string{"", "/access", "/alerts", "/audit", "/charting", "/patients", "/protocol", "/intake", "/vitals", "/visits", "/dosing",
-		"/runsheet", "/session", "/discharge", "/outcomes", "/fhir", "/integration", "/reminders", "/checkin"}
+	domainPackages = []string{"", "/access", "/alerts", "/devices", "/hl7", "/audit", "/charting", "/patients", "/protocol", "/intake", "/vitals",
+		"/visits", "/dosing", "/runsheet", "/session", "/discharge", "/outcomes", "/fhir", "/integration", "/reminders", "/checkin"}
 	httpLayer = []string{"/web", "/web/api", "/web/ui"}
 )
 
@@ -44,6 +44,9 @@ var layers = []layer{
 	// services, the database or HTTP; the command hands it to the app.
 	{"mail", in([]string{"/mail"}), []string{"/app", "/store", "/web", "/web/", "/demo", "/cmd/"}},
 	{"http", in(httpLayer), []string{"/store", "/store/"}},
+	// The MLLP listener is the HTTP layer's peer for monitors: it calls
+	// the app, never the store.
+	{"mllp", in([]string{"/mllp"}), []string{"/store", "/store/", "/web", "/web/"}},
 }
 
 func forbids(l layer, imp string) bool {

@@ -127,6 +127,9 @@ const (
 	ProtocolEdit Action = "protocol.edit"
 	ClinicEdit   Action = "clinic.edit" // name, time zone, REMS setting, contacts, chairs
 	ChairList    Action = "chair.list"
+	// DeviceIngest: send bedside monitors' readings (a gateway's token of
+	// the device scope, or the MLLP listener).
+	DeviceIngest Action = "device.ingest"
 	// ClockAdvance moves the training clock of a demo server forward
 	// (serve --demo --clock manual); a real server has no such clock.
 	ClockAdvance Action = "clock.advance"
@@ -218,17 +221,20 @@ var matrix = map[Action][]Role{
 	OutboxRead:       {Admin},
 	ClinicEdit:       {Admin},
 	ChairList:        everyone,
-	ClockAdvance:     {Admin},
-	UserList:         {Admin},
-	UserManage:       {Admin},
-	UserApprove:      everyone,
-	AuditRead:        {Admin},
-	MetricsRead:      {Admin},
-	TokenCreate:      everyone,
-	TokenRevoke:      everyone,
-	TokenList:        everyone,
-	PasswordChange:   everyone,
-	TwoFactorManage:  everyone,
+	// A gateway's token belongs to the nurse or admin who set it up; what
+	// it sends is readings, not a view of anyone's record.
+	DeviceIngest:    {Nurse, Prescriber, Admin},
+	ClockAdvance:    {Admin},
+	UserList:        {Admin},
+	UserManage:      {Admin},
+	UserApprove:     everyone,
+	AuditRead:       {Admin},
+	MetricsRead:     {Admin},
+	TokenCreate:     everyone,
+	TokenRevoke:     everyone,
+	TokenList:       everyone,
+	PasswordChange:  everyone,
+	TwoFactorManage: everyone,
 	// Break-glass is for a named admin or clinician; front desk, who
 	// arranges visits, has no clinical reason to read a record.
 	BreakGlassOpen:   {Admin, Nurse, Prescriber, Therapist},

@@ -90,6 +90,9 @@ func TestMatrix(t *testing.T) {
 		LedgerWaste:        {Nurse, Prescriber},
 		LedgerCount:        {Nurse, Prescriber},
 		LedgerAdjust:       {Nurse, Prescriber, Admin},
+		// A monitoring gateway's token is a nurse's, a prescriber's or the
+		// admin's who set it up; front desk and therapists send no readings.
+		DeviceIngest: {Nurse, Prescriber, Admin},
 	}
 	var actions []Action
 	for a := range want {

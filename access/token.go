@@ -18,7 +18,7 @@ type Scope string
 const (
 	ScopeRead   Scope = "read"   // GET requests
 	ScopeWrite  Scope = "write"  // every request that changes something
-	ScopeDevice Scope = "device" // device ingest: bedside monitor batches (HL7, JSON), once those endpoints exist
+	ScopeDevice Scope = "device" // device ingest: bedside monitor batches (POST /api/v1/devices/readings)
 )
 
 // Scopes lists the scopes in display order.

@@ -37,6 +37,10 @@ const (
 	BPSevere    Kind = Kind(session.BPSevere)
 	HeartRate   Kind = Kind(session.HeartRate)
 	LowSpO2     Kind = Kind(session.LowSpO2)
+	// MonitorLowSpO2: a bedside monitor's SpO2 stayed low for the
+	// protocol's time (monitor.go). Its life follows the monitor's
+	// readings, not the charted ones.
+	MonitorLowSpO2 Kind = "monitor_spo2_low"
 
 	// Notices: computed from the visit's schedule and devices.
 	VitalsDue     Kind = "vitals_due"
@@ -122,29 +126,36 @@ type kindRule struct {
 	// also are the roles the alert is addressed to beside the one it is
 	// raised for: they see it counted as theirs while it is open.
 	also []access.Role
+	// monitor: raised and cleared by a bedside monitor's readings, which
+	// the charted readings' reconciliation leaves alone.
+	monitor bool
 }
 
 var kinds = map[Kind]kindRule{
 	// A positive item 9 goes to the prescriber at once for a risk
 	// assessment; dosing is blocked until then [product brief].
-	Item9: {"PHQ-9 item 9: thoughts of death or self-harm", Urgent, true, "", false, nil},
+	Item9: {"PHQ-9 item 9: thoughts of death or self-harm", Urgent, true, "", false, nil, false},
 	// A worrying morning-after answer reaches the care team: the
 	// prescriber takes it, the therapist who will integrate the session
 	// sees it too [product brief, section 6].
 	CheckIn: {title: "Morning-after check-in: a worrying answer", severity: Urgent, prescriber: true, also: []access.Role{access.Therapist}},
 	// One reading above the sustained limits: the second, 5 minutes on,
 	// decides [product brief: the sustained alert needs two].
-	BPHigh: {"Blood pressure high on one reading", Flag, false, "bp", false, nil},
+	BPHigh: {"Blood pressure high on one reading", Flag, false, "bp", false, nil, false},
 	// Two readings above 180/110 at least 5 minutes apart, or one above
 	// 200/120, are severe [product brief, in-session alerts].
-	BPSustained: {"Blood pressure high, sustained", Severe, false, "bp", false, nil},
-	BPSevere:    {"Blood pressure very high", Severe, false, "bp", false, nil},
-	HeartRate:   {"Heart rate high, sustained", Urgent, false, "hr", false, nil},
-	LowSpO2:     {"Oxygen saturation low", Urgent, false, "spo2", false, nil},
+	BPSustained: {"Blood pressure high, sustained", Severe, false, "bp", false, nil, false},
+	BPSevere:    {"Blood pressure very high", Severe, false, "bp", false, nil, false},
+	HeartRate:   {"Heart rate high, sustained", Urgent, false, "hr", false, nil, false},
+	LowSpO2:     {"Oxygen saturation low", Urgent, false, "spo2", false, nil, false},
+	// The monitor's SpO2 below the limit for the protocol's seconds is
+	// urgent at once, as a charted one is [product brief, in-session
+	// alerts].
+	MonitorLowSpO2: {title: "Oxygen saturation low on the monitor", severity: Urgent, vital: "monitor-spo2", monitor: true},
 
-	VitalsDue:     {"Vitals due", Notice, false, "", false, nil},
-	VitalsOverdue: {"Vitals overdue", Notice, false, "", false, nil},
-	DeviceDue:     {"Spravato device due", Notice, false, "", false, nil},
+	VitalsDue:     {"Vitals due", Notice, false, "", false, nil, false},
+	VitalsOverdue: {"Vitals overdue", Notice, false, "", false, nil, false},
+	DeviceDue:     {"Spravato device due", Notice, false, "", false, nil, false},
 }
 
 // Known reports whether ketaflow knows the kind.
@@ -165,8 +176,13 @@ func (k Kind) Severity() Severity { return kinds[k].severity }
 // assessment (PHQ-9 item 9) rather than with an action taken.
 func (k Kind) RiskAssessment() bool { return kinds[k].riskAssessment }
 
-// InSession reports whether the kind is raised from in-session readings.
+// InSession reports whether the kind is raised from in-session readings,
+// charted or a monitor's.
 func (k Kind) InSession() bool { return kinds[k].vital != "" }
+
+// FromMonitor reports whether the kind is raised from a bedside monitor's
+// readings.
+func (k Kind) FromMonitor() bool { return kinds[k].monitor }
 
 // AddressedTo is who an alert is for when it is raised: the prescriber for
 // a risk assessment or a severe reading, the chair's nurse otherwise

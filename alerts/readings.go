@@ -73,7 +73,7 @@ func Reconcile(stored []Alert, conds []session.Alert, readings []vitals.Reading,
 	latest := map[string]Alert{}
 	var keys []string
 	for _, a := range stored {
-		if !a.Kind.InSession() {
+		if !a.Kind.InSession() || a.Kind.FromMonitor() {
 			continue
 		}
 		key := conditionKey(a.Kind, a.ReadingIDs)
@@ -328,6 +328,8 @@ func Advice(k Kind, st State, inf Infusion, p protocol.Session) []string {
 		out = append(out, "Check the patient and repeat the heart rate.")
 	case LowSpO2:
 		out = append(out, "Check the airway and breathing, and repeat the oxygen saturation.")
+	case MonitorLowSpO2:
+		out = append(out, "Check the airway and breathing, and that the probe is on the finger.")
 	default:
 		return nil
 	}

@@ -242,6 +242,17 @@ func (a *App) Authorize(ctx context.Context, actor access.Actor, action access.A
 	return a.allow(ctx, actor, op{Action: action, Category: category})
 }
 
+// ActionTokenScope is the audit action of a request refused because its
+// API token lacks the scope the endpoint needs.
+const ActionTokenScope = "token.scope"
+
+// RefuseScope records, as denied, a request whose API token lacks the
+// scope it needs (web.Server checks the scope before the handler runs):
+// every refusal is in the audit log.
+func (a *App) RefuseScope(ctx context.Context, actor access.Actor, err error) {
+	a.auditAlone(ctx, actor, op{Action: ActionTokenScope, Category: access.CatAuth, Detail: ketaflow.ErrorMessage(err)}, audit.Denied)
+}
+
 // Health checks that the database answers, and names it ("sqlite" or
 // "postgres") for the health endpoint.
 func (a *App) Health(ctx context.Context) (string, error) {

@@ -111,6 +111,9 @@ type BoardVisit struct {
 	// Discharge: the earliest discharge by the minimum time, and whether
 	// every criterion holds; nil before the first dose.
 	Discharge *BoardDischarge
+	// Monitor is the bedside monitor's live trend: SpO2 and pulse of the
+	// last minutes; nil without a monitor's readings.
+	Monitor *MonitorTrend
 	// ClinicalHidden: the clinical fields are left out for this role.
 	ClinicalHidden bool
 }
@@ -322,7 +325,7 @@ func boardName(n ketaflow.BoardNames, legalName string) string {
 func boardVisit(v VisitView, names ketaflow.BoardNames, role access.Role) BoardVisit {
 	bv := BoardVisit{VisitID: v.Visit.ID, PatientID: v.Patient.ID, Patient: boardName(names, v.Patient.LegalName),
 		Route: v.Visit.Route, State: v.Visit.State, ScheduledAt: v.Visit.ScheduledAt.In(v.Clinic.Location()),
-		CheckedInAt: v.Moments.CheckedIn, Comfort: v.Visit.Comfort}
+		CheckedInAt: v.Moments.CheckedIn, Comfort: v.Visit.Comfort, Monitor: v.Monitor}
 	if v.Visit.State == visits.CheckedIn {
 		for _, id := range v.Gate.Blocking {
 			if c, ok := v.Gate.Check(id); ok {

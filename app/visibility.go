@@ -232,7 +232,7 @@ func redactVisit(role access.Role, v VisitView) VisitView {
 		v.Gate.CrisisResources = ""
 	}
 	if !Sees(role, PartVitals) {
-		v.Vitals = nil
+		v.Vitals, v.Monitor = nil, nil
 	}
 	if !Sees(role, PartScores) {
 		v.Questionnaires = nil
@@ -294,6 +294,9 @@ func redactBoardVisit(role access.Role, v BoardVisit) BoardVisit {
 	}
 	if !Sees(role, PartAlerts) {
 		v.Alerts, v.Notices = nil, nil
+	}
+	if !Sees(role, PartVitals) {
+		v.Monitor = nil
 	}
 	if !Sees(role, PartGateFindings) {
 		v.GateBlocks = slices.DeleteFunc(v.GateBlocks, func(c intake.Check) bool { return ClinicalCheck(c.ID) })

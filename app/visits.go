@@ -488,6 +488,9 @@ func (a *App) writeFact(ctx context.Context, actor access.Actor, name ActionName
 type VitalsInput struct {
 	Reading *vitals.Reading
 	Weight  *NewWeight
+	// fromMonitor is the monitor reading a nurse validates into the chart
+	// (ValidateMonitorReading): its values make the reading.
+	fromMonitor string
 }
 
 // RecordVitals adds a reading to a visit (a repeat is a new reading; a
@@ -518,6 +521,11 @@ func (a *App) RecordVitals(ctx context.Context, actor access.Actor, visitID stri
 		var r vitals.Reading
 		if in.Reading != nil {
 			r = *in.Reading
+			if in.fromMonitor != "" {
+				if err := chartMonitorReading(tx, st, in.fromMonitor, &r, st.proto.Rules.Session.LateEntry(), now); err != nil {
+					return err
+				}
+			}
 			r.ID, r.VisitID, r.PatientID = ketaflow.NewID(), st.visit.ID, st.patient.ID
 			r.TakenBy, r.TakenByName, r.RecordedAt = actor.UserID, actor.Name, now
 			if r.TakenAt.IsZero() {
@@ -563,6 +571,12 @@ func (a *App) RecordVitals(ctx context.Context, actor access.Actor, visitID stri
 			details = append(details, d)
 			if err := tx.InsertVital(st.clinic.ID, r); err != nil {
 				return err
+			}
+			if in.fromMonitor != "" {
+				if err := tx.InsertDeviceValidation(st.clinic.ID, st.visit.ID, in.fromMonitor, r.ID, actor.UserID, now); err != nil {
+					return err
+				}
+				details = append(details, "validated monitor reading "+in.fromMonitor)
 			}
 			saved = r
 			// An in-session reading raises, clears or resolves the visit's

@@ -49,9 +49,13 @@ type VisitView struct {
 	Fasting *Recorded[intake.FastingAnswers]
 	Ride    *Recorded[intake.Ride]
 	// SafetyAlert is none, open or assessed; "" when hidden.
-	SafetyAlert    intake.AlertState
-	Overrides      []intake.Override
-	Vitals         []vitals.Reading // every reading, amendments included
+	SafetyAlert intake.AlertState
+	Overrides   []intake.Override
+	Vitals      []vitals.Reading // every reading, amendments included
+	// Monitor is the bedside monitor's live trend of an open visit (its
+	// readings of the last minutes, not charted until a nurse validates
+	// one); nil without one.
+	Monitor        *MonitorTrend
 	Questionnaires []Questionnaire
 	Alerts         []AlertView // every alert of the visit, what needs someone first
 	// CheckIn is the patient's morning-after check-in, nil until answered
@@ -331,6 +335,9 @@ type visitState struct {
 	sess        SessionView
 	transitions []visits.Transition
 	chairName   string
+	// monitor is the bedside monitor's live trend of an open visit; nil
+	// without readings.
+	monitor *MonitorTrend
 	// unsettled says what drug drawn for the visit is neither given nor
 	// wasted yet (nil when all is settled); it is judged once the patient
 	// is recovering, where discharge waits on it.
@@ -407,6 +414,15 @@ func (a *App) loadState(tx *store.Tx, actor access.Actor, id string, lock bool) 
 		}
 		st.chairName = c.Name
 	}
+	if !vc.visit.State.Final() {
+		// The bedside monitor's live trend (devices.go).
+		if st.monitor, err = monitorTrend(tx, vc.visit.ID, st.now, vc.proto.Rules, vc.clinic.Location()); err != nil {
+			return nil, err
+		}
+		if st.monitor != nil {
+			st.monitor.markChecks(st.sess.Schedule)
+		}
+	}
 	return st, nil
 }
 
@@ -435,6 +451,7 @@ func (st *visitState) view(actor access.Actor) VisitView {
 	sess.Alerts = slices.DeleteFunc(slices.Clone(v.Alerts), func(a AlertView) bool { return !a.Kind.InSession() })
 	sess.Notices = st.notices()
 	v.Session = &sess
+	v.Monitor = st.monitor
 	v.Actions = st.actions(actor)
 	return redactVisit(role, v)
 }

@@ -132,6 +132,9 @@ func Load(ctx context.Context, a *app.App, tz string) (ketaflow.Clinic, error) {
 		}
 		chairs = append(chairs, ch)
 	}
+	if err := addMonitors(ctx, a, admin, chairs); err != nil {
+		return c, err
+	}
 	nurse := users[access.Nurse].Actor("demo")
 	now := a.Clock.Now()
 	var pts []patients.Patient

@@ -298,6 +298,11 @@ func buildParams() []Param {
 		func(p *Protocol) *int { return &s(p).HRSustainedMinutes })
 	b.integer("session.spo2_below", "Alert on oxygen saturation below", "%", "common practice", 70, 100,
 		func(p *Protocol) *int { return &s(p).SpO2Below })
+	b.integer("session.device_spo2_seconds", "Alert on a bedside monitor's oxygen saturation once below the limit for", "seconds",
+		"common practice (pulse-oximeter alarm delay of 10-15 s: a moved finger probe does not alarm)", 5, 120,
+		func(p *Protocol) *int { return &s(p).DeviceSpO2Seconds })
+	b.integer("session.device_gap_seconds", "A monitor silent for longer than this breaks a low oxygen run", "seconds",
+		"ketaflow (monitors send every few seconds)", 10, 600, func(p *Protocol) *int { return &s(p).DeviceGapSeconds })
 	b.integer("session.late_entry_minutes", "Entries timed more than this before they are entered need a reason (charted late)", "minutes",
 		"common practice (contemporaneous charting)", 1, 120, func(p *Protocol) *int { return &s(p).LateEntryMinutes })
 

@@ -395,6 +395,15 @@ type Session struct {
 	HRSustainedMinutes int `json:"hr_sustained_minutes"`
 	// SpO2Below: %; one reading below it raises an alert. 92 [practice].
 	SpO2Below int `json:"spo2_below"`
+	// DeviceSpO2Seconds: seconds a bedside monitor's SpO2 must stay below
+	// SpO2Below before it raises the alert, so that a moved finger probe
+	// does not alarm. 15 [practice: pulse-oximeter alarm delays of 10-15 s;
+	// product brief].
+	DeviceSpO2Seconds int `json:"device_spo2_seconds"`
+	// DeviceGapSeconds: seconds between a monitor's readings after which a
+	// low run is broken: a monitor silent that long is not monitoring
+	// continuously. 60 [ketaflow: monitors send every few seconds].
+	DeviceGapSeconds int `json:"device_gap_seconds"`
 	// LateEntryMinutes: minutes; a reading, dose or event whose stated time
 	// is more than this before it was entered is charted late: it needs a
 	// reason and is marked "entered late" with both times. 10 [practice:
@@ -456,6 +465,14 @@ func (s Session) HRHigh(bpm int) bool { return bpm > s.HRAbove }
 
 // SpO2Alert reports whether an oxygen saturation (%) raises an alert.
 func (s Session) SpO2Alert(percent int) bool { return percent < s.SpO2Below }
+
+// DeviceSpO2Sustained is DeviceSpO2Seconds as a duration.
+func (s Session) DeviceSpO2Sustained() time.Duration {
+	return time.Duration(s.DeviceSpO2Seconds) * time.Second
+}
+
+// DeviceGap is DeviceGapSeconds as a duration.
+func (s Session) DeviceGap() time.Duration { return time.Duration(s.DeviceGapSeconds) * time.Second }
 
 // Alerts holds the times within which an alert must be acknowledged, per
 // severity, before it is escalated: its severity goes up a step and the
@@ -735,6 +752,8 @@ func Default() Protocol {
 			HRAbove:                   120,
 			HRSustainedMinutes:        5,
 			SpO2Below:                 92,
+			DeviceSpO2Seconds:         15,
+			DeviceGapSeconds:          60,
 			LateEntryMinutes:          10,
 		},
 		Alerts: Alerts{EscalateFlagMinutes: 15, EscalateUrgentMinutes: 5, EscalateSevereMinutes: 5},

@@ -52,6 +52,9 @@ type Endpoint struct {
 	// (idempotency.go): a retry with the same key is answered with the
 	// first answer instead of being done again.
 	Idempotent bool
+	// Scope is the API token scope the endpoint needs instead of read (a
+	// GET) or write: device ingest needs device.
+	Scope access.Scope
 }
 
 // Group is the endpoints of one audience (the JSON API, the staff pages)
@@ -195,7 +198,8 @@ func (s *Server) serve(ep Endpoint, g Group) http.Handler {
 				g.Unauthenticated(w, r, err)
 				return
 			}
-			if err := tokenScopeAllows(actor, r.Method); err != nil {
+			if err := tokenScopeAllows(actor, r.Method, ep.Scope); err != nil {
+				s.app.RefuseScope(r.Context(), actor, err)
 				s.fail(w, r, g, actor, err)
 				return
 			}
@@ -362,13 +366,17 @@ func checkUTF8(v url.Values) error {
 }
 
 // tokenScopeAllows checks an API token's scope against the request: a read
-// (GET, HEAD) needs read, anything else write. A device-ingest token is
-// refused both; the device endpoints, when they exist, take it. Logins and
-// the command line have no scopes to limit them.
-func tokenScopeAllows(actor access.Actor, method string) error {
+// (GET, HEAD) needs read, anything else write, and an endpoint that names
+// its scope (device ingest) that one. A device-ingest token is refused
+// everything but the device endpoints. Logins and the command line have
+// no scopes to limit them.
+func tokenScopeAllows(actor access.Actor, method string, scope access.Scope) error {
 	need := access.ScopeWrite
 	if method == http.MethodGet || method == http.MethodHead {
 		need = access.ScopeRead
+	}
+	if scope != "" {
+		need = scope
 	}
 	if actor.Allows(need) {
 		return nil

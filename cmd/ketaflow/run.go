@@ -24,6 +24,7 @@ import (
 	"github.com/ketaflow/ketaflow/audit"
 	"github.com/ketaflow/ketaflow/demo"
 	"github.com/ketaflow/ketaflow/mail"
+	"github.com/ketaflow/ketaflow/mllp"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/web"
 	"github.com/ketaflow/ketaflow/web/api"
@@ -34,6 +35,8 @@ const usage = `ketaflow runs the clinical day of a ketamine and esketamine (Spra
 
 Usage:
   ketaflow serve [--addr :8080] [--demo [--clock manual]]     run the server
+                 [--mllp-addr :2575]                          ...and take bedside monitors' HL7 v2 over MLLP
+  ketaflow simulate-monitor [--mllp localhost:2575] [--db ...] send the demo's monitors' readings over MLLP
   ketaflow migrate [--db ...]                                 bring the database schema up to date
   ketaflow clinic add --name N --time-zone Z [--db ...]       add a clinic; prints its id
   ketaflow clinic list [--db ...]                             list the clinics with their ids
@@ -77,6 +80,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = c.serve(ctx, rest)
 	case "migrate":
 		err = c.migrate(ctx, rest)
+	case "simulate-monitor":
+		err = c.simulateMonitor(ctx, rest)
 	case "clinic":
 		err = c.sub(ctx, "clinic", rest, map[string]func(context.Context, []string) error{"add": c.clinicAdd, "list": c.clinicList})
 	case "user":
@@ -263,6 +268,10 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		"the SMTP server that sends the patients' reminders, smtp://user:password@host:587 (STARTTLS required; env KETAFLOW_SMTP_URL; default none: the messages wait in the admin's outbox)")
 	mailFrom := fs.String("mail-from", c.env("KETAFLOW_MAIL_FROM", ""),
 		"the sender of the reminders, e.g. \"Clinic <reminders@clinic.example>\" (env KETAFLOW_MAIL_FROM; needed with --smtp-url)")
+	mllpAddr := fs.String("mllp-addr", c.env("KETAFLOW_MLLP_ADDR", ""),
+		"address to take bedside monitors' HL7 v2 messages on over MLLP, e.g. :2575 (env KETAFLOW_MLLP_ADDR; default off)")
+	mllpClinic := fs.String("mllp-clinic", c.env("KETAFLOW_MLLP_CLINIC", ""),
+		"the id of the clinic whose monitors send to --mllp-addr (env KETAFLOW_MLLP_CLINIC; default the database's only clinic)")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -323,6 +332,13 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	pages, err := ui.New(a, log)
 	if err != nil {
 		return err
+	}
+	if *mllpAddr != "" {
+		stop, err := c.serveMLLP(ctx, a, log, *mllpAddr, *mllpClinic)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -402,6 +418,86 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveMLLP starts the listener for bedside monitors' HL7 v2 messages; stop
+// ends it and waits for the messages in hand.
+func (c *cli) serveMLLP(ctx context.Context, a *app.App, log *slog.Logger, addr, clinicID string) (stop func(), err error) {
+	if clinicID == "" {
+		cs, err := a.Clinics(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(cs) != 1 {
+			return nil, fmt.Errorf("--mllp-addr: the database has %d clinics; name the one whose monitors send with --mllp-clinic (ketaflow clinic list)", len(cs))
+		}
+		clinicID = cs[0].ID
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for MLLP on %s: %w", addr, err)
+	}
+	l := &mllp.Listener{App: a, ClinicID: clinicID, Log: log}
+	lctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- l.Serve(lctx, ln) }()
+	fmt.Fprintf(c.stdout, "bedside monitors: HL7 v2 over MLLP on %s\n", displayAddr(ln.Addr()))
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			log.Error("mllp listener", "err", err)
+		}
+	}, nil
+}
+
+// simulateMonitor sends the demo's bedside monitors' readings to a
+// server's MLLP listener, as a monitoring gateway would: SpO2 and pulse
+// every few seconds for each chair with a session under way, a blood
+// pressure every few minutes, and a desaturation episode on the first.
+func (c *cli) simulateMonitor(ctx context.Context, args []string) error {
+	fs, dsn := c.flags("simulate-monitor", "Sends realistic bedside monitor readings (HL7 v2 ORU^R01 over MLLP) for the demo clinic's chairs\nwith a session under way, with a desaturation episode on the first: start the server with\nserve --demo --mllp-addr :2575, then this beside it. Ctrl-C stops it.")
+	addr := fs.String("mllp", c.env("KETAFLOW_MLLP_ADDR", "localhost:2575"), "the server's MLLP listener (env KETAFLOW_MLLP_ADDR)")
+	every := fs.Duration("every", 5*time.Second, "how often each monitor sends SpO2 and pulse")
+	nibp := fs.Duration("nibp-every", 2*time.Minute, "how often each cuff measures a blood pressure")
+	rounds := fs.Int("rounds", 0, "send this many rounds and stop (0: until stopped)")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	if *every < time.Second {
+		return fmt.Errorf("--every must be at least 1s")
+	}
+	a, closeDB, err := c.open(ctx, *dsn, c.logger("warn"))
+	if err != nil {
+		return err
+	}
+	beds, err := demo.ActiveBeds(ctx, a)
+	var zone *time.Location
+	if err == nil {
+		var cs []ketaflow.Clinic
+		if cs, err = a.Clinics(ctx); err == nil {
+			for _, cl := range cs {
+				if cl.Name == demo.ClinicName {
+					zone = cl.Location()
+				}
+			}
+		}
+	}
+	closeDB()
+	if err != nil {
+		return fmt.Errorf("the demo clinic's monitors (load it with serve --demo): %w", err)
+	}
+	if len(beds) == 0 {
+		return fmt.Errorf("no demo chair has a session under way: nothing to monitor")
+	}
+	for _, b := range beds {
+		what := "normal"
+		if b.Desats {
+			what = "a desaturation for 40 s every 4 min, from the first minute"
+		}
+		fmt.Fprintf(c.stdout, "monitor %s on %s: %s\n", b.Key, b.Chair, what)
+	}
+	sim := &demo.Simulator{Addr: *addr, Beds: beds, Every: *every, NIBPEvery: *nibp, Zone: zone, Out: c.stdout}
+	return sim.Run(ctx, *rounds)
 }
 
 // escalationEvery is how often the server looks for alerts whose time to

@@ -132,6 +132,7 @@ var pathParams = map[string]map[string]any{
 	"id":         {"type": "string", "format": "uuid"},
 	"note":       {"type": "string", "format": "uuid"},
 	"number":     {"type": "integer", "minimum": 1},
+	"reading":    {"type": "string", "format": "uuid"},
 	"instrument": {"type": "string", "enum": instrumentIDs()},
 	// the secret of a link sent to a patient (access.NewToken)
 	"token": {"type": "string", "minLength": 1},
@@ -948,7 +949,13 @@ var requestExamples = map[reflect.Type]any{
 	reflect.TypeFor[apiClinicChange](): apiClinicChange{OnCallPhone: ptr("+1 555 010 0300")},
 	reflect.TypeFor[apiClockAdvance](): apiClockAdvance{Advance: "PT30M"},
 	reflect.TypeFor[apiNewChair]():     apiNewChair{Name: "Chair 7"},
-	reflect.TypeFor[apiChairChange]():  apiChairChange{Name: ptr("Chair 7 (window)")},
+	reflect.TypeFor[apiDeviceBatch](): apiDeviceBatch{Readings: []apiDeviceReading{
+		{Monitor: "INFUSION^^BED1", TakenAt: exampleTime, SpO2: ptr(97), PulseRate: ptr(72)},
+		{Monitor: "INFUSION^^BED2", TakenAt: exampleTime, Systolic: ptr(128), Diastolic: ptr(82), MeanPressure: ptr(97)}}},
+	reflect.TypeFor[apiNewMonitor]():    apiNewMonitor{Key: "INFUSION^^BED1", Name: ptr("Monitor, chair 1"), ChairID: ptr("7d0c5a0e-8f4f-4c1e-9a51-2f9d7e1b4a10")},
+	reflect.TypeFor[apiMonitorChange](): apiMonitorChange{ChairID: ptr("7d0c5a0e-8f4f-4c1e-9a51-2f9d7e1b4a10")},
+	reflect.TypeFor[apiDeviceCode]():    apiDeviceCode{System: "MDC", Code: "150456", Vital: "spo2", Unit: "%"},
+	reflect.TypeFor[apiChairChange]():   apiChairChange{Name: ptr("Chair 7 (window)")},
 	reflect.TypeFor[apiBooking](): apiBooking{PatientID: "0193a5b2-7c1e-7d4a-9f00-3c5e2a1b4d6f", Route: "iv",
 		ScheduledAt: exampleTime, Comfort: apiComfort{Blanket: true, Music: visits.ClinicMusic}},
 	reflect.TypeFor[apiMove]():           apiMove{To: "checked_in"},

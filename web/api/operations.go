@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 
+	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/web"
 )
 
@@ -44,6 +45,9 @@ type op struct {
 	// every POST but those marked NotIdempotent, set by idempotent().
 	Idempotent    bool
 	NotIdempotent bool
+	// Scope is the API token scope the operation needs instead of read or
+	// write (web.Endpoint.Scope).
+	Scope access.Scope
 }
 
 // bodySpec is a request body: a JSON object of the type.
@@ -244,7 +248,7 @@ func (h *API) Endpoints() []web.Endpoint {
 			auth = web.Public
 		}
 		out = append(out, web.Endpoint{Method: o.Method, Pattern: o.Pattern, Auth: auth, Handle: o.Handle, MovesClock: o.MovesClock,
-			Idempotent: o.Idempotent})
+			Idempotent: o.Idempotent, Scope: o.Scope})
 	}
 	return out
 }
@@ -424,6 +428,41 @@ func (h *API) operationTable() []op {
 			In:          body[apiClockAdvance](),
 			Out:         answer[apiTrainingClock](200), Fails: fails(400, 401, 403, fail(404, "This server is not on a training clock: the path does not exist")),
 			Training: true,
+		},
+		{Method: "POST", Pattern: "/api/v1/devices/readings", Handle: h.ingestReadings, ID: "ingestDeviceReadings", Tag: "devices",
+			Summary:     "Send a batch of bedside monitor readings (an API token of the device scope)",
+			Description: "Each reading goes to the visit in its monitor's chair, or is kept as unassigned with the reason. Readings drive the in-session SpO2 alert at once and show on the board; they enter the chart only when a nurse validates one. Send an Idempotency-Key: a retried batch is stored once.",
+			Scope:       access.ScopeDevice,
+			In:          body[apiDeviceBatch](),
+			Out:         answer[apiIngested](200), Fails: fails(400, 401, 403),
+		},
+		{Method: "GET", Pattern: "/api/v1/monitors", Handle: h.monitors, ID: "listMonitors", Tag: "devices",
+			Summary: "The clinic's bedside monitors, the chair each is assigned to, and the device code table",
+			Out:     answer[apiMonitors](200), Fails: fails(401),
+		},
+		{Method: "POST", Pattern: "/api/v1/monitors", Handle: h.addMonitor, ID: "addMonitor", Tag: "devices",
+			Summary: "Add a bedside monitor by the key it sends, optionally assigned to a chair (admin)",
+			In:      body[apiNewMonitor](),
+			Out:     answer[apiMonitor](201), Fails: fails(400, 401, 403, 409),
+		},
+		{Method: "PATCH", Pattern: "/api/v1/monitors/{id}", Handle: h.updateMonitor, ID: "updateMonitor", Tag: "devices",
+			Summary: "Rename a monitor or assign it to another chair (an empty chair_id: to none) (admin)",
+			In:      body[apiMonitorChange](),
+			Out:     answer[apiMonitor](200), Fails: fails(400, 401, 403, 404),
+		},
+		{Method: "POST", Pattern: "/api/v1/monitors/codes", Handle: h.addMonitorCode, ID: "addMonitorCode", Tag: "devices",
+			Summary: "Add a device's own observation code to the clinic's table: which vital it is, in which unit (admin)",
+			In:      body[apiDeviceCode](),
+			Out:     answer[apiDeviceCode](201), Fails: fails(400, 401, 403, 409),
+		},
+		{Method: "GET", Pattern: "/api/v1/visits/{id}/monitor", Handle: h.visitMonitor, ID: "visitMonitor", Tag: "devices",
+			Summary: "The visit's bedside monitor readings of the last 20 minutes: the live trend, not charted until a nurse validates one",
+			Out:     answer[apiMonitorTrend](200), Fails: fails(401, 404),
+		},
+		{Method: "POST", Pattern: "/api/v1/visits/{id}/monitor-readings/{reading}/validate", Handle: h.validateMonitorReading,
+			ID: "validateMonitorReading", Tag: "devices",
+			Summary: "A nurse puts a monitor reading into the chart: it becomes a charted reading at the monitor's time",
+			Out:     answer[apiVitalsAnswer](201), Fails: fails(401, 403, 404, 409, 422),
 		},
 		{Method: "GET", Pattern: "/api/v1/chairs", Handle: h.chairs, ID: "listChairs", Tag: "clinic",
 			Summary: "The clinic's treatment chairs",

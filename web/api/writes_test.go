@@ -35,6 +35,7 @@ type writeWorld struct {
 	db *store.DB
 
 	chair, user, token, patient, lot, iv, alert, spravato, waste, incomplete, request, checkIn string
+	monitor                                                                                    string
 	sessionAlerts                                                                              string    // an IV visit whose readings raise alerts
 	sentences                                                                                  []string  // the free text the cases sent (reasons, plans, notes)
 	first                                                                                      time.Time // the IV's first dose
@@ -66,6 +67,13 @@ func TestEveryWriteIsOneTransactionOneAuditEntryAndAnswersWhatAReadShows(t *test
 		f := newFixture(t, db)
 		f.addStaff("nurse2", access.Nurse)
 		f.addStaff("admin2", access.Admin)
+		// A monitoring gateway's token: device ingest (and read, for the
+		// check of its last use), not write.
+		f.addStaff("gateway", access.Nurse)
+		var err error
+		if f.Tokens["gateway"], err = f.App.CreateAPITokenFromCommandLine(context.Background(), "gateway", "monitor gateway", "read", "device"); err != nil {
+			t.Fatal(err)
+		}
 		w := &writeWorld{t: t, f: f, db: db}
 		// The endpoints of a server on the training clock (serve --demo
 		// --clock manual) are taken on one, over a database of its own.
@@ -506,6 +514,56 @@ func writeCases() []writeCase {
 			"the reading = its entry in GET /visits/{id}'s vitals; the gate = its gate",
 			func(w *writeWorld) writeRequest {
 				return writeRequest{w.visitPath("/vitals"), map[string]any{"systolic": 122, "diastolic": 78, "heart_rate": 72, "spo2": 98}}
+			},
+			func(w *writeWorld, a any) {
+				screen := w.get("nurse", ivPath(w))
+				w.same("reading", at(a, "reading"), byID(at(screen, "vitals"), str(at(a, "reading", "id"))))
+				w.same("gate", at(a, "gate"), at(screen, "gate"))
+			}},
+		// Bedside monitors (issues 12 and 14): the chair's monitor, its
+		// readings, and one validated into the chart.
+		{"POST /api/v1/monitors", "admin", http.StatusCreated, "the monitor = its entry in GET /monitors",
+			func(w *writeWorld) writeRequest {
+				return writeRequest{"/api/v1/monitors", map[string]any{"key": "INFUSION^^BEDW", "chair_id": w.chair}}
+			},
+			func(w *writeWorld, a any) {
+				w.monitor = str(at(a, "id"))
+				w.same("monitor", a, byID(at(w.get("admin", "/api/v1/monitors"), "monitors"), w.monitor))
+			}},
+		{"PATCH /api/v1/monitors/{id}", "admin", http.StatusOK, "the monitor = its entry in GET /monitors",
+			func(w *writeWorld) writeRequest {
+				return writeRequest{"/api/v1/monitors/" + w.monitor, map[string]any{"name": "Monitor W"}}
+			},
+			func(w *writeWorld, a any) {
+				w.same("monitor", a, byID(at(w.get("admin", "/api/v1/monitors"), "monitors"), w.monitor))
+			}},
+		{"POST /api/v1/monitors/codes", "admin", http.StatusCreated, "the code = the entry of GET /monitors' codes",
+			func(w *writeWorld) writeRequest {
+				return writeRequest{"/api/v1/monitors/codes", map[string]any{"system": "MDC", "code": "150456", "vital": "spo2", "unit": "%"}}
+			},
+			func(w *writeWorld, a any) {
+				codes, _ := at(w.get("admin", "/api/v1/monitors"), "codes").([]any)
+				if len(codes) != 1 {
+					w.t.Fatalf("codes %v, want the one added", codes)
+				}
+				w.same("code", a, codes[0])
+			}},
+		{"POST /api/v1/devices/readings", "gateway", http.StatusOK, "one reading stored with the visit = GET /visits/{id}/monitor",
+			func(w *writeWorld) writeRequest {
+				return writeRequest{"/api/v1/devices/readings", map[string]any{"readings": []map[string]any{
+					{"monitor": "INFUSION^^BEDW", "taken_at": now(w), "spo2": 97, "pulse_rate": 71, "systolic": 124, "diastolic": 79}}}}
+			},
+			func(w *writeWorld, a any) {
+				rs, _ := at(w.get("nurse", w.visitPath("/monitor")), "readings").([]any)
+				if at(a, "stored") != 1.0 || at(a, "assigned") != 1.0 || len(rs) != 1 || at(rs[0], "spo2") != 97.0 {
+					w.t.Errorf("ingest answered %v; the visit's monitor has %v", a, rs)
+				}
+			}},
+		{"POST /api/v1/visits/{id}/monitor-readings/{reading}/validate", "nurse", http.StatusCreated,
+			"the charted reading = its entry in GET /visits/{id}'s vitals; the gate = its gate",
+			func(w *writeWorld) writeRequest {
+				rs, _ := at(w.get("nurse", w.visitPath("/monitor")), "readings").([]any)
+				return writeRequest{w.visitPath("/monitor-readings/" + str(at(rs[0], "id")) + "/validate"), nil}
 			},
 			func(w *writeWorld, a any) {
 				screen := w.get("nurse", ivPath(w))

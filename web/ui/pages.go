@@ -114,10 +114,13 @@ func parsePages() (*pages, error) {
 			}
 			return ""
 		},
-		"lower":    strings.ToLower,
-		"sentence": sentence,
-		"list":     func(xs ...string) []string { return xs },
-		"fixed":    func(places int, v float64) string { return strconv.FormatFloat(v, 'f', places, 64) },
+		"spark":     spark,
+		"sparkY":    sparkY,
+		"chartable": chartable,
+		"lower":     strings.ToLower,
+		"sentence":  sentence,
+		"list":      func(xs ...string) []string { return xs },
+		"fixed":     func(places int, v float64) string { return strconv.FormatFloat(v, 'f', places, 64) },
 		// posted is what a refused form sent for key, or, when that form did
 		// not carry the key (another form on the page was refused), the
 		// stored value: no form's saved or typed content is lost.
@@ -422,6 +425,8 @@ var notices = map[string]string{
 	"protocol":             "Protocol saved as a new version. Visits from now on are judged by it; earlier visits keep theirs.",
 	"clinic":               "Clinic settings saved.",
 	"chair":                "Chair saved.",
+	"monitor":              "Saved.",
+	"code":                 "Device code table saved.",
 	"clock":                "Training clock moved forward: every time from now on is the new training time.",
 	"booked":               "Visit booked.",
 	"checked_in":           "Checked in. The gate shows what is still needed before dosing.",

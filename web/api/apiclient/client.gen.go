@@ -362,6 +362,7 @@ const (
 	AlertKindCheckInWorrying AlertKind = "check_in_worrying"
 	AlertKindDeviceDue       AlertKind = "device_due"
 	AlertKindHeartRate       AlertKind = "heart_rate"
+	AlertKindMonitorSpo2Low  AlertKind = "monitor_spo2_low"
 	AlertKindPhq9Item9       AlertKind = "phq9_item9"
 	AlertKindSpo2            AlertKind = "spo2"
 	AlertKindVitalsDue       AlertKind = "vitals_due"
@@ -382,6 +383,8 @@ func (e AlertKind) Valid() bool {
 	case AlertKindDeviceDue:
 		return true
 	case AlertKindHeartRate:
+		return true
+	case AlertKindMonitorSpo2Low:
 		return true
 	case AlertKindPhq9Item9:
 		return true
@@ -810,6 +813,66 @@ func (e ComfortInputMusic) Valid() bool {
 	case ComfortInputMusicOwn:
 		return true
 	case ComfortInputMusicSilence:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceCodeVital.
+const (
+	DeviceCodeVitalDiastolic       DeviceCodeVital = "diastolic"
+	DeviceCodeVitalMeanPressure    DeviceCodeVital = "mean_pressure"
+	DeviceCodeVitalPulseRate       DeviceCodeVital = "pulse_rate"
+	DeviceCodeVitalRespiratoryRate DeviceCodeVital = "respiratory_rate"
+	DeviceCodeVitalSpo2            DeviceCodeVital = "spo2"
+	DeviceCodeVitalSystolic        DeviceCodeVital = "systolic"
+)
+
+// Valid indicates whether the value is a known member of the DeviceCodeVital enum.
+func (e DeviceCodeVital) Valid() bool {
+	switch e {
+	case DeviceCodeVitalDiastolic:
+		return true
+	case DeviceCodeVitalMeanPressure:
+		return true
+	case DeviceCodeVitalPulseRate:
+		return true
+	case DeviceCodeVitalRespiratoryRate:
+		return true
+	case DeviceCodeVitalSpo2:
+		return true
+	case DeviceCodeVitalSystolic:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceCodeInputVital.
+const (
+	DeviceCodeInputVitalDiastolic       DeviceCodeInputVital = "diastolic"
+	DeviceCodeInputVitalMeanPressure    DeviceCodeInputVital = "mean_pressure"
+	DeviceCodeInputVitalPulseRate       DeviceCodeInputVital = "pulse_rate"
+	DeviceCodeInputVitalRespiratoryRate DeviceCodeInputVital = "respiratory_rate"
+	DeviceCodeInputVitalSpo2            DeviceCodeInputVital = "spo2"
+	DeviceCodeInputVitalSystolic        DeviceCodeInputVital = "systolic"
+)
+
+// Valid indicates whether the value is a known member of the DeviceCodeInputVital enum.
+func (e DeviceCodeInputVital) Valid() bool {
+	switch e {
+	case DeviceCodeInputVitalDiastolic:
+		return true
+	case DeviceCodeInputVitalMeanPressure:
+		return true
+	case DeviceCodeInputVitalPulseRate:
+		return true
+	case DeviceCodeInputVitalRespiratoryRate:
+		return true
+	case DeviceCodeInputVitalSpo2:
+		return true
+	case DeviceCodeInputVitalSystolic:
 		return true
 	default:
 		return false
@@ -3708,6 +3771,45 @@ type Device struct {
 	N       int        `json:"n"`
 }
 
+// DeviceBatch DeviceBatch is the body of POST /api/v1/devices/readings: at most 1000 readings, stored whole or not at all.
+type DeviceBatch struct {
+	Readings []DeviceReading `json:"readings"`
+}
+
+// DeviceCode DeviceCode is a row of the clinic's table of the devices' own codes.
+type DeviceCode struct {
+	Code string `json:"code"`
+
+	// System system is the coding system the device names in OBX-3 (e.g. "MDC"); "" matches any.
+	System string `json:"system"`
+
+	// Unit unit is what the device sends when it leaves OBX-6 empty.
+	Unit string `json:"unit"`
+
+	// Vital vital is spo2, pulse_rate, systolic, diastolic, mean_pressure or respiratory_rate.
+	Vital DeviceCodeVital `json:"vital"`
+}
+
+// DeviceCodeVital vital is spo2, pulse_rate, systolic, diastolic, mean_pressure or respiratory_rate.
+type DeviceCodeVital string
+
+// DeviceCodeInput DeviceCode is a row of the clinic's table of the devices' own codes.
+type DeviceCodeInput struct {
+	Code string `json:"code"`
+
+	// System system is the coding system the device names in OBX-3 (e.g. "MDC"); "" matches any.
+	System *string `json:"system,omitempty"`
+
+	// Unit unit is what the device sends when it leaves OBX-6 empty.
+	Unit *string `json:"unit,omitempty"`
+
+	// Vital vital is spo2, pulse_rate, systolic, diastolic, mean_pressure or respiratory_rate.
+	Vital DeviceCodeInputVital `json:"vital"`
+}
+
+// DeviceCodeInputVital vital is spo2, pulse_rate, systolic, diastolic, mean_pressure or respiratory_rate.
+type DeviceCodeInputVital string
+
 // DeviceGiven DeviceGiven is the answer to a Spravato device after the first.
 type DeviceGiven struct {
 	At      time.Time `json:"at"`
@@ -3729,6 +3831,28 @@ type DevicePlan struct {
 	// IntervalSeconds The label's wait between devices
 	IntervalSeconds int `json:"interval_seconds"`
 	Mg              int `json:"mg"`
+}
+
+// DeviceReading DeviceReading is one moment's values from one monitor. A value left out was not measured.
+type DeviceReading struct {
+	Diastolic    *int `json:"diastolic,omitempty"`
+	MeanPressure *int `json:"mean_pressure,omitempty"`
+
+	// Monitor monitor is the monitor's key as an admin registered it (its bed id, or application^facility).
+	Monitor string `json:"monitor"`
+
+	// PulseRate pulse_rate is beats per minute.
+	PulseRate *int `json:"pulse_rate,omitempty"`
+
+	// RespiratoryRate respiratory_rate is breaths per minute.
+	RespiratoryRate *int `json:"respiratory_rate,omitempty"`
+
+	// Spo2 spo2 is the oxygen saturation, %.
+	Spo2 *int `json:"spo2,omitempty"`
+
+	// Systolic Systolic, Diastolic and MeanPressure are mmHg.
+	Systolic *int      `json:"systolic,omitempty"`
+	TakenAt  time.Time `json:"taken_at"`
 }
 
 // Discharge Discharge is every discharge criterion, met or not, now.
@@ -4029,6 +4153,15 @@ type InfusionInput struct {
 
 // InfusionInputAction defines model for InfusionInput.Action.
 type InfusionInputAction string
+
+// Ingested Ingested says what became of a batch.
+type Ingested struct {
+	// Alerts alerts counts the monitor alerts the batch raised, cleared or resolved.
+	Alerts     int          `json:"alerts"`
+	Assigned   int          `json:"assigned"`
+	Stored     int          `json:"stored"`
+	Unassigned []Unassigned `json:"unassigned"`
+}
 
 // Instrument Instrument is a questionnaire as a form to fill in.
 type Instrument struct {
@@ -4389,6 +4522,53 @@ type Milestone struct {
 	Total    int `json:"total"`
 }
 
+// Monitor Monitor is a bedside monitor and the chair it is assigned to.
+type Monitor struct {
+	// ChairId chair_id is "" when the monitor is assigned to no chair.
+	ChairId   string    `json:"chair_id"`
+	ChairName string    `json:"chair_name"`
+	Id        string    `json:"id"`
+	Key       string    `json:"key"`
+	Name      string    `json:"name"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// MonitorChange MonitorChange is the body of PATCH /api/v1/monitors/{id}.
+type MonitorChange struct {
+	// ChairId chair_id assigns the monitor to a chair; "" to none.
+	ChairId *string `json:"chair_id,omitempty"`
+	Name    *string `json:"name,omitempty"`
+}
+
+// MonitorReading MonitorReading is a monitor's reading of a visit, not charted until a nurse validates it.
+type MonitorReading struct {
+	// ChartedAs charted_as is the charted reading a nurse made of it; "" until then.
+	ChartedAs       string    `json:"charted_as"`
+	Diastolic       *int      `json:"diastolic,omitempty"`
+	Id              string    `json:"id"`
+	MeanPressure    *int      `json:"mean_pressure,omitempty"`
+	Monitor         string    `json:"monitor"`
+	PulseRate       *int      `json:"pulse_rate,omitempty"`
+	RespiratoryRate *int      `json:"respiratory_rate,omitempty"`
+	Spo2            *int      `json:"spo2,omitempty"`
+	Systolic        *int      `json:"systolic,omitempty"`
+	TakenAt         time.Time `json:"taken_at"`
+}
+
+// MonitorTrend MonitorTrend is a visit's bedside monitor readings of the last 20 minutes, oldest first.
+type MonitorTrend struct {
+	// LowSpo2 LowSpO2: the latest SpO2 is below the protocol's alert limit.
+	LowSpo2   bool             `json:"low_spo2"`
+	Readings  []MonitorReading `json:"readings"`
+	Spo2Below int              `json:"spo2_below"`
+}
+
+// Monitors Monitors is the clinic's monitors and its code table.
+type Monitors struct {
+	Codes    []DeviceCode `json:"codes"`
+	Monitors []Monitor    `json:"monitors"`
+}
+
 // Move Move is the body of POST /api/v1/visits/{id}/transitions.
 type Move struct {
 	Reason *string `json:"reason,omitempty"`
@@ -4483,6 +4663,13 @@ type NewLotDrug string
 
 // NewLotForm vial for ketamine, spravato_kit for esketamine when left out
 type NewLotForm string
+
+// NewMonitor NewMonitor is the body of POST /api/v1/monitors.
+type NewMonitor struct {
+	ChairId *string `json:"chair_id,omitempty"`
+	Key     string  `json:"key"`
+	Name    *string `json:"name,omitempty"`
+}
 
 // NewProtocolVersion NewProtocolVersion is the body of POST /api/v1/protocol/versions: the settings to change (key -> text), on which version, and why.
 type NewProtocolVersion struct {
@@ -5262,6 +5449,8 @@ type ProtocolSecurity struct {
 // ProtocolSession defines model for ProtocolSession.
 type ProtocolSession struct {
 	ChairMinutes              ProtocolByRouteint `json:"chair_minutes"`
+	DeviceGapSeconds          int                `json:"device_gap_seconds"`
+	DeviceSpo2Seconds         int                `json:"device_spo2_seconds"`
 	HrAbove                   int                `json:"hr_above"`
 	HrSustainedMinutes        int                `json:"hr_sustained_minutes"`
 	LateEntryMinutes          int                `json:"late_entry_minutes"`
@@ -5778,6 +5967,14 @@ type TransitionFrom string
 // TransitionTo defines model for Transition.To.
 type TransitionTo string
 
+// Unassigned Unassigned is a reading kept without a visit, and why.
+type Unassigned struct {
+	// Index index is the reading's place in the batch, from 0.
+	Index   int    `json:"index"`
+	Monitor string `json:"monitor"`
+	Reason  string `json:"reason"`
+}
+
 // User User is a staff account.
 type User struct {
 	Active      bool       `json:"active"`
@@ -6199,6 +6396,12 @@ type SubmitCheckInParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// IngestDeviceReadingsParams defines parameters for IngestDeviceReadings.
+type IngestDeviceReadingsParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ListDiscrepanciesParams defines parameters for ListDiscrepancies.
 type ListDiscrepanciesParams struct {
 	// All Include discrepancies already resolved by an adjustment
@@ -6228,6 +6431,18 @@ type ReceiveLotParams struct {
 
 // AppendLedgerEntryParams defines parameters for AppendLedgerEntry.
 type AppendLedgerEntryParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// AddMonitorParams defines parameters for AddMonitor.
+type AddMonitorParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// AddMonitorCodeParams defines parameters for AddMonitorCode.
+type AddMonitorCodeParams struct {
 	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
@@ -6379,6 +6594,12 @@ type CreateQuestionnaireLinkParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// ValidateMonitorReadingParams defines parameters for ValidateMonitorReading.
+type ValidateMonitorReadingParams struct {
+	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // OrderDoseParams defines parameters for OrderDose.
 type OrderDoseParams struct {
 	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
@@ -6502,11 +6723,23 @@ type UpdateClinicJSONRequestBody = ClinicChange
 // AdvanceTrainingClockJSONRequestBody defines body for AdvanceTrainingClock for application/json ContentType.
 type AdvanceTrainingClockJSONRequestBody = ClockAdvance
 
+// IngestDeviceReadingsJSONRequestBody defines body for IngestDeviceReadings for application/json ContentType.
+type IngestDeviceReadingsJSONRequestBody = DeviceBatch
+
 // ReceiveLotJSONRequestBody defines body for ReceiveLot for application/json ContentType.
 type ReceiveLotJSONRequestBody = NewLot
 
 // AppendLedgerEntryJSONRequestBody defines body for AppendLedgerEntry for application/json ContentType.
 type AppendLedgerEntryJSONRequestBody = NewLedgerEntry
+
+// AddMonitorJSONRequestBody defines body for AddMonitor for application/json ContentType.
+type AddMonitorJSONRequestBody = NewMonitor
+
+// AddMonitorCodeJSONRequestBody defines body for AddMonitorCode for application/json ContentType.
+type AddMonitorCodeJSONRequestBody = DeviceCodeInput
+
+// UpdateMonitorJSONRequestBody defines body for UpdateMonitor for application/json ContentType.
+type UpdateMonitorJSONRequestBody = MonitorChange
 
 // CreatePatientJSONRequestBody defines body for CreatePatient for application/json ContentType.
 type CreatePatientJSONRequestBody = PatientInput
@@ -7362,6 +7595,24 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/clock (the `AdvanceTrainingClock` operationId).
 	AdvanceTrainingClock(ctx context.Context, body AdvanceTrainingClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// IngestDeviceReadingsWithBody Send a batch of bedside monitor readings (an API token of the device scope)
+	//
+	// Each reading goes to the visit in its monitor's chair, or is kept as unassigned with the reason. Readings drive the in-session SpO2 alert at once and show on the board; they enter the chart only when a nurse validates one. Send an Idempotency-Key: a retried batch is stored once.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/devices/readings (the `IngestDeviceReadings` operationId).
+	IngestDeviceReadingsWithBody(ctx context.Context, params *IngestDeviceReadingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IngestDeviceReadings Send a batch of bedside monitor readings (an API token of the device scope)
+	//
+	// Each reading goes to the visit in its monitor's chair, or is kept as unassigned with the reason. Readings drive the in-session SpO2 alert at once and show on the board; they enter the chart only when a nurse validates one. Send an Idempotency-Key: a retried batch is stored once.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/devices/readings (the `IngestDeviceReadings` operationId).
+	IngestDeviceReadings(ctx context.Context, params *IngestDeviceReadingsParams, body IngestDeviceReadingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListDiscrepancies Counts that differed from the books, newest first: the open ones unless all=true
 	//
 	// Corresponds with GET /api/v1/discrepancies (the `ListDiscrepancies` operationId).
@@ -7416,6 +7667,53 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/me (the `Me` operationId).
 	Me(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMonitors The clinic's bedside monitors, the chair each is assigned to, and the device code table
+	//
+	// Corresponds with GET /api/v1/monitors (the `ListMonitors` operationId).
+	ListMonitors(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddMonitorWithBody Add a bedside monitor by the key it sends, optionally assigned to a chair (admin)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/monitors (the `AddMonitor` operationId).
+	AddMonitorWithBody(ctx context.Context, params *AddMonitorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddMonitor Add a bedside monitor by the key it sends, optionally assigned to a chair (admin)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/monitors (the `AddMonitor` operationId).
+	AddMonitor(ctx context.Context, params *AddMonitorParams, body AddMonitorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddMonitorCodeWithBody Add a device's own observation code to the clinic's table: which vital it is, in which unit (admin)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/monitors/codes (the `AddMonitorCode` operationId).
+	AddMonitorCodeWithBody(ctx context.Context, params *AddMonitorCodeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddMonitorCode Add a device's own observation code to the clinic's table: which vital it is, in which unit (admin)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/monitors/codes (the `AddMonitorCode` operationId).
+	AddMonitorCode(ctx context.Context, params *AddMonitorCodeParams, body AddMonitorCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMonitorWithBody Rename a monitor or assign it to another chair (an empty chair_id: to none) (admin)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/monitors/{id} (the `UpdateMonitor` operationId).
+	UpdateMonitorWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMonitor Rename a monitor or assign it to another chair (an empty chair_id: to none) (admin)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/monitors/{id} (the `UpdateMonitor` operationId).
+	UpdateMonitor(ctx context.Context, id openapi_types.UUID, body UpdateMonitorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListNotices What is due now at the clinic's running sessions: vitals checks due or overdue and Spravato devices due, in the shape of an alert
 	//
@@ -7933,6 +8231,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/v1/visits/{id}/medications (the `RecordMedications` operationId).
 	RecordMedications(ctx context.Context, id openapi_types.UUID, body RecordMedicationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VisitMonitor The visit's bedside monitor readings of the last 20 minutes: the live trend, not charted until a nurse validates one
+	//
+	// Corresponds with GET /api/v1/visits/{id}/monitor (the `VisitMonitor` operationId).
+	VisitMonitor(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ValidateMonitorReading A nurse puts a monitor reading into the chart: it becomes a charted reading at the monitor's time
+	//
+	// Corresponds with POST /api/v1/visits/{id}/monitor-readings/{reading}/validate (the `ValidateMonitorReading` operationId).
+	ValidateMonitorReading(ctx context.Context, id openapi_types.UUID, reading openapi_types.UUID, params *ValidateMonitorReadingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// OrderDoseWithBody Order and sign the dose (prescriber)
 	//
@@ -8752,6 +9060,44 @@ func (c *Client) AdvanceTrainingClock(ctx context.Context, body AdvanceTrainingC
 	return c.Client.Do(req)
 }
 
+// IngestDeviceReadingsWithBody Send a batch of bedside monitor readings (an API token of the device scope)
+//
+// Each reading goes to the visit in its monitor's chair, or is kept as unassigned with the reason. Readings drive the in-session SpO2 alert at once and show on the board; they enter the chart only when a nurse validates one. Send an Idempotency-Key: a retried batch is stored once.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/devices/readings (the `IngestDeviceReadings` operationId).
+func (c *Client) IngestDeviceReadingsWithBody(ctx context.Context, params *IngestDeviceReadingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIngestDeviceReadingsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IngestDeviceReadings Send a batch of bedside monitor readings (an API token of the device scope)
+//
+// Each reading goes to the visit in its monitor's chair, or is kept as unassigned with the reason. Readings drive the in-session SpO2 alert at once and show on the board; they enter the chart only when a nurse validates one. Send an Idempotency-Key: a retried batch is stored once.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/devices/readings (the `IngestDeviceReadings` operationId).
+func (c *Client) IngestDeviceReadings(ctx context.Context, params *IngestDeviceReadingsParams, body IngestDeviceReadingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIngestDeviceReadingsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListDiscrepancies Counts that differed from the books, newest first: the open ones unless all=true
 //
 // Corresponds with GET /api/v1/discrepancies (the `ListDiscrepancies` operationId).
@@ -8887,6 +9233,123 @@ func (c *Client) AppendLedgerEntry(ctx context.Context, id openapi_types.UUID, p
 // Corresponds with GET /api/v1/me (the `Me` operationId).
 func (c *Client) Me(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMonitors The clinic's bedside monitors, the chair each is assigned to, and the device code table
+//
+// Corresponds with GET /api/v1/monitors (the `ListMonitors` operationId).
+func (c *Client) ListMonitors(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMonitorsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddMonitorWithBody Add a bedside monitor by the key it sends, optionally assigned to a chair (admin)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/monitors (the `AddMonitor` operationId).
+func (c *Client) AddMonitorWithBody(ctx context.Context, params *AddMonitorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddMonitorRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddMonitor Add a bedside monitor by the key it sends, optionally assigned to a chair (admin)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/monitors (the `AddMonitor` operationId).
+func (c *Client) AddMonitor(ctx context.Context, params *AddMonitorParams, body AddMonitorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddMonitorRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddMonitorCodeWithBody Add a device's own observation code to the clinic's table: which vital it is, in which unit (admin)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/monitors/codes (the `AddMonitorCode` operationId).
+func (c *Client) AddMonitorCodeWithBody(ctx context.Context, params *AddMonitorCodeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddMonitorCodeRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddMonitorCode Add a device's own observation code to the clinic's table: which vital it is, in which unit (admin)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/monitors/codes (the `AddMonitorCode` operationId).
+func (c *Client) AddMonitorCode(ctx context.Context, params *AddMonitorCodeParams, body AddMonitorCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddMonitorCodeRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMonitorWithBody Rename a monitor or assign it to another chair (an empty chair_id: to none) (admin)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/monitors/{id} (the `UpdateMonitor` operationId).
+func (c *Client) UpdateMonitorWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMonitorRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMonitor Rename a monitor or assign it to another chair (an empty chair_id: to none) (admin)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/monitors/{id} (the `UpdateMonitor` operationId).
+func (c *Client) UpdateMonitor(ctx context.Context, id openapi_types.UUID, body UpdateMonitorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMonitorRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10134,6 +10597,36 @@ func (c *Client) RecordMedicationsWithBody(ctx context.Context, id openapi_types
 // Corresponds with PUT /api/v1/visits/{id}/medications (the `RecordMedications` operationId).
 func (c *Client) RecordMedications(ctx context.Context, id openapi_types.UUID, body RecordMedicationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRecordMedicationsRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VisitMonitor The visit's bedside monitor readings of the last 20 minutes: the live trend, not charted until a nurse validates one
+//
+// Corresponds with GET /api/v1/visits/{id}/monitor (the `VisitMonitor` operationId).
+func (c *Client) VisitMonitor(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVisitMonitorRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ValidateMonitorReading A nurse puts a monitor reading into the chart: it becomes a charted reading at the monitor's time
+//
+// Corresponds with POST /api/v1/visits/{id}/monitor-readings/{reading}/validate (the `ValidateMonitorReading` operationId).
+func (c *Client) ValidateMonitorReading(ctx context.Context, id openapi_types.UUID, reading openapi_types.UUID, params *ValidateMonitorReadingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewValidateMonitorReadingRequest(c.Server, id, reading, params)
 	if err != nil {
 		return nil, err
 	}
@@ -11858,6 +12351,61 @@ func NewAdvanceTrainingClockRequestWithBody(server string, contentType string, b
 	return req, nil
 }
 
+// NewIngestDeviceReadingsRequest calls the generic IngestDeviceReadings builder with application/json body
+func NewIngestDeviceReadingsRequest(server string, params *IngestDeviceReadingsParams, body IngestDeviceReadingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewIngestDeviceReadingsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewIngestDeviceReadingsRequestWithBody constructs an http.Request for the IngestDeviceReadings method, with any body, and a specified content type
+func NewIngestDeviceReadingsRequestWithBody(server string, params *IngestDeviceReadingsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/devices/readings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListDiscrepanciesRequest constructs an http.Request for the ListDiscrepancies method
 func NewListDiscrepanciesRequest(server string, params *ListDiscrepanciesParams) (*http.Request, error) {
 	var err error
@@ -12194,6 +12742,190 @@ func NewMeRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewListMonitorsRequest constructs an http.Request for the ListMonitors method
+func NewListMonitorsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/monitors")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddMonitorRequest calls the generic AddMonitor builder with application/json body
+func NewAddMonitorRequest(server string, params *AddMonitorParams, body AddMonitorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddMonitorRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewAddMonitorRequestWithBody constructs an http.Request for the AddMonitor method, with any body, and a specified content type
+func NewAddMonitorRequestWithBody(server string, params *AddMonitorParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/monitors")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewAddMonitorCodeRequest calls the generic AddMonitorCode builder with application/json body
+func NewAddMonitorCodeRequest(server string, params *AddMonitorCodeParams, body AddMonitorCodeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddMonitorCodeRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewAddMonitorCodeRequestWithBody constructs an http.Request for the AddMonitorCode method, with any body, and a specified content type
+func NewAddMonitorCodeRequestWithBody(server string, params *AddMonitorCodeParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/monitors/codes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateMonitorRequest calls the generic UpdateMonitor builder with application/json body
+func NewUpdateMonitorRequest(server string, id openapi_types.UUID, body UpdateMonitorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMonitorRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateMonitorRequestWithBody constructs an http.Request for the UpdateMonitor method, with any body, and a specified content type
+func NewUpdateMonitorRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/monitors/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -14479,6 +15211,96 @@ func NewRecordMedicationsRequestWithBody(server string, id openapi_types.UUID, c
 	return req, nil
 }
 
+// NewVisitMonitorRequest constructs an http.Request for the VisitMonitor method
+func NewVisitMonitorRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/visits/%s/monitor", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewValidateMonitorReadingRequest constructs an http.Request for the ValidateMonitorReading method
+func NewValidateMonitorReadingRequest(server string, id openapi_types.UUID, reading openapi_types.UUID, params *ValidateMonitorReadingParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "reading", reading, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/visits/%s/monitor-readings/%s/validate", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewOrderDoseRequest calls the generic OrderDose builder with application/json body
 func NewOrderDoseRequest(server string, id openapi_types.UUID, params *OrderDoseParams, body OrderDoseJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -15796,6 +16618,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/clock (the `AdvanceTrainingClock` operationId).
 	AdvanceTrainingClockWithResponse(ctx context.Context, body AdvanceTrainingClockJSONRequestBody, reqEditors ...RequestEditorFn) (*AdvanceTrainingClockResponse, error)
 
+	// IngestDeviceReadingsWithBodyWithResponse Send a batch of bedside monitor readings (an API token of the device scope)
+	//
+	// Each reading goes to the visit in its monitor's chair, or is kept as unassigned with the reason. Readings drive the in-session SpO2 alert at once and show on the board; they enter the chart only when a nurse validates one. Send an Idempotency-Key: a retried batch is stored once.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/devices/readings (the `IngestDeviceReadings` operationId).
+	IngestDeviceReadingsWithBodyWithResponse(ctx context.Context, params *IngestDeviceReadingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IngestDeviceReadingsResponse, error)
+
+	// IngestDeviceReadingsWithResponse Send a batch of bedside monitor readings (an API token of the device scope)
+	//
+	// Each reading goes to the visit in its monitor's chair, or is kept as unassigned with the reason. Readings drive the in-session SpO2 alert at once and show on the board; they enter the chart only when a nurse validates one. Send an Idempotency-Key: a retried batch is stored once.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/devices/readings (the `IngestDeviceReadings` operationId).
+	IngestDeviceReadingsWithResponse(ctx context.Context, params *IngestDeviceReadingsParams, body IngestDeviceReadingsJSONRequestBody, reqEditors ...RequestEditorFn) (*IngestDeviceReadingsResponse, error)
+
 	// ListDiscrepanciesWithResponse Counts that differed from the books, newest first: the open ones unless all=true
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -15860,6 +16700,55 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/me (the `Me` operationId).
 	MeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*MeResponse, error)
+
+	// ListMonitorsWithResponse The clinic's bedside monitors, the chair each is assigned to, and the device code table
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/monitors (the `ListMonitors` operationId).
+	ListMonitorsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMonitorsResponse, error)
+
+	// AddMonitorWithBodyWithResponse Add a bedside monitor by the key it sends, optionally assigned to a chair (admin)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/monitors (the `AddMonitor` operationId).
+	AddMonitorWithBodyWithResponse(ctx context.Context, params *AddMonitorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMonitorResponse, error)
+
+	// AddMonitorWithResponse Add a bedside monitor by the key it sends, optionally assigned to a chair (admin)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/monitors (the `AddMonitor` operationId).
+	AddMonitorWithResponse(ctx context.Context, params *AddMonitorParams, body AddMonitorJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMonitorResponse, error)
+
+	// AddMonitorCodeWithBodyWithResponse Add a device's own observation code to the clinic's table: which vital it is, in which unit (admin)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/monitors/codes (the `AddMonitorCode` operationId).
+	AddMonitorCodeWithBodyWithResponse(ctx context.Context, params *AddMonitorCodeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMonitorCodeResponse, error)
+
+	// AddMonitorCodeWithResponse Add a device's own observation code to the clinic's table: which vital it is, in which unit (admin)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/monitors/codes (the `AddMonitorCode` operationId).
+	AddMonitorCodeWithResponse(ctx context.Context, params *AddMonitorCodeParams, body AddMonitorCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMonitorCodeResponse, error)
+
+	// UpdateMonitorWithBodyWithResponse Rename a monitor or assign it to another chair (an empty chair_id: to none) (admin)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/monitors/{id} (the `UpdateMonitor` operationId).
+	UpdateMonitorWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMonitorResponse, error)
+
+	// UpdateMonitorWithResponse Rename a monitor or assign it to another chair (an empty chair_id: to none) (admin)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/monitors/{id} (the `UpdateMonitor` operationId).
+	UpdateMonitorWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateMonitorJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMonitorResponse, error)
 
 	// ListNoticesWithResponse What is due now at the clinic's running sessions: vitals checks due or overdue and Spravato devices due, in the shape of an alert
 	//
@@ -16431,6 +17320,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/v1/visits/{id}/medications (the `RecordMedications` operationId).
 	RecordMedicationsWithResponse(ctx context.Context, id openapi_types.UUID, body RecordMedicationsJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordMedicationsResponse, error)
+
+	// VisitMonitorWithResponse The visit's bedside monitor readings of the last 20 minutes: the live trend, not charted until a nurse validates one
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/visits/{id}/monitor (the `VisitMonitor` operationId).
+	VisitMonitorWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*VisitMonitorResponse, error)
+
+	// ValidateMonitorReadingWithResponse A nurse puts a monitor reading into the chart: it becomes a charted reading at the monitor's time
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/visits/{id}/monitor-readings/{reading}/validate (the `ValidateMonitorReading` operationId).
+	ValidateMonitorReadingWithResponse(ctx context.Context, id openapi_types.UUID, reading openapi_types.UUID, params *ValidateMonitorReadingParams, reqEditors ...RequestEditorFn) (*ValidateMonitorReadingResponse, error)
 
 	// OrderDoseWithBodyWithResponse Order and sign the dose (prescriber)
 	//
@@ -18614,6 +19517,103 @@ func (r AdvanceTrainingClockResponse) ContentType() string {
 	return ""
 }
 
+type IngestDeviceReadingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Ingested
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r IngestDeviceReadingsResponse) GetJSON200() *Ingested {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r IngestDeviceReadingsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r IngestDeviceReadingsResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r IngestDeviceReadingsResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r IngestDeviceReadingsResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r IngestDeviceReadingsResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r IngestDeviceReadingsResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r IngestDeviceReadingsResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r IngestDeviceReadingsResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r IngestDeviceReadingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IngestDeviceReadingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IngestDeviceReadingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IngestDeviceReadingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListDiscrepanciesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19210,6 +20210,366 @@ func (r MeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r MeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListMonitorsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Monitors
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMonitorsResponse) GetJSON200() *Monitors {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListMonitorsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMonitorsResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListMonitorsResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListMonitorsResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMonitorsResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMonitorsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMonitorsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMonitorsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMonitorsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AddMonitorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Monitor
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddMonitorResponse) GetJSON201() *Monitor {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AddMonitorResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AddMonitorResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AddMonitorResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AddMonitorResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AddMonitorResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AddMonitorResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AddMonitorResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AddMonitorResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AddMonitorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddMonitorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddMonitorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddMonitorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AddMonitorCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *DeviceCode
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddMonitorCodeResponse) GetJSON201() *DeviceCode {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AddMonitorCodeResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AddMonitorCodeResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AddMonitorCodeResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AddMonitorCodeResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AddMonitorCodeResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AddMonitorCodeResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AddMonitorCodeResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AddMonitorCodeResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AddMonitorCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddMonitorCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddMonitorCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddMonitorCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateMonitorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Monitor
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateMonitorResponse) GetJSON200() *Monitor {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateMonitorResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateMonitorResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateMonitorResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateMonitorResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateMonitorResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateMonitorResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateMonitorResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMonitorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMonitorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMonitorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMonitorResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -23710,6 +25070,186 @@ func (r RecordMedicationsResponse) ContentType() string {
 	return ""
 }
 
+type VisitMonitorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MonitorTrend
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VisitMonitorResponse) GetJSON200() *MonitorTrend {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r VisitMonitorResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r VisitMonitorResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r VisitMonitorResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r VisitMonitorResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r VisitMonitorResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r VisitMonitorResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r VisitMonitorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VisitMonitorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VisitMonitorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VisitMonitorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ValidateMonitorReadingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *VitalsAnswer
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ValidateMonitorReadingResponse) GetJSON201() *VitalsAnswer {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ValidateMonitorReadingResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ValidateMonitorReadingResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ValidateMonitorReadingResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ValidateMonitorReadingResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ValidateMonitorReadingResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ValidateMonitorReadingResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ValidateMonitorReadingResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ValidateMonitorReadingResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ValidateMonitorReadingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ValidateMonitorReadingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ValidateMonitorReadingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ValidateMonitorReadingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type OrderDoseResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25925,6 +27465,36 @@ func (c *ClientWithResponses) AdvanceTrainingClockWithResponse(ctx context.Conte
 	return ParseAdvanceTrainingClockResponse(rsp)
 }
 
+// IngestDeviceReadingsWithBodyWithResponse Send a batch of bedside monitor readings (an API token of the device scope)
+//
+// Each reading goes to the visit in its monitor's chair, or is kept as unassigned with the reason. Readings drive the in-session SpO2 alert at once and show on the board; they enter the chart only when a nurse validates one. Send an Idempotency-Key: a retried batch is stored once.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/devices/readings (the `IngestDeviceReadings` operationId).
+func (c *ClientWithResponses) IngestDeviceReadingsWithBodyWithResponse(ctx context.Context, params *IngestDeviceReadingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IngestDeviceReadingsResponse, error) {
+	rsp, err := c.IngestDeviceReadingsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIngestDeviceReadingsResponse(rsp)
+}
+
+// IngestDeviceReadingsWithResponse Send a batch of bedside monitor readings (an API token of the device scope)
+//
+// Each reading goes to the visit in its monitor's chair, or is kept as unassigned with the reason. Readings drive the in-session SpO2 alert at once and show on the board; they enter the chart only when a nurse validates one. Send an Idempotency-Key: a retried batch is stored once.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/devices/readings (the `IngestDeviceReadings` operationId).
+func (c *ClientWithResponses) IngestDeviceReadingsWithResponse(ctx context.Context, params *IngestDeviceReadingsParams, body IngestDeviceReadingsJSONRequestBody, reqEditors ...RequestEditorFn) (*IngestDeviceReadingsResponse, error) {
+	rsp, err := c.IngestDeviceReadings(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIngestDeviceReadingsResponse(rsp)
+}
+
 // ListDiscrepanciesWithResponse Counts that differed from the books, newest first: the open ones unless all=true
 //
 // Returns a wrapper object for the known response body format(s).
@@ -26042,6 +27612,97 @@ func (c *ClientWithResponses) MeWithResponse(ctx context.Context, reqEditors ...
 		return nil, err
 	}
 	return ParseMeResponse(rsp)
+}
+
+// ListMonitorsWithResponse The clinic's bedside monitors, the chair each is assigned to, and the device code table
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/monitors (the `ListMonitors` operationId).
+func (c *ClientWithResponses) ListMonitorsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMonitorsResponse, error) {
+	rsp, err := c.ListMonitors(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMonitorsResponse(rsp)
+}
+
+// AddMonitorWithBodyWithResponse Add a bedside monitor by the key it sends, optionally assigned to a chair (admin)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/monitors (the `AddMonitor` operationId).
+func (c *ClientWithResponses) AddMonitorWithBodyWithResponse(ctx context.Context, params *AddMonitorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMonitorResponse, error) {
+	rsp, err := c.AddMonitorWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddMonitorResponse(rsp)
+}
+
+// AddMonitorWithResponse Add a bedside monitor by the key it sends, optionally assigned to a chair (admin)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/monitors (the `AddMonitor` operationId).
+func (c *ClientWithResponses) AddMonitorWithResponse(ctx context.Context, params *AddMonitorParams, body AddMonitorJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMonitorResponse, error) {
+	rsp, err := c.AddMonitor(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddMonitorResponse(rsp)
+}
+
+// AddMonitorCodeWithBodyWithResponse Add a device's own observation code to the clinic's table: which vital it is, in which unit (admin)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/monitors/codes (the `AddMonitorCode` operationId).
+func (c *ClientWithResponses) AddMonitorCodeWithBodyWithResponse(ctx context.Context, params *AddMonitorCodeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMonitorCodeResponse, error) {
+	rsp, err := c.AddMonitorCodeWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddMonitorCodeResponse(rsp)
+}
+
+// AddMonitorCodeWithResponse Add a device's own observation code to the clinic's table: which vital it is, in which unit (admin)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/monitors/codes (the `AddMonitorCode` operationId).
+func (c *ClientWithResponses) AddMonitorCodeWithResponse(ctx context.Context, params *AddMonitorCodeParams, body AddMonitorCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMonitorCodeResponse, error) {
+	rsp, err := c.AddMonitorCode(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddMonitorCodeResponse(rsp)
+}
+
+// UpdateMonitorWithBodyWithResponse Rename a monitor or assign it to another chair (an empty chair_id: to none) (admin)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/monitors/{id} (the `UpdateMonitor` operationId).
+func (c *ClientWithResponses) UpdateMonitorWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMonitorResponse, error) {
+	rsp, err := c.UpdateMonitorWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMonitorResponse(rsp)
+}
+
+// UpdateMonitorWithResponse Rename a monitor or assign it to another chair (an empty chair_id: to none) (admin)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/monitors/{id} (the `UpdateMonitor` operationId).
+func (c *ClientWithResponses) UpdateMonitorWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateMonitorJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMonitorResponse, error) {
+	rsp, err := c.UpdateMonitor(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMonitorResponse(rsp)
 }
 
 // ListNoticesWithResponse What is due now at the clinic's running sessions: vitals checks due or overdue and Spravato devices due, in the shape of an alert
@@ -27051,6 +28712,32 @@ func (c *ClientWithResponses) RecordMedicationsWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseRecordMedicationsResponse(rsp)
+}
+
+// VisitMonitorWithResponse The visit's bedside monitor readings of the last 20 minutes: the live trend, not charted until a nurse validates one
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/visits/{id}/monitor (the `VisitMonitor` operationId).
+func (c *ClientWithResponses) VisitMonitorWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*VisitMonitorResponse, error) {
+	rsp, err := c.VisitMonitor(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVisitMonitorResponse(rsp)
+}
+
+// ValidateMonitorReadingWithResponse A nurse puts a monitor reading into the chart: it becomes a charted reading at the monitor's time
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/visits/{id}/monitor-readings/{reading}/validate (the `ValidateMonitorReading` operationId).
+func (c *ClientWithResponses) ValidateMonitorReadingWithResponse(ctx context.Context, id openapi_types.UUID, reading openapi_types.UUID, params *ValidateMonitorReadingParams, reqEditors ...RequestEditorFn) (*ValidateMonitorReadingResponse, error) {
+	rsp, err := c.ValidateMonitorReading(ctx, id, reading, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseValidateMonitorReadingResponse(rsp)
 }
 
 // OrderDoseWithBodyWithResponse Order and sign the dose (prescriber)
@@ -29102,6 +30789,88 @@ func ParseAdvanceTrainingClockResponse(rsp *http.Response) (*AdvanceTrainingCloc
 	return response, nil
 }
 
+// ParseIngestDeviceReadingsResponse parses an HTTP response from a IngestDeviceReadingsWithResponse call
+func ParseIngestDeviceReadingsResponse(rsp *http.Response) (*IngestDeviceReadingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IngestDeviceReadingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Ingested
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListDiscrepanciesResponse parses an HTTP response from a ListDiscrepanciesWithResponse call
 func ParseListDiscrepanciesResponse(rsp *http.Response) (*ListDiscrepanciesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -29585,6 +31354,306 @@ func ParseMeResponse(rsp *http.Response) (*MeResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListMonitorsResponse parses an HTTP response from a ListMonitorsWithResponse call
+func ParseListMonitorsResponse(rsp *http.Response) (*ListMonitorsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMonitorsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Monitors
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAddMonitorResponse parses an HTTP response from a AddMonitorWithResponse call
+func ParseAddMonitorResponse(rsp *http.Response) (*AddMonitorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddMonitorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Monitor
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAddMonitorCodeResponse parses an HTTP response from a AddMonitorCodeWithResponse call
+func ParseAddMonitorCodeResponse(rsp *http.Response) (*AddMonitorCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddMonitorCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest DeviceCode
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMonitorResponse parses an HTTP response from a UpdateMonitorWithResponse call
+func ParseUpdateMonitorResponse(rsp *http.Response) (*UpdateMonitorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMonitorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Monitor
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -33374,6 +35443,156 @@ func ParseRecordMedicationsResponse(rsp *http.Response) (*RecordMedicationsRespo
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseVisitMonitorResponse parses an HTTP response from a VisitMonitorWithResponse call
+func ParseVisitMonitorResponse(rsp *http.Response) (*VisitMonitorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VisitMonitorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MonitorTrend
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseValidateMonitorReadingResponse parses an HTTP response from a ValidateMonitorReadingWithResponse call
+func ParseValidateMonitorReadingResponse(rsp *http.Response) (*ValidateMonitorReadingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ValidateMonitorReadingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest VitalsAnswer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
