@@ -155,12 +155,22 @@ func (a *App) Patient(ctx context.Context, actor access.Actor, id string) (patie
 	return readable(actor, p), err
 }
 
-// Chart is what the patient page shows: the record and, for roles that
-// may see clinical data, the weight history.
+// Chart is what the patient page shows: the record, the visits and the
+// timeline, and, for roles that may see clinical data, the weight history,
+// the scores over time and the vitals of each session (chart.go).
 type Chart struct {
 	Patient patients.Patient
 	Weights []patients.Weight
 	Visits  []VisitSummary // newest first
+	// Timeline is the visits, and what the role may see of what happened
+	// in them, newest first.
+	Timeline []ChartEntry
+	// Scores are PHQ-9 and GAD-7 over time; Sessions the readings of each
+	// visit, newest first. Empty for roles that may not see them.
+	Scores   []ScoreSeries
+	Sessions []SessionVitals
+	// ClinicalHidden: the role sees no clinical content of the chart.
+	ClinicalHidden bool
 }
 
 // PatientChart reads a patient's page in one audited read, so that opening
@@ -188,9 +198,21 @@ func (a *App) PatientChart(ctx context.Context, actor access.Actor, id string) (
 				return err
 			}
 			rows, err := tx.Visits(actor.ClinicID, store.VisitQuery{PatientID: id})
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				c.Timeline = append(c.Timeline, visitEntry(r, clinic.Location()))
+			}
+			if seesChart(actor.Role) {
+				if err := a.clinicalChart(tx, actor, &c, rows); err != nil {
+					return err
+				}
+			}
+			sortTimeline(c.Timeline)
 			slices.Reverse(rows)
 			c.Visits = summaries(rows, clinic.Location())
-			return err
+			return nil
 		})
 	return redactChart(actor.Role, c), err
 }

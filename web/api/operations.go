@@ -560,6 +560,17 @@ func (h *API) operationTable() []op {
 			Summary: "A patient's visits, newest first",
 			Out:     answer[apiVisitList](200), Fails: fails(401, 403, 404),
 		},
+		{Method: "GET", Pattern: "/api/v1/patients/{id}/chart", Handle: h.patientChart, ID: "getPatientChart", Tag: "patients",
+			Summary: "The patient chart: the timeline of visits, doses, events and alerts, PHQ-9 and GAD-7 over time with the baseline and the response and remission lines, and each session's vitals with its alert limits",
+			Description: "Redacted by role: front desk and admin get the record's demographics and the visits on the timeline, no scores, vitals, doses or alerts (clinical_hidden). " +
+				"The baseline is the patient's first score until courses are recorded.",
+			Out: answer[apiChart](200), Fails: fails(401, 403, 404),
+		},
+		{Method: "GET", Pattern: "/api/v1/worklist", Handle: h.worklist, ID: "getWorklist", Tag: "board",
+			Summary: "What waits for the caller: for a prescriber the risk assessments, alerts, overridable gate blocks and dose orders to sign; for a nurse the vitals checks and Spravato devices due across the floor",
+			Description: "Each item names the visit (and alert) where the work is done and the step (action) that does it. Other roles get an empty list.",
+			Out: answer[apiWorklist](200), Fails: fails(401),
+		},
 		{Method: "GET", Pattern: "/api/v1/patients/{id}/route-advice", Handle: h.routeAdvice, ID: "adviseRoutes", Tag: "patients",
 			Summary: "Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)",
 			Query: []param{

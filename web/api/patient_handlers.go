@@ -235,3 +235,21 @@ func (h *API) routeAdvice(w http.ResponseWriter, r *http.Request, actor access.A
 		Note: "Advice only: it ranks the routes for discussion; the prescriber decides."})
 	return nil
 }
+
+func (h *API) patientChart(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	c, err := h.app.PatientChart(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, toAPIChart(c))
+	return nil
+}
+
+func (h *API) worklist(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	wl, err := h.app.Worklist(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, toAPIWorklist(wl))
+	return nil
+}

@@ -45,6 +45,11 @@ type patientData struct {
 	Team     map[string]string // user id -> name
 	Contra   []patients.Contraindication
 	WeightAt string // default for the weight form: now, local
+	// The chart: the timeline, the scores and the sessions' vitals, drawn.
+	Timeline       []app.ChartEntry
+	Scores         []scoreChart
+	Sessions       []vitalsChart
+	ClinicalHidden bool
 }
 
 func (h *UI) patientPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -66,7 +71,8 @@ func (h *UI) renderPatient(w http.ResponseWriter, r *http.Request, actor access.
 		v.withError(formErr)
 	}
 	v.Data = patientData{Visits: chart.Visits, Patient: p, Weights: chart.Weights, Team: team, Contra: p.Contraindications,
-		WeightAt: v.Now.In(v.Loc).Format(timeInputLayout)}
+		WeightAt: v.Now.In(v.Loc).Format(timeInputLayout), Timeline: chart.Timeline, Scores: scoreCharts(chart.Scores, v.Loc),
+		Sessions: vitalsCharts(chart.Sessions, v.Loc), ClinicalHidden: chart.ClinicalHidden}
 	return h.render(w, status, "patient", v)
 }
 

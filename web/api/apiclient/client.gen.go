@@ -2127,6 +2127,27 @@ func (e REMSStatusState) Valid() bool {
 	}
 }
 
+// Defines values for SessionVitalsRoute.
+const (
+	SessionVitalsRouteIm       SessionVitalsRoute = "im"
+	SessionVitalsRouteIv       SessionVitalsRoute = "iv"
+	SessionVitalsRouteSpravato SessionVitalsRoute = "spravato"
+)
+
+// Valid indicates whether the value is a known member of the SessionVitalsRoute enum.
+func (e SessionVitalsRoute) Valid() bool {
+	switch e {
+	case SessionVitalsRouteIm:
+		return true
+	case SessionVitalsRouteIv:
+		return true
+	case SessionVitalsRouteSpravato:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SeverityCountSeverity.
 const (
 	SeverityCountSeverityFlag   SeverityCountSeverity = "flag"
@@ -2541,6 +2562,54 @@ func (e VitalsCheckState) Valid() bool {
 	case VitalsCheckStateOverdue:
 		return true
 	case VitalsCheckStateUpcoming:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WorkItemRoute.
+const (
+	WorkItemRouteIm       WorkItemRoute = "im"
+	WorkItemRouteIv       WorkItemRoute = "iv"
+	WorkItemRouteSpravato WorkItemRoute = "spravato"
+)
+
+// Valid indicates whether the value is a known member of the WorkItemRoute enum.
+func (e WorkItemRoute) Valid() bool {
+	switch e {
+	case WorkItemRouteIm:
+		return true
+	case WorkItemRouteIv:
+		return true
+	case WorkItemRouteSpravato:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WorklistRole.
+const (
+	WorklistRoleAdmin      WorklistRole = "admin"
+	WorklistRoleFrontdesk  WorklistRole = "frontdesk"
+	WorklistRoleNurse      WorklistRole = "nurse"
+	WorklistRolePrescriber WorklistRole = "prescriber"
+	WorklistRoleTherapist  WorklistRole = "therapist"
+)
+
+// Valid indicates whether the value is a known member of the WorklistRole enum.
+func (e WorklistRole) Valid() bool {
+	switch e {
+	case WorklistRoleAdmin:
+		return true
+	case WorklistRoleFrontdesk:
+		return true
+	case WorklistRoleNurse:
+		return true
+	case WorklistRolePrescriber:
+		return true
+	case WorklistRoleTherapist:
 		return true
 	default:
 		return false
@@ -3166,6 +3235,28 @@ type ChairChange struct {
 // Chairs Chairs is the clinic's chairs.
 type Chairs struct {
 	Chairs []Chair `json:"chairs"`
+}
+
+// Chart Chart is the patient chart (GET /api/v1/patients/{id}/chart): the record, the timeline, the scores over time and each session's vitals. scores and sessions are empty, and the timeline holds only the visits, for roles that may not see clinical content (clinical_hidden).
+type Chart struct {
+	ClinicalHidden bool `json:"clinical_hidden"`
+
+	// Patient Patient is a patient as the API shows it.
+	Patient  Patient         `json:"patient"`
+	Scores   []ScoreSeries   `json:"scores"`
+	Sessions []SessionVitals `json:"sessions"`
+	Timeline []ChartEntry    `json:"timeline"`
+}
+
+// ChartEntry ChartEntry is one line of the timeline, newest first. kind is visit, questionnaire, order, dose, adverse_event or alert; severity is an alert's or an adverse event's, "" otherwise.
+type ChartEntry struct {
+	At       time.Time `json:"at"`
+	By       string    `json:"by"`
+	Detail   string    `json:"detail"`
+	Kind     string    `json:"kind"`
+	Severity string    `json:"severity"`
+	Title    string    `json:"title"`
+	VisitId  string    `json:"visit_id"`
 }
 
 // Cleared Cleared is the answer to a clearance: the visit and its gate.
@@ -4880,6 +4971,29 @@ type Schedule struct {
 	Visits []VisitRow         `json:"visits"`
 }
 
+// ScorePoint ScorePoint is one scored questionnaire: outcome is "response", "remission", both, or "" against the baseline.
+type ScorePoint struct {
+	At                 time.Time `json:"at"`
+	Band               string    `json:"band"`
+	ChangeFromBaseline int       `json:"change_from_baseline"`
+	Outcome            string    `json:"outcome"`
+	Total              int       `json:"total"`
+	VisitId            string    `json:"visit_id"`
+}
+
+// ScoreSeries ScoreSeries is one questionnaire over time, oldest first. baseline is the first score (a course's baseline replaces it once courses are recorded); response_line is the total at or below which a score is a response (response_drop_percent below the baseline), remission_below the PHQ-9 total below which it is remission; both 0 for GAD-7.
+type ScoreSeries struct {
+	Bands               []Band       `json:"bands"`
+	Baseline            *ScorePoint  `json:"baseline"`
+	Instrument          string       `json:"instrument"`
+	MaxTotal            int          `json:"max_total"`
+	Points              []ScorePoint `json:"points"`
+	RemissionBelow      int          `json:"remission_below"`
+	ResponseDropPercent int          `json:"response_drop_percent"`
+	ResponseLine        float64      `json:"response_line"`
+	Title               string       `json:"title"`
+}
+
 // ScoredResult ScoredResult is a questionnaire scored as it was saved.
 type ScoredResult struct {
 	Answers    []int  `json:"answers"`
@@ -4967,6 +5081,21 @@ type SessionEvent struct {
 	Reason     string    `json:"reason"`
 	RecordedAt time.Time `json:"recorded_at"`
 }
+
+// SessionVitals SessionVitals is one visit's readings (amendments applied) with the in-session alert limits of its protocol version.
+type SessionVitals struct {
+	FirstDoseAt *time.Time `json:"first_dose_at"`
+
+	// Limits VitalLimits are protocol.Session's in-session alert limits.
+	Limits      VitalLimits        `json:"limits"`
+	Readings    []VitalReading     `json:"readings"`
+	Route       SessionVitalsRoute `json:"route"`
+	ScheduledAt time.Time          `json:"scheduled_at"`
+	VisitId     string             `json:"visit_id"`
+}
+
+// SessionVitalsRoute defines model for SessionVitals.Route.
+type SessionVitalsRoute string
 
 // SetupTask SetupTask is a setting the admin has still to enter.
 type SetupTask struct {
@@ -5244,6 +5373,16 @@ type VisitWeight struct {
 	MeasuredAt time.Time `json:"measured_at"`
 }
 
+// VitalLimits VitalLimits are protocol.Session's in-session alert limits.
+type VitalLimits struct {
+	HrAbove                 int `json:"hr_above"`
+	SingleDiastolicAbove    int `json:"single_diastolic_above"`
+	SingleSystolicAbove     int `json:"single_systolic_above"`
+	Spo2Below               int `json:"spo2_below"`
+	SustainedDiastolicAbove int `json:"sustained_diastolic_above"`
+	SustainedSystolicAbove  int `json:"sustained_systolic_above"`
+}
+
 // VitalReading VitalReading is a vital-sign reading as recorded.
 type VitalReading struct {
 	AmendReason    *string `json:"amend_reason,omitempty"`
@@ -5367,6 +5506,38 @@ type Weight struct {
 type Weights struct {
 	Weights []Weight `json:"weights"`
 }
+
+// WorkItem WorkItem is one thing to do. kind is sign_order, assess_risk, alert, override, vitals or device; step is the visit's action that does it (order_dose, assess_alert, acknowledge_alert, override, record_vitals, give_device); check names the gate check of an override.
+type WorkItem struct {
+	AlertId     string        `json:"alert_id"`
+	ChairName   string        `json:"chair_name"`
+	Check       string        `json:"check"`
+	Detail      string        `json:"detail"`
+	Kind        string        `json:"kind"`
+	Overdue     bool          `json:"overdue"`
+	PatientId   string        `json:"patient_id"`
+	PatientName string        `json:"patient_name"`
+	Route       WorkItemRoute `json:"route"`
+	Severity    string        `json:"severity"`
+	Since       *time.Time    `json:"since"`
+	Step        string        `json:"step"`
+	Title       string        `json:"title"`
+	VisitId     string        `json:"visit_id"`
+}
+
+// WorkItemRoute defines model for WorkItem.Route.
+type WorkItemRoute string
+
+// Worklist Worklist is what waits for the caller (GET /api/v1/worklist): kinds are the kinds of work the caller's role's list holds, in order (empty for a role without a list); each item names the visit, and the alert, where the work is done, and the step that does it.
+type Worklist struct {
+	At    time.Time    `json:"at"`
+	Items []WorkItem   `json:"items"`
+	Kinds []string     `json:"kinds"`
+	Role  WorklistRole `json:"role"`
+}
+
+// WorklistRole defines model for Worklist.Role.
+type WorklistRole string
 
 // RequestAccountChangeParams defines parameters for RequestAccountChange.
 type RequestAccountChangeParams struct {
@@ -6651,6 +6822,13 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
 	AmendPatient(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetPatientChart The patient chart: the timeline of visits, doses, events and alerts, PHQ-9 and GAD-7 over time with the baseline and the response and remission lines, and each session's vitals with its alert limits
+	//
+	// Redacted by role: front desk and admin get the record's demographics and the visits on the timeline, no scores, vitals, doses or alerts (clinical_hidden). The baseline is the patient's first score until courses are recorded.
+	//
+	// Corresponds with GET /api/v1/patients/{id}/chart (the `GetPatientChart` operationId).
+	GetPatientChart(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AdviseRoutes Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
 	//
 	// Corresponds with GET /api/v1/patients/{id}/route-advice (the `AdviseRoutes` operationId).
@@ -7267,6 +7445,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/visits/{id}/weights (the `RecordVisitWeight` operationId).
 	RecordVisitWeight(ctx context.Context, id openapi_types.UUID, params *RecordVisitWeightParams, body RecordVisitWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWorklist What waits for the caller: for a prescriber the risk assessments, alerts, overridable gate blocks and dose orders to sign; for a nurse the vitals checks and Spravato devices due across the floor
+	//
+	// Each item names the visit (and alert) where the work is done and the step (action) that does it. Other roles get an empty list.
+	//
+	// Corresponds with GET /api/v1/worklist (the `GetWorklist` operationId).
+	GetWorklist(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Health Health check: 200 when the database answers
 	//
@@ -8002,6 +8187,23 @@ func (c *Client) AmendPatientWithBody(ctx context.Context, id openapi_types.UUID
 // Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
 func (c *Client) AmendPatient(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAmendPatientRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPatientChart The patient chart: the timeline of visits, doses, events and alerts, PHQ-9 and GAD-7 over time with the baseline and the response and remission lines, and each session's vitals with its alert limits
+//
+// Redacted by role: front desk and admin get the record's demographics and the visits on the timeline, no scores, vitals, doses or alerts (clinical_hidden). The baseline is the patient's first score until courses are recorded.
+//
+// Corresponds with GET /api/v1/patients/{id}/chart (the `GetPatientChart` operationId).
+func (c *Client) GetPatientChart(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPatientChartRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -9449,6 +9651,23 @@ func (c *Client) RecordVisitWeightWithBody(ctx context.Context, id openapi_types
 // Corresponds with POST /api/v1/visits/{id}/weights (the `RecordVisitWeight` operationId).
 func (c *Client) RecordVisitWeight(ctx context.Context, id openapi_types.UUID, params *RecordVisitWeightParams, body RecordVisitWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRecordVisitWeightRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWorklist What waits for the caller: for a prescriber the risk assessments, alerts, overridable gate blocks and dose orders to sign; for a nurse the vitals checks and Spravato devices due across the floor
+//
+// Each item names the visit (and alert) where the work is done and the step (action) that does it. Other roles get an empty list.
+//
+// Corresponds with GET /api/v1/worklist (the `GetWorklist` operationId).
+func (c *Client) GetWorklist(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWorklistRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -11029,6 +11248,40 @@ func NewAmendPatientRequestWithBody(server string, id openapi_types.UUID, params
 			req.Header.Set("If-Match", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewGetPatientChartRequest constructs an http.Request for the GetPatientChart method
+func NewGetPatientChartRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/patients/%s/chart", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -13626,6 +13879,33 @@ func NewRecordVisitWeightRequestWithBody(server string, id openapi_types.UUID, p
 	return req, nil
 }
 
+// NewGetWorklistRequest constructs an http.Request for the GetWorklist method
+func NewGetWorklistRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/worklist")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewHealthRequest constructs an http.Request for the Health method
 func NewHealthRequest(server string) (*http.Request, error) {
 	var err error
@@ -14030,6 +14310,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
 	AmendPatientWithResponse(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*AmendPatientResponse, error)
+
+	// GetPatientChartWithResponse The patient chart: the timeline of visits, doses, events and alerts, PHQ-9 and GAD-7 over time with the baseline and the response and remission lines, and each session's vitals with its alert limits
+	//
+	// Redacted by role: front desk and admin get the record's demographics and the visits on the timeline, no scores, vitals, doses or alerts (clinical_hidden). The baseline is the patient's first score until courses are recorded.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/patients/{id}/chart (the `GetPatientChart` operationId).
+	GetPatientChartWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetPatientChartResponse, error)
 
 	// AdviseRoutesWithResponse Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
 	//
@@ -14685,6 +14974,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/visits/{id}/weights (the `RecordVisitWeight` operationId).
 	RecordVisitWeightWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordVisitWeightParams, body RecordVisitWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordVisitWeightResponse, error)
+
+	// GetWorklistWithResponse What waits for the caller: for a prescriber the risk assessments, alerts, overridable gate blocks and dose orders to sign; for a nurse the vitals checks and Spravato devices due across the floor
+	//
+	// Each item names the visit (and alert) where the work is done and the step (action) that does it. Other roles get an empty list.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/worklist (the `GetWorklist` operationId).
+	GetWorklistWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetWorklistResponse, error)
 
 	// HealthWithResponse Health check: 200 when the database answers
 	//
@@ -17423,6 +17721,89 @@ func (r AmendPatientResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AmendPatientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPatientChartResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Chart
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPatientChartResponse) GetJSON200() *Chart {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPatientChartResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPatientChartResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPatientChartResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPatientChartResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPatientChartResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetPatientChartResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPatientChartResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPatientChartResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPatientChartResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPatientChartResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22243,6 +22624,82 @@ func (r RecordVisitWeightResponse) ContentType() string {
 	return ""
 }
 
+type GetWorklistResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Worklist
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWorklistResponse) GetJSON200() *Worklist {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetWorklistResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetWorklistResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetWorklistResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetWorklistResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetWorklistResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWorklistResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWorklistResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWorklistResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWorklistResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type HealthResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22887,6 +23344,21 @@ func (c *ClientWithResponses) AmendPatientWithResponse(ctx context.Context, id o
 		return nil, err
 	}
 	return ParseAmendPatientResponse(rsp)
+}
+
+// GetPatientChartWithResponse The patient chart: the timeline of visits, doses, events and alerts, PHQ-9 and GAD-7 over time with the baseline and the response and remission lines, and each session's vitals with its alert limits
+//
+// Redacted by role: front desk and admin get the record's demographics and the visits on the timeline, no scores, vitals, doses or alerts (clinical_hidden). The baseline is the patient's first score until courses are recorded.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/patients/{id}/chart (the `GetPatientChart` operationId).
+func (c *ClientWithResponses) GetPatientChartWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetPatientChartResponse, error) {
+	rsp, err := c.GetPatientChart(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPatientChartResponse(rsp)
 }
 
 // AdviseRoutesWithResponse Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
@@ -24040,6 +24512,21 @@ func (c *ClientWithResponses) RecordVisitWeightWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseRecordVisitWeightResponse(rsp)
+}
+
+// GetWorklistWithResponse What waits for the caller: for a prescriber the risk assessments, alerts, overridable gate blocks and dose orders to sign; for a nurse the vitals checks and Spravato devices due across the floor
+//
+// Each item names the visit (and alert) where the work is done and the step (action) that does it. Other roles get an empty list.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/worklist (the `GetWorklist` operationId).
+func (c *ClientWithResponses) GetWorklistWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetWorklistResponse, error) {
+	rsp, err := c.GetWorklist(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWorklistResponse(rsp)
 }
 
 // HealthWithResponse Health check: 200 when the database answers
@@ -26350,6 +26837,74 @@ func ParseAmendPatientResponse(rsp *http.Response) (*AmendPatientResponse, error
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPatientChartResponse parses an HTTP response from a GetPatientChartWithResponse call
+func ParseGetPatientChartResponse(rsp *http.Response) (*GetPatientChartResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPatientChartResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Chart
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil
@@ -30405,6 +30960,67 @@ func ParseRecordVisitWeightResponse(rsp *http.Response) (*RecordVisitWeightRespo
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetWorklistResponse parses an HTTP response from a GetWorklistWithResponse call
+func ParseGetWorklistResponse(rsp *http.Response) (*GetWorklistResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWorklistResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Worklist
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
