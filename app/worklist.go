@@ -252,4 +252,3 @@ func sortWork(kinds []WorkKind, items []WorkItem) {
 			x.Since.Compare(y.Since), strings.Compare(x.PatientName, y.PatientName))
 	})
 }
-
