@@ -252,3 +252,7 @@ func sortWork(kinds []WorkKind, items []WorkItem) {
 			x.Since.Compare(y.Since), strings.Compare(x.PatientName, y.PatientName))
 	})
 }
+
+// HasWorklist reports whether the role has a worklist, for the
+// navigation.
+func HasWorklist(role access.Role) bool { return len(worklists[role]) > 0 }

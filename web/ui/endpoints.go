@@ -69,6 +69,7 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("POST", "/alerts/{id}/resolve", h.resolveSubmit),
 		login("GET", "/events", h.events),
 		login("GET", "/board", h.boardPage),
+		login("GET", "/worklist", h.worklistPage),
 		login("GET", "/ledger", h.ledgerPage),
 		login("POST", "/ledger/lots", h.receiveLotSubmit),
 		login("GET", "/ledger/lots/{id}", h.lotPage),
