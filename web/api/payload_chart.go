@@ -137,20 +137,20 @@ type apiWorklist struct {
 // (order_dose, assess_alert, acknowledge_alert, override, record_vitals,
 // give_device); check names the gate check of an override.
 type apiWorkItem struct {
-	Kind        string         `json:"kind"`
-	VisitID     string         `json:"visit_id"`
-	AlertID     string         `json:"alert_id"`
-	Check       string         `json:"check"`
-	PatientID   string         `json:"patient_id"`
-	PatientName string         `json:"patient_name"`
-	ChairName   string         `json:"chair_name"`
-	Route       protocol.Route `json:"route"`
-	Step        string         `json:"step"`
-	Title       string         `json:"title"`
-	Detail      string         `json:"detail"`
-	Since       *time.Time     `json:"since"`
-	Overdue     bool           `json:"overdue"`
-	Severity    string         `json:"severity"`
+	Kind        string          `json:"kind"`
+	VisitID     string          `json:"visit_id"`
+	AlertID     string          `json:"alert_id"`
+	Check       string          `json:"check"`
+	PatientID   string          `json:"patient_id"`
+	PatientName string          `json:"patient_name"`
+	ChairName   string          `json:"chair_name"`
+	Route       *protocol.Route `json:"route"` // null for an alert
+	Step        string          `json:"step"`
+	Title       string          `json:"title"`
+	Detail      string          `json:"detail"`
+	Since       *time.Time      `json:"since"`
+	Overdue     bool            `json:"overdue"`
+	Severity    string          `json:"severity"`
 }
 
 func toAPIWorklist(w app.Worklist) apiWorklist {
@@ -164,8 +164,13 @@ func toAPIWorklist(w app.Worklist) apiWorklist {
 			s := it.Since.UTC()
 			since = &s
 		}
+		var route *protocol.Route
+		if it.Route != "" {
+			r := it.Route
+			route = &r
+		}
 		out.Items = append(out.Items, apiWorkItem{Kind: string(it.Kind), VisitID: it.VisitID, AlertID: it.AlertID, Check: string(it.Check),
-			PatientID: it.PatientID, PatientName: it.PatientName, ChairName: it.ChairName, Route: it.Route, Step: string(it.Step),
+			PatientID: it.PatientID, PatientName: it.PatientName, ChairName: it.ChairName, Route: route, Step: string(it.Step),
 			Title: it.Title, Detail: it.Detail, Since: since, Overdue: it.Overdue, Severity: string(it.Severity)})
 	}
 	return out

@@ -5509,23 +5509,25 @@ type Weights struct {
 
 // WorkItem WorkItem is one thing to do. kind is sign_order, assess_risk, alert, override, vitals or device; step is the visit's action that does it (order_dose, assess_alert, acknowledge_alert, override, record_vitals, give_device); check names the gate check of an override.
 type WorkItem struct {
-	AlertId     string        `json:"alert_id"`
-	ChairName   string        `json:"chair_name"`
-	Check       string        `json:"check"`
-	Detail      string        `json:"detail"`
-	Kind        string        `json:"kind"`
-	Overdue     bool          `json:"overdue"`
-	PatientId   string        `json:"patient_id"`
-	PatientName string        `json:"patient_name"`
-	Route       WorkItemRoute `json:"route"`
-	Severity    string        `json:"severity"`
-	Since       *time.Time    `json:"since"`
-	Step        string        `json:"step"`
-	Title       string        `json:"title"`
-	VisitId     string        `json:"visit_id"`
+	AlertId     string `json:"alert_id"`
+	ChairName   string `json:"chair_name"`
+	Check       string `json:"check"`
+	Detail      string `json:"detail"`
+	Kind        string `json:"kind"`
+	Overdue     bool   `json:"overdue"`
+	PatientId   string `json:"patient_id"`
+	PatientName string `json:"patient_name"`
+
+	// Route null for an alert
+	Route    *WorkItemRoute `json:"route"`
+	Severity string         `json:"severity"`
+	Since    *time.Time     `json:"since"`
+	Step     string         `json:"step"`
+	Title    string         `json:"title"`
+	VisitId  string         `json:"visit_id"`
 }
 
-// WorkItemRoute defines model for WorkItem.Route.
+// WorkItemRoute null for an alert
 type WorkItemRoute string
 
 // Worklist Worklist is what waits for the caller (GET /api/v1/worklist): kinds are the kinds of work the caller's role's list holds, in order (empty for a role without a list); each item names the visit, and the alert, where the work is done, and the step that does it.
