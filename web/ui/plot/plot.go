@@ -185,8 +185,8 @@ func (c Chart) SVG() string {
 	_, y := c.Area()
 	t := c.times()
 	x0, x1 := t.R0, t.R1
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %s %s" role="img" aria-labelledby="%s-title %s-desc">`,
-		num(c.Width), num(c.Height), esc(c.ID), esc(c.ID))
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="%s" viewBox="0 0 %s %s" role="img" aria-labelledby="%s-title %s-desc">`,
+		esc(c.ID), num(c.Width), num(c.Height), esc(c.ID), esc(c.ID))
 	fmt.Fprintf(&b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, esc(c.ID), esc(c.Title), esc(c.ID), esc(c.Desc))
 	for _, bd := range c.Bands {
 		top, bottom := y.At(y.Clamp(bd.To)), y.At(y.Clamp(bd.From))
