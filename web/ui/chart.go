@@ -17,15 +17,18 @@ import (
 // scoreChart is one questionnaire over time, drawn.
 type scoreChart struct {
 	app.ScoreSeries
-	SVG template.HTML
+	// SVG is drawn for a wide screen, Narrow for a phone's: the page
+	// shows one of them (app.css), so that the text of neither is too
+	// small to read.
+	SVG, Narrow template.HTML
 }
 
 // vitalsChart is one session's readings, drawn as two charts: blood
 // pressure and heart rate on one scale, oxygen saturation on its own.
 type vitalsChart struct {
 	app.SessionVitals
-	BP   template.HTML
-	SpO2 template.HTML
+	BP, BPNarrow     template.HTML
+	SpO2, SpO2Narrow template.HTML
 }
 
 // chartWidth and chartHeight are the charts' SVG units; the page scales
@@ -33,12 +36,22 @@ type vitalsChart struct {
 const (
 	chartWidth  = 720
 	chartHeight = 260
+	phoneWidth  = 360
 )
+
+// narrowed is the chart drawn for a phone: narrower, with ids of its own.
+func narrowed(c plot.Chart) plot.Chart {
+	c.ID += "-narrow"
+	c.Width = phoneWidth
+	return c
+}
 
 func scoreCharts(series []app.ScoreSeries, loc *time.Location) []scoreChart {
 	out := make([]scoreChart, 0, len(series))
 	for _, s := range series {
-		out = append(out, scoreChart{ScoreSeries: s, SVG: template.HTML(scorePlot(s, loc).SVG())}) // plot escapes every text it writes
+		c := scorePlot(s, loc)
+		// plot escapes every text it writes.
+		out = append(out, scoreChart{ScoreSeries: s, SVG: template.HTML(c.SVG()), Narrow: template.HTML(narrowed(c).SVG())})
 	}
 	return out
 }
@@ -87,7 +100,8 @@ func vitalsCharts(sessions []app.SessionVitals, loc *time.Location) []vitalsChar
 	out := make([]vitalsChart, 0, len(sessions))
 	for _, s := range sessions {
 		bp, spo2 := vitalsPlots(s, loc)
-		out = append(out, vitalsChart{SessionVitals: s, BP: template.HTML(bp.SVG()), SpO2: template.HTML(spo2.SVG())})
+		out = append(out, vitalsChart{SessionVitals: s, BP: template.HTML(bp.SVG()), BPNarrow: template.HTML(narrowed(bp).SVG()),
+			SpO2: template.HTML(spo2.SVG()), SpO2Narrow: template.HTML(narrowed(spo2).SVG())})
 	}
 	return out
 }

@@ -29,7 +29,7 @@ func TestPatientPageChart(t *testing.T) {
 			t.Fatalf("patient page: %d", resp.StatusCode)
 		}
 		for _, instr := range []string{"phq9", "gad7"} {
-			svg := doc.Find("#score-" + instr + " svg.chart")
+			svg := doc.Find("#score-" + instr + " .wide svg.chart")
 			if svg.Length() != 1 || svg.AttrOr("role", "") != "img" || svg.Find("title").Length() != 1 || svg.Find("desc").Length() != 1 {
 				t.Errorf("%s: no accessible SVG chart", instr)
 			}
@@ -40,11 +40,14 @@ func TestPatientPageChart(t *testing.T) {
 			if n := doc.Find("#score-" + instr + "-table tbody tr").Length(); n != 1 {
 				t.Errorf("%s: %d rows in the table of scores, want 1", instr, n)
 			}
+			if doc.Find("#chart-"+instr+"-narrow").Length() != 1 {
+				t.Errorf("%s: no chart for a phone", instr)
+			}
 			if svg.Find("rect.band").Length() < 4 {
 				t.Errorf("%s: severity bands not drawn", instr)
 			}
 		}
-		phq := doc.Find("#score-phq9 svg")
+		phq := doc.Find("#chart-phq9")
 		for _, want := range []string{"baseline 8", "response ≤ 4", "remission < 5"} {
 			if !strings.Contains(phq.Text(), want) {
 				t.Errorf("the PHQ-9 chart does not mark %q: %s", want, phq.Text())

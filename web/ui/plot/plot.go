@@ -153,15 +153,23 @@ type Chart struct {
 
 // margins of the plot area inside the chart, in SVG units.
 const (
-	marginLeft   = 44
-	marginRight  = 150
-	marginTop    = 12
-	marginBottom = 30
+	marginLeft = 44
+	// marginRight holds the rules' labels; a narrow chart (a phone's)
+	// keeps less room for them.
+	marginRight       = 150
+	marginRightNarrow = 112
+	narrow            = 500
+	marginTop         = 24
+	marginBottom      = 30
 )
 
 // Area is the plot area: where the value and time scales put things.
 func (c Chart) Area() (x, y Linear) {
-	x = Linear{D0: 0, D1: 1, R0: marginLeft, R1: c.Width - marginRight}
+	right := float64(marginRight)
+	if c.Width < narrow {
+		right = marginRightNarrow
+	}
+	x = Linear{D0: 0, D1: 1, R0: marginLeft, R1: c.Width - right}
 	y = Linear{D0: c.Min, D1: c.Max, R0: c.Height - marginBottom, R1: marginTop}
 	return x, y
 }
@@ -199,7 +207,7 @@ func (c Chart) SVG() string {
 		fmt.Fprintf(&b, `<text class="tick" x="%s" y="%s" text-anchor="end">%s</text>`, num(x0-6), num(y.At(v)+4), num(v))
 	}
 	if c.Unit != "" {
-		fmt.Fprintf(&b, `<text class="tick" x="%s" y="%s" text-anchor="end">%s</text>`, num(x0-6), num(marginTop-2), esc(c.Unit))
+		fmt.Fprintf(&b, `<text class="tick unit" x="4" y="12">%s</text>`, esc(c.Unit))
 	}
 	for _, at := range c.timeTicks(t) {
 		fmt.Fprintf(&b, `<text class="tick" x="%s" y="%s" text-anchor="middle">%s</text>`, num(t.At(at)), num(c.Height-10),
@@ -237,7 +245,7 @@ func (c Chart) timeTicks(t Times) []time.Time {
 		return []time.Time{c.From}
 	}
 	n := 4
-	if c.Width < 500 {
+	if c.Width < narrow {
 		n = 2
 	}
 	out := make([]time.Time, 0, n+1)
