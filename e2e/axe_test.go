@@ -83,6 +83,14 @@ func TestAccessibilityOfEveryPage(t *testing.T) {
 	ctx := browser(t, 1280, 800)
 	do(t, ctx, chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible(chromedp.ID("username")))
 	check(ctx, "anyone", "/login")
+	// The check sees what it is for: an image with no text alternative
+	// put on the page is a critical violation.
+	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const i = document.createElement('img');
+		i.src = 'data:image/gif;base64,R0lGODlhAQABAAAAACw='; i.id = 'no-alt'; document.querySelector('main').append(i); })(); `+axeCheck,
+		chromedp.EvalAwaitPromise))
+	if err != nil || len(found) != 1 || !strings.Contains(found[0], "critical image-alt") {
+		t.Fatalf("axe-core on an image without alt found %q (%v), want one critical image-alt", found, err)
+	}
 	for _, role := range []string{"nurse", "prescriber", "therapist", "frontdesk", "admin"} {
 		t.Run(role, func(t *testing.T) {
 			ctx := browser(t, 1280, 800)

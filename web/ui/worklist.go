@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -33,12 +34,26 @@ func (worklistPage) Href(it app.WorkItem) string {
 	return base
 }
 
-// Ago is how long an item has waited, in whole minutes.
-func (p worklistPage) Ago(t time.Time) int {
-	if t.IsZero() || t.After(p.List.At) {
-		return 0
+// Since says when an item began to wait and for how long: "10:12 (19
+// min)" today, "Tue 27 Oct, 11:10 (35 days)" before.
+func (p worklistPage) Since(t time.Time) string {
+	loc := p.List.Clinic.Location()
+	at, now := t.In(loc), p.List.At.In(loc)
+	when := at.Format("15:04")
+	if at.YearDay() != now.YearDay() || at.Year() != now.Year() {
+		when = at.Format("Mon 2 Jan, 15:04")
 	}
-	return int(p.List.At.Sub(t) / time.Minute)
+	d := now.Sub(at)
+	switch m := int(d / time.Minute); {
+	case d <= 0:
+		return when
+	case m < 120:
+		return fmt.Sprintf("%s (%d min)", when, m)
+	case m < 48*60:
+		return fmt.Sprintf("%s (%d h)", when, m/60)
+	default:
+		return fmt.Sprintf("%s (%d days)", when, m/(24*60))
+	}
 }
 
 func (h *UI) worklistPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
