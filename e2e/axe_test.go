@@ -23,7 +23,7 @@ import (
 )
 
 // EnvAxe names axe-core's script (node_modules/axe-core/axe.min.js after
-// `npm ci` at the repository's root); CI sets it, so that the check runs
+// `npm ci` at the repository's root; a relative path is from the root); CI sets it, so that the check runs
 // there and fails rather than skips when the script is missing.
 const EnvAxe = "KETAFLOW_TEST_AXE"
 
@@ -33,7 +33,10 @@ func axeSource(t *testing.T) string {
 	path := os.Getenv(EnvAxe)
 	required := path != ""
 	if path == "" {
-		path = filepath.Join("..", "node_modules", "axe-core", "axe.min.js")
+		path = filepath.Join("node_modules", "axe-core", "axe.min.js")
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join("..", path) // from the repository's root; the test runs in e2e/
 	}
 	b, err := os.ReadFile(path)
 	switch {
