@@ -116,6 +116,17 @@ func vitalsPlots(s app.SessionVitals, loc *time.Location) (bp, spo2 plot.Chart) 
 	if n := len(s.Readings); n > 0 {
 		from, to = s.Readings[0].TakenAt, s.Readings[n-1].TakenAt
 	}
+	var marks []plot.Mark
+	if f := s.FirstDoseAt; f != nil {
+		// The first dose is marked where it falls among the readings.
+		if from.IsZero() || f.Before(from) {
+			from = *f
+		}
+		if f.After(to) {
+			to = *f
+		}
+		marks = []plot.Mark{{At: *f, Label: "first dose " + clock(*f), Class: "mark-dose"}}
+	}
 	sys := plot.Series{Name: "systolic", Marker: plot.Triangle, Class: "series-0"}
 	dia := plot.Series{Name: "diastolic", Marker: plot.Square, Class: "series-1"}
 	hr := plot.Series{Name: "heart rate", Marker: plot.Circle, Class: "series-2"}
@@ -147,15 +158,18 @@ func vitalsPlots(s app.SessionVitals, loc *time.Location) (bp, spo2 plot.Chart) 
 			{Value: float64(l.HRAbove), Label: fmt.Sprintf("heart rate > %d", l.HRAbove), Class: "rule-limit-hr"},
 			{Value: float64(l.SustainedDiastolicAbove), Label: fmt.Sprintf("diastolic > %d ×2", l.SustainedDiastolicAbove), Class: "rule-limit"},
 		},
-		Series: []plot.Series{sys, dia, hr}}
+		Marks: marks, Series: []plot.Series{sys, dia, hr}}
 	bp.Desc = fmt.Sprintf("%d readings from %s to %s. Alert limits: systolic above %d on one reading or above %d on two; diastolic above %d on one or above %d on two; heart rate above %d. "+
 		"Triangles are systolic, squares diastolic, circles heart rate. The table below lists every reading.",
 		len(s.Readings), clock(from), clock(to), l.SingleSystolicAbove, l.SustainedSystolicAbove, l.SingleDiastolicAbove,
 		l.SustainedDiastolicAbove, l.HRAbove)
+	if f := s.FirstDoseAt; f != nil {
+		bp.Desc += " The first dose, at " + clock(*f) + ", is marked by a vertical line."
+	}
 	spo2 = plot.Chart{ID: "spo2-" + s.VisitID, Title: "Oxygen saturation, " + day, Width: chartWidth, Height: 180,
 		Min: float64(min(oxLo, l.SpO2Below) - 4), Max: 100, From: from, To: to, Unit: "%", TimeLabel: clock,
-		Rules:  []plot.Rule{{Value: float64(l.SpO2Below), Label: fmt.Sprintf("SpO2 < %d%%", l.SpO2Below), Class: "rule-limit"}},
-		Series: []plot.Series{ox}}
+		Rules: []plot.Rule{{Value: float64(l.SpO2Below), Label: fmt.Sprintf("SpO2 < %d%%", l.SpO2Below), Class: "rule-limit"}},
+		Marks: marks, Series: []plot.Series{ox}}
 	spo2.Desc = fmt.Sprintf("%d readings. Alert limit: below %d%%. Diamonds are SpO2. The table below lists every reading.", len(ox.Points), l.SpO2Below)
 	return bp, spo2
 }

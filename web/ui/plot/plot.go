@@ -109,6 +109,13 @@ type Rule struct {
 	Class string // "rule-baseline", "rule-limit", ...
 }
 
+// Mark is a moment marked down the chart: the first dose.
+type Mark struct {
+	At    time.Time
+	Label string
+	Class string
+}
+
 // Point is one value at one moment.
 type Point struct {
 	At    time.Time
@@ -148,6 +155,7 @@ type Chart struct {
 	TimeLabel func(time.Time) string
 	Bands     []Band
 	Rules     []Rule
+	Marks     []Mark
 	Series    []Series
 }
 
@@ -221,6 +229,14 @@ func (c Chart) SVG() string {
 		ry := y.At(r.Value)
 		fmt.Fprintf(&b, `<line class="rule %s" x1="%s" x2="%s" y1="%s" y2="%s"/>`, esc(r.Class), num(x0), num(x1), num(ry), num(ry))
 		fmt.Fprintf(&b, `<text class="rule-label %s" x="%s" y="%s">%s</text>`, esc(r.Class), num(x1+6), num(ry+4), esc(r.Label))
+	}
+	for _, m := range c.Marks {
+		if m.At.Before(t.From) || m.At.After(t.To) {
+			continue
+		}
+		mx := t.At(m.At)
+		fmt.Fprintf(&b, `<line class="mark %s" x1="%s" x2="%s" y1="%s" y2="%s"/>`, esc(m.Class), num(mx), num(mx), num(y.R1), num(y.R0))
+		fmt.Fprintf(&b, `<text class="mark-label" x="%s" y="%s">%s</text>`, num(mx+4), num(y.R1+10), esc(m.Label))
 	}
 	for _, s := range c.Series {
 		var pts []string

@@ -94,19 +94,20 @@ func TestSVGIsWellFormedAccessibleAndEscaped(t *testing.T) {
 		From: from, To: from.AddDate(0, 0, 14),
 		Bands:  Bands([]int{0, 5}, []int{4, 27}, []string{"minimal", "<b>rest</b>"}),
 		Rules:  []Rule{{Value: 9, Label: "response ≤ 9 & below", Class: "rule-response"}, {Value: 40, Label: "off the scale"}},
+		Marks:  []Mark{{At: from.AddDate(0, 0, 7), Label: "first <dose>"}, {At: from.AddDate(0, 0, 30), Label: "after the end"}},
 		Series: []Series{{Name: "PHQ-9", Marker: Square, Class: "series-0", Points: []Point{{from, 18}, {from.AddDate(0, 0, 7), 12}, {from.AddDate(0, 0, 14), 30}}}}}
 	svg := c.SVG()
 	if err := xml.Unmarshal([]byte(svg), new(struct{})); err != nil {
 		t.Fatalf("the SVG is not well-formed XML: %v\n%s", err, svg)
 	}
 	for _, want := range []string{`role="img"`, `aria-labelledby="phq9-title phq9-desc"`, `<title id="phq9-title">PHQ-9 of &#34;Ana&#34; &lt;script&gt;</title>`,
-		`<desc id="phq9-desc">scores &amp; bands</desc>`, `&lt;b&gt;rest&lt;/b&gt;`, `response ≤ 9 &amp; below`} {
+		`<desc id="phq9-desc">scores &amp; bands</desc>`, `&lt;b&gt;rest&lt;/b&gt;`, `first &lt;dose&gt;`, `response ≤ 9 &amp; below`} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("the SVG lacks %s:\n%s", want, svg)
 		}
 	}
-	if strings.Contains(svg, "<script") || strings.Contains(svg, "off the scale") {
-		t.Errorf("the SVG holds unescaped text or a rule off its scale:\n%s", svg)
+	if strings.Contains(svg, "<script") || strings.Contains(svg, "off the scale") || strings.Contains(svg, "after the end") {
+		t.Errorf("the SVG holds unescaped text, or a rule or mark off its scale:\n%s", svg)
 	}
 	// Three points, squares; a value above the scale is drawn at its top.
 	if n := strings.Count(svg, `<rect class="marker series-0"`); n != 3 {
