@@ -44,7 +44,7 @@ type Board struct {
 	// Integration is the footer: the clinic's integration sessions at
 	// risk, due and missed (the worklist of every therapist; no notes or
 	// journal).
-	Integration Worklist
+	Integration IntegrationList
 }
 
 // BoardTile is one chair: the visits in it now (one, as a rule), or none,
@@ -267,7 +267,7 @@ func (a *App) board(tx *store.Tx, actor access.Actor, c ketaflow.Clinic) (Board,
 	slices.SortStableFunc(b.Tiles, func(x, y BoardTile) int {
 		return cmp.Or(cmp.Compare(boolRank(x.ChairID == ""), boolRank(y.ChairID == "")), naturalCompare(x.ChairName, y.ChairName))
 	})
-	if b.Integration, err = a.worklist(tx, actor, c, ScopeAll); err != nil {
+	if b.Integration, err = a.integrationList(tx, actor, c, ScopeAll); err != nil {
 		return b, nil, err
 	}
 	b.Integration.Held = nil // the footer shows what needs doing

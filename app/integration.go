@@ -119,10 +119,10 @@ func (v IntegrationView) Act(name ActionName) *Action {
 	return nil
 }
 
-// Worklist is the integration sessions of the clinic that need someone:
+// IntegrationList is the integration sessions of the clinic that need someone:
 // due, at risk, missed (for the protocol's days after the window closed),
 // and held recently, each oldest deadline first.
-type Worklist struct {
+type IntegrationList struct {
 	At     time.Time
 	Clinic ketaflow.Clinic
 	// Scope is "mine" (the therapist's own, and those nobody holds yet)
@@ -138,9 +138,9 @@ type Worklist struct {
 }
 
 // Count is how many sessions need doing: at risk, due and missed.
-func (w Worklist) Count() int { return len(w.AtRisk) + len(w.Due) + len(w.Missed) }
+func (w IntegrationList) Count() int { return len(w.AtRisk) + len(w.Due) + len(w.Missed) }
 
-// Worklist scopes.
+// IntegrationList scopes.
 const (
 	ScopeMine = "mine"
 	ScopeAll  = "all"
@@ -153,7 +153,7 @@ func heldListed(p protocol.Integration) time.Duration { return p.Window() }
 // IntegrationWorklist lists the integration sessions for the worklist in
 // one audited read. A therapist sees their own and the unassigned ones
 // unless scope is "all"; every other role sees all.
-func (a *App) IntegrationWorklist(ctx context.Context, actor access.Actor, scope string) (Worklist, error) {
+func (a *App) IntegrationWorklist(ctx context.Context, actor access.Actor, scope string) (IntegrationList, error) {
 	switch scope {
 	case "":
 		scope = ScopeAll
@@ -162,25 +162,25 @@ func (a *App) IntegrationWorklist(ctx context.Context, actor access.Actor, scope
 		}
 	case ScopeMine, ScopeAll:
 	default:
-		return Worklist{}, ketaflow.Invalid("scope", "scope must be mine or all")
+		return IntegrationList{}, ketaflow.Invalid("scope", "scope must be mine or all")
 	}
-	var out Worklist
+	var out IntegrationList
 	err := a.view(ctx, actor, op{Action: access.IntegrationList, Category: access.CatVisit, Detail: "integration worklist (" + scope + ")"},
 		func(tx *store.Tx, o *op) error {
 			c, err := tx.Clinic(actor.ClinicID)
 			if err != nil {
 				return err
 			}
-			out, err = a.worklist(tx, actor, c, scope)
+			out, err = a.integrationList(tx, actor, c, scope)
 			return err
 		})
 	return out, err
 }
 
 // worklist assembles the lists in tx.
-func (a *App) worklist(tx *store.Tx, actor access.Actor, c ketaflow.Clinic, scope string) (Worklist, error) {
+func (a *App) integrationList(tx *store.Tx, actor access.Actor, c ketaflow.Clinic, scope string) (IntegrationList, error) {
 	now := a.Clock.Now()
-	w := Worklist{At: now.In(c.Location()), Clinic: c, Scope: scope}
+	w := IntegrationList{At: now.In(c.Location()), Clinic: c, Scope: scope}
 	cur, err := tx.CurrentProtocol(c.ID)
 	if err != nil {
 		return w, err

@@ -159,8 +159,9 @@ func (a *App) Patient(ctx context.Context, actor access.Actor, id string) (patie
 	return readable(actor, p, a.Clock.Now()), err
 }
 
-// Chart is what the patient page shows: the record and, for roles that
-// may see clinical data, the weight history.
+// Chart is what the patient page shows: the record, the visits and the
+// timeline, and, for roles that may see clinical data, the weight history,
+// the scores over time and the vitals of each session (chart.go).
 type Chart struct {
 	Patient patients.Patient
 	Weights []patients.Weight
@@ -172,6 +173,15 @@ type Chart struct {
 	// BreakGlassMinutes is how long a break-glass access to the record
 	// would last, for a reader from whom it is partly hidden (0 otherwise).
 	BreakGlassMinutes int
+	// Timeline is the visits, and what the role may see of what happened
+	// in them, newest first.
+	Timeline []ChartEntry
+	// Scores are PHQ-9 and GAD-7 over time; Sessions the readings of each
+	// visit, newest first. Empty for roles that may not see them.
+	Scores   []ScoreSeries
+	Sessions []SessionVitals
+	// ClinicalHidden: the role sees no clinical content of the chart.
+	ClinicalHidden bool
 }
 
 // PatientChart reads a patient's page in one audited read, so that opening
@@ -199,7 +209,7 @@ func (a *App) PatientChart(ctx context.Context, actor access.Actor, id string) (
 			if err != nil {
 				return err
 			}
-			if Sees(actor.Role, PartScores) {
+			if Sees(role, PartScores) {
 				pv, err := tx.CurrentProtocol(actor.ClinicID)
 				if err != nil {
 					return err
@@ -217,9 +227,21 @@ func (a *App) PatientChart(ctx context.Context, actor access.Actor, id string) (
 				c.BreakGlassMinutes = sec.BreakGlassMinutes
 			}
 			rows, err := tx.Visits(actor.ClinicID, store.VisitQuery{PatientID: id})
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				c.Timeline = append(c.Timeline, visitEntry(r, clinic.Location()))
+			}
+			if seesChart(role) {
+				if err := a.clinicalChart(tx, actor, &c, rows); err != nil {
+					return err
+				}
+			}
+			sortTimeline(c.Timeline)
 			slices.Reverse(rows)
 			c.Visits = summaries(rows, clinic.Location())
-			return err
+			return nil
 		})
 	return redactChart(role, c), err
 }

@@ -169,8 +169,15 @@ func redactPatient(role access.Role, p patients.Patient) patients.Patient {
 	return p.Redacted()
 }
 
-// redactChart keeps the weight history and the clinical record for roles
-// that may see them.
+// seesChart reports whether a role sees any clinical part of the chart:
+// only then are the visits' records read for it.
+func seesChart(role access.Role) bool {
+	return Sees(role, PartScores) || Sees(role, PartVitals) || Sees(role, PartSession) || Sees(role, PartAlerts)
+}
+
+// redactChart keeps the weight history and the clinical record, the
+// scores, the sessions' vitals and the clinical lines of the timeline
+// (entryParts) for roles that may see them. Every role sees the visits.
 func redactChart(role access.Role, c Chart) Chart {
 	c.Patient = redactPatient(role, c.Patient)
 	if !Sees(role, PartClinicalRecord) {
@@ -178,7 +185,16 @@ func redactChart(role access.Role, c Chart) Chart {
 	}
 	if !Sees(role, PartScores) {
 		c.Outcomes = nil
+		c.Scores = nil
 	}
+	if !Sees(role, PartVitals) {
+		c.Sessions = nil
+	}
+	c.Timeline = slices.DeleteFunc(c.Timeline, func(e ChartEntry) bool {
+		p, clinical := entryParts[e.Kind]
+		return clinical && !Sees(role, p)
+	})
+	c.ClinicalHidden = !slices.Equal(visibility[role], everything)
 	return c
 }
 

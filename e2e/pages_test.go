@@ -101,7 +101,7 @@ func TestPhoneNavigationMenu(t *testing.T) {
 	needChromium(t)
 	t.Parallel()
 	srv, _ := demoServer(t, store.SQLite)
-	want := []string{"Board", "Today", "Patients", "Integration", "Alerts", "Reports", "Ledger", "REMS", "Protocol", "Account"}
+	want := []string{"Board", "Today", "My", "Patients", "Integration", "Alerts", "Reports", "Ledger", "REMS", "Protocol", "Account"} // "My work"
 	phone := browser(t, 390, 844)
 	do(t, phone, login(srv.URL, "nurse", "nurse-ketaflow"), chromedp.WaitVisible(chromedp.CSS(landing)))
 	shown := `[...document.querySelectorAll('nav[aria-label=Main] .nav a')].filter(a => a.checkVisibility() && a.getBoundingClientRect().width > 0).map(a => a.textContent.trim().split(/\s/)[0])`

@@ -13,7 +13,7 @@ func (h *API) integrationWorklist(w http.ResponseWriter, r *http.Request, actor 
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, toAPIWorklist(wl))
+	web.WriteJSON(w, http.StatusOK, toAPIIntegrationList(wl))
 	return nil
 }
 

@@ -55,7 +55,7 @@ type integrationJSON struct {
 	} `json:"journal"`
 }
 
-type worklistJSON struct {
+type integrationListJSON struct {
 	AtRisk []integrationJSON `json:"at_risk"`
 	Due    []integrationJSON `json:"due"`
 	Missed []integrationJSON `json:"missed"`
@@ -63,7 +63,7 @@ type worklistJSON struct {
 }
 
 // lists says which list of the worklist holds each visit.
-func (w worklistJSON) lists() map[string]string {
+func (w integrationListJSON) lists() map[string]string {
 	out := map[string]string{}
 	for name, l := range map[string][]integrationJSON{"at_risk": w.AtRisk, "due": w.Due, "missed": w.Missed, "held": w.Held} {
 		for _, s := range l {
@@ -91,14 +91,14 @@ func TestIntegrationWindowOnTheFakeClock(t *testing.T) {
 		path := func(id, suffix string) string { return "/api/v1/visits/" + id + "/integration" + suffix }
 		worklist := func(user string) map[string]string {
 			t.Helper()
-			var w worklistJSON
+			var w integrationListJSON
 			f.must(http.StatusOK, user, "GET", "/api/v1/integration", nil, &w)
 			return w.lists()
 		}
 		board := func(user string) map[string]string {
 			t.Helper()
 			var b struct {
-				Integration worklistJSON `json:"integration"`
+				Integration integrationListJSON `json:"integration"`
 			}
 			f.must(http.StatusOK, user, "GET", "/api/v1/board", nil, &b)
 			return b.Integration.lists()
@@ -229,7 +229,7 @@ func TestIntegrationWindowOnTheFakeClock(t *testing.T) {
 		if mine := worklist("therapist2"); len(mine) != 0 {
 			t.Errorf("therapist2's worklist %v, want nothing of another therapist's", mine)
 		}
-		var all worklistJSON
+		var all integrationListJSON
 		f.must(http.StatusOK, "therapist2", "GET", "/api/v1/integration?scope=all", nil, &all)
 		if l := all.lists(); l[one] != "held" || l[two] != "missed" {
 			t.Errorf("scope=all: %v", l)

@@ -247,3 +247,21 @@ func (h *API) patientFHIR(w http.ResponseWriter, r *http.Request, actor access.A
 	w.Write(b)
 	return nil
 }
+
+func (h *API) patientChart(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	c, err := h.app.PatientChart(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, toAPIChart(c))
+	return nil
+}
+
+func (h *API) worklist(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	wl, err := h.app.Worklist(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, toAPIWorklist(wl))
+	return nil
+}

@@ -149,7 +149,7 @@ func toAPIBoard(b app.Board) apiBoard {
 		}
 		out.Tiles = append(out.Tiles, at)
 	}
-	wl := toAPIWorklist(b.Integration)
+	wl := toAPIIntegrationList(b.Integration)
 	out.Integration = apiBoardIntegration{AtRisk: wl.AtRisk, Due: wl.Due, Missed: wl.Missed}
 	return out
 }

@@ -89,9 +89,9 @@ type apiJournalEntry struct {
 	WrittenAt time.Time        `json:"written_at"`
 }
 
-// apiWorklist is GET /api/v1/integration: the sessions that need a
+// apiIntegrationList is GET /api/v1/integration: the sessions that need a
 // therapist, each list by its deadline.
-type apiWorklist struct {
+type apiIntegrationList struct {
 	At time.Time `json:"at"`
 	// mine (the caller's and the unassigned) or all
 	Scope  string           `json:"scope" jsonschema:"enum=mine,enum=all"`
@@ -175,7 +175,7 @@ func toAPIIntegrations(vs []app.IntegrationView, now time.Time) []apiIntegration
 	return out
 }
 
-func toAPIWorklist(w app.Worklist) apiWorklist {
-	return apiWorklist{At: utcTime(w.At), Scope: w.Scope, AtRisk: toAPIIntegrations(w.AtRisk, w.At), Due: toAPIIntegrations(w.Due, w.At),
+func toAPIIntegrationList(w app.IntegrationList) apiIntegrationList {
+	return apiIntegrationList{At: utcTime(w.At), Scope: w.Scope, AtRisk: toAPIIntegrations(w.AtRisk, w.At), Due: toAPIIntegrations(w.Due, w.At),
 		Missed: toAPIIntegrations(w.Missed, w.At), Held: toAPIIntegrations(w.Held, w.At)}
 }

@@ -46,18 +46,26 @@
   }
   // Each phase grows by its length, never below its name (set here: the page's
   // security policy keeps style attributes out of the markup).
-  document.querySelectorAll("[data-flex]").forEach(function (el) {
-    el.style.flexGrow = el.getAttribute("data-flex");
-  });
-  document.querySelectorAll("[data-print]").forEach(function (b) {
-    b.addEventListener("click", function () { window.print(); });
-  });
+  // decorate does it for the page, and again for what a live region
+  // brings in.
+  function decorate(root) {
+    root.querySelectorAll("[data-flex]").forEach(function (el) {
+      el.style.flexGrow = el.getAttribute("data-flex");
+    });
+    root.querySelectorAll("[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
+  }
+  decorate(document);
 
   // Live pages. The server says what changed (/events, server-sent events,
   // with no patient data); the navigation's count follows, and the regions
   // marked data-live read themselves again: "clinic" regions on any alert
   // and on a write of a visit they show, a "visit" region on a change of
-  // its visit. A card someone is typing in stays as it is.
+  // its visit, a "floor" region (a worklist) on any change, and each
+  // minute, since what is due comes with time. A form someone is typing
+  // in stays as it is, and the rest of the page around it is brought up to
+  // date.
   var events = document.body.getAttribute("data-events");
   if (events && window.EventSource && window.fetch && window.DOMParser) {
     var source = new EventSource(events), opened = false;
@@ -88,6 +96,7 @@
         var kind = el.getAttribute("data-live");
         if (kind === "clinic" && (e.type === "alerts" || shown)) want = true;
         if (kind === "visit" && d.visit_id === el.getAttribute("data-visit")) want = true;
+        if (kind === "floor") want = true;
       });
       if (want) refresh();
     };
@@ -95,6 +104,7 @@
     source.addEventListener("visit", heard);
     // Another server's events may have been missed: read the regions again.
     source.addEventListener("resync", function () { if (document.querySelector("[data-live]")) refresh(); });
+    if (document.querySelector('[data-live="floor"]')) setInterval(refresh, 60000);
   }
   var fetching = false, again = false;
   function refresh() {
@@ -106,6 +116,8 @@
         if (!html) return;
         var doc = new DOMParser().parseFromString(html, "text/html");
         document.querySelectorAll("[data-live]").forEach(function (old) {
+          // A region inside another is brought up to date with it.
+          if (old.parentElement && old.parentElement.closest("[data-live]")) return;
           var fresh = old.id && doc.getElementById(old.id);
           if (fresh) swap(old, document.importNode(fresh, true));
         });
@@ -113,25 +125,74 @@
       .catch(function () {})
       .then(function () { fetching = false; if (again) { again = false; refresh(); } });
   }
-  // editing is the child of a region that has the focus, typed text, or
-  // a form given back from a login that ended (not saved yet).
+  // changed reports whether a field holds what the person typed or
+  // chose, not what the page came with.
+  function changed(f) {
+    if (f.type === "checkbox" || f.type === "radio") return f.checked !== f.defaultChecked;
+    if (f.tagName === "SELECT") {
+      var hasDefault = Array.prototype.some.call(f.options, function (o) { return o.defaultSelected; });
+      return Array.prototype.some.call(f.options, function (o, i) { return o.selected !== (hasDefault ? o.defaultSelected : i === 0); });
+    }
+    if (f.type === "hidden" || f.type === "submit" || f.type === "button") return false;
+    return f.value !== f.defaultValue;
+  }
+  // editing is the child of a region that has the focus in a field, a
+  // field changed, or a form given back from a login that ended (not
+  // saved yet).
   function editing(region) {
     var a = document.activeElement;
     return Array.prototype.find.call(region.children, function (k) {
       return (k.contains(a) && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName)) ||
         (k.matches("form.restored") || k.querySelector("form.restored")) ||
-        Array.prototype.some.call(k.querySelectorAll("textarea, input[type=text]"), function (f) { return f.value !== f.defaultValue; });
+        // A form sent back with its errors, the typed values in it.
+        (k.matches(".field-error") || k.querySelector(".field-error")) ||
+        Array.prototype.some.call(k.querySelectorAll("textarea, input, select"), changed);
     });
   }
+  // swap brings a region up to date: whole, unless someone is editing in
+  // it. Then the child being edited stays; its siblings are replaced; and
+  // when that child is not itself the form (a card holding it, with an
+  // id), it is brought up to date the same way, down to the form.
   function swap(old, fresh) {
     var keep = editing(old);
-    if (!keep) { old.replaceWith(fresh); return; }
+    if (!keep) { keepOpen(old, fresh); old.replaceWith(fresh); decorate(fresh); return; }
     old.hidden = fresh.hidden;
+    var twin = counterpart(keep, old, fresh);
     Array.prototype.slice.call(old.children).forEach(function (c) { if (c !== keep) c.remove(); });
     var after = false;
     Array.prototype.slice.call(fresh.children).forEach(function (k) {
-      if (k.id && k.id === keep.id) { after = true; return; }
+      if (k === twin) { after = true; return; }
       if (after) old.appendChild(k); else old.insertBefore(k, keep);
+      decorate(k);
+    });
+    if (twin && keep.tagName !== "FORM") swap(keep, twin);
+  }
+  // counterpart is the child of fresh that stands where keep stands in
+  // old: the one with its id, or else the one of its kind (tag and form
+  // address) at its place among them.
+  function counterpart(keep, old, fresh) {
+    var kids = Array.prototype.slice.call(fresh.children);
+    if (keep.id) return kids.find(function (k) { return k.id === keep.id; }) || null;
+    var same = function (a) {
+      return a.tagName === keep.tagName && (a.getAttribute("action") || "") === (keep.getAttribute("action") || "");
+    };
+    var n = Array.prototype.slice.call(old.children).filter(same).indexOf(keep);
+    return kids.filter(same)[n] || null;
+  }
+  // keepOpen opens in fresh the disclosures the person had open in old.
+  function keepOpen(old, fresh) {
+    var open = [];
+    if (old.matches("details[open]")) open.push(old);
+    old.querySelectorAll("details[open]").forEach(function (d) { open.push(d); });
+    open.forEach(function (d) {
+      var s = d.querySelector("summary");
+      var key = s ? s.textContent.trim() : null;
+      var all = [fresh].concat(Array.prototype.slice.call(fresh.querySelectorAll("details")));
+      all.forEach(function (f) {
+        if (f.tagName !== "DETAILS") return;
+        var fs = f.querySelector("summary");
+        if ((d.id && f.id === d.id) || (!d.id && key && fs && fs.textContent.trim() === key)) f.open = true;
+      });
     });
   }
 

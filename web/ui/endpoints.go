@@ -85,6 +85,7 @@ func (h *UI) Endpoints() []web.Endpoint {
 		login("GET", "/board", h.boardPage),
 		login("GET", "/board/downtime.pdf", h.downtimePDF),
 		login("GET", "/reports", h.reportsPage),
+		login("GET", "/worklist", h.worklistPage),
 		login("GET", "/ledger", h.ledgerPage),
 		login("POST", "/ledger/lots", h.receiveLotSubmit),
 		login("GET", "/ledger/lots/{id}", h.lotPage),

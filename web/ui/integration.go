@@ -18,7 +18,7 @@ import (
 // hold, signed notes and the patient's journal.
 
 type worklistData struct {
-	List app.Worklist
+	List app.IntegrationList
 }
 
 func (h *UI) integrationPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {

@@ -52,8 +52,9 @@ func parsePages() (*pages, error) {
 			}
 			return t.In(loc).Format(timeInputLayout)
 		},
-		"can":  func(a access.Actor, action string) bool { return access.Can(a.Role, access.Action(action)) },
-		"join": strings.Join,
+		"can":         func(a access.Actor, action string) bool { return access.Can(a.Role, access.Action(action)) },
+		"hasWorklist": func(a access.Actor) bool { return app.HasWorklist(a.Role) },
+		"join":        strings.Join,
 		"age": func(d ketaflow.Date, now time.Time, loc *time.Location) int {
 			return d.AgeOn(ketaflow.DateOf(now.In(loc)))
 		},

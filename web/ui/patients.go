@@ -51,6 +51,11 @@ type patientData struct {
 	OutcomeRules outcomes.Rules
 	// BreakGlassMinutes: how long a break-glass access would last.
 	BreakGlassMinutes int
+	// The chart: the timeline, the scores and the sessions' vitals, drawn.
+	Timeline       []app.ChartEntry
+	Scores         []scoreChart
+	Sessions       []vitalsChart
+	ClinicalHidden bool
 }
 
 func (h *UI) patientPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -73,7 +78,8 @@ func (h *UI) renderPatient(w http.ResponseWriter, r *http.Request, actor access.
 	}
 	v.Data = patientData{Visits: chart.Visits, Patient: p, Weights: chart.Weights, Team: team, Contra: p.Contraindications,
 		WeightAt: v.Now.In(v.Loc).Format(timeInputLayout), Outcomes: chart.Outcomes, OutcomeRules: chart.OutcomeRules,
-		BreakGlassMinutes: chart.BreakGlassMinutes}
+		BreakGlassMinutes: chart.BreakGlassMinutes, Timeline: chart.Timeline, Scores: scoreCharts(chart.Scores, v.Loc),
+		Sessions: vitalsCharts(chart.Sessions, v.Loc), ClinicalHidden: chart.ClinicalHidden}
 	return h.render(w, status, "patient", v)
 }
 

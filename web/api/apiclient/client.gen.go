@@ -1191,6 +1191,24 @@ func (e IntegrationStatus) Valid() bool {
 	}
 }
 
+// Defines values for IntegrationListScope.
+const (
+	IntegrationListScopeAll  IntegrationListScope = "all"
+	IntegrationListScopeMine IntegrationListScope = "mine"
+)
+
+// Valid indicates whether the value is a known member of the IntegrationListScope enum.
+func (e IntegrationListScope) Valid() bool {
+	switch e {
+	case IntegrationListScopeAll:
+		return true
+	case IntegrationListScopeMine:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IntegrationSlotMode.
 const (
 	IntegrationSlotModeInPerson IntegrationSlotMode = "in_person"
@@ -2490,6 +2508,27 @@ func (e REMSStatusState) Valid() bool {
 	}
 }
 
+// Defines values for SessionVitalsRoute.
+const (
+	SessionVitalsRouteIm       SessionVitalsRoute = "im"
+	SessionVitalsRouteIv       SessionVitalsRoute = "iv"
+	SessionVitalsRouteSpravato SessionVitalsRoute = "spravato"
+)
+
+// Valid indicates whether the value is a known member of the SessionVitalsRoute enum.
+func (e SessionVitalsRoute) Valid() bool {
+	switch e {
+	case SessionVitalsRouteIm:
+		return true
+	case SessionVitalsRouteIv:
+		return true
+	case SessionVitalsRouteSpravato:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SeverityCountSeverity.
 const (
 	SeverityCountSeverityFlag   SeverityCountSeverity = "flag"
@@ -2910,18 +2949,48 @@ func (e VitalsCheckState) Valid() bool {
 	}
 }
 
-// Defines values for WorklistScope.
+// Defines values for WorkItemRoute.
 const (
-	WorklistScopeAll  WorklistScope = "all"
-	WorklistScopeMine WorklistScope = "mine"
+	WorkItemRouteIm       WorkItemRoute = "im"
+	WorkItemRouteIv       WorkItemRoute = "iv"
+	WorkItemRouteSpravato WorkItemRoute = "spravato"
 )
 
-// Valid indicates whether the value is a known member of the WorklistScope enum.
-func (e WorklistScope) Valid() bool {
+// Valid indicates whether the value is a known member of the WorkItemRoute enum.
+func (e WorkItemRoute) Valid() bool {
 	switch e {
-	case WorklistScopeAll:
+	case WorkItemRouteIm:
 		return true
-	case WorklistScopeMine:
+	case WorkItemRouteIv:
+		return true
+	case WorkItemRouteSpravato:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WorklistRole.
+const (
+	WorklistRoleAdmin      WorklistRole = "admin"
+	WorklistRoleFrontdesk  WorklistRole = "frontdesk"
+	WorklistRoleNurse      WorklistRole = "nurse"
+	WorklistRolePrescriber WorklistRole = "prescriber"
+	WorklistRoleTherapist  WorklistRole = "therapist"
+)
+
+// Valid indicates whether the value is a known member of the WorklistRole enum.
+func (e WorklistRole) Valid() bool {
+	switch e {
+	case WorklistRoleAdmin:
+		return true
+	case WorklistRoleFrontdesk:
+		return true
+	case WorklistRoleNurse:
+		return true
+	case WorklistRolePrescriber:
+		return true
+	case WorklistRoleTherapist:
 		return true
 	default:
 		return false
@@ -3594,6 +3663,28 @@ type Chairs struct {
 	Chairs []Chair `json:"chairs"`
 }
 
+// Chart Chart is the patient chart (GET /api/v1/patients/{id}/chart): the record, the timeline, the scores over time and each session's vitals. scores and sessions are empty, and the timeline holds only the visits, for roles that may not see clinical content (clinical_hidden).
+type Chart struct {
+	ClinicalHidden bool `json:"clinical_hidden"`
+
+	// Patient Patient is a patient as the API shows it.
+	Patient  Patient         `json:"patient"`
+	Scores   []ScoreSeries   `json:"scores"`
+	Sessions []SessionVitals `json:"sessions"`
+	Timeline []ChartEntry    `json:"timeline"`
+}
+
+// ChartEntry ChartEntry is one line of the timeline, newest first. kind is visit, questionnaire, order, dose, adverse_event or alert; severity is an alert's or an adverse event's, "" otherwise.
+type ChartEntry struct {
+	At       time.Time `json:"at"`
+	By       string    `json:"by"`
+	Detail   string    `json:"detail"`
+	Kind     string    `json:"kind"`
+	Severity string    `json:"severity"`
+	Title    string    `json:"title"`
+	VisitId  string    `json:"visit_id"`
+}
+
 // CheckIn CheckIn is a visit's morning-after check-in as staff see it.
 type CheckIn struct {
 	// AlertId The alert the answers raised; absent when none
@@ -4248,6 +4339,25 @@ type IntegrationHeld struct {
 	RecordedAt time.Time `json:"recorded_at"`
 	RecordedBy string    `json:"recorded_by"`
 }
+
+// IntegrationList IntegrationList is GET /api/v1/integration: the sessions that need a therapist, each list by its deadline.
+type IntegrationList struct {
+	At     time.Time     `json:"at"`
+	AtRisk []Integration `json:"at_risk"`
+	Due    []Integration `json:"due"`
+
+	// Held held within the last window, with or without their note
+	Held []Integration `json:"held"`
+
+	// Missed Not held when the window closed, for integration.missed_shown_days
+	Missed []Integration `json:"missed"`
+
+	// Scope mine (the caller's and the unassigned) or all
+	Scope IntegrationListScope `json:"scope"`
+}
+
+// IntegrationListScope mine (the caller's and the unassigned) or all
+type IntegrationListScope string
 
 // IntegrationNote IntegrationNote is a signed note or an amendment of one; never changed.
 type IntegrationNote struct {
@@ -5772,6 +5882,29 @@ type Score struct {
 	Total          int       `json:"total"`
 }
 
+// ScorePoint ScorePoint is one scored questionnaire: outcome is "response", "remission", both, or "" against the baseline.
+type ScorePoint struct {
+	At                 time.Time `json:"at"`
+	Band               string    `json:"band"`
+	ChangeFromBaseline int       `json:"change_from_baseline"`
+	Outcome            string    `json:"outcome"`
+	Total              int       `json:"total"`
+	VisitId            string    `json:"visit_id"`
+}
+
+// ScoreSeries ScoreSeries is one questionnaire over time, oldest first. baseline is the first score (a course's baseline replaces it once courses are recorded); response_line is the total at or below which a score is a response (response_drop_percent below the baseline), remission_below the PHQ-9 total below which it is remission; both 0 for GAD-7.
+type ScoreSeries struct {
+	Bands               []Band       `json:"bands"`
+	Baseline            *ScorePoint  `json:"baseline"`
+	Instrument          string       `json:"instrument"`
+	MaxTotal            int          `json:"max_total"`
+	Points              []ScorePoint `json:"points"`
+	RemissionBelow      int          `json:"remission_below"`
+	ResponseDropPercent int          `json:"response_drop_percent"`
+	ResponseLine        float64      `json:"response_line"`
+	Title               string       `json:"title"`
+}
+
 // ScoredResult ScoredResult is a questionnaire scored as it was saved.
 type ScoredResult struct {
 	Answers    []int  `json:"answers"`
@@ -5859,6 +5992,21 @@ type SessionEvent struct {
 	Reason     string    `json:"reason"`
 	RecordedAt time.Time `json:"recorded_at"`
 }
+
+// SessionVitals SessionVitals is one visit's readings (amendments applied) with the in-session alert limits of its protocol version.
+type SessionVitals struct {
+	FirstDoseAt *time.Time `json:"first_dose_at"`
+
+	// Limits VitalLimits are protocol.Session's in-session alert limits.
+	Limits      VitalLimits        `json:"limits"`
+	Readings    []VitalReading     `json:"readings"`
+	Route       SessionVitalsRoute `json:"route"`
+	ScheduledAt time.Time          `json:"scheduled_at"`
+	VisitId     string             `json:"visit_id"`
+}
+
+// SessionVitalsRoute defines model for SessionVitals.Route.
+type SessionVitalsRoute string
 
 // SetupTask SetupTask is a setting the admin has still to enter.
 type SetupTask struct {
@@ -6157,6 +6305,16 @@ type VisitWeight struct {
 	MeasuredAt time.Time `json:"measured_at"`
 }
 
+// VitalLimits VitalLimits are protocol.Session's in-session alert limits.
+type VitalLimits struct {
+	HrAbove                 int `json:"hr_above"`
+	SingleDiastolicAbove    int `json:"single_diastolic_above"`
+	SingleSystolicAbove     int `json:"single_systolic_above"`
+	Spo2Below               int `json:"spo2_below"`
+	SustainedDiastolicAbove int `json:"sustained_diastolic_above"`
+	SustainedSystolicAbove  int `json:"sustained_systolic_above"`
+}
+
 // VitalReading VitalReading is a vital-sign reading as recorded.
 type VitalReading struct {
 	AmendReason    *string `json:"amend_reason,omitempty"`
@@ -6281,24 +6439,39 @@ type Weights struct {
 	Weights []Weight `json:"weights"`
 }
 
-// Worklist Worklist is GET /api/v1/integration: the sessions that need a therapist, each list by its deadline.
-type Worklist struct {
-	At     time.Time     `json:"at"`
-	AtRisk []Integration `json:"at_risk"`
-	Due    []Integration `json:"due"`
+// WorkItem WorkItem is one thing to do. kind is sign_order, assess_risk, alert, override, vitals or device; step is the visit's action that does it (order_dose, assess_alert, acknowledge_alert, override, record_vitals, give_device); check names the gate check of an override.
+type WorkItem struct {
+	AlertId     string `json:"alert_id"`
+	ChairName   string `json:"chair_name"`
+	Check       string `json:"check"`
+	Detail      string `json:"detail"`
+	Kind        string `json:"kind"`
+	Overdue     bool   `json:"overdue"`
+	PatientId   string `json:"patient_id"`
+	PatientName string `json:"patient_name"`
 
-	// Held held within the last window, with or without their note
-	Held []Integration `json:"held"`
-
-	// Missed Not held when the window closed, for integration.missed_shown_days
-	Missed []Integration `json:"missed"`
-
-	// Scope mine (the caller's and the unassigned) or all
-	Scope WorklistScope `json:"scope"`
+	// Route null for an alert
+	Route    *WorkItemRoute `json:"route"`
+	Severity string         `json:"severity"`
+	Since    *time.Time     `json:"since"`
+	Step     string         `json:"step"`
+	Title    string         `json:"title"`
+	VisitId  string         `json:"visit_id"`
 }
 
-// WorklistScope mine (the caller's and the unassigned) or all
-type WorklistScope string
+// WorkItemRoute null for an alert
+type WorkItemRoute string
+
+// Worklist Worklist is what waits for the caller (GET /api/v1/worklist): kinds are the kinds of work the caller's role's list holds, in order (empty for a role without a list); each item names the visit, and the alert, where the work is done, and the step that does it.
+type Worklist struct {
+	At    time.Time    `json:"at"`
+	Items []WorkItem   `json:"items"`
+	Kinds []string     `json:"kinds"`
+	Role  WorklistRole `json:"role"`
+}
+
+// WorklistRole defines model for Worklist.Role.
+type WorklistRole string
 
 // RequestAccountChangeParams defines parameters for RequestAccountChange.
 type RequestAccountChangeParams struct {
@@ -7765,6 +7938,13 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
 	AmendPatient(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetPatientChart The patient chart: the timeline of visits, doses, events and alerts, PHQ-9 and GAD-7 over time with the baseline and the response and remission lines, and each session's vitals with its alert limits
+	//
+	// Redacted by role: front desk and admin get the record's demographics and the visits on the timeline, no scores, vitals, doses or alerts (clinical_hidden). The baseline is the patient's first score until courses are recorded.
+	//
+	// Corresponds with GET /api/v1/patients/{id}/chart (the `GetPatientChart` operationId).
+	GetPatientChart(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ExportPatientFHIR The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
 	//
 	// Patient, Practitioner, an Encounter per visit, an Observation per vital sign, weight and PHQ-9/GAD-7 total (LOINC codes, UCUM units, blood pressure as a panel with components), a QuestionnaireResponse per questionnaire with the Questionnaire it answers, and a MedicationAdministration per dose (RxNorm). Every reference is an entry's urn:uuid fullUrl inside the Bundle.
@@ -8501,6 +8681,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/visits/{id}/weights (the `RecordVisitWeight` operationId).
 	RecordVisitWeight(ctx context.Context, id openapi_types.UUID, params *RecordVisitWeightParams, body RecordVisitWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWorklist What waits for the caller: for a prescriber the risk assessments, alerts, overridable gate blocks and dose orders to sign; for a nurse the vitals checks and Spravato devices due across the floor
+	//
+	// Each item names the visit (and alert) where the work is done and the step (action) that does it. Other roles get an empty list.
+	//
+	// Corresponds with GET /api/v1/worklist (the `GetWorklist` operationId).
+	GetWorklist(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Health Health check: 200 when the database answers
 	//
@@ -9480,6 +9667,23 @@ func (c *Client) AmendPatientWithBody(ctx context.Context, id openapi_types.UUID
 // Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
 func (c *Client) AmendPatient(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAmendPatientRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPatientChart The patient chart: the timeline of visits, doses, events and alerts, PHQ-9 and GAD-7 over time with the baseline and the response and remission lines, and each session's vitals with its alert limits
+//
+// Redacted by role: front desk and admin get the record's demographics and the visits on the timeline, no scores, vitals, doses or alerts (clinical_hidden). The baseline is the patient's first score until courses are recorded.
+//
+// Corresponds with GET /api/v1/patients/{id}/chart (the `GetPatientChart` operationId).
+func (c *Client) GetPatientChart(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPatientChartRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -11207,6 +11411,23 @@ func (c *Client) RecordVisitWeightWithBody(ctx context.Context, id openapi_types
 // Corresponds with POST /api/v1/visits/{id}/weights (the `RecordVisitWeight` operationId).
 func (c *Client) RecordVisitWeight(ctx context.Context, id openapi_types.UUID, params *RecordVisitWeightParams, body RecordVisitWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRecordVisitWeightRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWorklist What waits for the caller: for a prescriber the risk assessments, alerts, overridable gate blocks and dose orders to sign; for a nurse the vitals checks and Spravato devices due across the floor
+//
+// Each item names the visit (and alert) where the work is done and the step (action) that does it. Other roles get an empty list.
+//
+// Corresponds with GET /api/v1/worklist (the `GetWorklist` operationId).
+func (c *Client) GetWorklist(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWorklistRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -13196,6 +13417,40 @@ func NewAmendPatientRequestWithBody(server string, id openapi_types.UUID, params
 			req.Header.Set("If-Match", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewGetPatientChartRequest constructs an http.Request for the GetPatientChart method
+func NewGetPatientChartRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/patients/%s/chart", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -16291,6 +16546,33 @@ func NewRecordVisitWeightRequestWithBody(server string, id openapi_types.UUID, p
 	return req, nil
 }
 
+// NewGetWorklistRequest constructs an http.Request for the GetWorklist method
+func NewGetWorklistRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/worklist")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewHealthRequest constructs an http.Request for the Health method
 func NewHealthRequest(server string) (*http.Request, error) {
 	var err error
@@ -16807,6 +17089,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/patients/{id} (the `AmendPatient` operationId).
 	AmendPatientWithResponse(ctx context.Context, id openapi_types.UUID, params *AmendPatientParams, body AmendPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*AmendPatientResponse, error)
+
+	// GetPatientChartWithResponse The patient chart: the timeline of visits, doses, events and alerts, PHQ-9 and GAD-7 over time with the baseline and the response and remission lines, and each session's vitals with its alert limits
+	//
+	// Redacted by role: front desk and admin get the record's demographics and the visits on the timeline, no scores, vitals, doses or alerts (clinical_hidden). The baseline is the patient's first score until courses are recorded.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/patients/{id}/chart (the `GetPatientChart` operationId).
+	GetPatientChartWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetPatientChartResponse, error)
 
 	// ExportPatientFHIRWithResponse The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
 	//
@@ -17598,6 +17889,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/visits/{id}/weights (the `RecordVisitWeight` operationId).
 	RecordVisitWeightWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordVisitWeightParams, body RecordVisitWeightJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordVisitWeightResponse, error)
+
+	// GetWorklistWithResponse What waits for the caller: for a prescriber the risk assessments, alerts, overridable gate blocks and dose orders to sign; for a nurse the vitals checks and Spravato devices due across the floor
+	//
+	// Each item names the visit (and alert) where the work is done and the step (action) that does it. Other roles get an empty list.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/worklist (the `GetWorklist` operationId).
+	GetWorklistWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetWorklistResponse, error)
 
 	// HealthWithResponse Health check: 200 when the database answers
 	//
@@ -19694,7 +19994,7 @@ type ListIntegrationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Worklist
+	JSON200 *IntegrationList
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -19708,7 +20008,7 @@ type ListIntegrationResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListIntegrationResponse) GetJSON200() *Worklist {
+func (r ListIntegrationResponse) GetJSON200() *IntegrationList {
 	return r.JSON200
 }
 
@@ -21104,6 +21404,89 @@ func (r AmendPatientResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AmendPatientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPatientChartResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Chart
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPatientChartResponse) GetJSON200() *Chart {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPatientChartResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPatientChartResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPatientChartResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPatientChartResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPatientChartResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetPatientChartResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPatientChartResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPatientChartResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPatientChartResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPatientChartResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -26969,6 +27352,82 @@ func (r RecordVisitWeightResponse) ContentType() string {
 	return ""
 }
 
+type GetWorklistResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Worklist
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWorklistResponse) GetJSON200() *Worklist {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetWorklistResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetWorklistResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetWorklistResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetWorklistResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetWorklistResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWorklistResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWorklistResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWorklistResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWorklistResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type HealthResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -27809,6 +28268,21 @@ func (c *ClientWithResponses) AmendPatientWithResponse(ctx context.Context, id o
 		return nil, err
 	}
 	return ParseAmendPatientResponse(rsp)
+}
+
+// GetPatientChartWithResponse The patient chart: the timeline of visits, doses, events and alerts, PHQ-9 and GAD-7 over time with the baseline and the response and remission lines, and each session's vitals with its alert limits
+//
+// Redacted by role: front desk and admin get the record's demographics and the visits on the timeline, no scores, vitals, doses or alerts (clinical_hidden). The baseline is the patient's first score until courses are recorded.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/patients/{id}/chart (the `GetPatientChart` operationId).
+func (c *ClientWithResponses) GetPatientChartWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetPatientChartResponse, error) {
+	rsp, err := c.GetPatientChart(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPatientChartResponse(rsp)
 }
 
 // ExportPatientFHIRWithResponse The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
@@ -29194,6 +29668,21 @@ func (c *ClientWithResponses) RecordVisitWeightWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseRecordVisitWeightResponse(rsp)
+}
+
+// GetWorklistWithResponse What waits for the caller: for a prescriber the risk assessments, alerts, overridable gate blocks and dose orders to sign; for a nurse the vitals checks and Spravato devices due across the floor
+//
+// Each item names the visit (and alert) where the work is done and the step (action) that does it. Other roles get an empty list.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/worklist (the `GetWorklist` operationId).
+func (c *ClientWithResponses) GetWorklistWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetWorklistResponse, error) {
+	rsp, err := c.GetWorklist(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWorklistResponse(rsp)
 }
 
 // HealthWithResponse Health check: 200 when the database answers
@@ -30947,7 +31436,7 @@ func ParseListIntegrationResponse(rsp *http.Response) (*ListIntegrationResponse,
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Worklist
+		var dest IntegrationList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -32137,6 +32626,74 @@ func ParseAmendPatientResponse(rsp *http.Response) (*AmendPatientResponse, error
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPatientChartResponse parses an HTTP response from a GetPatientChartWithResponse call
+func ParseGetPatientChartResponse(rsp *http.Response) (*GetPatientChartResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPatientChartResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Chart
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil
@@ -37057,6 +37614,67 @@ func ParseRecordVisitWeightResponse(rsp *http.Response) (*RecordVisitWeightRespo
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetWorklistResponse parses an HTTP response from a GetWorklistWithResponse call
+func ParseGetWorklistResponse(rsp *http.Response) (*GetWorklistResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWorklistResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Worklist
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
