@@ -28,7 +28,7 @@ type layer struct {
 
 var (
 	domainPackages = []string{"", "/access", "/alerts", "/audit", "/charting", "/patients", "/protocol", "/intake", "/vitals", "/visits", "/dosing",
-		"/session", "/discharge"}
+		"/session", "/discharge", "/courses"}
 	httpLayer = []string{"/web", "/web/api", "/web/ui"}
 )
 

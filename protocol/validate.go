@@ -30,6 +30,7 @@ func (p Protocol) Validate() error {
 	c.alerts(p)
 	c.discharge(p)
 	c.fasting(p)
+	c.course(p)
 	return probs.Err()
 }
 
@@ -186,5 +187,19 @@ func (c checker) fasting(p Protocol) {
 			c.add(k+"clear_liquid_minutes", []string{k + "solid_food_hours"},
 				"%s: clear liquid fast of %d minutes must not be longer than the food fast of %d hours", r.Label(), f.ClearLiquidMinutes, f.SolidFoodHours)
 		}
+	}
+}
+
+// course: a suggested booking needs a day long enough for the longest
+// chair time.
+func (c checker) course(p Protocol) {
+	co := p.Course
+	longest := 0
+	for _, r := range Routes {
+		longest = max(longest, p.Session.ChairMinutes.Get(r))
+	}
+	if (co.BookUntilHour-co.BookFromHour)*60 < longest {
+		c.add("course.book_until_hour", []string{"course.book_from_hour"},
+			"the clinic hours %d:00 to %d:00 must hold the longest chair time of %d minutes", co.BookFromHour, co.BookUntilHour, longest)
 	}
 }
