@@ -778,3 +778,27 @@ func checkDischarge(to visits.State) func(*visitState, access.Actor) error {
 func spokenMinutes(d time.Duration) string {
 	return fmt.Sprintf("%g min", d.Minutes())
 }
+
+// Steps on a patient's course of treatment.
+const (
+	ActBookSession ActionName = "book_session" // book the course's next session
+	ActStartCourse ActionName = "start_course" // start a new course with its own plan
+)
+
+// courseActions lists what the reader may do on a course: book its next
+// session (only on the patient's current course of the route, which new
+// bookings join) and start a new course.
+func courseActions(actor access.Actor, cv CourseView) []Action {
+	var out []Action
+	if access.Can(actor.Role, access.VisitBook) {
+		a := Action{Name: ActBookSession, Label: "Book the next session", Allowed: cv.Current}
+		if !cv.Current {
+			a.Reason = "a newer course of this route has started; bookings join it"
+		}
+		out = append(out, a)
+	}
+	if access.Can(actor.Role, access.CoursePlan) {
+		out = append(out, Action{Name: ActStartCourse, Label: "Start a new course", Allowed: true})
+	}
+	return out
+}

@@ -456,8 +456,14 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time
 		s.Order = &s.Orders[n-1]
 	}
 	s.Draft = dosing.DefaultOrder(v.Route, p)
-	if s.Course.PriorSessions, err = tx.PriorDosedVisits(vc.clinic.ID, vc.patient.ID, string(v.Route), v.ID); err != nil {
+	// The course's order, not the charted times, says which treatment
+	// this is: a visit of no course counts as a first (the stricter rule).
+	course, err := courseOfVisit(tx, v)
+	if err != nil {
 		return s, err
+	}
+	if course != nil {
+		s.Course.PriorSessions = course.DosedBefore
 	}
 	if s.Order != nil {
 		s.CourseFindings = dosing.CheckCourse(s.Order.Order, s.Course, p)
