@@ -114,7 +114,7 @@ var visitSteps = []step{
 	{ActRecordFasting, "Save fasting answers", access.FastingRecord, gateOpen, nil},
 	{ActRecordVitals, "Record vitals", access.VitalsRecord, chartable, nil},
 	{ActRecordWeight, "Record the weight", access.WeightRecord, gateOpen, nil},
-	{ActAnswerQuestionnaire, "Hand the tablet to the patient", access.TabletHandOff, gateOpen, answersOutstanding},
+	{ActAnswerQuestionnaire, "Hand the tablet to the patient", access.TabletHandOff, gateOpen, tabletWork},
 	{ActEnterQuestionnaire, "Enter the patient's answers", access.QuestionnaireEnter, gateOpen, answersOutstanding},
 	{ActSendLink, "Make a link for the patient's phone", access.LinkCreate, gateOpen, answersOutstanding},
 	{ActAmendQuestionnaire, "Amend the answers", access.QuestionnaireAmend, hasAnswers, nil},
@@ -631,6 +631,18 @@ func answersOutstanding(st *visitState, _ access.Actor) error {
 	if len(intake.Outstanding(answeredOf(st.facts.Responses))) == 0 {
 		return ketaflow.Errorf(ketaflow.EConflict,
 			"the questionnaires of this visit are answered; answers are not replaced, but a nurse or prescriber may amend them with a reason")
+	}
+	return nil
+}
+
+// tabletWork: the tablet is handed over while the patient has something
+// to do on it: questionnaires to answer, or the consent to sign.
+func tabletWork(st *visitState, actor access.Actor) error {
+	if st.facts.ConsentForm != nil {
+		return nil
+	}
+	if err := answersOutstanding(st, actor); err != nil {
+		return ketaflow.Errorf(ketaflow.EConflict, "the questionnaires of this visit are answered and the consent is signed (or the clinic has no consent form for the route); nothing is left for the patient on the tablet")
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/charting"
+	"github.com/ketaflow/ketaflow/courses"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/protocol"
@@ -179,6 +180,9 @@ type visitFacts struct {
 	RideBy    *Recorded[intake.Ride]
 	Responses []store.Response
 	Alerts    []store.AlertRow
+	// ConsentForm is the form the patient is to sign on the tablet (no
+	// valid consent for the route, and the clinic has a form); nil if none.
+	ConsentForm *courses.Form
 }
 
 // visitFacts collects the facts the gate judges for a visit.
@@ -229,6 +233,21 @@ func (a *App) visitFacts(tx *store.Tx, vc visitContext) (visitFacts, error) {
 	if rec != nil {
 		f.Ride = ride
 		vf.RideBy = recorded(ride, rec, loc)
+	}
+	if f.Consent, err = latestConsent(tx, vc.clinic.ID, vc.patient.ID, v.Route); err != nil {
+		return vf, err
+	}
+	if vf.ConsentForm, err = consentToSign(tx, vc, a.Clock.Now()); err != nil {
+		return vf, err
+	}
+	if v.Route == protocol.Spravato {
+		e, err := enrolmentOf(tx, vc.clinic.ID, vc.patient.ID, vc.patient.REMSPatientID)
+		if err != nil {
+			return vf, err
+		}
+		if e != nil {
+			f.REMSEnrolledOn = e.EnrolledOn
+		}
 	}
 	f.Overrides, err = tx.Overrides(v.ID)
 	for i := range f.Overrides {
