@@ -92,43 +92,50 @@ func (a *App) PatientConsents(ctx context.Context, actor access.Actor, patientID
 	var out ConsentFile
 	err := a.view(ctx, actor, op{Action: access.ConsentRead, Category: access.CatDemographics, PatientID: patientID, Detail: "consents"},
 		func(tx *store.Tx, o *op) error {
-			p, err := tx.Patient(actor.ClinicID, patientID)
-			if err != nil {
-				return err
-			}
-			c, err := tx.Clinic(actor.ClinicID)
-			if err != nil {
-				return err
-			}
-			proto, err := tx.CurrentProtocol(actor.ClinicID)
-			if err != nil {
-				return err
-			}
-			loc, now := c.Location(), a.Clock.Now()
-			cs, err := tx.Consents(actor.ClinicID, patientID)
-			if err != nil {
-				return err
-			}
-			valid := map[protocol.Route]bool{}
-			for _, k := range cs {
-				v := ConsentView{Consent: k, ExpiresAt: k.ExpiresAt(proto.Rules).In(loc), Valid: k.Valid(proto.Rules, now)}
-				v.SignedAt = v.SignedAt.In(loc)
-				valid[k.Route] = valid[k.Route] || v.Valid
-				out.Consents = append(out.Consents, v)
-			}
-			for _, r := range protocol.Routes {
-				if !valid[r] {
-					out.Needed = append(out.Needed, r)
-				}
-			}
-			out.REMSPatientID = p.REMSPatientID
-			e, err := enrolmentOf(tx, actor.ClinicID, patientID, p.REMSPatientID)
-			if e != nil {
-				e.RecordedAt = e.RecordedAt.In(loc)
-			}
-			out.Enrolment = e
+			var err error
+			out, err = a.consentFile(tx, actor, patientID)
 			return err
 		})
+	return out, err
+}
+
+func (a *App) consentFile(tx *store.Tx, actor access.Actor, patientID string) (ConsentFile, error) {
+	var out ConsentFile
+	p, err := tx.Patient(actor.ClinicID, patientID)
+	if err != nil {
+		return out, err
+	}
+	c, err := tx.Clinic(actor.ClinicID)
+	if err != nil {
+		return out, err
+	}
+	proto, err := tx.CurrentProtocol(actor.ClinicID)
+	if err != nil {
+		return out, err
+	}
+	loc, now := c.Location(), a.Clock.Now()
+	cs, err := tx.Consents(actor.ClinicID, patientID)
+	if err != nil {
+		return out, err
+	}
+	valid := map[protocol.Route]bool{}
+	for _, k := range cs {
+		v := ConsentView{Consent: k, ExpiresAt: k.ExpiresAt(proto.Rules).In(loc), Valid: k.Valid(proto.Rules, now)}
+		v.SignedAt = v.SignedAt.In(loc)
+		valid[k.Route] = valid[k.Route] || v.Valid
+		out.Consents = append(out.Consents, v)
+	}
+	for _, r := range protocol.Routes {
+		if !valid[r] {
+			out.Needed = append(out.Needed, r)
+		}
+	}
+	out.REMSPatientID = p.REMSPatientID
+	e, err := enrolmentOf(tx, actor.ClinicID, patientID, p.REMSPatientID)
+	if e != nil {
+		e.RecordedAt = e.RecordedAt.In(loc)
+	}
+	out.Enrolment = e
 	return out, err
 }
 
@@ -165,6 +172,7 @@ func latestConsent(tx *store.Tx, clinicID, patientID string, route protocol.Rout
 // was signed, for the REMS id on the patient record; the gate's REMS check
 // reads it. Open visits of the patient are judged again.
 func (a *App) RecordREMSEnrolment(ctx context.Context, actor access.Actor, patientID string, on ketaflow.Date) (ConsentFile, error) {
+	var out ConsentFile
 	err := a.do(ctx, actor, op{Action: access.REMSEnrol, Category: access.CatDemographics, PatientID: patientID},
 		func(tx *store.Tx, o *op) error {
 			p, err := tx.Patient(actor.ClinicID, patientID)
@@ -185,12 +193,13 @@ func (a *App) RecordREMSEnrolment(ctx context.Context, actor access.Actor, patie
 				return err
 			}
 			o.Detail = "recorded the REMS enrolment " + e.ID
-			return a.regatePatient(tx, actor, patientID, "REMS enrolment recorded", o)
+			if err := a.regatePatient(tx, actor, patientID, "REMS enrolment recorded", o); err != nil {
+				return err
+			}
+			out, err = a.consentFile(tx, actor, patientID)
+			return err
 		})
-	if err != nil {
-		return ConsentFile{}, err
-	}
-	return a.PatientConsents(ctx, actor, patientID)
+	return out, err
 }
 
 // regatePatient judges the gate again on the patient's open visits (a

@@ -4,20 +4,17 @@ import (
 	"context"
 
 	"github.com/ketaflow/ketaflow"
+	"github.com/ketaflow/ketaflow/courses"
 	"github.com/ketaflow/ketaflow/protocol"
 )
-
-// testConsentText is a consent form's text as a clinic might write it.
-const testConsentText = `I agree to treatment with ketamine or esketamine for depression at this clinic.
-I was told how the medicine is given, that I will be watched until I may leave, and that I must not drive until the next day after restful sleep.
-I was told of the common effects (dissociation, nausea, raised blood pressure) and the rare serious ones, and that I may stop at any time.`
 
 // writeConsentForms has the clinic admin write a consent form for every
 // route, as a clinic does before its first treatment.
 func (f *visitFixture) writeConsentForms() {
 	f.t.Helper()
 	for _, r := range protocol.Routes {
-		_, err := f.a.WriteConsentForm(context.Background(), f.actor("admin"), string(r), "Consent to "+r.Label()+" treatment", testConsentText)
+		title, body := courses.Draft(r, protocol.Default())
+		_, err := f.a.WriteConsentForm(context.Background(), f.actor("admin"), string(r), title, body)
 		f.must(err)
 	}
 }
