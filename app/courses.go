@@ -373,3 +373,13 @@ func courseOfVisit(tx *store.Tx, v visits.Visit) (*VisitCourse, error) {
 	out.Label = c.Label(out.Number)
 	return out, nil
 }
+
+// Allowed reports whether the reader may take the course's step now.
+func (cv CourseView) Allowed(name ActionName) bool {
+	for _, a := range cv.Actions {
+		if a.Name == name {
+			return a.Allowed
+		}
+	}
+	return false
+}
