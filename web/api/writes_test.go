@@ -595,7 +595,10 @@ func writeCases() []writeCase {
 			func(w *writeWorld) writeRequest { return writeRequest{w.visitPath("/preparation/verify"), nil} },
 			sameSession("nurse2", ivPath, "preparation", whole)},
 		{"POST /api/v1/visits/{id}/clear", "nurse", http.StatusOK, "the visit and the gate = GET /visits/{id}'s",
-			func(w *writeWorld) writeRequest { return writeRequest{w.visitPath("/clear"), nil} },
+			func(w *writeWorld) writeRequest {
+				w.f.SignConsent(w.iv) // on the clinic tablet, a page
+				return writeRequest{w.visitPath("/clear"), nil}
+			},
 			func(w *writeWorld, a any) {
 				screen := w.get("nurse", ivPath(w))
 				w.same("visit", at(a, "visit"), at(screen, "visit"))
