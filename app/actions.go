@@ -641,10 +641,9 @@ func tabletWork(st *visitState, actor access.Actor) error {
 	if st.facts.ConsentForm != nil {
 		return nil
 	}
-	if err := answersOutstanding(st, actor); err != nil {
-		return ketaflow.Errorf(ketaflow.EConflict, "the questionnaires of this visit are answered and the consent is signed (or the clinic has no consent form for the route); nothing is left for the patient on the tablet")
-	}
-	return nil
+	// The same words as the link's refusal, so that the page says once
+	// why neither is offered.
+	return answersOutstanding(st, actor)
 }
 
 // checkClose: a visit closes (cancelled, not cleared, stopped early) with
