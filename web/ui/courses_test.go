@@ -106,4 +106,3 @@ func TestCoursePageBooksTheNextSession(t *testing.T) {
 		}
 	})
 }
-
