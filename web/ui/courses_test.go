@@ -98,6 +98,9 @@ func TestCoursePageBooksTheNextSession(t *testing.T) {
 		if screen.Course.Number != 2 || screen.Course.Label != "session 2 of 6" {
 			t.Errorf("the booked visit is %+v, want session 2 of 6", screen.Course)
 		}
+		if _, visitDoc := desk.Get(resp.Request.URL.Path); visitDoc.Find("#course-session").Text() != "session 2 of 6" {
+			t.Errorf("the visit page says %q, want session 2 of 6", visitDoc.Find("#course-session").Text())
+		}
 		// The same slot again is refused: the chair is taken, and the
 		// page offers the nearest free ones.
 		resp, doc = desk.PostDoc("/patients/"+patientID+"/book", vals)
