@@ -28,7 +28,7 @@ type layer struct {
 
 var (
 	domainPackages = []string{"", "/access", "/alerts", "/devices", "/hl7", "/audit", "/charting", "/patients", "/protocol", "/intake", "/vitals",
-		"/visits", "/dosing", "/runsheet", "/session", "/discharge", "/outcomes", "/fhir", "/integration", "/reminders", "/checkin", "/courses"}
+		"/visits", "/dosing", "/runsheet", "/session", "/discharge", "/outcomes", "/fhir", "/integration", "/reminders", "/checkin"}
 	httpLayer = []string{"/web", "/web/api", "/web/ui"}
 )
 

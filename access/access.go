@@ -88,14 +88,6 @@ const (
 	GateOverride       Action = "gate.override"
 	RouteAdvice        Action = "route.advice"
 
-	// Courses of treatment, and the consent and enrolment they need.
-	CourseRead      Action = "course.read"       // a patient's courses: sessions done, booked, planned
-	CoursePlan      Action = "course.plan"       // start a course with its target number of sessions
-	ConsentRead     Action = "consent.read"      // the consents a patient signed and the REMS enrolment
-	ConsentSign     Action = "consent.sign"      // hand the clinic tablet to the patient to sign the consent
-	ConsentFormEdit Action = "consent.form_edit" // write a new version of the clinic's consent text
-	REMSEnrol       Action = "rems.enrol"        // record the patient's Spravato REMS enrolment and its date
-
 	// The dose, the session and discharge.
 	DoseOrder       Action = "dose.order"   // write and sign a dose order
 	DosePrepare     Action = "dose.prepare" // prepare, verify (a second user) and give
@@ -210,32 +202,25 @@ var matrix = map[Action][]Role{
 	AlertResolve:     {Nurse, Prescriber},
 	GateOverride:     {Prescriber},
 	RouteAdvice:      {Nurse, Prescriber},
-	// The front desk schedules courses; the prescriber sets the plan.
-	CourseRead:      {FrontDesk, Nurse, Prescriber, Therapist},
-	CoursePlan:      {Prescriber},
-	ConsentRead:     {FrontDesk, Nurse, Prescriber, Therapist},
-	ConsentSign:     {FrontDesk, Nurse, Prescriber},
-	ConsentFormEdit: {Admin},
-	REMSEnrol:       {FrontDesk, Nurse, Prescriber},
-	DoseOrder:       {Prescriber},
-	DosePrepare:     {Nurse, Prescriber},
-	SessionRecord:   {Nurse, Prescriber},
-	DischargeRecord: {Nurse, Prescriber},
-	REMSRead:        {Nurse, Prescriber},
-	REMSSubmit:      {Nurse, Prescriber},
-	REMSIncomplete:  {Prescriber},
-	FloorSheet:      {Nurse, Prescriber},
-	IntegrationList: everyone,
-	IntegrationRead: everyone,
-	IntegrationBook: {Therapist},
-	IntegrationHold: {Therapist},
-	IntegrationNote: {Therapist},
-	JournalHandOff:  {Nurse, Prescriber, Therapist},
-	ProtocolRead:    everyone,
-	ProtocolEdit:    {Admin},
-	OutboxRead:      {Admin},
-	ClinicEdit:      {Admin},
-	ChairList:       everyone,
+	DoseOrder:        {Prescriber},
+	DosePrepare:      {Nurse, Prescriber},
+	SessionRecord:    {Nurse, Prescriber},
+	DischargeRecord:  {Nurse, Prescriber},
+	REMSRead:         {Nurse, Prescriber},
+	REMSSubmit:       {Nurse, Prescriber},
+	REMSIncomplete:   {Prescriber},
+	FloorSheet:       {Nurse, Prescriber},
+	IntegrationList:  everyone,
+	IntegrationRead:  everyone,
+	IntegrationBook:  {Therapist},
+	IntegrationHold:  {Therapist},
+	IntegrationNote:  {Therapist},
+	JournalHandOff:   {Nurse, Prescriber, Therapist},
+	ProtocolRead:     everyone,
+	ProtocolEdit:     {Admin},
+	OutboxRead:       {Admin},
+	ClinicEdit:       {Admin},
+	ChairList:        everyone,
 	// A gateway's token belongs to the nurse or admin who set it up; what
 	// it sends is readings, not a view of anyone's record.
 	DeviceIngest:    {Nurse, Prescriber, Admin},

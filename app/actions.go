@@ -114,7 +114,7 @@ var visitSteps = []step{
 	{ActRecordFasting, "Save fasting answers", access.FastingRecord, gateOpen, nil},
 	{ActRecordVitals, "Record vitals", access.VitalsRecord, chartable, nil},
 	{ActRecordWeight, "Record the weight", access.WeightRecord, gateOpen, nil},
-	{ActAnswerQuestionnaire, "Hand the tablet to the patient", access.TabletHandOff, gateOpen, tabletWork},
+	{ActAnswerQuestionnaire, "Hand the tablet to the patient", access.TabletHandOff, gateOpen, answersOutstanding},
 	{ActEnterQuestionnaire, "Enter the patient's answers", access.QuestionnaireEnter, gateOpen, answersOutstanding},
 	{ActSendLink, "Make a link for the patient's phone", access.LinkCreate, gateOpen, answersOutstanding},
 	{ActAmendQuestionnaire, "Amend the answers", access.QuestionnaireAmend, hasAnswers, nil},
@@ -635,17 +635,6 @@ func answersOutstanding(st *visitState, _ access.Actor) error {
 	return nil
 }
 
-// tabletWork: the tablet is handed over while the patient has something
-// to do on it: questionnaires to answer, or the consent to sign.
-func tabletWork(st *visitState, actor access.Actor) error {
-	if st.facts.ConsentForm != nil {
-		return nil
-	}
-	// The same words as the link's refusal, so that the page says once
-	// why neither is offered.
-	return answersOutstanding(st, actor)
-}
-
 // checkClose: a visit closes (cancelled, not cleared, stopped early) with
 // every drug drawn for it given or wasted, and no infusion running.
 func checkClose(st *visitState, _ access.Actor) error {
@@ -788,28 +777,4 @@ func checkDischarge(to visits.State) func(*visitState, access.Actor) error {
 // spokenMinutes says an interval in minutes: "5 min".
 func spokenMinutes(d time.Duration) string {
 	return fmt.Sprintf("%g min", d.Minutes())
-}
-
-// Steps on a patient's course of treatment.
-const (
-	ActBookSession ActionName = "book_session" // book the course's next session
-	ActStartCourse ActionName = "start_course" // start a new course with its own plan
-)
-
-// courseActions lists what the reader may do on a course: book its next
-// session (only on the patient's current course of the route, which new
-// bookings join) and start a new course.
-func courseActions(actor access.Actor, cv CourseView) []Action {
-	var out []Action
-	if access.Can(actor.Role, access.VisitBook) {
-		a := Action{Name: ActBookSession, Label: "Book the next session", Allowed: cv.Current}
-		if !cv.Current {
-			a.Reason = "a newer course of this route has started; bookings join it"
-		}
-		out = append(out, a)
-	}
-	if access.Can(actor.Role, access.CoursePlan) {
-		out = append(out, Action{Name: ActStartCourse, Label: "Start a new course", Allowed: true})
-	}
-	return out
 }

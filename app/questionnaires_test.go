@@ -30,8 +30,7 @@ var (
 )
 
 // unanswered books and checks in a visit now with no questionnaire
-// answered (the consent is signed: the questionnaires are all that is
-// left for the patient).
+// answered.
 func (f *visitFixture) unanswered(name string) string {
 	f.t.Helper()
 	ctx := context.Background()
@@ -40,7 +39,6 @@ func (f *visitFixture) unanswered(name string) string {
 	f.must(err)
 	_, err = f.a.MoveVisit(ctx, f.actor("frontdesk"), v.Visit.ID, visits.CheckedIn, "")
 	f.must(err)
-	f.signConsent(v.Visit.ID, name)
 	return v.Visit.ID
 }
 

@@ -8,7 +8,6 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/audit"
-	"github.com/ketaflow/ketaflow/courses"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/integration"
 	"github.com/ketaflow/ketaflow/store"
@@ -68,10 +67,6 @@ type TabletPage struct {
 	ClinicName  string
 	PatientName string // the preferred (first) name, while answering
 	Instruments []intake.Instrument
-	// Consent is the consent form to read and sign first, when the
-	// patient has no valid consent for the visit's route; then Instruments
-	// is empty until it is signed.
-	Consent *courses.Form
 	// Alert: the patient's answers raised the PHQ-9 item 9 safety alert;
 	// their crisis help stays on the tablet until it is taken back.
 	Alert                  bool
@@ -126,19 +121,11 @@ func (a *App) Tablet(ctx context.Context, secret, source string) (TabletPage, er
 		if err != nil {
 			return err
 		}
-		if p.Consent, err = consentToSign(tx, vc, a.Clock.Now()); err != nil {
-			return err
-		}
 		// A visit past its gate, or answered meanwhile (a link), has
-		// nothing left for the patient: the tablet goes back. The consent
-		// comes first: it is what the patient agrees to treatment on.
-		p.Instruments = intake.Outstanding(answeredOf(rs))
-		if (len(p.Instruments) == 0 && p.Consent == nil) || !gateLive(vc.visit.State) {
-			p.Stage, p.Instruments, p.Consent = access.HandOffHandBack, nil, nil
+		// nothing left for the patient: the tablet goes back.
+		if p.Instruments = intake.Outstanding(answeredOf(rs)); len(p.Instruments) == 0 || !gateLive(vc.visit.State) {
+			p.Stage, p.Instruments = access.HandOffHandBack, nil
 			return nil
-		}
-		if p.Consent != nil {
-			p.Instruments = nil
 		}
 		p.PatientName = firstName(vc.patient)
 		return nil

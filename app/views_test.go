@@ -39,7 +39,6 @@ func newVisitFixture(t testing.TB, db *store.DB) *visitFixture {
 	f.vial = f.receive("nurse", ketamineVials("K-VIEW", 10)).Lot
 	f.kit = f.receive("nurse", NewLot{Drug: dosing.Esketamine, DevicesPerKit: 2, LotNumber: "S-VIEW",
 		Expiry: ketaflow.DateOf(ledgerNow.AddDate(1, 0, 0)), Packs: 5}).Lot
-	f.writeConsentForms()
 	return f
 }
 
@@ -50,20 +49,18 @@ func (f *visitFixture) must(err error) {
 	}
 }
 
-// newPatient registers a patient with a weight and REMS enrolment (its id
-// and date), and the contraindications given.
+// newPatient registers a patient with a weight and REMS enrolment, and
+// the contraindications given.
 func (f *visitFixture) newPatient(name string, cs ...patients.Contraindication) patients.Patient {
 	f.t.Helper()
 	p, err := f.a.CreatePatient(context.Background(), f.actor("nurse"), patients.Record{LegalName: name,
 		BirthDate: ketaflow.Date{Year: 1980, Month: 3, Day: 14}, Sex: patients.Female, Phone: "+1 555 010 0199",
 		REMSPatientID: "REMS-1234", Allergies: "penicillin", Contraindications: cs}, &NewWeight{KG: 64, MeasuredAt: ledgerNow.Add(-time.Hour)})
 	f.must(err)
-	f.enrolREMS(p.ID)
 	return p
 }
 
-// checkedIn books and checks in a visit now, with the consent for the
-// route signed on the tablet (unless one is on file), the questionnaires
+// checkedIn books and checks in a visit now, with the questionnaires
 // answered (item 9 as given), the ride, fasting and vitals recorded.
 func (f *visitFixture) checkedIn(p patients.Patient, route string, item9 int) VisitView {
 	f.t.Helper()
@@ -74,11 +71,6 @@ func (f *visitFixture) checkedIn(p patients.Patient, route string, item9 int) Vi
 	id := v.Visit.ID
 	_, err = f.a.MoveVisit(ctx, f.actor("frontdesk"), id, visits.CheckedIn, "")
 	f.must(err)
-	v, err = f.a.Visit(ctx, f.actor("frontdesk"), id)
-	f.must(err)
-	if c, _ := v.Gate.Check(intake.CheckConsent); c.Status != intake.Pass {
-		f.signConsent(id, p.LegalName)
-	}
 	_, _, err = f.a.SubmitQuestionnaires(ctx, f.actor("nurse"), id, map[string][]int{
 		intake.PHQ9ID: {2, 2, 1, 1, 1, 2, 1, 0, item9}, intake.GAD7ID: {1, 1, 2, 1, 0, 1, 1}})
 	f.must(err)

@@ -117,10 +117,8 @@ func auditDetailShown(role access.Role, category string) bool {
 func Sees(role access.Role, p Part) bool { return slices.Contains(visibility[role], p) }
 
 // clinicalChecks are the gate checks whose findings are clinical content
-// (PartGateFindings). The others, the ride home, the informed consent and
-// Spravato REMS, are what front desk arranges. (A course's view, its
-// sessions' dates and states, and the consent file hold no clinical
-// content: every role that may read them sees them whole.)
+// (PartGateFindings). The others, the ride home and Spravato REMS, are
+// what front desk arranges.
 var clinicalChecks = []intake.CheckID{intake.CheckQuestionnaires, intake.CheckSafetyAlert, intake.CheckBloodPressure,
 	intake.CheckSpO2, intake.CheckHeartRate, intake.CheckFasting, intake.CheckContraindications, intake.CheckWeight}
 

@@ -10,7 +10,6 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/charting"
-	"github.com/ketaflow/ketaflow/courses"
 	"github.com/ketaflow/ketaflow/intake"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/protocol"
@@ -21,10 +20,7 @@ import (
 )
 
 // BookVisit puts a visit on the schedule under the clinic's current
-// protocol, in the patient's current course of the route (a course with
-// the protocol's length is started when there is none). A chair or a
-// patient already booked for an overlapping time is refused, with the
-// nearest free slots (bookingFree).
+// protocol. A chair already booked for an overlapping time is refused.
 func (a *App) BookVisit(ctx context.Context, actor access.Actor, b visits.Booking) (VisitView, error) {
 	var out VisitView
 	err := a.do(ctx, actor, op{Action: access.VisitBook, Category: access.CatVisit, PatientID: b.PatientID},
@@ -52,15 +48,12 @@ func (a *App) BookVisit(ctx context.Context, actor access.Actor, b visits.Bookin
 			if err != nil {
 				return err
 			}
+			if v.ChairID != "" {
+				if err := a.chairFree(tx, v); err != nil {
+					return err
+				}
+			}
 			v.ID = ketaflow.NewID()
-			if err := a.bookingFree(tx, v, proto.Rules, c.Location(), now); err != nil {
-				return err
-			}
-			course, err := courseFor(tx, actor, v.PatientID, v.Route, proto.Rules, now)
-			if err != nil {
-				return err
-			}
-			v.CourseID = course.ID
 			if err := tx.InsertVisit(v); err != nil {
 				return err
 			}
@@ -83,6 +76,37 @@ func (a *App) BookVisit(ctx context.Context, actor access.Actor, b visits.Bookin
 			return nil
 		})
 	return out, err
+}
+
+// chairFree refuses a booking that overlaps another live visit on its chair.
+func (a *App) chairFree(tx *store.Tx, v visits.Visit) error {
+	clinic, err := tx.Clinic(v.ClinicID)
+	if err != nil {
+		return err
+	}
+	loc := clinic.Location()
+	c, err := tx.Chair(v.ClinicID, v.ChairID)
+	if ketaflow.IsCode(err, ketaflow.ENotFound) || (err == nil && !c.Active) {
+		return ketaflow.Invalid("chair_id", "choose a chair of this clinic that is in service")
+	}
+	if err != nil {
+		return err
+	}
+	others, err := tx.Visits(v.ClinicID, store.VisitQuery{From: v.ScheduledAt.Add(-visits.MaxMinutes * time.Minute), To: v.EndsAt()})
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if o.ID == v.ID || o.ChairID != v.ChairID || o.State == visits.Cancelled || o.State.Final() {
+			continue
+		}
+		if o.ScheduledAt.Before(v.EndsAt()) && v.ScheduledAt.Before(o.EndsAt()) {
+			return &ketaflow.Error{Code: ketaflow.EConflict, Field: "chair_id", Message: fmt.Sprintf(
+				"%s is booked from %s to %s; choose another chair or time", c.Name,
+				o.ScheduledAt.In(loc).Format("15:04"), o.EndsAt().In(loc).Format("15:04"))}
+		}
+	}
+	return nil
 }
 
 // VisitSummary is a visit in a list (the day's schedule, a patient's
@@ -188,9 +212,6 @@ type visitFacts struct {
 	Alerts    []store.AlertRow
 	// CheckIn is the morning-after check-in, nil until answered.
 	CheckIn *store.CheckIn
-	// ConsentForm is the form the patient is to sign on the tablet (no
-	// valid consent for the route, and the clinic has a form); nil if none.
-	ConsentForm *courses.Form
 }
 
 // visitFacts collects the facts the gate judges for a visit.
@@ -246,21 +267,6 @@ func (a *App) visitFacts(tx *store.Tx, vc visitContext) (visitFacts, error) {
 	if rec != nil {
 		f.Ride = ride
 		vf.RideBy = recorded(ride, rec, loc)
-	}
-	if f.Consent, err = latestConsent(tx, vc.clinic.ID, vc.patient.ID, v.Route); err != nil {
-		return vf, err
-	}
-	if vf.ConsentForm, err = consentToSign(tx, vc, a.Clock.Now()); err != nil {
-		return vf, err
-	}
-	if v.Route == protocol.Spravato {
-		e, err := enrolmentOf(tx, vc.clinic.ID, vc.patient.ID, vc.patient.REMSPatientID)
-		if err != nil {
-			return vf, err
-		}
-		if e != nil {
-			f.REMSEnrolledOn = e.EnrolledOn
-		}
 	}
 	f.Overrides, err = tx.Overrides(v.ID)
 	for i := range f.Overrides {

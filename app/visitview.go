@@ -42,9 +42,6 @@ type VisitView struct {
 	// Closed is set once the visit is in a final state: its record is read
 	// only, changed only by amendments and late entries with a reason.
 	Closed bool
-	// Course is the visit's place in its course of treatment ("session 3
-	// of 6"); nil for a visit of no course.
-	Course *VisitCourse
 
 	Gate GateView
 	// Fasting and Ride are the latest statements, nil until recorded (or
@@ -341,7 +338,6 @@ type visitState struct {
 	// monitor is the bedside monitor's live trend of an open visit; nil
 	// without readings.
 	monitor *MonitorTrend
-	course  *VisitCourse
 	// unsettled says what drug drawn for the visit is neither given nor
 	// wasted yet (nil when all is settled); it is judged once the patient
 	// is recovering, where discharge waits on it.
@@ -392,9 +388,6 @@ func (a *App) loadState(tx *store.Tx, actor access.Actor, id string, lock bool) 
 		return nil, err
 	}
 	st.moments = momentsOf(st.transitions, vc.clinic.Location())
-	if st.course, err = courseOfVisit(tx, vc.visit); err != nil {
-		return nil, err
-	}
 	// A visit is judged at the present while it is open; a closed one at
 	// the moment it closed, so that its record reads as it was then, not
 	// re-judged against a later clock. The gate of a visit past it reads
@@ -442,7 +435,6 @@ func (st *visitState) view(actor access.Actor) VisitView {
 		At: st.judgedAt, Moments: st.moments, Closed: st.visit.State.Final(), Gate: gateView(st.gate), SafetyAlert: f.SafetyAlert,
 		Overrides: slices.Clone(f.Overrides), Vitals: inZone(f.Vitals, loc), Transitions: slices.Clone(st.transitions)}
 	v.Fasting, v.Ride = f.FastingBy, f.RideBy
-	v.Course = st.course
 	cur := intake.Current(answeredOf(f.Responses))
 	for _, r := range f.Responses {
 		v.Questionnaires = append(v.Questionnaires, Questionnaire{ID: r.ID, Result: r.Result, Source: r.Source,
@@ -486,14 +478,8 @@ func (a *App) buildSession(tx *store.Tx, vc visitContext, f visitFacts, now time
 		s.Order = &s.Orders[n-1]
 	}
 	s.Draft = dosing.DefaultOrder(v.Route, p)
-	// The course's order, not the charted times, says which treatment
-	// this is: a visit of no course counts as a first (the stricter rule).
-	course, err := courseOfVisit(tx, v)
-	if err != nil {
+	if s.Course.PriorSessions, err = tx.PriorDosedVisits(vc.clinic.ID, vc.patient.ID, string(v.Route), v.ID); err != nil {
 		return s, err
-	}
-	if course != nil {
-		s.Course.PriorSessions = course.DosedBefore
 	}
 	if s.Order != nil {
 		s.CourseFindings = dosing.CheckCourse(s.Order.Order, s.Course, p)

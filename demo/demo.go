@@ -155,14 +155,6 @@ func Load(ctx context.Context, a *app.App, tz string) (ketaflow.Clinic, error) {
 	}
 	st := staff{admin: admin, prescriber: users[access.Prescriber].Actor("demo"), nurse: nurse,
 		nurse2: nurse2.Actor("demo"), frontdesk: users[access.FrontDesk].Actor("demo"), therapist: users[access.Therapist].Actor("demo")}
-	// The clinic's consent texts were written a month ago; the Spravato
-	// patients' REMS enrolments are on file.
-	if err := writeConsentForms(ctx, a.WithClock(ketaflow.NewFakeClock(now.AddDate(0, -1, 0))), st); err != nil {
-		return c, err
-	}
-	if err := enrolREMS(ctx, a, st, pts); err != nil {
-		return c, err
-	}
 	if err := loadMorning(ctx, a, st, pts, chairs); err != nil {
 		return c, err
 	}

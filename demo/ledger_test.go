@@ -58,10 +58,9 @@ func TestDemoLedgerIsStockedAndBalanced(t *testing.T) {
 				t.Errorf("lot %s is not in the ledger", d.in.LotNumber)
 			}
 		}
-		// The demo's IV sessions (today's two, and the three earlier ones
-		// of a patient's course) draw from the lot that expires first.
-		if l := got["K50-2608C"]; l.Flag != app.LotExpiring || l.OnHand >= 40 || l.OnHand < 30 {
-			t.Errorf("older 50 mg/mL lot: flag %q, on hand %v; want expiring, 30 to 40 mL after the demo's doses", l.Flag, l.OnHand)
+		// The demo's IV sessions draw from the lot that expires first.
+		if l := got["K50-2608C"]; l.Flag != app.LotExpiring || l.OnHand >= 40 || l.OnHand < 35 {
+			t.Errorf("older 50 mg/mL lot: flag %q, on hand %v; want expiring, a few mL under 40 after the demo's doses", l.Flag, l.OnHand)
 		}
 		if l := got["K100-2609B"]; l.OnHand != 20 || l.Entries != 2 {
 			t.Errorf("100 mg/mL lot after the cracked vial: on hand %v, %d entries; want 20, 2", l.OnHand, l.Entries)

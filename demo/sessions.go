@@ -100,9 +100,6 @@ func (p player) play(dv demoVisit, now time.Time) error {
 	if _, err := p.at(t0).MoveVisit(ctx, st.frontdesk, v.ID, visits.CheckedIn, ""); step("check in", err) != nil {
 		return step("check in", err)
 	}
-	if err := signConsentIfNeeded(ctx, p.at(t0.Add(time.Minute)), st, v.ID); err != nil {
-		return step("consent", err)
-	}
 	a := p.at(t0.Add(2 * time.Minute))
 	if err := answerFromLink(ctx, a, st.frontdesk, v.ID, map[string][]int{
 		intake.PHQ9ID: {2, 2, 1, 2, 1, 1, 1, 0, 0}, intake.GAD7ID: {1, 2, 1, 1, 0, 1, 1}}); err != nil {

@@ -29,10 +29,10 @@ func phq9(total [9]int) []int { return total[:] }
 // with a block open, an item-9 alert waiting, and cleared for dosing.
 func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patient, chairs []ketaflow.Chair) error {
 	now := a.Clock.Now()
-	// The controlled-substance ledger was stocked twelve days ago, so that
-	// the earlier sessions of the courses draw from it in order.
+	// The controlled-substance ledger was stocked three days ago, so that
+	// yesterday's sessions draw from it in order.
 	pl := player{ctx: ctx, real: a, st: st}
-	lots, err := loadLedger(ctx, pl.at(now.AddDate(0, 0, -12)), st.nurse, st.nurse2)
+	lots, err := loadLedger(ctx, pl.at(now.Add(-72*time.Hour)), st.nurse, st.nurse2)
 	if err != nil {
 		return fmt.Errorf("demo ledger: %w", err)
 	}
@@ -40,18 +40,6 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 	loc := time.UTC
 	if c, err := a.Clinic(ctx, st.nurse.ClinicID); err == nil {
 		loc = c.Location()
-	}
-	// Patients part way through a course: their earlier sessions, each
-	// discharged, at ten in the morning some days ago.
-	for _, e := range earlierSessions {
-		for _, d := range e.days {
-			day := now.In(loc).AddDate(0, 0, -d)
-			dv := demoVisit{patient: pts[e.patient], route: protocol.IV, chair: chairs[2], upTo: toDischarge,
-				start: time.Date(day.Year(), day.Month(), day.Day(), 10, 0, 0, 0, loc)}
-			if err := pl.play(dv, now); err != nil {
-				return err
-			}
-		}
 	}
 	y := now.In(loc).AddDate(0, 0, -1)
 	yesterday := func(h, m int) time.Time { return time.Date(y.Year(), y.Month(), y.Day(), h, m, 0, 0, loc) }
@@ -109,10 +97,8 @@ func loadMorning(ctx context.Context, a *app.App, st staff, pts []patients.Patie
 		return v.Visit, nil
 	}
 	checkIn := func(v visits.Visit) error {
-		if _, err := a.MoveVisit(ctx, st.frontdesk, v.ID, visits.CheckedIn, ""); err != nil {
-			return err
-		}
-		return signConsentIfNeeded(ctx, a, st, v.ID)
+		_, err := a.MoveVisit(ctx, st.frontdesk, v.ID, visits.CheckedIn, "")
+		return err
 	}
 	ate := func(hours float64) *time.Time { t := now.Add(-time.Duration(hours * float64(time.Hour))); return &t }
 	yes := true

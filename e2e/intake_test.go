@@ -26,8 +26,7 @@ func sizes(t *testing.T, ctx context.Context, name, css string) {
 }
 
 // TestTabletHandOffAnswersAndAKeptForm is issue 8's intake in a browser:
-// front desk hands the tablet to a demo patient, who signs the consent
-// with her typed name and answers (item 9
+// front desk hands the tablet to a demo patient, who answers (item 9
 // positive) and sees only their thank-you and crisis help, while the staff
 // pages stay out of reach; the nurse takes the tablet back with her own
 // password, amends an answer with a reason; then her login passes its idle
@@ -51,13 +50,8 @@ func TestTabletHandOffAnswersAndAKeptForm(t *testing.T) {
 	visitURL, _, _ = strings.Cut(visitURL, "?")
 	sizes(t, ctx, "60-frontdesk-before-handoff", "#questionnaires")
 
-	// The hand-over: the patient's page, with no staff navigation. Sofia
-	// is new to the clinic: she reads and signs the consent first, with
-	// her typed name, then the questionnaires follow.
-	do(t, ctx, loads(chromedp.Click(chromedp.ID("tablet"))), chromedp.WaitVisible(chromedp.ID("consent-form")))
-	sizes(t, ctx, "61-tablet-consent", "")
-	do(t, ctx, chromedp.SendKeys(chromedp.ID("typed_name"), "Sofia Rossi"),
-		loads(chromedp.Click(chromedp.ID("sign-consent"))), chromedp.WaitVisible(chromedp.ID("questionnaire-form")))
+	// The hand-over: the patient's page, with no staff navigation.
+	do(t, ctx, loads(chromedp.Click(chromedp.ID("tablet"))), chromedp.WaitVisible(chromedp.ID("questionnaire-form")))
 	sizes(t, ctx, "61-tablet-questionnaire", "")
 	view(t, ctx, "61-tablet-questionnaire-end", "#staff-return")
 	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('header.top, nav').length`)); n != 0 {

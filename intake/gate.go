@@ -27,14 +27,13 @@ const (
 	CheckRideHome          CheckID = "ride_home"
 	CheckContraindications CheckID = "contraindications"
 	CheckWeight            CheckID = "weight"
-	CheckConsent           CheckID = "consent"
 	CheckREMS              CheckID = "rems" // Spravato only
 )
 
 // CheckIDs lists every check in the order the gate shows them.
 var CheckIDs = []CheckID{
 	CheckQuestionnaires, CheckSafetyAlert, CheckBloodPressure, CheckSpO2, CheckHeartRate,
-	CheckFasting, CheckRideHome, CheckContraindications, CheckWeight, CheckConsent, CheckREMS,
+	CheckFasting, CheckRideHome, CheckContraindications, CheckWeight, CheckREMS,
 }
 
 // Title is the check's name for people.
@@ -58,8 +57,6 @@ func (id CheckID) Title() string {
 		return "Contraindications"
 	case CheckWeight:
 		return "Weight"
-	case CheckConsent:
-		return "Informed consent"
 	case CheckREMS:
 		return "Spravato REMS"
 	}
@@ -137,14 +134,8 @@ type Facts struct {
 	Contraindications []patients.Contraindication `json:"contraindications"`
 	// LatestWeightAt is when the latest weight was measured; nil when none.
 	LatestWeightAt *time.Time `json:"latest_weight_at,omitempty"`
-	// Consent is the patient's latest signed informed consent for the
-	// visit's route; nil when none is on file.
-	Consent *ConsentOnFile `json:"consent,omitempty"`
 	// REMSPatientID is the patient's Spravato REMS enrolment id.
 	REMSPatientID string `json:"rems_patient_id"`
-	// REMSEnrolledOn is the date of the patient's REMS enrolment on file
-	// for that id; zero when none is recorded.
-	REMSEnrolledOn ketaflow.Date `json:"rems_enrolled_on,omitzero"`
 	// SettingREMSCertified is whether the clinic is a REMS-certified
 	// healthcare setting (ketaflow.Clinic.REMSSettingID is set).
 	SettingREMSCertified bool `json:"setting_rems_certified"`
@@ -154,15 +145,6 @@ type Facts struct {
 	CrisisResources string `json:"crisis_resources,omitempty"`
 	// Overrides are the prescribers' overrides recorded at this visit.
 	Overrides []Override `json:"overrides"`
-}
-
-// ConsentOnFile is a consent the patient signed: which, for which route,
-// and when.
-type ConsentOnFile struct {
-	ID          string         `json:"id"`
-	Route       protocol.Route `json:"route"`
-	FormVersion int            `json:"form_version"`
-	SignedAt    time.Time      `json:"signed_at"`
 }
 
 // Check is one verdict of the gate, written for the nurse at the chair.
@@ -273,7 +255,7 @@ const (
 // judge blocks, with a reason saying what is missing.
 //
 // The checks, in order: questionnaires, safety_alert, blood_pressure, spo2,
-// heart_rate, fasting, ride_home, contraindications, weight, consent, and rems on a
+// heart_rate, fasting, ride_home, contraindications, weight, and rems on a
 // Spravato visit only (absent on IV and IM). Overrides in f apply to an
 // overridable block only when their Evidence equals the check's.
 //
@@ -291,10 +273,9 @@ func Evaluate(f Facts, p protocol.Protocol, now time.Time) Gate {
 		checkRide(f),
 		checkContraindications(f),
 		checkWeight(f, g, now),
-		checkConsent(f, p, now),
 	}
 	if f.Route == protocol.Spravato {
-		checks = append(checks, checkREMS(f, now))
+		checks = append(checks, checkREMS(f))
 	}
 	out := Gate{Checks: checks}
 	for i := range out.Checks {
@@ -777,38 +758,7 @@ func checkWeight(f Facts, g protocol.Gate, now time.Time) Check {
 	return c
 }
 
-// checkConsent: informed consent for the treatment is signed by the
-// patient before the first session and renewed per the protocol (default
-// yearly) [product brief, a course of treatment]. Not overridable: without
-// the patient's consent no one may decide to treat.
-func checkConsent(f Facts, p protocol.Protocol, now time.Time) Check {
-	c := Check{ID: CheckConsent}
-	con := f.Consent
-	block := func(reason string) Check {
-		c.Status = Block
-		c.Reason = reason
-		c.Next = "Hand the clinic tablet to the patient to read and sign the consent for " + f.Route.Label() + ". This block cannot be overridden"
-		return c
-	}
-	switch {
-	case con == nil || con.SignedAt.After(now):
-		return block("No informed consent for " + f.Route.Label() + " is signed on file")
-	case con.Route != f.Route:
-		return block("The consent on file is for " + con.Route.Label() + ", not " + f.Route.Label())
-	}
-	expires := con.SignedAt.Add(p.Course.ConsentValid())
-	if !now.Before(expires) {
-		return block(fmt.Sprintf("The consent signed %s expired %s (consent is renewed every %d days)",
-			day(con.SignedAt, now), day(expires, now), p.Course.ConsentValidDays))
-	}
-	c.Status = Pass
-	c.Reason = fmt.Sprintf("Consent for %s signed %s (form version %d); renew by %s", f.Route.Label(), day(con.SignedAt, now),
-		con.FormVersion, expires.In(now.Location()).Format("2 Jan 2006"))
-	c.Evidence = "consent:" + con.ID
-	return c
-}
-
-func checkREMS(f Facts, now time.Time) Check {
+func checkREMS(f Facts) Check {
 	c := Check{ID: CheckREMS}
 	id := strings.TrimSpace(f.REMSPatientID)
 	// Not overridable: the REMS programme allows Spravato only to enrolled
@@ -817,17 +767,6 @@ func checkREMS(f Facts, now time.Time) Check {
 	if id == "" {
 		reasons = append(reasons, "the patient's Spravato REMS enrolment id is not on the record")
 		next = append(next, "enrol the patient in the Spravato REMS and record the enrolment id on the patient record")
-	}
-	// The REMS enrolment is on file before the first Spravato session
-	// [product brief; REMS: the Patient Enrollment Form].
-	today := ketaflow.DateOf(now)
-	switch {
-	case id != "" && f.REMSEnrolledOn.IsZero():
-		reasons = append(reasons, "the date of the patient's REMS enrolment is not on file")
-		next = append(next, "record the date the patient's REMS enrolment form was signed")
-	case id != "" && today.Before(f.REMSEnrolledOn):
-		reasons = append(reasons, "the REMS enrolment on file is dated "+f.REMSEnrolledOn.String()+", after today")
-		next = append(next, "check the date of the REMS enrolment form")
 	}
 	if !f.SettingREMSCertified {
 		reasons = append(reasons, "this clinic is not recorded as a REMS-certified setting")
@@ -840,8 +779,8 @@ func checkREMS(f Facts, now time.Time) Check {
 		return c
 	}
 	c.Status = Pass
-	c.Reason = "Patient enrolled in the Spravato REMS (" + clip(id, 40) + ") on " + f.REMSEnrolledOn.String() + "; setting REMS-certified"
-	c.Evidence = "rems:" + id + ":" + f.REMSEnrolledOn.String()
+	c.Reason = "Patient enrolled in the Spravato REMS (" + clip(id, 40) + "); setting REMS-certified"
+	c.Evidence = "rems:" + id
 	return c
 }
 

@@ -49,9 +49,7 @@ func clearFacts(t testing.TB) Facts {
 		},
 		Ride:                 Ride{DriverName: "Grace Hopper", DriverPhone: "+1 555 010 0199"},
 		LatestWeightAt:       ago(10 * 24 * time.Hour),
-		Consent:              &ConsentOnFile{ID: "consent1", Route: protocol.IV, FormVersion: 2, SignedAt: now.Add(-30 * 24 * time.Hour)},
 		REMSPatientID:        "REMS-123456",
-		REMSEnrolledOn:       ketaflow.DateOf(now.AddDate(0, -1, 0)),
 		SettingREMSCertified: true,
 		CrisisResources:      "Call the on-call prescriber on +1 555 010 0400.",
 	}
@@ -68,7 +66,6 @@ func TestEvaluate(t *testing.T) {
 	hr := func(v int) func(*Facts) { return func(f *Facts) { f.Vitals[0].HeartRate = v } }
 	spravato := func(f *Facts) {
 		f.Route = protocol.Spravato
-		f.Consent.Route = protocol.Spravato
 		f.Fasting = FastingAnswers{LastSolidFood: ago(sp.SolidFood()), LastLiquid: ago(sp.ClearLiquid()), LastLiquidClear: ptr(true)}
 	}
 	both := func(changes ...func(*Facts)) func(*Facts) {
@@ -219,29 +216,7 @@ func TestEvaluate(t *testing.T) {
 		{name: "weight_age_follows_protocol", change: func(f *Facts) { f.LatestWeightAt = ago(8 * 24 * time.Hour) },
 			proto: func(p *protocol.Protocol) { p.Gate.WeightMaxAgeDays = 7 }, check: CheckWeight, want: Block, says: []string{"7 days"}},
 
-		// Informed consent, signed before the first session and renewed
-		// yearly [product brief]; no override.
-		{name: "consent_signed_for_the_route_passes", check: CheckConsent, want: Pass, says: []string{"form version 2", "renew by"}},
-		{name: "no_consent_blocks_not_overridable", change: func(f *Facts) { f.Consent = nil }, check: CheckConsent, want: Block,
-			says: []string{"No informed consent for IV", "tablet"}},
-		{name: "consent_for_another_route_blocks", change: func(f *Facts) { f.Consent.Route = protocol.Spravato }, check: CheckConsent, want: Block,
-			says: []string{"for Spravato", "not IV"}},
-		{name: "consent_signed_after_now_is_not_on_file", change: func(f *Facts) { f.Consent.SignedAt = now.Add(time.Minute) }, check: CheckConsent,
-			want: Block, says: []string{"No informed consent"}},
-		{name: "consent_one_minute_before_a_year_passes", change: func(f *Facts) { f.Consent.SignedAt = now.Add(-365*24*time.Hour + time.Minute) },
-			check: CheckConsent, want: Pass},
-		{name: "consent_at_a_year_expired_blocks", change: func(f *Facts) { f.Consent.SignedAt = now.Add(-365 * 24 * time.Hour) },
-			check: CheckConsent, want: Block, says: []string{"expired", "every 365 days"}},
-		{name: "consent_renewal_follows_the_protocol", change: func(f *Facts) { f.Consent.SignedAt = now.Add(-100 * 24 * time.Hour) },
-			proto: func(p *protocol.Protocol) { p.Course.ConsentValidDays = 90 }, check: CheckConsent, want: Block, says: []string{"every 90 days"}},
-
 		// Spravato REMS.
-		{name: "spravato_without_rems_enrolment_date_blocks", change: both(spravato, func(f *Facts) { f.REMSEnrolledOn = ketaflow.Date{} }),
-			check: CheckREMS, want: Block, says: []string{"date of the patient's REMS enrolment"}},
-		{name: "spravato_rems_enrolment_dated_after_today_blocks", change: both(spravato, func(f *Facts) { f.REMSEnrolledOn = ketaflow.DateOf(now.AddDate(0, 0, 1)) }),
-			check: CheckREMS, want: Block, says: []string{"after today"}},
-		{name: "spravato_rems_enrolled_today_passes", change: both(spravato, func(f *Facts) { f.REMSEnrolledOn = ketaflow.DateOf(now) }),
-			check: CheckREMS, want: Pass},
 		{name: "spravato_rems_check_absent_on_iv", change: func(f *Facts) { f.REMSPatientID, f.SettingREMSCertified = "", false }, check: CheckREMS, absent: true},
 		{name: "spravato_rems_check_absent_on_im", change: func(f *Facts) { f.Route, f.REMSPatientID = protocol.IM, "" }, check: CheckREMS, absent: true},
 		{name: "spravato_rems_enrolled_and_certified_passes", change: spravato, check: CheckREMS, want: Pass},
@@ -310,8 +285,8 @@ func TestEvaluateClearVisit(t *testing.T) {
 		route protocol.Route
 		ids   []CheckID
 	}{
-		{"iv_has_ten_checks", protocol.IV, CheckIDs[:10]},
-		{"im_has_ten_checks", protocol.IM, CheckIDs[:10]},
+		{"iv_has_nine_checks", protocol.IV, CheckIDs[:9]},
+		{"im_has_nine_checks", protocol.IM, CheckIDs[:9]},
 		{"spravato_adds_rems", protocol.Spravato, CheckIDs},
 	}
 	for _, tt := range tests {
@@ -319,7 +294,6 @@ func TestEvaluateClearVisit(t *testing.T) {
 			t.Parallel()
 			f := clearFacts(t)
 			f.Route = tt.route
-			f.Consent.Route = tt.route
 			if tt.route == protocol.Spravato {
 				f.Fasting.LastLiquid = ago(time.Hour)
 			}

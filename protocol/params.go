@@ -38,14 +38,13 @@ const (
 	GroupSession     = "Session and monitoring"
 	GroupAlerts      = "Alerts and escalation"
 	GroupDischarge   = "Discharge"
-	GroupCourse      = "Course of treatment and consent"
 	GroupIntegration = "Integration and follow-up"
 	GroupSecurity    = "Staff logins"
 )
 
 // Groups returns the parameter groups in display order.
 func Groups() []string {
-	return []string{GroupFasting, GroupGate, GroupDose, GroupSession, GroupAlerts, GroupDischarge, GroupCourse, GroupIntegration, GroupSecurity}
+	return []string{GroupFasting, GroupGate, GroupDose, GroupSession, GroupAlerts, GroupDischarge, GroupIntegration, GroupSecurity}
 }
 
 // Param describes one setting of the protocol, so that a generic admin form
@@ -339,25 +338,6 @@ func buildParams() []Param {
 		func(p *Protocol) *int { return &d(p).AldreteAtLeast })
 	b.integer("discharge.rems_form_due_days", "Spravato: REMS monitoring form due within", "days", "Spravato REMS (7 days)", 1, 7,
 		func(p *Protocol) *int { return &d(p).REMSFormDueDays })
-
-	b.group = GroupCourse
-	co := func(p *Protocol) *Course { return &p.Course }
-	b.integer("course.ketamine_interval_days", "IV and IM: days from one session of the initial course to the next", "days",
-		"patient guide (6 sessions over 2-3 weeks)", 1, 14, func(p *Protocol) *int { return &co(p).KetamineIntervalDays })
-	b.integer("course.ketamine_maintenance_days", "IV and IM: days between maintenance sessions after the initial course", "days",
-		"common practice (booster sessions every 2-6 weeks)", 7, 90, func(p *Protocol) *int { return &co(p).KetamineMaintenanceDays })
-	b.integer("course.spravato_induction_per_week", "Spravato: sessions a week during induction", "sessions",
-		"Spravato label (weeks 1-4 twice weekly)", 1, 3, func(p *Protocol) *int { return &co(p).SpravatoInductionPerWeek })
-	b.integer("course.spravato_weekly_weeks", "Spravato: weeks of once-weekly sessions after induction", "weeks",
-		"Spravato label (weeks 5-8 once weekly)", 0, 12, func(p *Protocol) *int { return &co(p).SpravatoWeeklyWeeks })
-	b.integer("course.spravato_maintenance_days", "Spravato: days between sessions after the weekly weeks", "days",
-		"Spravato label (week 9 on: every 2 weeks or once weekly)", 7, 14, func(p *Protocol) *int { return &co(p).SpravatoMaintenanceDays })
-	b.integer("course.book_from_hour", "Suggested bookings start at or after (clinic time)", "o'clock",
-		"common practice (the clinic's opening hours)", 0, 23, func(p *Protocol) *int { return &co(p).BookFromHour })
-	b.integer("course.book_until_hour", "Suggested bookings end, chair time included, by (clinic time)", "o'clock",
-		"common practice (the clinic's opening hours)", 1, 24, func(p *Protocol) *int { return &co(p).BookUntilHour })
-	b.integer("course.consent_valid_days", "Informed consent must be signed again after", "days",
-		"product brief (renewed yearly)", 30, 730, func(p *Protocol) *int { return &co(p).ConsentValidDays })
 
 	b.group = GroupIntegration
 	in := func(p *Protocol) *Integration { return &p.Integration }

@@ -46,9 +46,6 @@ type Protocol struct {
 	Alerts Alerts `json:"alerts"`
 	// Discharge is what must hold before the patient leaves.
 	Discharge Discharge `json:"discharge"`
-	// Course is the cadence of a course of treatment, the hours a booking
-	// is looked for in, and how long a signed consent lasts.
-	Course Course `json:"course"`
 	// Integration is the follow-up after a session and the course targets.
 	Integration Integration `json:"integration"`
 	// Security is the staff login session limits.
@@ -542,41 +539,6 @@ func (d Discharge) VitalsWithin(systolic, diastolic, spo2 int) bool {
 // later, at the same clock time in t's location.
 func (d Discharge) REMSFormDueBy(t time.Time) time.Time { return t.AddDate(0, 0, d.REMSFormDueDays) }
 
-// Course is the plan of a course of treatment: how far apart its sessions
-// are, in the initial course (Integration.CourseSessions long) and in
-// maintenance after it; where in the day a booking is looked for; and how
-// long a signed consent lasts.
-type Course struct {
-	// KetamineIntervalDays: days from one IV or IM session of the initial
-	// course to the next. 3 [guide: 6 sessions over 2-3 weeks].
-	KetamineIntervalDays int `json:"ketamine_interval_days"`
-	// KetamineMaintenanceDays: days between IV or IM maintenance (booster)
-	// sessions once the initial course is done. 28 [practice: boosters every
-	// 2-6 weeks, as the response needs].
-	KetamineMaintenanceDays int `json:"ketamine_maintenance_days"`
-	// SpravatoInductionPerWeek: Spravato sessions a week during induction
-	// (Integration.CourseSessions sessions). 2 [label: weeks 1-4 twice weekly].
-	SpravatoInductionPerWeek int `json:"spravato_induction_per_week"`
-	// SpravatoWeeklyWeeks: weeks of once-weekly Spravato after induction. 4
-	// [label: weeks 5-8 once weekly].
-	SpravatoWeeklyWeeks int `json:"spravato_weekly_weeks"`
-	// SpravatoMaintenanceDays: days between Spravato sessions after the
-	// weekly weeks. 14 [label: week 9 on, every 2 weeks or once weekly, the
-	// least frequent that keeps the response].
-	SpravatoMaintenanceDays int `json:"spravato_maintenance_days"`
-	// BookFromHour and BookUntilHour: the clinic hours (clinic time, 0-24)
-	// a suggested booking must fit in, chair time included. 8 and 18
-	// [practice: the clinic's opening hours].
-	BookFromHour  int `json:"book_from_hour"`
-	BookUntilHour int `json:"book_until_hour"`
-	// ConsentValidDays: days a signed informed consent for a route lasts
-	// before it must be signed again. 365 [product brief: renewed yearly].
-	ConsentValidDays int `json:"consent_valid_days"`
-}
-
-// ConsentValid is ConsentValidDays as a duration.
-func (c Course) ConsentValid() time.Duration { return days(c.ConsentValidDays) }
-
 // Integration holds the follow-up after a session and the course's targets.
 type Integration struct {
 	// WindowHours: hours after a session within which the integration session
@@ -803,16 +765,6 @@ func Default() Protocol {
 			MOAASRequired:   5,
 			AldreteAtLeast:  9,
 			REMSFormDueDays: 7,
-		},
-		Course: Course{
-			KetamineIntervalDays:     3,
-			KetamineMaintenanceDays:  28,
-			SpravatoInductionPerWeek: 2,
-			SpravatoWeeklyWeeks:      4,
-			SpravatoMaintenanceDays:  14,
-			BookFromHour:             8,
-			BookUntilHour:            18,
-			ConsentValidDays:         365,
 		},
 		Integration: Integration{
 			WindowHours:         48,

@@ -32,7 +32,6 @@ func (p Protocol) Validate() error {
 	c.fasting(p)
 	c.integration(p)
 	c.outcomes(p)
-	c.course(p)
 	return probs.Err()
 }
 
@@ -213,19 +212,5 @@ func (c checker) outcomes(p Protocol) {
 	if in.RelapsePHQ9AtLeast < in.RemissionPHQ9Below {
 		c.add("integration.relapse_phq9_at_least", []string{"integration.remission_phq9_below"},
 			"a relapse (PHQ-9 at least %d) must be at or above remission (PHQ-9 below %d)", in.RelapsePHQ9AtLeast, in.RemissionPHQ9Below)
-	}
-}
-
-// course: a suggested booking needs a day long enough for the longest
-// chair time.
-func (c checker) course(p Protocol) {
-	co := p.Course
-	longest := 0
-	for _, r := range Routes {
-		longest = max(longest, p.Session.ChairMinutes.Get(r))
-	}
-	if (co.BookUntilHour-co.BookFromHour)*60 < longest {
-		c.add("course.book_until_hour", []string{"course.book_from_hour"},
-			"the clinic hours %d:00 to %d:00 must hold the longest chair time of %d minutes", co.BookFromHour, co.BookUntilHour, longest)
 	}
 }

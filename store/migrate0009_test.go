@@ -65,10 +65,7 @@ func TestMigration9KeepsAnswersSavedBeforeIt(t *testing.T) {
 			p := addPatient(t, db, c.ID, u.ID, record("K1", "Old Patient", "", "1980-01-01"))
 			v := visits.Visit{ID: ketaflow.NewID(), ClinicID: c.ID, PatientID: p.ID, Route: "iv", ScheduledAt: t0, Minutes: 120,
 				ProtocolVersion: 1, State: visits.CheckedIn, Version: 1, CreatedAt: t0, UpdatedAt: t0}
-			// As that release wrote it: visits had no course yet.
-			exec(`INSERT INTO visits (id, clinic_id, patient_id, route, scheduled_at, minutes, protocol_version, state, comfort,
-				version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{}', $9, $10, $11)`,
-				v.ID, c.ID, p.ID, string(v.Route), v.ScheduledAt, v.Minutes, v.ProtocolVersion, string(v.State), v.Version, v.CreatedAt, v.UpdatedAt)
+			write(t, db, func(tx *store.Tx) error { return tx.InsertVisit(v) })
 			first, second := ketaflow.NewID(), ketaflow.NewID()
 			for i, r := range []struct {
 				id, answers  string

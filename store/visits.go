@@ -13,12 +13,12 @@ import (
 )
 
 const visitColumns = `v.id, v.clinic_id, v.patient_id, v.route, v.chair_id, v.scheduled_at, v.minutes, v.protocol_version,
-	v.state, v.comfort, v.version, v.created_at, v.updated_at, v.course_id`
+	v.state, v.comfort, v.version, v.created_at, v.updated_at`
 
 func scanVisit(sc interface{ Scan(...any) error }, v *visits.Visit, extra ...any) error {
 	var comfort string
 	if err := sc.Scan(append([]any{&v.ID, &v.ClinicID, &v.PatientID, &v.Route, nullString{&v.ChairID}, &v.ScheduledAt,
-		&v.Minutes, &v.ProtocolVersion, &v.State, &comfort, &v.Version, &v.CreatedAt, &v.UpdatedAt, nullString{&v.CourseID}}, extra...)...); err != nil {
+		&v.Minutes, &v.ProtocolVersion, &v.State, &comfort, &v.Version, &v.CreatedAt, &v.UpdatedAt}, extra...)...); err != nil {
 		return err
 	}
 	var d comfortDoc
@@ -44,10 +44,9 @@ func (tx *Tx) InsertVisit(v visits.Visit) error {
 		return err
 	}
 	_, err = tx.exec("insert visit", `INSERT INTO visits (id, clinic_id, patient_id, route, chair_id, scheduled_at, minutes,
-		protocol_version, state, comfort, version, created_at, updated_at, course_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		protocol_version, state, comfort, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		v.ID, v.ClinicID, v.PatientID, string(v.Route), nullID(v.ChairID), v.ScheduledAt, v.Minutes, v.ProtocolVersion,
-		string(v.State), comfort, v.Version, v.CreatedAt, v.UpdatedAt, nullID(v.CourseID))
+		string(v.State), comfort, v.Version, v.CreatedAt, v.UpdatedAt)
 	return err
 }
 
@@ -76,7 +75,7 @@ func (tx *Tx) LockVisit(clinicID, id string) (visits.Visit, error) {
 	}
 	row := tx.row(`UPDATE visits SET version = version WHERE clinic_id = $1 AND id = $2
 		RETURNING id, clinic_id, patient_id, route, chair_id, scheduled_at, minutes, protocol_version, state, comfort,
-		version, created_at, updated_at, course_id`, clinicID, id)
+		version, created_at, updated_at`, clinicID, id)
 	if err := scanVisit(row, &v); err != nil {
 		return v, tx.notFound(err, "visit", "lock visit")
 	}
@@ -417,4 +416,15 @@ func (tx *Tx) Overrides(visitID string) ([]intake.Override, error) {
 		out = append(out, o)
 	}
 	return out, tx.db.mapErr("list overrides", rows.Err())
+}
+
+// PriorDosedVisits counts a patient's other visits of a route that reached
+// a first dose: the course so far, for the dose rules that depend on it.
+func (tx *Tx) PriorDosedVisits(clinicID, patientID, route, exceptVisitID string) (int, error) {
+	var n int
+	err := tx.queryRow("count prior dosed visits", "visit", `SELECT COUNT(DISTINCT v.id) FROM visits v
+		JOIN session_events e ON e.visit_id = v.id AND e.kind = 'first_dose'
+		WHERE v.clinic_id = $1 AND v.patient_id = $2 AND v.route = $3 AND v.id <> $4`,
+		[]any{clinicID, patientID, route, exceptVisitID}, &n)
+	return n, err
 }

@@ -34,9 +34,6 @@ type Visit struct {
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
 	Version         int       `json:"version"` // 1 when booked, +1 per move
-	// CourseID is the course of treatment the visit belongs to (package
-	// courses); its number in the course follows from its date.
-	CourseID string `json:"course_id,omitempty"`
 }
 
 // EndsAt is when the chair booking ends.

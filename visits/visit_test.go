@@ -59,9 +59,7 @@ func facts(t *testing.T, route protocol.Route) intake.Facts {
 			LastLiquid: ptr(now.Add(-3 * time.Hour)), LastLiquidClear: ptr(true)},
 		Ride:                 intake.Ride{DriverName: "Sam Lee", DriverPhone: "555 010 0142"},
 		LatestWeightAt:       ptr(now.Add(-24 * time.Hour)),
-		Consent:              &intake.ConsentOnFile{ID: "c1", Route: route, FormVersion: 1, SignedAt: now.Add(-24 * time.Hour)},
 		REMSPatientID:        "REMS-1",
-		REMSEnrolledOn:       ketaflow.DateOf(now.AddDate(0, -1, 0)),
 		SettingREMSCertified: true,
 	}
 }
@@ -157,10 +155,10 @@ func TestClearForDosing(t *testing.T) {
 		says  string // in the error, or in the transition's reason
 		start bool   // StartDosing instead of ClearForDosing
 	}{
-		{"cleared_gate_clears", visit(protocol.IV, CheckedIn), gate(t, protocol.IV, nil), access.Nurse, "", "Cleared for dosing: 10 checks", false},
+		{"cleared_gate_clears", visit(protocol.IV, CheckedIn), gate(t, protocol.IV, nil), access.Nurse, "", "Cleared for dosing: 9 checks", false},
 		{"spravato_gate_clears_spravato_visit", visit(protocol.Spravato, CheckedIn), gate(t, protocol.Spravato, func(f *intake.Facts) {
 			f.Fasting.LastLiquid = ptr(now.Add(-time.Hour))
-		}), access.Prescriber, "", "11 checks", false},
+		}), access.Prescriber, "", "10 checks", false},
 		{"blocked_gate_does_not_clear", visit(protocol.IV, CheckedIn), gate(t, protocol.IV, func(f *intake.Facts) { f.Ride = intake.Ride{} }),
 			access.Nurse, ketaflow.EBlocked, "Ride home: No driver recorded", false},
 		{"overridden_block_clears_and_is_recorded", visit(protocol.IV, CheckedIn), gate(t, protocol.IV, func(f *intake.Facts) {

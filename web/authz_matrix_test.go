@@ -107,9 +107,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		var link struct {
 			URL string `json:"url"`
 		}
-		// Another patient: PatientA is booked for the same time already, and a
-		// patient is in one chair at a time.
-		linkVisit := f.BookVisit(f.GatePatient("Link Patient", true).ID)
+		linkVisit := f.BookVisit(f.PatientA.ID)
 		f.MoveVisit("frontdesk", linkVisit, "checked_in", "")
 		f.API("frontdesk", "POST", "/api/v1/visits/"+linkVisit+"/links", nil, &link)
 		linkToken := webtest.LinkToken(t, link.URL)

@@ -27,10 +27,7 @@ func TestBackupWhileWritingRestoresEveryAcknowledgedWrite(t *testing.T) {
 	}
 	dsn := storetest.DSN(t, store.SQLite)
 	c := &crashRun{t: t, tokens: addStaffTokens(t, dsn), up: make(chan struct{}), progress: make(chan struct{}, 1),
-		prepared: map[string]bool{}, stopped: map[string]bool{}, consent: &consentDesk{t: t, dsn: dsn}}
-	if err := c.consent.forms("admin"); err != nil {
-		t.Fatalf("the clinic's consent form: %v", err)
-	}
+		prepared: map[string]bool{}, stopped: map[string]bool{}}
 	srv := c.start(dsn)
 	var p, v, lot struct{ ID string }
 	c.must(srv, "nurse", "POST", "/api/v1/patients", newPatient("Backup Ward"), &p)
@@ -120,7 +117,6 @@ func TestBackupWhileWritingRestoresEveryAcknowledgedWrite(t *testing.T) {
 	// one it replaced.
 	srv2.cmd.Process.Signal(syscall.SIGTERM)
 	<-srv2.done
-	c.consent.close()
 	code, log = run(t, nil, "restore", "--from", out, "--db", dsn, "--force")
 	if code != 0 || !strings.Contains(log, "is kept as "+dsn+".replaced-") {
 		t.Fatalf("restore --force with the server stopped: exit %d:\n%s", code, log)

@@ -53,10 +53,7 @@ func crashRoundsOn(t *testing.T, d store.Dialect, rounds int) {
 	dsn := storetest.DSN(t, d)
 	tokens := addStaffTokens(t, dsn)
 	c := &crashRun{t: t, tokens: tokens, up: make(chan struct{}), progress: make(chan struct{}, 1),
-		prepared: map[string]bool{}, stopped: map[string]bool{}, consent: &consentDesk{t: t, dsn: dsn}}
-	if err := c.consent.forms("admin"); err != nil {
-		t.Fatalf("the clinic's consent form: %v", err)
-	}
+		prepared: map[string]bool{}, stopped: map[string]bool{}}
 	srv := c.start(dsn)
 
 	// The ward: a visit to chart vitals on and a lot to keep books on.
@@ -141,8 +138,7 @@ func crashRoundsOn(t *testing.T, d store.Dialect, rounds int) {
 func addStaffTokens(t *testing.T, dsn string) map[string]string {
 	t.Helper()
 	tokens := map[string]string{}
-	for _, u := range []struct{ username, role string }{{"frontdesk", "frontdesk"}, {"nurse", "nurse"}, {"prescriber", "prescriber"},
-		{"admin", "admin"}} {
+	for _, u := range []struct{ username, role string }{{"frontdesk", "frontdesk"}, {"nurse", "nurse"}, {"prescriber", "prescriber"}} {
 		env := map[string]string{"KETAFLOW_PASSWORD": "a long password for " + u.username}
 		if code, out := run(t, env, "user", "add", "--db", dsn, "--username", u.username, "--name", "Crash "+u.username, "--role", u.role,
 			"--clinic", "Crash clinic", "--time-zone", "America/New_York"); code != 0 {
@@ -204,7 +200,6 @@ type crashRun struct {
 	unknown    atomic.Int64    // requests whose answer the kill cut off, retried
 	progress   chan struct{}   // a write was acknowledged
 	closed     bool            // the writers are told to stop
-	consent    *consentDesk    // the clinic tablet, on which the dose patients sign
 }
 
 // ackedWrite is a write answered 2xx: the record as answered, and where to
@@ -497,13 +492,6 @@ func (c *crashRun) dose(ctx context.Context, i int) {
 		}
 		if c.send(ctx, st.who, st.method, st.path, body, st.out) != nil {
 			return
-		}
-		if strings.HasSuffix(st.path, "/transitions") {
-			// Checked in: the patient signs the consent on the tablet.
-			if err := c.consent.sign(v.ID, fmt.Sprintf("Dose Patient %d", i)); err != nil {
-				c.t.Errorf("consent of visit %s: %v", v.ID, err)
-				return
-			}
 		}
 		c.acked(ackedWrite{})
 		c.mu.Lock()

@@ -958,13 +958,7 @@ var requestExamples = map[reflect.Type]any{
 	reflect.TypeFor[apiChairChange]():   apiChairChange{Name: ptr("Chair 7 (window)")},
 	reflect.TypeFor[apiBooking](): apiBooking{PatientID: "0193a5b2-7c1e-7d4a-9f00-3c5e2a1b4d6f", Route: "iv",
 		ScheduledAt: exampleTime, Comfort: apiComfort{Blanket: true, Music: visits.ClinicMusic}},
-	reflect.TypeFor[apiMove]():               apiMove{To: "checked_in"},
-	reflect.TypeFor[apiCourseInput]():        apiCourseInput{Route: "spravato", TargetSessions: 8},
-	reflect.TypeFor[apiREMSEnrolmentInput](): apiREMSEnrolmentInput{EnrolledOn: exampleDate("2026-11-02")},
-	reflect.TypeFor[apiConsentFormInput](): apiConsentFormInput{Route: "iv", Title: "Consent to treatment with ketamine by IV infusion",
-		Body: "I agree to be treated for depression with ketamine at this clinic, given by infusion into a vein over about 40 to 60 minutes. " +
-			"I understand the common effects (dissociation, nausea, raised blood pressure), that I will be monitored until a clinician says I may leave, " +
-			"that I must not drive until the next day, and that I may stop at any time."},
+	reflect.TypeFor[apiMove]():           apiMove{To: "checked_in"},
 	reflect.TypeFor[vitalsInput]():       vitalsInput{Systolic: 128, Diastolic: 82, HeartRate: 74, SpO2: 98, RespiratoryRate: 14},
 	reflect.TypeFor[apiFastingAnswers](): apiFastingAnswers{LastSolidFood: ptr(exampleTime.Add(-7 * time.Hour)), LastLiquid: ptr(exampleTime.Add(-3 * time.Hour)), LastLiquidClear: ptr(true)},
 	reflect.TypeFor[apiRide]():           apiRide{DriverName: "Sam Alvarez", DriverPhone: "+1 555 010 0102"},

@@ -97,15 +97,13 @@ type apiVisit struct {
 	Version   int       `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
-	// The course of treatment the visit belongs to
-	CourseID string `json:"course_id,omitempty"`
 }
 
 func toAPIVisit(v visits.Visit, chairName string) apiVisit {
 	return apiVisit{ID: v.ID, PatientID: v.PatientID, Route: v.Route, RouteLabel: v.Route.Label(), ChairID: v.ChairID,
 		ChairName: chairName, ScheduledAt: utcTime(v.ScheduledAt), EndsAt: utcTime(v.EndsAt()), Minutes: v.Minutes,
 		ProtocolVersion: v.ProtocolVersion, State: v.State, StateLabel: v.State.Label(), Comfort: toAPIComfort(v.Comfort),
-		Version: v.Version, CreatedAt: utcTime(v.CreatedAt), UpdatedAt: utcTime(v.UpdatedAt), CourseID: v.CourseID}
+		Version: v.Version, CreatedAt: utcTime(v.CreatedAt), UpdatedAt: utcTime(v.UpdatedAt)}
 }
 
 // visitOf is the visit of a view, as a write answers with it.
@@ -508,16 +506,13 @@ type apiVisitScreen struct {
 	// CheckIn is the patient's morning-after check-in; absent until
 	// answered, and for roles that may not see scores.
 	CheckIn *apiCheckIn `json:"check_in,omitempty"`
-	// Course is the visit's place in its course of treatment; absent for
-	// a visit of no course.
-	Course *apiVisitCourse `json:"course,omitempty"`
 }
 
 func toAPIScreen(v app.VisitView) apiVisitScreen {
 	out := apiVisitScreen{Visit: visitOf(v), Patient: toPatientSummary(v.Patient), ProtocolVersion: v.Visit.ProtocolVersion,
 		Gate: toAPIGate(v.Gate), Facts: toAPIFacts(v), Vitals: []apiVitalReading{}, Questionnaires: []apiQuestionnaireResult{},
 		Alerts: toAPIAlerts(v.Alerts), Transitions: []apiTransition{}, Actions: []apiAction{}, Next: []visits.State{},
-		CanClear: v.Allowed(app.ActClear), ClinicalHidden: v.ClinicalHidden, Course: toAPIVisitCourse(v.Course)}
+		CanClear: v.Allowed(app.ActClear), ClinicalHidden: v.ClinicalHidden}
 	for _, r := range v.Vitals {
 		out.Vitals = append(out.Vitals, toAPIReading(r))
 	}

@@ -346,7 +346,6 @@ func (f *fixture) checkedInVisit(patientID, route string, kg float64) string {
 	f.must(http.StatusCreated, "frontdesk", "POST", "/api/v1/visits", map[string]any{"patient_id": patientID, "route": route,
 		"scheduled_at": f.Clock.Now().Add(15 * time.Minute).Format(time.RFC3339)}, &v)
 	f.MoveVisit("frontdesk", v.ID, "checked_in", "")
-	f.SignConsent(v.ID)
 	f.AnswerTablet("nurse", v.ID, webtest.CalmPHQ9, webtest.CalmGAD7)
 	f.RecordGoodVitals(v.ID)
 	f.RecordFasting(v.ID, 8*time.Hour, 3*time.Hour, true)

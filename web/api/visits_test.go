@@ -96,9 +96,7 @@ func TestGateJourneyThroughTheAPI(t *testing.T) {
 				t.Fatalf("%s: clear got %d %+v, want 422 blocked by %v", step, status, b, blocking)
 			}
 		}
-		expect("checked in", "questionnaires", "safety_alert", "blood_pressure", "spo2", "heart_rate", "fasting", "ride_home", "consent")
-		f.SignConsent(id)
-		expect("consent signed", "questionnaires", "safety_alert", "blood_pressure", "spo2", "heart_rate", "fasting", "ride_home")
+		expect("checked in", "questionnaires", "safety_alert", "blood_pressure", "spo2", "heart_rate", "fasting", "ride_home")
 		f.AnswerTablet("nurse", id, webtest.CalmPHQ9, webtest.CalmGAD7)
 		expect("questionnaires answered", "blood_pressure", "spo2", "heart_rate", "fasting", "ride_home")
 		f.RecordGoodVitals(id)

@@ -16,8 +16,6 @@ import (
 
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/audit"
-	"github.com/ketaflow/ketaflow/courses"
-	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/store"
 	"github.com/ketaflow/ketaflow/store/storetest"
 	"github.com/ketaflow/ketaflow/web/api"
@@ -36,12 +34,12 @@ type writeWorld struct {
 	f  *fixture
 	db *store.DB
 
-	chair, user, token, patient, lot, iv, alert, spravato, waste, incomplete, request, checkIn, enrolled string
-	monitor                                                                                              string
-	sessionAlerts                                                                                        string    // an IV visit whose readings raise alerts
-	sentences                                                                                            []string  // the free text the cases sent (reasons, plans, notes)
-	first                                                                                                time.Time // the IV's first dose
-	sprayFirst                                                                                           time.Time // the Spravato visit's first device
+	chair, user, token, patient, lot, iv, alert, spravato, waste, incomplete, request, checkIn string
+	monitor                                                                                    string
+	sessionAlerts                                                                              string    // an IV visit whose readings raise alerts
+	sentences                                                                                  []string  // the free text the cases sent (reasons, plans, notes)
+	first                                                                                      time.Time // the IV's first dose
+	sprayFirst                                                                                 time.Time // the Spravato visit's first device
 }
 
 // writeRequest is what a case sends.
@@ -407,32 +405,6 @@ func writeCases() []writeCase {
 				w.same("weight", a, byID(at(w.get("nurse", "/api/v1/patients/"+w.patient+"/weights"), "weights"), str(at(a, "id"))))
 			}},
 
-		// Courses, consent and the REMS enrolment.
-		{"POST /api/v1/patients/{id}/courses", "prescriber", http.StatusCreated, "the course = its entry in GET /patients/{id}/courses",
-			func(w *writeWorld) writeRequest {
-				return writeRequest{"/api/v1/patients/" + w.patient + "/courses", map[string]any{"route": "im", "target_sessions": 4}}
-			},
-			func(w *writeWorld, a any) {
-				w.same("course", a, byID(at(w.get("prescriber", "/api/v1/patients/"+w.patient+"/courses"), "courses"), str(at(a, "id"))))
-			}},
-		{"POST /api/v1/patients/{id}/rems-enrolment", "frontdesk", http.StatusCreated, "the consent file = GET /patients/{id}/consents",
-			func(w *writeWorld) writeRequest {
-				p := w.f.SessionPatient("Enrolment Writes", "REMS-7070")
-				w.enrolled = p.ID
-				return writeRequest{"/api/v1/patients/" + p.ID + "/rems-enrolment", map[string]any{"enrolled_on": w.f.Clock.Now().Format("2006-01-02")}}
-			},
-			func(w *writeWorld, a any) {
-				w.same("consent file", a, w.get("frontdesk", "/api/v1/patients/"+w.enrolled+"/consents"))
-			}},
-		{"POST /api/v1/consent-forms", "admin", http.StatusCreated, "the form = its entry in GET /consent-forms",
-			func(w *writeWorld) writeRequest {
-				title, body := courses.Draft(protocol.IM, protocol.Default())
-				return writeRequest{"/api/v1/consent-forms", map[string]any{"route": "im", "title": title, "body": body + "\n\nClinic A, 2026."}}
-			},
-			func(w *writeWorld, a any) {
-				w.same("consent form", a, byID(at(w.get("admin", "/api/v1/consent-forms"), "forms"), str(at(a, "id"))))
-			}},
-
 		// The controlled-substance ledger.
 		{"POST /api/v1/lots", "nurse", http.StatusCreated, "the lot = GET /lots/{id}'s lot",
 			func(w *writeWorld) writeRequest {
@@ -655,10 +627,7 @@ func writeCases() []writeCase {
 			func(w *writeWorld) writeRequest { return writeRequest{w.visitPath("/preparation/verify"), nil} },
 			sameSession("nurse2", ivPath, "preparation", whole)},
 		{"POST /api/v1/visits/{id}/clear", "nurse", http.StatusOK, "the visit and the gate = GET /visits/{id}'s",
-			func(w *writeWorld) writeRequest {
-				w.f.SignConsent(w.iv) // on the clinic tablet, a page
-				return writeRequest{w.visitPath("/clear"), nil}
-			},
+			func(w *writeWorld) writeRequest { return writeRequest{w.visitPath("/clear"), nil} },
 			func(w *writeWorld, a any) {
 				screen := w.get("nurse", ivPath(w))
 				w.same("visit", at(a, "visit"), at(screen, "visit"))

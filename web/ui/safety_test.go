@@ -405,7 +405,6 @@ func (f *fixture) spravatoCheckedIn(name string) string {
 		f.T.Fatalf("book Spravato: %d", resp.StatusCode)
 	}
 	f.MoveVisit("frontdesk", v.ID, "checked_in", "")
-	f.SignConsent(v.ID)
 	f.AnswerTablet("nurse", v.ID, webtest.CalmPHQ9, webtest.CalmGAD7)
 	f.RecordGoodVitals(v.ID)
 	f.RecordFasting(v.ID, 8*time.Hour, 3*time.Hour, true)

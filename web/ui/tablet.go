@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
@@ -49,9 +48,6 @@ type tabletData struct {
 	// username it starts with, and why the last attempt failed.
 	Username    string
 	SignInError string
-	// TypedName is the name the patient typed, kept when the signature
-	// was refused.
-	TypedName string
 }
 
 // tabletPage is the patient's page of a browser handed over to them.
@@ -74,11 +70,8 @@ func (h *UI) showTablet(w http.ResponseWriter, r *http.Request, status int, d ta
 		d.Username = page.StaffUsername
 	}
 	title := "Questionnaires"
-	switch {
-	case page.Journal:
+	if page.Journal {
 		title = "Your journal"
-	case page.Consent != nil:
-		title = "Consent to treatment"
 	}
 	if !d.Answering {
 		title = "Please hand the tablet back"
@@ -143,36 +136,6 @@ func (h *UI) tabletSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor
 	v.Kiosk = true
 	v.Data = tabletData{Page: page, Sent: true, Username: page.StaffUsername}
 	return h.render(w, http.StatusOK, "tablet", v)
-}
-
-// tabletConsentSubmit is the patient signing the consent with their
-// typed name; the tablet then shows the questionnaires, or asks to be
-// handed back.
-func (h *UI) tabletConsentSubmit(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
-	if err := r.ParseForm(); err != nil {
-		return ketaflow.Invalid("", "the form could not be read")
-	}
-	version, _ := strconv.Atoi(r.PostFormValue("form_version"))
-	typed := r.PostFormValue("typed_name")
-	err := h.app.SignConsentOnTablet(r.Context(), tabletSecret(r), web.ClientAddr(r), version, typed)
-	switch {
-	case ketaflow.IsCode(err, ketaflow.ENotFound):
-		clearTablet(w, r)
-		return redirect(w, r, "/login")
-	case ketaflow.IsCode(err, ketaflow.EInvalid) || ketaflow.IsCode(err, ketaflow.EConflict):
-		page, perr := h.app.Tablet(r.Context(), tabletSecret(r), web.ClientAddr(r))
-		if perr != nil {
-			return perr
-		}
-		v := h.newView(r, access.Actor{}, "Consent to treatment", "")
-		v.Kiosk = true
-		v.withError(err)
-		v.Data = tabletData{Page: page, Answering: page.Stage == access.HandOffAnswering, Username: page.StaffUsername, TypedName: typed}
-		return h.render(w, web.Status(err), "tablet", v)
-	case err != nil:
-		return err
-	}
-	return redirect(w, r, "/tablet")
 }
 
 // tabletReturnSubmit is a staff member taking the tablet back: their own

@@ -67,9 +67,6 @@ type bookData struct {
 	Musics  []visits.Music
 	Form    url.Values
 	Default string // the date and time the form starts at
-	// Courses are the patient's current courses, with the dates their
-	// plans suggest next and the free chairs on each.
-	Courses []app.CourseView
 }
 
 func (h *UI) bookPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -99,20 +96,8 @@ func (h *UI) renderBook(w http.ResponseWriter, r *http.Request, actor access.Act
 		v.withError(formErr)
 	}
 	next := v.Now.In(v.Loc).Truncate(15 * time.Minute).Add(30 * time.Minute)
-	var current []app.CourseView
-	if access.Can(actor.Role, access.CourseRead) {
-		all, err := h.app.PatientCourses(r.Context(), actor, patientID)
-		if err != nil {
-			return err
-		}
-		for _, c := range all {
-			if c.Current {
-				current = append(current, c)
-			}
-		}
-	}
 	v.Data = bookData{Patient: p, Chairs: active, Routes: protocol.Routes, Musics: visits.Musics, Form: form,
-		Default: next.Format(timeInputLayout), Courses: current}
+		Default: next.Format(timeInputLayout)}
 	return h.render(w, status, "book", v)
 }
 

@@ -104,8 +104,8 @@ func TestCheckInPageListsTheGateAndDisablesClearWhileBlocked(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("got %d", resp.StatusCode)
 		}
-		if n := doc.Find("#checklist li.check").Length(); n != 10 {
-			t.Errorf("checklist has %d checks, want 10 for an IV visit", n)
+		if n := doc.Find("#checklist li.check").Length(); n != 9 {
+			t.Errorf("checklist has %d checks, want 9 for an IV visit", n)
 		}
 		if !doc.Find("#check-ride_home").HasClass("block") || !doc.Find("#check-blood_pressure").HasClass("pass") {
 			t.Errorf("ride %q, BP %q", doc.Find("#check-ride_home").AttrOr("class", ""), doc.Find("#check-blood_pressure").AttrOr("class", ""))
@@ -126,11 +126,10 @@ func TestCheckInPageListsTheGateAndDisablesClearWhileBlocked(t *testing.T) {
 		if _, disabled := doc.Find("button#clear").Attr("disabled"); disabled {
 			t.Error("the Clear button is disabled when nothing blocks")
 		}
-		// Front desk sees its own checks, the ride home and the consent
-		// (an IV visit has no REMS check), and cannot clear.
+		// Front desk sees its own check, the ride home (an IV visit has no
+		// REMS check), and cannot clear.
 		_, doc = f.Login("frontdesk").Get("/visits/" + id)
-		if doc.Find("#checklist li.check").Length() != 2 || doc.Find("#check-ride_home").Length() != 1 ||
-			doc.Find("#check-consent").Length() != 1 || doc.Find("button#clear").Length() != 0 {
+		if doc.Find("#checklist li.check").Length() != 1 || doc.Find("#check-ride_home").Length() != 1 || doc.Find("button#clear").Length() != 0 {
 			t.Errorf("front desk page: %d checks, %d clear buttons", doc.Find("#checklist li.check").Length(), doc.Find("button#clear").Length())
 		}
 	})
@@ -247,7 +246,7 @@ func TestRefusedStepIsOneTransactionAndOneAuditEntry(t *testing.T) {
 				if resp.StatusCode != c.status || !strings.Contains(strings.ToLower(doc.Text()), strings.ToLower(c.problem)) {
 					t.Errorf("got %d, problem %q; want %d naming %s", resp.StatusCode, doc.Find(".problem").Text(), c.status, c.problem)
 				}
-				if doc.Find("#visit-state").Text() != "Checked in" || doc.Find("#checklist li.check").Length() != 10 {
+				if doc.Find("#visit-state").Text() != "Checked in" || doc.Find("#checklist li.check").Length() != 9 {
 					t.Errorf("the refusal did not show the visit: state %q, %d checks", doc.Find("#visit-state").Text(),
 						doc.Find("#checklist li.check").Length())
 				}

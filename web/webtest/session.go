@@ -22,7 +22,6 @@ func (f *Fixture) InSessionIV(name string) (visitID string, first time.Time) {
 	}
 	path := "/api/v1/visits/" + v.ID
 	f.MoveVisit("frontdesk", v.ID, "checked_in", "")
-	f.SignConsent(v.ID)
 	f.AnswerTablet("nurse", v.ID, CalmPHQ9, CalmGAD7)
 	f.RecordGoodVitals(v.ID)
 	f.RecordFasting(v.ID, 8*time.Hour, 3*time.Hour, true)

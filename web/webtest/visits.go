@@ -217,50 +217,6 @@ const (
 	FactRide           GateFact = "ride"
 )
 
-// SignConsent hands the clinic tablet to the patient of a checked-in
-// visit, who signs the consent for its route with their typed (legal)
-// name; the front desk takes the tablet back.
-func (f *Fixture) SignConsent(visitID string) {
-	f.T.Helper()
-	ctx := context.Background()
-	v, err := f.App.Visit(ctx, f.Actor("frontdesk"), visitID)
-	if err != nil {
-		f.T.Fatal(err)
-	}
-	typedName := v.Patient.LegalName
-	signIn, err := f.App.Login(ctx, "frontdesk", Password, "test")
-	if err != nil {
-		f.T.Fatal(err)
-	}
-	login := signIn.LoginSecret
-	tablet, err := f.App.HandTabletToPatient(ctx, f.Actor("frontdesk"), login, visitID)
-	if err != nil {
-		f.T.Fatal(err)
-	}
-	page, err := f.App.Tablet(ctx, tablet, "test")
-	if err != nil || page.Consent == nil {
-		f.T.Fatalf("the tablet shows no consent to sign (%v)", err)
-	}
-	if err := f.App.SignConsentOnTablet(ctx, tablet, "test", page.Consent.Version, typedName); err != nil {
-		f.T.Fatal(err)
-	}
-	if _, err := f.App.TakeTabletBack(ctx, tablet, "frontdesk", Password, "test"); err != nil {
-		f.T.Fatal(err)
-	}
-}
-
-// EnrolREMS records the patient's REMS enrolment, dated a month ago.
-func (f *Fixture) EnrolREMS(patientID string) {
-	f.T.Helper()
-	if _, err := f.App.RecordREMSEnrolment(context.Background(), f.Actor("frontdesk"), patientID,
-		ketaflow.DateOf(f.Clock.Now().AddDate(0, -1, 0))); err != nil {
-		f.T.Fatal(err)
-	}
-}
-
-// FactConsent is the consent signed on the tablet.
-const FactConsent GateFact = "consent"
-
 // ReadyVisit books and checks in a visit for a new, weighed patient with no
 // contraindications and records every fact the gate needs, except skip.
 func (f *Fixture) ReadyVisit(skip ...GateFact) (visitID, patientID string) {
@@ -268,9 +224,6 @@ func (f *Fixture) ReadyVisit(skip ...GateFact) (visitID, patientID string) {
 	p := f.GatePatient("Ready Patient", true)
 	id := f.BookVisit(p.ID)
 	f.MoveVisit("frontdesk", id, "checked_in", "")
-	if !slices.Contains(skip, FactConsent) {
-		f.SignConsent(id)
-	}
 	if !slices.Contains(skip, FactQuestionnaires) {
 		f.AnswerTablet("nurse", id, CalmPHQ9, CalmGAD7)
 	}
@@ -306,9 +259,6 @@ func (f *Fixture) SessionPatient(name, rems string) patients.Patient {
 		&app.NewWeight{KG: 70, MeasuredAt: f.Clock.Now().AddDate(0, 0, -10)})
 	if err != nil {
 		f.T.Fatal(err)
-	}
-	if rems != "" {
-		f.EnrolREMS(p.ID)
 	}
 	return p
 }

@@ -26,7 +26,6 @@ import (
 	"github.com/ketaflow/ketaflow"
 	"github.com/ketaflow/ketaflow/access"
 	"github.com/ketaflow/ketaflow/app"
-	"github.com/ketaflow/ketaflow/courses"
 	"github.com/ketaflow/ketaflow/patients"
 	"github.com/ketaflow/ketaflow/protocol"
 	"github.com/ketaflow/ketaflow/store"
@@ -184,14 +183,6 @@ func New(t testing.TB, db *store.DB, opts ...Option) *Fixture {
 		}
 		f.Users[u.username] = user
 		if f.Tokens[u.username], err = a.CreateAPITokenFromCommandLine(ctx, u.username, "tests"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Clinic A has its consent forms, as a clinic does before its first
-	// treatment (patients sign them on the tablet: SignConsent).
-	for _, r := range protocol.Routes {
-		title, body := courses.Draft(r, protocol.Default())
-		if _, err := a.WriteConsentForm(ctx, f.Actor("admin"), string(r), title, body); err != nil {
 			t.Fatal(err)
 		}
 	}

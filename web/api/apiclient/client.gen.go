@@ -57,7 +57,6 @@ const (
 	ActionNameBackToGate               ActionName = "back_to_gate"
 	ActionNameBackToRecovery           ActionName = "back_to_recovery"
 	ActionNameBookIntegration          ActionName = "book_integration"
-	ActionNameBookSession              ActionName = "book_session"
 	ActionNameCancel                   ActionName = "cancel"
 	ActionNameCheckIn                  ActionName = "check_in"
 	ActionNameClear                    ActionName = "clear"
@@ -88,7 +87,6 @@ const (
 	ActionNameResolveAlert             ActionName = "resolve_alert"
 	ActionNameResumeInfusion           ActionName = "resume_infusion"
 	ActionNameSendLink                 ActionName = "send_link"
-	ActionNameStartCourse              ActionName = "start_course"
 	ActionNameStartDosing              ActionName = "start_dosing"
 	ActionNameStopEarly                ActionName = "stop_early"
 	ActionNameStopInfusion             ActionName = "stop_infusion"
@@ -120,8 +118,6 @@ func (e ActionName) Valid() bool {
 	case ActionNameBackToRecovery:
 		return true
 	case ActionNameBookIntegration:
-		return true
-	case ActionNameBookSession:
 		return true
 	case ActionNameCancel:
 		return true
@@ -182,8 +178,6 @@ func (e ActionName) Valid() bool {
 	case ActionNameResumeInfusion:
 		return true
 	case ActionNameSendLink:
-		return true
-	case ActionNameStartCourse:
 		return true
 	case ActionNameStartDosing:
 		return true
@@ -453,7 +447,6 @@ func (e AlertState) Valid() bool {
 // Defines values for BlockedBlocking.
 const (
 	BlockedBlockingBloodPressure     BlockedBlocking = "blood_pressure"
-	BlockedBlockingConsent           BlockedBlocking = "consent"
 	BlockedBlockingContraindications BlockedBlocking = "contraindications"
 	BlockedBlockingFasting           BlockedBlocking = "fasting"
 	BlockedBlockingHeartRate         BlockedBlocking = "heart_rate"
@@ -469,8 +462,6 @@ const (
 func (e BlockedBlocking) Valid() bool {
 	switch e {
 	case BlockedBlockingBloodPressure:
-		return true
-	case BlockedBlockingConsent:
 		return true
 	case BlockedBlockingContraindications:
 		return true
@@ -828,153 +819,6 @@ func (e ComfortInputMusic) Valid() bool {
 	}
 }
 
-// Defines values for ConsentRoute.
-const (
-	ConsentRouteIm       ConsentRoute = "im"
-	ConsentRouteIv       ConsentRoute = "iv"
-	ConsentRouteSpravato ConsentRoute = "spravato"
-)
-
-// Valid indicates whether the value is a known member of the ConsentRoute enum.
-func (e ConsentRoute) Valid() bool {
-	switch e {
-	case ConsentRouteIm:
-		return true
-	case ConsentRouteIv:
-		return true
-	case ConsentRouteSpravato:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ConsentFileNeeded.
-const (
-	ConsentFileNeededIm       ConsentFileNeeded = "im"
-	ConsentFileNeededIv       ConsentFileNeeded = "iv"
-	ConsentFileNeededSpravato ConsentFileNeeded = "spravato"
-)
-
-// Valid indicates whether the value is a known member of the ConsentFileNeeded enum.
-func (e ConsentFileNeeded) Valid() bool {
-	switch e {
-	case ConsentFileNeededIm:
-		return true
-	case ConsentFileNeededIv:
-		return true
-	case ConsentFileNeededSpravato:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ConsentFormRoute.
-const (
-	ConsentFormRouteIm       ConsentFormRoute = "im"
-	ConsentFormRouteIv       ConsentFormRoute = "iv"
-	ConsentFormRouteSpravato ConsentFormRoute = "spravato"
-)
-
-// Valid indicates whether the value is a known member of the ConsentFormRoute enum.
-func (e ConsentFormRoute) Valid() bool {
-	switch e {
-	case ConsentFormRouteIm:
-		return true
-	case ConsentFormRouteIv:
-		return true
-	case ConsentFormRouteSpravato:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CoursePhase.
-const (
-	CoursePhaseInduction   CoursePhase = "induction"
-	CoursePhaseMaintenance CoursePhase = "maintenance"
-)
-
-// Valid indicates whether the value is a known member of the CoursePhase enum.
-func (e CoursePhase) Valid() bool {
-	switch e {
-	case CoursePhaseInduction:
-		return true
-	case CoursePhaseMaintenance:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CourseRoute.
-const (
-	CourseRouteIm       CourseRoute = "im"
-	CourseRouteIv       CourseRoute = "iv"
-	CourseRouteSpravato CourseRoute = "spravato"
-)
-
-// Valid indicates whether the value is a known member of the CourseRoute enum.
-func (e CourseRoute) Valid() bool {
-	switch e {
-	case CourseRouteIm:
-		return true
-	case CourseRouteIv:
-		return true
-	case CourseRouteSpravato:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CourseSessionState.
-const (
-	CourseSessionStateBooked            CourseSessionState = "booked"
-	CourseSessionStateCancelled         CourseSessionState = "cancelled"
-	CourseSessionStateCheckedIn         CourseSessionState = "checked_in"
-	CourseSessionStateCleared           CourseSessionState = "cleared"
-	CourseSessionStateDischarged        CourseSessionState = "discharged"
-	CourseSessionStateDosing            CourseSessionState = "dosing"
-	CourseSessionStateInSession         CourseSessionState = "in_session"
-	CourseSessionStateNotCleared        CourseSessionState = "not_cleared"
-	CourseSessionStateReadyForDischarge CourseSessionState = "ready_for_discharge"
-	CourseSessionStateRecovering        CourseSessionState = "recovering"
-	CourseSessionStateStoppedEarly      CourseSessionState = "stopped_early"
-)
-
-// Valid indicates whether the value is a known member of the CourseSessionState enum.
-func (e CourseSessionState) Valid() bool {
-	switch e {
-	case CourseSessionStateBooked:
-		return true
-	case CourseSessionStateCancelled:
-		return true
-	case CourseSessionStateCheckedIn:
-		return true
-	case CourseSessionStateCleared:
-		return true
-	case CourseSessionStateDischarged:
-		return true
-	case CourseSessionStateDosing:
-		return true
-	case CourseSessionStateInSession:
-		return true
-	case CourseSessionStateNotCleared:
-		return true
-	case CourseSessionStateReadyForDischarge:
-		return true
-	case CourseSessionStateRecovering:
-		return true
-	case CourseSessionStateStoppedEarly:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for DeviceCodeVital.
 const (
 	DeviceCodeVitalDiastolic       DeviceCodeVital = "diastolic"
@@ -1152,7 +996,6 @@ func (e FactorsPriorResponse) Valid() bool {
 // Defines values for GateBlocking.
 const (
 	GateBlockingBloodPressure     GateBlocking = "blood_pressure"
-	GateBlockingConsent           GateBlocking = "consent"
 	GateBlockingContraindications GateBlocking = "contraindications"
 	GateBlockingFasting           GateBlocking = "fasting"
 	GateBlockingHeartRate         GateBlocking = "heart_rate"
@@ -1168,8 +1011,6 @@ const (
 func (e GateBlocking) Valid() bool {
 	switch e {
 	case GateBlockingBloodPressure:
-		return true
-	case GateBlockingConsent:
 		return true
 	case GateBlockingContraindications:
 		return true
@@ -1197,7 +1038,6 @@ func (e GateBlocking) Valid() bool {
 // Defines values for GateCheckId.
 const (
 	GateCheckIdBloodPressure     GateCheckId = "blood_pressure"
-	GateCheckIdConsent           GateCheckId = "consent"
 	GateCheckIdContraindications GateCheckId = "contraindications"
 	GateCheckIdFasting           GateCheckId = "fasting"
 	GateCheckIdHeartRate         GateCheckId = "heart_rate"
@@ -1213,8 +1053,6 @@ const (
 func (e GateCheckId) Valid() bool {
 	switch e {
 	case GateCheckIdBloodPressure:
-		return true
-	case GateCheckIdConsent:
 		return true
 	case GateCheckIdContraindications:
 		return true
@@ -2148,7 +1986,6 @@ func (e OutboxMessageState) Valid() bool {
 // Defines values for OverrideCheck.
 const (
 	OverrideCheckBloodPressure     OverrideCheck = "blood_pressure"
-	OverrideCheckConsent           OverrideCheck = "consent"
 	OverrideCheckContraindications OverrideCheck = "contraindications"
 	OverrideCheckFasting           OverrideCheck = "fasting"
 	OverrideCheckHeartRate         OverrideCheck = "heart_rate"
@@ -2164,8 +2001,6 @@ const (
 func (e OverrideCheck) Valid() bool {
 	switch e {
 	case OverrideCheckBloodPressure:
-		return true
-	case OverrideCheckConsent:
 		return true
 	case OverrideCheckContraindications:
 		return true
@@ -2193,7 +2028,6 @@ func (e OverrideCheck) Valid() bool {
 // Defines values for OverrideInputCheck.
 const (
 	OverrideInputCheckBloodPressure     OverrideInputCheck = "blood_pressure"
-	OverrideInputCheckConsent           OverrideInputCheck = "consent"
 	OverrideInputCheckContraindications OverrideInputCheck = "contraindications"
 	OverrideInputCheckFasting           OverrideInputCheck = "fasting"
 	OverrideInputCheckHeartRate         OverrideInputCheck = "heart_rate"
@@ -2209,8 +2043,6 @@ const (
 func (e OverrideInputCheck) Valid() bool {
 	switch e {
 	case OverrideInputCheckBloodPressure:
-		return true
-	case OverrideInputCheckConsent:
 		return true
 	case OverrideInputCheckContraindications:
 		return true
@@ -2928,24 +2760,6 @@ func (e VisitState) Valid() bool {
 	case VisitStateRecovering:
 		return true
 	case VisitStateStoppedEarly:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for VisitCoursePhase.
-const (
-	VisitCoursePhaseInduction   VisitCoursePhase = "induction"
-	VisitCoursePhaseMaintenance VisitCoursePhase = "maintenance"
-)
-
-// Valid indicates whether the value is a known member of the VisitCoursePhase enum.
-func (e VisitCoursePhase) Valid() bool {
-	switch e {
-	case VisitCoursePhaseInduction:
-		return true
-	case VisitCoursePhaseMaintenance:
 		return true
 	default:
 		return false
@@ -4013,71 +3827,6 @@ type ComfortInput struct {
 // ComfortInputMusic "" is no preference
 type ComfortInputMusic string
 
-// Consent Consent is a consent the patient signed, with the text as signed.
-type Consent struct {
-	Body string `json:"body"`
-
-	// ExpiresAt When it must be signed again, per the protocol
-	ExpiresAt   time.Time    `json:"expires_at"`
-	FormVersion int          `json:"form_version"`
-	Id          string       `json:"id"`
-	Route       ConsentRoute `json:"route"`
-	SignedAt    time.Time    `json:"signed_at"`
-	Title       string       `json:"title"`
-	TypedName   string       `json:"typed_name"`
-
-	// Valid It covers treatment on its route now
-	Valid   bool    `json:"valid"`
-	VisitId *string `json:"visit_id,omitempty"`
-}
-
-// ConsentRoute defines model for Consent.Route.
-type ConsentRoute string
-
-// ConsentFile ConsentFile is what a patient has on file for treatment.
-type ConsentFile struct {
-	// Consents Newest first
-	Consents []Consent `json:"consents"`
-
-	// Needed Routes with no valid consent now
-	Needed []ConsentFileNeeded `json:"needed"`
-
-	// RemsEnrolment Absent until recorded for the REMS id on the patient record
-	RemsEnrolment *REMSEnrolment `json:"rems_enrolment,omitempty"`
-}
-
-// ConsentFileNeeded defines model for ConsentFile.Needed.
-type ConsentFileNeeded string
-
-// ConsentForm ConsentForm is one version of a route's consent text.
-type ConsentForm struct {
-	Body      string           `json:"body"`
-	CreatedAt time.Time        `json:"created_at"`
-	CreatedBy string           `json:"created_by"`
-	Id        string           `json:"id"`
-	Route     ConsentFormRoute `json:"route"`
-	Title     string           `json:"title"`
-	Version   int              `json:"version"`
-}
-
-// ConsentFormRoute defines model for ConsentForm.Route.
-type ConsentFormRoute string
-
-// ConsentFormInput ConsentFormInput is a new version of a route's consent text.
-type ConsentFormInput struct {
-	Body string `json:"body"`
-
-	// Route Example: spravato
-	Route string `json:"route"`
-	Title string `json:"title"`
-}
-
-// ConsentForms defines model for ConsentForms.
-type ConsentForms struct {
-	// Forms Every version, by route and newest first
-	Forms []ConsentForm `json:"forms"`
-}
-
 // CountDifference CountDifference is the difference a count just found with the books.
 type CountDifference struct {
 	At         time.Time `json:"at"`
@@ -4087,53 +3836,6 @@ type CountDifference struct {
 	Expected   float64   `json:"expected"`
 	LotId      string    `json:"lot_id"`
 	Unit       string    `json:"unit"`
-}
-
-// Course Course is a patient's course of treatment: the plan, its sessions, and the next dates the plan suggests with the free chairs on each.
-type Course struct {
-	Actions   []Action  `json:"actions"`
-	Booked    int       `json:"booked"`
-	CreatedAt time.Time `json:"created_at"`
-
-	// Current The patient's newest course of the route: new bookings join it
-	Current    bool             `json:"current"`
-	Done       int              `json:"done"`
-	Id         string           `json:"id"`
-	Next       []CourseNextDate `json:"next"`
-	PatientId  string           `json:"patient_id"`
-	Phase      CoursePhase      `json:"phase"`
-	Planned    int              `json:"planned"`
-	Route      CourseRoute      `json:"route"`
-	RouteLabel string           `json:"route_label"`
-	Sessions   []CourseSession  `json:"sessions"`
-
-	// TargetSessions Sessions in the initial course; the ones after it are maintenance
-	TargetSessions int `json:"target_sessions"`
-}
-
-// CoursePhase defines model for Course.Phase.
-type CoursePhase string
-
-// CourseRoute defines model for Course.Route.
-type CourseRoute string
-
-// CourseInput CourseInput starts a course.
-type CourseInput struct {
-	// Route Example: iv
-	Route string `json:"route"`
-
-	// TargetSessions Sessions before maintenance; 0 or absent takes the protocol's course length for the route
-	TargetSessions *int `json:"target_sessions,omitempty"`
-}
-
-// CourseNextDate CourseNextDate is a date the plan suggests for the next session.
-type CourseNextDate struct {
-	Date   openapi_types.Date `json:"date"`
-	Label  string             `json:"label"`
-	Number int                `json:"number"`
-
-	// Slots Free chairs for the route's chair time on that day, nearest the patient's usual time first in time order; empty when none is free
-	Slots []Slot `json:"slots"`
 }
 
 // CourseOutcome CourseOutcome is one course and what it achieved.
@@ -4151,27 +3853,6 @@ type CourseOutcome struct {
 	Response       bool       `json:"response"`
 	Route          string     `json:"route"`
 	Sessions       int        `json:"sessions"`
-}
-
-// CourseSession CourseSession is one visit of a course.
-type CourseSession struct {
-	ChairName string `json:"chair_name"`
-	Label     string `json:"label"`
-
-	// Number 0 for a visit cancelled or ended at the gate
-	Number      int                `json:"number"`
-	ScheduledAt time.Time          `json:"scheduled_at"`
-	State       CourseSessionState `json:"state"`
-	StateLabel  string             `json:"state_label"`
-	VisitId     string             `json:"visit_id"`
-}
-
-// CourseSessionState defines model for CourseSession.State.
-type CourseSessionState string
-
-// Courses defines model for Courses.
-type Courses struct {
-	Courses []Course `json:"courses"`
 }
 
 // Device defines model for Device.
@@ -5703,7 +5384,6 @@ type PrepareInputSite string
 // Protocol defines model for Protocol.
 type Protocol struct {
 	Alerts      ProtocolAlerts         `json:"alerts"`
-	Course      ProtocolCourse         `json:"course"`
 	Discharge   ProtocolDischarge      `json:"discharge"`
 	Dose        ProtocolDose           `json:"dose"`
 	Fasting     ProtocolByRouteFasting `json:"fasting"`
@@ -5741,18 +5421,6 @@ type ProtocolChange struct {
 	Label string `json:"label"`
 	To    string `json:"to"`
 	Unit  string `json:"unit"`
-}
-
-// ProtocolCourse defines model for ProtocolCourse.
-type ProtocolCourse struct {
-	BookFromHour             int `json:"book_from_hour"`
-	BookUntilHour            int `json:"book_until_hour"`
-	ConsentValidDays         int `json:"consent_valid_days"`
-	KetamineIntervalDays     int `json:"ketamine_interval_days"`
-	KetamineMaintenanceDays  int `json:"ketamine_maintenance_days"`
-	SpravatoInductionPerWeek int `json:"spravato_induction_per_week"`
-	SpravatoMaintenanceDays  int `json:"spravato_maintenance_days"`
-	SpravatoWeeklyWeeks      int `json:"spravato_weekly_weeks"`
 }
 
 // ProtocolDischarge defines model for ProtocolDischarge.
@@ -5988,18 +5656,6 @@ type QuestionnaireResult struct {
 
 	// Version 1 for the first answers; one more for each amendment
 	Version int `json:"version"`
-}
-
-// REMSEnrolment REMSEnrolment is the patient's Spravato REMS enrolment on file.
-type REMSEnrolment struct {
-	EnrolledOn    openapi_types.Date `json:"enrolled_on"`
-	RecordedAt    time.Time          `json:"recorded_at"`
-	RemsPatientId string             `json:"rems_patient_id"`
-}
-
-// REMSEnrolmentInput REMSEnrolmentInput records the date the REMS enrolment form was signed.
-type REMSEnrolmentInput struct {
-	EnrolledOn openapi_types.Date `json:"enrolled_on"`
 }
 
 // REMSForm REMSForm is a visit's stored REMS form with its state and submission.
@@ -6370,13 +6026,6 @@ type SeverityCount struct {
 // SeverityCountSeverity defines model for SeverityCount.Severity.
 type SeverityCountSeverity string
 
-// Slot Slot is a free chair at a time.
-type Slot struct {
-	ChairId   string    `json:"chair_id"`
-	ChairName string    `json:"chair_name"`
-	Start     time.Time `json:"start"`
-}
-
 // SubmissionInput SubmissionInput is the body of POST /api/v1/visits/{id}/rems-form/submission.
 type SubmissionInput struct {
 	Confirmation string `json:"confirmation"`
@@ -6518,10 +6167,7 @@ type Visit struct {
 	ChairName string `json:"chair_name"`
 
 	// Comfort Comfort is what the patient asked for in the chair.
-	Comfort Comfort `json:"comfort"`
-
-	// CourseId The course of treatment the visit belongs to
-	CourseId  *string   `json:"course_id,omitempty"`
+	Comfort   Comfort   `json:"comfort"`
 	CreatedAt time.Time `json:"created_at"`
 	EndsAt    time.Time `json:"ends_at"`
 	Id        string    `json:"id"`
@@ -6553,22 +6199,6 @@ type VisitAnswer struct {
 	Visit Visit `json:"visit"`
 }
 
-// VisitCourse VisitCourse is a visit's place in its course of treatment.
-type VisitCourse struct {
-	CourseId string `json:"course_id"`
-
-	// Label "session 3 of 6", or "maintenance session 2"
-	Label string `json:"label"`
-
-	// Number The visit's number in the course by date, counting the visits not cancelled or ended at the gate; 0 for such a visit
-	Number         int               `json:"number"`
-	Phase          *VisitCoursePhase `json:"phase,omitempty"`
-	TargetSessions int               `json:"target_sessions"`
-}
-
-// VisitCoursePhase defines model for VisitCourse.Phase.
-type VisitCoursePhase string
-
 // VisitFacts VisitFacts are the facts stated at the visit: absent when not recorded (or not for the caller's role).
 type VisitFacts struct {
 	Fasting         *FastingAnswers `json:"fasting,omitempty"`
@@ -6596,10 +6226,7 @@ type VisitRow struct {
 	ChairName string `json:"chair_name"`
 
 	// Comfort Comfort is what the patient asked for in the chair.
-	Comfort Comfort `json:"comfort"`
-
-	// CourseId The course of treatment the visit belongs to
-	CourseId    *string   `json:"course_id,omitempty"`
+	Comfort     Comfort   `json:"comfort"`
 	CreatedAt   time.Time `json:"created_at"`
 	EndsAt      time.Time `json:"ends_at"`
 	Id          string    `json:"id"`
@@ -6643,9 +6270,6 @@ type VisitScreen struct {
 
 	// ClinicalHidden The role may not see clinical content: vitals, scores, alerts and clinical reasons are left out
 	ClinicalHidden bool `json:"clinical_hidden"`
-
-	// Course course is the visit's place in its course of treatment; absent for a visit of no course.
-	Course *VisitCourse `json:"course,omitempty"`
 
 	// Facts VisitFacts are the facts stated at the visit: absent when not recorded (or not for the caller's role).
 	Facts VisitFacts `json:"facts"`
@@ -6945,12 +6569,6 @@ type SubmitCheckInParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
-// WriteConsentFormParams defines parameters for WriteConsentForm.
-type WriteConsentFormParams struct {
-	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
-	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
-}
-
 // IngestDeviceReadingsParams defines parameters for IngestDeviceReadings.
 type IngestDeviceReadingsParams struct {
 	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
@@ -7018,18 +6636,6 @@ type CreatePatientParams struct {
 type AmendPatientParams struct {
 	// IfMatch The ETag of the version amended, like "v3" (or give "version" in the body); an amendment of a version that is no longer the latest is 412
 	IfMatch *string `json:"If-Match,omitempty"`
-}
-
-// StartCourseParams defines parameters for StartCourse.
-type StartCourseParams struct {
-	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
-	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
-}
-
-// RecordREMSEnrolmentParams defines parameters for RecordREMSEnrolment.
-type RecordREMSEnrolmentParams struct {
-	// IdempotencyKey A value unique to this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters, quoted or bare. A retry with the same key and the same request gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice, for the clinic's `security.idempotency_key_hours` (24 by default), even after a restart of the server. The same key with another request is 422 (`idempotency_key_reused`); a retry while the first is still being processed is 409 (`idempotency_key_in_flight`). An answer that is not 2xx is not kept: its retry runs again.
-	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // AdviseRoutesParams defines parameters for AdviseRoutes.
@@ -7290,9 +6896,6 @@ type UpdateClinicJSONRequestBody = ClinicChange
 // AdvanceTrainingClockJSONRequestBody defines body for AdvanceTrainingClock for application/json ContentType.
 type AdvanceTrainingClockJSONRequestBody = ClockAdvance
 
-// WriteConsentFormJSONRequestBody defines body for WriteConsentForm for application/json ContentType.
-type WriteConsentFormJSONRequestBody = ConsentFormInput
-
 // IngestDeviceReadingsJSONRequestBody defines body for IngestDeviceReadings for application/json ContentType.
 type IngestDeviceReadingsJSONRequestBody = DeviceBatch
 
@@ -7316,12 +6919,6 @@ type CreatePatientJSONRequestBody = PatientInput
 
 // AmendPatientJSONRequestBody defines body for AmendPatient for application/json ContentType.
 type AmendPatientJSONRequestBody = Amendment
-
-// StartCourseJSONRequestBody defines body for StartCourse for application/json ContentType.
-type StartCourseJSONRequestBody = CourseInput
-
-// RecordREMSEnrolmentJSONRequestBody defines body for RecordREMSEnrolment for application/json ContentType.
-type RecordREMSEnrolmentJSONRequestBody = REMSEnrolmentInput
 
 // RecordWeightJSONRequestBody defines body for RecordWeight for application/json ContentType.
 type RecordWeightJSONRequestBody = NewWeight
@@ -8171,29 +7768,6 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/clock (the `AdvanceTrainingClock` operationId).
 	AdvanceTrainingClock(ctx context.Context, body AdvanceTrainingClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListConsentForms Every version of the clinic's consent texts, by route and newest first (admin)
-	//
-	// Corresponds with GET /api/v1/consent-forms (the `ListConsentForms` operationId).
-	ListConsentForms(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// WriteConsentFormWithBody Write a new version of a route's consent text (admin)
-	//
-	// The tablet shows the newest version; consents signed on an earlier one keep the text they were signed on.
-	//
-	// Takes any type of body and a specified content type.
-	//
-	// Corresponds with POST /api/v1/consent-forms (the `WriteConsentForm` operationId).
-	WriteConsentFormWithBody(ctx context.Context, params *WriteConsentFormParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// WriteConsentForm Write a new version of a route's consent text (admin)
-	//
-	// The tablet shows the newest version; consents signed on an earlier one keep the text they were signed on.
-	//
-	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with POST /api/v1/consent-forms (the `WriteConsentForm` operationId).
-	WriteConsentForm(ctx context.Context, params *WriteConsentFormParams, body WriteConsentFormJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
-
 	// IngestDeviceReadingsWithBody Send a batch of bedside monitor readings (an API token of the device scope)
 	//
 	// Each reading goes to the visit in its monitor's chair, or is kept as unassigned with the reason. Readings drive the in-session SpO2 alert at once and show on the board; they enter the chart only when a nurse validates one. Send an Idempotency-Key: a retried batch is stored once.
@@ -8371,38 +7945,6 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/patients/{id}/chart (the `GetPatientChart` operationId).
 	GetPatientChart(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListConsents The consents a patient signed (the text as signed), whether each is valid now, and the Spravato REMS enrolment
-	//
-	// A patient signs on the clinic tablet with their typed name (a page, not this API). A consent lasts the protocol's course.consent_valid_days (default a year); the gate blocks a visit without a valid consent for its route, and a Spravato visit without the REMS enrolment's date.
-	//
-	// Corresponds with GET /api/v1/patients/{id}/consents (the `ListConsents` operationId).
-	ListConsents(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// ListCourses A patient's courses of treatment, newest first: the plan, sessions done, booked and planned, and the next dates with free chairs
-	//
-	// Each visit belongs to a course (the patient's newest of its route when booked) and is numbered by date among the course's visits not cancelled or ended at the gate. The current course of each route suggests its next dates from the protocol's cadence (IV and IM every few days for the initial course, then maintenance; Spravato twice weekly in weeks 1-4, weekly in weeks 5-8, then every 1-2 weeks), each with the free chairs for the route's chair time.
-	//
-	// Corresponds with GET /api/v1/patients/{id}/courses (the `ListCourses` operationId).
-	ListCourses(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// StartCourseWithBody Start a new course of treatment with its target number of sessions (prescriber)
-	//
-	// From now on the patient's bookings of the route join the new course, numbered from 1; the first Spravato dose rule reads the course. A course is never changed: a new plan is a new course.
-	//
-	// Takes any type of body and a specified content type.
-	//
-	// Corresponds with POST /api/v1/patients/{id}/courses (the `StartCourse` operationId).
-	StartCourseWithBody(ctx context.Context, id openapi_types.UUID, params *StartCourseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// StartCourse Start a new course of treatment with its target number of sessions (prescriber)
-	//
-	// From now on the patient's bookings of the route join the new course, numbered from 1; the first Spravato dose rule reads the course. A course is never changed: a new plan is a new course.
-	//
-	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with POST /api/v1/patients/{id}/courses (the `StartCourse` operationId).
-	StartCourse(ctx context.Context, id openapi_types.UUID, params *StartCourseParams, body StartCourseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
-
 	// ExportPatientFHIR The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
 	//
 	// Patient, Practitioner, an Encounter per visit, an Observation per vital sign, weight and PHQ-9/GAD-7 total (LOINC codes, UCUM units, blood pressure as a panel with components), a QuestionnaireResponse per questionnaire with the Questionnaire it answers, and a MedicationAdministration per dose (RxNorm). Every reference is an entry's urn:uuid fullUrl inside the Bundle.
@@ -8416,20 +7958,6 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/patients/{id}/outcomes (the `PatientOutcomes` operationId).
 	PatientOutcomes(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// RecordREMSEnrolmentWithBody Record the date the patient's Spravato REMS enrolment form was signed, for the REMS id on the patient record
-	//
-	// Takes any type of body and a specified content type.
-	//
-	// Corresponds with POST /api/v1/patients/{id}/rems-enrolment (the `RecordREMSEnrolment` operationId).
-	RecordREMSEnrolmentWithBody(ctx context.Context, id openapi_types.UUID, params *RecordREMSEnrolmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// RecordREMSEnrolment Record the date the patient's Spravato REMS enrolment form was signed, for the REMS id on the patient record
-	//
-	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with POST /api/v1/patients/{id}/rems-enrolment (the `RecordREMSEnrolment` operationId).
-	RecordREMSEnrolment(ctx context.Context, id openapi_types.UUID, params *RecordREMSEnrolmentParams, body RecordREMSEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AdviseRoutes Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
 	//
@@ -9719,59 +9247,6 @@ func (c *Client) AdvanceTrainingClock(ctx context.Context, body AdvanceTrainingC
 	return c.Client.Do(req)
 }
 
-// ListConsentForms Every version of the clinic's consent texts, by route and newest first (admin)
-//
-// Corresponds with GET /api/v1/consent-forms (the `ListConsentForms` operationId).
-func (c *Client) ListConsentForms(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListConsentFormsRequest(c.Server)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// WriteConsentFormWithBody Write a new version of a route's consent text (admin)
-//
-// The tablet shows the newest version; consents signed on an earlier one keep the text they were signed on.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /api/v1/consent-forms (the `WriteConsentForm` operationId).
-func (c *Client) WriteConsentFormWithBody(ctx context.Context, params *WriteConsentFormParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewWriteConsentFormRequestWithBody(c.Server, params, contentType, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// WriteConsentForm Write a new version of a route's consent text (admin)
-//
-// The tablet shows the newest version; consents signed on an earlier one keep the text they were signed on.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /api/v1/consent-forms (the `WriteConsentForm` operationId).
-func (c *Client) WriteConsentForm(ctx context.Context, params *WriteConsentFormParams, body WriteConsentFormJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewWriteConsentFormRequest(c.Server, params, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
 // IngestDeviceReadingsWithBody Send a batch of bedside monitor readings (an API token of the device scope)
 //
 // Each reading goes to the visit in its monitor's chair, or is kept as unassigned with the reason. Readings drive the in-session SpO2 alert at once and show on the board; they enter the chart only when a nurse validates one. Send an Idempotency-Key: a retried batch is stored once.
@@ -10219,78 +9694,6 @@ func (c *Client) GetPatientChart(ctx context.Context, id openapi_types.UUID, req
 	return c.Client.Do(req)
 }
 
-// ListConsents The consents a patient signed (the text as signed), whether each is valid now, and the Spravato REMS enrolment
-//
-// A patient signs on the clinic tablet with their typed name (a page, not this API). A consent lasts the protocol's course.consent_valid_days (default a year); the gate blocks a visit without a valid consent for its route, and a Spravato visit without the REMS enrolment's date.
-//
-// Corresponds with GET /api/v1/patients/{id}/consents (the `ListConsents` operationId).
-func (c *Client) ListConsents(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListConsentsRequest(c.Server, id)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// ListCourses A patient's courses of treatment, newest first: the plan, sessions done, booked and planned, and the next dates with free chairs
-//
-// Each visit belongs to a course (the patient's newest of its route when booked) and is numbered by date among the course's visits not cancelled or ended at the gate. The current course of each route suggests its next dates from the protocol's cadence (IV and IM every few days for the initial course, then maintenance; Spravato twice weekly in weeks 1-4, weekly in weeks 5-8, then every 1-2 weeks), each with the free chairs for the route's chair time.
-//
-// Corresponds with GET /api/v1/patients/{id}/courses (the `ListCourses` operationId).
-func (c *Client) ListCourses(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListCoursesRequest(c.Server, id)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// StartCourseWithBody Start a new course of treatment with its target number of sessions (prescriber)
-//
-// From now on the patient's bookings of the route join the new course, numbered from 1; the first Spravato dose rule reads the course. A course is never changed: a new plan is a new course.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /api/v1/patients/{id}/courses (the `StartCourse` operationId).
-func (c *Client) StartCourseWithBody(ctx context.Context, id openapi_types.UUID, params *StartCourseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewStartCourseRequestWithBody(c.Server, id, params, contentType, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// StartCourse Start a new course of treatment with its target number of sessions (prescriber)
-//
-// From now on the patient's bookings of the route join the new course, numbered from 1; the first Spravato dose rule reads the course. A course is never changed: a new plan is a new course.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /api/v1/patients/{id}/courses (the `StartCourse` operationId).
-func (c *Client) StartCourse(ctx context.Context, id openapi_types.UUID, params *StartCourseParams, body StartCourseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewStartCourseRequest(c.Server, id, params, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
 // ExportPatientFHIR The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
 //
 // Patient, Practitioner, an Encounter per visit, an Observation per vital sign, weight and PHQ-9/GAD-7 total (LOINC codes, UCUM units, blood pressure as a panel with components), a QuestionnaireResponse per questionnaire with the Questionnaire it answers, and a MedicationAdministration per dose (RxNorm). Every reference is an entry's urn:uuid fullUrl inside the Bundle.
@@ -10315,40 +9718,6 @@ func (c *Client) ExportPatientFHIR(ctx context.Context, id openapi_types.UUID, r
 // Corresponds with GET /api/v1/patients/{id}/outcomes (the `PatientOutcomes` operationId).
 func (c *Client) PatientOutcomes(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatientOutcomesRequest(c.Server, id)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// RecordREMSEnrolmentWithBody Record the date the patient's Spravato REMS enrolment form was signed, for the REMS id on the patient record
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /api/v1/patients/{id}/rems-enrolment (the `RecordREMSEnrolment` operationId).
-func (c *Client) RecordREMSEnrolmentWithBody(ctx context.Context, id openapi_types.UUID, params *RecordREMSEnrolmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecordREMSEnrolmentRequestWithBody(c.Server, id, params, contentType, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// RecordREMSEnrolment Record the date the patient's Spravato REMS enrolment form was signed, for the REMS id on the patient record
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /api/v1/patients/{id}/rems-enrolment (the `RecordREMSEnrolment` operationId).
-func (c *Client) RecordREMSEnrolment(ctx context.Context, id openapi_types.UUID, params *RecordREMSEnrolmentParams, body RecordREMSEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecordREMSEnrolmentRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -13203,88 +12572,6 @@ func NewAdvanceTrainingClockRequestWithBody(server string, contentType string, b
 	return req, nil
 }
 
-// NewListConsentFormsRequest constructs an http.Request for the ListConsentForms method
-func NewListConsentFormsRequest(server string) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/api/v1/consent-forms")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewWriteConsentFormRequest calls the generic WriteConsentForm builder with application/json body
-func NewWriteConsentFormRequest(server string, params *WriteConsentFormParams, body WriteConsentFormJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewWriteConsentFormRequestWithBody(server, params, "application/json", bodyReader)
-}
-
-// NewWriteConsentFormRequestWithBody constructs an http.Request for the WriteConsentForm method, with any body, and a specified content type
-func NewWriteConsentFormRequestWithBody(server string, params *WriteConsentFormParams, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/api/v1/consent-forms")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	if params != nil {
-
-		if params.IdempotencyKey != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("Idempotency-Key", headerParam0)
-		}
-
-	}
-
-	return req, nil
-}
-
 // NewIngestDeviceReadingsRequest calls the generic IngestDeviceReadings builder with application/json body
 func NewIngestDeviceReadingsRequest(server string, params *IngestDeviceReadingsParams, body IngestDeviceReadingsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -14169,136 +13456,6 @@ func NewGetPatientChartRequest(server string, id openapi_types.UUID) (*http.Requ
 	return req, nil
 }
 
-// NewListConsentsRequest constructs an http.Request for the ListConsents method
-func NewListConsentsRequest(server string, id openapi_types.UUID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/api/v1/patients/%s/consents", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewListCoursesRequest constructs an http.Request for the ListCourses method
-func NewListCoursesRequest(server string, id openapi_types.UUID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/api/v1/patients/%s/courses", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewStartCourseRequest calls the generic StartCourse builder with application/json body
-func NewStartCourseRequest(server string, id openapi_types.UUID, params *StartCourseParams, body StartCourseJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewStartCourseRequestWithBody(server, id, params, "application/json", bodyReader)
-}
-
-// NewStartCourseRequestWithBody constructs an http.Request for the StartCourse method, with any body, and a specified content type
-func NewStartCourseRequestWithBody(server string, id openapi_types.UUID, params *StartCourseParams, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/api/v1/patients/%s/courses", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	if params != nil {
-
-		if params.IdempotencyKey != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("Idempotency-Key", headerParam0)
-		}
-
-	}
-
-	return req, nil
-}
-
 // NewExportPatientFHIRRequest constructs an http.Request for the ExportPatientFHIR method
 func NewExportPatientFHIRRequest(server string, id openapi_types.UUID) (*http.Request, error) {
 	var err error
@@ -14362,68 +13519,6 @@ func NewPatientOutcomesRequest(server string, id openapi_types.UUID) (*http.Requ
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewRecordREMSEnrolmentRequest calls the generic RecordREMSEnrolment builder with application/json body
-func NewRecordREMSEnrolmentRequest(server string, id openapi_types.UUID, params *RecordREMSEnrolmentParams, body RecordREMSEnrolmentJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewRecordREMSEnrolmentRequestWithBody(server, id, params, "application/json", bodyReader)
-}
-
-// NewRecordREMSEnrolmentRequestWithBody constructs an http.Request for the RecordREMSEnrolment method, with any body, and a specified content type
-func NewRecordREMSEnrolmentRequestWithBody(server string, id openapi_types.UUID, params *RecordREMSEnrolmentParams, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/api/v1/patients/%s/rems-enrolment", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	if params != nil {
-
-		if params.IdempotencyKey != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("Idempotency-Key", headerParam0)
-		}
-
 	}
 
 	return req, nil
@@ -17805,31 +16900,6 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/clock (the `AdvanceTrainingClock` operationId).
 	AdvanceTrainingClockWithResponse(ctx context.Context, body AdvanceTrainingClockJSONRequestBody, reqEditors ...RequestEditorFn) (*AdvanceTrainingClockResponse, error)
 
-	// ListConsentFormsWithResponse Every version of the clinic's consent texts, by route and newest first (admin)
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /api/v1/consent-forms (the `ListConsentForms` operationId).
-	ListConsentFormsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListConsentFormsResponse, error)
-
-	// WriteConsentFormWithBodyWithResponse Write a new version of a route's consent text (admin)
-	//
-	// The tablet shows the newest version; consents signed on an earlier one keep the text they were signed on.
-	//
-	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /api/v1/consent-forms (the `WriteConsentForm` operationId).
-	WriteConsentFormWithBodyWithResponse(ctx context.Context, params *WriteConsentFormParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WriteConsentFormResponse, error)
-
-	// WriteConsentFormWithResponse Write a new version of a route's consent text (admin)
-	//
-	// The tablet shows the newest version; consents signed on an earlier one keep the text they were signed on.
-	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /api/v1/consent-forms (the `WriteConsentForm` operationId).
-	WriteConsentFormWithResponse(ctx context.Context, params *WriteConsentFormParams, body WriteConsentFormJSONRequestBody, reqEditors ...RequestEditorFn) (*WriteConsentFormResponse, error)
-
 	// IngestDeviceReadingsWithBodyWithResponse Send a batch of bedside monitor readings (an API token of the device scope)
 	//
 	// Each reading goes to the visit in its monitor's chair, or is kept as unassigned with the reason. Readings drive the in-session SpO2 alert at once and show on the board; they enter the chart only when a nurse validates one. Send an Idempotency-Key: a retried batch is stored once.
@@ -18029,42 +17099,6 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/patients/{id}/chart (the `GetPatientChart` operationId).
 	GetPatientChartWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetPatientChartResponse, error)
 
-	// ListConsentsWithResponse The consents a patient signed (the text as signed), whether each is valid now, and the Spravato REMS enrolment
-	//
-	// A patient signs on the clinic tablet with their typed name (a page, not this API). A consent lasts the protocol's course.consent_valid_days (default a year); the gate blocks a visit without a valid consent for its route, and a Spravato visit without the REMS enrolment's date.
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /api/v1/patients/{id}/consents (the `ListConsents` operationId).
-	ListConsentsWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ListConsentsResponse, error)
-
-	// ListCoursesWithResponse A patient's courses of treatment, newest first: the plan, sessions done, booked and planned, and the next dates with free chairs
-	//
-	// Each visit belongs to a course (the patient's newest of its route when booked) and is numbered by date among the course's visits not cancelled or ended at the gate. The current course of each route suggests its next dates from the protocol's cadence (IV and IM every few days for the initial course, then maintenance; Spravato twice weekly in weeks 1-4, weekly in weeks 5-8, then every 1-2 weeks), each with the free chairs for the route's chair time.
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /api/v1/patients/{id}/courses (the `ListCourses` operationId).
-	ListCoursesWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ListCoursesResponse, error)
-
-	// StartCourseWithBodyWithResponse Start a new course of treatment with its target number of sessions (prescriber)
-	//
-	// From now on the patient's bookings of the route join the new course, numbered from 1; the first Spravato dose rule reads the course. A course is never changed: a new plan is a new course.
-	//
-	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /api/v1/patients/{id}/courses (the `StartCourse` operationId).
-	StartCourseWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *StartCourseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartCourseResponse, error)
-
-	// StartCourseWithResponse Start a new course of treatment with its target number of sessions (prescriber)
-	//
-	// From now on the patient's bookings of the route join the new course, numbered from 1; the first Spravato dose rule reads the course. A course is never changed: a new plan is a new course.
-	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /api/v1/patients/{id}/courses (the `StartCourse` operationId).
-	StartCourseWithResponse(ctx context.Context, id openapi_types.UUID, params *StartCourseParams, body StartCourseJSONRequestBody, reqEditors ...RequestEditorFn) (*StartCourseResponse, error)
-
 	// ExportPatientFHIRWithResponse The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
 	//
 	// Patient, Practitioner, an Encounter per visit, an Observation per vital sign, weight and PHQ-9/GAD-7 total (LOINC codes, UCUM units, blood pressure as a panel with components), a QuestionnaireResponse per questionnaire with the Questionnaire it answers, and a MedicationAdministration per dose (RxNorm). Every reference is an entry's urn:uuid fullUrl inside the Bundle.
@@ -18082,20 +17116,6 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/patients/{id}/outcomes (the `PatientOutcomes` operationId).
 	PatientOutcomesWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*PatientOutcomesResponse, error)
-
-	// RecordREMSEnrolmentWithBodyWithResponse Record the date the patient's Spravato REMS enrolment form was signed, for the REMS id on the patient record
-	//
-	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /api/v1/patients/{id}/rems-enrolment (the `RecordREMSEnrolment` operationId).
-	RecordREMSEnrolmentWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordREMSEnrolmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordREMSEnrolmentResponse, error)
-
-	// RecordREMSEnrolmentWithResponse Record the date the patient's Spravato REMS enrolment form was signed, for the REMS id on the patient record
-	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /api/v1/patients/{id}/rems-enrolment (the `RecordREMSEnrolment` operationId).
-	RecordREMSEnrolmentWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordREMSEnrolmentParams, body RecordREMSEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordREMSEnrolmentResponse, error)
 
 	// AdviseRoutesWithResponse Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
 	//
@@ -20797,179 +19817,6 @@ func (r AdvanceTrainingClockResponse) ContentType() string {
 	return ""
 }
 
-type ListConsentFormsResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ConsentForms
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *Error
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Error
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Error
-	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *Error
-	// JSON503 the response for an HTTP 503 `application/json` response
-	JSON503 *Error
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListConsentFormsResponse) GetJSON200() *ConsentForms {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListConsentFormsResponse) GetJSON400() *Error {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ListConsentFormsResponse) GetJSON401() *Error {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListConsentFormsResponse) GetJSON403() *Error {
-	return r.JSON403
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListConsentFormsResponse) GetJSON500() *Error {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r ListConsentFormsResponse) GetJSON503() *Error {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r ListConsentFormsResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r ListConsentFormsResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r ListConsentFormsResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ListConsentFormsResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type WriteConsentFormResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *ConsentForm
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *Error
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Error
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Error
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Error
-	// JSON415 the response for an HTTP 415 `application/json` response
-	JSON415 *Error
-	// JSON422 the response for an HTTP 422 `application/json` response
-	JSON422 *Error
-	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *Error
-	// JSON503 the response for an HTTP 503 `application/json` response
-	JSON503 *Error
-}
-
-// GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r WriteConsentFormResponse) GetJSON201() *ConsentForm {
-	return r.JSON201
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r WriteConsentFormResponse) GetJSON400() *Error {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r WriteConsentFormResponse) GetJSON401() *Error {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r WriteConsentFormResponse) GetJSON403() *Error {
-	return r.JSON403
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r WriteConsentFormResponse) GetJSON409() *Error {
-	return r.JSON409
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r WriteConsentFormResponse) GetJSON415() *Error {
-	return r.JSON415
-}
-
-// GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r WriteConsentFormResponse) GetJSON422() *Error {
-	return r.JSON422
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r WriteConsentFormResponse) GetJSON500() *Error {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r WriteConsentFormResponse) GetJSON503() *Error {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r WriteConsentFormResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r WriteConsentFormResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r WriteConsentFormResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r WriteConsentFormResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
 type IngestDeviceReadingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22646,276 +21493,6 @@ func (r GetPatientChartResponse) ContentType() string {
 	return ""
 }
 
-type ListConsentsResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ConsentFile
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *Error
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Error
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Error
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *Error
-	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *Error
-	// JSON503 the response for an HTTP 503 `application/json` response
-	JSON503 *Error
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListConsentsResponse) GetJSON200() *ConsentFile {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListConsentsResponse) GetJSON400() *Error {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ListConsentsResponse) GetJSON401() *Error {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListConsentsResponse) GetJSON403() *Error {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ListConsentsResponse) GetJSON404() *Error {
-	return r.JSON404
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListConsentsResponse) GetJSON500() *Error {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r ListConsentsResponse) GetJSON503() *Error {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r ListConsentsResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r ListConsentsResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r ListConsentsResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ListConsentsResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type ListCoursesResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Courses
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *Error
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Error
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Error
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *Error
-	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *Error
-	// JSON503 the response for an HTTP 503 `application/json` response
-	JSON503 *Error
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListCoursesResponse) GetJSON200() *Courses {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListCoursesResponse) GetJSON400() *Error {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ListCoursesResponse) GetJSON401() *Error {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListCoursesResponse) GetJSON403() *Error {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ListCoursesResponse) GetJSON404() *Error {
-	return r.JSON404
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListCoursesResponse) GetJSON500() *Error {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r ListCoursesResponse) GetJSON503() *Error {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r ListCoursesResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r ListCoursesResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r ListCoursesResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ListCoursesResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type StartCourseResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *Course
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *Error
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Error
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Error
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *Error
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Error
-	// JSON415 the response for an HTTP 415 `application/json` response
-	JSON415 *Error
-	// JSON422 the response for an HTTP 422 `application/json` response
-	JSON422 *Error
-	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *Error
-	// JSON503 the response for an HTTP 503 `application/json` response
-	JSON503 *Error
-}
-
-// GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r StartCourseResponse) GetJSON201() *Course {
-	return r.JSON201
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r StartCourseResponse) GetJSON400() *Error {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r StartCourseResponse) GetJSON401() *Error {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r StartCourseResponse) GetJSON403() *Error {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r StartCourseResponse) GetJSON404() *Error {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r StartCourseResponse) GetJSON409() *Error {
-	return r.JSON409
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r StartCourseResponse) GetJSON415() *Error {
-	return r.JSON415
-}
-
-// GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r StartCourseResponse) GetJSON422() *Error {
-	return r.JSON422
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r StartCourseResponse) GetJSON500() *Error {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r StartCourseResponse) GetJSON503() *Error {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r StartCourseResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r StartCourseResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r StartCourseResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r StartCourseResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
 type ExportPatientFHIRResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23076,110 +21653,6 @@ func (r PatientOutcomesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PatientOutcomesResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type RecordREMSEnrolmentResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *ConsentFile
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *Error
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Error
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Error
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *Error
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Error
-	// JSON415 the response for an HTTP 415 `application/json` response
-	JSON415 *Error
-	// JSON422 the response for an HTTP 422 `application/json` response
-	JSON422 *Error
-	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *Error
-	// JSON503 the response for an HTTP 503 `application/json` response
-	JSON503 *Error
-}
-
-// GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r RecordREMSEnrolmentResponse) GetJSON201() *ConsentFile {
-	return r.JSON201
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r RecordREMSEnrolmentResponse) GetJSON400() *Error {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r RecordREMSEnrolmentResponse) GetJSON401() *Error {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r RecordREMSEnrolmentResponse) GetJSON403() *Error {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r RecordREMSEnrolmentResponse) GetJSON404() *Error {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r RecordREMSEnrolmentResponse) GetJSON409() *Error {
-	return r.JSON409
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r RecordREMSEnrolmentResponse) GetJSON415() *Error {
-	return r.JSON415
-}
-
-// GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r RecordREMSEnrolmentResponse) GetJSON422() *Error {
-	return r.JSON422
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r RecordREMSEnrolmentResponse) GetJSON500() *Error {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r RecordREMSEnrolmentResponse) GetJSON503() *Error {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r RecordREMSEnrolmentResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r RecordREMSEnrolmentResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r RecordREMSEnrolmentResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r RecordREMSEnrolmentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -29451,49 +27924,6 @@ func (c *ClientWithResponses) AdvanceTrainingClockWithResponse(ctx context.Conte
 	return ParseAdvanceTrainingClockResponse(rsp)
 }
 
-// ListConsentFormsWithResponse Every version of the clinic's consent texts, by route and newest first (admin)
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /api/v1/consent-forms (the `ListConsentForms` operationId).
-func (c *ClientWithResponses) ListConsentFormsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListConsentFormsResponse, error) {
-	rsp, err := c.ListConsentForms(ctx, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseListConsentFormsResponse(rsp)
-}
-
-// WriteConsentFormWithBodyWithResponse Write a new version of a route's consent text (admin)
-//
-// The tablet shows the newest version; consents signed on an earlier one keep the text they were signed on.
-//
-// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /api/v1/consent-forms (the `WriteConsentForm` operationId).
-func (c *ClientWithResponses) WriteConsentFormWithBodyWithResponse(ctx context.Context, params *WriteConsentFormParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WriteConsentFormResponse, error) {
-	rsp, err := c.WriteConsentFormWithBody(ctx, params, contentType, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseWriteConsentFormResponse(rsp)
-}
-
-// WriteConsentFormWithResponse Write a new version of a route's consent text (admin)
-//
-// The tablet shows the newest version; consents signed on an earlier one keep the text they were signed on.
-//
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /api/v1/consent-forms (the `WriteConsentForm` operationId).
-func (c *ClientWithResponses) WriteConsentFormWithResponse(ctx context.Context, params *WriteConsentFormParams, body WriteConsentFormJSONRequestBody, reqEditors ...RequestEditorFn) (*WriteConsentFormResponse, error) {
-	rsp, err := c.WriteConsentForm(ctx, params, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseWriteConsentFormResponse(rsp)
-}
-
 // IngestDeviceReadingsWithBodyWithResponse Send a batch of bedside monitor readings (an API token of the device scope)
 //
 // Each reading goes to the visit in its monitor's chair, or is kept as unassigned with the reason. Readings drive the in-session SpO2 alert at once and show on the board; they enter the chart only when a nurse validates one. Send an Idempotency-Key: a retried batch is stored once.
@@ -29855,66 +28285,6 @@ func (c *ClientWithResponses) GetPatientChartWithResponse(ctx context.Context, i
 	return ParseGetPatientChartResponse(rsp)
 }
 
-// ListConsentsWithResponse The consents a patient signed (the text as signed), whether each is valid now, and the Spravato REMS enrolment
-//
-// A patient signs on the clinic tablet with their typed name (a page, not this API). A consent lasts the protocol's course.consent_valid_days (default a year); the gate blocks a visit without a valid consent for its route, and a Spravato visit without the REMS enrolment's date.
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /api/v1/patients/{id}/consents (the `ListConsents` operationId).
-func (c *ClientWithResponses) ListConsentsWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ListConsentsResponse, error) {
-	rsp, err := c.ListConsents(ctx, id, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseListConsentsResponse(rsp)
-}
-
-// ListCoursesWithResponse A patient's courses of treatment, newest first: the plan, sessions done, booked and planned, and the next dates with free chairs
-//
-// Each visit belongs to a course (the patient's newest of its route when booked) and is numbered by date among the course's visits not cancelled or ended at the gate. The current course of each route suggests its next dates from the protocol's cadence (IV and IM every few days for the initial course, then maintenance; Spravato twice weekly in weeks 1-4, weekly in weeks 5-8, then every 1-2 weeks), each with the free chairs for the route's chair time.
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /api/v1/patients/{id}/courses (the `ListCourses` operationId).
-func (c *ClientWithResponses) ListCoursesWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ListCoursesResponse, error) {
-	rsp, err := c.ListCourses(ctx, id, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseListCoursesResponse(rsp)
-}
-
-// StartCourseWithBodyWithResponse Start a new course of treatment with its target number of sessions (prescriber)
-//
-// From now on the patient's bookings of the route join the new course, numbered from 1; the first Spravato dose rule reads the course. A course is never changed: a new plan is a new course.
-//
-// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /api/v1/patients/{id}/courses (the `StartCourse` operationId).
-func (c *ClientWithResponses) StartCourseWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *StartCourseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartCourseResponse, error) {
-	rsp, err := c.StartCourseWithBody(ctx, id, params, contentType, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseStartCourseResponse(rsp)
-}
-
-// StartCourseWithResponse Start a new course of treatment with its target number of sessions (prescriber)
-//
-// From now on the patient's bookings of the route join the new course, numbered from 1; the first Spravato dose rule reads the course. A course is never changed: a new plan is a new course.
-//
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /api/v1/patients/{id}/courses (the `StartCourse` operationId).
-func (c *ClientWithResponses) StartCourseWithResponse(ctx context.Context, id openapi_types.UUID, params *StartCourseParams, body StartCourseJSONRequestBody, reqEditors ...RequestEditorFn) (*StartCourseResponse, error) {
-	rsp, err := c.StartCourse(ctx, id, params, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseStartCourseResponse(rsp)
-}
-
 // ExportPatientFHIRWithResponse The patient's whole record as a FHIR R4 Bundle of type collection (nurse, prescriber, therapist)
 //
 // Patient, Practitioner, an Encounter per visit, an Observation per vital sign, weight and PHQ-9/GAD-7 total (LOINC codes, UCUM units, blood pressure as a panel with components), a QuestionnaireResponse per questionnaire with the Questionnaire it answers, and a MedicationAdministration per dose (RxNorm). Every reference is an entry's urn:uuid fullUrl inside the Bundle.
@@ -29943,32 +28313,6 @@ func (c *ClientWithResponses) PatientOutcomesWithResponse(ctx context.Context, i
 		return nil, err
 	}
 	return ParsePatientOutcomesResponse(rsp)
-}
-
-// RecordREMSEnrolmentWithBodyWithResponse Record the date the patient's Spravato REMS enrolment form was signed, for the REMS id on the patient record
-//
-// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /api/v1/patients/{id}/rems-enrolment (the `RecordREMSEnrolment` operationId).
-func (c *ClientWithResponses) RecordREMSEnrolmentWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordREMSEnrolmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordREMSEnrolmentResponse, error) {
-	rsp, err := c.RecordREMSEnrolmentWithBody(ctx, id, params, contentType, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseRecordREMSEnrolmentResponse(rsp)
-}
-
-// RecordREMSEnrolmentWithResponse Record the date the patient's Spravato REMS enrolment form was signed, for the REMS id on the patient record
-//
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /api/v1/patients/{id}/rems-enrolment (the `RecordREMSEnrolment` operationId).
-func (c *ClientWithResponses) RecordREMSEnrolmentWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordREMSEnrolmentParams, body RecordREMSEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordREMSEnrolmentResponse, error) {
-	rsp, err := c.RecordREMSEnrolment(ctx, id, params, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseRecordREMSEnrolmentResponse(rsp)
 }
 
 // AdviseRoutesWithResponse Rank IV, IM and Spravato for the patient's factors, with reasons (advice only: the prescriber decides)
@@ -32934,149 +31278,6 @@ func ParseAdvanceTrainingClockResponse(rsp *http.Response) (*AdvanceTrainingCloc
 	return response, nil
 }
 
-// ParseListConsentFormsResponse parses an HTTP response from a ListConsentFormsWithResponse call
-func ParseListConsentFormsResponse(rsp *http.Response) (*ListConsentFormsResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &ListConsentFormsResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ConsentForms
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON500 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON503 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseWriteConsentFormResponse parses an HTTP response from a WriteConsentFormWithResponse call
-func ParseWriteConsentFormResponse(rsp *http.Response) (*WriteConsentFormResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &WriteConsentFormResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
-		var dest ConsentForm
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON201 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON415 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON422 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON500 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON503 = &dest
-
-	}
-
-	return response, nil
-}
-
 // ParseIngestDeviceReadingsResponse parses an HTTP response from a IngestDeviceReadingsWithResponse call
 func ParseIngestDeviceReadingsResponse(rsp *http.Response) (*IngestDeviceReadingsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -34498,231 +32699,6 @@ func ParseGetPatientChartResponse(rsp *http.Response) (*GetPatientChartResponse,
 	return response, nil
 }
 
-// ParseListConsentsResponse parses an HTTP response from a ListConsentsWithResponse call
-func ParseListConsentsResponse(rsp *http.Response) (*ListConsentsResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &ListConsentsResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ConsentFile
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON500 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON503 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseListCoursesResponse parses an HTTP response from a ListCoursesWithResponse call
-func ParseListCoursesResponse(rsp *http.Response) (*ListCoursesResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &ListCoursesResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Courses
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON500 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON503 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseStartCourseResponse parses an HTTP response from a StartCourseWithResponse call
-func ParseStartCourseResponse(rsp *http.Response) (*StartCourseResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &StartCourseResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
-		var dest Course
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON201 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON415 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON422 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON500 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON503 = &dest
-
-	}
-
-	return response, nil
-}
-
 // ParseExportPatientFHIRResponse parses an HTTP response from a ExportPatientFHIRWithResponse call
 func ParseExportPatientFHIRResponse(rsp *http.Response) (*ExportPatientFHIRResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -34839,95 +32815,6 @@ func ParsePatientOutcomesResponse(rsp *http.Response) (*PatientOutcomesResponse,
 			return nil, err
 		}
 		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON500 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON503 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseRecordREMSEnrolmentResponse parses an HTTP response from a RecordREMSEnrolmentWithResponse call
-func ParseRecordREMSEnrolmentResponse(rsp *http.Response) (*RecordREMSEnrolmentResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &RecordREMSEnrolmentResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
-		var dest ConsentFile
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON201 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON415 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error

@@ -83,9 +83,6 @@ func TestIVVisitWithTheGeneratedClient(t *testing.T) {
 
 		moved, err := c.MoveVisitWithResponse(ctx, visit, nil, apiclient.Move{To: "checked_in"}, as("frontdesk"))
 		must("check in", moved, err, http.StatusOK)
-		// The patient signs the consent on the clinic tablet (a page, not
-		// the API).
-		f.SignConsent(booked.JSON201.Id)
 
 		answers := apiclient.SubmitQuestionnairesJSONRequestBody{Phq9: ints(1, 1, 0, 1, 0, 0, 1, 0, 0), Gad7: ints(1, 0, 1, 0, 0, 1, 0)}
 		q, err := c.SubmitQuestionnairesWithResponse(ctx, visit, nil, answers, as("nurse"))
