@@ -373,14 +373,14 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	// The live pages' streams end when the server stops, so that the
 	// requests in flight can finish.
 	hs.RegisterOnShutdown(a.Events.Close)
-	go escalationClock(ctx, a, log)
+	go tick(ctx, a, log, escalationClock(a))
 	if n, err := a.CheckpointAudit(ctx); err != nil {
 		return fmt.Errorf("audit checkpoint: %w", err)
 	} else if n > 0 {
 		log.Info("audit checkpoints signed", "chains", n)
 	}
-	go checkpointClock(ctx, a, log)
-	go mailClock(ctx, a)
+	go tick(ctx, a, log, checkpointClock(a))
+	go tick(ctx, a, a.Log, mailClock(a))
 	if tc := a.Training(); tc != nil {
 		fmt.Fprintf(c.stdout, "Training clock: %s, %s ahead of real time; an admin moves it forward from any page (or POST /api/v1/clock).\n",
 			tc.Now().Format("Mon 2 Jan 15:04 MST"), ketaflow.HumanDuration(tc.Ahead()))
@@ -501,85 +501,62 @@ func (c *cli) simulateMonitor(ctx context.Context, args []string) error {
 }
 
 // escalationEvery is how often the server looks for alerts whose time to
-// be acknowledged has passed.
+// be acknowledged has passed: the escalations that come due while nobody
+// reads the alerts then reach the prescriber's screen and the navigation
+// count within seconds (reads record the ones they notice themselves).
 const escalationEvery = 10 * time.Second
-
-// escalationClock records the escalations that come due while nobody reads
-// the alerts, so that they reach the prescriber's screen and the
-// navigation count within seconds (reads record the ones they notice
-// themselves). The ticker only wakes it; the time that counts is the
-// app's clock.
-func escalationClock(ctx context.Context, a *app.App, log *slog.Logger) {
-	t := time.NewTicker(escalationEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			// On a training server this write holds the clock still, as
-			// every write request does (web.Server).
-			release := func() {}
-			if tc := a.Training(); tc != nil {
-				release = tc.Hold()
-			}
-			n, err := a.RecordEscalations(ctx)
-			release()
-			if err != nil {
-				log.Error("record alert escalations", "err", err)
-			} else if n > 0 {
-				log.Info("alert escalations recorded", "count", n)
-			}
-		}
-	}
-}
 
 // mailEvery is how often serve looks for reminders that came due.
 const mailEvery = 15 * time.Second
-
-// mailClock sends the queued emails as they come due (app.SendDue). On a
-// training server each round holds the clock still, as every write
-// request does.
-func mailClock(ctx context.Context, a *app.App) {
-	t := time.NewTicker(mailEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			release := func() {}
-			if tc := a.Training(); tc != nil {
-				release = tc.Hold()
-			}
-			n, err := a.SendDue(ctx)
-			release()
-			if err != nil && ctx.Err() == nil {
-				a.Log.Error("send queued email", "err", err)
-			} else if n > 0 {
-				a.Log.Info("queued email handled", "count", n)
-			}
-		}
-	}
-}
 
 // checkpointEvery is how often serve signs the heads of the chains that
 // moved (audit.CheckpointEvery entries sign one as well).
 const checkpointEvery = time.Hour
 
-// checkpointClock signs a checkpoint of every chain that moved, every hour.
-func checkpointClock(ctx context.Context, a *app.App, log *slog.Logger) {
-	t := time.NewTicker(checkpointEvery)
+// periodic is a round of background work serve runs on a ticker: it
+// returns how many things it did, for the log.
+type periodic struct {
+	every time.Duration
+	// holds: the round writes, so on a training server it holds the clock
+	// still, as every write request does (web.Server).
+	holds      bool
+	fail, done string // the log's words for an error and for work done
+	run        func(context.Context) (int, error)
+}
+
+func escalationClock(a *app.App) periodic {
+	return periodic{escalationEvery, true, "record alert escalations", "alert escalations recorded", a.RecordEscalations}
+}
+
+func mailClock(a *app.App) periodic {
+	return periodic{mailEvery, true, "send queued email", "queued email handled", a.SendDue}
+}
+
+func checkpointClock(a *app.App) periodic {
+	return periodic{checkpointEvery, false, "audit checkpoint", "audit checkpoints signed", a.CheckpointAudit}
+}
+
+// tick runs p every p.every until ctx ends. The ticker only wakes it; the
+// time that counts is the app's clock.
+func tick(ctx context.Context, a *app.App, log *slog.Logger, p periodic) {
+	t := time.NewTicker(p.every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := a.CheckpointAudit(ctx); err != nil {
-				log.Error("audit checkpoint", "err", err)
-			} else if n > 0 {
-				log.Info("audit checkpoints signed", "chains", n)
+			release := func() {}
+			if tc := a.Training(); tc != nil && p.holds {
+				release = tc.Hold()
+			}
+			n, err := p.run(ctx)
+			release()
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Error(p.fail, "err", err)
+			case err == nil && n > 0:
+				log.Info(p.done, "count", n)
 			}
 		}
 	}
