@@ -183,7 +183,7 @@ func (a *App) Board(ctx context.Context, actor access.Actor) (Board, error) {
 			if err != nil {
 				return err
 			}
-			b, rows, err := a.board(tx, actor, c)
+			b, rows, _, err := a.board(tx, actor, c)
 			if err != nil {
 				return err
 			}
@@ -200,18 +200,18 @@ func (a *App) Board(ctx context.Context, actor access.Actor) (Board, error) {
 
 // board assembles the board in tx; it returns the stored alerts of the
 // visits on the floor, whose escalations the read records.
-func (a *App) board(tx *store.Tx, actor access.Actor, c ketaflow.Clinic) (Board, []store.AlertRow, error) {
+func (a *App) board(tx *store.Tx, actor access.Actor, c ketaflow.Clinic) (Board, []store.AlertRow, map[string]VisitView, error) {
 	loc := c.Location()
 	now := a.Clock.Now().In(loc)
 	day := c.Today(now).Time(loc)
 	b := Board{Clinic: c, At: now, Names: c.Boards(), ClinicalHidden: !slices.Equal(visibility[actor.Role], everything)}
 	chairs, err := tx.Chairs(actor.ClinicID)
 	if err != nil {
-		return b, nil, err
+		return b, nil, nil, err
 	}
 	rows, err := tx.Visits(actor.ClinicID, store.VisitQuery{From: day.Add(-boardLookBack), To: day.AddDate(0, 0, 1)})
 	if err != nil {
-		return b, nil, err
+		return b, nil, nil, err
 	}
 	tiles := map[string]*BoardTile{}
 	var order []string
@@ -229,12 +229,13 @@ func (a *App) board(tx *store.Tx, actor access.Actor, c ketaflow.Clinic) (Board,
 		}
 	}
 	var alertRows []store.AlertRow
+	views := map[string]VisitView{}
 	for _, r := range rows {
 		switch {
 		case slices.Contains(onTheFloor, r.State):
 			st, err := a.loadState(tx, actor, r.ID, false)
 			if err != nil {
-				return b, nil, err
+				return b, nil, nil, err
 			}
 			alertRows = append(alertRows, st.facts.Alerts...)
 			v := st.view(actor)
@@ -242,6 +243,7 @@ func (a *App) board(tx *store.Tx, actor access.Actor, c ketaflow.Clinic) (Board,
 			if r.ChairID != "" && !slices.ContainsFunc(chairs, func(ch ketaflow.Chair) bool { return ch.ID == r.ChairID && ch.Active }) {
 				t.InService = false
 			}
+			views[r.ID] = v
 			t.Visits = append(t.Visits, boardVisit(v, b.Names, actor.Role))
 		case r.State == visits.Booked && !r.ScheduledAt.Before(day):
 			// The day's bookings, late ones too: the first is the next.
@@ -268,10 +270,10 @@ func (a *App) board(tx *store.Tx, actor access.Actor, c ketaflow.Clinic) (Board,
 		return cmp.Or(cmp.Compare(boolRank(x.ChairID == ""), boolRank(y.ChairID == "")), naturalCompare(x.ChairName, y.ChairName))
 	})
 	if b.Integration, err = a.integrationList(tx, actor, c, ScopeAll); err != nil {
-		return b, nil, err
+		return b, nil, nil, err
 	}
 	b.Integration.Held = nil // the footer shows what needs doing
-	return b, alertRows, nil
+	return b, alertRows, views, nil
 }
 
 func boolRank(b bool) int {

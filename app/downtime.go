@@ -18,7 +18,8 @@ import (
 )
 
 // DowntimeSheet is the floor's run sheet for carrying on by hand (issue 9):
-// each patient on the floor, in the board's order, with the route, the
+// each patient on the floor, in the board's order (from the board's own
+// read of each visit's view), with the route, the
 // dose, the first dose, the latest vitals, the open alerts and what is due
 // within the hour. It is a clinical printout, for the roles that give
 // doses (access.FloorSheet), and one audited read naming the visits it
@@ -31,7 +32,7 @@ func (a *App) DowntimeSheet(ctx context.Context, actor access.Actor) (runsheet.S
 			if err != nil {
 				return err
 			}
-			b, _, err := a.board(tx, actor, c)
+			b, _, views, err := a.board(tx, actor, c)
 			if err != nil {
 				return err
 			}
@@ -40,11 +41,7 @@ func (a *App) DowntimeSheet(ctx context.Context, actor access.Actor) (runsheet.S
 			var ids []string
 			for _, t := range b.Tiles {
 				for _, bv := range t.Visits {
-					st, err := a.loadState(tx, actor, bv.VisitID, false)
-					if err != nil {
-						return err
-					}
-					out.Rows = append(out.Rows, sheetRow(t.ChairID, t.ChairName, st.view(actor), b.At))
+					out.Rows = append(out.Rows, sheetRow(t.ChairID, t.ChairName, views[bv.VisitID], b.At))
 					ids = append(ids, bv.VisitID)
 				}
 			}
